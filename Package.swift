@@ -1,0 +1,99 @@
+// swift-tools-version: 6.1
+// transtok: trans-tokenization of language models, kept fresh by a daemon.
+import PackageDescription
+
+/// Engine is pure computation (tokenizers, aligner, mapping, tensors, model runtime). Its hot loops are
+/// optimised even in debug builds so the test suite can run real workloads in CI.
+let engineSettings: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "transtok",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "transtokd", targets: ["Daemon"]),
+        .executable(name: "transtok", targets: ["CLI"]),
+        .executable(name: "transtok-bench", targets: ["Bench"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    ],
+    targets: [
+        // System libraries (Debian packages named in `providers`).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
+        .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "COpenBLAS", "CZlib", "Hashing",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: engineSettings
+        ),
+        .target(
+            name: "Store",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Sync",
+            dependencies: [
+                "CCurl", "Hashing", "Store",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
+        .target(name: "ControlAPI", dependencies: ["CCurl"]),
+        .executableTarget(
+            name: "Daemon",
+            dependencies: [
+                "Engine", "Store", "Sync", "ControlAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "CLI",
+            dependencies: [
+                "Engine", "Sync", "ControlAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "Engine", "Sync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: engineSettings
+        ),
+
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Store"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "Daemon", "ControlAPI", "Store",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct Transtok: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transtok",
+        abstract: "Adapt a language model to a new language by trans-tokenization, and talk to transtokd.",
+        subcommands: [
+            StatusCommand.self,
+        ]
+    )
+}
