@@ -1,12 +1,15 @@
 import ArgumentParser
+import ControlAPI
 
 @main
 struct Transtok: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transtok",
         abstract: "Adapt a language model to a new language by trans-tokenization, and talk to transtokd.",
+        version: TranstokVersion.current,
         subcommands: [
             StatusCommand.self,
+            WorkspaceCommand.self,
         ]
     )
 }

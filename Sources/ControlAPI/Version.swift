@@ -1,4 +1,6 @@
-/// The product version, exchanged between client and daemon (`Transtok-Version` header).
+/// The product version, exchanged between client and daemon in the `Transtok-Version` header; a mismatch is a
+/// warning on the client, never an error (the `/v1/` API is the compatibility boundary).
 public enum TranstokVersion {
     public static let current = "0.1.0"
+    public static let headerName = "Transtok-Version"
 }

@@ -1,1 +1,64 @@
+import Foundation
 import GRDB
+import Logging
+
+/// The daemon's durable state: one SQLite database in WAL mode, opened through a GRDB `DatabasePool`
+/// (one writer, concurrent readers). Every state change that matters is one write transaction.
+public struct Store: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) `<directory>/transtok.sqlite` and migrates it forward.
+    public init(directory: String, logger: Logger = Logger(label: "transtok.store")) throws {
+        try self.init(path: (directory as NSString).appendingPathComponent("transtok.sqlite"), logger: logger)
+    }
+
+    public init(path: String, logger: Logger = Logger(label: "transtok.store")) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        let migrator = StoreMigrations.migrator()
+        let pending = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        try migrator.migrate(pool)
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        if applied.count != pending.count {
+            logger.info("store migrated", metadata: [
+                "store.path": "\(path)", "store.migrations.applied": "\(applied.count - pending.count)",
+            ])
+        }
+        self.pool = pool
+        self.path = path
+    }
+
+    /// Identifiers of the migrations applied to this database, in order.
+    public func appliedMigrations() throws -> [String] {
+        let migrator = StoreMigrations.migrator()
+        return try pool.read { db in
+            let applied = try migrator.appliedIdentifiers(db)
+            return migrator.migrations.filter { applied.contains($0) }
+        }
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case notFound(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open the database \(path): \(reason)"
+        case .notFound(let what): "\(what) not found"
+        case .invalid(let what): what
+        }
+    }
+}

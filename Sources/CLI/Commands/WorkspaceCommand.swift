@@ -1,0 +1,60 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+struct WorkspaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workspace",
+        abstract: "Manage workspaces (a source model, a target tokenizer and watched folders).",
+        subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or update a workspace in the running daemon.")
+
+        @OptionGroup var connection: DaemonConnectionOptions
+        @Argument(help: "Workspace name (letters, digits, '-', '_', '.').") var name: String
+        @Option(name: .customLong("source-language"), help: "Source language code, e.g. en.") var sourceLanguage: String
+        @Option(name: .customLong("target-language"), help: "Target language code, e.g. tt.") var targetLanguage: String
+        @Option(help: "Source model: a .gguf file or a Hugging Face model directory.") var model: String
+        @Option(name: .customLong("target-tokenizer"), help: "Target tokenizer.json (omit to train one from the corpus).")
+        var targetTokenizer: String?
+        @Option(name: .customLong("watch"), help: "A folder of parallel text to watch (repeatable).") var watch: [String] = []
+        @Option(name: .customLong("monolingual"), help: "A folder of target-language text for tokenizer training (repeatable).")
+        var monolingual: [String] = []
+        @Option(help: "Name of a configured remote to sync checkpoints to.") var remote: String?
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() async throws {
+            func absolute(_ path: String) -> String {
+                URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                    .standardizedFileURL.path
+            }
+            let request = WorkspaceRequest(
+                name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
+                targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
+                monolingualDirectories: monolingual.map(absolute), remote: remote)
+            let client = connection.client()
+            let (workspace, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
+            }
+            if json { try printJSON(workspace) } else { print("workspace \(workspace.name) ready") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the daemon's workspaces.")
+        @OptionGroup var connection: DaemonConnectionOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let client = connection.client()
+            let (workspaces, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("GET", "/v1/workspaces", as: [WorkspaceStatus].self)
+            }
+            if json { try printJSON(workspaces); return }
+            for w in workspaces {
+                print("\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)")
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+/// `GET /v1/health`.
+public struct HealthResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public var version: String
+
+    public init(status: String, version: String) {
+        self.status = status
+        self.version = version
+    }
+}
+
+/// `GET /v1/status`.
+public struct StatusResponse: Codable, Sendable {
+    public var version: String
+    public var pid: Int32
+    public var startedAt: Double
+    public var uptimeSeconds: Double
+    public var stateDirectory: String
+    public var socket: String
+    public var workspaces: [WorkspaceStatus]
+    public var jobs: [JobStatus]
+    public var counts: CountsStatus
+
+    public init(
+        version: String, pid: Int32, startedAt: Double, uptimeSeconds: Double, stateDirectory: String, socket: String,
+        workspaces: [WorkspaceStatus], jobs: [JobStatus], counts: CountsStatus
+    ) {
+        self.version = version
+        self.pid = pid
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.stateDirectory = stateDirectory
+        self.socket = socket
+        self.workspaces = workspaces
+        self.jobs = jobs
+        self.counts = counts
+    }
+}
+
+public struct WorkspaceStatus: Codable, Sendable {
+    public var name: String
+    public var sourceLanguage: String
+    public var targetLanguage: String
+    public var sourceModel: String
+    public var targetTokenizer: String?
+    public var watchedDirectories: [String]
+    public var remote: String?
+    public var counts: CountsStatus
+
+    public init(
+        name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String, targetTokenizer: String?,
+        watchedDirectories: [String], remote: String?, counts: CountsStatus
+    ) {
+        self.name = name
+        self.sourceLanguage = sourceLanguage
+        self.targetLanguage = targetLanguage
+        self.sourceModel = sourceModel
+        self.targetTokenizer = targetTokenizer
+        self.watchedDirectories = watchedDirectories
+        self.remote = remote
+        self.counts = counts
+    }
+}
+
+public struct JobStatus: Codable, Sendable {
+    public var id: Int64
+    public var workspace: String?
+    public var kind: String
+    public var state: String
+    public var progress: Double
+    public var message: String?
+
+    public init(id: Int64, workspace: String?, kind: String, state: String, progress: Double, message: String?) {
+        self.id = id
+        self.workspace = workspace
+        self.kind = kind
+        self.state = state
+        self.progress = progress
+        self.message = message
+    }
+}
+
+public struct CountsStatus: Codable, Sendable, Equatable {
+    public var filesIngested: Int
+    public var filesPending: Int
+    public var filesRejected: Int
+    public var pairs: Int
+    public var pairsRetracted: Int
+    public var checkpoints: Int
+    public var jobsQueued: Int
+    public var jobsRunning: Int
+
+    public init(
+        filesIngested: Int, filesPending: Int, filesRejected: Int, pairs: Int, pairsRetracted: Int, checkpoints: Int,
+        jobsQueued: Int, jobsRunning: Int
+    ) {
+        self.filesIngested = filesIngested
+        self.filesPending = filesPending
+        self.filesRejected = filesRejected
+        self.pairs = pairs
+        self.pairsRetracted = pairsRetracted
+        self.checkpoints = checkpoints
+        self.jobsQueued = jobsQueued
+        self.jobsRunning = jobsRunning
+    }
+}

@@ -1,0 +1,26 @@
+/// `POST /v1/workspaces` body: create or update a workspace.
+public struct WorkspaceRequest: Codable, Sendable, Equatable {
+    public var name: String
+    public var sourceLanguage: String
+    public var targetLanguage: String
+    public var sourceModel: String
+    public var targetTokenizer: String?
+    public var parallelDirectories: [String]
+    public var monolingualDirectories: [String]?
+    public var remote: String?
+
+    public init(
+        name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
+        targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
+        remote: String? = nil
+    ) {
+        self.name = name
+        self.sourceLanguage = sourceLanguage
+        self.targetLanguage = targetLanguage
+        self.sourceModel = sourceModel
+        self.targetTokenizer = targetTokenizer
+        self.parallelDirectories = parallelDirectories
+        self.monolingualDirectories = monolingualDirectories
+        self.remote = remote
+    }
+}

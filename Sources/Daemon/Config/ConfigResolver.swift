@@ -1,0 +1,108 @@
+import ControlAPI
+import Foundation
+
+/// One source of settings; nil means "not set here". Layers are applied in increasing precedence.
+struct ConfigLayer: Sendable, Equatable {
+    var socket: String?
+    var socketGroup: String?
+    var stateDir: String?
+    var logLevel: String?
+    var blasThreads: Int?
+    var requestTimeoutSeconds: Int?
+    var maxRequestBytes: Int?
+    var workspaces: [WorkspaceConfig]?
+
+    func apply(to config: inout DaemonConfig) {
+        if let socket { config.socket = socket }
+        if let socketGroup { config.socketGroup = socketGroup.isEmpty ? nil : socketGroup }
+        if let stateDir { config.stateDir = stateDir }
+        if let logLevel { config.logLevel = logLevel }
+        if let blasThreads { config.blasThreads = blasThreads }
+        if let requestTimeoutSeconds { config.requestTimeoutSeconds = requestTimeoutSeconds }
+        if let maxRequestBytes { config.maxRequestBytes = maxRequestBytes }
+        if let workspaces { config.workspaces = workspaces }
+    }
+}
+
+/// Flags > environment (`TRANSTOK_*`) > config file > built-in defaults.
+enum ConfigResolver {
+    static func resolve(
+        flags: ConfigLayer, environment: [String: String], configFile explicitPath: String?
+    ) throws(ConfigError) -> (config: DaemonConfig, configFile: String?) {
+        var config = DaemonConfig.defaults(environment: environment)
+        let path = explicitPath ?? environment["TRANSTOK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (FileManager.default.fileExists(atPath: DefaultPaths.configFile) ? DefaultPaths.configFile : nil)
+        if let path {
+            try fileLayer(path: path).apply(to: &config)
+        }
+        try environmentLayer(environment).apply(to: &config)
+        flags.apply(to: &config)
+        try config.validate()
+        return (config, path)
+    }
+
+    static func environmentLayer(_ env: [String: String]) throws(ConfigError) -> ConfigLayer {
+        func int(_ name: String) throws(ConfigError) -> Int? {
+            guard let raw = env[name], !raw.isEmpty else { return nil }
+            guard let value = Int(raw) else { throw .invalid(key: name, message: "must be an integer, got \(raw)") }
+            return value
+        }
+        func string(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return ConfigLayer(
+            socket: string("TRANSTOK_SOCKET"),
+            socketGroup: string("TRANSTOK_SOCKET_GROUP"),
+            stateDir: string("TRANSTOK_STATE_DIR"),
+            logLevel: string("TRANSTOK_LOG_LEVEL"),
+            blasThreads: try int("TRANSTOK_BLAS_THREADS"),
+            requestTimeoutSeconds: try int("TRANSTOK_REQUEST_TIMEOUT_SECONDS"),
+            maxRequestBytes: try int("TRANSTOK_MAX_REQUEST_BYTES"))
+    }
+
+    /// Reads a JSON config file. Every key is optional; unknown keys are errors (a typo must not be ignored).
+    static func fileLayer(path: String) throws(ConfigError) -> ConfigLayer {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw .malformed(path: path, reason: "\(error)")
+        }
+        guard let top = object as? [String: Any] else { throw .malformed(path: path, reason: "the top level must be an object") }
+        let known = Set(DaemonConfig.CodingKeys.allCases.map(\.rawValue))
+        if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .unknownKey(path: path, key: unknown)
+        }
+        if let workspaces = top["workspaces"] as? [[String: Any]] {
+            let knownWorkspace = Set(WorkspaceConfig.CodingKeys.allCases.map(\.rawValue))
+            for (index, workspace) in workspaces.enumerated() {
+                if let unknown = workspace.keys.sorted().first(where: { !knownWorkspace.contains($0) }) {
+                    throw .unknownKey(path: path, key: "workspaces[\(index)].\(unknown)")
+                }
+            }
+        }
+        struct FileConfig: Decodable {
+            var socket: String?
+            var socket_group: String?
+            var state_dir: String?
+            var log_level: String?
+            var blas_threads: Int?
+            var request_timeout_seconds: Int?
+            var max_request_bytes: Int?
+            var workspaces: [WorkspaceConfig]?
+        }
+        let file: FileConfig
+        do { file = try JSONDecoder().decode(FileConfig.self, from: data) } catch let DecodingError.typeMismatch(_, context),
+            let DecodingError.valueNotFound(_, context), let DecodingError.keyNotFound(_, context)
+        {
+            let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            throw .malformed(path: path, reason: "\(key.hasPrefix(".") ? String(key.dropFirst()) : key): \(context.debugDescription)")
+        } catch {
+            throw .malformed(path: path, reason: "\(error)")
+        }
+        return ConfigLayer(
+            socket: file.socket, socketGroup: file.socket_group, stateDir: file.state_dir, logLevel: file.log_level,
+            blasThreads: file.blas_threads, requestTimeoutSeconds: file.request_timeout_seconds,
+            maxRequestBytes: file.max_request_bytes, workspaces: file.workspaces)
+    }
+}

@@ -1,0 +1,129 @@
+import ControlAPI
+import Foundation
+import Store
+
+/// The daemon's effective configuration. Built from, in increasing precedence: built-in defaults, the config
+/// file, `TRANSTOK_*` environment variables, command-line flags (see `ConfigResolver`).
+/// Secrets are never part of it: S3 credentials come only from the environment or a 0600 credentials file.
+struct DaemonConfig: Codable, Sendable, Equatable {
+    var socket: String
+    /// When set, the socket is created 0660 with this group and members of the group may connect.
+    var socketGroup: String?
+    var stateDir: String
+    var logLevel: String
+    var blasThreads: Int
+    var requestTimeoutSeconds: Int
+    var maxRequestBytes: Int
+    var workspaces: [WorkspaceConfig]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case socket
+        case socketGroup = "socket_group"
+        case stateDir = "state_dir"
+        case logLevel = "log_level"
+        case blasThreads = "blas_threads"
+        case requestTimeoutSeconds = "request_timeout_seconds"
+        case maxRequestBytes = "max_request_bytes"
+        case workspaces
+    }
+
+    static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> DaemonConfig {
+        DaemonConfig(
+            socket: DefaultPaths.socket(environment: environment.filter { $0.key != "TRANSTOK_SOCKET" }),
+            socketGroup: nil,
+            stateDir: DefaultPaths.stateDirectory(environment: environment),
+            logLevel: "info",
+            blasThreads: 1,
+            requestTimeoutSeconds: 30,
+            maxRequestBytes: 1 << 20,
+            workspaces: [])
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Cross-field checks, with messages that name the offending key.
+    func validate() throws(ConfigError) {
+        guard socket.hasPrefix("/") else { throw .invalid(key: "socket", message: "must be an absolute path, got \(socket)") }
+        guard socket.utf8.count < 108 else {
+            throw .invalid(key: "socket", message: "is longer than a Unix socket path may be (107 bytes)")
+        }
+        guard stateDir.hasPrefix("/") else {
+            throw .invalid(key: "state_dir", message: "must be an absolute path, got \(stateDir)")
+        }
+        guard Self.logLevels.contains(logLevel) else {
+            throw .invalid(key: "log_level", message: "must be one of \(Self.logLevels.joined(separator: ", "))")
+        }
+        guard (1...256).contains(blasThreads) else { throw .invalid(key: "blas_threads", message: "must be 1…256") }
+        guard (1...3600).contains(requestTimeoutSeconds) else {
+            throw .invalid(key: "request_timeout_seconds", message: "must be 1…3600")
+        }
+        guard (1024...(1 << 30)).contains(maxRequestBytes) else {
+            throw .invalid(key: "max_request_bytes", message: "must be 1 KiB…1 GiB")
+        }
+        var names = Set<String>()
+        for (index, workspace) in workspaces.enumerated() {
+            try workspace.validate(key: "workspaces[\(index)]")
+            guard names.insert(workspace.name).inserted else {
+                throw .invalid(key: "workspaces[\(index)].name", message: "duplicate workspace name \(workspace.name)")
+            }
+        }
+    }
+}
+
+/// A workspace declared in the config file.
+struct WorkspaceConfig: Codable, Sendable, Equatable {
+    var name: String
+    var sourceLanguage: String
+    var targetLanguage: String
+    var sourceModel: String
+    var targetTokenizer: String?
+    var parallelDirs: [String]
+    var monolingualDirs: [String]?
+    var remote: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case sourceLanguage = "source_language"
+        case targetLanguage = "target_language"
+        case sourceModel = "source_model"
+        case targetTokenizer = "target_tokenizer"
+        case parallelDirs = "parallel_dirs"
+        case monolingualDirs = "monolingual_dirs"
+        case remote
+    }
+
+    func validate(key: String) throws(ConfigError) {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
+            throw .invalid(key: "\(key).name", message: "must be non-empty letters, digits, '-', '_' or '.'")
+        }
+        for (field, dirs) in [("parallel_dirs", parallelDirs), ("monolingual_dirs", monolingualDirs ?? [])] {
+            for dir in dirs where !dir.hasPrefix("/") {
+                throw .invalid(key: "\(key).\(field)", message: "must be absolute paths, got \(dir)")
+            }
+        }
+    }
+
+    var spec: WorkspaceSpec {
+        WorkspaceSpec(
+            name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: sourceModel,
+            targetTokenizer: targetTokenizer, parallelDirectories: parallelDirs,
+            monolingualDirectories: monolingualDirs ?? [], remote: remote)
+    }
+}
+
+enum ConfigError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, reason: String)
+    case unknownKey(path: String, key: String)
+    case invalid(key: String, message: String)
+
+    var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read config file \(path): \(reason)"
+        case .malformed(let path, let reason): "config file \(path) is not valid: \(reason)"
+        case .unknownKey(let path, let key): "config file \(path): unknown key \"\(key)\" (see `transtokd config default`)"
+        case .invalid(let key, let message): "config: \(key) \(message)"
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// Flags shared by `transtokd run` and `transtokd config dump`. Every flag overrides the environment and the file.
+struct DaemonOptions: ParsableArguments {
+    @Option(help: "Config file (JSON). Default: $TRANSTOK_CONFIG, else /etc/transtok/transtokd.json if it exists.")
+    var config: String?
+
+    @Option(help: "Control socket path. Default: $XDG_RUNTIME_DIR/transtok.sock, or /run/transtok/transtokd.sock for root.")
+    var socket: String?
+
+    @Option(name: .customLong("socket-group"), help: "Group allowed to use the socket (mode 0660). Default: owner only (0600).")
+    var socketGroup: String?
+
+    @Option(name: .customLong("state-dir"), help: "State directory (database, lock, checkpoints). Default: $XDG_STATE_HOME/transtok, or /var/lib/transtok for root.")
+    var stateDir: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @Option(name: .customLong("blas-threads"), help: "OpenBLAS threads for embedding and model work.")
+    var blasThreads: Int?
+
+    var layer: ConfigLayer {
+        ConfigLayer(
+            socket: socket, socketGroup: socketGroup, stateDir: stateDir, logLevel: logLevel, blasThreads: blasThreads)
+    }
+}

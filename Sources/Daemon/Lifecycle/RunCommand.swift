@@ -1,0 +1,96 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import UnixSignals
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the daemon in the foreground (the default command).")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let (config, configFile): (DaemonConfig, String?)
+        do {
+            (config, configFile) = try ConfigResolver.resolve(
+                flags: options.layer, environment: environment, configFile: options.config)
+        } catch {
+            FileHandle.standardError.write(Data("transtokd: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "transtok.daemon")
+        do {
+            try await Daemon(config: config, configFile: configFile, logger: logger).run()
+        } catch let error as DaemonError {
+            logger.critical("\(error)")
+            FileHandle.standardError.write(Data("transtokd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// One daemon process: owns the state directory lock, the store and the service group.
+struct Daemon {
+    let config: DaemonConfig
+    let configFile: String?
+    let logger: Logger
+
+    func run() async throws {
+        // Everything we create (socket, database, checkpoints) is private unless configured otherwise.
+        umask(0o077)
+        let stateDirectory = try StateDirectory(path: config.stateDir)
+        try SocketGuard.prepare(path: config.socket)
+        let group = try config.socketGroup.map { name throws(DaemonError) in try GroupID.resolve(name) }
+        BLAS.setThreads(config.blasThreads)
+
+        let store: Store
+        do { store = try Store(directory: stateDirectory.path, logger: logger) } catch {
+            throw DaemonError.startup("\(error)")
+        }
+        let interrupted = try store.markInterruptedJobs()
+        for workspace in config.workspaces { try store.upsertWorkspace(workspace.spec) }
+        logger.info("starting", metadata: [
+            "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory.path)",
+            "workspaces": "\(config.workspaces.count)", "jobs.interrupted": "\(interrupted)",
+        ])
+
+        let notifier = SystemdNotifier()
+        let status = StatusProvider(store: store, stateDirectory: stateDirectory.path, socket: config.socket, startedAt: Date())
+        let app = ControlServer.makeApplication(
+            config: config, routes: ControlRoutes(status: status, store: store),
+            policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
+
+        // Reverse start order is the shutdown order: the API stops first, the notifier last.
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: ShutdownNotifier(notifier: notifier)), .init(service: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await serviceGroup.run()
+        unlink(config.socket)
+        logger.info("stopped")
+        withExtendedLifetime(stateDirectory) {}
+    }
+}
+
+/// Tells systemd we are stopping as soon as graceful shutdown begins.
+struct ShutdownNotifier: Service, CustomStringConvertible {
+    let notifier: SystemdNotifier
+    var description: String { "ShutdownNotifier" }
+
+    func run() async throws {
+        // Returns when graceful shutdown begins (or throws if the group is cancelled).
+        try await gracefulShutdown()
+        notifier.notify("STOPPING=1")
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Per-request context: Hummingbird's core context plus the channel (for SO_PEERCRED) and our upload limit.
+struct DaemonRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+    var maxUploadSize: Int { DaemonRequestContext.uploadLimit.value }
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// Set once at start-up from `max_request_bytes` (a request context is created per request by Hummingbird
+    /// and cannot be handed configuration directly).
+    static let uploadLimit = UploadLimit()
+
+    final class UploadLimit: @unchecked Sendable {
+        private let lock = NSLock()
+        private var bytes = 1 << 20
+        var value: Int { lock.withLock { bytes } }
+        func set(_ newValue: Int) { lock.withLock { bytes = newValue } }
+    }
+}

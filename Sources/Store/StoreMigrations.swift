@@ -1,0 +1,120 @@
+import GRDB
+
+/// The schema, migrated forward only. A migration is never modified once it has shipped: add a new one.
+/// Migrations use literal table and column names, never application types (GRDB's migration guidance).
+public enum StoreMigrations {
+    public static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-workspaces") { db in
+            try db.execute(sql: """
+                CREATE TABLE workspace (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    source_language TEXT NOT NULL,
+                    target_language TEXT NOT NULL,
+                    source_model TEXT NOT NULL,
+                    target_tokenizer TEXT,
+                    tokenizer_version INTEGER NOT NULL DEFAULT 0,
+                    remote TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE watched_directory (
+                    id INTEGER PRIMARY KEY,
+                    workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,
+                    path TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('parallel', 'monolingual')),
+                    UNIQUE (workspace_id, path)
+                );
+                """)
+        }
+
+        migrator.registerMigration("v1-corpus") { db in
+            try db.execute(sql: """
+                CREATE TABLE corpus_file (
+                    id INTEGER PRIMARY KEY,
+                    workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    content_hash TEXT,
+                    format TEXT,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'ingested', 'rejected', 'retracted')),
+                    error TEXT,
+                    error_line INTEGER,
+                    pair_count INTEGER NOT NULL DEFAULT 0,
+                    updated_at REAL NOT NULL,
+                    UNIQUE (workspace_id, path)
+                );
+                CREATE INDEX corpus_file_state ON corpus_file(workspace_id, state);
+                CREATE TABLE sentence_pair (
+                    id INTEGER PRIMARY KEY,
+                    workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,
+                    content_hash TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    retracted INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    UNIQUE (workspace_id, content_hash)
+                );
+                CREATE TABLE pair_provenance (
+                    pair_id INTEGER NOT NULL REFERENCES sentence_pair(id) ON DELETE CASCADE,
+                    file_id INTEGER NOT NULL REFERENCES corpus_file(id) ON DELETE CASCADE,
+                    line INTEGER NOT NULL,
+                    PRIMARY KEY (pair_id, file_id, line)
+                );
+                CREATE INDEX pair_provenance_file ON pair_provenance(file_id);
+                """)
+        }
+
+        migrator.registerMigration("v1-jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY,
+                    workspace_id INTEGER REFERENCES workspace(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+                    progress REAL NOT NULL DEFAULT 0,
+                    message TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL
+                );
+                CREATE INDEX job_state ON job(state);
+                """)
+        }
+
+        migrator.registerMigration("v1-alignment-state") { db in
+            try db.execute(sql: """
+                CREATE TABLE alignment_state (
+                    workspace_id INTEGER PRIMARY KEY REFERENCES workspace(id) ON DELETE CASCADE,
+                    generation INTEGER NOT NULL,
+                    pair_count INTEGER NOT NULL,
+                    state BLOB NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                """)
+        }
+
+        migrator.registerMigration("v1-checkpoints") { db in
+            try db.execute(sql: """
+                CREATE TABLE checkpoint (
+                    id INTEGER PRIMARY KEY,
+                    workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    manifest_sha256 TEXT NOT NULL,
+                    parent_number INTEGER,
+                    pair_count INTEGER NOT NULL,
+                    size_bytes INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('complete', 'deleted')),
+                    created_at REAL NOT NULL,
+                    UNIQUE (workspace_id, number)
+                );
+                """)
+        }
+
+        return migrator
+    }
+}
