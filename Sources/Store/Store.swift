@@ -27,6 +27,10 @@ public struct Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
         let migrator = StoreMigrations.migrator()
+        // A database written by a newer transtok has migrations we do not know: refuse rather than guess.
+        if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
+            throw StoreError.newerSchema(path: path)
+        }
         let pending = try pool.read { db in try migrator.appliedIdentifiers(db) }
         try migrator.migrate(pool)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
@@ -53,12 +57,14 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     case notFound(String)
     case invalid(String)
+    case newerSchema(path: String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason): "cannot open the database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .invalid(let what): what
+        case .newerSchema(let path): "\(path) was written by a newer transtok (unknown schema migrations); upgrade transtok"
         }
     }
 }
