@@ -10,6 +10,8 @@ struct Transtok: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self,
             WorkspaceCommand.self,
+            FilesCommand.self,
+            IngestCommand.self,
         ]
     )
 }

@@ -115,6 +115,22 @@ public enum StoreMigrations {
                 """)
         }
 
+        // An append-only log of pairs becoming active or retracted, written in the same transaction as the
+        // corpus change. Consumers (the incremental aligner) remember the last sequence number they applied, so
+        // after a crash they replay exactly what they missed: no pair is lost or counted twice.
+        migrator.registerMigration("v2-pair-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE pair_event (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    workspace_id INTEGER NOT NULL REFERENCES workspace(id) ON DELETE CASCADE,
+                    pair_id INTEGER NOT NULL REFERENCES sentence_pair(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('add', 'retract'))
+                );
+                CREATE INDEX pair_event_workspace ON pair_event(workspace_id, seq);
+                ALTER TABLE alignment_state ADD COLUMN applied_seq INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
+
         return migrator
     }
 }

@@ -10,6 +10,8 @@ struct ConfigLayer: Sendable, Equatable {
     var blasThreads: Int?
     var requestTimeoutSeconds: Int?
     var maxRequestBytes: Int?
+    var debounceSeconds: Double?
+    var rescanIntervalSeconds: Int?
     var workspaces: [WorkspaceConfig]?
 
     func apply(to config: inout DaemonConfig) {
@@ -20,6 +22,8 @@ struct ConfigLayer: Sendable, Equatable {
         if let blasThreads { config.blasThreads = blasThreads }
         if let requestTimeoutSeconds { config.requestTimeoutSeconds = requestTimeoutSeconds }
         if let maxRequestBytes { config.maxRequestBytes = maxRequestBytes }
+        if let debounceSeconds { config.debounceSeconds = debounceSeconds }
+        if let rescanIntervalSeconds { config.rescanIntervalSeconds = rescanIntervalSeconds }
         if let workspaces { config.workspaces = workspaces }
     }
 }
@@ -47,6 +51,11 @@ enum ConfigResolver {
             guard let value = Int(raw) else { throw .invalid(key: name, message: "must be an integer, got \(raw)") }
             return value
         }
+        func double(_ name: String) throws(ConfigError) -> Double? {
+            guard let raw = env[name], !raw.isEmpty else { return nil }
+            guard let value = Double(raw) else { throw .invalid(key: name, message: "must be a number, got \(raw)") }
+            return value
+        }
         func string(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
         return ConfigLayer(
             socket: string("TRANSTOK_SOCKET"),
@@ -55,7 +64,9 @@ enum ConfigResolver {
             logLevel: string("TRANSTOK_LOG_LEVEL"),
             blasThreads: try int("TRANSTOK_BLAS_THREADS"),
             requestTimeoutSeconds: try int("TRANSTOK_REQUEST_TIMEOUT_SECONDS"),
-            maxRequestBytes: try int("TRANSTOK_MAX_REQUEST_BYTES"))
+            maxRequestBytes: try int("TRANSTOK_MAX_REQUEST_BYTES"),
+            debounceSeconds: try double("TRANSTOK_DEBOUNCE_SECONDS"),
+            rescanIntervalSeconds: try int("TRANSTOK_RESCAN_INTERVAL_SECONDS"))
     }
 
     /// Reads a JSON config file. Every key is optional; unknown keys are errors (a typo must not be ignored).
@@ -89,6 +100,8 @@ enum ConfigResolver {
             var blas_threads: Int?
             var request_timeout_seconds: Int?
             var max_request_bytes: Int?
+            var debounce_seconds: Double?
+            var rescan_interval_seconds: Int?
             var workspaces: [WorkspaceConfig]?
         }
         let file: FileConfig
@@ -103,6 +116,7 @@ enum ConfigResolver {
         return ConfigLayer(
             socket: file.socket, socketGroup: file.socket_group, stateDir: file.state_dir, logLevel: file.log_level,
             blasThreads: file.blas_threads, requestTimeoutSeconds: file.request_timeout_seconds,
-            maxRequestBytes: file.max_request_bytes, workspaces: file.workspaces)
+            maxRequestBytes: file.max_request_bytes, debounceSeconds: file.debounce_seconds,
+            rescanIntervalSeconds: file.rescan_interval_seconds, workspaces: file.workspaces)
     }
 }

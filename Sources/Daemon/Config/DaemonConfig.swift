@@ -14,6 +14,10 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var blasThreads: Int
     var requestTimeoutSeconds: Int
     var maxRequestBytes: Int
+    /// Quiet time after the last file event before a batch is ingested.
+    var debounceSeconds: Double
+    /// Full rescan of every watched folder (events are hints, scans are the truth).
+    var rescanIntervalSeconds: Int
     var workspaces: [WorkspaceConfig]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -24,6 +28,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         case blasThreads = "blas_threads"
         case requestTimeoutSeconds = "request_timeout_seconds"
         case maxRequestBytes = "max_request_bytes"
+        case debounceSeconds = "debounce_seconds"
+        case rescanIntervalSeconds = "rescan_interval_seconds"
         case workspaces
     }
 
@@ -36,6 +42,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             blasThreads: 1,
             requestTimeoutSeconds: 30,
             maxRequestBytes: 1 << 20,
+            debounceSeconds: 2,
+            rescanIntervalSeconds: 600,
             workspaces: [])
     }
 
@@ -59,6 +67,10 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         }
         guard (1024...(1 << 30)).contains(maxRequestBytes) else {
             throw .invalid(key: "max_request_bytes", message: "must be 1 KiB…1 GiB")
+        }
+        guard (0...3600).contains(debounceSeconds) else { throw .invalid(key: "debounce_seconds", message: "must be 0…3600") }
+        guard (1...86_400).contains(rescanIntervalSeconds) else {
+            throw .invalid(key: "rescan_interval_seconds", message: "must be 1…86400")
         }
         var names = Set<String>()
         for (index, workspace) in workspaces.enumerated() {

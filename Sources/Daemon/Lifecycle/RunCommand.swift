@@ -58,7 +58,13 @@ struct Daemon {
             throw DaemonError.startup("\(error)")
         }
         let interrupted = try store.markInterruptedJobs()
-        for workspace in config.workspaces { try store.upsertWorkspace(workspace.spec) }
+        for workspace in config.workspaces {
+            try store.upsertWorkspace(workspace.spec)
+            for directory in workspace.parallelDirs + (workspace.monolingualDirs ?? []) {
+                try? FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            }
+        }
         logger.info("starting", metadata: [
             "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory.path)",
             "workspaces": "\(config.workspaces.count)", "jobs.interrupted": "\(interrupted)",
@@ -66,14 +72,25 @@ struct Daemon {
 
         let notifier = SystemdNotifier()
         let status = StatusProvider(store: store, stateDirectory: stateDirectory.path, socket: config.socket, startedAt: Date())
+        let corpusLogger = Logger(label: "transtok.corpus")
+        let corpus = CorpusController(store: store, logger: corpusLogger) { workspaces in
+            corpusLogger.info("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
+        }
+        let rootsGeneration = RootsGeneration()
+        let watcher = CorpusWatchService(
+            controller: corpus, debounce: .milliseconds(Int(config.debounceSeconds * 1000)),
+            rescanInterval: .seconds(config.rescanIntervalSeconds), logger: corpusLogger, rootsGeneration: rootsGeneration)
         let app = ControlServer.makeApplication(
-            config: config, routes: ControlRoutes(status: status, store: store),
+            config: config,
+            routes: ControlRoutes(status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration),
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
         // Reverse start order is the shutdown order: the API stops first, the notifier last.
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: ShutdownNotifier(notifier: notifier)), .init(service: app)],
+                services: [
+                    .init(service: ShutdownNotifier(notifier: notifier)), .init(service: watcher), .init(service: app),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await serviceGroup.run()

@@ -7,6 +7,8 @@ import Store
 struct ControlRoutes: Sendable {
     let status: StatusProvider
     let store: Store
+    let corpus: CorpusController
+    let rootsGeneration: RootsGeneration
 
     func register(on router: Router<DaemonRequestContext>) {
         let v1 = router.group("v1")
@@ -29,16 +31,55 @@ struct ControlRoutes: Sendable {
             do { try config.validate(key: "workspace") } catch let error as ConfigError {
                 throw DaemonAPIError(.invalidArgument, error.description)
             }
+            for directory in config.parallelDirs + (config.monolingualDirs ?? []) {
+                try? FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            }
             let id = try store.upsertWorkspace(config.spec)
+            rootsGeneration.bump()
+            _ = try await corpus.scan(workspace: config.name)
             return WorkspaceStatus(
                 name: config.name, sourceLanguage: config.sourceLanguage, targetLanguage: config.targetLanguage,
                 sourceModel: config.sourceModel, targetTokenizer: config.targetTokenizer,
                 watchedDirectories: config.parallelDirs + (config.monolingualDirs ?? []), remote: config.remote,
                 counts: CountsStatus(try store.counts(workspaceID: id)))
         }
+        v1.get("files") { request, _ -> [FileStatus] in
+            let workspaceName = request.uri.queryParameters["workspace"].map(String.init)
+            let state = request.uri.queryParameters["state"].map(String.init)
+            if let state, !["ingested", "pending", "rejected", "retracted"].contains(state) {
+                throw DaemonAPIError(.invalidArgument, "state must be ingested, pending, rejected or retracted")
+            }
+            let workspaces = try store.workspaces()
+            let names = Dictionary(uniqueKeysWithValues: workspaces.map { ($0.id, $0.spec.name) })
+            var workspaceID: Int64?
+            if let workspaceName {
+                guard let match = workspaces.first(where: { $0.spec.name == workspaceName }) else {
+                    throw DaemonAPIError(.notFound, "no workspace named \(workspaceName)")
+                }
+                workspaceID = match.id
+            }
+            return try store.corpusFiles(workspaceID: workspaceID, state: state).map { file in
+                FileStatus(
+                    workspace: names[file.workspaceID] ?? "?", path: file.path, format: file.format, state: file.state,
+                    pairs: file.pairCount, reason: file.error, line: file.errorLine)
+            }
+        }
+        v1.post("scan") { request, context -> ScanResult in
+            let body = try await request.decode(as: ScanRequest.self, context: context)
+            if let name = body.workspace, try store.workspaces().contains(where: { $0.spec.name == name }) == false {
+                throw DaemonAPIError(.notFound, "no workspace named \(name)")
+            }
+            let s = try await corpus.scan(workspace: body.workspace)
+            return ScanResult(
+                filesSeen: s.filesSeen, ingested: s.ingested, unchanged: s.unchanged, rejected: s.rejected,
+                pending: s.pending, retracted: s.retracted, pairsAdded: s.pairsAdded, pairsRetracted: s.pairsRetracted)
+        }
     }
 }
 
+extension FileStatus: ResponseEncodable {}
+extension ScanResult: ResponseEncodable {}
 extension HealthResponse: ResponseEncodable {}
 extension StatusResponse: ResponseEncodable {}
 extension WorkspaceStatus: ResponseEncodable {}

@@ -1,0 +1,178 @@
+import Foundation
+import Hashing
+import Logging
+import Store
+
+/// Brings one path of a watched folder into the store: ingest, reject (with reason and line), mark pending,
+/// or retract when it is gone. Idempotent: processing an unchanged file does nothing.
+struct CorpusIngestor: Sendable {
+    let store: Store
+    let logger: Logger
+    var parser = CorpusParser()
+
+    enum Outcome: Equatable {
+        case ingested(CorpusChange)
+        case unchanged
+        case rejected(CorpusParseError)
+        case pending(String)
+        case retracted(CorpusChange)
+        case ignored
+    }
+
+    /// - Parameters:
+    ///   - path: an absolute path inside `root`.
+    ///   - root: the watched folder it belongs to (symlinks may not lead outside it).
+    func process(path: String, root: String, workspace: WorkspaceRecord) -> Outcome {
+        do {
+            return try processOrThrow(path: path, root: root, workspace: workspace)
+        } catch {
+            logger.error("store error while processing a corpus file", metadata: ["file.path": "\(path)", "error": "\(error)"])
+            return .ignored
+        }
+    }
+
+    private func processOrThrow(path: String, root: String, workspace: WorkspaceRecord) throws -> Outcome {
+        let id = workspace.id
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            // Gone: retract it, or everything below it if it was a directory.
+            var total = CorpusChange()
+            for file in try store.corpusFiles(workspaceID: id) where file.path == path || file.path.hasPrefix(path + "/") {
+                let change = try store.retractFile(workspaceID: id, path: file.path)
+                total.retracted += change.retracted
+                if file.state == "pending" { try store.forgetPendingFile(workspaceID: id, path: file.path) }
+            }
+            return .retracted(total)
+        }
+        guard let format = CorpusFormat.detect(
+            path: path, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage)
+        else {
+            if (info.st_mode & S_IFMT) == S_IFREG {
+                logger.debug("ignored: not a corpus file name", metadata: ["file.path": "\(path)"])
+            }
+            return .ignored
+        }
+        let size = Int64(info.st_size)
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = Self.realPath(path), let rootResolved = Self.realPath(root),
+                resolved.hasPrefix(rootResolved + "/")
+            else {
+                return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name,
+                                  CorpusParseError("symbolic link pointing outside the watched folder \(root)"))
+            }
+        } else if (info.st_mode & S_IFMT) != S_IFREG {
+            return .ignored
+        }
+
+        var partner: String?
+        switch format {
+        case .mosesTarget(let sourcePath):
+            // A Moses pair is recorded under its source-side file; a lone target file waits for its partner.
+            if access(sourcePath, F_OK) == 0 {
+                return try processOrThrow(path: sourcePath, root: root, workspace: workspace)
+            }
+            try store.markFilePending(workspaceID: id, path: path, size: size, mtimeNs: mtime,
+                                      reason: "waiting for \((sourcePath as NSString).lastPathComponent)")
+            return .pending(sourcePath)
+        case .mosesSource(let targetPath):
+            guard access(targetPath, F_OK) == 0 else {
+                try store.markFilePending(workspaceID: id, path: path, size: size, mtimeNs: mtime,
+                                          reason: "waiting for \((targetPath as NSString).lastPathComponent)")
+                return .pending(targetPath)
+            }
+            try store.forgetPendingFile(workspaceID: id, path: targetPath)
+            partner = targetPath
+        case .tsv, .jsonLines, .tmx:
+            break
+        }
+
+        let content: Content
+        switch Result(catching: { () throws(CorpusParseError) in try readContent(path: path, partner: partner) }) {
+        case .success(let value): content = value
+        case .failure(let error):
+            return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name, error)
+        }
+        if try isUnchanged(path, workspace: id, hash: content.hash, size: size, mtime: mtime) { return .unchanged }
+        switch Result(catching: { () throws(CorpusParseError) in try parsePairs(format, content, workspace: workspace) }) {
+        case .success(let pairs):
+            return .ingested(try store.ingestFile(
+                workspaceID: id, path: path, size: size, mtimeNs: mtime, contentHash: content.hash, format: format.name,
+                pairs: pairs))
+        case .failure(let error):
+            return try reject(path, workspace: id, size: size, mtime: mtime, hash: content.hash, format: format.name, error)
+        }
+    }
+
+    /// A file's bytes (both files for a Moses pair) and their content hash.
+    private struct Content {
+        var hash: String
+        var data: Data
+        var partnerData: Data?
+    }
+
+    private func readContent(path: String, partner: String?) throws(CorpusParseError) -> Content {
+        let data = try parser.read(path: path)
+        guard let partner else { return Content(hash: Digest.sha256Hex(data), data: data) }
+        let partnerData: Data
+        do { partnerData = try parser.read(path: partner) } catch {
+            throw CorpusParseError("\((partner as NSString).lastPathComponent): \(error.reason)", line: error.line)
+        }
+        return Content(hash: Digest.sha256Hex(Digest.sha256(data) + Digest.sha256(partnerData)), data: data,
+                       partnerData: partnerData)
+    }
+
+    private func parsePairs(_ format: CorpusFormat, _ content: Content, workspace: WorkspaceRecord)
+        throws(CorpusParseError) -> [IngestedPair]
+    {
+        let pairs: [IngestedPair]
+        switch format {
+        case .tsv: pairs = try parser.parseTSV(content.data)
+        case .jsonLines: pairs = try parser.parseJSONLines(content.data)
+        case .tmx:
+            pairs = try parser.parseTMX(
+                content.data, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage)
+        case .mosesSource, .mosesTarget:
+            pairs = try parser.parseMoses(source: content.data, target: content.partnerData ?? Data())
+        }
+        if pairs.isEmpty { throw CorpusParseError("no sentence pairs found") }
+        return pairs
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Same content already ingested or rejected: nothing to do (size/mtime are refreshed for the next scan).
+    private func isUnchanged(_ path: String, workspace: Int64, hash: String, size: Int64, mtime: Int64) throws -> Bool {
+        guard let existing = try store.corpusFile(workspaceID: workspace, path: path), existing.contentHash == hash else {
+            return false
+        }
+        switch existing.state {
+        case "ingested":
+            _ = try store.ingestFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
+                                     format: existing.format ?? "", pairs: [])
+            return true
+        case "rejected":
+            try store.rejectFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
+                                 format: existing.format, error: existing.error ?? "rejected", line: existing.errorLine)
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func reject(
+        _ path: String, workspace: Int64, size: Int64, mtime: Int64, hash: String?, format: String, _ error: CorpusParseError
+    ) throws -> Outcome {
+        logger.warning("corpus file rejected", metadata: [
+            "file.path": "\(path)", "file.line": "\(error.line.map(String.init) ?? "-")", "reason": "\(error.reason)",
+        ])
+        try store.rejectFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
+                             format: format, error: error.reason, line: error.line)
+        return .rejected(error)
+    }
+}

@@ -1,0 +1,19 @@
+/// Why a corpus file was rejected, with the 1-based line where it went wrong (nil when not line-specific).
+struct CorpusParseError: Error, Equatable, CustomStringConvertible {
+    var reason: String
+    var line: Int?
+
+    init(_ reason: String, line: Int? = nil) {
+        self.reason = reason
+        self.line = line
+    }
+
+    var description: String { line.map { "line \($0): \(reason)" } ?? reason }
+}
+
+/// Limits that keep one bad file from hurting the daemon; anything beyond them rejects the file.
+struct CorpusLimits: Sendable {
+    var maxFileBytes = 2 << 30
+    var maxLineBytes = 100_000
+    var maxSentenceBytes = 10_000
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps the store in step with the watched folders: a full scan at start-up (files that arrived while the daemon
+/// was down), inotify events debounced into batches, and a periodic full rescan (events are hints, scans are the
+/// truth). The blocking inotify loop runs on its own thread, never on the cooperative pool.
+struct CorpusWatchService: Service, CustomStringConvertible {
+    let controller: CorpusController
+    let debounce: Duration
+    let rescanInterval: Duration
+    let logger: Logger
+    /// Bumped when workspaces change so the watcher re-reads its roots.
+    let rootsGeneration: RootsGeneration
+
+    var description: String { "CorpusWatchService" }
+
+    enum Batch: Sendable {
+        case paths(Set<String>)
+        case fullScan(reason: String)
+    }
+
+    func run() async throws {
+        do { _ = try await controller.scan() } catch {
+            logger.error("start-up scan failed", metadata: ["error": "\(error)"])
+        }
+        let (batches, continuation) = AsyncStream.makeStream(of: Batch.self)
+        let stop = StopFlag()
+        let thread = Thread { [controller, logger, debounce, rescanInterval, rootsGeneration] in
+            WatchLoop(controller: controller, logger: logger, debounce: debounce, rescanInterval: rescanInterval,
+                      rootsGeneration: rootsGeneration, stop: stop, output: continuation).run()
+        }
+        thread.name = "transtok.inotify"
+        thread.start()
+        await withGracefulShutdownHandler {
+            for await batch in batches {
+                do {
+                    switch batch {
+                    case .paths(let paths): _ = try await controller.process(paths: paths)
+                    case .fullScan(let reason):
+                        logger.info("full rescan", metadata: ["reason": "\(reason)"])
+                        _ = try await controller.scan()
+                    }
+                } catch {
+                    logger.error("ingest failed", metadata: ["error": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {
+            stop.value.store(true, ordering: .relaxed)
+        }
+    }
+}
+
+final class StopFlag: Sendable { let value = Atomic<Bool>(false) }
+
+final class RootsGeneration: Sendable {
+    let value = Atomic<Int>(0)
+    func bump() { value.add(1, ordering: .relaxed) }
+}
+
+/// The watcher thread's loop: polls inotify, debounces changed paths, schedules periodic rescans, and rebuilds the
+/// watch set when workspaces change.
+private struct WatchLoop {
+    let controller: CorpusController
+    let logger: Logger
+    let debounce: Duration
+    let rescanInterval: Duration
+    let rootsGeneration: RootsGeneration
+    let stop: StopFlag
+    let output: AsyncStream<CorpusWatchService.Batch>.Continuation
+
+    func run() {
+        var watcher: InotifyWatcher?
+        var generation = -1
+        var pending = Set<String>()
+        var lastEvent = ContinuousClock.now
+        var lastScan = ContinuousClock.now
+        defer { output.finish() }
+        while !stop.value.load(ordering: .relaxed) {
+            let current = rootsGeneration.value.load(ordering: .relaxed)
+            if current != generation {
+                generation = current
+                watcher = makeWatcher()
+            }
+            var events: [WatchEvent] = []
+            if let watcher {
+                do { events = try watcher.poll(timeoutMilliseconds: 250) } catch {
+                    logger.error("inotify", metadata: ["error": "\(error)"])
+                    output.yield(.fullScan(reason: "watcher error"))
+                    usleep(250_000)
+                }
+            } else {
+                usleep(250_000)
+            }
+            let now = ContinuousClock.now
+            for event in events {
+                switch event {
+                case .changed(let path), .removed(let path):
+                    pending.insert(path)
+                    lastEvent = now
+                case .rescan(let reason):
+                    pending.removeAll()
+                    lastScan = now
+                    output.yield(.fullScan(reason: reason))
+                }
+            }
+            if !pending.isEmpty, now - lastEvent >= debounce {
+                output.yield(.paths(pending))
+                pending.removeAll()
+            }
+            if now - lastScan >= rescanInterval {
+                lastScan = now
+                output.yield(.fullScan(reason: "periodic rescan"))
+            }
+        }
+    }
+
+    private func makeWatcher() -> InotifyWatcher? {
+        do {
+            let roots = try controller.watchedRoots().map(\.root)
+            let watcher = try InotifyWatcher(roots: roots)
+            try watcher.watchAll()
+            return watcher
+        } catch {
+            logger.error("cannot watch folders; relying on periodic rescans", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
