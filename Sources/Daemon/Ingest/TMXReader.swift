@@ -49,9 +49,12 @@ enum TMXReader {
         private var language: String?
         private var segment: String?
         private var skipDepth = 0
+        /// Open elements, to catch mismatched tags (some XMLParser builds recover from them silently).
+        private var open: [String] = []
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
+            open.append(name)
             switch name {
             case "tmx": sawRoot = true
             case "tu": unit = TranslationUnit(line: parser.lineNumber, segments: [])
@@ -68,6 +71,13 @@ enum TMXReader {
         }
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            guard open.last == name else {
+                failure = CorpusParseError(
+                    "malformed TMX/XML: </\(name)> closes <\(open.last ?? "nothing")>", line: parser.lineNumber)
+                parser.abortParsing()
+                return
+            }
+            open.removeLast()
             switch name {
             case "seg":
                 if let segment, let language { unit?.segments.append((language, segment)) }
@@ -78,6 +88,12 @@ enum TMXReader {
                 unit = nil
             case "bpt", "ept", "it", "ph": if segment != nil { skipDepth = max(0, skipDepth - 1) }
             default: break
+            }
+        }
+
+        func parserDidEndDocument(_ parser: XMLParser) {
+            if failure == nil, let unclosed = open.last {
+                failure = CorpusParseError("malformed TMX/XML: <\(unclosed)> is never closed", line: parser.lineNumber)
             }
         }
 

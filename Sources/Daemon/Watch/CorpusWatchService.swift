@@ -37,7 +37,9 @@ struct CorpusWatchService: Service, CustomStringConvertible {
             for await batch in batches {
                 do {
                     switch batch {
-                    case .paths(let paths): _ = try await controller.process(paths: paths)
+                    case .paths(let paths):
+                        logger.debug("file events", metadata: ["paths": "\(paths.count)"])
+                        _ = try await controller.process(paths: paths)
                     case .fullScan(let reason):
                         logger.info("full rescan", metadata: ["reason": "\(reason)"])
                         _ = try await controller.scan()
@@ -80,8 +82,12 @@ private struct WatchLoop {
         while !stop.value.load(ordering: .relaxed) {
             let current = rootsGeneration.value.load(ordering: .relaxed)
             if current != generation {
+                let first = generation < 0
                 generation = current
                 watcher = makeWatcher()
+                // Files that landed between the folders being added and the watches existing are found by a scan
+                // (the start-up scan already covers the first set of watches).
+                if !first { output.yield(.fullScan(reason: "watched folders changed")) }
             }
             var events: [WatchEvent] = []
             if let watcher {

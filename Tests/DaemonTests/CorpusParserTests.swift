@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+@testable import Daemon
+
+@Suite struct CorpusParserTests {
+    let parser = CorpusParser()
+
+    @Test func tsvPairsAreNormalisedAndHashed() throws {
+        let pairs = try parser.parseTSV(Data("In the  beginning\tEn el principio\r\n\n  God \t Dios\n".utf8))
+        #expect(pairs.map(\.source) == ["In the beginning", "God"])
+        #expect(pairs.map(\.target) == ["En el principio", "Dios"])
+        #expect(pairs.map(\.line) == [1, 3])
+        #expect(Set(pairs.map(\.contentHash)).count == 2)
+        // Canonically equivalent text (NFD vs NFC) is the same pair.
+        let nfd = try parser.parseTSV(Data("cafe\u{301}\tcafé\n".utf8))
+        let nfc = try parser.parseTSV(Data("caf\u{E9}\tcafé\n".utf8))
+        #expect(nfd[0].contentHash == nfc[0].contentHash)
+    }
+
+    @Test func badTSVLinesRejectTheFileWithTheirLine() {
+        #expect(throws: CorpusParseError("expected 2 tab-separated fields (source, target), found 3", line: 2)) {
+            try parser.parseTSV(Data("a\tb\nc\td\te\n".utf8))
+        }
+        #expect(throws: CorpusParseError("empty target sentence", line: 1)) { try parser.parseTSV(Data("a\t  \n".utf8)) }
+        #expect(throws: CorpusParseError("invalid UTF-8", line: 3)) {
+            try parser.parseTSV(Data([UInt8]("a\tb\nc\td\n".utf8) + [0x66, 0xFF, 0x09, 0x67, 0x0A]))
+        }
+        #expect(throws: CorpusParseError("binary data (NUL byte); is this a text file?", line: 1)) {
+            try parser.parseTSV(Data([0x61, 0x00, 0x09, 0x62]))
+        }
+        var small = CorpusParser()
+        small.limits.maxSentenceBytes = 10
+        #expect(throws: CorpusParseError("sentence longer than 10 bytes", line: 1)) {
+            try small.parseTSV(Data("aaaaaaaaaaaa\tb\n".utf8))
+        }
+    }
+
+    @Test func jsonLinesNeedBothFields() throws {
+        let pairs = try parser.parseJSONLines(Data((#"{"src": "Hello", "tgt": "Hola"}"# + "\n").utf8))
+        #expect(pairs.first?.target == "Hola")
+        #expect(throws: CorpusParseError("not a JSON object with string fields \"src\" and \"tgt\"", line: 2)) {
+            try parser.parseJSONLines(Data("{\"src\":\"a\",\"tgt\":\"b\"}\n{\"src\":\"a\"}\n".utf8))
+        }
+    }
+
+    @Test func mosesFilesMustHaveEqualLineCounts() throws {
+        let pairs = try parser.parseMoses(source: Data("one\ntwo\n".utf8), target: Data("uno\ndos\n".utf8))
+        #expect(pairs.map(\.target) == ["uno", "dos"])
+        #expect(throws: CorpusParseError("line counts differ: source has 2, target has 3")) {
+            try parser.parseMoses(source: Data("one\ntwo\n".utf8), target: Data("uno\ndos\ntres\n".utf8))
+        }
+        #expect(throws: CorpusParseError("blank on one side only", line: 2)) {
+            try parser.parseMoses(source: Data("one\n\n".utf8), target: Data("uno\ndos\n".utf8))
+        }
+    }
+
+    @Test func tmxUnitsArePairedByLanguage() throws {
+        let tmx = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <tmx version="1.4"><header srclang="en" datatype="plaintext" segtype="sentence" adminlang="en" o-tmf="x" creationtool="t" creationtoolversion="1"/>
+            <body>
+              <tu><tuv xml:lang="en-GB"><seg>Good <bpt i="1">&lt;b&gt;</bpt>morning<ept i="1">&lt;/b&gt;</ept></seg></tuv>
+                  <tuv xml:lang="es"><seg>Buenos días</seg></tuv></tu>
+              <tu><tuv xml:lang="en"><seg>Only English</seg></tuv><tuv xml:lang="fr"><seg>Seulement</seg></tuv></tu>
+            </body></tmx>
+            """
+        let pairs = try parser.parseTMX(Data(tmx.utf8), sourceLanguage: "en", targetLanguage: "es")
+        #expect(pairs.map(\.source) == ["Good morning"])
+        #expect(pairs.map(\.target) == ["Buenos días"])
+        #expect(throws: CorpusParseError.self) {
+            try parser.parseTMX(Data("<tmx><body><tu><tuv xml:lang='en'><seg>x</tuv></tu></body></tmx>".utf8),
+                                sourceLanguage: "en", targetLanguage: "es")
+        }
+    }
+
+    @Test func gzipRoundTripsAndCorruptDataIsRejected() throws {
+        let directory = NSTemporaryDirectory() + "gz-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let plain = directory + "/x.tsv"
+        try "a\tb\nc\td\n".write(toFile: plain, atomically: true, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let data = try parser.read(path: plain + ".gz")
+        #expect(try parser.parseTSV(data).count == 2)
+        var corrupt = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+        corrupt = corrupt.prefix(corrupt.count - 6)
+        try corrupt.write(to: URL(fileURLWithPath: directory + "/y.tsv.gz"))
+        #expect(throws: CorpusParseError.self) { try parser.read(path: directory + "/y.tsv.gz") }
+    }
+
+    @Test func formatsAreRecognisedByName() {
+        #expect(CorpusFormat.detect(path: "/in/a.tsv", sourceLanguage: "en", targetLanguage: "es") == .tsv)
+        #expect(CorpusFormat.detect(path: "/in/a.jsonl.gz", sourceLanguage: "en", targetLanguage: "es") == .jsonLines)
+        #expect(CorpusFormat.detect(path: "/in/a.tmx", sourceLanguage: "en", targetLanguage: "es") == .tmx)
+        #expect(CorpusFormat.detect(path: "/in/bible.en", sourceLanguage: "en", targetLanguage: "es") == .mosesSource(partner: "/in/bible.es"))
+        #expect(CorpusFormat.detect(path: "/in/bible.es.gz", sourceLanguage: "en", targetLanguage: "es") == .mosesTarget(partner: "/in/bible.en.gz"))
+        #expect(CorpusFormat.detect(path: "/in/.a.tsv", sourceLanguage: "en", targetLanguage: "es") == nil)
+        #expect(CorpusFormat.detect(path: "/in/a.tsv.tmp", sourceLanguage: "en", targetLanguage: "es") == nil)
+        #expect(CorpusFormat.detect(path: "/in/notes.txt", sourceLanguage: "en", targetLanguage: "es") == nil)
+    }
+}
