@@ -2,8 +2,8 @@
 // transtok: trans-tokenization of language models, kept fresh by a daemon.
 import PackageDescription
 
-/// Engine is pure computation (tokenizers, aligner, mapping, tensors, model runtime). Its hot loops are
-/// optimised even in debug builds so the test suite can run real workloads in CI.
+/// Engine is pure computation (tokenizers, aligner, mapping, tensors, model runtime); Store ingests tens of
+/// thousands of rows per file. Both are optimised even in debug builds so tests and the demo run real workloads.
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
@@ -46,7 +46,8 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: engineSettings
         ),
         .target(
             name: "Sync",

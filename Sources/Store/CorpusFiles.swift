@@ -99,29 +99,32 @@ extension Store {
             var change = CorpusChange()
             let previous = Set(try Int64.fetchAll(db, sql: "SELECT pair_id FROM pair_provenance WHERE file_id = ?", arguments: [fileID]))
             try db.execute(sql: "DELETE FROM pair_provenance WHERE file_id = ?", arguments: [fileID])
+            // Prepared once per transaction: this loop runs once per pair (tens of thousands per file).
+            let findPair = try db.cachedStatement(
+                sql: "SELECT id, retracted FROM sentence_pair WHERE workspace_id = ? AND content_hash = ?")
+            let revive = try db.cachedStatement(sql: "UPDATE sentence_pair SET retracted = 0 WHERE id = ?")
+            let insertPair = try db.cachedStatement(
+                sql: "INSERT INTO sentence_pair (workspace_id, content_hash, source, target, created_at) VALUES (?, ?, ?, ?, ?)")
+            let insertEvent = try db.cachedStatement(
+                sql: "INSERT INTO pair_event (workspace_id, pair_id, kind) VALUES (?, ?, 'add')")
+            let insertProvenance = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO pair_provenance (pair_id, file_id, line) VALUES (?, ?, ?)")
             for pair in pairs {
                 let pairID: Int64
-                if let row = try Row.fetchOne(
-                    db, sql: "SELECT id, retracted FROM sentence_pair WHERE workspace_id = ? AND content_hash = ?",
-                    arguments: [workspaceID, pair.contentHash])
-                {
+                if let row = try Row.fetchOne(findPair, arguments: [workspaceID, pair.contentHash]) {
                     pairID = row["id"]
                     if row["retracted"] as Int == 1 {
-                        try db.execute(sql: "UPDATE sentence_pair SET retracted = 0 WHERE id = ?", arguments: [pairID])
-                        try logEvent(db, workspaceID: workspaceID, pairID: pairID, kind: "add")
+                        try revive.execute(arguments: [pairID])
+                        try insertEvent.execute(arguments: [workspaceID, pairID])
                         change.added += 1
                     }
                 } else {
-                    try db.execute(
-                        sql: "INSERT INTO sentence_pair (workspace_id, content_hash, source, target, created_at) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [workspaceID, pair.contentHash, pair.source, pair.target, now])
+                    try insertPair.execute(arguments: [workspaceID, pair.contentHash, pair.source, pair.target, now])
                     pairID = db.lastInsertedRowID
-                    try logEvent(db, workspaceID: workspaceID, pairID: pairID, kind: "add")
+                    try insertEvent.execute(arguments: [workspaceID, pairID])
                     change.added += 1
                 }
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO pair_provenance (pair_id, file_id, line) VALUES (?, ?, ?)",
-                    arguments: [pairID, fileID, pair.line])
+                try insertProvenance.execute(arguments: [pairID, fileID, pair.line])
             }
             change.retracted = try retractOrphans(db, workspaceID: workspaceID, candidates: previous)
             return change
