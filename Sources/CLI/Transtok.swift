@@ -12,6 +12,8 @@ struct Transtok: AsyncParsableCommand {
             WorkspaceCommand.self,
             FilesCommand.self,
             IngestCommand.self,
+            AlignCommand.self,
+            AlignEvalCommand.self,
         ]
     )
 }
