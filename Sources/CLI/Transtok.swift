@@ -14,6 +14,7 @@ struct Transtok: AsyncParsableCommand {
             IngestCommand.self,
             AlignCommand.self,
             AlignEvalCommand.self,
+            ConvertCommand.self,
         ]
     )
 }
