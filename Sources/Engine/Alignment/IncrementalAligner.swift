@@ -1,0 +1,192 @@
+/// Persistent, incrementally updated word aligner for the daemon: both directions of fast_align's
+/// reparameterised IBM 2 (`-d -o -v` semantics) trained by incremental EM (see `IncrementalDirection`), symmetrised
+/// on demand. Batches (e.g. one contributor file) are added and retracted by id; the whole state serialises to bytes.
+public final class IncrementalAligner: @unchecked Sendable {
+    public let options: IncrementalOptions
+    let forward: IncrementalDirection
+    let backward: IncrementalDirection
+
+    public init(options: IncrementalOptions = IncrementalOptions()) {
+        self.options = options
+        forward = IncrementalDirection(options: options)
+        backward = IncrementalDirection(options: options)
+    }
+
+    /// Batch ids in the order they were added.
+    public var batchIDs: [Int] { forward.batches.map(\.id) }
+    public var sentenceCount: Int { forward.batches.reduce(0) { $0 + $1.count } }
+    public var tensions: (forward: Double, reverse: Double) { (forward.tension, backward.tension) }
+    public var pairCount: Int { forward.pairs.count + backward.pairs.count }
+
+    /// Adds the pairs of `corpus` as batch `id`. Work ∝ the batch (`localIterations` passes) plus the bounded
+    /// refresh of `refreshBatches` old batches.
+    public func add(batch id: Int, _ corpus: ParallelCorpus) throws {
+        guard !batchIDs.contains(id) else { throw AlignmentError.invalidArgument("batch \(id) is already present") }
+        let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
+        forward.add(id: id, sentences: pairs)
+        backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) })
+    }
+
+    /// Subtracts batch `id`'s statistics and forgets its sentences.
+    public func retract(batch id: Int) throws {
+        guard forward.retract(id: id), backward.retract(id: id) else { throw AlignmentError.invalidArgument("no batch \(id)") }
+    }
+
+    /// Alignments of every sentence, batches in order, in file orientation.
+    public func align(symmetrize method: SymmetrizationMethod = .growDiagFinalAnd) -> [[AlignmentLink]] {
+        var out: [[AlignmentLink]] = []
+        for b in forward.batches.indices { out.append(contentsOf: align(batchAt: b, symmetrize: method)) }
+        return out
+    }
+
+    public func align(batch id: Int, symmetrize method: SymmetrizationMethod = .growDiagFinalAnd) throws -> [[AlignmentLink]] {
+        guard let b = forward.batches.firstIndex(where: { $0.id == id }) else { throw AlignmentError.invalidArgument("no batch \(id)") }
+        return align(batchAt: b, symmetrize: method)
+    }
+
+    private func align(batchAt b: Int, symmetrize method: SymmetrizationMethod) -> [[AlignmentLink]] {
+        let f = forward.viterbi(b).map { $0.map { AlignmentLink($0.0, $0.1) } }
+        let r = backward.viterbi(b).map { $0.map { AlignmentLink($0.1, $0.0) } }
+        return Symmetrizer.combine(forward: f, reverse: r, method: method)
+    }
+
+    /// The forward lexical table with the expected counts accumulated over the current corpus (beam as fast_align).
+    public func lexicalTable(beam: Double? = -4) -> LexicalTable {
+        let d = forward
+        var maxima = [Double](repeating: 0, count: d.source.count)
+        let e = d.pairs.conditioning, f = d.pairs.generated
+        for p in 0..<d.probabilities.count { maxima[Int(e[p])] = max(maxima[Int(e[p])], d.probabilities[p]) }
+        var rows: [LexicalTable.Row] = []
+        for row in d.rowPairs.indices {
+            for p in d.rowPairs[row].map(Int.init) {
+                let t = d.probabilities[p]
+                guard t > 0 else { continue }
+                if let beam, !(Foundation.log(t) >= -Foundation.log(maxima[row]) * beam) { continue }
+                rows.append(LexicalTable.Row(source: d.source.display(e[p]), target: d.target.display(f[p]), logProbability: Foundation.log(t), count: d.counts[p]))
+            }
+        }
+        return LexicalTable(rows: rows)
+    }
+
+    // MARK: serialisation
+
+    static let magic = "transtok-incremental-aligner"
+    static let version = 1
+
+    public func serialized() -> [UInt8] {
+        var w = ByteWriter()
+        w.string(Self.magic)
+        w.int(Self.version)
+        w.double(options.alpha)
+        w.double(options.p0)
+        w.double(options.initialTension)
+        w.int(options.optimizeTension ? 1 : 0)
+        w.int(options.localIterations)
+        w.int(options.refreshBatches)
+        for d in [forward, backward] { Self.write(d, &w) }
+        return w.bytes
+    }
+
+    public convenience init(serialized bytes: [UInt8], threads: Int = 1) throws {
+        var r = ByteReader(bytes)
+        guard try r.string() == Self.magic else { throw AlignmentError.invalidState("not an incremental aligner state") }
+        let version = try r.int()
+        guard version == Self.version else { throw AlignmentError.invalidState("state version \(version), expected \(Self.version)") }
+        var o = IncrementalOptions()
+        o.alpha = try r.double()
+        o.p0 = try r.double()
+        o.initialTension = try r.double()
+        o.optimizeTension = try r.int() != 0
+        o.localIterations = try r.int()
+        o.refreshBatches = try r.int()
+        o.threads = threads
+        self.init(options: o)
+        try Self.read(forward, &r)
+        try Self.read(backward, &r)
+        guard r.offset == bytes.count else { throw AlignmentError.invalidState("\(bytes.count - r.offset) trailing bytes") }
+    }
+
+    private static func write(_ d: IncrementalDirection, _ w: inout ByteWriter) {
+        w.strings(d.source.words)
+        w.strings(d.target.words)
+        w.int32s(d.pairs.conditioning)
+        w.int32s(d.pairs.generated)
+        w.doubles(d.counts)
+        w.double(d.tension)
+        w.double(d.featureTotal)
+        w.int(d.clock)
+        w.int(d.batches.count)
+        for b in d.batches {
+            w.int(b.id)
+            w.int32s(b.sourceIDs)
+            w.ints(b.sourceStarts)
+            w.int32s(b.targetIDs)
+            w.ints(b.targetStarts)
+            w.int32s(b.statPairs)
+            w.doubles(b.statCounts)
+            w.double(b.feature)
+            w.int(b.refreshedAt)
+        }
+    }
+
+    private static func read(_ d: IncrementalDirection, _ r: inout ByteReader) throws {
+        d.source = try Vocabulary(words: r.strings())
+        d.target = try Vocabulary(words: r.strings())
+        d.pairs = try PairTable(conditioning: r.int32s(), generated: r.int32s())
+        d.counts = try r.doubles()
+        guard d.counts.count == d.pairs.count else { throw AlignmentError.invalidState("count array does not match pairs") }
+        d.tension = try r.double()
+        d.featureTotal = try r.double()
+        d.clock = try r.int()
+        let batchCount = try r.count()
+        d.batches = []
+        for _ in 0..<batchCount {
+            var b = IncrementalDirection.Batch(id: try r.int(), sourceIDs: try r.int32s(), sourceStarts: try r.ints(),
+                                               targetIDs: try r.int32s(), targetStarts: try r.ints())
+            b.statPairs = try r.int32s()
+            b.statCounts = try r.doubles()
+            b.feature = try r.double()
+            b.refreshedAt = try r.int()
+            guard b.sourceStarts.count == b.targetStarts.count, b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
+                  b.sourceIDs.allSatisfy({ $0 > 0 && Int($0) < d.source.count }), b.targetIDs.allSatisfy({ $0 > 0 && Int($0) < d.target.count }),
+                  b.statPairs.count == b.statCounts.count, b.statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
+                throw AlignmentError.invalidState("inconsistent batch \(b.id)")
+            }
+            d.batches.append(b)
+        }
+        // Derived state: rows, size counts, token count and t(f|e).
+        d.rowTotals = [Double](repeating: 0, count: d.source.count)
+        d.rowPairs = [[Int32]](repeating: [], count: d.source.count)
+        d.probabilities = [Double](repeating: 0, count: d.pairs.count)
+        for p in 0..<d.pairs.count {
+            let e = Int(d.pairs.conditioning[p])
+            guard e < d.source.count, Int(d.pairs.generated[p]) < d.target.count else { throw AlignmentError.invalidState("pair \(p) out of vocabulary") }
+            d.rowPairs[e].append(Int32(p))
+        }
+        d.sizeCounts = [:]
+        d.targetTokens = 0
+        for b in d.batches {
+            for k in 0..<b.count {
+                let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
+                guard n > 0, m > 0 else { continue }
+                d.sizeCounts[m << 32 | n, default: 0] += 1
+                d.targetTokens += m
+            }
+        }
+        d.recomputeAllRows()
+    }
+}
+
+import Foundation
+
+extension IncrementalDirection {
+    func recomputeAllRows() {
+        for e in rowPairs.indices {
+            var total = 0.0
+            for p in rowPairs[e] { total += counts[Int(p)] + options.alpha }
+            rowTotals[e] = total
+            let dt = fastAlignDigamma(total == 0 ? 1 : total)
+            for p in rowPairs[e] { probabilities[Int(p)] = exp(fastAlignDigamma(counts[Int(p)] + options.alpha) - dt) }
+        }
+    }
+}
