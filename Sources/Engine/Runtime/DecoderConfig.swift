@@ -1,0 +1,107 @@
+/// Hyper-parameters of a Llama-family decoder (Llama 2/3, Mistral, TowerInstruct, SmolLM2, and Hydra checkpoints
+/// made from them), as the runtime needs them.
+public struct DecoderConfig: Sendable, Equatable {
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var layerCount: Int
+    public var headCount: Int
+    public var kvHeadCount: Int
+    public var headDim: Int
+    /// Rows of the input embedding table. Equal to `outputVocabularySize` except in Hydra checkpoints.
+    public var inputVocabularySize: Int
+    /// Rows of the output head (logits per position).
+    public var outputVocabularySize: Int
+    public var rmsNormEps: Float
+    public var rope: RopeConfig
+    /// The head is the input table (its first `outputVocabularySize` rows).
+    public var tiedEmbeddings: Bool
+    /// Longest sequence the model was trained for (`max_position_embeddings`); generation refuses to go beyond it.
+    public var maxPositions: Int
+    /// Mistral-style sliding-window attention: a query attends only to the last `slidingWindow` positions.
+    public var slidingWindow: Int?
+    /// Whether q/k/v/o projections have biases (`attention_bias`).
+    public var attentionBias: Bool
+    public var bosTokenID: Int?
+    public var eosTokenIDs: [Int]
+    /// Hydra checkpoints: where source-language ids start in the input table (source id `k` enters as
+    /// `k + hydraSourceOffset`). `nil` for ordinary models.
+    public var hydraSourceOffset: Int?
+
+    public init(
+        hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int, headDim: Int? = nil,
+        vocabularySize: Int, inputVocabularySize: Int? = nil, rmsNormEps: Float = 1e-5, rope: RopeConfig = RopeConfig(),
+        tiedEmbeddings: Bool = false, maxPositions: Int = 4096, slidingWindow: Int? = nil, attentionBias: Bool = false,
+        bosTokenID: Int? = nil, eosTokenIDs: [Int] = [], hydraSourceOffset: Int? = nil
+    ) {
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.layerCount = layerCount
+        self.headCount = headCount
+        self.kvHeadCount = kvHeadCount
+        self.headDim = headDim ?? (headCount > 0 ? hiddenSize / headCount : 0)
+        self.outputVocabularySize = vocabularySize
+        self.inputVocabularySize = inputVocabularySize ?? vocabularySize
+        self.rmsNormEps = rmsNormEps
+        self.rope = rope
+        self.tiedEmbeddings = tiedEmbeddings
+        self.maxPositions = maxPositions
+        self.slidingWindow = slidingWindow
+        self.attentionBias = attentionBias
+        self.bosTokenID = bosTokenID
+        self.eosTokenIDs = eosTokenIDs
+        self.hydraSourceOffset = hydraSourceOffset
+    }
+
+    public var queryDim: Int { headCount * headDim }
+    public var kvDim: Int { kvHeadCount * headDim }
+    public var isHydra: Bool { hydraSourceOffset != nil }
+
+    /// Checks the relations the forward pass relies on.
+    public func validate() throws {
+        func need(_ ok: Bool, _ message: String) throws { if !ok { throw RuntimeError.invalidConfig(message) } }
+        try need(hiddenSize > 0 && intermediateSize > 0 && layerCount > 0, "sizes must be positive")
+        try need(headCount > 0 && kvHeadCount > 0, "head counts must be positive")
+        try need(headCount % kvHeadCount == 0, "\(headCount) heads are not a multiple of \(kvHeadCount) kv heads")
+        try need(headDim > 0 && headDim % 2 == 0, "head dimension \(headDim) must be positive and even")
+        try need(outputVocabularySize > 0 && inputVocabularySize > 0, "vocabulary sizes must be positive")
+        try need(!tiedEmbeddings || inputVocabularySize >= outputVocabularySize,
+                 "a tied head needs at least \(outputVocabularySize) input rows, found \(inputVocabularySize)")
+        if let offset = hydraSourceOffset {
+            try need(offset >= 0 && offset <= inputVocabularySize, "hydra source offset \(offset) is outside the input table")
+        }
+        try rope.validate()
+    }
+}
+
+/// Rotary position embedding parameters.
+public struct RopeConfig: Sendable, Equatable {
+    public var theta: Double
+    public var scaling: RopeScaling
+
+    public init(theta: Double = 10000, scaling: RopeScaling = .none) {
+        self.theta = theta
+        self.scaling = scaling
+    }
+
+    func validate() throws {
+        guard theta > 0 else { throw RuntimeError.invalidConfig("rope theta must be positive, found \(theta)") }
+        switch scaling {
+        case .none: break
+        case .linear(let f):
+            guard f > 0 else { throw RuntimeError.invalidConfig("linear rope factor must be positive") }
+        case .llama3(let f, let low, let high, let original):
+            guard f > 0, low > 0, high > low, original > 0 else {
+                throw RuntimeError.invalidConfig("llama3 rope scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor, original_max_position_embeddings > 0")
+            }
+        }
+    }
+}
+
+/// How the rotary frequencies are stretched for longer contexts (`rope_scaling` in a Hugging Face config).
+public enum RopeScaling: Sendable, Equatable {
+    case none
+    /// Position interpolation: every frequency divided by `factor`.
+    case linear(factor: Double)
+    /// Llama 3.x: low frequencies divided by `factor`, high ones kept, a smooth ramp between.
+    case llama3(factor: Double, lowFreqFactor: Double, highFreqFactor: Double, originalMaxPositions: Int)
+}

@@ -1,0 +1,139 @@
+/// A Llama-family decoder on the CPU: RMSNorm, rotary positions, grouped-query attention, SwiGLU MLP, tied or untied
+/// head, F32 throughout. Prefill (many tokens) runs on OpenBLAS sgemm, decode (one token) on sgemv with a KV cache.
+/// The model is immutable after loading, so one instance can serve several sequences (each with its own `KVCache`)
+/// from different threads; OpenBLAS's thread count is process-wide (`BLAS.setThreads`).
+public final class LlamaModel: @unchecked Sendable {
+    public let config: DecoderConfig
+    let weights: LlamaWeights
+    let rotary: RotaryEmbedding
+
+    public init(config: DecoderConfig, weights source: WeightSource) throws {
+        try config.validate()
+        self.config = config
+        self.weights = try LlamaWeights(config: config, source: source)
+        self.rotary = RotaryEmbedding(headDim: config.headDim, rope: config.rope)
+    }
+
+    public func makeCache(capacity: Int = 64) -> KVCache {
+        KVCache(layerCount: config.layerCount, kvDim: config.kvDim, capacity: capacity)
+    }
+
+    /// Bytes of weights a decode step streams from memory (for the bandwidth bound).
+    public var bytesReadPerToken: Int { weights.bytesReadPerToken(config: config) }
+
+    /// Which positions of a forward call produce logits.
+    public enum LogitRows: Sendable { case last, all, none }
+
+    /// Runs `tokens` (input-table ids) at the positions after those already in `cache`, appends their keys and
+    /// values to it, and returns logits over the output vocabulary for the requested rows.
+    public func forward(_ tokens: [Int], cache: KVCache, logits rows: LogitRows = .last) throws -> Logits {
+        let c = config
+        let n = tokens.count
+        guard n > 0 else { throw RuntimeError.emptyInput("forward needs at least one token") }
+        for t in tokens where t < 0 || t >= c.inputVocabularySize {
+            throw RuntimeError.tokenOutOfRange(id: t, vocabulary: c.inputVocabularySize)
+        }
+        let start = cache.count
+        guard start + n <= c.maxPositions else { throw RuntimeError.contextOverflow(needed: start + n, limit: c.maxPositions) }
+        cache.reserve(n)
+
+        let h = c.hiddenSize
+        var ws = Workspace(config: c, rows: n, keys: start + n)
+        defer { ws.release() }
+        for (r, t) in tokens.enumerated() {
+            (ws.x + r * h).update(from: weights.embedding.pointer + t * h, count: h)
+        }
+        let half = c.headDim / 2
+        for r in 0..<n {
+            rotary.angles(position: start + r, cos: ws.cos + r * half, sin: ws.sin + r * half)
+        }
+        for l in 0..<c.layerCount {
+            layer(l, rows: n, start: start, cache: cache, ws: &ws)
+        }
+        cache.advance(by: n)
+        return head(ws: ws, rows: n, which: rows)
+    }
+
+    private func layer(_ l: Int, rows n: Int, start: Int, cache: KVCache, ws: inout Workspace) {
+        let c = config, w = weights.layers[l], h = c.hiddenSize
+        Kernels.rmsNorm(ws.x, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
+        let keys = cache.keys(layer: l) + start * c.kvDim
+        let values = cache.values(layer: l) + start * c.kvDim
+        Kernels.linear(w.q.pointer, out: c.queryDim, in: h, x: ws.norm, rows: n, y: ws.q)
+        Kernels.linear(w.k.pointer, out: c.kvDim, in: h, x: ws.norm, rows: n, y: keys)
+        Kernels.linear(w.v.pointer, out: c.kvDim, in: h, x: ws.norm, rows: n, y: values)
+        if let b = w.qBias { Kernels.addBias(b.pointer, y: ws.q, rows: n, out: c.queryDim) }
+        if let b = w.kBias { Kernels.addBias(b.pointer, y: keys, rows: n, out: c.kvDim) }
+        if let b = w.vBias { Kernels.addBias(b.pointer, y: values, rows: n, out: c.kvDim) }
+        let half = c.headDim / 2
+        for r in 0..<n {
+            rotary.rotate(ws.q + r * c.queryDim, heads: c.headCount, cos: ws.cos + r * half, sin: ws.sin + r * half)
+            rotary.rotate(keys + r * c.kvDim, heads: c.kvHeadCount, cos: ws.cos + r * half, sin: ws.sin + r * half)
+        }
+        Attention.run(config: c, queries: ws.q, rows: n, start: start,
+                      keys: cache.keys(layer: l), values: cache.values(layer: l), scores: ws.scores, out: ws.attention)
+        Kernels.linear(w.o.pointer, out: h, in: c.queryDim, x: ws.attention, rows: n, y: ws.x, accumulate: true)
+        if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.x, rows: n, out: h) }
+
+        Kernels.rmsNorm(ws.x, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
+        Kernels.linear(w.gate.pointer, out: c.intermediateSize, in: h, x: ws.norm, rows: n, y: ws.gate)
+        Kernels.linear(w.up.pointer, out: c.intermediateSize, in: h, x: ws.norm, rows: n, y: ws.up)
+        Kernels.swiGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
+        Kernels.linear(w.down.pointer, out: h, in: c.intermediateSize, x: ws.gate, rows: n, y: ws.x, accumulate: true)
+    }
+
+    private func head(ws: Workspace, rows n: Int, which: LogitRows) -> Logits {
+        let c = config, h = c.hiddenSize, v = c.outputVocabularySize
+        let first: Int
+        switch which {
+        case .none: return Logits(rows: 0, vocabularySize: v, values: [])
+        case .last: first = n - 1
+        case .all: first = 0
+        }
+        let count = n - first
+        Kernels.rmsNorm(ws.x + first * h, weight: weights.finalNorm.pointer, eps: c.rmsNormEps, rows: count, dim: h,
+                        into: ws.norm)
+        let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                Kernels.linear(weights.head.pointer, out: v, in: h, x: ws.norm, rows: count, y: base)
+            }
+            initialized = count * v
+        }
+        return Logits(rows: count, vocabularySize: v, values: values)
+    }
+}
+
+/// Logits for some positions, row-major `[rows, vocabularySize]`.
+public struct Logits: Sendable {
+    public let rows: Int
+    public let vocabularySize: Int
+    public let values: [Float]
+
+    public func row(_ r: Int) -> ArraySlice<Float> {
+        values[(r * vocabularySize)..<((r + 1) * vocabularySize)]
+    }
+
+    /// The last row (the next-token distribution after a forward call).
+    public var last: ArraySlice<Float> { row(rows - 1) }
+}
+
+/// Scratch buffers of one forward call.
+struct Workspace {
+    let x, norm, q, attention, gate, up, scores, cos, sin: UnsafeMutablePointer<Float>
+
+    init(config c: DecoderConfig, rows n: Int, keys: Int) {
+        x = .allocate(capacity: n * c.hiddenSize)
+        norm = .allocate(capacity: n * c.hiddenSize)
+        q = .allocate(capacity: n * c.queryDim)
+        attention = .allocate(capacity: n * c.queryDim)
+        gate = .allocate(capacity: n * c.intermediateSize)
+        up = .allocate(capacity: n * c.intermediateSize)
+        scores = .allocate(capacity: n * keys)
+        cos = .allocate(capacity: n * c.headDim / 2)
+        sin = .allocate(capacity: n * c.headDim / 2)
+    }
+
+    func release() {
+        for p in [x, norm, q, attention, gate, up, scores, cos, sin] { p.deallocate() }
+    }
+}
