@@ -29,7 +29,7 @@ public struct HydraConfig: Sendable, Equatable, Codable {
         case outputVocabSize = "output_vocab_size"
         case vocabSize = "vocab_size"
         case tieWordEmbeddings = "tie_word_embeddings"
-        case sourceIDOffset = "hydra_source_id_offset"
+        case sourceIDOffset = "hydra_source_offset"
     }
 }
 
