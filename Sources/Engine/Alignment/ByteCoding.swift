@@ -28,7 +28,7 @@ struct ByteWriter {
     }
 }
 
-struct ByteReader {
+struct AlignmentByteReader {
     let bytes: [UInt8]
     var offset = 0
     init(_ bytes: [UInt8]) { self.bytes = bytes }

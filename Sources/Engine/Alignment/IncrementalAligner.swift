@@ -88,7 +88,7 @@ public final class IncrementalAligner: @unchecked Sendable {
     }
 
     public convenience init(serialized bytes: [UInt8], threads: Int = 1) throws {
-        var r = ByteReader(bytes)
+        var r = AlignmentByteReader(bytes)
         guard try r.string() == Self.magic else { throw AlignmentError.invalidState("not an incremental aligner state") }
         let version = try r.int()
         guard version == Self.version else { throw AlignmentError.invalidState("state version \(version), expected \(Self.version)") }
@@ -129,7 +129,7 @@ public final class IncrementalAligner: @unchecked Sendable {
         }
     }
 
-    private static func read(_ d: IncrementalDirection, _ r: inout ByteReader) throws {
+    private static func read(_ d: IncrementalDirection, _ r: inout AlignmentByteReader) throws {
         d.source = try Vocabulary(words: r.strings())
         d.target = try Vocabulary(words: r.strings())
         d.pairs = try PairTable(conditioning: r.int32s(), generated: r.int32s())

@@ -1,0 +1,101 @@
+/// Fills target tokens that have no counts from related target tokens that do (§1.7 `smooth_mapping`):
+/// - `similar`: tokens whose key starts with the token's key (longer tokens extending it);
+/// - `middle`: mapped tokens whose key occurs inside the token's key, keeping only maximal ones (not contained in
+///   a longer kept one), in order of first occurrence.
+/// Each contributor `u` adds its normalised row, scaled by `W_s` (word-start source tokens count double).
+///
+/// Found with a byte trie (prefix subtree and substring walks), not the reference's O(V²) scans (pitfall 11).
+struct Smoother {
+    struct Configuration {
+        /// The key each target token is compared by (pieces in paper mode, decoded bytes by default); tokens
+        /// without a key are neither filled nor used.
+        var keys: [[UInt8]?]
+        /// Paper: the library's in-place semantics (a token filled earlier, in id order, feeds later ones).
+        /// Default: contributors are read from the counts as they were before smoothing, so the result does not
+        /// depend on order.
+        var inPlace: Bool
+        /// Paper: `max(1, (W·c) // total)`. Default: exact `W·c / total`.
+        var integer: Bool
+        /// `W_s`: weight of a contribution to source id `s`.
+        var sourceWeight: (Int) -> Double
+    }
+
+    let configuration: Configuration
+    private var trie = ByteTrie()
+
+    init(_ configuration: Configuration) {
+        self.configuration = configuration
+        for (id, key) in configuration.keys.enumerated() {
+            if let key, !key.isEmpty { trie.insert(key, id: id) }
+        }
+    }
+
+    /// Smooths `table` in place; returns the ids that were filled.
+    @discardableResult
+    func smooth(_ table: inout CountTable) -> [Int] {
+        let snapshot: CountTable? = configuration.inPlace ? nil : table
+        var filled: [Int] = []
+        for t in 0..<table.targetVocabularySize where !table.isMapped(t) {
+            guard let key = configuration.keys[t] ?? nil, !key.isEmpty else { continue }
+            let row = smoothedRow(for: t, key: key, from: snapshot ?? table)
+            guard !row.isEmpty else { continue }
+            for (s, c) in row { table.add(target: t, source: s, c, origin: .smoothed) }
+            filled.append(t)
+        }
+        return filled
+    }
+
+    private func smoothedRow(for t: Int, key: [UInt8], from source: CountTable) -> [Int: Double] {
+        var row: [Int: Double] = [:]
+        for u in contributors(of: t, key: key, mapped: source.isMapped) {
+            let counts = source.rows[u]
+            let total = counts.values.reduce(0, +)
+            guard total > 0 else { continue }
+            for (s, c) in counts {
+                let w = configuration.sourceWeight(s)
+                if configuration.integer {  // paper counts are whole numbers: exact integer floor division
+                    row[s, default: 0] += Double(max(1, Int(w * c) / max(1, Int(total))))
+                } else {
+                    row[s, default: 0] += w * c / total
+                }
+            }
+        }
+        return row
+    }
+
+    /// `similar + middle` for token `t`.
+    func contributors(of t: Int, key: [UInt8], mapped: (Int) -> Bool) -> [Int] {
+        let similar = trie.ids(withPrefix: key).filter { $0 != t && mapped($0) }.sorted()
+
+        // Mapped tokens contained in t, first occurrence of each.
+        var firstStart: [Int: (start: Int, length: Int)] = [:]
+        for occurrence in trie.occurrences(in: key) {
+            for u in occurrence.ids where u != t && mapped(u) && firstStart[u] == nil {
+                firstStart[u] = (occurrence.start, occurrence.length)
+            }
+        }
+        let keys = configuration.keys
+        func characters(_ u: Int) -> Int { (keys[u] ?? []).reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) } }
+        // Longest first (ties by id), then keep only those not contained in an earlier kept one.
+        let byLength = firstStart.keys.sorted { (characters($0), -$0) > (characters($1), -$1) }
+        var kept: [Int] = []
+        for u in byLength {
+            let k = keys[u] ?? []
+            if kept.contains(where: { ByteTrie.contains(keys[$0] ?? [], k) }) { continue }
+            kept.append(u)
+        }
+        let middle = kept.sorted { (firstStart[$0]?.start ?? 0, $0) < (firstStart[$1]?.start ?? 0, $1) }
+        return similar + middle
+    }
+}
+
+extension ByteTrie {
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        if needle.isEmpty { return true }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
+    }
+}
