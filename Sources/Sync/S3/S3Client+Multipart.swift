@@ -84,7 +84,9 @@ extension S3Client {
             }
             return expected
         } catch {
-            var mayHaveCompleted = error.isRetryable
+            // Retryable or budget-exhausted: the request may have reached the server. NoSuchUpload after a retry:
+            // an earlier attempt probably completed it.
+            var mayHaveCompleted = error.isRetryable || error.errorClass == .notFound
             if case .budgetExhausted = error { mayHaveCompleted = true }
             guard mayHaveCompleted else { throw error }
             if let info = try? headObject(key: key), info.etag == expected {
