@@ -102,3 +102,16 @@ struct S3ClientTests {
         #expect(client.connectionsCreated == 1)
     }
 }
+
+@Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
+struct TLSTests {
+    @Test func httpsToAPlainServerIsAConfigurationErrorNotRetried() throws {
+        let env = try #require(S3TestEnv.current)
+        let remote = env.remote("tls", endpoint: env.endpoint.replacingOccurrences(of: "http://", with: "https://"))
+        let log = EventLog()
+        let client = env.client(remote, observer: log.observer)
+        let error = #expect(throws: SyncError.self) { _ = try client.headObject(key: remote.key("x")) }
+        #expect(error?.errorClass == .auth)  // TLS/certificate problems: fix the configuration
+        #expect(log.count("HeadObject") == 1)
+    }
+}
