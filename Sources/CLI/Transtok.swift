@@ -7,6 +7,8 @@ struct Transtok: AsyncParsableCommand {
         abstract: "Adapt a language model to a new language by trans-tokenization, and talk to transtokd.",
         subcommands: [
             StatusCommand.self,
+            PullCommand.self,
+            RemoteCommand.self,
         ]
     )
 }
