@@ -18,3 +18,5 @@ static inline CURLcode ccurl_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return
 static inline CURLMcode ccurl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 // CURLVERSION_NOW is a macro alias that Swift does not import.
 static inline curl_version_info_data *ccurl_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
+typedef int (*ccurl_seek_fn)(void *, curl_off_t, int);
+static inline CURLcode ccurl_setopt_seekfn(CURL *h, ccurl_seek_fn fn) { return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, fn); }

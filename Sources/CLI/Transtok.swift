@@ -15,6 +15,8 @@ struct Transtok: AsyncParsableCommand {
             AlignCommand.self,
             AlignEvalCommand.self,
             ConvertCommand.self,
+            PullCommand.self,
+            RemoteCommand.self,
         ]
     )
 }

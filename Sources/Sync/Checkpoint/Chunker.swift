@@ -1,0 +1,129 @@
+import Foundation
+
+/// A byte range of a file that becomes one content-addressed blob.
+public struct ChunkSpan: Sendable, Equatable {
+    public var offset: Int64
+    public var length: Int64
+}
+
+/// How files are cut into blobs.
+public struct ChunkingPolicy: Sendable, Equatable, Codable {
+    /// Target blob size. Files up to this size are one blob.
+    public var targetSize: Int64
+    /// For `.safetensors`: cut at tensor boundaries and inside large tensors at row boundaries, so changing some
+    /// embedding rows changes only the blobs holding those rows, even if other tensors move in the file.
+    public var safetensorsAware: Bool
+    /// Other large files: content-defined chunking (gear rolling hash) so an insertion shifts few boundaries.
+    public var contentDefined: Bool
+
+    public init(targetSize: Int64 = 4 << 20, safetensorsAware: Bool = true, contentDefined: Bool = true) {
+        self.targetSize = targetSize
+        self.safetensorsAware = safetensorsAware
+        self.contentDefined = contentDefined
+    }
+
+    /// Every file one blob (uploaded with multipart when large).
+    public static let wholeFiles = ChunkingPolicy(targetSize: .max, safetensorsAware: false, contentDefined: false)
+}
+
+public enum Chunker {
+    public static func spans(for file: OpenFile, policy: ChunkingPolicy) throws(SyncError) -> [ChunkSpan] {
+        let size = file.size
+        if size <= policy.targetSize { return [ChunkSpan(offset: 0, length: size)] }
+        if policy.safetensorsAware, file.path.hasSuffix(".safetensors"),
+            let layout = try? SafetensorsLayout.read(file)
+        {
+            return safetensorsSpans(layout: layout, fileSize: size, target: policy.targetSize)
+        }
+        if policy.contentDefined { return try GearChunker(target: policy.targetSize).spans(file) }
+        return fixedSpans(from: 0, to: size, step: policy.targetSize)
+    }
+
+    static func fixedSpans(from start: Int64, to end: Int64, step: Int64) -> [ChunkSpan] {
+        var out: [ChunkSpan] = []
+        var o = start
+        while o < end {
+            let n = min(step, end - o)
+            out.append(ChunkSpan(offset: o, length: n))
+            o += n
+        }
+        return out
+    }
+
+    /// Header as one blob; small neighbouring tensors grouped up to the target; large tensors split every
+    /// `max(1, target / rowBytes)` rows. Boundaries depend only on tensor order and sizes, never on absolute offsets.
+    static func safetensorsSpans(layout: SafetensorsLayout, fileSize: Int64, target: Int64) -> [ChunkSpan] {
+        var out = [ChunkSpan(offset: 0, length: layout.dataStart)]
+        var groupStart: Int64? = nil
+        var cursor = layout.dataStart
+        func flush(upTo end: Int64) {
+            if let g = groupStart, end > g { out.append(ChunkSpan(offset: g, length: end - g)) }
+            groupStart = nil
+        }
+        for t in layout.tensors.sorted(by: { $0.begin < $1.begin }) {
+            let begin = layout.dataStart + t.begin, end = layout.dataStart + t.end
+            guard begin >= cursor, end <= fileSize, end >= begin else { continue }  // overlapping or bad: skip
+            let length = end - begin
+            if length > target {
+                flush(upTo: cursor)
+                if begin > cursor { out.append(ChunkSpan(offset: cursor, length: begin - cursor)) }
+                let rows = max(1, target / max(1, t.rowBytes))
+                out += fixedSpans(from: begin, to: end, step: rows * max(1, t.rowBytes))
+                cursor = end
+                continue
+            }
+            if let g = groupStart, end - g > target { flush(upTo: cursor) }
+            if groupStart == nil { groupStart = cursor }
+            cursor = end
+        }
+        flush(upTo: cursor)
+        if cursor < fileSize { out += fixedSpans(from: cursor, to: fileSize, step: target) }
+        return out
+    }
+}
+
+/// Tensor byte ranges of a safetensors file (8-byte little-endian header length, JSON header, data).
+struct SafetensorsLayout {
+    struct Tensor {
+        var name: String
+        var begin: Int64
+        var end: Int64
+        var rowBytes: Int64
+    }
+    var dataStart: Int64
+    var tensors: [Tensor]
+
+    static func dtypeBytes(_ dtype: String) -> Int64? {
+        switch dtype {
+        case "F64", "I64", "U64": 8
+        case "F32", "I32", "U32": 4
+        case "F16", "BF16", "I16", "U16": 2
+        case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2": 1
+        default: nil
+        }
+    }
+
+    static func read(_ file: OpenFile) throws(SyncError) -> SafetensorsLayout {
+        guard file.size >= 8 else { throw .integrity("\(file.path): too short for safetensors") }
+        let lenBytes = try file.readAll(offset: 0, length: 8)
+        var n: UInt64 = 0
+        for (i, b) in lenBytes.enumerated() { n |= UInt64(b) << (8 * UInt64(i)) }
+        guard n > 0, n < 100 << 20, Int64(n) + 8 <= file.size else {
+            throw .integrity("\(file.path): implausible safetensors header length \(n)")
+        }
+        let header = try file.readAll(offset: 8, length: Int64(n))
+        guard let json = try? JSONSerialization.jsonObject(with: Data(header)) as? [String: Any] else {
+            throw .integrity("\(file.path): safetensors header is not a JSON object")
+        }
+        var tensors: [Tensor] = []
+        for (name, value) in json where name != "__metadata__" {
+            guard let t = value as? [String: Any], let dtype = t["dtype"] as? String,
+                let shape = t["shape"] as? [Int], let offsets = t["data_offsets"] as? [Int], offsets.count == 2
+            else { continue }
+            let elem = dtypeBytes(dtype) ?? 1
+            let row = shape.count > 1 ? shape.dropFirst().reduce(Int64(1)) { $0 * Int64($1) } * elem : elem
+            tensors.append(Tensor(name: name, begin: Int64(offsets[0]), end: Int64(offsets[1]), rowBytes: row))
+        }
+        return SafetensorsLayout(dataStart: 8 + Int64(n), tensors: tensors)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Hashing
+import Logging
+import Synchronization
+
+/// A blocking S3 client: our SigV4 signer, libcurl transport, pooled keep-alive connections, classified retries.
+/// Every method blocks the calling thread; call them from dedicated threads (see `Blocking.run`), never from the
+/// Swift cooperative pool.
+public final class S3Client: Sendable {
+    public let config: RemoteConfig
+    public let retry: RetryPolicy
+    let signer: SigV4Signer
+    let options: TransportOptions
+    let logger: Logger
+    private let pool = Mutex<[HTTPConnection]>([])
+    private let created = Atomic<Int>(0)
+    /// libcurl handles opened so far (each keeps its keep-alive connection between requests).
+    public var connectionsCreated: Int { created.load(ordering: .relaxed) }
+    private let observer: (@Sendable (RequestEvent) -> Void)?
+    /// Offset added to the local clock when signing (tests of clock skew; 0 otherwise).
+    let clockSkew: TimeInterval
+
+    public init(
+        config: RemoteConfig, credentials: Credentials, retry: RetryPolicy = RetryPolicy(),
+        options: TransportOptions = TransportOptions(), logger: Logger = Logger(label: "transtok.sync"),
+        clockSkew: TimeInterval = 0, observer: (@Sendable (RequestEvent) -> Void)? = nil
+    ) {
+        self.config = config
+        self.retry = retry
+        var opts = options
+        if opts.unixSocketPath == nil { opts.unixSocketPath = config.unixSocketPath }
+        if opts.caBundlePath == nil { opts.caBundlePath = config.caBundlePath }
+        self.options = opts
+        self.signer = SigV4Signer(credentials: credentials, region: config.region)
+        self.logger = logger
+        self.clockSkew = clockSkew
+        self.observer = observer
+    }
+
+    // MARK: connections
+
+    private func checkout() throws(SyncError) -> HTTPConnection {
+        if let c = pool.withLock({ $0.popLast() }) { return c }
+        created.add(1, ordering: .relaxed)
+        do { return try HTTPConnection(options: options) } catch {
+            throw .transport(operation: "connect", key: "", curlCode: error.curlCode, message: error.message)
+        }
+    }
+
+    private func checkin(_ c: HTTPConnection) {
+        pool.withLock { if $0.count < 16 { $0.append(c) } }
+    }
+
+    // MARK: one request, retried
+
+    struct Call {
+        var operation: String
+        var method: String
+        var key: String
+        var query: [(name: String, value: String)] = []
+        var headers: [(name: String, value: String)] = []
+        var body: RequestBody = .none
+        var payloadHash: String = SigV4Signer.emptyPayloadHash
+        var sink: ResponseSink = .memory
+        var partNumber: Int?
+        /// Statuses that are answers, not errors (e.g. 404 for HEAD).
+        var accept: Set<Int> = []
+    }
+
+    /// Sends `call`, retrying retryable failures with backoff while attempts and `budget` last.
+    func execute(
+        _ call: Call, budget: RetryBudget? = nil, cancel: CancellationFlag? = nil,
+        progress: (@Sendable (Int64) -> Void)? = nil
+    ) throws(SyncError) -> HTTPResponse {
+        var attempt = 0
+        while true {
+            attempt += 1
+            if cancel?.isCancelled == true { throw .cancelled }
+            let result: Result<HTTPResponse, SyncError> = attemptOnce(call, cancel: cancel, progress: progress)
+            var bytesSent = call.body.length
+            switch result {
+            case .success(let r):
+                observer?(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
+                    status: r.status, bytesSent: bytesSent, attempt: attempt, error: nil))
+                return r
+            case .failure(let e):
+                if case .transport = e { bytesSent = 0 }
+                observer?(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
+                    status: nil, bytesSent: bytesSent, attempt: attempt, error: e))
+                guard e.isRetryable, attempt < retry.maxAttempts else { throw e }
+                if let budget, !budget.take() { throw .budgetExhausted(last: e) }
+                let wait = retry.delay(beforeRetry: attempt)
+                logger.debug("retrying", metadata: [
+                    "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.attempt": "\(attempt)",
+                    "s3.error": "\(e)", "s3.wait_s": "\(String(format: "%.2f", wait))",
+                ])
+                Thread.sleep(forTimeInterval: wait)
+            }
+        }
+    }
+
+    private func attemptOnce(
+        _ call: Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
+    ) -> Result<HTTPResponse, SyncError> {
+        let loc = config.location(forKey: call.key)
+        let amzDate = AMZDate.string(Date().addingTimeInterval(clockSkew))
+        var headers = call.headers
+        headers.append(("host", loc.host))
+        headers.append(("x-amz-date", amzDate))
+        headers.append(("x-amz-content-sha256", call.payloadHash))
+        if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
+        let signable = SignableRequest(
+            method: call.method, encodedPath: loc.encodedPath, query: call.query, headers: headers,
+            payloadHash: call.payloadHash)
+        let sig = signer.sign(signable, amzDate: amzDate)
+        headers.append(("Authorization", sig.authorization))
+        var url = loc.url
+        if !call.query.isEmpty { url += "?" + URIEncoding.canonicalQuery(call.query) }
+        let request = HTTPRequest(
+            method: call.method, url: url, headers: headers, body: call.body, sink: call.sink,
+            progress: { sent, _ in
+                progress?(sent)
+                return cancel?.isCancelled != true
+            })
+        let connection: HTTPConnection
+        do { connection = try checkout() } catch { return .failure(error) }
+        let response: HTTPResponse
+        do { response = try connection.perform(request) } catch {
+            // A failed transfer may leave the connection in any state; drop it.
+            if error.abortedByCaller { return .failure(.cancelled) }
+            return .failure(.transport(operation: call.operation, key: call.key, curlCode: error.curlCode,
+                message: error.message))
+        }
+        checkin(connection)
+        if (200..<300).contains(response.status) || call.accept.contains(response.status) {
+            return .success(response)
+        }
+        let text = response.bodyText
+        return .failure(.http(
+            operation: call.operation, key: call.key, status: response.status,
+            code: MiniXML.value("Code", in: text), message: MiniXML.value("Message", in: text),
+            requestID: MiniXML.value("RequestId", in: text) ?? response.headers["x-amz-request-id"]))
+    }
+}
