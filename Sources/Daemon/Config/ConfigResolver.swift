@@ -12,6 +12,10 @@ struct ConfigLayer: Sendable, Equatable {
     var maxRequestBytes: Int?
     var debounceSeconds: Double?
     var rescanIntervalSeconds: Int?
+    var refreshDebounceSeconds: Double?
+    var minNewPairs: Int?
+    var maxRefreshIntervalSeconds: Int?
+    var keepCheckpoints: Int?
     var workspaces: [WorkspaceConfig]?
 
     func apply(to config: inout DaemonConfig) {
@@ -24,6 +28,10 @@ struct ConfigLayer: Sendable, Equatable {
         if let maxRequestBytes { config.maxRequestBytes = maxRequestBytes }
         if let debounceSeconds { config.debounceSeconds = debounceSeconds }
         if let rescanIntervalSeconds { config.rescanIntervalSeconds = rescanIntervalSeconds }
+        if let refreshDebounceSeconds { config.refreshDebounceSeconds = refreshDebounceSeconds }
+        if let minNewPairs { config.minNewPairs = minNewPairs }
+        if let maxRefreshIntervalSeconds { config.maxRefreshIntervalSeconds = maxRefreshIntervalSeconds }
+        if let keepCheckpoints { config.keepCheckpoints = keepCheckpoints }
         if let workspaces { config.workspaces = workspaces }
     }
 }
@@ -66,7 +74,11 @@ enum ConfigResolver {
             requestTimeoutSeconds: try int("TRANSTOK_REQUEST_TIMEOUT_SECONDS"),
             maxRequestBytes: try int("TRANSTOK_MAX_REQUEST_BYTES"),
             debounceSeconds: try double("TRANSTOK_DEBOUNCE_SECONDS"),
-            rescanIntervalSeconds: try int("TRANSTOK_RESCAN_INTERVAL_SECONDS"))
+            rescanIntervalSeconds: try int("TRANSTOK_RESCAN_INTERVAL_SECONDS"),
+            refreshDebounceSeconds: try double("TRANSTOK_REFRESH_DEBOUNCE_SECONDS"),
+            minNewPairs: try int("TRANSTOK_MIN_NEW_PAIRS"),
+            maxRefreshIntervalSeconds: try int("TRANSTOK_MAX_REFRESH_INTERVAL_SECONDS"),
+            keepCheckpoints: try int("TRANSTOK_KEEP_CHECKPOINTS"))
     }
 
     /// Reads a JSON config file. Every key is optional; unknown keys are errors (a typo must not be ignored).
@@ -102,6 +114,10 @@ enum ConfigResolver {
             var max_request_bytes: Int?
             var debounce_seconds: Double?
             var rescan_interval_seconds: Int?
+            var refresh_debounce_seconds: Double?
+            var min_new_pairs: Int?
+            var max_refresh_interval_seconds: Int?
+            var keep_checkpoints: Int?
             var workspaces: [WorkspaceConfig]?
         }
         let file: FileConfig
@@ -117,6 +133,8 @@ enum ConfigResolver {
             socket: file.socket, socketGroup: file.socket_group, stateDir: file.state_dir, logLevel: file.log_level,
             blasThreads: file.blas_threads, requestTimeoutSeconds: file.request_timeout_seconds,
             maxRequestBytes: file.max_request_bytes, debounceSeconds: file.debounce_seconds,
-            rescanIntervalSeconds: file.rescan_interval_seconds, workspaces: file.workspaces)
+            rescanIntervalSeconds: file.rescan_interval_seconds, refreshDebounceSeconds: file.refresh_debounce_seconds,
+            minNewPairs: file.min_new_pairs, maxRefreshIntervalSeconds: file.max_refresh_interval_seconds,
+            keepCheckpoints: file.keep_checkpoints, workspaces: file.workspaces)
     }
 }

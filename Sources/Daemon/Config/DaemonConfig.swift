@@ -18,6 +18,11 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var debounceSeconds: Double
     /// Full rescan of every watched folder (events are hints, scans are the truth).
     var rescanIntervalSeconds: Int
+    /// Refresh cycle policy (see `RefreshPolicy`) and checkpoint retention.
+    var refreshDebounceSeconds: Double
+    var minNewPairs: Int
+    var maxRefreshIntervalSeconds: Int
+    var keepCheckpoints: Int
     var workspaces: [WorkspaceConfig]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -30,6 +35,10 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         case maxRequestBytes = "max_request_bytes"
         case debounceSeconds = "debounce_seconds"
         case rescanIntervalSeconds = "rescan_interval_seconds"
+        case refreshDebounceSeconds = "refresh_debounce_seconds"
+        case minNewPairs = "min_new_pairs"
+        case maxRefreshIntervalSeconds = "max_refresh_interval_seconds"
+        case keepCheckpoints = "keep_checkpoints"
         case workspaces
     }
 
@@ -44,6 +53,10 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             maxRequestBytes: 1 << 20,
             debounceSeconds: 2,
             rescanIntervalSeconds: 600,
+            refreshDebounceSeconds: 10,
+            minNewPairs: 100,
+            maxRefreshIntervalSeconds: 3600,
+            keepCheckpoints: 3,
             workspaces: [])
     }
 
@@ -72,6 +85,12 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         guard (1...86_400).contains(rescanIntervalSeconds) else {
             throw .invalid(key: "rescan_interval_seconds", message: "must be 1…86400")
         }
+        guard (0...86_400).contains(refreshDebounceSeconds) else {
+            throw .invalid(key: "refresh_debounce_seconds", message: "must be 0…86400")
+        }
+        guard minNewPairs >= 1 else { throw .invalid(key: "min_new_pairs", message: "must be at least 1") }
+        guard maxRefreshIntervalSeconds >= 1 else { throw .invalid(key: "max_refresh_interval_seconds", message: "must be at least 1") }
+        guard (1...1000).contains(keepCheckpoints) else { throw .invalid(key: "keep_checkpoints", message: "must be 1…1000") }
         var names = Set<String>()
         for (index, workspace) in workspaces.enumerated() {
             try workspace.validate(key: "workspaces[\(index)]")

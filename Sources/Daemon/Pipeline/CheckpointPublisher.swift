@@ -1,0 +1,135 @@
+import Foundation
+import Hashing
+import Logging
+import Store
+
+/// The manifest written last into every checkpoint directory: what it contains and where it came from.
+struct CheckpointManifest: Codable, Sendable, Equatable {
+    struct FileEntry: Codable, Sendable, Equatable {
+        var path: String
+        var size: Int64
+        var sha256: String
+    }
+
+    var format = "transtok-checkpoint/1"
+    var workspace: String
+    var number: Int
+    var parent: Int?
+    var createdAt: Double
+    var sourceModel: String
+    var targetTokenizer: String?
+    var pairs: Int
+    var files: [FileEntry]
+    /// Free-form figures from the pipeline (alignment and mapping statistics, timings).
+    var statistics: [String: Double]
+}
+
+/// Publishes checkpoints atomically: the model is written into a hidden temporary directory, the manifest is
+/// written last, everything is fsynced, and one rename makes the numbered directory appear. A crash at any point
+/// leaves either the previous state or a complete checkpoint; leftovers are cleaned at start-up.
+struct CheckpointPublisher: Sendable {
+    let root: String
+    let store: Store
+    let logger: Logger
+
+    /// `<state>/checkpoints/<workspace>`.
+    func directory(for workspace: String) -> String { root + "/" + workspace }
+
+    static func name(for number: Int) -> String { String(format: "%06d", number) }
+
+    /// A fresh temporary directory for checkpoint `number`.
+    func beginCheckpoint(workspace: String, number: Int) throws -> String {
+        let parent = directory(for: workspace)
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let temporary = parent + "/.\(Self.name(for: number)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+        return temporary
+    }
+
+    /// Hashes the files, writes `manifest.json`, fsyncs and renames `temporary` into place, then records it.
+    @discardableResult
+    func publish(
+        temporary: String, workspaceID: Int64, workspace: String, number: Int, parent: Int?, sourceModel: String,
+        targetTokenizer: String?, pairs: Int, statistics: [String: Double]
+    ) throws -> CheckpointRecord {
+        var entries: [CheckpointManifest.FileEntry] = []
+        var total: Int64 = 0
+        for relative in try FileManager.default.subpathsOfDirectory(atPath: temporary).sorted() {
+            let path = temporary + "/" + relative
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            entries.append(.init(path: relative, size: Int64(info.st_size), sha256: try Digest.sha256Hex(fileAt: path)))
+            total += Int64(info.st_size)
+            try Self.fsync(path: path)
+        }
+        let manifest = CheckpointManifest(
+            workspace: workspace, number: number, parent: parent, createdAt: Date().timeIntervalSince1970,
+            sourceModel: sourceModel, targetTokenizer: targetTokenizer, pairs: pairs, files: entries,
+            statistics: statistics)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let manifestData = try encoder.encode(manifest)
+        let manifestPath = temporary + "/manifest.json"
+        try manifestData.write(to: URL(fileURLWithPath: manifestPath))
+        try Self.fsync(path: manifestPath)
+        try Self.fsync(path: temporary)
+        let final = directory(for: workspace) + "/" + Self.name(for: number)
+        guard rename(temporary, final) == 0 else {
+            throw CheckpointError("cannot publish \(final): \(String(cString: strerror(errno)))")
+        }
+        try Self.fsync(path: directory(for: workspace))
+        let record = CheckpointRecord(
+            workspaceID: workspaceID, number: number, path: final, manifestSHA256: Digest.sha256Hex(manifestData),
+            parentNumber: parent, pairCount: pairs, sizeBytes: total + Int64(manifestData.count),
+            createdAt: manifest.createdAt)
+        try store.recordCheckpoint(record)
+        logger.info("checkpoint published", metadata: [
+            "workspace": "\(workspace)", "checkpoint.number": "\(number)", "checkpoint.bytes": "\(record.sizeBytes)",
+        ])
+        return record
+    }
+
+    /// Start-up reconciliation: removes half-written temporary directories and records complete checkpoints that
+    /// were renamed into place just before a crash (before the store row was written).
+    func recover(workspaceID: Int64, workspace: String) throws {
+        let parent = directory(for: workspace)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        let known = Set(try store.checkpoints(workspaceID: workspaceID).map(\.number))
+        for name in names {
+            let path = parent + "/" + name
+            if name.hasPrefix("."), name.contains(".tmp-") {
+                try FileManager.default.removeItem(atPath: path)
+                logger.info("removed an unfinished checkpoint", metadata: ["path": "\(path)"])
+                continue
+            }
+            guard let number = Int(name), !known.contains(number),
+                let data = FileManager.default.contents(atPath: path + "/manifest.json"),
+                let manifest = try? JSONDecoder().decode(CheckpointManifest.self, from: data)
+            else { continue }
+            try store.recordCheckpoint(CheckpointRecord(
+                workspaceID: workspaceID, number: number, path: path, manifestSHA256: Digest.sha256Hex(data),
+                parentNumber: manifest.parent, pairCount: manifest.pairs,
+                sizeBytes: manifest.files.reduce(Int64(data.count)) { $0 + $1.size }, createdAt: manifest.createdAt))
+        }
+    }
+
+    /// Keeps the newest `keep` checkpoints and deletes the rest (directory first, then the row).
+    func applyRetention(workspaceID: Int64, keep: Int) throws {
+        for old in try store.checkpoints(workspaceID: workspaceID).dropFirst(max(1, keep)) {
+            try? FileManager.default.removeItem(atPath: old.path)
+            try store.markCheckpointDeleted(workspaceID: workspaceID, number: old.number)
+        }
+    }
+
+    static func fsync(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CheckpointError("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard Glibc.fsync(fd) == 0 else { throw CheckpointError("fsync \(path): \(String(cString: strerror(errno)))") }
+    }
+}
+
+struct CheckpointError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
