@@ -7,6 +7,7 @@ struct Transtok: AsyncParsableCommand {
         abstract: "Adapt a language model to a new language by trans-tokenization, and talk to transtokd.",
         subcommands: [
             StatusCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }
