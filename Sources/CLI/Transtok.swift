@@ -9,6 +9,8 @@ struct Transtok: AsyncParsableCommand {
             StatusCommand.self,
             AlignCommand.self,
             AlignEvalCommand.self,
+            ConvertCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }

@@ -139,3 +139,41 @@ def make_smollm2_rows():
 
 make_types()
 make_smollm2_rows()
+
+
+def make_safetensors_dtypes():
+    """dtypes.safetensors: one small tensor per safetensors dtype, written by the safetensors library (torch),
+    with its `__metadata__`; dtypes.expected.json: values (floats as float32 bit patterns, ints as ints)."""
+    import torch
+    from safetensors.torch import save_file
+    g = torch.Generator().manual_seed(7)
+    t = {
+        "a.f32": torch.randn(3, 5, generator=g),
+        "b.f16": torch.randn(2, 3, generator=g).half(),
+        "c.bf16": torch.randn(4, generator=g).bfloat16(),
+        "d.f64": torch.randn(2, 2, generator=g).double(),
+        "e.i64": torch.tensor([[-(2**40), 7]], dtype=torch.int64),
+        "f.i32": torch.tensor([-5, 2**30], dtype=torch.int32),
+        "g.i16": torch.tensor([-300, 301], dtype=torch.int16),
+        "h.i8": torch.tensor([-128, 127, 0], dtype=torch.int8),
+        "i.u8": torch.tensor([0, 255], dtype=torch.uint8),
+        "j.bool": torch.tensor([True, False, True]),
+        "k.empty": torch.zeros(0, 4),
+        "l.scalar": torch.tensor(1.5),
+    }
+    path = os.path.join(OUT, "dtypes.safetensors")
+    save_file(t, path, metadata={"format": "pt", "note": "transtok fixture"})
+    expected = {}
+    for k, v in t.items():
+        e = {"shape": list(v.shape), "dtype": str(v.dtype)}
+        if v.is_floating_point():
+            e["bits"] = bits(v.float().numpy())
+        else:
+            e["ints"] = [int(x) for x in v.reshape(-1).tolist()]
+        expected[k] = e
+    with open(os.path.join(OUT, "dtypes.expected.json"), "w") as f:
+        json.dump(expected, f, separators=(",", ":"))
+    print("wrote", path)
+
+
+make_safetensors_dtypes()

@@ -93,6 +93,10 @@ public struct RopeConfig: Sendable, Equatable {
             guard f > 0, low > 0, high > low, original > 0 else {
                 throw RuntimeError.invalidConfig("llama3 rope scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor, original_max_position_embeddings > 0")
             }
+        case .frequencyDivisors(let d):
+            guard d.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw RuntimeError.invalidConfig("rope frequency divisors must be positive")
+            }
         }
     }
 }
@@ -104,4 +108,6 @@ public enum RopeScaling: Sendable, Equatable {
     case linear(factor: Double)
     /// Llama 3.x: low frequencies divided by `factor`, high ones kept, a smooth ramp between.
     case llama3(factor: Double, lowFreqFactor: Double, highFreqFactor: Double, originalMaxPositions: Int)
+    /// One divisor per frequency (`headDim / 2`), as llama.cpp stores llama3 scaling in GGUF (`rope_freqs.weight`).
+    case frequencyDivisors([Float])
 }

@@ -22,7 +22,11 @@ public final class LlamaModel: @unchecked Sendable {
     public var bytesReadPerToken: Int { weights.bytesReadPerToken(config: config) }
 
     /// Which positions of a forward call produce logits.
-    public enum LogitRows: Sendable { case last, all, none }
+    public enum LogitRows: Sendable, Equatable {
+        case last, all, none
+        /// Rows `range` of this call's tokens (e.g. only the positions an evaluation window scores).
+        case rows(Range<Int>)
+    }
 
     /// Runs `tokens` (input-table ids) at the positions after those already in `cache`, appends their keys and
     /// values to it, and returns logits over the output vocabulary for the requested rows.
@@ -84,13 +88,16 @@ public final class LlamaModel: @unchecked Sendable {
 
     private func head(ws: Workspace, rows n: Int, which: LogitRows) -> Logits {
         let c = config, h = c.hiddenSize, v = c.outputVocabularySize
-        let first: Int
+        let first: Int, count: Int
         switch which {
         case .none: return Logits(rows: 0, vocabularySize: v, values: [])
-        case .last: first = n - 1
-        case .all: first = 0
+        case .last: (first, count) = (n - 1, 1)
+        case .all: (first, count) = (0, n)
+        case .rows(let r):
+            let clamped = r.clamped(to: 0..<n)
+            if clamped.isEmpty { return Logits(rows: 0, vocabularySize: v, values: []) }
+            (first, count) = (clamped.lowerBound, clamped.count)
         }
-        let count = n - first
         Kernels.rmsNorm(ws.x + first * h, weight: weights.finalNorm.pointer, eps: c.rmsNormEps, rows: count, dim: h,
                         into: ws.norm)
         let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in

@@ -31,6 +31,8 @@ struct RotaryEmbedding: Sendable {
                 let smooth = (old / wavelength - low) / (high - low)
                 return (1 - smooth) * freq / f + smooth * freq
             }
+        case .frequencyDivisors(let divisors):
+            inv = inv.enumerated().map { i, freq in i < divisors.count ? freq / divisors[i] : freq }
         }
         inverseFrequencies = inv
     }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `transtok convert --model FILE.gguf --output DIR`: a GGUF (or safetensors) Llama model as a Hugging Face
+/// model directory (dequantised, q/k un-permuted, tokenizer rebuilt from the GGUF metadata).
+struct ConvertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a Llama GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
+    )
+
+    @Option(name: .long, help: "Input model: a .gguf file.")
+    var model: String
+
+    @Option(name: .long, help: "Output directory (written atomically; an existing one is replaced).")
+    var output: String
+
+    @Option(name: .long, help: "Output dtype: f32, bf16 or f16.")
+    var dtype: String = "f32"
+
+    @Option(name: .long, help: "Maximum shard size in bytes (default 5 GB).")
+    var maxShardBytes: Int = 5_000_000_000
+
+    func run() async throws {
+        let out: TensorDType
+        switch dtype.lowercased() {
+        case "f32", "float32": out = .f32
+        case "bf16", "bfloat16": out = .bf16
+        case "f16", "float16": out = .f16
+        default: throw ValidationError("--dtype must be f32, bf16 or f16")
+        }
+        guard model.hasSuffix(".gguf") else { throw ValidationError("--model must be a .gguf file") }
+        let start = Date()
+        let gguf = try GGUFFile(path: model)
+        let tensors = try GGUFLlamaTensors(gguf)
+        let tokenizer = try GGUFTokenizerExport.export(gguf)
+        for w in tokenizer.warnings { print("warning: \(w)") }
+        var writer = HFModelDirectoryWriter(outputDType: out, maxShardBytes: maxShardBytes)
+        writer.linkUnchangedShards = false
+        let report = try writer.write(to: URL(fileURLWithPath: output), config: tensors.config,
+                                      tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
+        if !tensors.skippedTensors.isEmpty {
+            print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
+        }
+        print("wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))")
+        print(String(format: "took %.2f s", Date().timeIntervalSince(start)))
+    }
+}

@@ -1,0 +1,43 @@
+/// Zero-shot translation with a Hydra checkpoint (paper §3): the input table is `[E_tgt ; E_src]`, the head is
+/// `U_tgt`. The prompt, encoded with the *source* tokenizer, enters through the source rows (id + offset); every
+/// generated id comes from the target head and is fed back through the target rows (ids unchanged); generation
+/// stops at the target EOS.
+public struct HydraTranslator: Sendable {
+    public let model: LlamaModel
+    public let sourceOffset: Int
+
+    public init(model: LlamaModel) throws {
+        guard let offset = model.config.hydraSourceOffset else {
+            throw RuntimeError.invalidConfig("not a Hydra checkpoint: config.json has no input_vocab_size/hydra_source_offset")
+        }
+        self.model = model
+        self.sourceOffset = offset
+    }
+
+    /// Source-tokenizer ids as rows of the input table.
+    public func inputIDs(source ids: [Int]) throws -> [Int] {
+        let limit = model.config.inputVocabularySize
+        return try ids.map { id in
+            let row = id + sourceOffset
+            guard id >= 0, row < limit else { throw RuntimeError.tokenOutOfRange(id: row, vocabulary: limit) }
+            return row
+        }
+    }
+
+    /// Translates a prompt given as source-tokenizer ids; returns target-tokenizer ids. `options.stopTokens` adds to
+    /// the target EOS ids from the config.
+    public func translate(sourcePrompt ids: [Int], options: GenerationOptions = GenerationOptions(),
+                          onToken: (Int) -> Bool = { _ in true }) throws -> Generation {
+        try Generator(model: model).generate(prompt: try inputIDs(source: ids), options: options, onToken: onToken)
+    }
+
+    public func stream(sourcePrompt ids: [Int], options: GenerationOptions = GenerationOptions()) throws
+        -> AsyncThrowingStream<GenerationEvent, Error> {
+        Generator(model: model).stream(prompt: try inputIDs(source: ids), options: options)
+    }
+
+    /// The instruction the Tweeties Hydra models expect (TowerInstruct's), to be wrapped in the chat template.
+    public static func instruction(text: String, sourceLanguage: String, targetLanguage: String) -> String {
+        "Translate the following text from \(sourceLanguage) into \(targetLanguage).\n\(sourceLanguage): \(text)\n\(targetLanguage):"
+    }
+}

@@ -1,0 +1,68 @@
+/// Adapts a model file (`GGUFFile`, `GGUFLlamaTensors`, safetensors) to the runtime's `WeightSource`. Tensors
+/// stored as F32 (and not re-ordered by the reader) are borrowed from the mapping; everything else is
+/// dequantised once.
+public final class TensorFileWeights: WeightSource, @unchecked Sendable {
+    public let file: any TensorFile
+    private let zeroCopy: (String) -> Bool
+
+    /// `zeroCopy(name)` says whether the file's raw bytes for `name` are already the layout `float32(name)`
+    /// returns (false e.g. for GGUF q/k rows, which the reader un-permutes).
+    public init(_ file: any TensorFile, zeroCopy: @escaping (String) -> Bool = { _ in true }) {
+        self.file = file
+        self.zeroCopy = zeroCopy
+    }
+
+    public convenience init(gguf: GGUFLlamaTensors) {
+        self.init(gguf, zeroCopy: { !gguf.isPermuted($0) })
+    }
+
+    public func shape(of name: String) -> [Int]? { file.info(name)?.shape }
+
+    public func float32(_ name: String) throws -> [Float] { try file.float32(name) }
+
+    public func float32View(_ name: String) -> FloatStorage? {
+        guard let info = file.info(name), info.dtype == .f32, zeroCopy(name),
+              let view = try? file.view(name), let typed = view.typed(as: Float.self), let base = typed.baseAddress,
+              typed.count == info.elementCount else { return nil }
+        #if _endian(little)
+        return FloatStorage(borrowing: base, count: typed.count, owner: view.owner)
+        #else
+        return nil
+        #endif
+    }
+}
+
+extension DecoderConfig {
+    /// From the model-file reader's `LlamaConfig` (GGUF metadata or `config.json`). Hydra fields are read
+    /// separately (`DecoderConfig(huggingFace:)`), since only our `config.json` files carry them.
+    public init(_ c: LlamaConfig, ropeFrequencyDivisors: [Float]? = nil) throws {
+        var scaling: RopeScaling = .none
+        if let divisors = ropeFrequencyDivisors {
+            scaling = .frequencyDivisors(divisors)
+        } else if let s = c.ropeScaling {
+            switch s.type {
+            case "linear":
+                scaling = .linear(factor: s.factor)
+            case "llama3":
+                guard let original = s.originalMaxPositionEmbeddings else {
+                    throw RuntimeError.invalidConfig("llama3 rope scaling without original_max_position_embeddings")
+                }
+                scaling = .llama3(factor: s.factor, lowFreqFactor: s.lowFreqFactor ?? 1, highFreqFactor: s.highFreqFactor ?? 4,
+                                  originalMaxPositions: original)
+            case "default", "none":
+                break
+            default:
+                throw RuntimeError.invalidConfig("rope scaling '\(s.type)' is not supported (default, linear and llama3 are)")
+            }
+        }
+        guard c.hiddenAct == "silu" else { throw RuntimeError.invalidConfig("activation '\(c.hiddenAct)' is not supported (silu is)") }
+        guard !c.mlpBias else { throw RuntimeError.invalidConfig("MLP biases are not supported") }
+        self.init(
+            hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, layerCount: c.numHiddenLayers,
+            headCount: c.numAttentionHeads, kvHeadCount: c.numKeyValueHeads, headDim: c.headDim,
+            vocabularySize: c.vocabSize, rmsNormEps: Float(c.rmsNormEps), rope: RopeConfig(theta: c.ropeTheta, scaling: scaling),
+            tiedEmbeddings: c.tieWordEmbeddings, maxPositions: c.maxPositionEmbeddings, attentionBias: c.attentionBias,
+            bosTokenID: c.bosTokenID, eosTokenIDs: c.eosTokenID.map { [$0] } ?? [])
+        try validate()
+    }
+}

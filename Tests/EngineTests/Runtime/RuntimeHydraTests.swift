@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// Hydra mechanics on a synthetic checkpoint: the target vocabulary is a permutation σ of the source one
+/// (`E_tgt[t] = E_src[σ(t)]`, `U_tgt[t] = U_src[σ(t)]`), so translating a prompt must give σ⁻¹ of what the source
+/// model generates, and the target head's logits must be the source logits permuted.
+@Suite("Runtime: Hydra translation mechanics")
+struct RuntimeHydraTests {
+    /// A Hydra checkpoint from `base`: input `[E_tgt ; E_src]`, head `U_tgt`, with `σ(t) = (a·t + b) mod V`.
+    static func hydra(from base: RuntimeFixtures.TinyModel) throws -> (LlamaModel, sigma: [Int]) {
+        let v = base.config.outputVocabularySize, h = base.config.hiddenSize
+        let sigma = (0..<v).map { (7 * $0 + 3) % v }
+        #expect(Set(sigma).count == v)
+        let source = try base.weights.float32("model.embed_tokens.weight")
+        let head = base.config.tiedEmbeddings ? source : try base.weights.float32("lm_head.weight")
+        let weights = InMemoryWeights()
+        for (name, t) in base.weights.tensors where name != "model.embed_tokens.weight" && name != "lm_head.weight" {
+            weights.set(name, shape: t.shape, values: t.values)
+        }
+        let permutedRows = { (table: [Float]) in sigma.flatMap { table[($0 * h)..<(($0 + 1) * h)] } }
+        weights.set("model.embed_tokens.weight", shape: [2 * v, h], values: permutedRows(source) + source)
+        weights.set("lm_head.weight", shape: [v, h], values: permutedRows(head))
+        var json: [String: Any] = [
+            "model_type": "llama_hydra", "hidden_size": h, "intermediate_size": base.config.intermediateSize,
+            "num_hidden_layers": base.config.layerCount, "num_attention_heads": base.config.headCount,
+            "num_key_value_heads": base.config.kvHeadCount, "vocab_size": v, "output_vocab_size": v,
+            "input_vocab_size": 2 * v, "tie_word_embeddings": false, "rms_norm_eps": 1e-5,
+            "max_position_embeddings": base.config.maxPositions,
+            "eos_token_id": sigma.firstIndex(of: 2) ?? 0,
+        ]
+        json["rope_theta"] = base.config.rope.theta
+        if case .llama3(let f, let lo, let hi, let orig) = base.config.rope.scaling {
+            json["rope_scaling"] = ["rope_type": "llama3", "factor": f, "low_freq_factor": lo, "high_freq_factor": hi,
+                                    "original_max_position_embeddings": orig]
+        }
+        let config = try DecoderConfig(huggingFace: json)
+        #expect(config.hydraSourceOffset == v && config.inputVocabularySize == 2 * v && config.isHydra)
+        return (try LlamaModel(config: config, weights: weights), sigma)
+    }
+
+    @Test("target logits are the source logits permuted, and translation is σ⁻¹ of the source model's greedy output")
+    func permutedTranslation() throws {
+        let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
+        let sourceModel = try LlamaModel(config: base.config, weights: base.weights)
+        let (hydra, sigma) = try Self.hydra(from: base)
+        let translator = try HydraTranslator(model: hydra)
+        let prompt = base.inputIDs
+
+        let sourceLogits = try sourceModel.forward(prompt, cache: sourceModel.makeCache()).last
+        let targetLogits = try hydra.forward(try translator.inputIDs(source: prompt), cache: hydra.makeCache()).last
+        for t in 0..<sigma.count {
+            #expect(abs(targetLogits[targetLogits.startIndex + t] - sourceLogits[sourceLogits.startIndex + sigma[t]]) < 1e-5)
+        }
+
+        let options = GenerationOptions(maxTokens: 8, ignoreModelEOS: true)
+        let plain = try Generator(model: sourceModel).generate(prompt: prompt, options: options).tokens
+        #expect(plain == base.greedy)
+        let translated = try translator.translate(sourcePrompt: prompt, options: options).tokens
+        #expect(translated.map { sigma[$0] } == plain)
+        // Fed back through the target rows: a target id t must act like source id σ(t), not like source id t.
+        #expect(translated != plain)
+    }
+
+    @Test("translation stops at the target EOS, and beam search runs on the Hydra model")
+    func stopsAtTargetEOS() throws {
+        let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
+        let (hydra, sigma) = try Self.hydra(from: base)
+        let translator = try HydraTranslator(model: hydra)
+        let free = try translator.translate(sourcePrompt: base.inputIDs, options: GenerationOptions(maxTokens: 6, ignoreModelEOS: true))
+        let firstTarget = try #require(free.tokens.first)
+        let stopped = try translator.translate(sourcePrompt: base.inputIDs,
+                                               options: GenerationOptions(maxTokens: 6, stopTokens: [firstTarget]))
+        #expect(stopped.tokens.isEmpty && stopped.finishReason == .stopToken(firstTarget))
+        let beams = try translator.translate(sourcePrompt: base.inputIDs, options: GenerationOptions(maxTokens: 6, beams: 3))
+        #expect(!beams.tokens.isEmpty && beams.tokens.allSatisfy { $0 < sigma.count })
+    }
+
+    @Test("source ids beyond the source table are rejected; ordinary models are not Hydra")
+    func errors() throws {
+        let base = try #require(try RuntimeFixtures.tinyModels().first)
+        let (hydra, _) = try Self.hydra(from: base)
+        let translator = try HydraTranslator(model: hydra)
+        #expect(throws: RuntimeError.self) { try translator.inputIDs(source: [base.config.outputVocabularySize]) }
+        #expect(throws: RuntimeError.self) { try HydraTranslator(model: LlamaModel(config: base.config, weights: base.weights)) }
+    }
+}
