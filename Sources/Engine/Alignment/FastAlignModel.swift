@@ -22,6 +22,11 @@ public final class FastAlignModel: @unchecked Sendable {
     public private(set) var log: [IterationReport] = []
     private var probabilitiesInitialized = false
     private var sizeCounts: [(m: Int, n: Int, count: Int)] = []
+    /// Per sentence k, per target position j: the pair indices of (NULL, f_j), (e_1, f_j) … (e_n, f_j), at
+    /// `pairIndexStarts[k] + j·(n+1)`. A deliberate memory-for-speed trade against fast_align, which hashes every
+    /// pair on every pass: 4 bytes per (source length + 1) × target length, i.e. Σ m·(n+1) over the corpus.
+    private(set) var pairIndices: [Int32] = []
+    private(set) var pairIndexStarts: [Int] = []
     private var trainingTargetTokens = 0
 
     public struct IterationReport: Sendable, Equatable {
@@ -42,17 +47,23 @@ public final class FastAlignModel: @unchecked Sendable {
     private func buildPairs() {
         var table = PairTable(capacity: 1 << 16)
         var sizes: [Int: Int] = [:]
+        var cache: [Int32] = []
+        var starts = [Int](repeating: 0, count: corpus.count + 1)
         for k in 0..<corpus.count {
             let src = corpus.sourceSentence(k), trg = corpus.targetSentence(k)
-            guard !src.isEmpty, !trg.isEmpty else { continue }
-            trainingTargetTokens += trg.count
-            sizes[trg.count << 32 | src.count, default: 0] += 1
-            for f in trg {
-                table.insert(0, f)
-                for e in src { table.insert(e, f) }
+            if !src.isEmpty, !trg.isEmpty {
+                trainingTargetTokens += trg.count
+                sizes[trg.count << 32 | src.count, default: 0] += 1
+                for f in trg {
+                    cache.append(table.insert(0, f))
+                    for e in src { cache.append(table.insert(e, f)) }
+                }
             }
+            starts[k + 1] = cache.count
         }
         pairs = table
+        pairIndices = cache
+        pairIndexStarts = starts
         probabilities = [Double](repeating: 0, count: table.count)
         sizeCounts = sizes.map { (m: $0.key >> 32, n: $0.key & 0xFFFF_FFFF, count: $0.value) }
             .sorted { ($0.m, $0.n) < ($1.m, $1.n) }
@@ -108,61 +119,84 @@ public final class FastAlignModel: @unchecked Sendable {
         return total
     }
 
-    @inline(__always) private func prob(_ index: Int32) -> Double {
-        probabilitiesInitialized && index >= 0 ? probabilities[Int(index)] : 1e-9
+    /// Fills `probs[0…n]` (NULL, then source positions) for target position `j` from the cached pair indices
+    /// `idx[0…n]` and returns their sum. The diagonal prior exp(λ·h) is evaluated as a geometric sequence on each
+    /// side of the diagonal (two `exp` per target token instead of n; differs from fast_align in the last bits).
+    @inline(__always)
+    private func fillPosteriors(j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
+                                probs: UnsafeMutablePointer<Double>) -> Double {
+        let favor = options.favorDiagonal
+        if favor {
+            let lambda = tension, p0 = options.p0
+            let az = DiagonalPrior.z(j + 1, m, n, lambda) / (1 - p0)
+            probs[0] = (initialized ? t[Int(idx[0])] : 1e-9) * p0
+            var sum = probs[0]
+            // h(i) = −|i/n − (j+1)/m| rises until i/n ≤ (j+1)/m, then falls: walk both runs geometrically.
+            let split = Double(j + 1) / Double(m)
+            let step = exp(lambda / Double(n))
+            let inverse = 1 / step
+            var i = 1
+            var prior = DiagonalPrior.unnormalized(j + 1, 1, m, n, lambda) / az
+            while i <= n {
+                let v = (initialized ? t[Int(idx[i])] : 1e-9) * prior
+                probs[i] = v
+                sum += v
+                if i < n {
+                    // Recompute exactly at the turning point to avoid drift across it.
+                    if Double(i) / Double(n) < split && Double(i + 1) / Double(n) > split {
+                        prior = DiagonalPrior.unnormalized(j + 1, i + 1, m, n, lambda) / az
+                    } else {
+                        prior *= Double(i + 1) / Double(n) <= split ? step : inverse
+                    }
+                }
+                i += 1
+            }
+            return sum
+        }
+        let uniform = 1.0 / Double(n + 1)
+        var sum = 0.0
+        for i in 0...n {
+            let v = (initialized ? t[Int(idx[i])] : 1e-9) * uniform
+            probs[i] = v
+            sum += v
+        }
+        return sum
     }
 
     private func expectation(_ range: Range<Int>, counts: UnsafeMutablePointer<Int64>) -> PassStats {
         var stats = PassStats()
-        var probs = [Double](), index = [Int32]()
-        for k in range {
-            let src = corpus.sourceSentence(k), trg = corpus.targetSentence(k)
-            let n = src.count, m = trg.count
-            guard n > 0, m > 0 else { continue }
-            probs.removeAll(keepingCapacity: true)
-            probs.append(contentsOf: repeatElement(0, count: n + 1))
-            index.removeAll(keepingCapacity: true)
-            index.append(contentsOf: repeatElement(-1, count: n + 1))
-            var local = 0.0
-            for (j, f) in trg.enumerated() {
-                let sum = fillPosteriors(j: j, f: f, src: src, m: m, probs: &probs, index: &index)
-                local += Foundation.log(sum)
-                let c0 = probs[0] / sum
-                stats.nullMass += c0
-                counts[Int(index[0])] &+= FixedPointCounts.encode(c0)
-                for i in 1...n {
-                    let p = probs[i] / sum
-                    counts[Int(index[i])] &+= FixedPointCounts.encode(p)
-                    stats.feature += DiagonalPrior.feature(j, i, m, n) * p  // sic: j, not j+1 (fast_align)
+        var probs = [Double](repeating: 0, count: 64)
+        let initialized = probabilitiesInitialized
+        pairIndices.withUnsafeBufferPointer { cache in
+        probabilities.withUnsafeBufferPointer { t in
+            for k in range {
+                let n = corpus.sourceLength(k), m = corpus.targetLength(k)
+                guard n > 0, m > 0 else { continue }
+                if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
+                var local = 0.0
+                probs.withUnsafeMutableBufferPointer { pb in
+                    let p = pb.baseAddress!
+                    for j in 0..<m {
+                        let idx = cache.baseAddress! + pairIndexStarts[k] + j * (n + 1)
+                        let sum = fillPosteriors(j: j, m: m, n: n, idx: idx, t: t.baseAddress!, initialized: initialized, probs: p)
+                        local += Foundation.log(sum)
+                        let inv = 1 / sum
+                        let c0 = p[0] * inv
+                        stats.nullMass += c0
+                        counts[Int(idx[0])] &+= FixedPointCounts.encode(c0)
+                        var feature = 0.0
+                        for i in 1...n {
+                            let q = p[i] * inv
+                            counts[Int(idx[i])] &+= FixedPointCounts.encode(q)
+                            feature += DiagonalPrior.feature(j, i, m, n) * q  // sic: j, not j+1 (fast_align)
+                        }
+                        stats.feature += feature
+                    }
                 }
+                stats.logLikelihood += local
             }
-            stats.logLikelihood += local
-        }
+        }}
         return stats
-    }
-
-    /// probs[0] = NULL, probs[i] = source word i (1-based); returns their sum.
-    @inline(__always)
-    private func fillPosteriors(j: Int, f: Int32, src: ArraySlice<Int32>, m: Int, probs: inout [Double], index: inout [Int32]) -> Double {
-        let n = src.count
-        var priorNull = 1.0 / Double(n + 1)
-        var az = 0.0
-        if options.favorDiagonal {
-            priorNull = options.p0
-            az = DiagonalPrior.z(j + 1, m, n, tension) / (1 - options.p0)
-        }
-        index[0] = pairs.index(0, f)
-        probs[0] = prob(index[0]) * priorNull
-        var sum = probs[0]
-        var i = 1
-        for e in src {
-            let prior = options.favorDiagonal ? DiagonalPrior.unnormalized(j + 1, i, m, n, tension) / az : priorNull
-            index[i] = pairs.index(e, f)
-            probs[i] = prob(index[i]) * prior
-            sum += probs[i]
-            i += 1
-        }
-        return sum
     }
 
     private func updateTension(empiricalFeature: Double) {
@@ -203,45 +237,48 @@ public final class FastAlignModel: @unchecked Sendable {
         result.withUnsafeMutableBufferPointer { out in
             let o = SendablePointer(base: out.baseAddress!)
             DeterministicParallel.forEachChunk(count: corpus.count, threads: options.threads) { _, range, _ in
-                var probs = [Double](), index = [Int32]()
-                for k in range { o.base[k] = self.viterbi(k, probs: &probs, index: &index) }
+                for k in range {
+                    var links: [AlignmentLink] = []
+                    self.forEachPosterior(k) { j, n, p in
+                        var best = 0
+                        for i in 1...n where p[i] > p[best] { best = i }
+                        if best > 0 { links.append(self.options.reverse ? AlignmentLink(j, best - 1) : AlignmentLink(best - 1, j)) }
+                    }
+                    o.base[k] = links
+                }
             }
         }
         return result
     }
 
-    private func viterbi(_ k: Int, probs: inout [Double], index: inout [Int32]) -> [AlignmentLink] {
-        let src = corpus.sourceSentence(k), trg = corpus.targetSentence(k)
-        let n = src.count, m = trg.count
-        guard n > 0, m > 0 else { return [] }
-        probs = [Double](repeating: 0, count: n + 1)
-        index = [Int32](repeating: -1, count: n + 1)
-        var links: [AlignmentLink] = []
-        for (j, f) in trg.enumerated() {
-            _ = fillPosteriors(j: j, f: f, src: src, m: m, probs: &probs, index: &index)
-            var best = 0, bestP = probs[0]
-            for i in 1...n where probs[i] > bestP {
-                best = i
-                bestP = probs[i]
+    /// Calls `body(j, n, probs)` with the unnormalised scores probs[0…n] (NULL first) of each target position.
+    private func forEachPosterior(_ k: Int, _ body: (Int, Int, UnsafeMutablePointer<Double>) -> Void) {
+        let n = corpus.sourceLength(k), m = corpus.targetLength(k)
+        guard n > 0, m > 0 else { return }
+        var probs = [Double](repeating: 0, count: n + 1)
+        pairIndices.withUnsafeBufferPointer { cache in
+        probabilities.withUnsafeBufferPointer { t in
+        probs.withUnsafeMutableBufferPointer { pb in
+            for j in 0..<m {
+                let idx = cache.baseAddress! + pairIndexStarts[k] + j * (n + 1)
+                _ = fillPosteriors(j: j, m: m, n: n, idx: idx, t: t.baseAddress!, initialized: probabilitiesInitialized, probs: pb.baseAddress!)
+                body(j, n, pb.baseAddress!)
             }
-            if best > 0 { links.append(options.reverse ? AlignmentLink(j, best - 1) : AlignmentLink(best - 1, j)) }
-        }
-        return links
+        }}}
     }
 
     /// Posterior link probabilities P(a_j = i) of sentence `k` under the current parameters, in file
     /// orientation: `result[i][j]` with i over the left sentence and j over the right one.
     public func posteriors(_ k: Int) -> [[Double]] {
-        let src = corpus.sourceSentence(k), trg = corpus.targetSentence(k)
-        let n = src.count, m = trg.count
+        let n = corpus.sourceLength(k), m = corpus.targetLength(k)
         guard n > 0, m > 0 else { return [] }
-        var probs = [Double](repeating: 0, count: n + 1), index = [Int32](repeating: -1, count: n + 1)
         var grid = options.reverse ? [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
                                    : [[Double]](repeating: [Double](repeating: 0, count: m), count: n)
-        for (j, f) in trg.enumerated() {
-            let sum = fillPosteriors(j: j, f: f, src: src, m: m, probs: &probs, index: &index)
+        forEachPosterior(k) { j, n, p in
+            var sum = 0.0
+            for i in 0...n { sum += p[i] }
             for i in 1...n {
-                if options.reverse { grid[j][i - 1] = probs[i] / sum } else { grid[i - 1][j] = probs[i] / sum }
+                if options.reverse { grid[j][i - 1] = p[i] / sum } else { grid[i - 1][j] = p[i] / sum }
             }
         }
         return grid

@@ -6,8 +6,9 @@ public struct HMMOptions: Sendable, Equatable {
     public var iterations: Int = 5
     /// Probability of a transition into a NULL state (which remembers the previous source position).
     public var p0: Double = 0.2
-    /// Variational-Bayes Dirichlet concentration for t(f|e) (as fast_align `-v`); 0 = plain EM.
-    public var alpha: Double = 0.01
+    /// Variational-Bayes Dirichlet concentration for t(f|e) (as fast_align `-v`); 0 = plain EM. 0.1 was best of
+    /// {0.01, 0.1, 0.3, 1} on grc-eng (dev gold, `transtok-bench align-tune`); ≥ 1 flattens t and fails.
+    public var alpha: Double = 0.1
     /// Jumps longer than this share one bucket per side.
     public var maxJump: Int = 50
     /// Links whose posterior is at least this are kept in addition to the per-token argmax (> 1 disables).
@@ -25,6 +26,9 @@ public final class HMMModel: @unchecked Sendable {
     public let options: HMMOptions
     public let corpus: ParallelCorpus
     public let pairs: PairTable
+    /// The pair-index cache of the initialising model (same layout: j·(n+1) + i, NULL at i = 0).
+    let pairIndices: [Int32]
+    let pairIndexStarts: [Int]
     public private(set) var probabilities: [Double]
     /// Expected counts c(e,f) of the last E-step, per pair index.
     public private(set) var counts: [Double]
@@ -40,6 +44,8 @@ public final class HMMModel: @unchecked Sendable {
         self.options = options
         self.corpus = initial.corpus
         self.pairs = initial.pairs
+        self.pairIndices = initial.pairIndices
+        self.pairIndexStarts = initial.pairIndexStarts
         self.probabilities = initial.probabilities
         self.counts = [Double](repeating: 0, count: initial.pairs.count)
         let j = options.maxJump
@@ -100,7 +106,7 @@ public final class HMMModel: @unchecked Sendable {
     final class Workspace {
         var emission: [Double] = [], index: [Int32] = [], transition: [Double] = []
         var alpha: [Double] = [], beta: [Double] = [], scale: [Double] = [], prev: [Double] = [], weighted: [Double] = []
-        var jumpLocal: [Double] = []
+        var jumpLocal: [Double] = [], diffs: [Double] = []
         func reserve(m: Int, n: Int, buckets: Int) {
             func fit(_ a: inout [Double], _ c: Int) { if a.count < c { a = [Double](repeating: 0, count: c) } }
             fit(&emission, m * (n + 1))
@@ -111,6 +117,7 @@ public final class HMMModel: @unchecked Sendable {
             fit(&scale, m)
             fit(&prev, n)
             fit(&weighted, n)
+            fit(&diffs, 2 * n)
             if jumpLocal.count != buckets { jumpLocal = [Double](repeating: 0, count: buckets) }
         }
     }
@@ -119,8 +126,7 @@ public final class HMMModel: @unchecked Sendable {
     /// when given; fills `decode` with posteriors γ[j·(n+1) + i+1] (slot 0 = NULL) when given. Returns log P.
     @discardableResult
     func forwardBackward(_ k: Int, _ ws: Workspace, accumulate: UnsafeMutablePointer<Int64>?, decode: UnsafeMutablePointer<Double>?) -> Double {
-        let src = corpus.sourceSentence(k), trg = corpus.targetSentence(k)
-        let n = src.count, m = trg.count
+        let n = corpus.sourceLength(k), m = corpus.targetLength(k)
         guard n > 0, m > 0 else { return 0 }
         let buckets = jumpBuckets, maxJump = options.maxJump
         ws.reserve(m: m, n: n, buckets: buckets)
@@ -134,19 +140,16 @@ public final class HMMModel: @unchecked Sendable {
         ws.prev.withUnsafeMutableBufferPointer { prev in
         ws.weighted.withUnsafeMutableBufferPointer { w in
         ws.jumpLocal.withUnsafeMutableBufferPointer { jl in
+        ws.diffs.withUnsafeMutableBufferPointer { dl in
         jumps.withUnsafeBufferPointer { jumps in
         probabilities.withUnsafeBufferPointer { t in
             let row = n + 1
-            for (j, f) in trg.enumerated() {
-                let i0 = pairs.index(0, f)
-                ix[j * row] = i0
-                em[j * row] = i0 >= 0 ? t[Int(i0)] : 1e-9
-                var i = 1
-                for e in src {
-                    let p = pairs.index(e, f)
-                    ix[j * row + i] = p
-                    em[j * row + i] = p >= 0 ? max(t[Int(p)], 1e-12) : 1e-9
-                    i += 1
+            let cacheStart = pairIndexStarts[k]
+            pairIndices.withUnsafeBufferPointer { cache in
+                for q in 0..<(m * row) {
+                    let p = cache[cacheStart + q]
+                    ix[q] = p
+                    em[q] = max(t[Int(p)], 1e-12)
                 }
             }
             // Transition rows: row 0 from the virtual start position −1, row i′+1 from position i′.
@@ -193,7 +196,10 @@ public final class HMMModel: @unchecked Sendable {
             // Backward (scaled), accumulating expected jumps.
             let lastB = (m - 1) * s2
             for s in 0..<s2 { b[lastB + s] = 1 }
-            if accumulate != nil { for d in 0..<buckets { jl[d] = 0 } }
+            if accumulate != nil {
+                for d in 0..<buckets { jl[d] = 0 }
+                for d in 0..<(2 * n - 1) { dl[d] = 0 }
+            }
             var j = m - 1
             while j >= 1 {
                 let cb = j * s2, pb = (j - 1) * s2, pa = (j - 1) * s2
@@ -209,10 +215,8 @@ public final class HMMModel: @unchecked Sendable {
                     b[pb + n + ip] = value
                     if accumulate != nil {
                         let from = (a[pa + ip] + a[pa + n + ip]) * invC
-                        for i in 0..<n {
-                            let d = min(maxJump, max(-maxJump, i - ip))
-                            jl[d + maxJump] += from * tr[base + i] * w[i]
-                        }
+                        let diff = n - 1 - ip  // slot of jump i − ip is i + diff
+                        for i in 0..<n { dl[i + diff] += from * tr[base + i] * w[i] }
                     }
                 }
                 j -= 1
@@ -245,12 +249,16 @@ public final class HMMModel: @unchecked Sendable {
                 }
             }
             if let acc = accumulate {
+                for slot in 0..<(2 * n - 1) {
+                    let d = min(maxJump, max(-maxJump, slot - (n - 1)))
+                    jl[d + maxJump] += dl[slot]
+                }
                 for d in 0..<buckets { acc[pairs.count + d] &+= FixedPointCounts.encode(jl[d]) }
             }
             var ll = 0.0
             for j in 0..<m { ll += Foundation.log(c[j]) }
             return ll
-        }}}}}}}}}}}
+        }}}}}}}}}}}}
     }
 
     /// Posterior link probabilities of sentence `k` in file orientation: `result[i][j]`, i over the left

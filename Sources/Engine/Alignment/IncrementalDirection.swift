@@ -76,7 +76,11 @@ final class IncrementalDirection: @unchecked Sendable {
         }
         batches.append(b)
         let index = batches.count - 1
-        for pass in 0..<max(1, options.localIterations) { reestimate(index, uniform: pass == 0) }
+        // As fast_align: λ is re-fitted after every pass from the second on.
+        for pass in 0..<max(1, options.localIterations) {
+            reestimate(index, uniform: pass == 0)
+            if pass > 0 { updateTension() }
+        }
         // Bounded refresh of the least recently re-estimated old batches.
         let old = batches.indices.filter { $0 != index }.sorted { (batches[$0].refreshedAt, $0) < (batches[$1].refreshedAt, $1) }
         for i in old.prefix(options.refreshBatches) { reestimate(i, uniform: false) }

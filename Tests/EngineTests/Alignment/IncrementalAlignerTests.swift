@@ -1,0 +1,70 @@
+import Testing
+@testable import Engine
+
+@Suite struct IncrementalAlignerTests {
+    static let corpus = Result { try CorpusReader(lowercase: true).read(source: TestPaths.fixture("alignment/grc300.grc"),
+                                                                        target: TestPaths.fixture("alignment/grc300.eng")) }
+
+    func aer(_ links: [[AlignmentLink]]) throws -> Double {
+        try AlignmentEvaluation.score(gold: GoldAlignment(contentsOf: TestPaths.fixture("alignment/grc300.gold")), hypothesis: links).aer
+    }
+
+    @Test func batchesTrackAFullRun() throws {
+        let corpus = try Self.corpus.get()
+        let full = IncrementalAligner()
+        try full.add(batch: 0, corpus)
+        let inc = IncrementalAligner()
+        for b in 0..<3 { try inc.add(batch: b, corpus.slice((b * 100)..<((b + 1) * 100))) }
+        #expect(inc.sentenceCount == 300)
+        let a = try aer(full.align()), b = try aer(inc.align())
+        #expect(abs(a - b) < 0.02, "full \(a) incremental \(b)")
+        print("incremental test: full \(a) incremental \(b)")
+        #expect(a < 0.5)
+    }
+
+    @Test func retractionSubtractsExactly() throws {
+        let corpus = try Self.corpus.get()
+        var options = IncrementalOptions()
+        options.refreshBatches = 0  // so batch 0's statistics are not touched by the later addition
+        let base = IncrementalAligner(options: options)
+        try base.add(batch: 0, corpus.slice(0..<100))
+        let before = base.forward.counts
+        try base.add(batch: 1, corpus.slice(100..<150))
+        try base.retract(batch: 1)
+        #expect(base.batchIDs == [0])
+        let after = base.forward.counts
+        for p in before.indices { #expect(abs(before[p] - after[p]) < 1e-9) }
+        for p in before.count..<after.count { #expect(abs(after[p]) < 1e-9) }
+        #expect(throws: AlignmentError.invalidArgument("no batch 7")) { try base.retract(batch: 7) }
+    }
+
+    @Test func stateRoundTripsThroughBytes() throws {
+        let corpus = try Self.corpus.get()
+        let a = IncrementalAligner()
+        try a.add(batch: 3, corpus.slice(0..<80))
+        try a.add(batch: 5, corpus.slice(80..<120))
+        let bytes = a.serialized()
+        let b = try IncrementalAligner(serialized: bytes)
+        #expect(b.batchIDs == [3, 5])
+        #expect(b.align() == a.align())
+        #expect(b.serialized() == bytes)
+        // Continuing from the restored state equals continuing from the original.
+        try a.add(batch: 6, corpus.slice(120..<150))
+        try b.add(batch: 6, corpus.slice(120..<150))
+        #expect(a.align() == b.align())
+        #expect(throws: AlignmentError.self) { try IncrementalAligner(serialized: Array(bytes.dropLast(3))) }
+    }
+
+    @Test func multithreadedUpdatesAreDeterministic() throws {
+        let corpus = try Self.corpus.get()
+        var o1 = IncrementalOptions(), o2 = IncrementalOptions()
+        o1.threads = 1
+        o2.threads = 2
+        let a = IncrementalAligner(options: o1), b = IncrementalAligner(options: o2)
+        for x in [a, b] {
+            try x.add(batch: 0, corpus.slice(0..<150))
+            try x.add(batch: 1, corpus.slice(150..<300))
+        }
+        #expect(a.serialized() == b.serialized())
+    }
+}
