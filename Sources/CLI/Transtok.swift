@@ -11,6 +11,8 @@ struct Transtok: AsyncParsableCommand {
             AlignEvalCommand.self,
             ConvertCommand.self,
             TokenizeCommand.self,
+            TransferCommand.self,
+            MappingCommand.self,
         ]
     )
 }

@@ -2,7 +2,7 @@
 /// `continuing_subword_prefix`, `end_of_word_suffix`, `unk_token` (fused or not). Dropout is ignored
 /// (deterministic encoding).
 final class BPEModel: @unchecked Sendable {
-    let vocab: Vocabulary
+    let vocab: TokenizerVocabulary
     /// (left id << 32 | right id) → (rank, merged id)
     let merges: [UInt64: (rank: Int32, id: Int32)]
     let mergeList: [([UInt32], [UInt32])]
@@ -18,7 +18,7 @@ final class BPEModel: @unchecked Sendable {
     private let bmpChar: [Int32]
 
     init(json f: JSONFields) throws {
-        vocab = try Vocabulary(json: f.object["vocab"] ?? [:], component: "BPE model")
+        vocab = try TokenizerVocabulary(json: f.object["vocab"] ?? [:], component: "BPE model")
         prefix = Scalars.of(f.optionalString("continuing_subword_prefix") ?? "")
         suffix = Scalars.of(f.optionalString("end_of_word_suffix") ?? "")
         fuseUnk = f.bool("fuse_unk", default: false)

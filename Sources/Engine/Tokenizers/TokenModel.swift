@@ -21,7 +21,7 @@ enum TokenModel {
         }
     }
 
-    var vocab: Vocabulary {
+    var vocab: TokenizerVocabulary {
         switch self {
         case .bpe(let m): return m.vocab
         case .wordPiece(let m): return m.vocab

@@ -1,7 +1,7 @@
 /// Unigram language model (HF `models::unigram`, SentencePiece's optimized Viterbi): best-scoring segmentation,
 /// unknown characters scored `min_score - 10`, consecutive unknowns fused, optional byte fallback.
 final class UnigramModel: @unchecked Sendable {
-    let vocab: Vocabulary
+    let vocab: TokenizerVocabulary
     let scores: [Double]
     let unkID: Int32?
     let byteFallback: Bool
@@ -15,7 +15,7 @@ final class UnigramModel: @unchecked Sendable {
         guard let list = f.object["vocab"] as? [Any] else {
             throw TokenizerError.invalidComponent(component: "Unigram model", reason: "vocab must be a list of [piece, score]")
         }
-        var v = Vocabulary()
+        var v = TokenizerVocabulary()
         var scores = [Double]()
         scores.reserveCapacity(list.count)
         for (i, entry) in list.enumerated() {

@@ -1,14 +1,14 @@
 /// WordPiece (HF `models::wordpiece`): greedy longest-match-first with a continuation prefix; a word that
 /// cannot be fully covered (or is longer than `max_input_chars_per_word`) becomes one unk token.
 final class WordPieceModel: @unchecked Sendable {
-    let vocab: Vocabulary
+    let vocab: TokenizerVocabulary
     let unkID: Int32
     let unkPiece: [UInt32]
     let prefix: [UInt32]
     let maxInputChars: Int
 
     init(json f: JSONFields) throws {
-        vocab = try Vocabulary(json: f.object["vocab"] ?? [:], component: "WordPiece model")
+        vocab = try TokenizerVocabulary(json: f.object["vocab"] ?? [:], component: "WordPiece model")
         unkPiece = Scalars.of(f.optionalString("unk_token") ?? "[UNK]")
         guard let u = vocab.id(unkPiece) else { throw TokenizerError.missingToken(Scalars.string(unkPiece)) }
         unkID = u

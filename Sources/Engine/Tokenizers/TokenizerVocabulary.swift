@@ -6,7 +6,7 @@ struct ModelToken: Sendable, Equatable {
 }
 
 /// id ↔ piece, keyed by Unicode scalars (never by `String` equality).
-struct Vocabulary: Sendable {
+struct TokenizerVocabulary: Sendable {
     private(set) var pieceToID: [[UInt32]: Int32] = [:]
     private(set) var pieces: [[UInt32]?] = []
 
@@ -59,6 +59,6 @@ final class WordCache: @unchecked Sendable {  // used by one thread at a time (p
 }
 
 /// The byte-fallback pieces `<0x00>`…`<0xFF>` of a vocabulary (nil where absent).
-func byteFallbackIDs(_ vocab: Vocabulary) -> [Int32?] {
+func byteFallbackIDs(_ vocab: TokenizerVocabulary) -> [Int32?] {
     (0..<256).map { b in vocab.id(Scalars.of(String(format: "<0x%02X>", b))) }
 }
