@@ -80,7 +80,7 @@ struct TransferCommand: AsyncParsableCommand {
 
         var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
         if !reportText.isEmpty { lines.append(reportText) }
-        for (name, seconds) in timings { lines.append(String(format: "  %-48@ %8.2f s", name as NSString, seconds)) }
+        for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
         print(text)
