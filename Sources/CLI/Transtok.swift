@@ -9,6 +9,8 @@ struct Transtok: AsyncParsableCommand {
             StatusCommand.self,
             ConvertCommand.self,
             TokenizeCommand.self,
+            GenerateCommand.self,
+            EvalCommand.self,
         ]
     )
 }
