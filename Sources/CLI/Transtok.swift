@@ -13,6 +13,8 @@ struct Transtok: AsyncParsableCommand {
             TokenizeCommand.self,
             TransferCommand.self,
             MappingCommand.self,
+            GenerateCommand.self,
+            EvalCommand.self,
         ]
     )
 }
