@@ -7,5 +7,6 @@ struct TranstokBench: AsyncParsableCommand {
         commandName: "transtok-bench",
         abstract: "Benchmarks: each prints transtok's figures beside a peer measured in the same run.",
         subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self]
+        subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self, RuntimeBenchmark.self]
     )
 }

@@ -17,6 +17,11 @@ struct Transtok: AsyncParsableCommand {
             ConvertCommand.self,
             PullCommand.self,
             RemoteCommand.self,
+            TokenizeCommand.self,
+            TransferCommand.self,
+            MappingCommand.self,
+            GenerateCommand.self,
+            EvalCommand.self,
         ]
     )
 }

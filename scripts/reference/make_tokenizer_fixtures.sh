@@ -22,3 +22,6 @@ done
 python3 -c "import json,sys; j=json.load(open(sys.argv[1])); json.dump({k: j[k] for k in ('pre_tokenizer','post_processor')}, open(sys.argv[2],'w'), ensure_ascii=False, indent=1)" \
   "$TMP/tok/gpt2-llama3.tokenizer.json" "$OUT/gpt2-llama3.overrides.json"
 gzip -9n -c "$TMP/stress.txt" > "$OUT/stress.txt.gz"
+# Synthetic tokenizers for the components the real ones do not use (Unigram + Precompiled, WordPiece variants,
+# BPE prefix/suffix, added-token options, every Split behaviour, Metaspace schemes, Roberta).
+python3 "$HERE/make_component_fixtures.py" "$DATA/en-es-bible/corpus.en" "$OUT/components.reference.jsonl.gz"

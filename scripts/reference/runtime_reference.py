@@ -109,10 +109,18 @@ def smollm2_fixture():
             case["top5_per_position"] = [[int(i) for i in np.argsort(-row)[:5]] for row in logits]
         cases.append(case)
         print(name, len(ids), tok.decode(case["greedy"]), file=sys.stderr)
+    chats = [
+        [{"role": "user", "content": "What is the capital of France?"}],
+        [{"role": "system", "content": "You translate."}, {"role": "user", "content": "Hello"},
+         {"role": "assistant", "content": "Bonjour"}, {"role": "user", "content": "Thanks"}],
+    ]
+    rendered = [{"messages": m, "text": tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)}
+                for m in chats]
     meta = {"transformers": __import__("transformers").__version__, "torch": torch.__version__, "gguf": g}
     with open(os.path.join(out_dir, "smollm2_reference.json"), "w") as f:
         json.dump({"generator": "scripts/reference/runtime_reference.py", "versions": meta,
-                   "vocab_size": model.config.vocab_size, "eos": tok.eos_token_id, "cases": cases}, f,
+                   "vocab_size": model.config.vocab_size, "eos": tok.eos_token_id, "cases": cases,
+                   "chat_templates": rendered}, f,
                   separators=(",", ":"))
 
 

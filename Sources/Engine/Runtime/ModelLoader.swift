@@ -1,26 +1,33 @@
 import Foundation
 
-/// A loaded model plus what the file says about chatting with it.
+/// A loaded model plus what its files say about text: tokenizer and chat format.
 public struct LoadedModel: Sendable {
     public let model: LlamaModel
-    /// The Jinja chat template stored with the model (GGUF `tokenizer.chat_template`, or `tokenizer_config.json`).
+    /// The model's own tokenizer (the *target* tokenizer of a Hydra checkpoint), when its files have one.
+    public let tokenizer: Tokenizer?
+    /// Hydra checkpoints: the source model's tokenizer (`source_tokenizer/tokenizer.json` in the directory).
+    public let sourceTokenizer: Tokenizer?
+    /// The Jinja chat template stored with the model (GGUF `tokenizer.chat_template`, `tokenizer_config.json`).
     public let chatTemplateSource: String?
-    /// Where it came from.
     public let path: String
+
+    /// The chat format recognised from `chatTemplateSource`.
+    public var chatTemplate: ChatTemplate? { chatTemplateSource.flatMap(ChatTemplate.detect(jinja:)) }
 }
 
-/// Opens models for the runtime: a llama.cpp GGUF file (Llama architecture; any quantisation the reader
-/// dequantises).
+/// Opens models for the runtime:
+/// - a llama.cpp GGUF file (Llama architecture, any quantisation the reader dequantises; tokenizer rebuilt from the
+///   GGUF metadata);
+/// - a Hugging Face directory: `config.json`, `model.safetensors` or `model.safetensors.index.json`,
+///   `tokenizer.json`, `tokenizer_config.json` (chat template); for Hydra checkpoints also
+///   `source_tokenizer/tokenizer.json` (and optionally `source_tokenizer/tokenizer_config.json`).
 public enum ModelLoader {
     public static func load(path: String) throws -> LoadedModel {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw RuntimeError.invalidConfig("no model at \(path)")
         }
-        if isDirectory.boolValue {
-            throw RuntimeError.invalidConfig("\(path) is a directory; Hugging Face directories load once the safetensors reader is merged")
-        }
-        return try loadGGUF(path)
+        return isDirectory.boolValue ? try loadDirectory(path) : try loadGGUF(path)
     }
 
     public static func loadGGUF(_ path: String) throws -> LoadedModel {
@@ -30,6 +37,47 @@ public enum ModelLoader {
         let divisors = file.info("rope_freqs.weight") != nil ? try file.float32("rope_freqs.weight") : nil
         let config = try DecoderConfig(tensors.config, ropeFrequencyDivisors: divisors)
         let model = try LlamaModel(config: config, weights: TensorFileWeights(gguf: tensors))
-        return LoadedModel(model: model, chatTemplateSource: file["tokenizer.chat_template"]?.string, path: path)
+        var tokenizer: Tokenizer?
+        if file["tokenizer.ggml.tokens"] != nil {
+            let exported = try GGUFTokenizerExport.export(file)
+            tokenizer = try Tokenizer(data: Array(exported.tokenizerJSON.serialized(indent: nil).utf8))
+        }
+        return LoadedModel(model: model, tokenizer: tokenizer, sourceTokenizer: nil,
+                           chatTemplateSource: file["tokenizer.chat_template"]?.string, path: path)
+    }
+
+    public static func loadDirectory(_ path: String) throws -> LoadedModel {
+        let dir = URL(fileURLWithPath: path)
+        let fm = FileManager.default
+        func file(_ name: String) -> URL? {
+            let url = dir.appendingPathComponent(name)
+            return fm.fileExists(atPath: url.path) ? url : nil
+        }
+        guard let configURL = file("config.json") else { throw RuntimeError.invalidConfig("\(path) has no config.json") }
+        let config = try DecoderConfig(huggingFaceConfig: configURL)
+        let tensors: any TensorFile
+        if let index = file("model.safetensors.index.json") {
+            tensors = try ShardedSafetensors(indexPath: index.path)
+        } else if let single = file("model.safetensors") {
+            tensors = try SafetensorsFile(path: single.path)
+        } else {
+            throw RuntimeError.invalidConfig("\(path) has neither model.safetensors nor model.safetensors.index.json")
+        }
+        let model = try LlamaModel(config: config, weights: TensorFileWeights(tensors))
+        let tokenizer = try file("tokenizer.json").map { try Tokenizer(contentsOf: $0) }
+        let source = try file("source_tokenizer/tokenizer.json").map { try Tokenizer(contentsOf: $0) }
+        let template = chatTemplate(in: file("tokenizer_config.json")) ?? chatTemplate(in: file("source_tokenizer/tokenizer_config.json"))
+        return LoadedModel(model: model, tokenizer: tokenizer, sourceTokenizer: source, chatTemplateSource: template, path: path)
+    }
+
+    /// `chat_template` of a `tokenizer_config.json` (a string, or the `default` entry of a list of named ones).
+    static func chatTemplate(in url: URL?) -> String? {
+        guard let url, let data = try? Data(contentsOf: url),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        if let s = json["chat_template"] as? String { return s }
+        if let list = json["chat_template"] as? [[String: Any]] {
+            return (list.first { $0["name"] as? String == "default" } ?? list.first)?["template"] as? String
+        }
+        return nil
     }
 }

@@ -6,15 +6,25 @@ import Dispatch
 /// the same mapping (pitfall 16); tied models only remap the embedding.
 public struct EmbeddingRemapper: Sendable {
     public enum Kernel: String, Sendable, CaseIterable {
-        /// One `cblas_saxpy` per nonzero, in ascending weight order (the reference's summation order).
+        /// One `cblas_saxpy` per nonzero, in ascending weight order (the reference's summation order). The default:
+        /// fastest of the three in `transtok-bench transfer` (sparse rows, ~11 nonzeros each, make a gathered GEMM
+        /// do far more multiply-adds than the nonzeros need).
         case saxpy
         /// Blocks of target rows: gather the union of their source rows, one `cblas_sgemm` per block.
         case gatherGemm
+        /// `saxpy` on column blocks of 256: each pass touches a 32,000 × 256 slice of the source (32 MB), which
+        /// stays in cache while every nonzero of that slice is applied, instead of streaming 16 KB rows at random
+        /// from a table larger than the cache. Same summation order as `.saxpy`, so bit-identical results.
+        /// Measured slower than `.saxpy` on the 2-core dev VM (`transtok-bench transfer`), so not the default.
+        case blockedSaxpy
     }
 
     public var kernel: Kernel
     /// Parallel chunks of target rows (each kernel call is single-threaded work inside OpenBLAS for these sizes).
     public var parallelism: Int
+
+    /// Column block width of `.blockedSaxpy`.
+    public var columnBlock = 256
 
     public init(kernel: Kernel = .saxpy, parallelism: Int = 2) {
         self.kernel = kernel
@@ -44,16 +54,27 @@ public struct EmbeddingRemapper: Sendable {
         }
         let mean = targetIDs.contains { mapping.rows[$0].origin == .sourceMean } ? Self.meanRow(source) : []
         let d = source.columns
-        let chunks = Self.chunks(targetIDs, parallelism)
         let kernel = self.kernel
+        let block = max(1, columnBlock)
+        let chunks = kernel == .blockedSaxpy ? [] : Self.chunks(targetIDs, parallelism)
+        let columnBlocks = stride(from: 0, to: d, by: block).map { $0..<min($0 + block, d) }
         source.values.withUnsafeBufferPointer { src in
             output.values.withUnsafeMutableBufferPointer { dst in
                 let dstBase = UncheckedSendable(dst.baseAddress)
                 let srcBase = UncheckedSendable(src.baseAddress)
+                if kernel == .blockedSaxpy {
+                    // Workers take whole column blocks: disjoint writes, each block's source slice cache-resident.
+                    let perWorker = Self.chunks(Array(columnBlocks.indices), parallelism)
+                    DispatchQueue.concurrentPerform(iterations: perWorker.count) { w in
+                        guard let dst = dstBase.value, let src = srcBase.value else { return }
+                        for b in perWorker[w] { Self.saxpyRows(targetIDs[...], mapping, src, dst, d, mean, columns: columnBlocks[b]) }
+                    }
+                    return
+                }
                 DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
                     guard let dst = dstBase.value, let src = srcBase.value else { return }
                     switch kernel {
-                    case .saxpy: Self.saxpyRows(chunks[c], mapping, src, dst, d, mean)
+                    case .saxpy, .blockedSaxpy: Self.saxpyRows(chunks[c], mapping, src, dst, d, mean, columns: 0..<d)
                     case .gatherGemm: Self.gemmRows(chunks[c], mapping, src, dst, d, mean)
                     }
                 }
@@ -61,17 +82,20 @@ public struct EmbeddingRemapper: Sendable {
         }
     }
 
-    private static func saxpyRows(_ ids: ArraySlice<Int>, _ mapping: TokenMapping, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ d: Int, _ mean: [Float]) {
+    /// `dst[t, columns] = Σ w · src[s, columns]`, nonzeros in ascending weight order.
+    private static func saxpyRows(_ ids: ArraySlice<Int>, _ mapping: TokenMapping, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                  _ d: Int, _ mean: [Float], columns: Range<Int>) {
+        let n = columns.count, c0 = columns.lowerBound
         for t in ids {
             let row = mapping.rows[t]
-            let out = dst + t * d
+            let out = dst + t * d + c0
             if row.origin == .sourceMean {
-                mean.withUnsafeBufferPointer { m in if let m = m.baseAddress { out.update(from: m, count: d) } }
+                mean.withUnsafeBufferPointer { m in if let m = m.baseAddress { out.update(from: m + c0, count: n) } }
                 continue
             }
-            out.update(repeating: 0, count: d)
+            out.update(repeating: 0, count: n)
             for (s, w) in zip(row.sources, row.weights) {
-                cblas_saxpy(Int32(d), w, src + s * d, 1, out, 1)
+                cblas_saxpy(Int32(n), w, src + s * d + c0, 1, out, 1)
             }
         }
     }

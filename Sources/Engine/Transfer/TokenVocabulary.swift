@@ -17,10 +17,6 @@ public protocol TokenVocabulary: Sendable {
     func encodeForTransfer(_ text: String) -> (ids: [Int], offsets: [Range<Int>])
 }
 
-public enum SpecialTokenRole: String, Sendable, CaseIterable, Codable {
-    case pad, unk, bos, eos, cls, sep, mask
-}
-
 extension TokenVocabulary {
     /// Decoded text of a token when its bytes are valid UTF-8 on their own, else nil (partial byte tokens).
     public func decodedText(for id: Int) -> String? {

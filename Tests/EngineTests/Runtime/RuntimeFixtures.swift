@@ -47,10 +47,17 @@ enum RuntimeFixtures {
         let top5_per_position: [[Int]]?
     }
 
+    struct Chat: Decodable {
+        struct Message: Decodable { let role: String; let content: String }
+        let messages: [Message]
+        let text: String
+    }
+
     struct SmolReference: Decodable {
         let vocab_size: Int
         let eos: Int
         let cases: [SmolCase]
+        let chat_templates: [Chat]
     }
 
     static func smolReference() throws -> SmolReference {

@@ -7,11 +7,13 @@ import Testing
 /// model generates, and the target head's logits must be the source logits permuted.
 @Suite("Runtime: Hydra translation mechanics")
 struct RuntimeHydraTests {
-    /// A Hydra checkpoint from `base`: input `[E_tgt ; E_src]`, head `U_tgt`, with `σ(t) = (a·t + b) mod V`.
-    static func hydra(from base: RuntimeFixtures.TinyModel) throws -> (LlamaModel, sigma: [Int]) {
+    /// σ(t) = (7t + 3) mod V, a permutation for the fixture's V = 40.
+    static func sigma(_ v: Int) -> [Int] { (0..<v).map { (7 * $0 + 3) % v } }
+
+    /// Hydra weights from `base`: input `[E_tgt ; E_src]`, head `U_tgt`, with `E_tgt[t] = E_src[σ(t)]`.
+    static func hydraWeights(from base: RuntimeFixtures.TinyModel) throws -> InMemoryWeights {
         let v = base.config.outputVocabularySize, h = base.config.hiddenSize
-        let sigma = (0..<v).map { (7 * $0 + 3) % v }
-        #expect(Set(sigma).count == v)
+        let sigma = Self.sigma(v)
         let source = try base.weights.float32("model.embed_tokens.weight")
         let head = base.config.tiedEmbeddings ? source : try base.weights.float32("lm_head.weight")
         let weights = InMemoryWeights()
@@ -21,22 +23,34 @@ struct RuntimeHydraTests {
         let permutedRows = { (table: [Float]) in sigma.flatMap { table[($0 * h)..<(($0 + 1) * h)] } }
         weights.set("model.embed_tokens.weight", shape: [2 * v, h], values: permutedRows(source) + source)
         weights.set("lm_head.weight", shape: [v, h], values: permutedRows(head))
+        return weights
+    }
+
+    /// The checkpoint's `config.json`, with the Hydra keys the runtime reads.
+    static func hydraConfigJSON(from base: RuntimeFixtures.TinyModel) throws -> [String: Any] {
+        let v = base.config.outputVocabularySize, h = base.config.hiddenSize
         var json: [String: Any] = [
             "model_type": "llama_hydra", "hidden_size": h, "intermediate_size": base.config.intermediateSize,
             "num_hidden_layers": base.config.layerCount, "num_attention_heads": base.config.headCount,
             "num_key_value_heads": base.config.kvHeadCount, "vocab_size": v, "output_vocab_size": v,
-            "input_vocab_size": 2 * v, "tie_word_embeddings": false, "rms_norm_eps": 1e-5,
+            "input_vocab_size": 2 * v, "hydra_source_offset": v, "tie_word_embeddings": false, "rms_norm_eps": 1e-5,
             "max_position_embeddings": base.config.maxPositions,
-            "eos_token_id": sigma.firstIndex(of: 2) ?? 0,
+            "eos_token_id": Self.sigma(v).firstIndex(of: 2) ?? 0,
+            "rope_theta": base.config.rope.theta,
         ]
-        json["rope_theta"] = base.config.rope.theta
         if case .llama3(let f, let lo, let hi, let orig) = base.config.rope.scaling {
             json["rope_scaling"] = ["rope_type": "llama3", "factor": f, "low_freq_factor": lo, "high_freq_factor": hi,
                                     "original_max_position_embeddings": orig]
         }
-        let config = try DecoderConfig(huggingFace: json)
+        return json
+    }
+
+    static func hydra(from base: RuntimeFixtures.TinyModel) throws -> (LlamaModel, sigma: [Int]) {
+        let v = base.config.outputVocabularySize
+        #expect(Set(Self.sigma(v)).count == v)
+        let config = try DecoderConfig(huggingFace: try hydraConfigJSON(from: base))
         #expect(config.hydraSourceOffset == v && config.inputVocabularySize == 2 * v && config.isHydra)
-        return (try LlamaModel(config: config, weights: weights), sigma)
+        return (try LlamaModel(config: config, weights: try hydraWeights(from: base)), Self.sigma(v))
     }
 
     @Test("target logits are the source logits permuted, and translation is σ⁻¹ of the source model's greedy output")

@@ -20,6 +20,15 @@ struct RuntimeSmolLM2ParityTests {
         #expect(try Self.shared.get().chatTemplateSource?.contains("<|im_start|>") == true)
     }
 
+    @Test("the tokenizer rebuilt from the GGUF encodes the reference prompts to transformers' ids")
+    func tokenizer() throws {
+        let tokenizer = try #require(try Self.shared.get().tokenizer)
+        for c in try RuntimeFixtures.smolReference().cases {
+            #expect(tokenizer.encodeIDs(c.text) == c.input_ids, "\(c.name)")
+            #expect(tokenizer.decodeIDs(c.input_ids) == c.text, "\(c.name)")
+        }
+    }
+
     @Test("last-position logits within 1e-3 of transformers")
     func logits() throws {
         let model = try Self.model()

@@ -47,6 +47,14 @@ import Testing
         for i in 0..<want.count { #expect(abs(Double(out.values[i]) - want[i]) < 1e-5) }
     }
 
+    @Test func blockedSaxpyIsBitIdenticalToSaxpy() throws {
+        let e = Self.matrix(60, 70, seed: 4)
+        let m = Self.mapping(150, 60, seed: 8)
+        var blocked = EmbeddingRemapper(kernel: .blockedSaxpy, parallelism: 2)
+        blocked.columnBlock = 16  // 70 columns: four full blocks and a partial one
+        #expect(try blocked.remap(e, mapping: m) == (try EmbeddingRemapper(kernel: .saxpy, parallelism: 1).remap(e, mapping: m)))
+    }
+
     @Test func incrementalRowsEqualFullRecompute() throws {
         let e = Self.matrix(40, 16, seed: 5)
         let old = Self.mapping(120, 40, seed: 6)

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `transtok transfer`: tokenize → word units → align (IBM Model 1, paper path) → token mapping → new embedding
+/// rows → Hugging Face directory with the target tokenizer, plus `token_mapping.json` and `transfer_report.txt`.
+struct TransferCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfer",
+        abstract: "Adapt a model to a new tokenizer by trans-tokenization (end to end)."
+    )
+
+    @Option(help: "Source model: a Llama .gguf or a Hugging Face directory (safetensors + config.json + tokenizer.json).") var model: String
+    @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
+    @Option(help: "Parallel corpus, model's language side (one sentence per line).") var sourceText: String
+    @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText: String
+    @Option(help: "Output Hugging Face model directory.") var output: String
+    @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
+    @Option(name: .customLong("init"), help: "transtok | mean | random | copy-overlap") var initMethod = "transtok"
+    @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
+    @Flag(help: "Reproduce the reference mapping exactly (integer counts, piece strings, in-place smoothing, unk fallback).") var paperCompat = false
+    @Option(help: "Output dtype: f32, bf16 or f16.") var dtype = "f32"
+    @Option(help: "Worker threads (aligner, remap).") var threads = 2
+    @Option(help: "Use only the first N sentence pairs.") var maxPairs: Int?
+
+    func run() async throws {
+        guard let method = EmbeddingInit(rawValue: initMethod) else { throw ValidationError("--init must be transtok, mean, random or copy-overlap") }
+        let outDType: TensorDType = switch dtype.lowercased() {
+        case "bf16", "bfloat16": .bf16
+        case "f16", "float16": .f16
+        default: .f32
+        }
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ name: String) { timings.append((name, Date().timeIntervalSince(clock))); clock = Date() }
+
+        let loaded = try SourceModel(path: model)
+        let targetTok = try Tokenizer(contentsOf: URL(fileURLWithPath: targetTokenizer))
+        lap("load model and tokenizers")
+
+        let src = try String(contentsOfFile: sourceText, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let tgt = try String(contentsOfFile: targetText, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        var pairs = zip(src, tgt).map { (String($0), String($1)) }.filter { !$0.0.isEmpty && !$0.1.isEmpty }
+        if let n = maxPairs { pairs = Array(pairs.prefix(n)) }
+        var options = paperCompat ? MappingOptions.paper : MappingOptions()
+        options.minCount = minCount
+        let pipeline = try TransferPipeline(source: loaded.tokenizer, target: targetTok, options: options)
+
+        var mapping = BaselineMappings.mean(targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
+        var reportText = ""
+        if method == .transtok {
+            let corpus = pipeline.wordUnits(pairs)
+            lap("tokenize + word units (\(pairs.count) pairs)")
+            let table = TransferPipeline.align(corpus, threads: threads)
+            lap("align (IBM Model 1, 7 passes; \(table.rows.count) table rows)")
+            let (m, report) = pipeline.mapper(corpus).build(from: table.alignedWordPairs)
+            mapping = m
+            reportText = report.description
+            lap("mapping")
+        }
+        let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
+        let (embedding, head) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
+        lap("remap (\(method.rawValue))")
+
+        let outURL = URL(fileURLWithPath: output)
+        let bundle = try HFTokenizerBundle(targetTokenizer: targetTokenizer, tokenizer: targetTok)
+        if hydra {
+            try HydraWriter.write(to: outURL, config: loaded.config, source: loaded.tensors, target: embedding, targetHead: head,
+                                  sourceEmbedding: loaded.embedding, tokenizer: bundle, dtype: outDType)
+        } else {
+            var replacements: [String: (shape: [Int], values: [Float])] = ["model.embed_tokens.weight": ([embedding.rows, embedding.columns], embedding.values)]
+            if let head, !loaded.config.tieWordEmbeddings { replacements["lm_head.weight"] = ([head.rows, head.columns], head.values) }
+            var writer = HFModelDirectoryWriter(outputDType: outDType)
+            writer.linkUnchangedShards = false
+            try writer.write(to: outURL, config: loaded.config, tokenizer: bundle, source: loaded.tensors, replacements: replacements)
+        }
+        lap("write \(hydra ? "Hydra " : "")model directory")
+        try TokenMappingFile.write(mapping, to: outURL.appendingPathComponent("token_mapping.json"))
+        try Data((loaded.tokenizerJSON + "\n").utf8).write(to: outURL.appendingPathComponent("source_tokenizer.json"))
+
+        var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
+        if !reportText.isEmpty { lines.append(reportText) }
+        for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
+        lines.append("  peak RSS \(peakRSSMegabytes()) MB")
+        let text = lines.joined(separator: "\n")
+        print(text)
+        try Data((text + "\n").utf8).write(to: outURL.appendingPathComponent("transfer_report.txt"))
+    }
+}
+
+/// The source model's tensors, config, tokenizer and embedding/head tables.
+struct SourceModel {
+    let tensors: any TensorFile
+    let config: LlamaConfig
+    let tokenizer: Tokenizer
+    let tokenizerJSON: String
+    let embedding: EmbeddingMatrix
+    let head: EmbeddingMatrix?
+
+    init(path: String) throws {
+        if path.hasSuffix(".gguf") {
+            let gguf = try GGUFFile(path: path)
+            let llama = try GGUFLlamaTensors(gguf)
+            tensors = llama
+            config = llama.config
+            tokenizerJSON = try GGUFTokenizerExport.export(gguf).tokenizerJSON.serialized(indent: 2)
+        } else {
+            let dir = URL(fileURLWithPath: path)
+            tensors = try TensorFiles.open(path: path)
+            config = try LlamaConfig(contentsOf: dir.appendingPathComponent("config.json"))
+            tokenizerJSON = try String(contentsOf: dir.appendingPathComponent("tokenizer.json"), encoding: .utf8)
+        }
+        tokenizer = try Tokenizer(data: Array(tokenizerJSON.utf8))
+        let file = tensors
+        embedding = try Self.matrix(file, "model.embed_tokens.weight")
+        head = config.tieWordEmbeddings || file.info("lm_head.weight") == nil ? nil : try Self.matrix(file, "lm_head.weight")
+    }
+
+    static func matrix(_ tensors: any TensorFile, _ name: String) throws -> EmbeddingMatrix {
+        guard let info = tensors.info(name), info.shape.count == 2 else { throw ValidationError("model has no 2-D \(name)") }
+        return try EmbeddingMatrix(rows: info.shape[0], columns: info.shape[1], values: try tensors.float32(name))
+    }
+}
+
+extension HFTokenizerBundle {
+    /// The target tokenizer.json (and its configs when they sit beside it) with the ids of its special tokens.
+    init(targetTokenizer path: String, tokenizer: Tokenizer) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var files: [(String, [UInt8])] = [("tokenizer.json", [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))]
+        for name in ["tokenizer_config.json", "special_tokens_map.json"] {
+            let url = dir.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: url.path) { files.append((name, [UInt8](try Data(contentsOf: url)))) }
+        }
+        let roles = tokenizer.specialTokenIDs
+        self.init(files: files, vocabularySize: tokenizer.vocabularySize, bosTokenID: roles[.bos], eosTokenID: roles[.eos], padTokenID: roles[.pad])
+    }
+}
+
+func peakRSSMegabytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss / 1024
+}

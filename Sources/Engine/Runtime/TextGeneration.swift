@@ -1,0 +1,71 @@
+/// Text in, text out: a model with its tokenizer and chat format, for the CLI and the daemon.
+public struct TextGenerator: Sendable {
+    public let model: LlamaModel
+    public let codec: any TokenCodec
+    public let template: ChatTemplate?
+
+    public init(model: LlamaModel, codec: any TokenCodec, template: ChatTemplate?) {
+        self.model = model
+        self.codec = codec
+        self.template = template
+    }
+
+    /// The prompt ids and extra stop ids for `prompt`, wrapped as one user turn when `chat` (and a template exists).
+    public func encode(prompt: String, chat: Bool, system: String? = nil) -> (ids: [Int], stops: Set<Int>) {
+        guard chat, let template else { return (codec.encodeIDs(prompt), []) }
+        var messages = [ChatMessage(.user, prompt)]
+        if let system { messages.insert(ChatMessage(.system, system), at: 0) }
+        let stops = Set(template.stopPieces.compactMap { codec.tokenID(forPiece: $0) })
+        return (codec.encodeIDs(template.render(messages)), stops)
+    }
+
+    /// Generates a reply; `onText` receives whole-character pieces as they are decoded (return `false` to stop).
+    public func generate(prompt: String, chat: Bool, system: String? = nil, options: GenerationOptions = GenerationOptions(),
+                         onText: (String) -> Bool = { _ in true }) throws -> (text: String, generation: Generation) {
+        let (ids, stops) = encode(prompt: prompt, chat: chat, system: system)
+        var opts = options
+        opts.stopTokens.formUnion(stops)
+        var decoder = TextStreamDecoder(codec: codec)
+        var text = ""
+        let generation = try Generator(model: model).generate(prompt: ids, options: opts) { id in
+            let piece = decoder.append(id)
+            text += piece
+            return piece.isEmpty || onText(piece)
+        }
+        let tail = decoder.finish()
+        if !tail.isEmpty { text += tail; _ = onText(tail) }
+        return (text, generation)
+    }
+}
+
+extension HydraTranslator {
+    /// Translates `text`: the instruction prompt is built in the source language's chat format and encoded with the
+    /// source tokenizer; the output is decoded with the target tokenizer.
+    public func translate(text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
+                          target: any TokenCodec, template: ChatTemplate?, options: GenerationOptions = GenerationOptions(),
+                          onText: (String) -> Bool = { _ in true }) throws -> (text: String, generation: Generation) {
+        let instruction = Self.instruction(text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage)
+        let prompt = template?.render([ChatMessage(.user, instruction)]) ?? instruction
+        var decoder = TextStreamDecoder(codec: target)
+        var out = ""
+        let generation = try translate(sourcePrompt: source.encodeIDs(prompt), options: options) { id in
+            let piece = decoder.append(id)
+            out += piece
+            return piece.isEmpty || onText(piece)
+        }
+        let tail = decoder.finish()
+        if !tail.isEmpty { out += tail; _ = onText(tail) }
+        return (out, generation)
+    }
+}
+
+extension Evaluator {
+    /// Scores `text` tokenized by `codec`. With `context` (e.g. `[bos]`) every token is scored and the bytes are the
+    /// whole text's; without, the first token is context and its bytes are not counted.
+    public func evaluate(text: String, codec: any TokenCodec, context: [Int] = []) throws -> EvaluationResult {
+        let ids = codec.encodeIDs(text)
+        guard let first = ids.first else { throw RuntimeError.emptyInput("the text has no tokens") }
+        let bytes = text.utf8.count - (context.isEmpty ? codec.tokenBytes(first).count : 0)
+        return try evaluate(tokens: ids, context: context, bytes: bytes)
+    }
+}

@@ -1,0 +1,53 @@
+import COpenBLAS
+import Foundation
+
+/// Machine measurements the runtime benchmark compares itself with, taken in the same run.
+public enum Throughput {
+    /// memcpy bandwidth in bytes per second (bytes copied / time), best of `repeats` copies of `bytes`.
+    public static func copyBandwidth(bytes: Int = 256 << 20, repeats: Int = 5) -> Double {
+        let src = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let dst = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { src.deallocate(); dst.deallocate() }
+        memset(src, 1, bytes)
+        memset(dst, 0, bytes)
+        var best = Double.infinity
+        let clock = ContinuousClock()
+        for _ in 0..<repeats {
+            let t = clock.now
+            memcpy(dst, src, bytes)
+            best = min(best, (clock.now - t).seconds)
+        }
+        return Double(bytes) / best
+    }
+
+    /// OpenBLAS sgemm rate in FLOP/s on `m×k · k×n` (best of `repeats`), at the current `BLAS.threads`.
+    public static func sgemmRate(m: Int = 1024, n: Int = 1024, k: Int = 1024, repeats: Int = 5) -> Double {
+        var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        var random = SeededRandom(seed: 1)
+        for i in a.indices { a[i] = Float(random.unit()) - 0.5 }
+        for i in b.indices { b[i] = Float(random.unit()) - 0.5 }
+        var best = Double.infinity
+        let clock = ContinuousClock()
+        for _ in 0..<repeats {
+            let t = clock.now
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+            best = min(best, (clock.now - t).seconds)
+        }
+        return 2 * Double(m) * Double(n) * Double(k) / best
+    }
+}
+
+extension LlamaModel {
+    /// Floating-point operations of a forward call over `tokens` new positions after `past` cached ones, producing
+    /// one logits row (multiply-adds counted as 2).
+    public func forwardFLOPs(tokens n: Int, past: Int = 0) -> Double {
+        let c = config
+        let h = Double(c.hiddenSize), q = Double(c.queryDim), kv = Double(c.kvDim), i = Double(c.intermediateSize)
+        let perTokenMatmul = 2 * h * (q + 2 * kv) + 2 * q * h + 3 * 2 * h * i
+        // Attention: QKᵀ and PV over the causal prefix, for every head.
+        let keysSeen = Double(n) * Double(past) + Double(n) * Double(n + 1) / 2
+        let attention = 2 * 2 * keysSeen * Double(c.headDim) * Double(c.headCount)
+        return Double(c.layerCount) * (Double(n) * perTokenMatmul + attention) + 2 * h * Double(c.outputVocabularySize)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// NFC/NFD/NFKC/NFKD with alignment tracking. The text is cut into segments that normalize independently
+/// (a starter and the non-starters after it); each segment is normalized with Foundation and its scalars are
+/// aligned like HF's `unicode-normalization-alignments`: output i takes input i's alignment, extra outputs take
+/// the alignment of the last input (inserted), and a shorter output absorbs the removed inputs.
+enum UnicodeNormalForm: Sendable {
+    case nfc, nfd, nfkc, nfkd
+
+    func normalize(_ s: String) -> String {
+        switch self {
+        case .nfc: return s.precomposedStringWithCanonicalMapping
+        case .nfd: return s.decomposedStringWithCanonicalMapping
+        case .nfkc: return s.precomposedStringWithCompatibilityMapping
+        case .nfkd: return s.decomposedStringWithCompatibilityMapping
+        }
+    }
+
+    /// Whether `v` starts a new segment: combining class 0 and not a Hangul vowel/trailing jamo that composes
+    /// with what precedes it.
+    @inline(__always) static func isSegmentStart(_ v: UInt32) -> Bool {
+        if v < 0x300 { return true }
+        if (0x1161...0x1175).contains(v) || (0x11A8...0x11C2).contains(v) { return false }
+        guard let s = Unicode.Scalar(v) else { return true }
+        return s.properties.canonicalCombiningClass.rawValue == 0 && !composesWithPrevious(v)
+    }
+
+    /// Starters that can be the second half of a canonical composition (a short list from UnicodeData:
+    /// Indic two-part vowels, Hangul handled above).
+    static func composesWithPrevious(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0C56, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57,
+             0x0DCF, 0x0DDF, 0x102E, 0x1B35, 0x110BA, 0x11127, 0x1133E, 0x11357, 0x114B0, 0x114BA, 0x114BD, 0x115AF:
+            return true
+        default:
+            return false
+        }
+    }
+
+    func apply(to text: inout NormalizedText) {
+        let input = text.scalars
+        // Fast path: ASCII is invariant under every form.
+        if input.allSatisfy({ $0 < 0x80 }) { return }
+        var dest = [(UInt32, Int)]()
+        dest.reserveCapacity(input.count + 8)
+        var i = 0
+        let n = input.count
+        while i < n {
+            var j = i + 1
+            while j < n && !UnicodeNormalForm.isSegmentStart(input[j]) { j += 1 }
+            if j == i + 1 && input[i] < 0x80 {
+                dest.append((input[i], 0))
+                i = j
+                continue
+            }
+            let segment = Scalars.string(input[i..<j])
+            let out = Scalars.of(normalize(segment))
+            let inCount = j - i
+            if out.isEmpty {
+                // Everything removed: attach to the previous output, as HF does.
+                if !dest.isEmpty { dest[dest.count - 1].1 -= inCount } else { /* nothing to attach to */ }
+            } else if out.count >= inCount {
+                for (k, v) in out.enumerated() { dest.append((v, k < inCount ? 0 : 1)) }
+            } else {
+                for (k, v) in out.enumerated() {
+                    dest.append((v, k == out.count - 1 ? -(inCount - out.count) : 0))
+                }
+            }
+            i = j
+        }
+        let leading = dest.isEmpty ? n : 0
+        text.transform(dest, initialRemoved: leading)
+    }
+}
