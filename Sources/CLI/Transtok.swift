@@ -8,6 +8,7 @@ struct Transtok: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self,
             TokenizeCommand.self,
+            TrainTokenizerCommand.self,
         ]
     )
 }

@@ -117,8 +117,7 @@ public final class Tokenizer: @unchecked Sendable {
         let n = texts.count
         let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, n))
         if workers == 1 { return texts.map { encode($0, addSpecialTokens: addSpecialTokens) } }
-        final class Box: @unchecked Sendable { var results: [Encoding?]; init(_ n: Int) { results = Array(repeating: nil, count: n) } }
-        let box = Box(n)
+        let slots = ResultSlots<Encoding>(count: n)
         let chunk = max(1, min(256, n / (workers * 8)))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -128,11 +127,11 @@ public final class Tokenizer: @unchecked Sendable {
                 if start >= n { break }
                 for i in start..<min(n, start + chunk) {
                     let e = encode(scalars: Scalars.of(texts[i]), addSpecialTokens: addSpecialTokens, cache: cache)
-                    box.results.withUnsafeMutableBufferPointer { $0[i] = e }
+                    slots.set(i, e)
                 }
             }
         }
-        return box.results.map { $0 ?? Encoding(ids: [], tokens: [], offsets: [], specialTokensMask: []) }
+        return slots.values().map { $0 ?? Encoding(ids: [], tokens: [], offsets: [], specialTokensMask: []) }
     }
 
     func encode(scalars original: [UInt32], addSpecialTokens: Bool, cache: WordCache) -> Encoding {
