@@ -8,5 +8,6 @@ struct TranstokBench: AsyncParsableCommand {
         abstract: "Benchmarks: each prints transtok's figures beside a peer measured in the same run.",
         subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self]
         subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self, RuntimeBenchmark.self]
+        subcommands: [TokenizersBenchmark.self]
     )
 }

@@ -22,6 +22,7 @@ struct Transtok: AsyncParsableCommand {
             MappingCommand.self,
             GenerateCommand.self,
             EvalCommand.self,
+            TrainTokenizerCommand.self,
         ]
     )
 }

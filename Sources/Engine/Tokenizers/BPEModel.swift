@@ -126,10 +126,11 @@ final class BPEModel: @unchecked Sendable {
         for k in 0..<ids.count { out.append(ModelToken(id: ids[k], start: starts[k], end: ends[k])) }
     }
 
-    /// Repeatedly merge the adjacent pair with the lowest rank (leftmost on ties), as HF's heap does.
+    /// Repeatedly merge the adjacent pair with the lowest rank (leftmost on ties), as HF's heap does. Short
+    /// words use a linear scan; long ones (SentencePiece-style tokenizers see whole lines) a heap over a linked list.
     private func applyMerges(_ ids: inout [Int32], _ starts: inout [Int32], _ ends: inout [Int32]) {
         guard ids.count > 1 else { return }
-        // Ranks of each adjacent pair, kept up to date.
+        if ids.count > 48 { applyMergesHeap(&ids, &starts, &ends); return }
         var ranks = [Int32](repeating: Int32.max, count: ids.count - 1)
         var newIDs = [Int32](repeating: -1, count: ids.count - 1)
         @inline(__always) func lookup(_ k: Int) {
@@ -151,5 +152,59 @@ final class BPEModel: @unchecked Sendable {
             if at > 0 { lookup(at - 1) }
             if at < ranks.count { lookup(at) }
         }
+    }
+
+    /// HF `Word::merge_all`: a min-heap of (rank, position) over a doubly linked list of symbols; stale entries
+    /// are skipped when the pair at that position no longer yields the recorded id.
+    private func applyMergesHeap(_ ids: inout [Int32], _ starts: inout [Int32], _ ends: inout [Int32]) {
+        let n = ids.count
+        var prev = (0..<n).map { Int32($0) - 1 }
+        var next = (0..<n).map { $0 + 1 < n ? Int32($0 + 1) : -1 }
+        var alive = [Bool](repeating: true, count: n)
+        // Heap of (rank << 32 | position) with the merged id alongside.
+        var heap = [(key: UInt64, id: Int32)]()
+        heap.reserveCapacity(n)
+        func push(_ rank: Int32, _ pos: Int, _ id: Int32) {
+            heap.append((UInt64(UInt32(rank)) << 32 | UInt64(pos), id))
+            var i = heap.count - 1
+            while i > 0 { let p = (i - 1) / 2; if heap[i].key < heap[p].key { heap.swapAt(i, p); i = p } else { break } }
+        }
+        func pop() -> (key: UInt64, id: Int32)? {
+            guard let top = heap.first else { return nil }
+            let last = heap.removeLast()
+            if !heap.isEmpty {
+                heap[0] = last
+                var i = 0
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var m = i
+                    if l < heap.count && heap[l].key < heap[m].key { m = l }
+                    if r < heap.count && heap[r].key < heap[m].key { m = r }
+                    if m == i { break }
+                    heap.swapAt(i, m); i = m
+                }
+            }
+            return top
+        }
+        func pairMerge(_ a: Int, _ b: Int) -> (rank: Int32, id: Int32)? {
+            merges[UInt64(UInt32(ids[a])) << 32 | UInt64(UInt32(ids[b]))]
+        }
+        for k in 0..<(n - 1) { if let m = pairMerge(k, k + 1) { push(m.rank, k, m.id) } }
+        while let top = pop() {
+            let pos = Int(top.key & 0xFFFF_FFFF)
+            guard alive[pos], next[pos] >= 0 else { continue }
+            let right = Int(next[pos])
+            guard let m = pairMerge(pos, right), m.id == top.id else { continue }
+            ids[pos] = m.id
+            ends[pos] = ends[right]
+            alive[right] = false
+            next[pos] = next[right]
+            if next[right] >= 0 { prev[Int(next[right])] = Int32(pos) }
+            if prev[pos] >= 0, let pm = pairMerge(Int(prev[pos]), pos) { push(pm.rank, Int(prev[pos]), pm.id) }
+            if next[pos] >= 0, let nm = pairMerge(pos, Int(next[pos])) { push(nm.rank, pos, nm.id) }
+        }
+        var w = 0
+        for k in 0..<n where alive[k] { ids[w] = ids[k]; starts[w] = starts[k]; ends[w] = ends[k]; w += 1 }
+        ids.removeLast(n - w); starts.removeLast(n - w); ends.removeLast(n - w)
     }
 }

@@ -4,6 +4,11 @@ import Foundation
 /// `NSNumber`, `NSNull`) but preserving every scalar exactly: Foundation's reader drops a leading U+FEFF from
 /// strings, which corrupts vocabularies that contain the BOM as a piece (Mistral's id 31759).
 struct JSONReader {
+    /// When two keys of one object are equal as Swift `String`s (canonically equivalent, e.g. U+2000 and
+    /// U+2002, or NFC and NFD "é"), the dictionary keeps only one of them; the object then also carries every
+    /// (key, value) pair, in file order, under this key as `[[key, value]]`. Vocabulary readers use it.
+    static let orderedPairsKey = "\u{0}transtok.ordered-pairs\u{0}"
+
     private let b: [UInt8]
     private var i = 0
     private var depth = 0
@@ -50,6 +55,8 @@ struct JSONReader {
         defer { depth -= 1 }
         i += 1
         var out = [String: Any]()
+        var pairs = [Any]()
+        var collided = false
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return out }
         while true {
@@ -60,11 +67,17 @@ struct JSONReader {
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
             skipSpace()
-            out[k] = try value()
+            let v = try value()
+            if out.updateValue(v, forKey: k) != nil { collided = true }
+            pairs.append([k, v])
             skipSpace()
             guard i < b.count else { throw error("unterminated object") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return out }
+            if b[i] == UInt8(ascii: "}") {
+                i += 1
+                if collided { out[Self.orderedPairsKey] = pairs }
+                return out
+            }
             throw error("expected ',' or '}'")
         }
     }

@@ -16,6 +16,8 @@ public final class Tokenizer: @unchecked Sendable {
     let normalizedMatcher: AddedTokenMatcher
     /// Whether pieces are in the byte-level alphabet.
     public let isByteLevel: Bool
+    /// Whether the post-processor needs token pieces (offset trimming).
+    private let trimsOffsets: Bool
     public private(set) var specialTokenIDs: [SpecialTokenRole: Int] = [:]
     private let caches = Mutex<[WordCache]>([])
 
@@ -66,6 +68,7 @@ public final class Tokenizer: @unchecked Sendable {
         var byteLevel = preTokenizer?.isByteLevel ?? false
         if case .byteLevel = decoder { byteLevel = true }
         isByteLevel = byteLevel
+        trimsOffsets = postProcessor.map(Tokenizer.needsPieces) ?? false
         inferSpecialTokenRoles()
     }
 
@@ -117,8 +120,7 @@ public final class Tokenizer: @unchecked Sendable {
         let n = texts.count
         let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, n))
         if workers == 1 { return texts.map { encode($0, addSpecialTokens: addSpecialTokens) } }
-        final class Box: @unchecked Sendable { var results: [Encoding?]; init(_ n: Int) { results = Array(repeating: nil, count: n) } }
-        let box = Box(n)
+        let slots = ResultSlots<Encoding>(count: n)
         let chunk = max(1, min(256, n / (workers * 8)))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -128,11 +130,11 @@ public final class Tokenizer: @unchecked Sendable {
                 if start >= n { break }
                 for i in start..<min(n, start + chunk) {
                     let e = encode(scalars: Scalars.of(texts[i]), addSpecialTokens: addSpecialTokens, cache: cache)
-                    box.results.withUnsafeMutableBufferPointer { $0[i] = e }
+                    slots.set(i, e)
                 }
             }
         }
-        return box.results.map { $0 ?? Encoding(ids: [], tokens: [], offsets: [], specialTokensMask: []) }
+        return slots.values().map { $0 ?? Encoding(ids: [], tokens: [], offsets: [], specialTokensMask: []) }
     }
 
     func encode(scalars original: [UInt32], addSpecialTokens: Bool, cache: WordCache) -> Encoding {
@@ -165,15 +167,14 @@ public final class Tokenizer: @unchecked Sendable {
                     model.tokenize(p.scalars, into: &modelOut, cache: cache)
                     for m in modelOut {
                         let span = p.originalRange(Int(m.start)..<Int(m.end)) ?? Span(start: 0, end: 0)
-                        raw.append(id: m.id, piece: model.vocab.piece(Int(m.id)) ?? [], start: span.start, end: span.end, special: false)
+                        raw.append(id: m.id, piece: trimsOffsets ? (model.vocab.piece(Int(m.id)) ?? []) : [], start: span.start, end: span.end, special: false)
                     }
                 }
             }
         }
         postProcessor?.process(&raw, addSpecialTokens: addSpecialTokens)
-        return Encoding(ids: raw.ids.map(Int.init), tokens: raw.pieces.map { Scalars.string($0) },
-                        offsets: zip(raw.starts, raw.ends).map { Int($0)..<Int(max($0, $1)) },
-                        specialTokensMask: raw.special)
+        return Encoding(ids: raw.ids.map(Int.init), offsets: zip(raw.starts, raw.ends).map { Int($0)..<Int(max($0, $1)) },
+                        specialTokensMask: raw.special, tokenizer: self)
     }
 
     // MARK: decoding
@@ -193,6 +194,14 @@ public final class Tokenizer: @unchecked Sendable {
         }
         guard let decoder else { return pieces.map { Scalars.string($0) }.joined(separator: " ") }
         return Scalars.string(decoder.decodeChain(pieces).flatMap { $0 })
+    }
+
+    private static func needsPieces(_ p: PostProcessor) -> Bool {
+        switch p {
+        case .byteLevel(let trim, _), .roberta(_, _, let trim, _): return trim
+        case .sequence(let list): return list.contains(where: needsPieces)
+        default: return false
+        }
     }
 
     // MARK: special tokens

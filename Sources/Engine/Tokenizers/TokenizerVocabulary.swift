@@ -17,7 +17,14 @@ struct TokenizerVocabulary: Sendable {
             throw TokenizerError.invalidComponent(component: component, reason: "vocab must be an object")
         }
         pieceToID.reserveCapacity(dict.count)
-        for (piece, value) in dict {
+        // Canonically equivalent pieces collide as Swift String keys: use the exact pairs when present.
+        let entries: [(String, Any)]
+        if let pairs = dict[JSONReader.orderedPairsKey] as? [[Any]] {
+            entries = pairs.compactMap { p in (p.first as? String).map { ($0, p[1]) } }
+        } else {
+            entries = dict.map { ($0.key, $0.value) }
+        }
+        for (piece, value) in entries {
             guard let id = (value as? NSNumberLike)?.intValue, id >= 0, id < 1 << 24 else {
                 throw TokenizerError.invalidComponent(component: component, reason: "bad id for piece \(piece.debugDescription)")
             }

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `transtok train-tokenizer`: train a target-language BPE tokenizer and write Hugging Face files.
+struct TrainTokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-tokenizer",
+        abstract: "Train a BPE tokenizer (streamed input) and write tokenizer.json, tokenizer_config.json, special_tokens_map.json.")
+
+    @Option(name: .long, parsing: .upToNextOption, help: "UTF-8 text files, one sentence or paragraph per line.")
+    var input: [String]
+
+    @Option(name: .long, help: "Vocabulary size, special, byte and character pieces included.")
+    var vocabSize: Int
+
+    @Option(name: .long, help: "sentencepiece-bpe (byte fallback, split digits) or byte-level-bpe.")
+    var kind: String = "sentencepiece-bpe"
+
+    @Option(name: .long, help: "Minimum pair frequency for a merge.")
+    var minFrequency: Int = 2
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Special tokens in id order (default depends on --kind).")
+    var specialTokens: [String] = []
+
+    @Option(name: .long, help: "Output directory.")
+    var output: String
+
+    func run() throws {
+        guard let k = TokenizerTrainingOptions.Kind(rawValue: kind) else {
+            throw ValidationError("--kind must be one of \(TokenizerTrainingOptions.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard !input.isEmpty else { throw ValidationError("--input needs at least one file") }
+        let options = TokenizerTrainingOptions(kind: k, vocabSize: vocabSize, minFrequency: minFrequency,
+                                               specialTokens: specialTokens.isEmpty ? nil : specialTokens)
+        let start = Date()
+        let trained = try TokenizerTrainer.train(files: input.map { URL(fileURLWithPath: $0) }, options: options)
+        try trained.write(to: URL(fileURLWithPath: output))
+        print("trained \(kind): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
+              + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)")
+    }
+}
