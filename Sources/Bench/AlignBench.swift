@@ -14,6 +14,10 @@ struct AlignBench: ParsableCommand {
     @Flag(help: "Skip eflomal even if installed.") var skipEflomal = false
     @Flag(help: "Skip the incremental comparison.") var skipIncremental = false
     @Option(help: "Threads for the AER runs.") var threads = 1
+    @Flag(help: "Run only the incremental comparison.") var onlyIncremental = false
+    @Option(help: "Incremental: EM passes per new batch.") var localIterations = IncrementalOptions().localIterations
+    @Option(help: "Incremental: old batches re-estimated per addition.") var refreshBatches = IncrementalOptions().refreshBatches
+    @Option(help: "Incremental: VB Dirichlet concentration.") var incrementalAlpha = IncrementalOptions().alpha
 
     func run() throws {
         let dir = URL(fileURLWithPath: data)
@@ -25,6 +29,10 @@ struct AlignBench: ParsableCommand {
         func aer(_ links: [[AlignmentLink]]) -> String {
             guard let gold, let s = try? AlignmentEvaluation.score(gold: gold, hypothesis: links) else { return "  –  " }
             return String(format: "%.4f", s.aer)
+        }
+        if onlyIncremental {
+            try incremental(corpus, aer: aer)
+            return
         }
         print("aligner                      | fwd AER | rev AER | gdfa AER | CPU s (both dirs + sym)")
         for model in [AlignerModel.fastalign, .best] {
@@ -59,6 +67,9 @@ struct AlignBench: ParsableCommand {
     private func incremental(_ corpus: ParallelCorpus, aer: ([[AlignmentLink]]) -> String) throws {
         var options = IncrementalOptions()
         options.threads = threads
+        options.localIterations = localIterations
+        options.refreshBatches = refreshBatches
+        options.alpha = incrementalAlpha
         let c0 = cpuSeconds()
         let full = IncrementalAligner(options: options)
         try full.add(batch: 0, corpus)
@@ -75,7 +86,8 @@ struct AlignBench: ParsableCommand {
         let t = cpuSeconds()
         let incLinks = inc.align()
         let decodeCPU = cpuSeconds() - t
-        print("incremental (fast_align IBM2 -d -o -v, incremental EM, gdfa):")
+        print("incremental (fast_align IBM2 -d -o -v, incremental EM, gdfa; \(localIterations) passes per new batch, \(refreshBatches) old batches refreshed per addition):")
+        print(String(format: "  tension λ fwd/rev: one batch %.3f/%.3f, 10 batches %.3f/%.3f", full.tensions.forward, full.tensions.reverse, inc.tensions.forward, inc.tensions.reverse))
         print("  one batch of all pairs: AER \(aer(fullLinks)), CPU \(String(format: "%.2f", fullCPU)) s (train + decode)")
         print("  10 batches added in turn: AER \(aer(incLinks)), CPU per add " + addCPU.map { String(format: "%.2f", $0) }.joined(separator: " ")
               + String(format: " s (total %.2f), decode all %.2f s", addCPU.reduce(0, +), decodeCPU))

@@ -14,6 +14,7 @@ struct AlignTuneBench: ParsableCommand {
     @Option var alpha = HMMOptions().alpha
     @Option var hmmIterations = HMMOptions().iterations
     @Option var threads = 1
+    @Option(help: "fast_align passes of the IBM 2 initialisation.") var ibmIterations = 5
 
     func run() throws {
         let dir = URL(fileURLWithPath: data)
@@ -31,6 +32,7 @@ struct AlignTuneBench: ParsableCommand {
             var o = FastAlignOptions.fastAlign
             o.reverse = reverse
             o.threads = threads
+            o.iterations = ibmIterations
             let ibm = FastAlignModel(corpus: corpus, options: o)
             ibm.train()
             var h = hmm
@@ -39,7 +41,7 @@ struct AlignTuneBench: ParsableCommand {
             model.train()
             models.append(model)
         }
-        print(String(format: "p0 %.2f alpha %.3f hmm iterations %d: training CPU %.2f s", p0, alpha, hmmIterations, cpuSeconds() - t0))
+        print(String(format: "p0 %.2f alpha %.3f ibm passes %d hmm iterations %d: training CPU %.2f s", p0, alpha, ibmIterations, hmmIterations, cpuSeconds() - t0))
         let f = models[0].align(), r = models[1].align()
         func show(_ name: String, _ links: [[AlignmentLink]]) {
             let s = try! AlignmentEvaluation.score(gold: gold, hypothesis: links)

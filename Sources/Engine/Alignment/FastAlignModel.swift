@@ -119,48 +119,11 @@ public final class FastAlignModel: @unchecked Sendable {
         return total
     }
 
-    /// Fills `probs[0…n]` (NULL, then source positions) for target position `j` from the cached pair indices
-    /// `idx[0…n]` and returns their sum. The diagonal prior exp(λ·h) is evaluated as a geometric sequence on each
-    /// side of the diagonal (two `exp` per target token instead of n; differs from fast_align in the last bits).
     @inline(__always)
     private func fillPosteriors(j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
                                 probs: UnsafeMutablePointer<Double>) -> Double {
-        let favor = options.favorDiagonal
-        if favor {
-            let lambda = tension, p0 = options.p0
-            let az = DiagonalPrior.z(j + 1, m, n, lambda) / (1 - p0)
-            probs[0] = (initialized ? t[Int(idx[0])] : 1e-9) * p0
-            var sum = probs[0]
-            // h(i) = −|i/n − (j+1)/m| rises until i/n ≤ (j+1)/m, then falls: walk both runs geometrically.
-            let split = Double(j + 1) / Double(m)
-            let step = exp(lambda / Double(n))
-            let inverse = 1 / step
-            var i = 1
-            var prior = DiagonalPrior.unnormalized(j + 1, 1, m, n, lambda) / az
-            while i <= n {
-                let v = (initialized ? t[Int(idx[i])] : 1e-9) * prior
-                probs[i] = v
-                sum += v
-                if i < n {
-                    // Recompute exactly at the turning point to avoid drift across it.
-                    if Double(i) / Double(n) < split && Double(i + 1) / Double(n) > split {
-                        prior = DiagonalPrior.unnormalized(j + 1, i + 1, m, n, lambda) / az
-                    } else {
-                        prior *= Double(i + 1) / Double(n) <= split ? step : inverse
-                    }
-                }
-                i += 1
-            }
-            return sum
-        }
-        let uniform = 1.0 / Double(n + 1)
-        var sum = 0.0
-        for i in 0...n {
-            let v = (initialized ? t[Int(idx[i])] : 1e-9) * uniform
-            probs[i] = v
-            sum += v
-        }
-        return sum
+        FastAlignKernel.fill(j: j, m: m, n: n, idx: idx, t: t, initialized: initialized, favorDiagonal: options.favorDiagonal,
+                             p0: options.p0, lambda: tension, probs: probs)
     }
 
     private func expectation(_ range: Range<Int>, counts: UnsafeMutablePointer<Int64>) -> PassStats {

@@ -115,6 +115,7 @@ public final class IncrementalAligner: @unchecked Sendable {
         w.double(d.tension)
         w.double(d.featureTotal)
         w.int(d.clock)
+        w.int(d.tensionRoundsDone)
         w.int(d.batches.count)
         for b in d.batches {
             w.int(b.id)
@@ -138,6 +139,7 @@ public final class IncrementalAligner: @unchecked Sendable {
         d.tension = try r.double()
         d.featureTotal = try r.double()
         d.clock = try r.int()
+        d.tensionRoundsDone = try r.int()
         let batchCount = try r.count()
         d.batches = []
         for _ in 0..<batchCount {
@@ -173,6 +175,7 @@ public final class IncrementalAligner: @unchecked Sendable {
                 d.targetTokens += m
             }
         }
+        for i in d.batches.indices { try d.rebuildCache(i) }
         d.recomputeAllRows()
     }
 }

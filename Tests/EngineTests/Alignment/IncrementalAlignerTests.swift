@@ -18,7 +18,6 @@ import Testing
         #expect(inc.sentenceCount == 300)
         let a = try aer(full.align()), b = try aer(inc.align())
         #expect(abs(a - b) < 0.02, "full \(a) incremental \(b)")
-        print("incremental test: full \(a) incremental \(b)")
         #expect(a < 0.5)
     }
 
