@@ -29,6 +29,9 @@ struct ModelFilesGGUFHostileTests {
     @Test func wellFormedBaseline() throws {
         let f = try open(oneTensor)
         #expect(f.info("w")?.shape == [2, 4])
+        var v2 = oneTensor
+        v2.version = 2
+        #expect(try open(v2).version == 2)
     }
 
     @Test func badMagicAndVersions() {
