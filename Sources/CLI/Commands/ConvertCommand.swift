@@ -56,6 +56,10 @@ struct ConvertCommand: AsyncParsableCommand {
         if !tensors.skippedTensors.isEmpty {
             print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
         }
+        if tensors.skippedTensors.contains("rope_freqs.weight") {
+            print("warning: rope_freqs.weight holds Llama-3-style rope scaling factors, which GGUF does not describe "
+                  + "by parameters; config.json has no such rope_scaling: copy it from the original model's config")
+        }
         print("wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))")
         print(String(format: "took %.2f s", Date().timeIntervalSince(start)))
     }

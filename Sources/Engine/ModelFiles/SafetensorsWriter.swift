@@ -172,7 +172,9 @@ public struct SafetensorsWriter {
             try file.write(bytes)
         case .tensor(let source, let name):
             let view = try source.view(name)
-            if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !(source is GGUFLlamaTensors && (source as? GGUFLlamaTensors)?.isPermuted(name) == true) {
+            // Stored bytes are usable as-is unless a conversion or the GGUF q/k un-permutation is needed.
+            let permuted = (source as? GGUFLlamaTensors)?.isPermuted(name) ?? false
+            if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !permuted {
                 try file.write(view.bytes)  // unchanged bytes, no conversion
             } else {
                 let values = try source.float32(name)
