@@ -98,7 +98,10 @@ extension LlamaConfig {
         let kvHeads = gguf.archValue("attention.head_count_kv")?.int ?? heads
         let headDim = gguf.archValue("attention.key_length")?.int ?? gguf.archValue("rope.dimension_count")?.int
         let vocab = gguf.archValue("vocab_size")?.int ?? gguf.strings("tokenizer.ggml.tokens")?.count
-        guard let vocab else { throw ModelFileError.invalidConfig("GGUF has neither \(arch).vocab_size nor tokenizer.ggml.tokens") }
+            ?? gguf.info("token_embd.weight")?.shape.first
+        guard let vocab else {
+            throw ModelFileError.invalidConfig("GGUF has no \(arch).vocab_size, tokenizer.ggml.tokens or token_embd.weight")
+        }
         var scaling: RopeScaling?
         if let type = gguf.archValue("rope.scaling.type")?.string, type != "none",
            let factor = gguf.archValue("rope.scaling.factor")?.decimalDouble {
