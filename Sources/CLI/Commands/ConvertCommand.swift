@@ -22,6 +22,9 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Maximum shard size in bytes (default 5 GB).")
     var maxShardBytes: Int = 5_000_000_000
 
+    @Flag(name: .long, help: "Write only the tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json).")
+    var tokenizerOnly = false
+
     func run() async throws {
         let out: TensorDType
         switch dtype.lowercased() {
@@ -33,6 +36,16 @@ struct ConvertCommand: AsyncParsableCommand {
         guard model.hasSuffix(".gguf") else { throw ValidationError("--model must be a .gguf file") }
         let start = Date()
         let gguf = try GGUFFile(path: model)
+        if tokenizerOnly {
+            let t = try GGUFTokenizerExport.export(gguf)
+            for w in t.warnings { print("warning: \(w)") }
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            for (name, bytes) in HFTokenizerBundle(t).files {
+                try Data(bytes).write(to: URL(fileURLWithPath: output).appendingPathComponent(name), options: .atomic)
+            }
+            print("wrote the tokenizer (\(t.vocabularySize) tokens) to \(output)")
+            return
+        }
         let tensors = try GGUFLlamaTensors(gguf)
         let tokenizer = try GGUFTokenizerExport.export(gguf)
         for w in tokenizer.warnings { print("warning: \(w)") }
@@ -42,6 +55,10 @@ struct ConvertCommand: AsyncParsableCommand {
                                       tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
         if !tensors.skippedTensors.isEmpty {
             print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
+        }
+        if tensors.skippedTensors.contains("rope_freqs.weight") {
+            print("warning: rope_freqs.weight holds Llama-3-style rope scaling factors, which GGUF does not describe "
+                  + "by parameters; config.json has no such rope_scaling: copy it from the original model's config")
         }
         print("wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))")
         print(String(format: "took %.2f s", Date().timeIntervalSince(start)))

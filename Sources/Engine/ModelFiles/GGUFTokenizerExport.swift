@@ -217,6 +217,8 @@ public enum GGUFTokenizerExport {
 
     /// transformers' `generate_merges(vocab, scores)`: every split of a token into two vocab tokens, ordered by
     /// the merged token's score (then left/right lengths) descending, ties in vocabulary order.
+    static let maxMergeTokenLength = 1024
+
     static func generateMerges(tokens: [String], scores: [Double]) -> [(String, String)] {
         var ids = [String: Int]()
         for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
@@ -225,6 +227,8 @@ public enum GGUFTokenizerExport {
         var seenPieces = Set<String>()
         for (i, token) in tokens.enumerated() where seenPieces.insert(token).inserted {
             let scalars = Array(token.unicodeScalars)
+            // Real pieces are short; a hostile multi-megabyte token must not make this quadratic.
+            guard scalars.count <= maxMergeTokenLength else { continue }
             var local: [M] = []
             for cut in 1..<max(1, scalars.count) {
                 var l = String.UnicodeScalarView(), r = String.UnicodeScalarView()

@@ -98,7 +98,10 @@ extension LlamaConfig {
         let kvHeads = gguf.archValue("attention.head_count_kv")?.int ?? heads
         let headDim = gguf.archValue("attention.key_length")?.int ?? gguf.archValue("rope.dimension_count")?.int
         let vocab = gguf.archValue("vocab_size")?.int ?? gguf.strings("tokenizer.ggml.tokens")?.count
-        guard let vocab else { throw ModelFileError.invalidConfig("GGUF has neither \(arch).vocab_size nor tokenizer.ggml.tokens") }
+            ?? gguf.info("token_embd.weight")?.shape.first
+        guard let vocab else {
+            throw ModelFileError.invalidConfig("GGUF has no \(arch).vocab_size, tokenizer.ggml.tokens or token_embd.weight")
+        }
         var scaling: RopeScaling?
         if let type = gguf.archValue("rope.scaling.type")?.string, type != "none",
            let factor = gguf.archValue("rope.scaling.factor")?.decimalDouble {
@@ -141,7 +144,14 @@ extension LlamaConfig {
         try self.init(json: json)
     }
 
+    /// `model_type`s whose checkpoints use the Llama tensor layout.
+    public static let llamaFamilyModelTypes: Set<String> = ["llama", "mistral", "qwen2"]
+
     public init(json: JSONValue) throws {
+        guard json.object != nil else { throw ModelFileError.invalidConfig("config.json is not an object") }
+        if let type = json["model_type"]?.string, !Self.llamaFamilyModelTypes.contains(type) {
+            throw ModelFileError.invalidConfig("model_type '\(type)' is not a Llama-family decoder (\(Self.llamaFamilyModelTypes.sorted().joined(separator: ", ")))")
+        }
         func int(_ key: String) throws -> Int {
             guard let v = json[key]?.int else { throw ModelFileError.invalidConfig("config.json: '\(key)' is missing or not an integer") }
             return v
@@ -180,7 +190,7 @@ extension LlamaConfig {
             padTokenID: optInt("pad_token_id")
         )
         hiddenAct = json["hidden_act"]?.string ?? "silu"
-        attentionBias = json["attention_bias"]?.bool ?? false
+        attentionBias = json["attention_bias"]?.bool ?? (json["model_type"]?.string == "qwen2")
         mlpBias = json["mlp_bias"]?.bool ?? false
     }
 

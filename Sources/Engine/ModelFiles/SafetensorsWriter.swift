@@ -147,7 +147,17 @@ public struct SafetensorsWriter {
         return withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init) + json
     }
 
-    private func writeShard(_ shard: [Entry], to path: String) throws {
+    /// Within a shard, larger element types come first (stable), as the safetensors library orders them,
+    /// so every tensor starts aligned to its element size and typed zero-copy views work.
+    static func alignedOrder(_ shard: [Entry]) -> [Entry] {
+        shard.enumerated().sorted { a, b in
+            let (x, y) = (a.element.dtype.block.bytes, b.element.dtype.block.bytes)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    private func writeShard(_ unordered: [Entry], to path: String) throws {
+        let shard = Self.alignedOrder(unordered)
         let file = try AtomicFile(path: path)
         try file.write(Self.header(for: shard, metadata: metadata))
         for e in shard { try writePayload(e, to: file) }
@@ -162,7 +172,9 @@ public struct SafetensorsWriter {
             try file.write(bytes)
         case .tensor(let source, let name):
             let view = try source.view(name)
-            if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !(source is GGUFLlamaTensors && (source as? GGUFLlamaTensors)?.isPermuted(name) == true) {
+            // Stored bytes are usable as-is unless a conversion or the GGUF q/k un-permutation is needed.
+            let permuted = (source as? GGUFLlamaTensors)?.isPermuted(name) ?? false
+            if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !permuted {
                 try file.write(view.bytes)  // unchanged bytes, no conversion
             } else {
                 let values = try source.float32(name)

@@ -29,6 +29,9 @@ struct ModelFilesGGUFHostileTests {
     @Test func wellFormedBaseline() throws {
         let f = try open(oneTensor)
         #expect(f.info("w")?.shape == [2, 4])
+        var v2 = oneTensor
+        v2.version = 2
+        #expect(try open(v2).version == 2)
     }
 
     @Test func badMagicAndVersions() {
@@ -154,7 +157,11 @@ struct ModelFilesGGUFHostileTests {
                 m[i] = UInt8(truncatingIfNeeded: rng.next())
             }
             do {
-                let f = try GGUFFile(path: try writeTemp(m))
+                _ = try m.withUnsafeBytes { try GGUFHeader.parse($0, path: "mutated") }
+                // Parsed: every tensor must then decode within the file's bounds.
+                let path = try writeTemp(m)
+                defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+                let f = try GGUFFile(path: path)
                 for n in f.tensorNames where f.info(n)?.dtype.isFloatConvertible == true { _ = try f.float32(n) }
                 parsed += 1
             } catch is ModelFileError {

@@ -70,3 +70,22 @@ struct ModelFilesGGUFReaderTests {
         #expect(try f.float32("b") == [2.5])
     }
 }
+
+@Suite("ModelFiles: row decoding")
+struct ModelFilesRowDecodingTests {
+    /// Decoding a row range gives exactly the rows of the full dequantisation, for every dtype.
+    @Test(arguments: ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k", "q6_k"])
+    func rowsEqualTheFullTensor(_ name: String) throws {
+        let f = try GGUFFile(path: TestPaths.fixture("modelfiles/types.gguf"))
+        let v = try f.view(name)
+        let full = try f.float32(name)
+        for r in 0..<v.rowCount {
+            #expect(try v.float32Row(r) == Array(full[(r * v.rowLength)..<((r + 1) * v.rowLength)]), "\(name) row \(r)")
+        }
+        var two = [Float](repeating: 0, count: 2 * v.rowLength)
+        #expect(throws: ModelFileError.self) {
+            try two.withUnsafeMutableBufferPointer { try v.float32Rows(v.rowCount - 1..<v.rowCount + 1, into: $0) }
+        }
+        #expect(throws: ModelFileError.self) { try v.float32Row(-1) }
+    }
+}

@@ -30,6 +30,12 @@ struct ModelFilesSafetensorsWriterTests {
                 #expect(Array(try source.view(n).bytes) == Array(try back.view(n).bytes))
             }
         }
+        // Larger element types first, so each tensor is aligned to its element size in the mapping.
+        for n in back.tensorNames {
+            let info = try #require(back.info(n))
+            #expect(try #require(back.byteRange(n)).lowerBound % info.dtype.block.bytes == 0, "\(n)")
+        }
+        #expect(back.info(back.tensorNames[0])?.dtype.block.bytes == 8)
         // No temporary files left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.safetensors"])
     }
