@@ -19,7 +19,7 @@ public struct LoadedModel: Sendable {
 /// - a llama.cpp GGUF file (Llama architecture, any quantisation the reader dequantises; tokenizer rebuilt from the
 ///   GGUF metadata);
 /// - a Hugging Face directory: `config.json`, `model.safetensors` or `model.safetensors.index.json`,
-///   `tokenizer.json`, `tokenizer_config.json` (chat template); for Hydra checkpoints also
+///   `tokenizer.json`, `tokenizer_config.json` or `chat_template.jinja` (chat template); for Hydra checkpoints also
 ///   `source_tokenizer/tokenizer.json` (and optionally `source_tokenizer/tokenizer_config.json`).
 public enum ModelLoader {
     public static func load(path: String) throws -> LoadedModel {
@@ -66,7 +66,10 @@ public enum ModelLoader {
         let model = try LlamaModel(config: config, weights: TensorFileWeights(tensors))
         let tokenizer = try file("tokenizer.json").map { try Tokenizer(contentsOf: $0) }
         let source = try file("source_tokenizer/tokenizer.json").map { try Tokenizer(contentsOf: $0) }
-        let template = chatTemplate(in: file("tokenizer_config.json")) ?? chatTemplate(in: file("source_tokenizer/tokenizer_config.json"))
+        let template = chatTemplate(in: file("tokenizer_config.json"))
+            ?? file("chat_template.jinja").flatMap { try? String(contentsOf: $0, encoding: .utf8) }
+            ?? chatTemplate(in: file("source_tokenizer/tokenizer_config.json"))
+            ?? file("source_tokenizer/chat_template.jinja").flatMap { try? String(contentsOf: $0, encoding: .utf8) }
         return LoadedModel(model: model, tokenizer: tokenizer, sourceTokenizer: source, chatTemplateSource: template, path: path)
     }
 
