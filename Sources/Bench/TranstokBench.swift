@@ -6,6 +6,6 @@ struct TranstokBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transtok-bench",
         abstract: "Benchmarks: each prints transtok's figures beside a peer measured in the same run.",
-        subcommands: []
+        subcommands: [SyncBench.self, SyncUploadOnce.self]
     )
 }
