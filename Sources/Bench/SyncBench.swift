@@ -131,13 +131,22 @@ struct SyncUploadOnce: AsyncParsableCommand {
     @Option var file: String
     @Option var key: String
     @Option var concurrency = 4
+    @Option(help: "Journal file: resume an interrupted upload of the same content (the kill test uses it).")
+    var journal: String?
+    @Option(help: "Minimum part size in MiB.") var partMib = 8
+    @Option(help: "Per-connection upload cap in KiB/s (0 = none).") var maxSendKibPerSec = 0
 
     func run() async throws {
         let env = try BenchEnv.load(endpoint: nil, bucket: nil)
+        var options = TransportOptions()
+        if maxSendKibPerSec > 0 { options.maxSendBytesPerSecond = Int64(maxSendKibPerSec) * 1024 }
         let client = S3Client(
             config: RemoteConfig(endpoint: env.endpoint, bucket: env.bucket, region: env.region),
-            credentials: env.credentials)
-        let uploader = MultipartUploader(client: client, journal: nil, concurrency: concurrency)
+            credentials: env.credentials, options: options)
+        let part = Int64(partMib) << 20
+        let uploader = try journal.map {
+            try MultipartUploader.journaled(client: client, journalPath: $0, partSizeMinimum: part, concurrency: concurrency)
+        } ?? MultipartUploader(client: client, journal: nil, partSizeMinimum: part, concurrency: concurrency)
         let path = file, key = self.key
         let etag = try await Blocking.run { () throws(SyncError) -> String in
             let f = try OpenFile(path: path)
