@@ -36,7 +36,7 @@ struct KillResumeTests {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try #require(UploaderBinary.path))
         child.arguments = ["sync-upload-once", "--file", path, "--key", key, "--journal", journalPath,
-            "--part-mib", "5", "--concurrency", "1", "--max-send-kib-per-sec", "8192"]
+            "--part-mib", "5", "--concurrency", "1", "--max-send-kib-per-sec", "4096"]
         var environment = ProcessInfo.processInfo.environment
         environment["TRANSTOK_S3_TEST_ENDPOINT"] = env.endpoint
         environment["TRANSTOK_S3_TEST_ACCESS_KEY"] = env.accessKey
@@ -47,16 +47,23 @@ struct KillResumeTests {
         child.standardOutput = FileHandle.nullDevice
         try child.run()
 
-        // Wait until two parts are journaled, then kill while the third is on the wire (8 MiB/s ≈ 0.6 s per part).
+        // Wait until two parts are journaled, then kill while the third is on the wire (4 MiB/s ≈ 1.25 s per part).
         let remoteID = MultipartUploader(client: env.client(remote), journal: nil).remoteID
-        var journaled: [Int: String] = [:]
-        for _ in 0..<600 {
-            journaled = (try? journal.upload(remote: remoteID, key: key))?.parts ?? [:]
-            if journaled.count >= 2 { break }
-            try await Task.sleep(for: .milliseconds(10))
+        // Poll on a dedicated thread: the cooperative pool may be busy with other tests' blocking calls.
+        let pid = child.processIdentifier
+        let killedWhileRunning = try await Blocking.run { () throws(SyncError) -> Bool in
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if kill(pid, 0) != 0 { return false }
+                if let n = try? journal.upload(remote: remoteID, key: key)?.parts.count, n >= 2 {
+                    Thread.sleep(forTimeInterval: 0.15)
+                    return kill(pid, SIGKILL) == 0
+                }
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            return false
         }
-        try await Task.sleep(for: .milliseconds(150))
-        kill(child.processIdentifier, SIGKILL)
+        try #require(killedWhileRunning, "the uploader finished or died before it could be killed")
         child.waitUntilExit()
         #expect(child.terminationReason == .uncaughtSignal)
         let before = try #require(try journal.upload(remote: remoteID, key: key))
