@@ -9,5 +9,6 @@ struct TranstokBench: AsyncParsableCommand {
         subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self]
         subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self, RuntimeBenchmark.self]
         subcommands: [TokenizersBenchmark.self]
+        subcommands: [SyncBench.self, SyncUploadOnce.self]
     )
 }

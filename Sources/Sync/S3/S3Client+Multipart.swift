@@ -28,7 +28,9 @@ extension S3Client {
                 partNumber: partNumber),
             budget: budget, cancel: cancel, progress: progress)
         let etag = ETag.normalize(r.headers["etag"])
-        guard etag == Digest.hex(md5) else {
+        let encrypted = r.headers["x-amz-server-side-encryption"] == "aws:kms"
+            || r.headers["x-amz-server-side-encryption-customer-algorithm"] != nil
+        guard etag == Digest.hex(md5) || (encrypted && !etag.isEmpty) else {
             throw .integrity("UploadPart \(key) part \(partNumber): ETag \(etag) is not the part's MD5")
         }
         return etag

@@ -20,7 +20,10 @@ extension S3Client {
             budget: budget, cancel: cancel, progress: progress)
         let etag = ETag.normalize(r.headers["etag"])
         let expected = Digest.hex(contentMD5)
-        guard etag == expected else {
+        // With SSE-KMS/SSE-C the ETag is not the MD5; the server has still checked Content-MD5.
+        let encrypted = r.headers["x-amz-server-side-encryption"] == "aws:kms"
+            || r.headers["x-amz-server-side-encryption-customer-algorithm"] != nil
+        guard etag == expected || encrypted else {
             throw .integrity("PutObject \(key): server ETag \(etag) is not the MD5 we sent (\(expected))")
         }
         return etag

@@ -49,8 +49,10 @@ public final class HTTPConnection: @unchecked Sendable {
         }
         if let sock = options.unixSocketPath { ccurl_setopt_string(h, CURLOPT_UNIX_SOCKET_PATH, sock) }
         if let ca = options.caBundlePath { ccurl_setopt_string(h, CURLOPT_CAINFO, ca) }
+        if let cap = options.maxSendBytesPerSecond, cap > 0 {
+            ccurl_setopt_off(h, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(cap))
+        }
         if resolveList != nil { ccurl_setopt_slist(h, CURLOPT_RESOLVE, resolveList) }
-        if options.verbose { ccurl_setopt_long(h, CURLOPT_VERBOSE, 1) }
 
         ccurl_setopt_headerfn(h, curlHeaderCallback)
         ccurl_setopt_ptr(h, CURLOPT_HEADERDATA, ctxPtr)

@@ -67,7 +67,8 @@ public struct TransportOptions: Sendable {
     public var smallRequestTimeoutMs: Int = 60_000
     public var unixSocketPath: String?
     public var caBundlePath: String?
-    public var verbose: Bool = false
+    /// Upload bandwidth cap per connection (bytes/s); nil = unlimited. Divide a global cap by the concurrency.
+    public var maxSendBytesPerSecond: Int64?
     /// `host:port:address` entries (CURLOPT_RESOLVE), e.g. to reach virtual-hosted names on loopback.
     public var resolve: [String] = []
 

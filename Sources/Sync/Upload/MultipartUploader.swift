@@ -22,6 +22,15 @@ public struct MultipartUploader: Sendable {
         self.concurrency = max(1, concurrency)
     }
 
+    /// An uploader whose journal lives in its own SQLite file (one-shot tools; the daemon passes the Store's pool).
+    public static func journaled(
+        client: S3Client, journalPath: String, partSizeMinimum: Int64 = PartPlan.defaultMinimum, concurrency: Int = 4
+    ) throws(SyncError) -> MultipartUploader {
+        let journal: SyncJournal
+        do { journal = try SyncJournal.open(path: journalPath) } catch { throw .journal("\(error)") }
+        return MultipartUploader(client: client, journal: journal, partSizeMinimum: partSizeMinimum, concurrency: concurrency)
+    }
+
     /// Identifies the remote in the journal (endpoint + bucket).
     var remoteID: String { "\(client.config.endpoint)/\(client.config.bucket)" }
 
