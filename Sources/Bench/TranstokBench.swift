@@ -6,9 +6,14 @@ struct TranstokBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transtok-bench",
         abstract: "Benchmarks: each prints transtok's figures beside a peer measured in the same run.",
-        subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self]
-        subcommands: [AlignBench.self, AlignTuneBench.self, TransferBench.self, RuntimeBenchmark.self]
-        subcommands: [TokenizersBenchmark.self]
-        subcommands: [SyncBench.self, SyncUploadOnce.self]
+        subcommands: [
+            AlignBench.self,
+            AlignTuneBench.self,
+            TransferBench.self,
+            RuntimeBenchmark.self,
+            TokenizersBenchmark.self,
+            SyncBench.self,
+            SyncUploadOnce.self,
+        ]
     )
 }
