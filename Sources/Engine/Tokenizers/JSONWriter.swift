@@ -1,11 +1,11 @@
 /// Minimal ordered JSON writer (keys in the order given, strings escaped like Python's `ensure_ascii=False`).
-indirect enum JSONValue {
+indirect enum OrderedJSON {
     case null
     case bool(Bool)
     case int(Int)
     case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([OrderedJSON])
+    case object([(String, OrderedJSON)])
 
     func write(into out: inout [UInt8], indent: Int = 0, pretty: Bool = true) {
         func nl(_ level: Int) { if pretty { out.append(0x0A); out.append(contentsOf: repeatElement(0x20, count: level * 2)) } }
@@ -13,7 +13,7 @@ indirect enum JSONValue {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
         case .int(let i): out += Array(String(i).utf8)
-        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .string(let s): OrderedJSON.writeString(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (k, v) in items.enumerated() {
@@ -26,7 +26,7 @@ indirect enum JSONValue {
             out.append(UInt8(ascii: "{"))
             for (k, (key, v)) in fields.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                nl(indent + 1); JSONValue.writeString(key, into: &out); out += Array(": ".utf8)
+                nl(indent + 1); OrderedJSON.writeString(key, into: &out); out += Array(": ".utf8)
                 v.write(into: &out, indent: indent + 1, pretty: pretty)
             }
             if !fields.isEmpty { nl(indent) }

@@ -15,20 +15,20 @@ struct TrainedTokenizerFiles {
 
     func build() -> TrainedTokenizer {
         let sp = options.kind == .sentencePieceBPE
-        let added: [JSONValue] = specials.enumerated().map { i, s in
+        let added: [OrderedJSON] = specials.enumerated().map { i, s in
             .object([("id", .int(i)), ("content", .string(s)), ("single_word", .bool(false)), ("lstrip", .bool(false)),
                      ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(true))])
         }
-        let vocab: [(String, JSONValue)] = pieces.enumerated().map { (Scalars.string($0.element), .int($0.offset)) }
-        let mergeList: [JSONValue] = merges.map { .array([.string(Scalars.string(pieces[Int($0.0)])), .string(Scalars.string(pieces[Int($0.1)]))]) }
-        let model: JSONValue = .object([
+        let vocab: [(String, OrderedJSON)] = pieces.enumerated().map { (Scalars.string($0.element), .int($0.offset)) }
+        let mergeList: [OrderedJSON] = merges.map { .array([.string(Scalars.string(pieces[Int($0.0)])), .string(Scalars.string(pieces[Int($0.1)]))]) }
+        let model: OrderedJSON = .object([
             ("type", .string("BPE")), ("dropout", .null),
             ("unk_token", sp ? (unk.map { .string($0) } ?? .null) : .null),
             ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null),
             ("fuse_unk", .bool(sp)), ("byte_fallback", .bool(sp)), ("ignore_merges", .bool(false)),
             ("vocab", .object(vocab)), ("merges", .array(mergeList)),
         ])
-        let preTokenizer: JSONValue, postProcessor: JSONValue, decoder: JSONValue
+        let preTokenizer: OrderedJSON, postProcessor: OrderedJSON, decoder: OrderedJSON
         if sp {
             preTokenizer = .object([("type", .string("Sequence")), ("pretokenizers", .array([
                 .object([("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
@@ -36,8 +36,8 @@ struct TrainedTokenizerFiles {
                 .object([("type", .string("Digits")), ("individual_digits", .bool(true))]),
             ]))])
             if let bos, let bosID = specials.firstIndex(of: bos) {
-                let special: JSONValue = .object([(bos, .object([("id", .string(bos)), ("ids", .array([.int(bosID)])), ("tokens", .array([.string(bos)]))]))])
-                func item(_ s: String?, _ t: Int) -> JSONValue {
+                let special: OrderedJSON = .object([(bos, .object([("id", .string(bos)), ("ids", .array([.int(bosID)])), ("tokens", .array([.string(bos)]))]))])
+                func item(_ s: String?, _ t: Int) -> OrderedJSON {
                     s.map { .object([("SpecialToken", .object([("id", .string($0)), ("type_id", .int(t))]))]) }
                         ?? .object([("Sequence", .object([("id", .string(t == 0 ? "A" : "B")), ("type_id", .int(t))]))])
                 }
@@ -62,29 +62,29 @@ struct TrainedTokenizerFiles {
             decoder = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
                                ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
         }
-        let tokenizer: JSONValue = .object([
+        let tokenizer: OrderedJSON = .object([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", .array(added)),
             ("normalizer", .null), ("pre_tokenizer", preTokenizer), ("post_processor", postProcessor), ("decoder", decoder),
             ("model", model),
         ])
-        var roles = [(String, JSONValue)]()
+        var roles = [(String, OrderedJSON)]()
         for (key, value) in [("bos_token", bos), ("eos_token", eos), ("unk_token", unk), ("pad_token", pad)] {
             if let value { roles.append((key, .string(value))) }
         }
         let others = specials.filter { ![bos, eos, unk, pad].contains($0) }
         var map = roles
         if !others.isEmpty { map.append(("additional_special_tokens", .array(others.map { .string($0) }))) }
-        let addedDecoder: [(String, JSONValue)] = specials.enumerated().map { i, s in
+        let addedDecoder: [(String, OrderedJSON)] = specials.enumerated().map { i, s in
             (String(i), .object([("content", .string(s)), ("lstrip", .bool(false)), ("normalized", .bool(false)),
                                  ("rstrip", .bool(false)), ("single_word", .bool(false)), ("special", .bool(true))]))
         }
-        let config: JSONValue = .object([("tokenizer_class", .string("PreTrainedTokenizerFast"))] + roles + [
+        let config: OrderedJSON = .object([("tokenizer_class", .string("PreTrainedTokenizerFast"))] + roles + [
             ("add_bos_token", .bool(sp && bos != nil)), ("add_eos_token", .bool(false)),
             ("clean_up_tokenization_spaces", .bool(false)), ("model_max_length", .int(1_000_000_000)),
             ("added_tokens_decoder", .object(addedDecoder)),
         ] + (others.isEmpty ? [] : [("additional_special_tokens", .array(others.map { .string($0) }))]))
         return TrainedTokenizer(tokenizerJSON: tokenizer.bytes(), tokenizerConfigJSON: config.bytes(),
-                                specialTokensMapJSON: JSONValue.object(map).bytes(), vocabularySize: pieces.count,
+                                specialTokensMapJSON: OrderedJSON.object(map).bytes(), vocabularySize: pieces.count,
                                 mergeCount: merges.count)
     }
 }
