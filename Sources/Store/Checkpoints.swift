@@ -11,11 +11,14 @@ public struct CheckpointRecord: Sendable, Equatable, Codable {
     public var pairCount: Int
     public var sizeBytes: Int64
     public var createdAt: Double
+    /// The last pair event the checkpoint's alignment includes.
+    public var appliedSeq: Int64
 
     public init(
         workspaceID: Int64, number: Int, path: String, manifestSHA256: String, parentNumber: Int?, pairCount: Int,
-        sizeBytes: Int64, createdAt: Double
+        sizeBytes: Int64, createdAt: Double, appliedSeq: Int64 = 0
     ) {
+        self.appliedSeq = appliedSeq
         self.workspaceID = workspaceID
         self.number = number
         self.path = path
@@ -34,11 +37,11 @@ extension Store {
             try db.execute(
                 sql: """
                     INSERT INTO checkpoint (workspace_id, number, path, manifest_sha256, parent_number, pair_count,
-                                            size_bytes, state, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', ?)
+                                            size_bytes, state, created_at, applied_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?)
                     """,
                 arguments: [record.workspaceID, record.number, record.path, record.manifestSHA256, record.parentNumber,
-                            record.pairCount, record.sizeBytes, record.createdAt])
+                            record.pairCount, record.sizeBytes, record.createdAt, record.appliedSeq])
         }
     }
 
@@ -52,7 +55,8 @@ extension Store {
                 CheckpointRecord(
                     workspaceID: row["workspace_id"], number: row["number"], path: row["path"],
                     manifestSHA256: row["manifest_sha256"], parentNumber: row["parent_number"],
-                    pairCount: row["pair_count"], sizeBytes: row["size_bytes"], createdAt: row["created_at"])
+                    pairCount: row["pair_count"], sizeBytes: row["size_bytes"], createdAt: row["created_at"],
+                    appliedSeq: row["applied_seq"])
             }
         }
     }

@@ -41,3 +41,31 @@ extension JobRecord {
             progress: row["progress"], message: row["message"])
     }
 }
+
+extension Store {
+    /// Starts a job (state `running`) and returns its id.
+    public func startJob(workspaceID: Int64?, kind: String, message: String? = nil) throws -> Int64 {
+        try pool.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: "INSERT INTO job (workspace_id, kind, state, message, created_at, started_at) VALUES (?, ?, 'running', ?, ?, ?)",
+                arguments: [workspaceID, kind, message, now, now])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func updateJob(_ id: Int64, progress: Double, message: String?) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE job SET progress = ?, message = ? WHERE id = ?", arguments: [progress, message, id])
+        }
+    }
+
+    /// Ends a job as `done` or `failed`.
+    public func finishJob(_ id: Int64, succeeded: Bool, message: String?) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE job SET state = ?, progress = CASE WHEN ? THEN 1 ELSE progress END, message = ?, finished_at = ? WHERE id = ?",
+                arguments: [succeeded ? "done" : "failed", succeeded, message, Date().timeIntervalSince1970, id])
+        }
+    }
+}

@@ -131,6 +131,12 @@ public enum StoreMigrations {
                 """)
         }
 
+        // Which pair events a checkpoint reflects, so a crash between saving the alignment state and publishing
+        // the checkpoint is noticed at start-up and the checkpoint is written then.
+        migrator.registerMigration("v3-checkpoint-applied-seq") { db in
+            try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN applied_seq INTEGER NOT NULL DEFAULT 0")
+        }
+
         return migrator
     }
 }

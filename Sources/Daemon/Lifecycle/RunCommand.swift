@@ -73,8 +73,17 @@ struct Daemon {
         let notifier = SystemdNotifier()
         let status = StatusProvider(store: store, stateDirectory: stateDirectory.path, socket: config.socket, startedAt: Date())
         let corpusLogger = Logger(label: "transtok.corpus")
+        let pipeline = PipelineService(
+            store: store,
+            publisher: CheckpointPublisher(root: stateDirectory.path + "/checkpoints", store: store, logger: logger),
+            policy: RefreshPolicy(
+                debounce: config.refreshDebounceSeconds, minNewPairs: config.minNewPairs,
+                maxInterval: Double(config.maxRefreshIntervalSeconds)),
+            keepCheckpoints: config.keepCheckpoints, stateDirectory: stateDirectory.path, threads: config.blasThreads,
+            logger: Logger(label: "transtok.pipeline"))
         let corpus = CorpusController(store: store, logger: corpusLogger) { workspaces in
-            corpusLogger.info("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
+            corpusLogger.debug("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
+            pipeline.corpusChanged(workspaces)
         }
         let rootsGeneration = RootsGeneration()
         let watcher = CorpusWatchService(
@@ -82,14 +91,17 @@ struct Daemon {
             rescanInterval: .seconds(config.rescanIntervalSeconds), logger: corpusLogger, rootsGeneration: rootsGeneration)
         let app = ControlServer.makeApplication(
             config: config,
-            routes: ControlRoutes(status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration),
+            routes: ControlRoutes(
+                status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline),
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
-        // Reverse start order is the shutdown order: the API stops first, the notifier last.
+        // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline
+        // (which finishes its cycle), the notifier last.
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: ShutdownNotifier(notifier: notifier)), .init(service: watcher), .init(service: app),
+                    .init(service: ShutdownNotifier(notifier: notifier)), .init(service: pipeline), .init(service: watcher),
+                    .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

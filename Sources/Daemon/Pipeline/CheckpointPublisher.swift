@@ -37,20 +37,18 @@ struct CheckpointPublisher: Sendable {
 
     static func name(for number: Int) -> String { String(format: "%06d", number) }
 
-    /// A fresh temporary directory for checkpoint `number`.
+    /// A fresh hidden path for checkpoint `number` (not created: the model writer builds it).
     func beginCheckpoint(workspace: String, number: Int) throws -> String {
         let parent = directory(for: workspace)
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        let temporary = parent + "/.\(Self.name(for: number)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
-        return temporary
+        return parent + "/.\(Self.name(for: number)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     /// Hashes the files, writes `manifest.json`, fsyncs and renames `temporary` into place, then records it.
     @discardableResult
     func publish(
         temporary: String, workspaceID: Int64, workspace: String, number: Int, parent: Int?, sourceModel: String,
-        targetTokenizer: String?, pairs: Int, statistics: [String: Double]
+        targetTokenizer: String?, pairs: Int, appliedSeq: Int64, statistics: [String: Double]
     ) throws -> CheckpointRecord {
         var entries: [CheckpointManifest.FileEntry] = []
         var total: Int64 = 0
@@ -81,7 +79,7 @@ struct CheckpointPublisher: Sendable {
         let record = CheckpointRecord(
             workspaceID: workspaceID, number: number, path: final, manifestSHA256: Digest.sha256Hex(manifestData),
             parentNumber: parent, pairCount: pairs, sizeBytes: total + Int64(manifestData.count),
-            createdAt: manifest.createdAt)
+            createdAt: manifest.createdAt, appliedSeq: appliedSeq)
         try store.recordCheckpoint(record)
         logger.info("checkpoint published", metadata: [
             "workspace": "\(workspace)", "checkpoint.number": "\(number)", "checkpoint.bytes": "\(record.sizeBytes)",
@@ -97,7 +95,7 @@ struct CheckpointPublisher: Sendable {
         let known = Set(try store.checkpoints(workspaceID: workspaceID).map(\.number))
         for name in names {
             let path = parent + "/" + name
-            if name.hasPrefix("."), name.contains(".tmp-") {
+            if name.contains(".tmp-") {
                 try FileManager.default.removeItem(atPath: path)
                 logger.info("removed an unfinished checkpoint", metadata: ["path": "\(path)"])
                 continue
@@ -109,7 +107,8 @@ struct CheckpointPublisher: Sendable {
             try store.recordCheckpoint(CheckpointRecord(
                 workspaceID: workspaceID, number: number, path: path, manifestSHA256: Digest.sha256Hex(data),
                 parentNumber: manifest.parent, pairCount: manifest.pairs,
-                sizeBytes: manifest.files.reduce(Int64(data.count)) { $0 + $1.size }, createdAt: manifest.createdAt))
+                sizeBytes: manifest.files.reduce(Int64(data.count)) { $0 + $1.size }, createdAt: manifest.createdAt,
+                appliedSeq: Int64(manifest.statistics["applied_seq"] ?? 0)))
         }
     }
 

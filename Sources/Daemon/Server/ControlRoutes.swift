@@ -9,6 +9,22 @@ struct ControlRoutes: Sendable {
     let store: Store
     let corpus: CorpusController
     let rootsGeneration: RootsGeneration
+    let pipeline: PipelineService
+
+    /// The named workspace, or the only one when no name is given.
+    func workspace(named name: String?) throws -> WorkspaceRecord {
+        let all = try store.workspaces()
+        if let name {
+            guard let match = all.first(where: { $0.spec.name == name }) else {
+                throw DaemonAPIError(.notFound, "no workspace named \(name)")
+            }
+            return match
+        }
+        guard all.count == 1, let only = all.first else {
+            throw DaemonAPIError(.invalidArgument, all.isEmpty ? "there is no workspace yet" : "name a workspace (\(all.map(\.spec.name).joined(separator: ", ")))")
+        }
+        return only
+    }
 
     func register(on router: Router<DaemonRequestContext>) {
         let v1 = router.group("v1")
@@ -75,9 +91,42 @@ struct ControlRoutes: Sendable {
                 filesSeen: s.filesSeen, ingested: s.ingested, unchanged: s.unchanged, rejected: s.rejected,
                 pending: s.pending, retracted: s.retracted, pairsAdded: s.pairsAdded, pairsRetracted: s.pairsRetracted)
         }
+        v1.post("refresh") { request, context -> RefreshRequest in
+            let body = try await request.decode(as: RefreshRequest.self, context: context)
+            let target = try workspace(named: body.workspace)
+            pipeline.requestRefresh(target.id)
+            return RefreshRequest(workspace: target.spec.name)
+        }
+        v1.get("checkpoints") { request, _ -> [CheckpointStatus] in
+            let target = try workspace(named: request.uri.queryParameters["workspace"].map(String.init))
+            return try store.checkpoints(workspaceID: target.id).map {
+                CheckpointStatus(
+                    workspace: target.spec.name, number: $0.number, path: $0.path, pairs: $0.pairCount,
+                    sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
+            }
+        }
+        v1.get("lookup") { request, _ -> LookupResult in
+            let query = request.uri.queryParameters
+            guard let word = query["word"].map(String.init), !word.isEmpty, word.count <= 200 else {
+                throw DaemonAPIError(.invalidArgument, "give a word (?word=…, at most 200 characters)")
+            }
+            let reverse = query["reverse"].map { $0 == "1" || $0 == "true" } ?? false
+            let limit = min(50, max(1, query["limit"].flatMap { Int(String($0)) } ?? 5))
+            let target = try workspace(named: query["workspace"].map(String.init))
+            guard try store.alignmentState(workspaceID: target.id) != nil else {
+                throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no alignment yet")
+            }
+            let rows = try await pipeline.lookup(workspaceID: target.id, word: word, reverse: reverse, limit: limit)
+            return LookupResult(
+                word: word, reverse: reverse,
+                translations: rows.map { .init(text: $0.translation, probability: $0.probability, count: $0.count) })
+        }
     }
 }
 
+extension RefreshRequest: ResponseEncodable {}
+extension CheckpointStatus: ResponseEncodable {}
+extension LookupResult: ResponseEncodable {}
 extension FileStatus: ResponseEncodable {}
 extension ScanResult: ResponseEncodable {}
 extension HealthResponse: ResponseEncodable {}

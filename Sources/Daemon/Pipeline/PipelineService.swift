@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// Runs refresh cycles when the policy says so (or when asked), one at a time, on a dedicated thread: alignment,
+/// mapping and BLAS work never run on the cooperative pool. Each cycle is a job visible in `transtok status`.
+final class PipelineService: Service, CustomStringConvertible, @unchecked Sendable {
+    let store: Store
+    let publisher: CheckpointPublisher
+    let policy: RefreshPolicy
+    let keepCheckpoints: Int
+    let stateDirectory: String
+    let threads: Int
+    let logger: Logger
+    var description: String { "PipelineService" }
+
+    private let lock = NSLock()
+    private var pipelines: [Int64: WorkspacePipeline] = [:]
+    private var lastChange: [Int64: Date] = [:]
+    private var firstPending: [Int64: Date] = [:]
+    private var forced: Set<Int64> = []
+    private var failures: [Int64: Date] = [:]
+    private let work = DispatchQueue(label: "transtok.pipeline")
+    private let stop = Atomic<Bool>(false)
+
+    init(store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int, stateDirectory: String,
+         threads: Int, logger: Logger) {
+        self.store = store
+        self.publisher = publisher
+        self.policy = policy
+        self.keepCheckpoints = keepCheckpoints
+        self.stateDirectory = stateDirectory
+        self.threads = threads
+        self.logger = logger
+    }
+
+    /// Called by ingestion when a workspace's corpus changed.
+    func corpusChanged(_ workspaces: Set<Int64>) {
+        lock.withLock {
+            let now = Date()
+            for id in workspaces {
+                lastChange[id] = now
+                if firstPending[id] == nil { firstPending[id] = now }
+            }
+        }
+    }
+
+    /// `transtok refresh`: run a cycle as soon as possible, whatever the policy.
+    func requestRefresh(_ workspaceID: Int64) {
+        lock.withLock { _ = forced.insert(workspaceID) }
+    }
+
+    /// Lexical lookup against the workspace's current alignment (loads the model on first use).
+    func lookup(workspaceID: Int64, word: String, reverse: Bool, limit: Int) async throws
+        -> [(translation: String, probability: Double, count: Double)]
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            work.async {
+                continuation.resume(with: Result { try self.pipeline(for: workspaceID).lookup(word, reverse: reverse, limit: limit) })
+            }
+        }
+    }
+
+    func run() async throws {
+        for workspace in try store.workspaces() {
+            try publisher.recover(workspaceID: workspace.id, workspace: workspace.spec.name)
+        }
+        await withGracefulShutdownHandler {
+            while !stop.load(ordering: .relaxed) {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    work.async {
+                        self.tick()
+                        continuation.resume()
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        } onGracefulShutdown: {
+            // The cycle in progress (if any) finishes on the work queue; its checkpoint is atomic either way.
+            self.stop.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// One scheduling pass (on the work queue).
+    private func tick() {
+        guard let workspaces = try? store.workspaces() else { return }
+        let now = Date()
+        for workspace in workspaces where !stop.load(ordering: .relaxed) {
+            let id = workspace.id
+            do {
+                let pipeline = pipeline(for: id)
+                let pending = try pipeline.pending()
+                let (last, first, isForced, failedAt) = lock.withLock {
+                    (lastChange[id], firstPending[id], forced.contains(id), failures[id])
+                }
+                // After a failure, retry at most once a minute (the error is in the job row and the log).
+                if let failedAt, now.timeIntervalSince(failedAt) < 60, !isForced { continue }
+                let due = policy.shouldRefresh(
+                    pendingEvents: Int(pending.events), firstPendingAt: first ?? (pending.events > 0 ? now : nil),
+                    lastChangeAt: last, now: now, forced: isForced)
+                if pending.events > 0, first == nil { lock.withLock { firstPending[id] = now } }
+                guard due || pending.checkpointMissing else { continue }
+                guard pending.events > 0 || pending.checkpointMissing || isForced else { continue }
+                try runCycle(pipeline, workspace: workspace)
+                lock.withLock {
+                    forced.remove(id)
+                    firstPending[id] = nil
+                    failures[id] = nil
+                }
+            } catch {
+                lock.withLock {
+                    forced.remove(id)
+                    failures[id] = now
+                }
+                logger.error("refresh failed", metadata: ["workspace": "\(workspace.spec.name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func runCycle(_ pipeline: WorkspacePipeline, workspace: WorkspaceRecord) throws {
+        let job = try store.startJob(workspaceID: workspace.id, kind: "refresh", message: "starting")
+        do {
+            let outcome = try pipeline.refresh(keepCheckpoints: keepCheckpoints) { fraction, step in
+                try? store.updateJob(job, progress: fraction, message: step)
+            }
+            let message = "checkpoint \(outcome.checkpoint?.number ?? 0): +\(outcome.pairsAdded) pairs, "
+                + "\(outcome.rowsRecomputed) rows recomputed in \(String(format: "%.1f", outcome.seconds)) s"
+            try store.finishJob(job, succeeded: true, message: message)
+            logger.info("refreshed", metadata: ["workspace": "\(workspace.spec.name)", "result": "\(message)"])
+        } catch {
+            try? store.finishJob(job, succeeded: false, message: "\(error)")
+            throw error
+        }
+    }
+
+    private func pipeline(for id: Int64) -> WorkspacePipeline {
+        lock.withLock {
+            if let existing = pipelines[id] { return existing }
+            let created = WorkspacePipeline(
+                workspaceID: id, store: store, publisher: publisher, stateDirectory: stateDirectory, logger: logger,
+                threads: threads)
+            pipelines[id] = created
+            return created
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import Engine
+import Foundation
+import Logging
+import Store
+
+/// One workspace's refresh cycle: new pair events → word units → incremental alignment → token mapping →
+/// recompute only the embedding rows whose weights changed → a new checkpoint. Runs on the pipeline's own thread
+/// (never the cooperative pool); not thread-safe by itself.
+final class WorkspacePipeline {
+    let workspaceID: Int64
+    let store: Store
+    let publisher: CheckpointPublisher
+    let stateDirectory: String
+    let logger: Logger
+    let threads: Int
+
+    private var loaded: Loaded?
+
+    /// Everything derived from the source model, the frozen target tokenizer and the corpus so far.
+    private struct Loaded {
+        var spec: WorkspaceSpec
+        var model: SourceModel
+        var target: Tokenizer
+        var targetTokenizerPath: String
+        var transfer: TransferPipeline
+        var aligner: IncrementalAligner
+        var appliedSeq: Int64
+        var generation: Int
+        var sourceLexicon: WordUnitLexicon
+        var targetLexicon: WordUnitLexicon
+        var mapping: TokenMapping?
+        var embedding: EmbeddingMatrix?
+        var head: EmbeddingMatrix?
+    }
+
+    struct Outcome: Sendable {
+        var checkpoint: CheckpointRecord?
+        var pairsAdded: Int
+        var pairsRetracted: Int
+        var rowsRecomputed: Int
+        var seconds: Double
+    }
+
+    init(workspaceID: Int64, store: Store, publisher: CheckpointPublisher, stateDirectory: String, logger: Logger, threads: Int) {
+        self.workspaceID = workspaceID
+        self.store = store
+        self.publisher = publisher
+        self.stateDirectory = stateDirectory
+        self.logger = logger
+        self.threads = threads
+    }
+
+    /// Pair events not yet in the alignment, and whether the newest alignment still lacks a checkpoint.
+    func pending() throws -> (events: Int64, checkpointMissing: Bool) {
+        let applied = try store.alignmentState(workspaceID: workspaceID)?.appliedSeq ?? 0
+        let latest = try store.latestPairEvent(workspaceID: workspaceID)
+        let checkpointed = try store.checkpoints(workspaceID: workspaceID).first?.appliedSeq ?? 0
+        return (latest - applied, applied > checkpointed)
+    }
+
+    /// Runs one cycle. `progress` receives (fraction, step) for status.
+    func refresh(keepCheckpoints: Int, progress: (Double, String) -> Void) throws -> Outcome {
+        let started = Date()
+        progress(0.05, "loading model and tokenizers")
+        var state = try load()
+
+        // 1. New pair events → alignment. Additions form one new batch; a retraction rebuilds the alignment from the
+        //    active pairs (the aligner retracts whole batches, and retractions are rare next to additions).
+        let events = try store.pairEvents(workspaceID: workspaceID, after: state.appliedSeq, limit: Int.max)
+        let added = events.filter(\.isAddition)
+        let retracted = events.count - added.count
+        if retracted > 0 {
+            progress(0.2, "re-aligning after \(retracted) retracted pairs")
+            let all = try store.activePairs(workspaceID: workspaceID)
+            state.aligner = IncrementalAligner(options: Self.alignerOptions(threads: threads))
+            state.sourceLexicon = WordUnitLexicon()
+            state.targetLexicon = WordUnitLexicon()
+            try align(all, batch: Int(events.last?.seq ?? 0), into: &state)
+        } else if !added.isEmpty {
+            progress(0.2, "aligning \(added.count) new pairs")
+            try align(added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), into: &state)
+        }
+        if let last = events.last?.seq { state.appliedSeq = last }
+        state.generation += 1
+        try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
+            generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
+            state: state.aligner.serialized()))
+
+        // 2. Mapping from the soft counts of the whole corpus.
+        progress(0.5, "mapping tokens")
+        var lexicons = WordUnitCorpus(codec: state.transfer.codec)
+        lexicons.sourceLexicon = state.sourceLexicon
+        lexicons.targetLexicon = state.targetLexicon
+        let (mapping, report) = state.transfer.mapper(lexicons).build(from: state.aligner.lexicalTable().alignedWordPairs)
+
+        // 3. Only rows whose weights changed are recomputed.
+        progress(0.65, "refreshing embedding rows")
+        let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
+        let changed = Self.changedRows(old: state.mapping, new: mapping)
+        if var embedding = state.embedding, state.mapping != nil {
+            try remapper.remapRows(changed, of: state.model.embedding, mapping: mapping, into: &embedding)
+            state.embedding = embedding
+            if var head = state.head, let sourceHead = state.model.head {
+                try remapper.remapRows(changed, of: sourceHead, mapping: mapping, into: &head)
+                state.head = head
+            }
+        } else {
+            state.embedding = try remapper.remap(state.model.embedding, mapping: mapping)
+            state.head = try state.model.head.map { (h) throws(TransferError) in try remapper.remap(h, mapping: mapping) }
+        }
+        state.mapping = mapping
+
+        // 4. Checkpoint: HF directory (target tokenizer, new rows, unchanged tensors copied once) + manifest, atomic.
+        progress(0.8, "writing checkpoint")
+        let number = try store.nextCheckpointNumber(workspaceID: workspaceID)
+        let temporary = try publisher.beginCheckpoint(workspace: state.spec.name, number: number)
+        guard let embedding = state.embedding else { throw CheckpointError("no embedding rows") }
+        var replacements: [String: (shape: [Int], values: [Float])] = [
+            "model.embed_tokens.weight": ([embedding.rows, embedding.columns], embedding.values)
+        ]
+        if let head = state.head, !state.model.config.tieWordEmbeddings {
+            replacements["lm_head.weight"] = ([head.rows, head.columns], head.values)
+        }
+        let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
+        _ = try HFModelDirectoryWriter(outputDType: .f32).write(
+            to: URL(fileURLWithPath: temporary), config: state.model.config, tokenizer: bundle,
+            source: state.model.tensors, replacements: replacements)
+        try TokenMappingFile.write(mapping, to: URL(fileURLWithPath: temporary + "/token_mapping.json"))
+        try Data((state.model.tokenizerJSON + "\n").utf8).write(to: URL(fileURLWithPath: temporary + "/source_tokenizer.json"))
+        let parent = try store.checkpoints(workspaceID: workspaceID).first?.number
+        let counts = try store.counts(workspaceID: workspaceID)
+        let record = try publisher.publish(
+            temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number, parent: parent,
+            sourceModel: state.spec.sourceModel, targetTokenizer: state.targetTokenizerPath, pairs: counts.pairs,
+            appliedSeq: state.appliedSeq,
+            statistics: [
+                "applied_seq": Double(state.appliedSeq), "alignment_generation": Double(state.generation),
+                "aligned_sentences": Double(state.aligner.sentenceCount), "rows_recomputed": Double(changed.count),
+                "target_vocabulary": Double(state.target.vocabularySize),
+                "mapped_directly": Double(report.directlyMapped), "smoothed": Double(report.smoothed),
+                "unmapped": Double(report.unmappedCount), "coverage": report.coverage,
+            ])
+        try publisher.applyRetention(workspaceID: workspaceID, keep: keepCheckpoints)
+        loaded = state
+        progress(1, "checkpoint \(number) published")
+        return Outcome(
+            checkpoint: record, pairsAdded: retracted > 0 ? 0 : added.count, pairsRetracted: retracted,
+            rowsRecomputed: changed.count, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Top translations of `word` from the current alignment (source→target, or target→source with `reverse`).
+    func lookup(_ word: String, reverse: Bool, limit: Int) throws -> [(translation: String, probability: Double, count: Double)] {
+        let state = try load()
+        var probe = WordUnitCorpus(codec: state.transfer.codec)
+        let (s, t) = state.transfer.splitters()
+        probe.append(source: word, target: word, sourceSplitter: s, targetSplitter: t)
+        guard let units = probe.sentences.first else { return [] }
+        let table = state.aligner.lexicalTable(beam: nil)
+        func text(_ rendered: String, _ lexicon: WordUnitLexicon, _ tokenizer: Tokenizer) -> String {
+            guard let ids = lexicon[rendered] else { return rendered }
+            return tokenizer.decode(ids, skipSpecialTokens: true).trimmingCharacters(in: .whitespaces)
+        }
+        if reverse {
+            let rows = table.rows.filter { units.target.contains($0.target) }
+            let total = rows.reduce(0) { $0 + $1.count }
+            return rows.sorted { $0.count > $1.count }.prefix(limit).map {
+                (text($0.source, state.sourceLexicon, state.model.tokenizer), total > 0 ? $0.count / total : 0, $0.count)
+            }
+        }
+        let rows = table.rows.filter { units.source.contains($0.source) }
+        return rows.sorted { $0.logProbability > $1.logProbability }.prefix(limit).map {
+            (text($0.target, state.targetLexicon, state.target), exp($0.logProbability), $0.count)
+        }
+    }
+
+    // MARK: loading
+
+    private func load() throws -> Loaded {
+        if let loaded { return loaded }
+        guard let workspace = try store.workspaces().first(where: { $0.id == workspaceID }) else {
+            throw CheckpointError("workspace \(workspaceID) no longer exists")
+        }
+        let model = try SourceModel(path: workspace.spec.sourceModel)
+        let tokenizerPath = try targetTokenizer(for: workspace)
+        let target = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizerPath))
+        let transfer = try TransferPipeline(source: model.tokenizer, target: target, options: MappingOptions())
+        var state = Loaded(
+            spec: workspace.spec, model: model, target: target, targetTokenizerPath: tokenizerPath, transfer: transfer,
+            aligner: IncrementalAligner(options: Self.alignerOptions(threads: threads)), appliedSeq: 0, generation: 0,
+            sourceLexicon: WordUnitLexicon(), targetLexicon: WordUnitLexicon())
+        if let saved = try store.alignmentState(workspaceID: workspaceID),
+            let aligner = try? IncrementalAligner(serialized: saved.state, threads: threads)
+        {
+            state.aligner = aligner
+            state.appliedSeq = saved.appliedSeq
+            state.generation = saved.generation
+            // The lexicons (word unit → token ids) are derived data: rebuilt from the active pairs, not stored.
+            let corpus = transfer.wordUnits(try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) })
+            state.sourceLexicon = corpus.sourceLexicon
+            state.targetLexicon = corpus.targetLexicon
+        }
+        loaded = state
+        return state
+    }
+
+    /// The workspace's target tokenizer; trained from the target side of the corpus the first time when none was
+    /// given, then frozen (recorded in the store; retraining is an explicit, versioned action).
+    private func targetTokenizer(for workspace: WorkspaceRecord) throws -> String {
+        if let path = workspace.spec.targetTokenizer { return path }
+        let directory = stateDirectory + "/workspaces/\(workspace.spec.name)/tokenizer-v\(workspace.tokenizerVersion + 1)"
+        let lines = try store.activePairs(workspaceID: workspaceID).map(\.target)
+        guard lines.count >= 100 else { throw CheckpointError("need at least 100 pairs to train a target tokenizer") }
+        logger.info("training the target tokenizer", metadata: ["workspace": "\(workspace.spec.name)", "lines": "\(lines.count)"])
+        var options = TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: 16_000)
+        options.threads = threads
+        let trained = try TokenizerTrainer.train(lines: lines, options: options)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try trained.write(to: URL(fileURLWithPath: directory))
+        let path = directory + "/tokenizer.json"
+        try store.setTargetTokenizer(workspaceID: workspaceID, path: path)
+        return path
+    }
+
+    private func align(_ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded) throws {
+        let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) })
+        for (unit, ids) in corpus.sourceLexicon.units { state.sourceLexicon.record(unit, ids) }
+        for (unit, ids) in corpus.targetLexicon.units { state.targetLexicon.record(unit, ids) }
+        try state.aligner.add(batch: batch, corpus.parallelCorpus)
+    }
+
+    static func alignerOptions(threads: Int) -> IncrementalOptions {
+        var options = IncrementalOptions()
+        options.threads = threads
+        return options
+    }
+
+    /// Target ids whose weight lists differ between two mappings (all ids when there was none).
+    static func changedRows(old: TokenMapping?, new: TokenMapping) -> [Int] {
+        guard let old, old.rows.count == new.rows.count else { return Array(new.rows.indices) }
+        return new.rows.indices.filter { old.rows[$0] != new.rows[$0] }
+    }
+}

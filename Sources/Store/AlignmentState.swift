@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+/// The incremental aligner's persisted state for a workspace and the last pair event it includes.
+public struct AlignmentStateRecord: Sendable {
+    public var generation: Int
+    public var appliedSeq: Int64
+    public var pairCount: Int
+    public var state: [UInt8]
+
+    public init(generation: Int, appliedSeq: Int64, pairCount: Int, state: [UInt8]) {
+        self.generation = generation
+        self.appliedSeq = appliedSeq
+        self.pairCount = pairCount
+        self.state = state
+    }
+}
+
+extension Store {
+    public func alignmentState(workspaceID: Int64) throws -> AlignmentStateRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID]).map {
+                AlignmentStateRecord(
+                    generation: $0["generation"], appliedSeq: $0["applied_seq"], pairCount: $0["pair_count"],
+                    state: [UInt8]($0["state"] as Data))
+            }
+        }
+    }
+
+    /// Replaces the state in one transaction (the blob and the event position move together).
+    public func saveAlignmentState(workspaceID: Int64, _ record: AlignmentStateRecord) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO alignment_state (workspace_id, generation, pair_count, state, updated_at, applied_seq)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(workspace_id) DO UPDATE SET generation = excluded.generation,
+                        pair_count = excluded.pair_count, state = excluded.state, updated_at = excluded.updated_at,
+                        applied_seq = excluded.applied_seq
+                    """,
+                arguments: [workspaceID, record.generation, record.pairCount, Data(record.state),
+                            Date().timeIntervalSince1970, record.appliedSeq])
+        }
+    }
+
+    /// All active pairs of a workspace (for rebuilding derived state), in id order.
+    public func activePairs(workspaceID: Int64) throws -> [(source: String, target: String)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT source, target FROM sentence_pair WHERE workspace_id = ? AND retracted = 0 ORDER BY id",
+                arguments: [workspaceID]
+            ).map { (source: $0["source"], target: $0["target"]) }
+        }
+    }
+
+    /// Records the tokenizer a workspace trained (frozen from now on) and bumps its version.
+    public func setTargetTokenizer(workspaceID: Int64, path: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE workspace SET target_tokenizer = ?, tokenizer_version = tokenizer_version + 1, updated_at = ? WHERE id = ?",
+                arguments: [path, Date().timeIntervalSince1970, workspaceID])
+        }
+    }
+}
