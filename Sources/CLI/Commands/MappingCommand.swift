@@ -3,7 +3,7 @@ import Engine
 import Foundation
 
 /// `transtok mapping show TOKEN --dir DIR`: the source tokens and weights behind one target token of a transfer
-/// output directory (`token_mapping.json`, `tokenizer.json`, `source_tokenizer.json`).
+/// output directory (`token_mapping.json`, `tokenizer.json`, `source_tokenizer/tokenizer.json`).
 struct MappingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mapping", abstract: "Inspect a token mapping.",
                                                     subcommands: [Show.self])
@@ -18,7 +18,7 @@ struct MappingCommand: AsyncParsableCommand {
             let d = URL(fileURLWithPath: dir)
             let mapping = try TokenMappingFile.read(from: d.appendingPathComponent("token_mapping.json"))
             let target = try Tokenizer(contentsOf: d.appendingPathComponent("tokenizer.json"))
-            let source = try Tokenizer(contentsOf: d.appendingPathComponent("source_tokenizer.json"))
+            let source = try Tokenizer(contentsOf: d.appendingPathComponent("source_tokenizer/tokenizer.json"))
             let id: Int? = token.hasPrefix("#") ? Int(token.dropFirst())
                 : target.id(forPiece: token) ?? (0..<target.vocabularySize).first { target.decodedText(for: $0) == token }
             guard let id, id >= 0, id < mapping.targetVocabularySize else { throw ValidationError("no target token \(token)") }

@@ -76,7 +76,10 @@ struct TransferCommand: AsyncParsableCommand {
         }
         lap("write \(hydra ? "Hydra " : "")model directory")
         try TokenMappingFile.write(mapping, to: outURL.appendingPathComponent("token_mapping.json"))
-        try Data((loaded.tokenizerJSON + "\n").utf8).write(to: outURL.appendingPathComponent("source_tokenizer.json"))
+        // The source tokenizer where the runtime's Hydra loader looks for it (also read by `transtok mapping show`).
+        let sourceDir = outURL.appendingPathComponent("source_tokenizer")
+        try FileManager.default.createDirectory(at: sourceDir, withIntermediateDirectories: true)
+        try Data((loaded.tokenizerJSON + "\n").utf8).write(to: sourceDir.appendingPathComponent("tokenizer.json"))
 
         var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
         if !reportText.isEmpty { lines.append(reportText) }
