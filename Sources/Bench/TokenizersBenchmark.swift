@@ -61,14 +61,17 @@ struct TokenizersBenchmark: ParsableCommand {
 
         let names = (try FileManager.default.contentsOfDirectory(atPath: tokenizers))
             .filter { $0.hasSuffix(".tokenizer.json.gz") && !$0.hasPrefix("trained-") && !$0.hasPrefix("hf-") }.sorted()
-        print("tokenizer            transtok 1T   transtok \(cores)T   HF 1T      HF \(cores)T     (MB/s)")
+        print("MB/s wall clock (1T = one thread, \(cores)T = all cores); cpu = MB per CPU-second of the encoding thread")
+        print("tokenizer            transtok 1T   transtok \(cores)T   HF 1T      HF \(cores)T     transtok 1T cpu   HF 1T cpu")
         for name in names {
             let url = URL(fileURLWithPath: tokenizers).appendingPathComponent(name)
             let tok = try Tokenizer(contentsOf: url)
             var tokens = 0
             let t0 = Date()
+            let c0 = threadCPUSeconds()
             for l in lines { tokens += tok.encode(l, addSpecialTokens: false).ids.count }
             let single = Date().timeIntervalSince(t0)
+            let singleCPU = threadCPUSeconds() - c0
             // A fresh tokenizer so the word caches start cold for the parallel run too.
             let tok2 = try Tokenizer(contentsOf: url)
             let t1 = Date()
@@ -79,23 +82,38 @@ struct TokenizersBenchmark: ParsableCommand {
             try Data(try gunzipFile(url)).write(to: jsonURL)
             let hf = runPython(encodeScript, [jsonURL.path, textFile.path])
             let label = name.replacingOccurrences(of: ".tokenizer.json.gz", with: "")
-            print(String(format: "%@ %9.2f   %9.2f   %9@  %9@   tokens %d%@", label.padding(toLength: 20, withPad: " ", startingAt: 0) as NSString, mb / single, mb / parallel,
+            print(String(format: "%@ %9.2f   %9.2f   %9@  %9@   %9.2f   %9@   tokens %d%@", label.padding(toLength: 20, withPad: " ", startingAt: 0) as NSString, mb / single, mb / parallel,
                          hf.map { String(format: "%.2f", mb / ($0["single"] ?? .nan)) as NSString } ?? "n/a",
                          hf.map { String(format: "%.2f", mb / ($0["batch"] ?? .nan)) as NSString } ?? "n/a",
+                         mb / singleCPU, hf.map { String(format: "%.2f", mb / ($0["single_cpu"] ?? .nan)) as NSString } ?? "n/a",
                          tokens, (batchTokens == tokens ? "" : " (batch token count differs!)") as NSString))
             if let hfTokens = hf?["tokens"], Int(hfTokens) != tokens { print("  warning: HF produced \(Int(hfTokens)) tokens") }
         }
         guard trainVocab > 0 else { return }
         for kind in TokenizerTrainingOptions.Kind.allCases {
             let t = Date()
+            let cpu0 = processCPUSeconds()
             let trained = try TokenizerTrainer.train(files: [textFile], options: TokenizerTrainingOptions(kind: kind, vocabSize: trainVocab))
             let ours = Date().timeIntervalSince(t)
+            let oursCPU = processCPUSeconds() - cpu0
             var peer = "n/a"
             if kind == .byteLevelBPE, let hf = runPython(trainScript, [textFile.path, String(trainVocab)]), let s = hf["seconds"] {
-                peer = String(format: "HF BpeTrainer %.2f s (%d merges)", s, Int(hf["merges"] ?? 0))
+                peer = String(format: "HF BpeTrainer %.2f s wall, %.2f s CPU (%d merges)", s, hf["cpu"] ?? .nan, Int(hf["merges"] ?? 0))
             }
-            print(String(format: "train %@ vocab %d: transtok %.2f s (%d merges); %@", kind.rawValue, trainVocab, ours, trained.mergeCount, peer))
+            print(String(format: "train %@ vocab %d: transtok %.2f s wall, %.2f s CPU (%d merges); %@", kind.rawValue, trainVocab, ours, oursCPU, trained.mergeCount, peer))
         }
+    }
+
+    func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     func gunzipFile(_ url: URL) throws -> Data {
@@ -133,9 +151,11 @@ struct TokenizersBenchmark: ParsableCommand {
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(sys.argv[1])
     lines = [l for l in open(sys.argv[2], encoding="utf-8", newline="").read().split("\\n") if l]
-    t = time.perf_counter(); n = sum(len(tok.encode(l, add_special_tokens=False).ids) for l in lines); single = time.perf_counter() - t
+    t = time.perf_counter(); c = time.thread_time()
+    n = sum(len(tok.encode(l, add_special_tokens=False).ids) for l in lines)
+    single = time.perf_counter() - t; single_cpu = time.thread_time() - c
     t = time.perf_counter(); b = tok.encode_batch(lines, add_special_tokens=False); batch = time.perf_counter() - t
-    print(json.dumps({"single": single, "batch": batch, "tokens": n}))
+    print(json.dumps({"single": single, "batch": batch, "tokens": n, "single_cpu": single_cpu}))
     """
 
     let trainScript = """
@@ -145,9 +165,9 @@ struct TokenizersBenchmark: ParsableCommand {
     t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tr = trainers.BpeTrainer(vocab_size=int(sys.argv[2]), min_frequency=2, special_tokens=["<|endoftext|>", "<pad>"],
                              initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    s = time.perf_counter()
+    s = time.perf_counter(); c = time.process_time()
     lines = open(sys.argv[1], encoding="utf-8", newline="").read().split("\\n")
     t.train_from_iterator(lines, tr); s = time.perf_counter() - s
-    print(json.dumps({"seconds": s, "merges": len(json.loads(t.to_str())["model"]["merges"])}))
+    print(json.dumps({"seconds": s, "cpu": time.process_time() - c, "merges": len(json.loads(t.to_str())["model"]["merges"])}))
     """
 }

@@ -37,6 +37,16 @@ enum UnicodeNormalForm: Sendable {
         }
     }
 
+    /// Decompositions of single BMP scalars (NFD/NFKD only; a lone scalar's decomposition is already in
+    /// canonical order), built once on first use instead of a Foundation call per character.
+    private var singleScalarTable: DecompositionTable? {
+        switch self {
+        case .nfd: return DecompositionTable.nfd
+        case .nfkd: return DecompositionTable.nfkd
+        default: return nil
+        }
+    }
+
     func apply(to text: inout NormalizedText) {
         let input = text.scalars
         // Fast path: ASCII is invariant under every form.
@@ -53,8 +63,12 @@ enum UnicodeNormalForm: Sendable {
                 i = j
                 continue
             }
-            let segment = Scalars.string(input[i..<j])
-            let out = Scalars.of(normalize(segment))
+            let out: [UInt32]
+            if j == i + 1, input[i] < 0x10000, let table = singleScalarTable {
+                out = table.decomposition(of: input[i])
+            } else {
+                out = Scalars.of(normalize(Scalars.string(input[i..<j])))
+            }
             let inCount = j - i
             if out.isEmpty {
                 // Everything removed: attach to the previous output, as HF does.
@@ -70,5 +84,36 @@ enum UnicodeNormalForm: Sendable {
         }
         let leading = dest.isEmpty ? n : 0
         text.transform(dest, initialRemoved: leading)
+    }
+}
+
+/// Flattened BMP decomposition table: scalar → [start, end) in `values`.
+final class DecompositionTable: Sendable {
+    let starts: [Int32]
+    let values: [UInt32]
+
+    static let nfd = DecompositionTable(.nfd)
+    static let nfkd = DecompositionTable(.nfkd)
+
+    private init(_ form: UnicodeNormalForm) {
+        var starts = [Int32](); starts.reserveCapacity(0x10001)
+        var values = [UInt32](); values.reserveCapacity(0x11000)
+        for v in 0..<0x10000 {
+            starts.append(Int32(values.count))
+            guard v >= 0x80, let s = Unicode.Scalar(UInt32(v)) else { values.append(UInt32(v)); continue }
+            let p = s.properties
+            if p.generalCategory == .unassigned || p.generalCategory == .surrogate || p.generalCategory == .privateUse {
+                values.append(UInt32(v)); continue
+            }
+            values.append(contentsOf: Scalars.of(form.normalize(String(Character(s)))))
+        }
+        starts.append(Int32(values.count))
+        self.starts = starts
+        self.values = values
+    }
+
+    @inline(__always) func decomposition(of v: UInt32) -> [UInt32] {
+        let i = Int(v)
+        return Array(values[Int(starts[i])..<Int(starts[i + 1])])
     }
 }
