@@ -4,7 +4,7 @@ public enum AlignerModel: String, CaseIterable, Sendable {
     case ibm1
     /// fast_align `-d -o -v` (reparameterised IBM 2), 5 passes.
     case fastalign
-    /// fast_align IBM 2 (4 updates) → HMM with jump-width distortion (5 EM iterations), both directions,
+    /// fast_align IBM 2 (`-d -o -v`, 4 updates) → HMM with jump-width distortion (4 EM iterations), both directions,
     /// symmetrised with grow-diag-final-and unless told otherwise.
     case best
 }
