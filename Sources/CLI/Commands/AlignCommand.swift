@@ -14,7 +14,7 @@ struct AlignCommand: ParsableCommand {
         Tokens are separated by spaces or tabs. Empty sides are warned about (with line numbers) and get an empty
         output line; sides longer than --max-tokens are an error (or, with --skip-overlong, a warning).
         Models: ibm1 (the paper: fast_align IBM Model 1, -I 7), fastalign (fast_align -d -o -v),
-        best (fast_align IBM 2 -> HMM, both directions, grow-diag-final-and). Output is the same for any --threads.
+        best (fast_align IBM 2 -> HMM, both directions, grow-diag-final-and; with --reverse and no --symmetrize, the reverse HMM alone). Output is the same for any --threads.
         """
     )
 

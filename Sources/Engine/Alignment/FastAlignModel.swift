@@ -76,10 +76,11 @@ public final class FastAlignModel: @unchecked Sendable {
         var buffers = [[Int64]](repeating: [Int64](repeating: 0, count: pairs.count), count: min(workers, max(1, DeterministicParallel.chunkCount(corpus.count))))
         for iter in 0..<updates {
             let stats = expectation(into: &buffers)
-            var counts = [Double](repeating: 0, count: pairs.count)
-            for b in buffers.indices {
-                for p in 0..<counts.count { counts[p] += FixedPointCounts.decode(buffers[b][p]) }
+            // Add the integers first, decode once: exact for any number of workers.
+            for b in buffers.indices.dropFirst() {
+                for p in 0..<pairs.count { buffers[0][p] &+= buffers[b][p] }
             }
+            let counts = buffers[0].map(FixedPointCounts.decode)
             if options.favorDiagonal && options.optimizeTension && iter > 0 {
                 updateTension(empiricalFeature: stats.feature / Double(max(1, trainingTargetTokens)))
             }

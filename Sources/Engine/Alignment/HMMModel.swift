@@ -2,8 +2,9 @@ import Foundation
 
 /// Options of the first-order HMM aligner (Vogel et al. 1996; NULL states as in Och & Ney 2003).
 public struct HMMOptions: Sendable, Equatable {
-    /// EM iterations of the HMM (each a forward-backward pass and an M-step).
-    public var iterations: Int = 5
+    /// EM iterations of the HMM (each a forward-backward pass and an M-step). 4 and 5 give the same AER on
+    /// grc-eng (0.3369 vs 0.3373 gdfa); 4 keeps the best model within fast_align's CPU time.
+    public var iterations: Int = 4
     /// Probability of a transition into a NULL state (which remembers the previous source position).
     public var p0: Double = 0.2
     /// Variational-Bayes Dirichlet concentration for t(f|e) (as fast_align `-v`); 0 = plain EM. 0.1 was best of
@@ -78,12 +79,12 @@ public final class HMMModel: @unchecked Sendable {
             }
         }
         logLikelihoods.append(chunkLL.reduce(0, +))
-        var lexical = [Double](repeating: 0, count: pairs.count)
-        var jumpCounts = [Double](repeating: 0, count: jumpBuckets)
-        for b in buffers.indices {
-            for p in 0..<pairs.count { lexical[p] += FixedPointCounts.decode(buffers[b][p]) }
-            for d in 0..<jumpBuckets { jumpCounts[d] += FixedPointCounts.decode(buffers[b][pairs.count + d]) }
+        // Add the integers first, decode once: exact for any number of workers.
+        for b in buffers.indices.dropFirst() {
+            for q in 0..<width { buffers[0][q] &+= buffers[b][q] }
         }
+        let lexical = buffers[0][0..<pairs.count].map(FixedPointCounts.decode)
+        let jumpCounts = buffers[0][pairs.count...].map(FixedPointCounts.decode)
         counts = lexical
         maximize(lexical: lexical, jumpCounts: jumpCounts)
     }

@@ -53,6 +53,7 @@ final class IncrementalDirection: @unchecked Sendable {
     var batches: [Batch] = []
     var clock = 0
     var tensionRoundsDone = 0
+    private var marks: [Bool] = []
     /// Per-worker dense fixed-point accumulators; only a batch's support is written and reset, so a pass costs ∝ batch.
     private var scratch: [[Int64]] = []
 
@@ -87,7 +88,7 @@ final class IncrementalDirection: @unchecked Sendable {
             }
             b.cacheStarts.append(b.cache.count)
         }
-        b.support = Array(Set(b.cache)).sorted()
+        b.support = distinctSorted(b.cache)
         batches.append(b)
         let index = batches.count - 1
         // As fast_align: λ is re-fitted after every pass from the second on.
@@ -137,6 +138,19 @@ final class IncrementalDirection: @unchecked Sendable {
         return p
     }
 
+    /// The distinct values of `values` (pair indices or word ids ≥ 0), ascending, in time ∝ `values.count` plus
+    /// sorting the distinct ones (a persistent marker array instead of hashing millions of entries).
+    private func distinctSorted(_ values: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        for v in values where Int(v) >= marks.count || !marks[Int(v)] {
+            if Int(v) >= marks.count { marks.append(contentsOf: repeatElement(false, count: Int(v) + 1 - marks.count)) }
+            marks[Int(v)] = true
+            out.append(v)
+        }
+        for v in out { marks[Int(v)] = false }
+        return out.sorted()
+    }
+
     /// Rebuilds a batch's pair-index cache and support from its sentences (after deserialisation).
     func rebuildCache(_ index: Int) throws {
         var b = batches[index]
@@ -155,7 +169,7 @@ final class IncrementalDirection: @unchecked Sendable {
             }
             b.cacheStarts.append(b.cache.count)
         }
-        b.support = Array(Set(b.cache)).sorted()
+        b.support = distinctSorted(b.cache)
         batches[index] = b
     }
 
@@ -171,7 +185,7 @@ final class IncrementalDirection: @unchecked Sendable {
             counts[Int(p)] += c
             if counts[Int(p)] < 0 { counts[Int(p)] = 0 }
         }
-        let touched = Set(b.support.map { pairs.conditioning[Int($0)] })
+        let touched = Set(distinctSorted(b.support.map { pairs.conditioning[Int($0)] }))
         featureTotal += fresh.feature - b.feature
         clock += 1
         batches[index].statPairs = fresh.pairs

@@ -4,7 +4,7 @@ public enum AlignerModel: String, CaseIterable, Sendable {
     case ibm1
     /// fast_align `-d -o -v` (reparameterised IBM 2), 5 passes.
     case fastalign
-    /// fast_align IBM 2 (4 updates) → HMM with jump-width distortion (5 EM iterations), both directions,
+    /// fast_align IBM 2 (`-d -o -v`, 4 updates) → HMM with jump-width distortion (4 EM iterations), both directions,
     /// symmetrised with grow-diag-final-and unless told otherwise.
     case best
 }
@@ -14,7 +14,7 @@ public struct WordAlignerConfiguration: Sendable {
     public var reverse = false
     /// Passes of the model (fast_align `-I` for ibm1/fastalign; HMM iterations for best). nil = the default.
     public var iterations: Int? = nil
-    /// Combine both directions; nil = one direction (for `best`: grow-diag-final-and).
+    /// Combine both directions; nil = one direction (for `best` without `reverse`: grow-diag-final-and).
     public var symmetrize: SymmetrizationMethod? = nil
     public var threads = 1
     public var hmm = HMMOptions()
@@ -33,7 +33,8 @@ public struct WordAlignmentResult: Sendable {
 public enum WordAligner {
     public static func align(_ corpus: ParallelCorpus, _ config: WordAlignerConfiguration) throws -> WordAlignmentResult {
         if let n = config.iterations, n < 1 { throw AlignmentError.invalidArgument("iterations must be at least 1, got \(n)") }
-        let symmetrize = config.symmetrize ?? (config.model == .best ? .growDiagFinalAnd : nil)
+        // `best` symmetrises by default; asking for `reverse` alone gives that single direction.
+        let symmetrize = config.symmetrize ?? (config.model == .best && !config.reverse ? .growDiagFinalAnd : nil)
         if let method = symmetrize {
             let (f, tf) = try direction(corpus, config, reverse: false)
             let (r, tr) = try direction(corpus, config, reverse: true)

@@ -38,6 +38,19 @@ import Testing
         #expect(best < fa - 0.01, "best \(best) vs fast_align gdfa \(fa)")
     }
 
+    @Test func reverseDirectionLinksEachSourceTokenAtMostOnce() throws {
+        let corpus = try Self.corpus.get()
+        var config = WordAlignerConfiguration()
+        config.model = .best
+        config.reverse = true
+        let r = try WordAligner.align(corpus, config)
+        #expect(r.forward == nil && r.reverse != nil)
+        for (k, links) in r.links.enumerated() {
+            #expect(Set(links.map(\.source)).count == links.count, "line \(k + 1)")
+            #expect(links.allSatisfy { $0.source < corpus.sourceLength(k) && $0.target < corpus.targetLength(k) })
+        }
+    }
+
     @Test func hmmIsDeterministicAcrossThreadCounts() throws {
         let corpus = try Self.corpus.get()
         var config = WordAlignerConfiguration()
