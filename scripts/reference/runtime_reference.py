@@ -6,7 +6,8 @@
                        head. Full logits at every position of one prompt, and an 8-token greedy continuation.
   smollm2_reference.json  SmolLM2-135M-Instruct (the Q4_1 GGUF, dequantised to F32 by transformers) on a few prompts:
                        prompt ids, last-position logits at every 16th vocab id plus the top 40, top-5 ids at every
-                       position of the first prompt, and greedy continuations.
+                       position of the long prompt, greedy continuations, transformers' chat-template renderings,
+                       and the total NLL of a short text (every token after the first, one window).
 
 Usage: python3 scripts/reference/runtime_reference.py [ASSETS]   (default $TRANSTOK_ASSETS or <repo>/.assets)
 Needs: torch, transformers (5.x), accelerate, gguf.
@@ -116,11 +117,18 @@ def smollm2_fixture():
     ]
     rendered = [{"messages": m, "text": tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)}
                 for m in chats]
+    eval_text = ("The quick brown fox jumps over the lazy dog. Trans-tokenization adapts a language model to a new "
+                 "language by mapping the embeddings of its tokens. ") * 3
+    eval_ids = tok(eval_text, add_special_tokens=False).input_ids
+    lp = torch.log_softmax(model(torch.tensor([eval_ids])).logits[0].double(), dim=-1)
+    eval_nll = -sum(float(lp[p - 1, eval_ids[p]]) for p in range(1, len(eval_ids)))
+    evaluation = {"text": eval_text, "input_ids": eval_ids, "total_nll": eval_nll,
+                  "first_token_bytes": len(tok.decode([eval_ids[0]]).encode("utf-8"))}
     meta = {"transformers": __import__("transformers").__version__, "torch": torch.__version__, "gguf": g}
     with open(os.path.join(out_dir, "smollm2_reference.json"), "w") as f:
         json.dump({"generator": "scripts/reference/runtime_reference.py", "versions": meta,
                    "vocab_size": model.config.vocab_size, "eos": tok.eos_token_id, "cases": cases,
-                   "chat_templates": rendered}, f,
+                   "chat_templates": rendered, "evaluation": evaluation}, f,
                   separators=(",", ":"))
 
 

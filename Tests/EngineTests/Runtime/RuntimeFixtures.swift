@@ -58,6 +58,14 @@ enum RuntimeFixtures {
         let eos: Int
         let cases: [SmolCase]
         let chat_templates: [Chat]
+        let evaluation: EvaluationReference
+    }
+
+    struct EvaluationReference: Decodable {
+        let text: String
+        let input_ids: [Int]
+        let total_nll: Double
+        let first_token_bytes: Int
     }
 
     static func smolReference() throws -> SmolReference {

@@ -41,6 +41,7 @@ struct RuntimeSmolLM2ParityTests {
             let diff = RuntimeFixtures.maxAbsDifference(strided, c.last_logits_strided)
             let topDiff = RuntimeFixtures.maxAbsDifference(c.top_ids.map { logits[base + $0] }, c.top_logits)
             #expect(diff < 1e-3 && topDiff < 1e-3, "\(c.name): max |Δ| = \(diff) (strided), \(topDiff) (top 40)")
+            print("SmolLM2 parity \(c.name) (\(c.input_ids.count) tokens): max |Δ logit| = \(max(diff, topDiff))")
             #expect(Sampler.argmax(logits) == c.top_ids[0], "\(c.name)")
         }
     }
@@ -55,6 +56,19 @@ struct RuntimeSmolLM2ParityTests {
             let lp = logSoftmax(logits.row(r))
             #expect(BeamSearch.top(lp, count: 5) == expected[r], "position \(r)")
         }
+    }
+
+    @Test("text NLL and bits per byte agree with transformers")
+    func evaluation() throws {
+        let loaded = try Self.shared.get()
+        let tokenizer = try #require(loaded.tokenizer)
+        let e = try RuntimeFixtures.smolReference().evaluation
+        let r = try Evaluator(model: loaded.model, window: 1024).evaluate(text: e.text, codec: tokenizer)
+        #expect(r.tokens == e.input_ids.count - 1 && r.windows == 1)
+        #expect(r.bytes == e.text.utf8.count - e.first_token_bytes)
+        #expect(abs(r.totalNLL - e.total_nll) < 1e-4 * Double(r.tokens) + 1e-3, "Swift \(r.totalNLL) vs transformers \(e.total_nll)")
+        let referenceBPB = e.total_nll / log(2) / Double(r.bytes)
+        #expect(abs(r.bitsPerByte - referenceBPB) < 1e-4)
     }
 
     @Test("greedy continuations are identical")
