@@ -37,8 +37,14 @@ struct SyncBench: AsyncParsableCommand {
             [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok.bin", "--concurrency", "\(concurrency)"],
             environment: childEnv)
         guard ours.status == 0 else { throw ValidationError("transtok upload failed:\n\(ours.output)") }
-        report("transtok (multipart 8 MiB parts, \(concurrency) threads, MD5+SHA-256 per part, whole-file SHA-256)",
+        report("transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) threads, MD5 + signed SHA-256 per part, whole-file SHA-256)",
             ours, mib: mib)
+        let lean = try ChildRun.measure(
+            [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok-cks.bin", "--concurrency", "\(concurrency)",
+                "--integrity", "checksumSHA256"],
+            environment: childEnv)
+        guard lean.status == 0 else { throw ValidationError("transtok upload failed:\n\(lean.output)") }
+        report("transtok, x-amz-checksum-sha256 parts (one SHA-256 per part, whole-file SHA-256)", lean, mib: mib)
 
         if !skipAws {
             let aws = try ChildRun.measure(
@@ -47,8 +53,8 @@ struct SyncBench: AsyncParsableCommand {
                 environment: childEnv)
             if aws.status == 0 {
                 report("aws s3 cp (awscli defaults: 8 MiB parts, 10 threads)", aws, mib: mib)
-                print(String(format: "ratio: transtok/aws throughput %.2f×, CPU %.2f×",
-                    aws.wall / ours.wall, ours.cpu / max(0.001, aws.cpu)))
+                print(String(format: "ratio vs aws: Content-MD5 mode throughput %.2f×, CPU %.2f×; checksum mode throughput %.2f×, CPU %.2f×",
+                    aws.wall / ours.wall, ours.cpu / max(0.001, aws.cpu), aws.wall / lean.wall, lean.cpu / max(0.001, aws.cpu)))
             } else {
                 print("aws s3 cp failed (status \(aws.status)): \(aws.output.prefix(500))")
             }
@@ -135,6 +141,7 @@ struct SyncUploadOnce: AsyncParsableCommand {
     var journal: String?
     @Option(help: "Minimum part size in MiB.") var partMib = 8
     @Option(help: "Per-connection upload cap in KiB/s (0 = none).") var maxSendKibPerSec = 0
+    @Option(help: "Part integrity: contentMD5 or checksumSHA256.") var integrity = "contentMD5"
 
     func run() async throws {
         let env = try BenchEnv.load(endpoint: nil, bucket: nil)
@@ -144,14 +151,19 @@ struct SyncUploadOnce: AsyncParsableCommand {
             config: RemoteConfig(endpoint: env.endpoint, bucket: env.bucket, region: env.region),
             credentials: env.credentials, options: options)
         let part = Int64(partMib) << 20
-        let uploader = try journal.map {
+        var uploader = try journal.map {
             try MultipartUploader.journaled(client: client, journalPath: $0, partSizeMinimum: part, concurrency: concurrency)
         } ?? MultipartUploader(client: client, journal: nil, partSizeMinimum: part, concurrency: concurrency)
+        guard let mode = PartIntegrity(rawValue: integrity) else {
+            throw ValidationError("--integrity must be contentMD5 or checksumSHA256")
+        }
+        uploader.integrity = mode
+        let configured = uploader
         let path = file, key = self.key
         let etag = try await Blocking.run { () throws(SyncError) -> String in
             let f = try OpenFile(path: path)
             let sha = try f.sha256(offset: 0, length: f.size)
-            return try uploader.upload(file: f, length: f.size, sha256Hex: sha, key: key, metadata: [:])
+            return try configured.upload(file: f, length: f.size, sha256Hex: sha, key: key, metadata: [:])
         }
         print(etag)
     }

@@ -23,6 +23,11 @@ public func registerSyncJournalMigrations(_ migrator: inout DatabaseMigrator) {
             t.primaryKey(["upload_id", "part_number"])
         }
     }
+    migrator.registerMigration("sync-v2 upload integrity mode") { db in
+        try db.alter(table: "sync_upload") { t in
+            t.add(column: "integrity", .text).notNull().defaults(to: "contentMD5")
+        }
+    }
 }
 
 /// A multipart upload the daemon started and has not finished.
@@ -34,12 +39,14 @@ public struct JournaledUpload: Sendable, Equatable {
     public var size: Int64
     public var sha256: String
     public var createdAt: Date
+    /// How parts are checked (`contentMD5` or `checksumSHA256`); a resume must use the same.
+    public var integrity: String
     /// Finished parts: number → ETag.
     public var parts: [Int: String]
 
     public init(
         remote: String, key: String, uploadID: String, partSize: Int64, size: Int64, sha256: String,
-        createdAt: Date = Date(), parts: [Int: String] = [:]
+        createdAt: Date = Date(), integrity: String = "contentMD5", parts: [Int: String] = [:]
     ) {
         self.remote = remote
         self.key = key
@@ -48,6 +55,7 @@ public struct JournaledUpload: Sendable, Equatable {
         self.size = size
         self.sha256 = sha256
         self.createdAt = createdAt
+        self.integrity = integrity
         self.parts = parts
     }
 }
@@ -82,7 +90,8 @@ public struct SyncJournal: Sendable {
             }
             return JournaledUpload(
                 remote: remote, key: key, uploadID: id, partSize: row["part_size"], size: row["size"],
-                sha256: row["sha256"], createdAt: Date(timeIntervalSince1970: row["created_at"]), parts: parts)
+                sha256: row["sha256"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                integrity: row["integrity"], parts: parts)
         }
     }
 
@@ -97,13 +106,14 @@ public struct SyncJournal: Sendable {
         try writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO sync_upload (remote, key, upload_id, part_size, size, sha256, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO sync_upload (remote, key, upload_id, part_size, size, sha256, created_at, integrity)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(remote, key) DO UPDATE SET upload_id = excluded.upload_id,
                       part_size = excluded.part_size, size = excluded.size, sha256 = excluded.sha256,
-                      created_at = excluded.created_at
+                      created_at = excluded.created_at, integrity = excluded.integrity
                     """,
-                arguments: [u.remote, u.key, u.uploadID, u.partSize, u.size, u.sha256, u.createdAt.timeIntervalSince1970])
+                arguments: [u.remote, u.key, u.uploadID, u.partSize, u.size, u.sha256, u.createdAt.timeIntervalSince1970,
+                    u.integrity])
         }
     }
 

@@ -44,6 +44,24 @@ struct CheckpointSyncTests {
         #expect(again.bytesDownloaded == 0)
     }
 
+    @Test func checksumModePublishesAndPullsBack() async throws {
+        let src = TempDir(), dst = TempDir()
+        CheckpointFixture().write(to: src.path)
+        _ = src.write("big.bin", testBytes(13 << 20, seed: 3))
+        let remote = env.remote("cksmode")
+        let log = EventLog()
+        var s = sync(remote, log: log)
+        s.options.integrity = .checksumSHA256
+        s.options.chunking = .wholeFiles  // big.bin (13 MiB) goes up as multipart, the small files as single PUTs
+        let r = try await s.publish(directory: src.path, name: "1")
+        #expect(r.bytesUploaded == r.totalBytes)
+        #expect(log.count("UploadPart") >= 2)
+        _ = try await sync(remote).pull(name: "1", into: dst.path)
+        for name in ["model.safetensors", "big.bin"] {
+            #expect(FileManager.default.contentsEqual(atPath: src.path + "/" + name, andPath: dst.path + "/" + name))
+        }
+    }
+
     @Test func secondSyncOfUnchangedCheckpointUploadsNothing() async throws {
         let src = TempDir()
         CheckpointFixture().write(to: src.path)

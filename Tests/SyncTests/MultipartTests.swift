@@ -30,14 +30,16 @@ struct MultipartTests {
     let env = S3TestEnv.current!
     static let part: Int64 = 5 << 20
 
-    @Test func multipartUploadWithConcurrencyRoundTrips() throws {
+    @Test(arguments: [PartIntegrity.contentMD5, .checksumSHA256])
+    func multipartUploadWithConcurrencyRoundTrips(_ integrity: PartIntegrity) throws {
         let tmp = TempDir()
         let bytes = testBytes(12 << 20 + 12345, seed: 3)
         let file = try OpenFile(path: tmp.write("big.bin", bytes))
         let remote = env.remote("mp")
         let log = EventLog()
         let client = env.client(remote, observer: log.observer)
-        let up = MultipartUploader(client: client, journal: nil, partSizeMinimum: Self.part, concurrency: 3)
+        var up = MultipartUploader(client: client, journal: nil, partSizeMinimum: Self.part, concurrency: 3)
+        up.integrity = integrity
         let sha = Digest.sha256Hex(bytes)
         let etag = try up.upload(file: file, length: file.size, sha256Hex: sha, key: remote.key("big.bin"))
         #expect(etag.hasSuffix("-3"))
@@ -50,7 +52,8 @@ struct MultipartTests {
         #expect(client.connectionsCreated <= 4)
     }
 
-    @Test func resumeAfterAbortMidPartSendsNoFinishedPartAgain() throws {
+    @Test(arguments: [PartIntegrity.contentMD5, .checksumSHA256])
+    func resumeAfterAbortMidPartSendsNoFinishedPartAgain(_ integrity: PartIntegrity) throws {
         let tmp = TempDir()
         let journal = try SyncJournal.open(path: tmp.path + "/journal.sqlite")
         let bytes = testBytes(Int(3 * Self.part) + 777, seed: 11)  // parts 1-3 full, part 4 short
@@ -65,6 +68,7 @@ struct MultipartTests {
         var up1 = MultipartUploader(
             client: env.client(remote, observer: log1.observer), journal: journal, partSizeMinimum: Self.part,
             concurrency: 1)
+        up1.integrity = integrity
         up1.partProgress = { part, sent in if part == 3 && sent > 1 << 20 { cancel.cancel() } }
         #expect(throws: SyncError.cancelled) {
             try up1.upload(file: file, length: file.size, sha256Hex: sha, key: key, cancel: cancel)
@@ -76,7 +80,8 @@ struct MultipartTests {
         // Run 2: a fresh uploader (as after a restart) resumes from the journal, reconciled with ListParts.
         let log2 = EventLog()
         let client2 = env.client(remote, observer: log2.observer)
-        let up2 = MultipartUploader(client: client2, journal: journal, partSizeMinimum: Self.part, concurrency: 2)
+        var up2 = MultipartUploader(client: client2, journal: journal, partSizeMinimum: Self.part, concurrency: 2)
+        up2.integrity = integrity
         let etag = try up2.upload(file: file, length: file.size, sha256Hex: sha, key: key)
         let sentParts = log2.all.filter { $0.operation == "UploadPart" }.compactMap(\.partNumber).sorted()
         #expect(sentParts == [3, 4])
@@ -128,6 +133,20 @@ struct MultipartTests {
         #expect(try client.getObject(key: key) == bytes)
         let error = #expect(throws: SyncError.self) { _ = try client.listParts(key: key, uploadID: oldID) }
         #expect(error?.errorClass == .notFound)
+    }
+
+    @Test func wrongPartChecksumIsRejected() throws {
+        let remote = env.remote("badchecksum")
+        let client = env.client(remote)
+        let key = remote.key("x")
+        let id = try client.createMultipartUpload(key: key, checksumSHA256: true)
+        let bytes = testBytes(1000)
+        let error = #expect(throws: SyncError.self) {
+            _ = try client.uploadPart(key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
+                sha256: Digest.sha256(Array("other".utf8)))
+        }
+        #expect(error?.errorClass == .validation)
+        try client.abortMultipartUpload(key: key, uploadID: id)
     }
 
     @Test func completeWithWrongPartETagIsAValidationError() throws {

@@ -63,6 +63,19 @@ struct S3ClientTests {
         #expect(error?.errorClass == .validation)
     }
 
+    @Test func checksumSHA256PutIsVerifiedByTheServer() throws {
+        let remote = env.remote("cksput")
+        let client = env.client(remote)
+        let bytes = testBytes(70_000, seed: 4)
+        try client.putObject(key: remote.key("ok"), body: .bytes(bytes), sha256: Digest.sha256(bytes))
+        #expect(try client.getObject(key: remote.key("ok")) == bytes)
+        let error = #expect(throws: SyncError.self) {
+            try client.putObject(key: remote.key("bad"), body: .bytes(bytes), sha256: Digest.sha256(Array("x".utf8)))
+        }
+        #expect(error?.errorClass == .validation)
+        #expect(try client.headObject(key: remote.key("bad")) == nil)
+    }
+
     @Test func ifNoneMatchRefusesOverwrite() throws {
         let remote = env.remote("inm")
         let client = env.client(remote)

@@ -11,6 +11,9 @@ public struct SyncOptions: Sendable {
     /// Blobs larger than this go up as multipart uploads.
     public var multipartThreshold: Int64 = 64 << 20
     public var partSizeMinimum: Int64 = PartPlan.defaultMinimum
+    /// Content-MD5 (default; ETags checked) or x-amz-checksum-sha256 (blobs need no hash beyond their SHA-256
+    /// key; multipart parts one SHA-256 each). Use the latter where the server verifies checksums.
+    public var integrity: PartIntegrity = .contentMD5
     public init() {}
 }
 
@@ -145,11 +148,17 @@ public struct CheckpointSync: Sendable {
             }
             let span = source.span
             if span.length > options.multipartThreshold {
-                let up = MultipartUploader(
+                var up = MultipartUploader(
                     client: client, journal: journal, partSizeMinimum: options.partSizeMinimum, concurrency: 2)
+                up.integrity = options.integrity
                 _ = try up.upload(
                     file: source.file, offset: span.offset, length: span.length, sha256Hex: hash, key: key,
                     budget: budget, cancel: cancel, progress: progress)
+            } else if options.integrity == .checksumSHA256, let sha = Self.bytes(hex: hash) {
+                try client.putObject(
+                    key: key, body: .file(fd: source.file.fd, offset: span.offset, length: span.length), sha256: sha,
+                    metadata: ["sha256": hash], budget: budget, cancel: cancel)
+                progress?.addUploaded(span.length)
             } else {
                 let md5 = try source.file.digests(offset: span.offset, length: span.length).md5
                 try client.putObject(
@@ -161,5 +170,19 @@ public struct CheckpointSync: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let u = Array(hex.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count / 2)
+        var i = 0
+        while i < u.count {
+            guard let b = UInt8(String(decoding: u[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+            i += 2
+        }
+        return out
     }
 }

@@ -3,9 +3,10 @@ import Hashing
 
 extension S3Client {
     public func createMultipartUpload(
-        key: String, metadata: [String: String] = [:], budget: RetryBudget? = nil
+        key: String, metadata: [String: String] = [:], checksumSHA256: Bool = false, budget: RetryBudget? = nil
     ) throws(SyncError) -> String {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")]
+        if checksumSHA256 { headers.append(("x-amz-checksum-algorithm", "SHA256")) }
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
         let r = try execute(
             Call(operation: "CreateMultipartUpload", method: "POST", key: key, query: [("uploads", "")], headers: headers),
@@ -36,6 +37,27 @@ extension S3Client {
         return etag
     }
 
+    /// UploadPart protected by `x-amz-checksum-sha256` (the server verifies it) instead of Content-MD5; the SHA-256
+    /// is also the signed payload hash. The upload must have been created with `checksumSHA256: true`.
+    public func uploadPart(
+        key: String, uploadID: String, partNumber: Int, body: RequestBody, sha256: [UInt8],
+        budget: RetryBudget? = nil, cancel: CancellationFlag? = nil, progress: (@Sendable (Int64) -> Void)? = nil
+    ) throws(SyncError) -> PartInfo {
+        let checksum = Data(sha256).base64EncodedString()
+        let r = try execute(
+            Call(operation: "UploadPart", method: "PUT", key: key,
+                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)],
+                headers: [("x-amz-checksum-sha256", checksum)], body: body, payloadHash: Digest.hex(sha256),
+                partNumber: partNumber),
+            budget: budget, cancel: cancel, progress: progress)
+        let etag = ETag.normalize(r.headers["etag"])
+        guard !etag.isEmpty else { throw .protocolViolation("UploadPart \(key) part \(partNumber): no ETag") }
+        if let echoed = r.headers["x-amz-checksum-sha256"], echoed != checksum {
+            throw .integrity("UploadPart \(key) part \(partNumber): server checksum \(echoed) is not ours")
+        }
+        return PartInfo(partNumber: partNumber, etag: etag, size: body.length, checksumSHA256: checksum)
+    }
+
     /// The ETag a complete multipart object must have: MD5 of the concatenated binary part MD5s, "-N".
     public static func multipartETag(partETags: [String]) -> String {
         var bytes: [UInt8] = []
@@ -59,7 +81,9 @@ extension S3Client {
         let sorted = parts.sorted { $0.partNumber < $1.partNumber }
         var xml = "<CompleteMultipartUpload>"
         for p in sorted {
-            xml += "<Part><PartNumber>\(p.partNumber)</PartNumber><ETag>\"\(p.etag)\"</ETag></Part>"
+            xml += "<Part><PartNumber>\(p.partNumber)</PartNumber><ETag>\"\(p.etag)\"</ETag>"
+            if let c = p.checksumSHA256 { xml += "<ChecksumSHA256>\(c)</ChecksumSHA256>" }
+            xml += "</Part>"
         }
         xml += "</CompleteMultipartUpload>"
         let body = Array(xml.utf8)

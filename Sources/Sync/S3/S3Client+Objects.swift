@@ -29,6 +29,26 @@ extension S3Client {
         return etag
     }
 
+    /// Single PUT protected by `x-amz-checksum-sha256` (verified by the server) instead of Content-MD5: for
+    /// content-addressed blobs whose SHA-256 is already known, no other hash of the body is needed.
+    @discardableResult
+    public func putObject(
+        key: String, body: RequestBody, sha256: [UInt8], metadata: [String: String] = [:],
+        contentType: String = "application/octet-stream", budget: RetryBudget? = nil, cancel: CancellationFlag? = nil
+    ) throws(SyncError) -> String {
+        let checksum = Data(sha256).base64EncodedString()
+        var headers: [(name: String, value: String)] = [("Content-Type", contentType), ("x-amz-checksum-sha256", checksum)]
+        for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
+        let r = try execute(
+            Call(operation: "PutObject", method: "PUT", key: key, headers: headers, body: body,
+                payloadHash: Digest.hex(sha256)),
+            budget: budget, cancel: cancel)
+        if let echoed = r.headers["x-amz-checksum-sha256"], echoed != checksum {
+            throw .integrity("PutObject \(key): server checksum \(echoed) is not ours")
+        }
+        return ETag.normalize(r.headers["etag"])
+    }
+
     /// Convenience for small in-memory objects.
     @discardableResult
     public func putObject(

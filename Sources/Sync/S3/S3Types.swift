@@ -15,6 +15,23 @@ public struct PartInfo: Sendable, Equatable {
     public var partNumber: Int
     public var etag: String
     public var size: Int64
+    /// Base64 SHA-256 of the part, for uploads created with `x-amz-checksum-algorithm: SHA256`.
+    public var checksumSHA256: String?
+
+    public init(partNumber: Int, etag: String, size: Int64, checksumSHA256: String? = nil) {
+        self.partNumber = partNumber
+        self.etag = etag
+        self.size = size
+        self.checksumSHA256 = checksumSHA256
+    }
+}
+
+/// How each multipart part is protected in transit.
+public enum PartIntegrity: String, Sendable, Codable {
+    /// Content-MD5 plus a signed SHA-256 payload hash; the part ETag is checked against the MD5.
+    case contentMD5
+    /// `x-amz-checksum-sha256` (also the signed payload hash): one SHA-256 per part, no MD5 (less CPU).
+    case checksumSHA256
 }
 
 public struct MultipartUploadInfo: Sendable, Equatable {

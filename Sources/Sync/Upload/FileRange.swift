@@ -34,6 +34,13 @@ public final class OpenFile: Sendable {
         return (Digest.hex(sha.finalize()), md5.finalize())
     }
 
+    /// SHA-256 of a range, raw bytes.
+    public func sha256Bytes(offset: Int64, length: Int64) throws(SyncError) -> [UInt8] {
+        var sha = SHA256Hasher()
+        try read(offset: offset, length: length) { sha.update($0) }
+        return sha.finalize()
+    }
+
     /// SHA-256 of a range.
     public func sha256(offset: Int64, length: Int64) throws(SyncError) -> String {
         var sha = SHA256Hasher()

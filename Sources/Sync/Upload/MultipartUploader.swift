@@ -12,6 +12,8 @@ public struct MultipartUploader: Sendable {
     public var journal: SyncJournal?
     public var partSizeMinimum: Int64 = PartPlan.defaultMinimum
     public var concurrency: Int = 4
+    /// Content-MD5 (default, ETag-verified) or x-amz-checksum-sha256 (one hash per part, less CPU).
+    public var integrity: PartIntegrity = .contentMD5
     /// Observes bytes sent per part attempt (tests use it to interrupt a transfer mid-part).
     public var partProgress: (@Sendable (_ part: Int, _ sent: Int64) -> Void)?
 
@@ -53,14 +55,18 @@ public struct MultipartUploader: Sendable {
         } else {
             var meta = metadata
             meta["sha256"] = sha256Hex
-            uploadID = try client.createMultipartUpload(key: key, metadata: meta, budget: budget)
+            uploadID = try client.createMultipartUpload(
+                key: key, metadata: meta, checksumSHA256: integrity == .checksumSHA256, budget: budget)
             try journalDo {
                 try $0.begin(JournaledUpload(
-                    remote: remoteID, key: key, uploadID: uploadID, partSize: partSize, size: length, sha256: sha256Hex))
+                    remote: remoteID, key: key, uploadID: uploadID, partSize: partSize, size: length, sha256: sha256Hex,
+                    integrity: self.integrity.rawValue))
             }
             done = (uploadID, [:])
         }
         let finished = Locked<[Int: String]>(done?.1 ?? [:])
+        let checksums = Locked<[Int: String]>([:])
+        let integrity = self.integrity
         let alreadyBytes = finished.withLock { $0.keys.reduce(Int64(0)) {
             $0 + PartPlan.range(part: $1, size: length, partSize: partSize).length } }
         progress?.addSkipped(alreadyBytes)
@@ -77,11 +83,12 @@ public struct MultipartUploader: Sendable {
                 let (partOffset, partLength) = PartPlan.range(part: n, size: length, partSize: partSize)
                 let result = Self.sendPart(
                     client: client, journal: journal, file: file, offset: offset + partOffset, length: partLength,
-                    key: key, uploadID: uploadID, partNumber: n, budget: budget, cancel: cancelBoth,
-                    hook: partProgress)
+                    key: key, uploadID: uploadID, partNumber: n, integrity: integrity, budget: budget,
+                    cancel: cancelBoth, hook: partProgress)
                 switch result {
-                case .success(let etag):
-                    finished.withLock { $0[n] = etag }
+                case .success(let info):
+                    finished.withLock { $0[n] = info.etag }
+                    if let c = info.checksumSHA256 { checksums.withLock { $0[n] = c } }
                     progress?.addUploaded(partLength)
                 case .failure(let error):
                     firstError.withLock { if $0 == nil { $0 = error } }
@@ -101,8 +108,20 @@ public struct MultipartUploader: Sendable {
             throw error
         }
         if cancel?.isCancelled == true { throw .cancelled }
-        let parts = finished.withLock { $0 }.map { n, etag in
-            PartInfo(partNumber: n, etag: etag, size: PartPlan.range(part: n, size: length, partSize: partSize).length)
+        var parts: [PartInfo] = []
+        for (n, etag) in finished.value {
+            let r = PartPlan.range(part: n, size: length, partSize: partSize)
+            var checksum: String?
+            if integrity == .checksumSHA256 {
+                // Parts finished before a resume: recompute their checksum from the file.
+                if let known = checksums.value[n] {
+                    checksum = known
+                } else {
+                    let sha = try file.sha256Bytes(offset: offset + r.offset, length: r.length)
+                    checksum = Data(sha).base64EncodedString()
+                }
+            }
+            parts.append(PartInfo(partNumber: n, etag: etag, size: r.length, checksumSHA256: checksum))
         }
         let etag = try client.completeMultipartUpload(
             key: key, uploadID: uploadID, parts: parts, ifNoneMatch: ifNoneMatch, budget: budget)
@@ -112,25 +131,34 @@ public struct MultipartUploader: Sendable {
 
     private static func sendPart(
         client: S3Client, journal: SyncJournal?, file: OpenFile, offset: Int64, length: Int64, key: String,
-        uploadID: String, partNumber n: Int, budget: RetryBudget?, cancel: CancellationFlag?,
+        uploadID: String, partNumber n: Int, integrity: PartIntegrity, budget: RetryBudget?, cancel: CancellationFlag?,
         hook: (@Sendable (Int, Int64) -> Void)?
-    ) -> Result<String, SyncError> {
-        let digests: (sha256: String, md5: [UInt8])
-        do { digests = try file.digests(offset: offset, length: length) } catch { return .failure(error) }
+    ) -> Result<PartInfo, SyncError> {
         var progress: (@Sendable (Int64) -> Void)? = nil
         if let hook {
             progress = { @Sendable (sent: Int64) in hook(n, sent) }
         }
-        let etag: String
+        let body = RequestBody.file(fd: file.fd, offset: offset, length: length)
+        let info: PartInfo
         do {
-            etag = try client.uploadPart(
-                key: key, uploadID: uploadID, partNumber: n, body: .file(fd: file.fd, offset: offset, length: length),
-                sha256Hex: digests.sha256, md5: digests.md5, budget: budget, cancel: cancel, progress: progress)
+            switch integrity {
+            case .contentMD5:
+                let digests = try file.digests(offset: offset, length: length)
+                let etag = try client.uploadPart(
+                    key: key, uploadID: uploadID, partNumber: n, body: body, sha256Hex: digests.sha256,
+                    md5: digests.md5, budget: budget, cancel: cancel, progress: progress)
+                info = PartInfo(partNumber: n, etag: etag, size: length)
+            case .checksumSHA256:
+                let sha = try file.sha256Bytes(offset: offset, length: length)
+                info = try client.uploadPart(
+                    key: key, uploadID: uploadID, partNumber: n, body: body, sha256: sha, budget: budget, cancel: cancel,
+                    progress: progress)
+            }
         } catch { return .failure(error) }
-        do { try journal?.recordPart(uploadID: uploadID, partNumber: n, etag: etag, size: length) } catch {
+        do { try journal?.recordPart(uploadID: uploadID, partNumber: n, etag: info.etag, size: length) } catch {
             return .failure(.journal("\(error)"))
         }
-        return .success(etag)
+        return .success(info)
     }
 
     /// A journaled upload of the same content with the same part size, reconciled with ListParts: a part counts as
@@ -144,7 +172,9 @@ public struct MultipartUploader: Sendable {
         let entry: JournaledUpload?
         do { entry = try journal.upload(remote: remoteID, key: key) } catch { throw .journal("\(error)") }
         guard let entry else { return nil }
-        guard entry.sha256 == sha256Hex, entry.size == length, entry.partSize == partSize else {
+        guard entry.sha256 == sha256Hex, entry.size == length, entry.partSize == partSize,
+            entry.integrity == integrity.rawValue
+        else {
             // The file changed since: abort the old upload and start over.
             try? client.abortMultipartUpload(key: key, uploadID: entry.uploadID, budget: budget)
             try journalDo { try $0.finish(remote: remoteID, key: key, uploadID: entry.uploadID) }
