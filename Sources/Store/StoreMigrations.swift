@@ -137,6 +137,9 @@ public enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN applied_seq INTEGER NOT NULL DEFAULT 0")
         }
 
+        // The S3 multipart journal (Sync): upload ids, part size, finished parts with their ETags.
+        registerSyncJournalMigrations(&migrator)
+
         return migrator
     }
 }

@@ -17,6 +17,7 @@ struct ConfigLayer: Sendable, Equatable {
     var maxRefreshIntervalSeconds: Int?
     var keepCheckpoints: Int?
     var workspaces: [WorkspaceConfig]?
+    var remotes: [RemoteSettings]?
 
     func apply(to config: inout DaemonConfig) {
         if let socket { config.socket = socket }
@@ -33,6 +34,7 @@ struct ConfigLayer: Sendable, Equatable {
         if let maxRefreshIntervalSeconds { config.maxRefreshIntervalSeconds = maxRefreshIntervalSeconds }
         if let keepCheckpoints { config.keepCheckpoints = keepCheckpoints }
         if let workspaces { config.workspaces = workspaces }
+        if let remotes { config.remotes = remotes }
     }
 }
 
@@ -96,6 +98,14 @@ enum ConfigResolver {
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw .unknownKey(path: path, key: unknown)
         }
+        if let remotes = top["remotes"] as? [[String: Any]] {
+            let knownRemote = Set(RemoteSettings.CodingKeys.allCases.map(\.rawValue))
+            for (index, remote) in remotes.enumerated() {
+                if let unknown = remote.keys.sorted().first(where: { !knownRemote.contains($0) }) {
+                    throw .unknownKey(path: path, key: "remotes[\(index)].\(unknown)")
+                }
+            }
+        }
         if let workspaces = top["workspaces"] as? [[String: Any]] {
             let knownWorkspace = Set(WorkspaceConfig.CodingKeys.allCases.map(\.rawValue))
             for (index, workspace) in workspaces.enumerated() {
@@ -119,6 +129,7 @@ enum ConfigResolver {
             var max_refresh_interval_seconds: Int?
             var keep_checkpoints: Int?
             var workspaces: [WorkspaceConfig]?
+            var remotes: [RemoteSettings]?
         }
         let file: FileConfig
         do { file = try JSONDecoder().decode(FileConfig.self, from: data) } catch let DecodingError.typeMismatch(_, context),
@@ -135,6 +146,6 @@ enum ConfigResolver {
             maxRequestBytes: file.max_request_bytes, debounceSeconds: file.debounce_seconds,
             rescanIntervalSeconds: file.rescan_interval_seconds, refreshDebounceSeconds: file.refresh_debounce_seconds,
             minNewPairs: file.min_new_pairs, maxRefreshIntervalSeconds: file.max_refresh_interval_seconds,
-            keepCheckpoints: file.keep_checkpoints, workspaces: file.workspaces)
+            keepCheckpoints: file.keep_checkpoints, workspaces: file.workspaces, remotes: file.remotes)
     }
 }

@@ -24,6 +24,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var maxRefreshIntervalSeconds: Int
     var keepCheckpoints: Int
     var workspaces: [WorkspaceConfig]
+    /// Object stores that workspaces sync their checkpoints to (credentials are never here).
+    var remotes: [RemoteSettings]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case socket
@@ -40,6 +42,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         case maxRefreshIntervalSeconds = "max_refresh_interval_seconds"
         case keepCheckpoints = "keep_checkpoints"
         case workspaces
+        case remotes
     }
 
     static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> DaemonConfig {
@@ -57,7 +60,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             minNewPairs: 100,
             maxRefreshIntervalSeconds: 3600,
             keepCheckpoints: 3,
-            workspaces: [])
+            workspaces: [],
+            remotes: [])
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -91,6 +95,12 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         guard minNewPairs >= 1 else { throw .invalid(key: "min_new_pairs", message: "must be at least 1") }
         guard maxRefreshIntervalSeconds >= 1 else { throw .invalid(key: "max_refresh_interval_seconds", message: "must be at least 1") }
         guard (1...1000).contains(keepCheckpoints) else { throw .invalid(key: "keep_checkpoints", message: "must be 1…1000") }
+        let remoteNames = Set(remotes.map(\.name))
+        for (index, workspace) in workspaces.enumerated() {
+            if let remote = workspace.remote, !remoteNames.contains(remote) {
+                throw .invalid(key: "workspaces[\(index)].remote", message: "names no configured remote (\(remote))")
+            }
+        }
         var names = Set<String>()
         for (index, workspace) in workspaces.enumerated() {
             try workspace.validate(key: "workspaces[\(index)]")
@@ -140,6 +150,24 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
             name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: sourceModel,
             targetTokenizer: targetTokenizer, parallelDirectories: parallelDirs,
             monolingualDirectories: monolingualDirs ?? [], remote: remote)
+    }
+}
+
+/// A sync remote: `s3://bucket/prefix` on an S3-compatible endpoint.
+struct RemoteSettings: Codable, Sendable, Equatable {
+    var name: String
+    var url: String
+    var endpoint: String?
+    var region: String?
+    /// `path` or `virtual`.
+    var addressing: String?
+    /// An AWS shared-credentials file (must be mode 0600); default: the environment's AWS_* variables.
+    var credentialsFile: String?
+    var profile: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, url, endpoint, region, addressing, profile
+        case credentialsFile = "credentials_file"
     }
 }
 

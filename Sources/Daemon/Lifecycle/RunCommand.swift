@@ -73,6 +73,7 @@ struct Daemon {
         let notifier = SystemdNotifier()
         let status = StatusProvider(store: store, stateDirectory: stateDirectory.path, socket: config.socket, startedAt: Date())
         let corpusLogger = Logger(label: "transtok.corpus")
+        let sync = try SyncService(config: config, store: store, logger: Logger(label: "transtok.sync"))
         let pipeline = PipelineService(
             store: store,
             publisher: CheckpointPublisher(root: stateDirectory.path + "/checkpoints", store: store, logger: logger),
@@ -80,7 +81,10 @@ struct Daemon {
                 debounce: config.refreshDebounceSeconds, minNewPairs: config.minNewPairs,
                 maxInterval: Double(config.maxRefreshIntervalSeconds)),
             keepCheckpoints: config.keepCheckpoints, stateDirectory: stateDirectory.path, threads: config.blasThreads,
-            logger: Logger(label: "transtok.pipeline"))
+            logger: Logger(label: "transtok.pipeline")
+        ) { workspace, checkpoint in
+            sync.enqueue(workspace: workspace.spec.name, checkpoint: checkpoint)
+        }
         let corpus = CorpusController(store: store, logger: corpusLogger) { workspaces in
             corpusLogger.debug("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
             pipeline.corpusChanged(workspaces)
@@ -92,7 +96,8 @@ struct Daemon {
         let app = ControlServer.makeApplication(
             config: config,
             routes: ControlRoutes(
-                status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline),
+                status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
+                sync: sync),
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
         // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline
@@ -100,7 +105,8 @@ struct Daemon {
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: ShutdownNotifier(notifier: notifier)), .init(service: pipeline), .init(service: watcher),
+                    .init(service: ShutdownNotifier(notifier: notifier)), .init(service: sync), .init(service: pipeline),
+                    .init(service: watcher),
                     .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -14,6 +14,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     let stateDirectory: String
     let threads: Int
     let logger: Logger
+    /// Called with each published checkpoint (hands it to Sync).
+    let onCheckpoint: @Sendable (WorkspaceRecord, CheckpointRecord) -> Void
     var description: String { "PipelineService" }
 
     private let lock = NSLock()
@@ -26,7 +28,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     private let stop = Atomic<Bool>(false)
 
     init(store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int, stateDirectory: String,
-         threads: Int, logger: Logger) {
+         threads: Int, logger: Logger, onCheckpoint: @escaping @Sendable (WorkspaceRecord, CheckpointRecord) -> Void) {
+        self.onCheckpoint = onCheckpoint
         self.store = store
         self.publisher = publisher
         self.policy = policy
@@ -128,6 +131,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
             let message = "checkpoint \(outcome.checkpoint?.number ?? 0): +\(outcome.pairsAdded) pairs, "
                 + "\(outcome.rowsRecomputed) rows recomputed in \(String(format: "%.1f", outcome.seconds)) s"
             try store.finishJob(job, succeeded: true, message: message)
+            if let checkpoint = outcome.checkpoint { onCheckpoint(workspace, checkpoint) }
             logger.info("refreshed", metadata: ["workspace": "\(workspace.spec.name)", "result": "\(message)"])
         } catch {
             try? store.finishJob(job, succeeded: false, message: "\(error)")

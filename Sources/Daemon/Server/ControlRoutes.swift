@@ -2,6 +2,7 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import Store
+import Sync
 
 /// The `/v1/` route table. Handlers stay thin: they validate input and call the store or the pipeline.
 struct ControlRoutes: Sendable {
@@ -10,6 +11,7 @@ struct ControlRoutes: Sendable {
     let corpus: CorpusController
     let rootsGeneration: RootsGeneration
     let pipeline: PipelineService
+    let sync: SyncService
 
     /// The named workspace, or the only one when no name is given.
     func workspace(named name: String?) throws -> WorkspaceRecord {
@@ -105,6 +107,21 @@ struct ControlRoutes: Sendable {
                     sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
             }
         }
+        v1.get("sync") { _, _ -> SyncStatusResponse in
+            SyncStatusResponse(workspaces: sync.status())
+        }
+        v1.post("sync") { request, context -> SyncStatusResponse in
+            let body = try await request.decode(as: RefreshRequest.self, context: context)
+            let target = try workspace(named: body.workspace)
+            guard sync.hasRemote(target.spec.name) else {
+                throw DaemonAPIError(.invalidArgument, "workspace \(target.spec.name) has no remote configured")
+            }
+            guard let latest = try store.checkpoints(workspaceID: target.id).first else {
+                throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no checkpoint yet")
+            }
+            sync.enqueue(workspace: target.spec.name, checkpoint: latest)
+            return SyncStatusResponse(workspaces: sync.status())
+        }
         v1.get("lookup") { request, _ -> LookupResult in
             let query = request.uri.queryParameters
             guard let word = query["word"].map(String.init), !word.isEmpty, word.count <= 200 else {
@@ -122,6 +139,11 @@ struct ControlRoutes: Sendable {
                 translations: rows.map { .init(text: $0.translation, probability: $0.probability, count: $0.count) })
         }
     }
+}
+
+/// `GET /v1/sync`: per workspace, what Sync is doing (no credentials, ever).
+struct SyncStatusResponse: Codable, ResponseEncodable {
+    var workspaces: [String: SyncStatus]
 }
 
 extension RefreshRequest: ResponseEncodable {}
