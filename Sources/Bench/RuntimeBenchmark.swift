@@ -23,6 +23,10 @@ struct RuntimeBenchmark: AsyncParsableCommand {
         let c = m.config
         print("model \(model): \(c.layerCount) layers, hidden \(c.hiddenSize), \(c.headCount)/\(c.kvHeadCount) heads, vocab \(c.outputVocabularySize)")
         print("OpenBLAS: \(BLAS.configuration)")
+        if BLAS.configuration.contains("Prescott") {
+            print("warning: OpenBLAS picked its generic Prescott kernels (CPU newer than this OpenBLAS knows); "
+                  + "set OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) for several times faster sgemm/sgemv")
+        }
         let bytesPerToken = Double(m.bytesReadPerToken)
         let bandwidth = Throughput.copyBandwidth()
         let bound = bandwidth / bytesPerToken
