@@ -15,6 +15,8 @@ struct Transtok: AsyncParsableCommand {
             RefreshCommand.self,
             CheckpointsCommand.self,
             LookupCommand.self,
+            SyncCommand.self,
+            TranslateCommand.self,
             AlignCommand.self,
             AlignEvalCommand.self,
             ConvertCommand.self,

@@ -48,3 +48,18 @@ public struct LookupResult: Codable, Sendable, Equatable {
         self.translations = translations
     }
 }
+
+/// `POST /v1/stream/translate` body; the reply streams the translation as plain text.
+public struct TranslateRequest: Codable, Sendable {
+    public var workspace: String?
+    public var text: String
+    public var beams: Int?
+    public var maxTokens: Int?
+
+    public init(workspace: String?, text: String, beams: Int?, maxTokens: Int?) {
+        self.workspace = workspace
+        self.text = text
+        self.beams = beams
+        self.maxTokens = maxTokens
+    }
+}

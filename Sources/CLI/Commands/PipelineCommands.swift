@@ -64,3 +64,31 @@ struct LookupCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct TranslateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translate",
+        abstract: "Zero-shot translation with the workspace's newest checkpoint (Hydra), streamed as it is generated.")
+    @OptionGroup var connection: DaemonConnectionOptions
+    @Argument(help: "Text in the source language.") var text: String
+    @Option(help: "Beam width (the Hydra model cards recommend beams).") var beams = 1
+    @Option(name: .customLong("max-tokens"), help: "Maximum tokens to generate.") var maxTokens = 128
+    @Option(help: "Workspace (default: the only one).") var workspace: String?
+
+    func run() async throws {
+        let client = ControlClient(socketPath: connection.socketPath, timeoutSeconds: 0)  // streaming: no overall limit
+        let body = Array(try JSONEncoder().encode(
+            TranslateRequest(workspace: workspace, text: text, beams: beams, maxTokens: maxTokens)))
+        let reply = try await callDaemon { () throws(ControlClientError) in
+            try client.send(method: "POST", path: "/v1/stream/translate", body: body) { chunk in
+                FileHandle.standardOutput.write(Data(chunk))
+            }
+        }
+        print("")
+        // An error reply's JSON body has been streamed to stdout above; say what it was on stderr as well.
+        guard reply.status == 200 else {
+            printError("transtok: translation failed (HTTP \(reply.status))")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -97,7 +97,7 @@ struct Daemon {
             config: config,
             routes: ControlRoutes(
                 status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
-                sync: sync),
+                sync: sync, translation: TranslationService(store: store, pipeline: pipeline, logger: logger)),
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
         // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline

@@ -66,6 +66,17 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         }
     }
 
+    /// Writes (once) the Hydra directory for a checkpoint, on the work queue where the pipeline state lives.
+    func hydraDirectory(workspaceID: Int64, checkpoint: CheckpointRecord) async throws
+        -> (path: String, sourceLanguage: String, targetLanguage: String)
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            work.async {
+                continuation.resume(with: Result { try self.pipeline(for: workspaceID).hydraDirectory(for: checkpoint) })
+            }
+        }
+    }
+
     func run() async throws {
         for workspace in try store.workspaces() {
             try publisher.recover(workspaceID: workspace.id, workspace: workspace.spec.name)

@@ -173,6 +173,31 @@ final class WorkspacePipeline {
         }
     }
 
+    /// A Hydra model directory for the current state (input table `[E_tgt ; E_src]`, head `U_tgt`), written once
+    /// per checkpoint under `<state>/hydra/<workspace>/<number>` (outside the checkpoint, whose manifest is final).
+    func hydraDirectory(for checkpoint: CheckpointRecord) throws -> (path: String, sourceLanguage: String, targetLanguage: String) {
+        let state = try load()
+        let path = stateDirectory + "/hydra/\(state.spec.name)/\(CheckpointPublisher.name(for: checkpoint.number))"
+        if !FileManager.default.fileExists(atPath: path + "/config.json") {
+            guard let embedding = state.embedding else { throw CheckpointError("no refreshed rows yet") }
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
+            try HydraWriter.write(
+                to: URL(fileURLWithPath: path), config: state.model.config, source: state.model.tensors, target: embedding,
+                targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle, dtype: .f32)
+            let sourceDirectory = path + "/source_tokenizer"
+            try FileManager.default.createDirectory(atPath: sourceDirectory, withIntermediateDirectories: true)
+            try Data(state.model.tokenizerJSON.utf8).write(to: URL(fileURLWithPath: sourceDirectory + "/tokenizer.json"))
+            // Older Hydra directories of this workspace are no longer needed.
+            let parent = (path as NSString).deletingLastPathComponent
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name != (path as NSString).lastPathComponent {
+                try? FileManager.default.removeItem(atPath: parent + "/" + name)
+            }
+        }
+        return (path, state.spec.sourceLanguage, state.spec.targetLanguage)
+    }
+
     // MARK: loading
 
     private func load() throws -> Loaded {

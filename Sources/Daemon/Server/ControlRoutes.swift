@@ -12,6 +12,7 @@ struct ControlRoutes: Sendable {
     let rootsGeneration: RootsGeneration
     let pipeline: PipelineService
     let sync: SyncService
+    let translation: TranslationService
 
     /// The named workspace, or the only one when no name is given.
     func workspace(named name: String?) throws -> WorkspaceRecord {
@@ -121,6 +122,24 @@ struct ControlRoutes: Sendable {
             }
             sync.enqueue(workspace: target.spec.name, checkpoint: latest)
             return SyncStatusResponse(workspaces: sync.status())
+        }
+        // Streams the translation as it is generated (text/plain, chunked); exempt from the request time limit.
+        v1.post("stream/translate") { request, context -> Response in
+            let body = try await request.decode(as: TranslateRequest.self, context: context)
+            guard !body.text.isEmpty, body.text.count <= 4000 else {
+                throw DaemonAPIError(.invalidArgument, "text must be 1…4000 characters")
+            }
+            let beams = body.beams ?? 1
+            let maxTokens = body.maxTokens ?? 128
+            guard (1...8).contains(beams), (1...1024).contains(maxTokens) else {
+                throw DaemonAPIError(.invalidArgument, "beams must be 1…8 and maxTokens 1…1024")
+            }
+            let target = try workspace(named: body.workspace)
+            let pieces = try await translation.translate(
+                workspaceID: target.id, text: body.text, beams: beams, maxTokens: maxTokens)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(asyncSequence: pieces.map { ByteBuffer(string: $0) }))
         }
         v1.get("lookup") { request, _ -> LookupResult in
             let query = request.uri.queryParameters

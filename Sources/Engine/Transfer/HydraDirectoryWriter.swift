@@ -1,11 +1,10 @@
-import Engine
 import Foundation
 
 /// Writes a Hydra model directory: every body tensor of the source, `model.embed_tokens.weight` = `[E_tgt ; E_src]`,
 /// `lm_head.weight` = `U_tgt`, and `config.json` with the Hydra keys (`HydraConfig`: `input_vocab_size`,
 /// `output_vocab_size`, `hydra_source_offset`, `model_type` `llama_hydra`) that the runtime reads.
-enum HydraWriter {
-    static func write(to output: URL, config: LlamaConfig, source: any TensorFile, target: EmbeddingMatrix, targetHead: EmbeddingMatrix?,
+public enum HydraWriter {
+    public static func write(to output: URL, config: LlamaConfig, source: any TensorFile, target: EmbeddingMatrix, targetHead: EmbeddingMatrix?,
                       sourceEmbedding: EmbeddingMatrix, tokenizer: HFTokenizerBundle, dtype: TensorDType) throws {
         let hydra = try HydraAssembler.assemble(targetEmbedding: target, sourceEmbedding: sourceEmbedding, targetHead: targetHead)
         let tmp = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).tmp-\(getpid())")
