@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: SmolLM2-135M-Instruct (English) adapted to Spanish from the bundled
 # English–Spanish Bible. Installs what is needed, builds, starts transtokd on a demo workspace, feeds the corpus
-# into the watched folder in batches and shows status, a lexical lookup and a translation as checkpoints appear.
+# into the watched folder in batches and shows status, a lexical lookup and a translation once a checkpoint appears.
 # Everything lives under .demo/ (delete it to start over). Stop the daemon with: kill $(cat .demo/transtokd.pid)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +24,7 @@ cat > "$demo/transtokd.json" <<JSON
   "socket": "$socket",
   "state_dir": "$demo/state",
   "debounce_seconds": 1,
+  "refresh_debounce_seconds": 5,
   "workspaces": [
     {"name": "en-es", "source_language": "en", "target_language": "es",
      "source_model": "$TRANSTOK_ASSETS/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
@@ -62,6 +63,18 @@ printf 'In the beginning\n' > "$demo/incoming/broken.tsv"   # a bad file: no tab
 wait_for_file "$demo/incoming/broken.tsv"
 echo "== files"
 "$bin/transtok" files --socket "$socket"
-echo "== status"
+echo "== waiting for the refresh cycle (train the Spanish tokenizer once, align, map, refresh rows, checkpoint)"
+for _ in $(seq 900); do
+    "$bin/transtok" checkpoints --json --socket "$socket" 2>/dev/null | grep -q '"number"' && break
+    sleep 1
+done
 "$bin/transtok" status --socket "$socket"
+echo "== checkpoints (Hugging Face directories with a manifest)"
+"$bin/transtok" checkpoints --socket "$socket"
+echo "== lookup: God →"
+"$bin/transtok" lookup God --socket "$socket"
+echo "== lookup (reverse): tierra →"
+"$bin/transtok" lookup tierra --reverse --socket "$socket"
+echo "== zero-shot translation with the Hydra model (no training; SmolLM2-135M is tiny, expect rough Spanish)"
+"$bin/transtok" translate "In the beginning God created the heavens and the earth." --max-tokens 32 --socket "$socket"
 echo "The daemon keeps running (pid $(cat "$demo/transtokd.pid")); try: $bin/transtok status --socket $socket"
