@@ -96,7 +96,7 @@ final class WorkspacePipeline {
         // 3. Only rows whose weights changed are recomputed.
         progress(0.65, "refreshing embedding rows")
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
-        let changed = Self.changedRows(old: state.mapping, new: mapping)
+        let changed = state.mapping.map { mapping.changedTargetIDs(comparedTo: $0) } ?? Array(mapping.rows.indices)
         if var embedding = state.embedding, state.mapping != nil {
             try remapper.remapRows(changed, of: state.model.embedding, mapping: mapping, into: &embedding)
             state.embedding = embedding
@@ -257,11 +257,5 @@ final class WorkspacePipeline {
         var options = IncrementalOptions()
         options.threads = threads
         return options
-    }
-
-    /// Target ids whose weight lists differ between two mappings (all ids when there was none).
-    static func changedRows(old: TokenMapping?, new: TokenMapping) -> [Int] {
-        guard let old, old.rows.count == new.rows.count else { return Array(new.rows.indices) }
-        return new.rows.indices.filter { old.rows[$0] != new.rows[$0] }
     }
 }
