@@ -69,3 +69,18 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Total seconds and number of finished jobs by kind and final state (for metrics).
+    public func jobDurations() throws -> [(kind: String, state: String, seconds: Double, count: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kind, state, SUM(finished_at - started_at) AS seconds, COUNT(*) AS count FROM job
+                    WHERE finished_at IS NOT NULL AND started_at IS NOT NULL GROUP BY kind, state ORDER BY kind, state
+                    """
+            ).map { (kind: $0["kind"], state: $0["state"], seconds: $0["seconds"] ?? 0, count: $0["count"]) }
+        }
+    }
+}

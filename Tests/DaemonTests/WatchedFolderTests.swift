@@ -46,6 +46,14 @@ import Testing
         let status = try runCommand(Binaries.cli, ["status", "--socket", daemon.socket])
         #expect(status.stdout.contains("1 rejected"))
 
+        // Prometheus metrics from the same store.
+        let metrics = try daemon.client.send(method: "GET", path: "/v1/metrics")
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        #expect(metrics.status == 200)
+        #expect(text.contains("# TYPE transtok_pairs gauge"))
+        #expect(text.contains("transtok_pairs{workspace=\"demo\"} 3"))
+        #expect(text.contains("transtok_files{state=\"rejected\",workspace=\"demo\"} 1"))
+
         // Deleting a file retracts its pairs.
         try FileManager.default.removeItem(atPath: folder + "/a.tsv")
         try waitFor("retraction") { try counts(daemon).pairs == 1 }

@@ -13,7 +13,11 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the raw JSON status (stable, for scripts).")
     var json = false
 
+    @Flag(help: "Redraw every second with live progress bars (Ctrl-C to stop).")
+    var watch = false
+
     func run() async throws {
+        if watch { try await watchLoop(); return }
         let client = connection.client()
         let (status, reply) = try await callDaemon { () throws(ControlClientError) in
             try client.call("GET", "/v1/status", as: StatusResponse.self)
@@ -23,6 +27,26 @@ struct StatusCommand: AsyncParsableCommand {
             try printJSON(status)
         } else {
             print(StatusFormatter.render(status))
+        }
+    }
+}
+
+extension StatusCommand {
+    /// Redraws the status (jobs with progress bars, sync progress) until interrupted.
+    func watchLoop() async throws {
+        let client = connection.client()
+        let terminal = isatty(STDOUT_FILENO) == 1
+        while true {
+            let (status, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("GET", "/v1/status", as: StatusResponse.self)
+            }
+            let sync = try? await callDaemon { () throws(ControlClientError) in
+                try client.send(method: "GET", path: "/v1/sync")
+            }
+            var screen = StatusFormatter.render(status)
+            if let sync, sync.status == 200, let line = StatusFormatter.syncLine(sync.body) { screen += "\n" + line }
+            print((terminal ? "\u{1B}[H\u{1B}[2J" : "") + screen + (terminal ? "" : "\n---"))
+            try await Task.sleep(for: .seconds(1))
         }
     }
 }
@@ -57,10 +81,40 @@ enum StatusFormatter {
         } else {
             lines.append("jobs:")
             for job in status.jobs {
-                let percent = Int((job.progress * 100).rounded())
                 lines.append(
-                    "  #\(job.id) \(job.kind) [\(job.workspace ?? "-")] \(job.state) \(percent)%"
+                    "  #\(job.id) \(job.kind) [\(job.workspace ?? "-")] \(job.state) \(bar(job.progress))"
                         + (job.message.map { " — \($0)" } ?? ""))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `[########------------]  40%`
+    static func bar(_ fraction: Double, width: Int = 20) -> String {
+        let clamped = min(1, max(0, fraction))
+        let filled = Int((clamped * Double(width)).rounded())
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
+            + String(format: "%3d%%", Int((clamped * 100).rounded()))
+    }
+
+    /// One line per workspace with a remote: upload progress, rate and ETA (from `GET /v1/sync`).
+    static func syncLine(_ body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let workspaces = object["workspaces"] as? [String: Any], !workspaces.isEmpty
+        else { return nil }
+        var lines = ["sync:"]
+        for (name, value) in workspaces.sorted(by: { $0.key < $1.key }) {
+            let status = value as? [String: Any] ?? [:]
+            if let flight = status["inFlight"] as? [String: Any], let p = flight["progress"] as? [String: Any] {
+                let total = max(1, p["totalBytes"] as? Double ?? 1)
+                let done = (p["uploadedBytes"] as? Double ?? 0) + (p["skippedBytes"] as? Double ?? 0)
+                let rate = (p["bytesPerSecond"] as? Double ?? 0) / 1_048_576
+                let eta = (p["etaSeconds"] as? Double).map { String(format: " ETA %.0fs", $0) } ?? ""
+                lines.append("  \(name) \(flight["checkpoint"] as? String ?? "?") \(bar(done / total))"
+                    + String(format: " %.1f MiB/s", rate) + eta)
+            } else {
+                let last = status["lastPublished"] as? String ?? "nothing yet"
+                lines.append("  \(name) idle; last published: \(last)")
             }
         }
         return lines.joined(separator: "\n")

@@ -108,6 +108,12 @@ struct ControlRoutes: Sendable {
                     sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
             }
         }
+        v1.get("metrics") { _, _ -> Response in
+            let text = try MetricsExporter(store: store, sync: sync).render()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         v1.get("sync") { _, _ -> SyncStatusResponse in
             SyncStatusResponse(workspaces: sync.status())
         }
