@@ -14,6 +14,7 @@ struct TranstokBench: AsyncParsableCommand {
             TokenizersBenchmark.self,
             SyncBench.self,
             SyncUploadOnce.self,
+            DaemonBench.self,
         ]
     )
 }

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+
+/// `transtok-bench daemon`: from a file landing in a watched folder to a new checkpoint (1,000 new pairs on top of
+/// ~29,000), beside a from-scratch `transtok transfer` of the whole corpus measured in the same run; daemon RSS idle
+/// with the SmolLM2 workspace loaded, and while ingesting 100,000 pairs.
+struct DaemonBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon", abstract: "Incremental refresh latency vs a full transfer; daemon memory.")
+
+    @Option(help: "Source model.") var model = ".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: "Parallel corpus (TSV, gzip).") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
+    @Option(help: "Pairs ingested before the measured refresh.") var base = 29_000
+    @Option(name: .customLong("new"), help: "Pairs added for the measured refresh.") var added = 1_000
+    @Option(help: "Synthetic pairs for the ingestion-memory measurement.") var bulk = 100_000
+
+    func run() async throws {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let modelPath = URL(fileURLWithPath: model).standardizedFileURL.path
+        let lines = try Self.shell("zcat '\(corpus)'").split(separator: "\n").map(String.init)
+        guard lines.count >= base + added else { throw ValidationError("the corpus has only \(lines.count) pairs") }
+        let root = NSTemporaryDirectory() + "transtok-bench-daemon-\(getpid())"
+        let incoming = root + "/incoming"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let socket = root + "/d.sock"
+        try """
+            {"socket": "\(socket)", "state_dir": "\(root)/state", "debounce_seconds": 0.2, "refresh_debounce_seconds": 0.5,
+             "min_new_pairs": 1, "blas_threads": 2,
+             "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es",
+               "source_model": "\(modelPath)", "parallel_dirs": ["\(incoming)"]}]}
+            """.write(toFile: root + "/config.json", atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: bin + "/transtokd")
+        daemon.arguments = ["--config", root + "/config.json"]
+        daemon.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        let log = root + "/daemon.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        daemon.standardError = FileHandle(forWritingAtPath: log)
+        try daemon.run()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let checkpoints = root + "/state/checkpoints/bench"
+
+        print("transtok-bench daemon: \(base) + \(added) pairs of \(corpus), model \(model)")
+        var start = Date()
+        try Self.drop(lines[0..<base], as: "base.tsv", into: incoming)
+        try Self.wait(for: checkpoints + "/000001/manifest.json", daemon: daemon, log: log)
+        let first = Date().timeIntervalSince(start)
+        sleep(2)
+        let idle = Self.rss(daemon.processIdentifier)
+
+        start = Date()
+        try Self.drop(lines[base..<(base + added)], as: "new.tsv", into: incoming)
+        try Self.wait(for: checkpoints + "/000002/manifest.json", daemon: daemon, log: log)
+        let incremental = Date().timeIntervalSince(start)
+
+        // The peer: a from-scratch transfer of the same corpus with the tokenizer the daemon trained.
+        let all = lines[0..<(base + added)].map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        try all.map { String($0[0]) }.joined(separator: "\n").write(toFile: root + "/all.en", atomically: true, encoding: .utf8)
+        try all.map { String($0.count > 1 ? $0[1] : "") }.joined(separator: "\n").write(toFile: root + "/all.es", atomically: true, encoding: .utf8)
+        let full = try ChildRun.measure(
+            [bin + "/transtok", "transfer", "--model", modelPath,
+             "--target-tokenizer", root + "/state/workspaces/bench/tokenizer-v1/tokenizer.json",
+             "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output", root + "/full"],
+            environment: ProcessInfo.processInfo.environment)
+        guard full.status == 0 else { throw ValidationError("transtok transfer failed:\n\(full.output.suffix(2000))") }
+
+        // Memory while ingesting `bulk` distinct synthetic pairs (verse pairs glued two by two).
+        let n = lines.count
+        var synthetic: [String] = []
+        synthetic.reserveCapacity(bulk)
+        for i in 0..<bulk {
+            let a = lines[i % n].split(separator: "\t"), b = lines[(i / n + 1 + i * 7) % n].split(separator: "\t")
+            guard a.count == 2, b.count == 2 else { continue }
+            synthetic.append("\(a[0]) \(b[0]) #\(i)\t\(a[1]) \(b[1]) #\(i)")
+        }
+        var peak = Self.rss(daemon.processIdentifier)
+        try Self.drop(synthetic[...], as: "bulk.tsv", into: incoming)
+        let deadline = Date().addingTimeInterval(900)
+        while Date() < deadline {
+            peak = max(peak, Self.rss(daemon.processIdentifier))
+            let files = try Self.shell("'\(bin)/transtok' files --socket '\(socket)'")
+            if files.contains("ingested\t") && files.contains("bulk.tsv") { break }
+            usleep(100_000)
+        }
+
+        print("")
+        print(String(format: "  first checkpoint (tokenizer training + %d pairs)   %8.1f s", base, first))
+        print(String(format: "  +%d pairs: file landed → new checkpoint           %8.1f s", added, incremental))
+        print(String(format: "  from-scratch transtok transfer (%d pairs)        %8.1f s wall, %.1f s CPU, peak %d MiB",
+                     base + added, full.wall, full.cpu, full.maxRSSKiB / 1024))
+        print(String(format: "  ratio incremental / full                          %8.1f %%   (goal ≤ 10%%)", 100 * incremental / full.wall))
+        print(String(format: "  daemon RSS idle with the workspace loaded         %8d MiB", idle / 1024))
+        print(String(format: "  daemon peak RSS while ingesting %d pairs      %8d MiB", synthetic.count, peak / 1024))
+    }
+
+    /// Writes lines to a temporary name and renames them into the watched folder (as contributors should).
+    static func drop(_ lines: ArraySlice<String>, as name: String, into folder: String) throws {
+        let temporary = folder + "/." + name + ".tmp"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, folder + "/" + name) == 0 else { throw ValidationError("rename failed: \(String(cString: strerror(errno)))") }
+    }
+
+    static func wait(for path: String, daemon: Process, log: String, timeout: Double = 1800) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return }
+            guard daemon.isRunning else { throw ValidationError("transtokd exited:\n\((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")") }
+            usleep(100_000)
+        }
+        throw ValidationError("no \(path) within \(Int(timeout)) s")
+    }
+
+    /// Resident set size in KiB from /proc.
+    static func rss(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+
+    static func shell(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
