@@ -155,20 +155,21 @@ final class WorkspacePipeline {
         let (s, t) = state.transfer.splitters()
         probe.append(source: word, target: word, sourceSplitter: s, targetSplitter: t)
         guard let units = probe.sentences.first else { return [] }
+        // NULL alignments (`<eps>`) are the aligner's bookkeeping, not translations.
         let table = state.aligner.lexicalTable(beam: nil)
+        let rows = table.rows.filter { $0.source != "<eps>" && $0.target != "<eps>" }
         func text(_ rendered: String, _ lexicon: WordUnitLexicon, _ tokenizer: Tokenizer) -> String {
             guard let ids = lexicon[rendered] else { return rendered }
             return tokenizer.decode(ids, skipSpecialTokens: true).trimmingCharacters(in: .whitespaces)
         }
         if reverse {
-            let rows = table.rows.filter { units.target.contains($0.target) }
-            let total = rows.reduce(0) { $0 + $1.count }
-            return rows.sorted { $0.count > $1.count }.prefix(limit).map {
+            let matches = rows.filter { units.target.contains($0.target) }
+            let total = matches.reduce(0) { $0 + $1.count }
+            return matches.sorted { $0.count > $1.count }.prefix(limit).map {
                 (text($0.source, state.sourceLexicon, state.model.tokenizer), total > 0 ? $0.count / total : 0, $0.count)
             }
         }
-        let rows = table.rows.filter { units.source.contains($0.source) }
-        return rows.sorted { $0.logProbability > $1.logProbability }.prefix(limit).map {
+        return rows.filter { units.source.contains($0.source) }.sorted { $0.logProbability > $1.logProbability }.prefix(limit).map {
             (text($0.target, state.targetLexicon, state.target), exp($0.logProbability), $0.count)
         }
     }
