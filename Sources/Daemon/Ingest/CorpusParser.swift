@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Hashing
 import Store
@@ -16,7 +17,7 @@ struct CorpusParser: Sendable {
         if data.count > limits.maxFileBytes { throw CorpusParseError("larger than \(limits.maxFileBytes) bytes") }
         if path.hasSuffix(".gz") || Gzip.isCompressed(data) {
             guard Gzip.isCompressed(data) else { throw CorpusParseError("named .gz but not gzip data") }
-            return try Gzip.decompress(data, limit: limits.maxFileBytes)
+            do { return try Gzip.decompress(data, limit: limits.maxFileBytes) } catch { throw CorpusParseError(error.description) }
         }
         return data
     }
