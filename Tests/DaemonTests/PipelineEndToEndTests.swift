@@ -45,11 +45,16 @@ struct PipelineEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let folder = root + "/incoming"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Monolingual target text also feeds tokenizer training: a word that only it contains becomes a piece.
+        let monolingual = root + "/monolingual"
+        try FileManager.default.createDirectory(atPath: monolingual, withIntermediateDirectories: true)
+        try String(repeating: "quetzalcóatlico quetzalcóatlico\n", count: 300)
+            .write(toFile: monolingual + "/extra.txt", atomically: true, encoding: .utf8)
         let config = root + "/config.json"
         try """
             {"refresh_debounce_seconds": 0.5, "min_new_pairs": 10, "debounce_seconds": 0.2, "keep_checkpoints": 2,
              "workspaces": [{"name": "en-es", "source_language": "en", "target_language": "es",
-               "source_model": "\(Self.model)", "parallel_dirs": ["\(folder)"]}]}
+               "source_model": "\(Self.model)", "parallel_dirs": ["\(folder)"], "monolingual_dirs": ["\(monolingual)"]}]}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(label: "pipe", extraArguments: ["--config", config, "--state-dir", root + "/state"])
         try daemon.waitUntilReady()
@@ -73,7 +78,9 @@ struct PipelineEndToEndTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first.path + "/config.json"))) as? [String: Any])
         let statistics = try #require(manifest["statistics"] as? [String: Double])
         #expect(modelConfig["vocab_size"] as? Int == Int(statistics["target_vocabulary"] ?? -1))
-        #expect(try status().workspaces.first?.targetTokenizer?.hasSuffix("tokenizer-v1/tokenizer.json") == true)
+        let tokenizerPath = try #require(try status().workspaces.first?.targetTokenizer)
+        #expect(tokenizerPath.hasSuffix("tokenizer-v1/tokenizer.json"))
+        #expect(try String(contentsOfFile: tokenizerPath, encoding: .utf8).contains("quetzal"))
 
         // Lexical lookup from the live alignment tables.
         let lookup = try daemon.client.call("GET", "/v1/lookup?word=God", as: LookupResult.self).0

@@ -234,8 +234,19 @@ final class WorkspacePipeline {
     private func targetTokenizer(for workspace: WorkspaceRecord) throws -> String {
         if let path = workspace.spec.targetTokenizer { return path }
         let directory = stateDirectory + "/workspaces/\(workspace.spec.name)/tokenizer-v\(workspace.tokenizerVersion + 1)"
-        let lines = try store.activePairs(workspaceID: workspaceID).map(\.target)
-        guard lines.count >= 100 else { throw CheckpointError("need at least 100 pairs to train a target tokenizer") }
+        // The target side of the parallel corpus, plus any monolingual target text (`monolingual_dirs`).
+        var lines = try store.activePairs(workspaceID: workspaceID).map(\.target)
+        let parser = CorpusParser()
+        for directory in workspace.spec.monolingualDirectories {
+            for file in CorpusController.listFiles(under: directory) where !(file as NSString).lastPathComponent.hasPrefix(".") {
+                guard let data = try? parser.read(path: file), let text = try? TextLines.split(data, limits: parser.limits) else {
+                    logger.warning("monolingual file skipped (unreadable or not UTF-8 text)", metadata: ["file.path": "\(file)"])
+                    continue
+                }
+                lines += text.map(\.text).filter { !$0.isEmpty }
+            }
+        }
+        guard lines.count >= 100 else { throw CheckpointError("need at least 100 lines of target text to train a tokenizer") }
         logger.info("training the target tokenizer", metadata: ["workspace": "\(workspace.spec.name)", "lines": "\(lines.count)"])
         var options = TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: 16_000)
         options.threads = threads
