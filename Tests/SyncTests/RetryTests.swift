@@ -117,7 +117,8 @@ struct RetryTests {
             parts: [PartInfo(partNumber: 1, etag: etag, size: 1000)])
         #expect(final == S3Client.multipartETag(partETags: [etag]))
         #expect(log.all.filter { $0.operation == "CompleteMultipartUpload" }.allSatisfy { $0.error != nil })
-        #expect(log.count("HeadObject") == 1)
+        // At least one HEAD confirmed the object (the check itself may be retried when the proxy drops its answer).
+        #expect(log.count("HeadObject") >= 1)
         #expect(try client.getObject(key: key) == bytes)
     }
 
