@@ -62,3 +62,17 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Explicit, versioned tokenizer retraining: forgets the workspace's target tokenizer and every row derived from
+    /// it (the alignment state), in one transaction. The next refresh trains `tokenizer-v<version+1>` and realigns
+    /// the whole corpus; old checkpoints keep their own tokenizer files.
+    public func resetTargetTokenizer(workspaceID: Int64) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE workspace SET target_tokenizer = NULL, updated_at = ? WHERE id = ?",
+                arguments: [Date().timeIntervalSince1970, workspaceID])
+            try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID])
+        }
+    }
+}

@@ -6,7 +6,25 @@ struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspace",
         abstract: "Manage workspaces (a source model, a target tokenizer and watched folders).",
-        subcommands: [Create.self, List.self])
+        subcommands: [Create.self, List.self, RetrainTokenizer.self])
+
+    struct RetrainTokenizer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retrain-tokenizer",
+            abstract: "Train a new version of the target tokenizer from the current corpus (invalidates every row).",
+            discussion: "The next refresh realigns the whole corpus with the new tokenizer and writes a new checkpoint.")
+        @OptionGroup var connection: DaemonConnectionOptions
+        @Argument(help: "Workspace (default: the only one).") var name: String?
+
+        func run() async throws {
+            let client = connection.client()
+            let workspace = name
+            let (reply, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("POST", "/v1/retrain-tokenizer", body: RefreshRequest(workspace: workspace), as: RefreshRequest.self)
+            }
+            print("retraining the target tokenizer of \(reply.workspace ?? "?"); follow it with `transtok status`")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or update a workspace in the running daemon.")

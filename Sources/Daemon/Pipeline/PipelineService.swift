@@ -55,6 +55,21 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         lock.withLock { _ = forced.insert(workspaceID) }
     }
 
+    /// Retrains the target tokenizer (a new version) and rebuilds everything derived from it on the next cycle.
+    func requestRetrain(_ workspaceID: Int64) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            work.async {
+                continuation.resume(with: Result {
+                    try self.store.resetTargetTokenizer(workspaceID: workspaceID)
+                    self.lock.withLock {
+                        self.pipelines[workspaceID] = nil  // drop the in-memory model, tokenizer and rows
+                        _ = self.forced.insert(workspaceID)
+                    }
+                })
+            }
+        }
+    }
+
     /// Lexical lookup against the workspace's current alignment (loads the model on first use).
     func lookup(workspaceID: Int64, word: String, reverse: Bool, limit: Int) async throws
         -> [(translation: String, probability: Double, count: Double)]
@@ -78,8 +93,11 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     }
 
     func run() async throws {
+        // A crash may have left an unfinished checkpoint, a published one not yet recorded, or one more checkpoint
+        // than the retention allows (killed between publishing and pruning): settle all three before serving.
         for workspace in try store.workspaces() {
             try publisher.recover(workspaceID: workspace.id, workspace: workspace.spec.name)
+            try publisher.applyRetention(workspaceID: workspace.id, keep: keepCheckpoints)
         }
         await withGracefulShutdownHandler {
             while !stop.load(ordering: .relaxed) {

@@ -51,6 +51,7 @@ final class WorkspacePipeline {
     }
 
     /// Pair events not yet in the alignment, and whether the newest alignment still lacks a checkpoint.
+    /// After a tokenizer reset there is no alignment state: every event is pending again.
     func pending() throws -> (events: Int64, checkpointMissing: Bool) {
         let applied = try store.alignmentState(workspaceID: workspaceID)?.appliedSeq ?? 0
         let latest = try store.latestPairEvent(workspaceID: workspaceID)

@@ -94,6 +94,13 @@ struct ControlRoutes: Sendable {
                 filesSeen: s.filesSeen, ingested: s.ingested, unchanged: s.unchanged, rejected: s.rejected,
                 pending: s.pending, retracted: s.retracted, pairsAdded: s.pairsAdded, pairsRetracted: s.pairsRetracted)
         }
+        // Explicit and versioned: a new target tokenizer invalidates every row, so the next cycle realigns all pairs.
+        v1.post("retrain-tokenizer") { request, context -> RefreshRequest in
+            let body = try await request.decode(as: RefreshRequest.self, context: context)
+            let target = try workspace(named: body.workspace)
+            try await pipeline.requestRetrain(target.id)
+            return RefreshRequest(workspace: target.spec.name)
+        }
         v1.post("refresh") { request, context -> RefreshRequest in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
             let target = try workspace(named: body.workspace)
