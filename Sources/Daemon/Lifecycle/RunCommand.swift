@@ -101,7 +101,8 @@ struct Daemon {
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
         // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline
-        // (which finishes its cycle), the notifier last.
+        // (which finishes its cycle), then Sync (an upload stops at a part boundary; the journal resumes it), the
+        // notifier last.
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: [
