@@ -107,8 +107,18 @@ import Testing
         try write("locked.tsv", "a\tb\n")
         chmod(incoming + "/locked.tsv", 0)
         defer { chmod(incoming + "/locked.tsv", 0o644) }
-        if getuid() == 0 { return }  // root reads anything; the check below is for ordinary users
+        if getuid() == 0 {
+            // Root reads any file regardless of its mode; a read that fails still rejects with the reason.
+            #expect {
+                try CorpusParser().read(path: incoming)  // a directory: read() fails with EISDIR
+            } throws: { error in
+                (error as? CorpusParseError)?.reason.hasPrefix("unreadable") == true
+            }
+            return
+        }
         let summary = try await controller.scan()
         #expect(summary.rejected == 1)
+        let file = try #require(try store.corpusFile(workspaceID: workspace.id, path: incoming + "/locked.tsv"))
+        #expect(file.error?.hasPrefix("unreadable") == true)
     }
 }

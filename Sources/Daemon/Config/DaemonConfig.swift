@@ -1,5 +1,6 @@
 import ControlAPI
 import Foundation
+import Logging
 import Store
 
 /// The daemon's effective configuration. Built from, in increasing precedence: built-in defaults, the config
@@ -141,6 +142,21 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
         for (field, dirs) in [("parallel_dirs", parallelDirs), ("monolingual_dirs", monolingualDirs ?? [])] {
             for dir in dirs where !dir.hasPrefix("/") {
                 throw .invalid(key: "\(key).\(field)", message: "must be absolute paths, got \(dir)")
+            }
+        }
+    }
+
+    /// Creates missing watched folders. A failure is logged, not fatal: the folder may appear later (a mount), and
+    /// the periodic rescan picks it up then.
+    func createFolders(logger: Logger) {
+        for directory in parallelDirs + (monolingualDirs ?? []) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            } catch {
+                logger.warning("cannot create a watched folder", metadata: [
+                    "workspace": "\(name)", "folder": "\(directory)", "error": "\((error as NSError).localizedDescription)",
+                ])
             }
         }
     }

@@ -60,10 +60,7 @@ struct Daemon {
         let interrupted = try store.markInterruptedJobs()
         for workspace in config.workspaces {
             try store.upsertWorkspace(workspace.spec)
-            for directory in workspace.parallelDirs + (workspace.monolingualDirs ?? []) {
-                try? FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            }
+            workspace.createFolders(logger: logger)
         }
         logger.info("starting", metadata: [
             "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory.path)",

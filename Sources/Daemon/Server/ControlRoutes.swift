@@ -50,10 +50,7 @@ struct ControlRoutes: Sendable {
             do { try config.validate(key: "workspace") } catch let error as ConfigError {
                 throw DaemonAPIError(.invalidArgument, error.description)
             }
-            for directory in config.parallelDirs + (config.monolingualDirs ?? []) {
-                try? FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            }
+            config.createFolders(logger: context.logger)
             let id = try store.upsertWorkspace(config.spec)
             rootsGeneration.bump()
             _ = try await corpus.scan(workspace: config.name)
