@@ -38,6 +38,26 @@ struct ConfigLayer: Sendable, Equatable {
     }
 }
 
+/// The config file is a layer too: every key optional, the same snake_case names as `DaemonConfig`.
+extension ConfigLayer: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case socket
+        case socketGroup = "socket_group"
+        case stateDir = "state_dir"
+        case logLevel = "log_level"
+        case blasThreads = "blas_threads"
+        case requestTimeoutSeconds = "request_timeout_seconds"
+        case maxRequestBytes = "max_request_bytes"
+        case debounceSeconds = "debounce_seconds"
+        case rescanIntervalSeconds = "rescan_interval_seconds"
+        case refreshDebounceSeconds = "refresh_debounce_seconds"
+        case minNewPairs = "min_new_pairs"
+        case maxRefreshIntervalSeconds = "max_refresh_interval_seconds"
+        case keepCheckpoints = "keep_checkpoints"
+        case workspaces, remotes
+    }
+}
+
 /// Flags > environment (`TRANSTOK_*`) > config file > built-in defaults.
 enum ConfigResolver {
     static func resolve(
@@ -114,25 +134,8 @@ enum ConfigResolver {
                 }
             }
         }
-        struct FileConfig: Decodable {
-            var socket: String?
-            var socket_group: String?
-            var state_dir: String?
-            var log_level: String?
-            var blas_threads: Int?
-            var request_timeout_seconds: Int?
-            var max_request_bytes: Int?
-            var debounce_seconds: Double?
-            var rescan_interval_seconds: Int?
-            var refresh_debounce_seconds: Double?
-            var min_new_pairs: Int?
-            var max_refresh_interval_seconds: Int?
-            var keep_checkpoints: Int?
-            var workspaces: [WorkspaceConfig]?
-            var remotes: [RemoteSettings]?
-        }
-        let file: FileConfig
-        do { file = try JSONDecoder().decode(FileConfig.self, from: data) } catch let DecodingError.typeMismatch(_, context),
+        let layer: ConfigLayer
+        do { layer = try JSONDecoder().decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(_, context),
             let DecodingError.valueNotFound(_, context), let DecodingError.keyNotFound(_, context)
         {
             let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
@@ -140,12 +143,6 @@ enum ConfigResolver {
         } catch {
             throw .malformed(path: path, reason: "\(error)")
         }
-        return ConfigLayer(
-            socket: file.socket, socketGroup: file.socket_group, stateDir: file.state_dir, logLevel: file.log_level,
-            blasThreads: file.blas_threads, requestTimeoutSeconds: file.request_timeout_seconds,
-            maxRequestBytes: file.max_request_bytes, debounceSeconds: file.debounce_seconds,
-            rescanIntervalSeconds: file.rescan_interval_seconds, refreshDebounceSeconds: file.refresh_debounce_seconds,
-            minNewPairs: file.min_new_pairs, maxRefreshIntervalSeconds: file.max_refresh_interval_seconds,
-            keepCheckpoints: file.keep_checkpoints, workspaces: file.workspaces, remotes: file.remotes)
+        return layer
     }
 }
