@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's malloc_trim, for the daemon to hand freed memory back after a refresh cycle.
+        .systemLibrary(name: "CMalloc"),
 
         // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "ControlAPI", "Hashing",
+                "Engine", "Store", "Sync", "ControlAPI", "Hashing", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

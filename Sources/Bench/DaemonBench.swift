@@ -12,7 +12,7 @@ struct DaemonBench: AsyncParsableCommand {
     @Option(help: "Parallel corpus (TSV, gzip).") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
     @Option(help: "Pairs ingested before the measured refresh.") var base = 29_000
     @Option(name: .customLong("new"), help: "Pairs added for the measured refresh.") var added = 1_000
-    @Option(help: "Synthetic pairs for the ingestion-memory measurement.") var bulk = 100_000
+    @Option(help: "Synthetic pairs for the ingestion-memory measurement (0 skips it).") var bulk = 100_000
 
     func run() async throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -53,6 +53,7 @@ struct DaemonBench: AsyncParsableCommand {
         try Self.drop(lines[base..<(base + added)], as: "new.tsv", into: incoming)
         try Self.wait(for: checkpoints + "/000002/manifest.json", daemon: daemon, log: log)
         let incremental = Date().timeIntervalSince(start)
+        let steps = Self.stepSeconds(manifest: checkpoints + "/000002/manifest.json")
 
         // The peer: a from-scratch transfer of the same corpus with the tokenizer the daemon trained.
         let all = lines[0..<(base + added)].map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
@@ -69,15 +70,15 @@ struct DaemonBench: AsyncParsableCommand {
         let n = lines.count
         var synthetic: [String] = []
         synthetic.reserveCapacity(bulk)
-        for i in 0..<bulk {
+        for i in 0..<max(0, bulk) {
             let a = lines[i % n].split(separator: "\t"), b = lines[(i / n + 1 + i * 7) % n].split(separator: "\t")
             guard a.count == 2, b.count == 2 else { continue }
             synthetic.append("\(a[0]) \(b[0]) #\(i)\t\(a[1]) \(b[1]) #\(i)")
         }
         var peak = Self.rss(daemon.processIdentifier)
-        try Self.drop(synthetic[...], as: "bulk.tsv", into: incoming)
+        if !synthetic.isEmpty { try Self.drop(synthetic[...], as: "bulk.tsv", into: incoming) }
         let deadline = Date().addingTimeInterval(900)
-        while Date() < deadline {
+        while !synthetic.isEmpty, Date() < deadline {
             peak = max(peak, Self.rss(daemon.processIdentifier))
             let files = try Self.shell("'\(bin)/transtok' files --socket '\(socket)'")
             if files.contains("ingested\t") && files.contains("bulk.tsv") { break }
@@ -87,11 +88,28 @@ struct DaemonBench: AsyncParsableCommand {
         print("")
         print(String(format: "  first checkpoint (tokenizer training + %d pairs)   %8.1f s", base, first))
         print(String(format: "  +%d pairs: file landed → new checkpoint           %8.1f s", added, incremental))
+        for (name, seconds) in steps {
+            let label = name.replacingOccurrences(of: "_", with: " ")
+            print("      " + label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds))
+        }
         print(String(format: "  from-scratch transtok transfer (%d pairs)        %8.1f s wall, %.1f s CPU, peak %d MiB",
                      base + added, full.wall, full.cpu, full.maxRSSKiB / 1024))
         print(String(format: "  ratio incremental / full                          %8.1f %%   (goal ≤ 10%%)", 100 * incremental / full.wall))
         print(String(format: "  daemon RSS idle with the workspace loaded         %8d MiB", idle / 1024))
         print(String(format: "  daemon peak RSS while ingesting %d pairs      %8d MiB", synthetic.count, peak / 1024))
+    }
+
+    /// The refresh cycle's own step timings (`seconds_*` statistics of a checkpoint manifest), in cycle order.
+    static func stepSeconds(manifest path: String) -> [(String, Double)] {
+        guard let data = FileManager.default.contents(atPath: path),
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let statistics = json["statistics"] as? [String: Double]
+        else { return [] }
+        let order = ["load", "align", "map", "refresh_rows", "write_base_weights__once_",
+                     "write_checkpoint", "wait_for_the_alignment_state_to_be_saved"]
+        return statistics.filter { $0.key.hasPrefix("seconds_") }
+            .map { (String($0.key.dropFirst("seconds_".count)), $0.value) }
+            .sorted { (order.firstIndex(of: $0.0) ?? order.count, $0.0) < (order.firstIndex(of: $1.0) ?? order.count, $1.0) }
     }
 
     /// Writes lines to a temporary name and renames them into the watched folder (as contributors should).

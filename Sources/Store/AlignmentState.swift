@@ -27,6 +27,13 @@ extension Store {
         }
     }
 
+    /// The last pair event the saved alignment includes (without reading the state blob, which can be large).
+    public func alignmentAppliedSeq(workspaceID: Int64) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT applied_seq FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID])
+        }
+    }
+
     /// Replaces the state in one transaction (the blob and the event position move together).
     public func saveAlignmentState(workspaceID: Int64, _ record: AlignmentStateRecord) throws {
         try pool.write { db in

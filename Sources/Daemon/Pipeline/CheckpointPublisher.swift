@@ -48,7 +48,8 @@ struct CheckpointPublisher: Sendable {
     @discardableResult
     func publish(
         temporary: String, workspaceID: Int64, workspace: String, number: Int, parent: Int?, sourceModel: String,
-        targetTokenizer: String?, pairs: Int, appliedSeq: Int64, statistics: [String: Double]
+        targetTokenizer: String?, pairs: Int, appliedSeq: Int64, statistics: [String: Double],
+        digests: FileDigestCache = FileDigestCache()
     ) throws -> CheckpointRecord {
         var entries: [CheckpointManifest.FileEntry] = []
         var total: Int64 = 0
@@ -56,7 +57,7 @@ struct CheckpointPublisher: Sendable {
             let path = temporary + "/" + relative
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            entries.append(.init(path: relative, size: Int64(info.st_size), sha256: try Digest.sha256Hex(fileAt: path)))
+            entries.append(.init(path: relative, size: Int64(info.st_size), sha256: try digests.sha256Hex(path: path)))
             total += Int64(info.st_size)
             try Self.fsync(path: path)
         }

@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -153,16 +154,25 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
 
     private func runCycle(_ pipeline: WorkspacePipeline, workspace: WorkspaceRecord) throws {
         let job = try store.startJob(workspaceID: workspace.id, kind: "refresh", message: "starting")
+        let progress = JobProgressWriter(store: store, job: job)
         do {
             let outcome = try pipeline.refresh(keepCheckpoints: keepCheckpoints) { fraction, step in
-                try? store.updateJob(job, progress: fraction, message: step)
+                progress.report(fraction, step)
             }
+            progress.flush()
             let message = "checkpoint \(outcome.checkpoint?.number ?? 0): +\(outcome.pairsAdded) pairs, "
                 + "\(outcome.rowsRecomputed) rows recomputed in \(String(format: "%.1f", outcome.seconds)) s"
             try store.finishJob(job, succeeded: true, message: message)
+            // A cycle allocates and frees hundreds of MB (serialised alignment state, mapping tables); glibc keeps
+            // freed heap pages mapped unless asked, which would leave an idle daemon at its peak RSS.
+            _ = malloc_trim(0)
             if let checkpoint = outcome.checkpoint { onCheckpoint(workspace, checkpoint) }
-            logger.info("refreshed", metadata: ["workspace": "\(workspace.spec.name)", "result": "\(message)"])
+            logger.info("refreshed", metadata: [
+                "workspace": "\(workspace.spec.name)", "result": "\(message)",
+                "steps": "\(outcome.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))",
+            ])
         } catch {
+            progress.flush()
             try? store.finishJob(job, succeeded: false, message: "\(error)")
             throw error
         }

@@ -15,6 +15,10 @@ final class WorkspacePipeline {
     let threads: Int
 
     private var loaded: Loaded?
+    /// Digests of the hard-linked base weights, so each checkpoint does not hash them again.
+    private let digests = FileDigestCache()
+    /// The unchanging body tensors as one file, hard-linked into every checkpoint (opened at the first one).
+    private var base: SafetensorsFile?
 
     /// Everything derived from the source model, the frozen target tokenizer and the corpus so far.
     private struct Loaded {
@@ -39,6 +43,8 @@ final class WorkspacePipeline {
         var pairsRetracted: Int
         var rowsRecomputed: Int
         var seconds: Double
+        /// Wall seconds per step, in order (for the log, the manifest statistics and the benchmark).
+        var steps: [(name: String, seconds: Double)]
     }
 
     init(workspaceID: Int64, store: Store, publisher: CheckpointPublisher, stateDirectory: String, logger: Logger, threads: Int) {
@@ -53,17 +59,30 @@ final class WorkspacePipeline {
     /// Pair events not yet in the alignment, and whether the newest alignment still lacks a checkpoint.
     /// After a tokenizer reset there is no alignment state: every event is pending again.
     func pending() throws -> (events: Int64, checkpointMissing: Bool) {
-        let applied = try store.alignmentState(workspaceID: workspaceID)?.appliedSeq ?? 0
+        let applied = try store.alignmentAppliedSeq(workspaceID: workspaceID) ?? 0
         let latest = try store.latestPairEvent(workspaceID: workspaceID)
         let checkpointed = try store.checkpoints(workspaceID: workspaceID).first?.appliedSeq ?? 0
         return (latest - applied, applied > checkpointed)
     }
 
-    /// Runs one cycle. `progress` receives (fraction, step) for status.
+    /// Runs one cycle. `progress` receives (fraction, step) for status. After a failure the in-memory state is
+    /// dropped and the next cycle reloads it from the store: the aligner is mutated in place, so keeping it would
+    /// apply the failed cycle's pair events a second time.
     func refresh(keepCheckpoints: Int, progress: (Double, String) -> Void) throws -> Outcome {
+        do {
+            return try runCycle(keepCheckpoints: keepCheckpoints, progress: progress)
+        } catch {
+            loaded = nil
+            throw error
+        }
+    }
+
+    private func runCycle(keepCheckpoints: Int, progress: (Double, String) -> Void) throws -> Outcome {
         let started = Date()
+        var clock = StepClock()
         progress(0.05, "loading model and tokenizers")
         var state = try load()
+        clock.lap("load")
 
         // 1. New pair events → alignment. Additions form one new batch; a retraction rebuilds the alignment from the
         //    active pairs (the aligner retracts whole batches, and retractions are rare next to additions).
@@ -83,9 +102,19 @@ final class WorkspacePipeline {
         }
         if let last = events.last?.seq { state.appliedSeq = last }
         state.generation += 1
-        try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
-            generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
-            state: state.aligner.serialized()))
+        clock.lap("align")
+        // The state is serialised and written while the mapping and the checkpoint are built (both only read the
+        // aligner; nothing mutates it before the join), and joined before the checkpoint is published: the
+        // alignment (with its event position) is always durable before a checkpoint that reflects it.
+        let (store, workspaceID, aligner) = (self.store, self.workspaceID, state.aligner)
+        let (generation, appliedSeq) = (state.generation, state.appliedSeq)
+        let saving = BackgroundJob(name: "transtok-save-alignment") {
+            try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
+                generation: generation, appliedSeq: appliedSeq, pairCount: aligner.sentenceCount,
+                state: aligner.serialized()))
+        }
+        var savingJoined = false
+        defer { if !savingJoined { try? saving.wait() } }  // a failed cycle still lets the save finish first
 
         // 2. Mapping from the soft counts of the whole corpus.
         progress(0.5, "mapping tokens")
@@ -93,6 +122,7 @@ final class WorkspacePipeline {
         lexicons.sourceLexicon = state.sourceLexicon
         lexicons.targetLexicon = state.targetLexicon
         let (mapping, report) = state.transfer.mapper(lexicons).build(from: state.aligner.lexicalTable().alignedWordPairs)
+        clock.lap("map")
 
         // 3. Only rows whose weights changed are recomputed.
         progress(0.65, "refreshing embedding rows")
@@ -110,9 +140,22 @@ final class WorkspacePipeline {
             state.head = try state.model.head.map { (h) throws(TransferError) in try remapper.remap(h, mapping: mapping) }
         }
         state.mapping = mapping
+        clock.lap("refresh rows")
 
-        // 4. Checkpoint: HF directory (target tokenizer, new rows, unchanged tensors copied once) + manifest, atomic.
+        // 4. Checkpoint: HF directory (target tokenizer, the new embedding/head rows in their own shard, the body
+        //    hard-linked from the base weights) + manifest, atomic.
         progress(0.8, "writing checkpoint")
+        let outputDType = TensorDType.f32
+        let base: SafetensorsFile
+        if let opened = self.base {
+            base = opened
+        } else {
+            base = try BaseWeights.open(
+                model: state.model, sourcePath: state.spec.sourceModel,
+                workspaceDirectory: stateDirectory + "/workspaces/\(state.spec.name)", dtype: outputDType)
+            self.base = base
+            clock.lap("write base weights (once)")
+        }
         let number = try store.nextCheckpointNumber(workspaceID: workspaceID)
         let temporary = try publisher.beginCheckpoint(workspace: state.spec.name, number: number)
         guard let embedding = state.embedding else { throw CheckpointError("no embedding rows") }
@@ -123,11 +166,15 @@ final class WorkspacePipeline {
             replacements["lm_head.weight"] = ([head.rows, head.columns], head.values)
         }
         let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
-        _ = try HFModelDirectoryWriter(outputDType: .f32).write(
+        _ = try HFModelDirectoryWriter(outputDType: outputDType).write(
             to: URL(fileURLWithPath: temporary), config: state.model.config, tokenizer: bundle,
-            source: state.model.tensors, replacements: replacements)
+            source: base, replacements: replacements)
         try TokenMappingFile.write(mapping, to: URL(fileURLWithPath: temporary + "/token_mapping.json"))
         try Data((state.model.tokenizerJSON + "\n").utf8).write(to: URL(fileURLWithPath: temporary + "/source_tokenizer.json"))
+        clock.lap("write checkpoint")
+        savingJoined = true
+        try saving.wait()
+        clock.lap("wait for the alignment state to be saved")
         let parent = try store.checkpoints(workspaceID: workspaceID).first?.number
         let counts = try store.counts(workspaceID: workspaceID)
         let record = try publisher.publish(
@@ -140,13 +187,15 @@ final class WorkspacePipeline {
                 "target_vocabulary": Double(state.target.vocabularySize),
                 "mapped_directly": Double(report.directlyMapped), "smoothed": Double(report.smoothed),
                 "unmapped": Double(report.unmappedCount), "coverage": report.coverage,
-            ])
+            ].merging(clock.statistics) { a, _ in a },
+            digests: digests)
+        clock.lap("publish")
         try publisher.applyRetention(workspaceID: workspaceID, keep: keepCheckpoints)
         loaded = state
         progress(1, "checkpoint \(number) published")
         return Outcome(
             checkpoint: record, pairsAdded: retracted > 0 ? 0 : added.count, pairsRetracted: retracted,
-            rowsRecomputed: changed.count, seconds: Date().timeIntervalSince(started))
+            rowsRecomputed: changed.count, seconds: Date().timeIntervalSince(started), steps: clock.laps)
     }
 
     /// Top translations of `word` from the current alignment (source→target, or target→source with `reverse`).

@@ -159,7 +159,7 @@ struct ControlRoutes: Sendable {
             let reverse = query["reverse"].map { $0 == "1" || $0 == "true" } ?? false
             let limit = min(50, max(1, query["limit"].flatMap { Int(String($0)) } ?? 5))
             let target = try workspace(named: query["workspace"].map(String.init))
-            guard try store.alignmentState(workspaceID: target.id) != nil else {
+            guard try store.alignmentAppliedSeq(workspaceID: target.id) != nil else {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no alignment yet")
             }
             let rows = try await pipeline.lookup(workspaceID: target.id, word: word, reverse: reverse, limit: limit)

@@ -12,15 +12,27 @@ struct ByteWriter {
     }
     mutating func int32s(_ a: [Int32]) {
         int(a.count)
+        #if _endian(little)
+        a.withUnsafeBytes { bytes.append(contentsOf: $0) }  // the in-memory layout is the encoding: one copy
+        #else
         for v in a { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        #endif
     }
     mutating func doubles(_ a: [Double]) {
         int(a.count)
+        #if _endian(little)
+        a.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
         for v in a { double(v) }
+        #endif
     }
     mutating func ints(_ a: [Int]) {
         int(a.count)
+        #if _endian(little) && (arch(x86_64) || arch(arm64))
+        a.withUnsafeBytes { bytes.append(contentsOf: $0) }  // Int is 64-bit here
+        #else
         for v in a { int(v) }
+        #endif
     }
     mutating func strings(_ a: [String]) {
         int(a.count)
@@ -59,6 +71,9 @@ struct AlignmentByteReader {
     mutating func int32s() throws -> [Int32] {
         let n = try count()
         let s = try take(4 * n)
+        #if _endian(little)
+        return Self.copy(s, as: Int32.self, count: n)
+        #else
         var out = [Int32](repeating: 0, count: n)
         var k = s.startIndex
         for i in 0..<n {
@@ -66,16 +81,39 @@ struct AlignmentByteReader {
             k += 4
         }
         return out
+        #endif
     }
     mutating func doubles() throws -> [Double] {
         let n = try count()
         guard 8 * n <= bytes.count - offset else { throw AlignmentError.invalidState("truncated array at byte \(offset)") }
+        #if _endian(little)
+        return Self.copy(try take(8 * n), as: Double.self, count: n)
+        #else
         return try (0..<n).map { _ in try double() }
+        #endif
     }
     mutating func ints() throws -> [Int] {
         let n = try count()
         guard 8 * n <= bytes.count - offset else { throw AlignmentError.invalidState("truncated array at byte \(offset)") }
+        #if _endian(little) && (arch(x86_64) || arch(arm64))
+        return Self.copy(try take(8 * n), as: Int.self, count: n)
+        #else
         return try (0..<n).map { _ in try int() }
+        #endif
+    }
+
+    /// `count` little-endian values of `type` from `slice` (whose length was checked), with one memcpy.
+    private static func copy<T: FixedWidthInteger & BitwiseCopyable>(_ slice: ArraySlice<UInt8>, as type: T.Type, count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            slice.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+            initialized = count
+        }
+    }
+    private static func copy(_ slice: ArraySlice<UInt8>, as type: Double.Type, count: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            slice.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+            initialized = count
+        }
     }
     mutating func strings() throws -> [String] {
         let n = try count()

@@ -12,8 +12,11 @@ public final class IncrementalAligner: @unchecked Sendable {
         backward = IncrementalDirection(options: options)
     }
 
-    /// Batch ids in the order they were added.
-    public var batchIDs: [Int] { forward.batches.map(\.id) }
+    /// Batch ids in the order they were added (a large batch is stored as several segments with one id).
+    public var batchIDs: [Int] {
+        var seen = Set<Int>()
+        return forward.batches.map(\.id).filter { seen.insert($0).inserted }
+    }
     public var sentenceCount: Int { forward.batches.reduce(0) { $0 + $1.count } }
     public var tensions: (forward: Double, reverse: Double) { (forward.tension, backward.tension) }
     public var pairCount: Int { forward.pairs.count + backward.pairs.count }
@@ -40,8 +43,9 @@ public final class IncrementalAligner: @unchecked Sendable {
     }
 
     public func align(batch id: Int, symmetrize method: SymmetrizationMethod = .growDiagFinalAnd) throws -> [[AlignmentLink]] {
-        guard let b = forward.batches.firstIndex(where: { $0.id == id }) else { throw AlignmentError.invalidArgument("no batch \(id)") }
-        return align(batchAt: b, symmetrize: method)
+        let segments = forward.batches.indices.filter { forward.batches[$0].id == id }
+        guard !segments.isEmpty else { throw AlignmentError.invalidArgument("no batch \(id)") }
+        return segments.flatMap { align(batchAt: $0, symmetrize: method) }
     }
 
     private func align(batchAt b: Int, symmetrize method: SymmetrizationMethod) -> [[AlignmentLink]] {

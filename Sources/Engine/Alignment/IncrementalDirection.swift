@@ -11,8 +11,13 @@ public struct IncrementalOptions: Sendable, Equatable {
     /// EM passes over each newly added batch (the first is prior-driven, like fast_align's first pass). 2 tracks a
     /// from-scratch run best on grc-eng (4 passes overfit the first batches: 0.391 vs 0.370 from scratch).
     public var localIterations = 2
-    /// Old batches whose statistics are re-estimated after each addition (least recently refreshed first).
+    /// Old segments whose statistics are re-estimated after each addition (least recently refreshed first).
     public var refreshBatches = 2
+    /// A batch larger than this is kept as several segments of at most this many sentences (statistics are stored
+    /// and refreshed per segment). This bounds the refresh after an addition: re-estimating "two old batches" must
+    /// not mean re-reading a 30,000-pair first batch every time 1,000 pairs arrive. Not part of the saved state:
+    /// it only shapes future additions.
+    public var maxSegmentSentences = 2_048
     public var threads = 1
     public init() {}
 }
@@ -65,6 +70,27 @@ final class IncrementalDirection: @unchecked Sendable {
     // MARK: adding and retracting
 
     func add(id: Int, sentences: [(source: [String], target: [String])]) {
+        let segment = max(1, options.maxSegmentSentences)
+        var added: [Int] = []
+        for start in stride(from: 0, to: max(1, sentences.count), by: segment) {
+            added.append(appendSegment(id: id, sentences[start..<min(sentences.count, start + segment)]))
+        }
+        // As fast_align: λ is re-fitted after every pass from the second on. Within a pass the segments are
+        // re-estimated in turn (incremental EM: each sees the statistics of those before it).
+        for pass in 0..<max(1, options.localIterations) {
+            for index in added { reestimate(index, uniform: pass == 0) }
+            if pass > 0 { updateTension() }
+        }
+        // Bounded refresh of the least recently re-estimated old segments.
+        let old = batches.indices.filter { !added.contains($0) }
+            .sorted { (batches[$0].refreshedAt, $0) < (batches[$1].refreshedAt, $1) }
+        for i in old.prefix(options.refreshBatches) { reestimate(i, uniform: false) }
+        updateTension()
+    }
+
+    /// Interns the words of `sentences`, caches their pair indices and appends them as one segment of batch `id`
+    /// (no statistics yet). Returns the segment's index.
+    private func appendSegment(id: Int, _ sentences: ArraySlice<(source: [String], target: [String])>) -> Int {
         var b = Batch(id: id, sourceIDs: [], sourceStarts: [0], targetIDs: [], targetStarts: [0])
         for (s, t) in sentences {
             for w in s { b.sourceIDs.append(source.intern(w)) }
@@ -90,23 +116,22 @@ final class IncrementalDirection: @unchecked Sendable {
         }
         b.support = distinctSorted(b.cache)
         batches.append(b)
-        let index = batches.count - 1
-        // As fast_align: λ is re-fitted after every pass from the second on.
-        for pass in 0..<max(1, options.localIterations) {
-            reestimate(index, uniform: pass == 0)
-            if pass > 0 { updateTension() }
-        }
-        // Bounded refresh of the least recently re-estimated old batches.
-        let old = batches.indices.filter { $0 != index }.sorted { (batches[$0].refreshedAt, $0) < (batches[$1].refreshedAt, $1) }
-        for i in old.prefix(options.refreshBatches) { reestimate(i, uniform: false) }
-        updateTension()
+        return batches.count - 1
     }
 
-    /// Removes a batch and subtracts the statistics it contributed. Returns false when no such batch.
+    /// Removes every segment of batch `id` and subtracts the statistics they contributed. Returns false when no
+    /// such batch.
     func retract(id: Int) -> Bool {
-        guard let index = batches.firstIndex(where: { $0.id == id }) else { return false }
-        let b = batches[index]
+        guard batches.contains(where: { $0.id == id }) else { return false }
         var touched = Set<Int32>()
+        while let index = batches.firstIndex(where: { $0.id == id }) { removeSegment(at: index, touching: &touched) }
+        refreshRows(touched.sorted())
+        updateTension()
+        return true
+    }
+
+    private func removeSegment(at index: Int, touching touched: inout Set<Int32>) {
+        let b = batches[index]
         for (p, c) in zip(b.statPairs, b.statCounts) {
             counts[Int(p)] -= c
             if counts[Int(p)] < 0 { counts[Int(p)] = 0 }  // rounding only; statistics were added exactly
@@ -122,9 +147,6 @@ final class IncrementalDirection: @unchecked Sendable {
             targetTokens -= m
         }
         batches.remove(at: index)
-        refreshRows(touched)
-        updateTension()
-        return true
     }
 
     private func insertPair(_ e: Int32, _ f: Int32) -> Int32 {
@@ -185,7 +207,7 @@ final class IncrementalDirection: @unchecked Sendable {
             counts[Int(p)] += c
             if counts[Int(p)] < 0 { counts[Int(p)] = 0 }
         }
-        let touched = Set(distinctSorted(b.support.map { pairs.conditioning[Int($0)] }))
+        let touched = distinctSorted(b.support.map { pairs.conditioning[Int($0)] })
         featureTotal += fresh.feature - b.feature
         clock += 1
         batches[index].statPairs = fresh.pairs
@@ -196,14 +218,32 @@ final class IncrementalDirection: @unchecked Sendable {
         refreshRows(touched)
     }
 
-    /// VB M-step for the given rows only (fast_align `NormalizeVB`, same digamma).
-    private func refreshRows(_ rows: Set<Int32>) {
-        for e in rows.sorted() {
-            var total = 0.0
-            for p in rowPairs[Int(e)] { total += counts[Int(p)] + options.alpha }
-            rowTotals[Int(e)] = total
-            let dt = fastAlignDigamma(total == 0 ? 1 : total)
-            for p in rowPairs[Int(e)] { probabilities[Int(p)] = exp(fastAlignDigamma(counts[Int(p)] + options.alpha) - dt) }
+    /// VB M-step for the given distinct rows only (fast_align `NormalizeVB`, same digamma). Rows are independent,
+    /// so they are split over the worker threads; each row's sums run in one fixed order (results do not depend on
+    /// the thread count).
+    private func refreshRows(_ rows: [Int32]) {
+        let alpha = options.alpha
+        let rowPairs = self.rowPairs
+        counts.withUnsafeBufferPointer { countBuffer in
+        probabilities.withUnsafeMutableBufferPointer { probabilityBuffer in
+        rowTotals.withUnsafeMutableBufferPointer { totalBuffer in
+            guard let c = countBuffer.baseAddress, let pr = probabilityBuffer.baseAddress, let tot = totalBuffer.baseAddress else { return }
+            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), probabilities = SendablePointer(base: pr)
+            let totals = SendablePointer(base: tot)
+            DeterministicParallel.forEachChunk(count: rows.count, threads: options.threads) { _, range, _ in
+                for k in range {
+                    let e = Int(rows[k])
+                    rowPairs[e].withUnsafeBufferPointer { row in
+                        var total = 0.0
+                        for p in row { total += counts.base[Int(p)] + alpha }
+                        totals.base[e] = total
+                        let dt = fastAlignDigamma(total == 0 ? 1 : total)
+                        for p in row { probabilities.base[Int(p)] = exp(fastAlignDigamma(counts.base[Int(p)] + alpha) - dt) }
+                    }
+                }
+            }
+        }
+        }
         }
     }
 

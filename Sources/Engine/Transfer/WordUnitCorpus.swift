@@ -9,12 +9,21 @@ public struct WordUnitCorpus: Sendable {
     public init(codec: WordUnitCodec) { self.codec = codec }
 
     public mutating func append(source: String, target: String, sourceSplitter: WordUnitSplitter, targetSplitter: WordUnitSplitter) {
-        let s = sourceSplitter.units(of: source).map { render($0, sourceSplitter.vocabulary, into: &sourceLexicon) }
-        let t = targetSplitter.units(of: target).map { render($0, targetSplitter.vocabulary, into: &targetLexicon) }
+        // `render` is static: calling a method of `self` while passing `&self.sourceLexicon` made Swift copy `self`,
+        // so the lexicon's storage was shared and copied on every append (quadratic in the corpus).
+        var s: [String] = [], t: [String] = []
+        for unit in sourceSplitter.units(of: source) {
+            s.append(Self.render(unit, sourceSplitter.vocabulary, codec, into: &sourceLexicon))
+        }
+        for unit in targetSplitter.units(of: target) {
+            t.append(Self.render(unit, targetSplitter.vocabulary, codec, into: &targetLexicon))
+        }
         sentences.append((s, t))
     }
 
-    private func render(_ ids: [Int], _ vocabulary: any TokenVocabulary, into lexicon: inout WordUnitLexicon) -> String {
+    private static func render(
+        _ ids: [Int], _ vocabulary: any TokenVocabulary, _ codec: WordUnitCodec, into lexicon: inout WordUnitLexicon
+    ) -> String {
         let rendered = codec.render(ids, in: vocabulary)
         lexicon.record(rendered, ids)
         return rendered
