@@ -54,7 +54,7 @@ struct ControlRoutes: Sendable {
             }
             config.createFolders(logger: context.logger)
             // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
-            let id = try await RemoteRoutes(registry: remotes, store: store, sync: sync, status: status)
+            let id = try RemoteRoutes(registry: remotes, store: store, sync: sync, status: status)
                 .retarget(workspace: config.name, to: config.remote) {
                     let id = try store.upsertWorkspace(config.spec)
                     guard let record = try store.workspaces().first(where: { $0.id == id }) else {

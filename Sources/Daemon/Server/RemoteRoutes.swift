@@ -27,7 +27,7 @@ struct RemoteRoutes: Sendable {
         v1.post("workspaces/:name/remote") { request, context -> WorkspaceStatus in
             let name = try context.parameters.require("name")
             let body = try await request.decode(as: WorkspaceRemoteRequest.self, context: context)
-            _ = try await retarget(workspace: name, to: body.remote) {
+            _ = try retarget(workspace: name, to: body.remote) {
                 try store.setWorkspaceRemote(workspace: name, remote: body.remote)
             }
             guard let updated = try status.status().workspaces.first(where: { $0.name == name }) else {
@@ -109,8 +109,8 @@ struct RemoteRoutes: Sendable {
     /// Points a workspace's sync at `remote` (nil: none): the remote must exist and be usable (credentials
     /// readable) before `save` changes the store; then the worker starts at once, without a restart.
     func retarget(
-        workspace name: String, to remote: String?, save: () async throws -> WorkspaceRecord
-    ) async throws -> WorkspaceRecord {
+        workspace name: String, to remote: String?, save: () throws -> WorkspaceRecord
+    ) throws -> WorkspaceRecord {
         var worker: SyncWorker?
         if let remote {
             guard let entry = try registry.named(remote) else {
@@ -120,14 +120,9 @@ struct RemoteRoutes: Sendable {
                 throw DaemonAPIError(.invalidArgument, "\(error)")
             }
         }
-        let record: WorkspaceRecord
-        do { record = try await save() } catch StoreError.notFound {
+        do { return try sync.retarget(name, to: remote, worker: worker, save: save) } catch StoreError.notFound {
             throw DaemonAPIError(.notFound, "no workspace named \(name)")
         }
-        if sync.remote(of: name) != remote {
-            try sync.attach(worker, remote: remote, workspace: record)
-        }
-        return record
     }
 
     static func originText(_ origin: RemoteRegistry.Origin) -> String {

@@ -23,6 +23,8 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     }
 
     private let slots = Mutex<[String: Slot]>([:])
+    /// Held while a workspace's remote changes (store write + worker swap).
+    private let changes = Mutex<Void>(())
     private let additions: AsyncStream<Slot>
     private let additionsContinuation: AsyncStream<Slot>.Continuation
     private let registry: RemoteRegistry
@@ -71,9 +73,21 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
         return SyncWorker(sync: CheckpointSync(client: client, journal: SyncJournal(store.pool)), policy: policy, logger: logger)
     }
 
+    /// Changes the remote a workspace syncs to: `save` records it in the store, then the worker starts, is replaced
+    /// or stops at once. Serialized, so concurrent changes leave the running worker matching the store.
+    func retarget(
+        _ workspace: String, to remote: String?, worker: SyncWorker?, save: () throws -> WorkspaceRecord
+    ) throws -> WorkspaceRecord {
+        try changes.withLock { _ in
+            let record = try save()
+            if self.remote(of: workspace) != remote { try attach(worker, remote: remote, workspace: record) }
+            return record
+        }
+    }
+
     /// Starts syncing `workspace` with `worker` now, replacing (and stopping) a previous worker; nil stops syncing.
     /// The workspace's newest checkpoint is queued at once, so attaching a remote publishes what already exists.
-    func attach(_ worker: SyncWorker?, remote: String?, workspace: WorkspaceRecord) throws {
+    private func attach(_ worker: SyncWorker?, remote: String?, workspace: WorkspaceRecord) throws {
         if let worker, let remote {
             install(worker, remote: remote, workspace: workspace.spec.name)
             if let latest = try store.checkpoints(workspaceID: workspace.id).first {
