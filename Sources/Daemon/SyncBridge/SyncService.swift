@@ -9,8 +9,8 @@ import Sync
 /// threads; this service owns the workers' lifetime (it stops last, after the pipeline).
 ///
 /// Workers can be added or replaced while the daemon runs (a workspace created with a remote, a remote attached
-/// later): `attach` builds the worker, and `run()`'s task group receives it through an `AsyncStream` and runs it as
-/// a child task, so every worker is still a structured child of this service.
+/// later): `retarget` swaps a worker in (or out), and `run()`'s task group receives new workers through an
+/// `AsyncStream` and runs each as a child task, so every worker is still a structured child of this service.
 final class SyncService: Service, CustomStringConvertible, Sendable {
     var description: String { "SyncService" }
 
@@ -27,7 +27,6 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     private let changes = Mutex<Void>(())
     private let additions: AsyncStream<Slot>
     private let additionsContinuation: AsyncStream<Slot>.Continuation
-    private let registry: RemoteRegistry
     private let store: Store
     private let keepCheckpoints: Int
     private let logger: Logger
@@ -36,7 +35,6 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     /// remote's 0600 credentials file; a missing or unsafe credential is a start-up error naming the remote, never
     /// the secret.
     init(registry: RemoteRegistry, store: Store, keepCheckpoints: Int, logger: Logger) throws {
-        self.registry = registry
         self.store = store
         self.keepCheckpoints = keepCheckpoints
         self.logger = logger
