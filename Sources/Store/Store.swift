@@ -57,6 +57,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     case notFound(String)
     case invalid(String)
+    /// The change contradicts what is stored (a duplicate name, a remote still in use).
+    case conflict(String)
     case newerSchema(path: String)
 
     public var description: String {
@@ -64,6 +66,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .cannotOpen(let path, let reason): "cannot open the database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .invalid(let what): what
+        case .conflict(let what): what
         case .newerSchema(let path): "\(path) was written by a newer transtok (unknown schema migrations); upgrade transtok"
         }
     }

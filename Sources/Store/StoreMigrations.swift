@@ -140,6 +140,23 @@ public enum StoreMigrations {
         // The S3 multipart journal (Sync): upload ids, part size, finished parts with their ETags.
         registerSyncJournalMigrations(&migrator)
 
+        // Remotes added over the control API (`transtok remote add`); config-file remotes are not stored. Never a
+        // secret: credentials stay in the daemon's environment or a 0600 credentials file named here.
+        migrator.registerMigration("v4-remotes") { db in
+            try db.execute(sql: """
+                CREATE TABLE remote (
+                    name TEXT PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    endpoint TEXT,
+                    region TEXT,
+                    addressing TEXT,
+                    credentials_file TEXT,
+                    profile TEXT,
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
+
         return migrator
     }
 }

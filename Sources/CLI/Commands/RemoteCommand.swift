@@ -3,13 +3,16 @@ import Sync
 
 struct RemoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remote", abstract: "Check remotes.", subcommands: [RemoteTestCommand.self])
+        commandName: "remote",
+        abstract: "Manage the daemon's sync remotes (add, list, remove) and check a remote directly (test).",
+        subcommands: [RemoteAddCommand.self, RemoteListCommand.self, RemoteRemoveCommand.self, RemoteTestCommand.self])
 }
 
 struct RemoteTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Check credentials and permissions: list, write a probe object, read it back, delete it.")
+        abstract: "Check credentials and permissions: list, write a probe object, read it back, delete it.",
+        discussion: "Runs here, with this shell's credentials (not the daemon's); `remote add` runs the same check in the daemon.")
 
     @OptionGroup var remote: RemoteOptions
 

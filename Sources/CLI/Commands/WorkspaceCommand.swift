@@ -6,7 +6,42 @@ struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspace",
         abstract: "Manage workspaces (a source model, a target tokenizer and watched folders).",
-        subcommands: [Create.self, List.self, RetrainTokenizer.self])
+        subcommands: [Create.self, List.self, SetRemote.self, RetrainTokenizer.self])
+
+    struct SetRemote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-remote",
+            abstract: "Sync a workspace's checkpoints to a remote, starting now (or stop with --none).",
+            discussion: """
+                The newest checkpoint is queued at once; later ones follow as they are written. Uploads go under \
+                the remote's URL/WORKSPACE/. A workspace declared in the daemon's config file gets its config \
+                `remote` back at the next start.
+                """)
+        @OptionGroup var connection: DaemonConnectionOptions
+        @Argument(help: "Workspace.") var workspace: String
+        @Argument(help: "Remote name (see `transtok remote list`).") var remote: String?
+        @Flag(help: "Stop syncing this workspace.") var none = false
+
+        func validate() throws {
+            guard (remote != nil) != none else {
+                throw ValidationError(none ? "give a remote or --none, not both" : "give a remote name, or --none")
+            }
+        }
+
+        func run() async throws {
+            let client = connection.client()
+            let path = "/v1/workspaces/" + (workspace.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? workspace) + "/remote"
+            let body = WorkspaceRemoteRequest(remote: remote)
+            let (status, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("POST", path, body: body, as: WorkspaceStatus.self)
+            }
+            if let remote = status.remote {
+                print("workspace \(status.name) syncs to \(remote); follow it with `transtok sync status`")
+            } else {
+                print("workspace \(status.name) no longer syncs")
+            }
+        }
+    }
 
     struct RetrainTokenizer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,7 +74,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @Option(name: .customLong("watch"), help: "A folder of parallel text to watch (repeatable).") var watch: [String] = []
         @Option(name: .customLong("monolingual"), help: "A folder of target-language text for tokenizer training (repeatable).")
         var monolingual: [String] = []
-        @Option(help: "Name of a configured remote to sync checkpoints to.") var remote: String?
+        @Option(help: "Remote to sync checkpoints to (see `transtok remote list`); syncing starts at once.")
+        var remote: String?
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() async throws {

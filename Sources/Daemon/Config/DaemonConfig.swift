@@ -96,7 +96,13 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         guard minNewPairs >= 1 else { throw .invalid(key: "min_new_pairs", message: "must be at least 1") }
         guard maxRefreshIntervalSeconds >= 1 else { throw .invalid(key: "max_refresh_interval_seconds", message: "must be at least 1") }
         guard (1...1000).contains(keepCheckpoints) else { throw .invalid(key: "keep_checkpoints", message: "must be 1…1000") }
-        let remoteNames = Set(remotes.map(\.name))
+        var remoteNames = Set<String>()
+        for (index, remote) in remotes.enumerated() {
+            try remote.validate(key: "remotes[\(index)]")
+            guard remoteNames.insert(remote.name).inserted else {
+                throw .invalid(key: "remotes[\(index)].name", message: "duplicate remote name \(remote.name)")
+            }
+        }
         for (index, workspace) in workspaces.enumerated() {
             if let remote = workspace.remote, !remoteNames.contains(remote) {
                 throw .invalid(key: "workspaces[\(index)].remote", message: "names no configured remote (\(remote))")

@@ -70,7 +70,10 @@ struct Daemon {
         let notifier = SystemdNotifier()
         let status = StatusProvider(store: store, stateDirectory: stateDirectory.path, socket: config.socket, startedAt: Date())
         let corpusLogger = Logger(label: "transtok.corpus")
-        let sync = try SyncService(config: config, store: store, logger: Logger(label: "transtok.sync"))
+        let remotes = RemoteRegistry(configured: config.remotes, store: store)
+        try remotes.checkNoClash()
+        let sync = try SyncService(
+            registry: remotes, store: store, keepCheckpoints: config.keepCheckpoints, logger: Logger(label: "transtok.sync"))
         let pipeline = PipelineService(
             store: store,
             publisher: CheckpointPublisher(root: stateDirectory.path + "/checkpoints", store: store, logger: logger),
@@ -94,7 +97,7 @@ struct Daemon {
             config: config,
             routes: ControlRoutes(
                 status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
-                sync: sync, translation: TranslationService(store: store, pipeline: pipeline, logger: logger)),
+                sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger)),
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
         // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline

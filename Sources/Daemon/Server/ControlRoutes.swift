@@ -12,6 +12,7 @@ struct ControlRoutes: Sendable {
     let rootsGeneration: RootsGeneration
     let pipeline: PipelineService
     let sync: SyncService
+    let remotes: RemoteRegistry
     let translation: TranslationService
 
     /// The named workspace, or the only one when no name is given.
@@ -31,6 +32,7 @@ struct ControlRoutes: Sendable {
 
     func register(on router: Router<DaemonRequestContext>) {
         let v1 = router.group("v1")
+        RemoteRoutes(registry: remotes, store: store, sync: sync, status: status).register(on: v1)
         v1.get("health") { _, _ in
             HealthResponse(status: "ok", version: TranstokVersion.current)
         }
@@ -51,7 +53,15 @@ struct ControlRoutes: Sendable {
                 throw DaemonAPIError(.invalidArgument, error.description)
             }
             config.createFolders(logger: context.logger)
-            let id = try store.upsertWorkspace(config.spec)
+            // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
+            let id = try RemoteRoutes(registry: remotes, store: store, sync: sync, status: status)
+                .retarget(workspace: config.name, to: config.remote) {
+                    let id = try store.upsertWorkspace(config.spec)
+                    guard let record = try store.workspaces().first(where: { $0.id == id }) else {
+                        throw StoreError.notFound("workspace \(config.name)")
+                    }
+                    return record
+                }.id
             rootsGeneration.bump()
             _ = try await corpus.scan(workspace: config.name)
             return WorkspaceStatus(
@@ -125,7 +135,9 @@ struct ControlRoutes: Sendable {
             let body = try await request.decode(as: RefreshRequest.self, context: context)
             let target = try workspace(named: body.workspace)
             guard sync.hasRemote(target.spec.name) else {
-                throw DaemonAPIError(.invalidArgument, "workspace \(target.spec.name) has no remote configured")
+                throw DaemonAPIError(
+                    .invalidArgument,
+                    "workspace \(target.spec.name) has no remote (attach one: transtok workspace set-remote \(target.spec.name) REMOTE)")
             }
             guard let latest = try store.checkpoints(workspaceID: target.id).first else {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no checkpoint yet")

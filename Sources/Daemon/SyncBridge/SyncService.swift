@@ -2,22 +2,46 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Store
+import Synchronization
 import Sync
 
 /// Hands published checkpoints to one `SyncWorker` per workspace that names a remote. Uploads run on Sync's own
-/// threads; this service only owns the workers' lifetime (it stops last, after the pipeline).
-final class SyncService: Service, CustomStringConvertible, @unchecked Sendable {
+/// threads; this service owns the workers' lifetime (it stops last, after the pipeline).
+///
+/// Workers can be added or replaced while the daemon runs (a workspace created with a remote, a remote attached
+/// later): `retarget` swaps a worker in (or out), and `run()`'s task group receives new workers through an
+/// `AsyncStream` and runs each as a child task, so every worker is still a structured child of this service.
+final class SyncService: Service, CustomStringConvertible, Sendable {
     var description: String { "SyncService" }
-    private let workers: [String: SyncWorker]
+
+    /// A running worker and the remote it uploads to; finishing `retired` stops it (its child task cancels it).
+    private struct Slot: Sendable {
+        var remote: String
+        var worker: SyncWorker
+        var retired: AsyncStream<Void>
+        var retire: AsyncStream<Void>.Continuation
+    }
+
+    private let slots = Mutex<[String: Slot]>([:])
+    /// Held while a workspace's remote changes (store write + worker swap).
+    private let changes = Mutex<Void>(())
+    private let additions: AsyncStream<Slot>
+    private let additionsContinuation: AsyncStream<Slot>.Continuation
+    private let store: Store
+    private let keepCheckpoints: Int
     private let logger: Logger
 
-    /// Builds workers for the workspaces whose `remote` is configured. Credentials come from the environment or the
+    /// Builds workers for the workspaces whose `remote` is known. Credentials come from the environment or the
     /// remote's 0600 credentials file; a missing or unsafe credential is a start-up error naming the remote, never
     /// the secret.
-    init(config: DaemonConfig, store: Store, logger: Logger) throws {
+    init(registry: RemoteRegistry, store: Store, keepCheckpoints: Int, logger: Logger) throws {
+        self.store = store
+        self.keepCheckpoints = keepCheckpoints
         self.logger = logger
-        var workers: [String: SyncWorker] = [:]
-        let remotes = Dictionary(uniqueKeysWithValues: config.remotes.map { ($0.name, $0) })
+        let (additions, additionsContinuation) = AsyncStream.makeStream(of: Slot.self)
+        self.additions = additions
+        self.additionsContinuation = additionsContinuation
+        let remotes = Dictionary(uniqueKeysWithValues: try registry.all().map { ($0.settings.name, $0.settings) })
         for workspace in try store.workspaces() {
             guard let name = workspace.spec.remote else { continue }
             guard let remote = remotes[name] else {
@@ -26,45 +50,94 @@ final class SyncService: Service, CustomStringConvertible, @unchecked Sendable {
                 ])
                 continue
             }
-            let addressing: AddressingStyle? = switch remote.addressing {
-            case "virtual", "virtual-hosted": .virtualHosted
-            case "path": .path
-            default: nil
+            let worker: SyncWorker
+            do { worker = try makeWorker(remote, workspace: workspace.spec.name) } catch {
+                throw DaemonError.startup("\(error) (workspace \(workspace.spec.name))")
             }
-            do {
-                let remoteConfig = try RemoteConfig.parse(
-                    remote.url, endpoint: remote.endpoint, region: remote.region, addressing: addressing)
-                let credentials = try CredentialsLoader.load(file: remote.credentialsFile, profile: remote.profile)
-                let client = S3Client(config: remoteConfig, credentials: credentials, logger: logger)
-                let sync = CheckpointSync(client: client, journal: SyncJournal(store.pool))
-                var policy = SyncWorker.Policy()
-                policy.keepLast = config.keepCheckpoints
-                workers[workspace.spec.name] = SyncWorker(sync: sync, policy: policy, logger: logger)
-            } catch {
-                throw DaemonError.startup("remote \(name) (workspace \(workspace.spec.name)): \(error)")
+            install(worker, remote: name, workspace: workspace.spec.name)
+            // A checkpoint whose upload a restart interrupted is published now (an already published one costs a
+            // HEAD request).
+            if let latest = try store.checkpoints(workspaceID: workspace.id).first {
+                worker.enqueue(directory: latest.path, name: CheckpointPublisher.name(for: latest.number))
             }
         }
-        self.workers = workers
+    }
+
+    /// A worker for `workspace` on `remote`, not yet running. Fails (naming the remote) if it cannot be used.
+    func makeWorker(_ remote: RemoteSettings, workspace: String) throws(RemoteUnusableError) -> SyncWorker {
+        let client = try remote.makeClient(workspace: workspace, logger: logger)
+        var policy = SyncWorker.Policy()
+        policy.keepLast = keepCheckpoints
+        return SyncWorker(sync: CheckpointSync(client: client, journal: SyncJournal(store.pool)), policy: policy, logger: logger)
+    }
+
+    /// Changes the remote a workspace syncs to: `save` records it in the store, then the worker starts, is replaced
+    /// or stops at once. Serialized, so concurrent changes leave the running worker matching the store.
+    func retarget(
+        _ workspace: String, to remote: String?, worker: SyncWorker?, save: () throws -> WorkspaceRecord
+    ) throws -> WorkspaceRecord {
+        try changes.withLock { _ in
+            let record = try save()
+            if self.remote(of: workspace) != remote { try attach(worker, remote: remote, workspace: record) }
+            return record
+        }
+    }
+
+    /// Starts syncing `workspace` with `worker` now, replacing (and stopping) a previous worker; nil stops syncing.
+    /// The workspace's newest checkpoint is queued at once, so attaching a remote publishes what already exists.
+    private func attach(_ worker: SyncWorker?, remote: String?, workspace: WorkspaceRecord) throws {
+        if let worker, let remote {
+            install(worker, remote: remote, workspace: workspace.spec.name)
+            if let latest = try store.checkpoints(workspaceID: workspace.id).first {
+                enqueue(workspace: workspace.spec.name, checkpoint: latest)
+            }
+        } else {
+            slots.withLock { $0.removeValue(forKey: workspace.spec.name) }?.retire.finish()
+        }
+        logger.info("workspace sync target changed", metadata: [
+            "workspace": "\(workspace.spec.name)", "remote": "\(remote ?? "none")",
+        ])
+    }
+
+    private func install(_ worker: SyncWorker, remote: String, workspace: String) {
+        let (retired, retire) = AsyncStream.makeStream(of: Void.self)
+        let slot = Slot(remote: remote, worker: worker, retired: retired, retire: retire)
+        let previous = slots.withLock { $0.updateValue(slot, forKey: workspace) }
+        previous?.retire.finish()
+        additionsContinuation.yield(slot)
     }
 
     /// Queues a published checkpoint for upload (no-op for workspaces without a remote).
     func enqueue(workspace: String, checkpoint: CheckpointRecord) {
-        guard let worker = workers[workspace] else { return }
-        worker.enqueue(directory: checkpoint.path, name: "\(workspace)/\(CheckpointPublisher.name(for: checkpoint.number))")
+        guard let worker = slots.withLock({ $0[workspace]?.worker }) else { return }
+        worker.enqueue(directory: checkpoint.path, name: CheckpointPublisher.name(for: checkpoint.number))
     }
 
-    func status() -> [String: SyncStatus] { workers.mapValues { $0.status() } }
+    func status() -> [String: SyncStatus] { slots.withLock { $0.mapValues { $0.worker.status() } } }
 
-    func hasRemote(_ workspace: String) -> Bool { workers[workspace] != nil }
+    func hasRemote(_ workspace: String) -> Bool { slots.withLock { $0[workspace] != nil } }
+
+    /// The remote a workspace's running worker uploads to.
+    func remote(of workspace: String) -> String? { slots.withLock { $0[workspace]?.remote } }
 
     func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            for worker in workers.values {
-                group.addTask { await worker.run() }
+        await withDiscardingTaskGroup { group in
+            // Until graceful shutdown: every worker built so far (start-up ones are already buffered) and every
+            // one attached later becomes a child task.
+            for await slot in additions.cancelOnGracefulShutdown() {
+                group.addTask { await Self.run(slot) }
             }
-            // Wait for shutdown, then cancel the workers (an upload in flight stops at a part boundary; the
-            // journal lets the next start resume it).
-            try? await gracefulShutdown()
+            // Shutdown: cancel the workers (an upload in flight stops at a part boundary; the journal lets the
+            // next start resume it).
+            group.cancelAll()
+        }
+    }
+
+    /// Runs one worker until it is retired (replaced or detached) or the service is cancelled.
+    private static func run(_ slot: Slot) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await slot.worker.run() }
+            for await _ in slot.retired {}
             group.cancelAll()
         }
     }

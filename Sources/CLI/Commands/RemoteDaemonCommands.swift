@@ -1,0 +1,90 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+/// `transtok remote add|list|remove`: the remotes the running daemon keeps (in its store, next to those of its
+/// config file). No secret is ever sent: the daemon reads credentials from its own environment or a 0600 file.
+struct RemoteAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a remote to the running daemon, after checking it (write, read back, delete a probe object).",
+        discussion: """
+            The check runs inside transtokd with the daemon's credentials: its environment (AWS_ACCESS_KEY_ID, \
+            AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or --credentials-file (AWS shared-credentials format, mode \
+            0600, readable by the daemon). Secrets are never flags and never sent over the socket. If the check \
+            fails, nothing is saved. Attach the remote with `transtok workspace set-remote WORKSPACE NAME` or \
+            `transtok workspace create … --remote NAME`; each workspace uploads under URL/WORKSPACE/.
+            """)
+
+    @OptionGroup var connection: DaemonConnectionOptions
+    @Argument(help: "Remote name (letters, digits, '-', '_', '.').") var name: String
+    @Argument(help: "Where checkpoints go: s3://BUCKET[/PREFIX].") var url: String
+    @Option(help: "S3 endpoint URL (default: the daemon's AWS_ENDPOINT_URL, else AWS S3 for the region).")
+    var endpoint: String?
+    @Option(help: "Region used in signatures (default: the daemon's AWS_REGION, else us-east-1).") var region: String?
+    @Option(help: "Bucket addressing: path or virtual (default: virtual for AWS, path otherwise).") var addressing: String?
+    @Option(help: "AWS shared-credentials file (mode 0600) the daemon reads instead of its environment.")
+    var credentialsFile: String?
+    @Option(help: "Profile in the credentials file (default: default).") var profile: String?
+    @Flag(help: "Save without the probe check.") var noCheck = false
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() async throws {
+        let request = RemoteRequest(
+            name: name, url: url, endpoint: endpoint, region: region, addressing: addressing,
+            credentialsFile: credentialsFile.map(absolutePath), profile: profile, check: !noCheck)
+        let client = connection.client()
+        let (result, _) = try await callDaemon { () throws(ControlClientError) in
+            try client.call("POST", "/v1/remotes", body: request, as: RemoteAddResult.self)
+        }
+        if json { try printJSON(result); return }
+        for step in result.check { print("ok   \(step.name): \(step.detail)") }
+        print("remote \(result.remote.name) added (\(result.remote.url)\(result.check.isEmpty ? ", not checked" : ""))")
+    }
+}
+
+struct RemoteListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the daemon's remotes (from its config file and from `remote add`).")
+
+    @OptionGroup var connection: DaemonConnectionOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let client = connection.client()
+        let (remotes, _) = try await callDaemon { () throws(ControlClientError) in
+            try client.call("GET", "/v1/remotes", as: [RemoteStatus].self)
+        }
+        if json { try printJSON(remotes); return }
+        if remotes.isEmpty { print("no remotes (add one with `transtok remote add NAME s3://BUCKET/PREFIX`)"); return }
+        for r in remotes {
+            let users = r.workspaces.isEmpty ? "unused" : "used by " + r.workspaces.joined(separator: ", ")
+            print("\(r.name)\t\(r.url)\t\(r.endpoint ?? "default endpoint")\t\(r.origin)\t\(users)")
+        }
+    }
+}
+
+struct RemoteRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a remote added with `remote add` (refused while a workspace syncs to it).",
+        discussion: "Objects already uploaded stay in the bucket. Remotes from the config file are removed there.")
+
+    @OptionGroup var connection: DaemonConnectionOptions
+    @Argument(help: "Remote name.") var name: String
+
+    func run() async throws {
+        let client = connection.client()
+        let path = "/v1/remotes/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+        let (removed, _) = try await callDaemon { () throws(ControlClientError) in
+            try client.call("DELETE", path, as: RemoteStatus.self)
+        }
+        print("remote \(removed.name) removed")
+    }
+}
+
+/// An absolute path for the daemon, whose working directory is not ours.
+func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        .standardizedFileURL.path
+}

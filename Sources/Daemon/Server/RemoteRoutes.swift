@@ -1,0 +1,144 @@
+import ControlAPI
+import Foundation
+import Hummingbird
+import Logging
+import Store
+import Sync
+
+/// `/v1/remotes` (list, add after a probe check, remove) and `/v1/workspaces/{name}/remote` (attach or detach).
+/// No secret ever passes through here: the daemon reads credentials from its environment or a 0600 file.
+struct RemoteRoutes: Sendable {
+    let registry: RemoteRegistry
+    let store: Store
+    let sync: SyncService
+    let status: StatusProvider
+
+    func register(on v1: RouterGroup<DaemonRequestContext>) {
+        v1.get("remotes") { _, _ -> [RemoteStatus] in
+            try list()
+        }
+        v1.post("remotes") { request, context -> RemoteAddResult in
+            let body = try await request.decode(as: RemoteRequest.self, context: context)
+            return try await add(body, logger: context.logger)
+        }
+        v1.delete("remotes/:name") { _, context -> RemoteStatus in
+            try remove(try context.parameters.require("name"), logger: context.logger)
+        }
+        v1.post("workspaces/:name/remote") { request, context -> WorkspaceStatus in
+            let name = try context.parameters.require("name")
+            let body = try await request.decode(as: WorkspaceRemoteRequest.self, context: context)
+            _ = try retarget(workspace: name, to: body.remote) {
+                try store.setWorkspaceRemote(workspace: name, remote: body.remote)
+            }
+            guard let updated = try status.status().workspaces.first(where: { $0.name == name }) else {
+                throw DaemonAPIError(.notFound, "no workspace named \(name)")
+            }
+            return updated
+        }
+    }
+
+    func list() throws -> [RemoteStatus] {
+        let users = Dictionary(grouping: try store.workspaces().compactMap { w in w.spec.remote.map { ($0, w.spec.name) } }) {
+            $0.0
+        }.mapValues { $0.map(\.1) }
+        return try registry.all().map { Self.status($0, workspaces: users[$0.settings.name] ?? []) }
+    }
+
+    /// Validates, checks (unless `check == false`) and saves a remote. Nothing is saved when a step fails.
+    func add(_ body: RemoteRequest, logger: Logger) async throws -> RemoteAddResult {
+        let settings = RemoteSettings(
+            name: body.name, url: body.url, endpoint: body.endpoint, region: body.region, addressing: body.addressing,
+            credentialsFile: body.credentialsFile, profile: body.profile)
+        do { try settings.validate(key: "remote") } catch {
+            guard case .invalid(let key, let message) = error else { throw DaemonAPIError(.invalidArgument, "\(error)") }
+            throw DaemonAPIError(.invalidArgument, "\(key) \(message)")
+        }
+        if let existing = try registry.named(settings.name) {
+            throw DaemonAPIError(.conflict, "a remote named \(settings.name) already exists (\(Self.originText(existing.origin)))")
+        }
+        var steps: [RemoteCheckStep] = []
+        if body.check ?? true {
+            let client: S3Client
+            do { client = try settings.makeClient(retry: RetryPolicy(maxAttempts: 2), logger: logger) } catch {
+                throw DaemonAPIError(.invalidArgument, "\(error); nothing saved")
+            }
+            steps = await RemoteCheck.run(client).map { RemoteCheckStep(name: $0.name, ok: $0.ok, detail: $0.detail) }
+            let failed = steps.isEmpty
+                ? RemoteCheckStep(name: "check", ok: false, detail: "the check could not run")
+                : steps.first { !$0.ok }
+            if let failed {
+                logger.warning("remote check failed; not saved", metadata: [
+                    "remote": "\(settings.name)", "remote.url": "\(settings.url)", "check.step": "\(failed.name)",
+                    "check.error": "\(failed.detail)",
+                ])
+                throw DaemonAPIError(
+                    .invalidArgument,
+                    "remote \(settings.name) failed the check at \"\(failed.name)\": \(failed.detail); nothing saved")
+            }
+        }
+        return try save(settings, steps: steps, logger: logger)
+    }
+
+    private func save(_ settings: RemoteSettings, steps: [RemoteCheckStep], logger: Logger) throws -> RemoteAddResult {
+        do { try store.insertRemote(settings.spec) } catch StoreError.conflict(let message) {
+            throw DaemonAPIError(.conflict, message)
+        }
+        logger.info("remote added", metadata: [
+            "remote": "\(settings.name)", "remote.url": "\(settings.url)", "remote.endpoint": "\(settings.endpoint ?? "default")",
+            "remote.checked": "\(!steps.isEmpty)",
+        ])
+        return RemoteAddResult(remote: Self.status(.init(settings: settings, origin: .api), workspaces: []), check: steps)
+    }
+
+    func remove(_ name: String, logger: Logger) throws -> RemoteStatus {
+        guard let entry = try registry.named(name) else {
+            throw DaemonAPIError(.notFound, "no remote named \(name) (see `transtok remote list`)")
+        }
+        guard entry.origin == .api else {
+            throw DaemonAPIError(.invalidArgument, "remote \(name) is declared in the daemon's config file; remove it there")
+        }
+        do { try store.deleteRemote(named: name) } catch StoreError.conflict(let message) {
+            throw DaemonAPIError(.conflict, message)
+        } catch StoreError.notFound {
+            throw DaemonAPIError(.notFound, "no remote named \(name)")
+        }
+        logger.info("remote removed", metadata: ["remote": "\(name)"])
+        return Self.status(entry, workspaces: [])
+    }
+
+    /// Points a workspace's sync at `remote` (nil: none): the remote must exist and be usable (credentials
+    /// readable) before `save` changes the store; then the worker starts at once, without a restart.
+    func retarget(
+        workspace name: String, to remote: String?, save: () throws -> WorkspaceRecord
+    ) throws -> WorkspaceRecord {
+        var worker: SyncWorker?
+        if let remote {
+            guard let entry = try registry.named(remote) else {
+                throw DaemonAPIError(.notFound, "no remote named \(remote) (see `transtok remote list`, add one with `transtok remote add`)")
+            }
+            do { worker = try sync.makeWorker(entry.settings, workspace: name) } catch {
+                throw DaemonAPIError(.invalidArgument, "\(error)")
+            }
+        }
+        do { return try sync.retarget(name, to: remote, worker: worker, save: save) } catch StoreError.notFound {
+            throw DaemonAPIError(.notFound, "no workspace named \(name)")
+        }
+    }
+
+    static func originText(_ origin: RemoteRegistry.Origin) -> String {
+        switch origin {
+        case .config: "declared in the daemon's config file"
+        case .api: "added with `transtok remote add`"
+        }
+    }
+
+    static func status(_ entry: RemoteRegistry.Entry, workspaces: [String]) -> RemoteStatus {
+        let s = entry.settings
+        return RemoteStatus(
+            name: s.name, url: s.url, endpoint: s.endpoint, region: s.region, addressing: s.addressing,
+            credentialsFile: s.credentialsFile, profile: s.profile, origin: entry.origin.rawValue, workspaces: workspaces)
+    }
+}
+
+extension RemoteStatus: ResponseEncodable {}
+extension RemoteAddResult: ResponseEncodable {}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import Store
+import Sync
+
+/// Turns remote settings (from the config file or the store) into an S3 client. The secret is read here, from the
+/// daemon's environment or the remote's 0600 credentials file, and never leaves the client.
+extension RemoteSettings {
+    init(_ spec: RemoteSpec) {
+        self.init(
+            name: spec.name, url: spec.url, endpoint: spec.endpoint, region: spec.region, addressing: spec.addressing,
+            credentialsFile: spec.credentialsFile, profile: spec.profile)
+    }
+
+    var spec: RemoteSpec {
+        RemoteSpec(
+            name: name, url: url, endpoint: endpoint, region: region, addressing: addressing,
+            credentialsFile: credentialsFile, profile: profile)
+    }
+
+    /// The spellings `addressing` accepts.
+    static let addressingValues = ["path", "virtual", "virtual-hosted"]
+
+    var addressingStyle: AddressingStyle? {
+        switch addressing {
+        case "virtual", "virtual-hosted": .virtualHosted
+        case "path": .path
+        default: nil
+        }
+    }
+
+    /// Syntax checks that need no network and no credentials; messages name the offending key.
+    func validate(key: String) throws(ConfigError) {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        guard !name.isEmpty, name.count <= 100, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".")
+        else { throw .invalid(key: "\(key).name", message: "must be 1…100 letters, digits, '-', '_' or '.'") }
+        if let addressing, !Self.addressingValues.contains(addressing) {
+            throw .invalid(key: "\(key).addressing", message: "must be path or virtual, got \(addressing)")
+        }
+        if let credentialsFile, !credentialsFile.hasPrefix("/") {
+            throw .invalid(key: "\(key).credentials_file", message: "must be an absolute path, got \(credentialsFile)")
+        }
+        do { _ = try location(environment: [:]) } catch {
+            throw .invalid(key: "\(key).url", message: error.description)
+        }
+    }
+
+    /// Bucket, prefix, endpoint and region; unset values fall back to `AWS_ENDPOINT_URL` / `AWS_REGION`.
+    func location(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SyncError) -> RemoteConfig {
+        try RemoteConfig.parse(url, endpoint: endpoint, region: region, addressing: addressingStyle, environment: environment)
+    }
+
+    /// A client for this remote. `workspace`, when given, is appended to the prefix: each workspace owns
+    /// `<prefix>/<workspace>/…`, so its checkpoint names and its retention never touch another workspace's.
+    func makeClient(
+        workspace: String? = nil, retry: RetryPolicy = RetryPolicy(), logger: Logger
+    ) throws(RemoteUnusableError) -> S3Client {
+        var config: RemoteConfig
+        do { config = try location() } catch { throw RemoteUnusableError(remote: name, cause: error.description) }
+        if let workspace { config.prefix = config.key(workspace) }
+        let credentials: Credentials
+        do { credentials = try CredentialsLoader.load(file: credentialsFile, profile: profile) } catch {
+            throw RemoteUnusableError(remote: name, cause: "\(error)")
+        }
+        return S3Client(config: config, credentials: credentials, retry: retry, logger: logger)
+    }
+}
+
+/// A remote that cannot be used as configured (bad URL, missing or unsafe credentials). Never holds the secret.
+struct RemoteUnusableError: Error, CustomStringConvertible {
+    var remote: String
+    var cause: String
+    var description: String { "remote \(remote): \(cause)" }
+}
