@@ -66,4 +66,43 @@ import Testing
         }
         #expect(a.serialized() == b.serialized())
     }
+
+    /// A batch larger than `maxSegmentSentences` is kept as segments: one id for the caller, a bounded refresh
+    /// after the next addition, exact retraction of every segment, and alignments like an unsegmented run.
+    @Test func largeBatchesAreSegmented() throws {
+        let corpus = try Self.corpus.get()
+        var options = IncrementalOptions()
+        options.maxSegmentSentences = 60
+        let segmented = IncrementalAligner(options: options)
+        try segmented.add(batch: 0, corpus.slice(0..<270))
+        #expect(segmented.batchIDs == [0])
+        #expect(segmented.forward.batches.count == 5)
+        #expect(try segmented.align(batch: 0).count == 270)
+
+        let whole = IncrementalAligner()
+        try whole.add(batch: 0, corpus.slice(0..<270))
+        let a = try aer(whole.align() + Array(repeating: [], count: 30))
+        let b = try aer(segmented.align() + Array(repeating: [], count: 30))
+        #expect(abs(a - b) < 0.02, "unsegmented \(a) segmented \(b)")
+
+        // The next addition re-estimates the new segment plus `refreshBatches` old segments, not the whole batch 0.
+        let before = segmented.forward.batches.map(\.refreshedAt)
+        try segmented.add(batch: 1, corpus.slice(270..<300))
+        let after = segmented.forward.batches.prefix(before.count).map(\.refreshedAt)
+        #expect(zip(before, after).filter { $0 != $1 }.count == options.refreshBatches)
+
+        // Retracting a segmented batch removes all its segments and subtracts exactly what they contributed.
+        var exact = options
+        exact.refreshBatches = 0
+        let base = IncrementalAligner(options: exact)
+        try base.add(batch: 0, corpus.slice(0..<100))
+        let counts = base.forward.counts
+        try base.add(batch: 1, corpus.slice(100..<250))
+        #expect(base.forward.batches.count == 2 + 3)
+        try base.retract(batch: 1)
+        #expect(base.batchIDs == [0])
+        #expect(base.forward.batches.count == 2)
+        for p in counts.indices { #expect(abs(counts[p] - base.forward.counts[p]) < 1e-9) }
+        #expect(base.sentenceCount == 100)
+    }
 }
