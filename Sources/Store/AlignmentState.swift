@@ -18,13 +18,17 @@ public struct AlignmentStateRecord: Sendable {
 
 extension Store {
     public func alignmentState(workspaceID: Int64) throws -> AlignmentStateRecord? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID]).map {
-                AlignmentStateRecord(
-                    generation: $0["generation"], appliedSeq: $0["applied_seq"], pairCount: $0["pair_count"],
-                    state: [UInt8]($0["state"] as Data))
-            }
+        let row = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID])
         }
+        guard let row else { return nil }
+        var record = AlignmentStateRecord(
+            generation: row["generation"], appliedSeq: row["applied_seq"], pairCount: row["pair_count"],
+            state: [UInt8](row["state"] as Data))
+        if let name = row["state_file"] as String? {
+            record.state = try AlignmentStateFiles(store: self).read(name, expectedBytes: row["state_bytes"])
+        }
+        return record
     }
 
     /// The last pair event the saved alignment includes (without reading the state blob, which can be large).
@@ -34,20 +38,27 @@ extension Store {
         }
     }
 
-    /// Replaces the state in one transaction (the blob and the event position move together).
+    /// Replaces the state: the bytes go to a new file (written, fsynced, renamed), then one transaction points the
+    /// row at it together with the event position, then the workspace's older state files are removed. A crash at
+    /// any point leaves the row naming a complete file: the old one or the new one.
     public func saveAlignmentState(workspaceID: Int64, _ record: AlignmentStateRecord) throws {
+        let files = AlignmentStateFiles(store: self)
+        let name = try files.write(record.state, workspaceID: workspaceID, generation: record.generation)
         try pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO alignment_state (workspace_id, generation, pair_count, state, updated_at, applied_seq)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO alignment_state
+                        (workspace_id, generation, pair_count, state, updated_at, applied_seq, state_file, state_bytes)
+                    VALUES (?, ?, ?, x'', ?, ?, ?, ?)
                     ON CONFLICT(workspace_id) DO UPDATE SET generation = excluded.generation,
                         pair_count = excluded.pair_count, state = excluded.state, updated_at = excluded.updated_at,
-                        applied_seq = excluded.applied_seq
+                        applied_seq = excluded.applied_seq, state_file = excluded.state_file,
+                        state_bytes = excluded.state_bytes
                     """,
-                arguments: [workspaceID, record.generation, record.pairCount, Data(record.state),
-                            Date().timeIntervalSince1970, record.appliedSeq])
+                arguments: [workspaceID, record.generation, record.pairCount, Date().timeIntervalSince1970,
+                            record.appliedSeq, name, record.state.count])
         }
+        files.removeOthers(workspaceID: workspaceID, keeping: name)
     }
 
     /// All active pairs of a workspace (for rebuilding derived state), in id order.
