@@ -57,6 +57,7 @@ public final class IncrementalAligner: @unchecked Sendable {
     /// The forward lexical table with the expected counts accumulated over the current corpus (beam as fast_align).
     public func lexicalTable(beam: Double? = -4) -> LexicalTable {
         let d = forward
+        d.refreshAllProbabilities()
         var maxima = [Double](repeating: 0, count: d.source.count)
         let e = d.pairs.conditioning, f = d.pairs.generated
         for p in 0..<d.probabilities.count { maxima[Int(e[p])] = max(maxima[Int(e[p])], d.probabilities[p]) }

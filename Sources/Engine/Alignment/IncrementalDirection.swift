@@ -201,6 +201,7 @@ final class IncrementalDirection: @unchecked Sendable {
     /// lexical table, as fast_align's first pass), then refreshes t for the rows involved.
     func reestimate(_ index: Int, uniform: Bool) {
         let b = batches[index]
+        if !uniform { refreshProbabilities(of: b.support) }
         var fresh = expectation(b, uniform: uniform)
         for (p, c) in zip(b.statPairs, b.statCounts) { counts[Int(p)] -= c }
         for (p, c) in zip(fresh.pairs, fresh.counts) {
@@ -218,18 +219,21 @@ final class IncrementalDirection: @unchecked Sendable {
         refreshRows(touched)
     }
 
-    /// VB M-step for the given distinct rows only (fast_align `NormalizeVB`, same digamma). Rows are independent,
-    /// so they are split over the worker threads; each row's sums run in one fixed order (results do not depend on
-    /// the thread count).
+    /// VB M-step, first half: the row totals Σ_f (c(e,f) + α) of the given distinct rows, summed afresh in one fixed
+    /// order (so they never drift and do not depend on the thread count).
+    ///
+    /// The second half, t(f|e) = exp(ψ(c(e,f) + α) − ψ(total(e))) (fast_align `NormalizeVB`, same digamma), is
+    /// computed lazily by `refreshProbabilities(of:)` for just the pairs an E-step or a Viterbi pass is about to
+    /// read. It gives exactly the values an eager refresh of the whole rows would (counts and totals only change
+    /// here), but a segment's frequent words (and NULL) have rows spanning most of the target vocabulary: refreshing
+    /// them eagerly after every re-estimation made an update cost ∝ the corpus rather than ∝ the new data.
     private func refreshRows(_ rows: [Int32]) {
         let alpha = options.alpha
         let rowPairs = self.rowPairs
         counts.withUnsafeBufferPointer { countBuffer in
-        probabilities.withUnsafeMutableBufferPointer { probabilityBuffer in
         rowTotals.withUnsafeMutableBufferPointer { totalBuffer in
-            guard let c = countBuffer.baseAddress, let pr = probabilityBuffer.baseAddress, let tot = totalBuffer.baseAddress else { return }
-            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), probabilities = SendablePointer(base: pr)
-            let totals = SendablePointer(base: tot)
+            guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress else { return }
+            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), totals = SendablePointer(base: tot)
             DeterministicParallel.forEachChunk(count: rows.count, threads: options.threads) { _, range, _ in
                 for k in range {
                     let e = Int(rows[k])
@@ -237,14 +241,38 @@ final class IncrementalDirection: @unchecked Sendable {
                         var total = 0.0
                         for p in row { total += counts.base[Int(p)] + alpha }
                         totals.base[e] = total
-                        let dt = fastAlignDigamma(total == 0 ? 1 : total)
-                        for p in row { probabilities.base[Int(p)] = exp(fastAlignDigamma(counts.base[Int(p)] + alpha) - dt) }
                     }
                 }
             }
         }
         }
+    }
+
+    /// t(f|e) for the given pairs from the current counts and row totals (see `refreshRows`).
+    func refreshProbabilities(of pairList: [Int32]) {
+        let alpha = options.alpha
+        let conditioning = pairs.conditioning
+        counts.withUnsafeBufferPointer { countBuffer in
+        rowTotals.withUnsafeBufferPointer { totalBuffer in
+        probabilities.withUnsafeMutableBufferPointer { probabilityBuffer in
+            guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress, let pr = probabilityBuffer.baseAddress else { return }
+            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), totals = SendablePointer(base: UnsafeMutablePointer(mutating: tot))
+            let probabilities = SendablePointer(base: pr)
+            DeterministicParallel.forEachChunk(count: pairList.count, threads: options.threads) { _, range, _ in
+                for k in range {
+                    let p = Int(pairList[k])
+                    let total = totals.base[Int(conditioning[p])]
+                    probabilities.base[p] = exp(fastAlignDigamma(counts.base[p] + alpha) - fastAlignDigamma(total == 0 ? 1 : total))
+                }
+            }
         }
+        }
+        }
+    }
+
+    /// t(f|e) for every pair (before the whole table is read).
+    func refreshAllProbabilities() {
+        refreshProbabilities(of: (0..<Int32(pairs.count)).map { $0 })
     }
 
     /// fast_align's λ fit is a truncated gradient procedure (3 rounds of 8 steps with `-I 5`), not converged: more
@@ -335,6 +363,7 @@ final class IncrementalDirection: @unchecked Sendable {
     /// Viterbi links of batch `index` (conditioning side = `source`), as (source position, target position).
     func viterbi(_ index: Int) -> [[(Int, Int)]] {
         let b = batches[index]
+        refreshProbabilities(of: b.support)
         var out: [[(Int, Int)]] = []
         var probs = [Double](repeating: 0, count: 64)
         probabilities.withUnsafeBufferPointer { t in
