@@ -37,7 +37,7 @@ struct SyncBench: AsyncParsableCommand {
             [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok.bin", "--concurrency", "\(concurrency)"],
             environment: childEnv)
         guard ours.status == 0 else { throw ValidationError("transtok upload failed:\n\(ours.output)") }
-        report("transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) threads, MD5 + signed SHA-256 per part, whole-file SHA-256)",
+        report("transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) concurrent on one libcurl multi handle, MD5 + signed SHA-256 per part, whole-file SHA-256)",
             ours, mib: mib)
         let lean = try ChildRun.measure(
             [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok-cks.bin", "--concurrency", "\(concurrency)",
