@@ -37,7 +37,7 @@ struct SyncBench: AsyncParsableCommand {
             [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok.bin", "--concurrency", "\(concurrency)"],
             environment: childEnv)
         guard ours.status == 0 else { throw ValidationError("transtok upload failed:\n\(ours.output)") }
-        report("transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) threads, MD5 + signed SHA-256 per part, whole-file SHA-256)",
+        report("transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) concurrent on one libcurl multi handle, MD5 + signed SHA-256 per part, whole-file SHA-256)",
             ours, mib: mib)
         let lean = try ChildRun.measure(
             [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok-cks.bin", "--concurrency", "\(concurrency)",
@@ -70,40 +70,57 @@ struct SyncBench: AsyncParsableCommand {
     }
 
     /// SmolLM2-135M shapes (vocab 49152, hidden 576, 30 layers, MLP 1536, 3 KV heads of 64, tied embeddings), BF16.
+    /// Run once with the default chunking (row tables in 64 KiB blobs) and once with row tables cut like other
+    /// tensors (4 MiB), to show both the saving and its cost (objects, manifest size, first-publish time).
     func resync(env: BenchEnv, dir: String, prefix: String) async throws {
         let ck = dir + "/ckpt"
         try FileManager.default.createDirectory(atPath: ck, withIntermediateDirectories: true)
-        let shapes = SmolShapes()
-        try shapes.write(to: ck + "/model.safetensors", refreshRows: nil)
         try Data("{\"model_type\":\"llama\",\"vocab_size\":49152,\"hidden_size\":576}".utf8)
             .write(to: URL(fileURLWithPath: ck + "/config.json"))
-        var config = RemoteConfig(endpoint: env.endpoint, bucket: env.bucket, prefix: prefix, region: env.region)
-        config.unixSocketPath = nil
-        let client = S3Client(config: config, credentials: env.credentials)
-        let sync = CheckpointSync(client: client, journal: nil)
+        let runs = [
+            ("fine", "default chunking (row tables in 64 KiB blobs)", ChunkingPolicy()),
+            ("coarse", "row tables cut at 4 MiB like other tensors", ChunkingPolicy(embeddingChunkSize: 4 << 20)),
+        ]
+        for (run, label, policy) in runs {  // separate prefixes: no blob shared between the two runs
+            var config = RemoteConfig(endpoint: env.endpoint, bucket: env.bucket, prefix: prefix + "/" + run, region: env.region)
+            config.unixSocketPath = nil
+            var options = SyncOptions()
+            options.chunking = policy
+            let sync = CheckpointSync(
+                client: S3Client(config: config, credentials: env.credentials), journal: nil, options: options)
+            try await resync(label: label, sync: sync, ck: ck, run: run)
+        }
+    }
+
+    func resync(label: String, sync: CheckpointSync, ck: String, run: String) async throws {
+        let shapes = SmolShapes()
+        try shapes.write(to: ck + "/model.safetensors", refreshRows: nil)
         let t0 = Date()
-        let first = try await sync.publish(directory: ck, name: "000001")
+        let first = try await sync.publish(directory: ck, name: "\(run)-1")
         let t1 = Date()
-        let again = try await sync.publish(directory: ck, name: "000002")
+        let again = try await sync.publish(directory: ck, name: "\(run)-2")
         let t2 = Date()
         let rows = Int(Double(shapes.vocab) * refreshFraction)
         try shapes.write(to: ck + "/model.safetensors", refreshRows: (shapes.vocab - rows)..<shapes.vocab)
-        let refreshed = try await sync.publish(directory: ck, name: "000003")
+        let refreshed = try await sync.publish(directory: ck, name: "\(run)-3")
         let t3 = Date()
         try shapes.write(to: ck + "/model.safetensors", refreshRows: nil, scatteredRows: shapes.vocab / 100)
-        let scattered = try await sync.publish(directory: ck, name: "000004")
+        let scattered = try await sync.publish(directory: ck, name: "\(run)-4")
+        let t4 = Date()
+        let manifest = try sync.client.getObject(key: sync.client.config.key(RemoteLayout.manifest("\(run)-1")))
         let total = Double(first.totalBytes)
-        print(String(format: "re-sync of a SmolLM2-135M-shaped checkpoint (%.1f MiB, %d blobs of ≤4 MiB):",
-            total / 1048576, first.blobs))
-        print(String(format: "  first publish: %.1f MiB uploaded in %.2f s", Double(first.bytesUploaded) / 1048576,
-            t1.timeIntervalSince(t0)))
+        print(String(format: "re-sync of a SmolLM2-135M-shaped checkpoint (%.1f MiB), %@: %d blobs, manifest %.1f KiB",
+            total / 1048576, label, first.blobs, Double(manifest.count) / 1024))
+        print(String(format: "  first publish: %.1f MiB uploaded in %.2f s (%.1f MiB/s)", Double(first.bytesUploaded) / 1048576,
+            t1.timeIntervalSince(t0), Double(first.bytesUploaded) / 1048576 / t1.timeIntervalSince(t0)))
         print(String(format: "  unchanged, new name: %lld bytes uploaded (%.2f s)", again.bytesUploaded,
             t2.timeIntervalSince(t1)))
-        print(String(format: "  %d contiguous embedding rows refreshed (%.0f%% of vocab): %.1f MiB uploaded = %.1f%% of the checkpoint (%.2f s)",
-            rows, refreshFraction * 100, Double(refreshed.bytesUploaded) / 1048576,
+        print(String(format: "  %d contiguous embedding rows refreshed (%.0f%% of vocab): %.1f MiB in %d blobs uploaded = %.1f%% of the checkpoint (%.2f s)",
+            rows, refreshFraction * 100, Double(refreshed.bytesUploaded) / 1048576, refreshed.blobsUploaded,
             100 * Double(refreshed.bytesUploaded) / total, t3.timeIntervalSince(t2)))
-        print(String(format: "  %d scattered embedding rows refreshed (1%% of vocab): %.1f MiB uploaded = %.1f%% of the checkpoint",
-            shapes.vocab / 100, Double(scattered.bytesUploaded) / 1048576, 100 * Double(scattered.bytesUploaded) / total))
+        print(String(format: "  %d scattered embedding rows refreshed (1%% of vocab, every 100th row): %.1f MiB in %d blobs uploaded = %.1f%% of the checkpoint (%.2f s)",
+            shapes.vocab / 100, Double(scattered.bytesUploaded) / 1048576, scattered.blobsUploaded,
+            100 * Double(scattered.bytesUploaded) / total, t4.timeIntervalSince(t3)))
     }
 
     func writeRandom(path: String, bytes: Int64) throws {

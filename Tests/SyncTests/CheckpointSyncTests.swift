@@ -87,8 +87,29 @@ struct CheckpointSyncTests {
         let first = try await sync(remote).publish(directory: a.path, name: "1")
         let second = try await sync(remote).publish(directory: b.path, name: "2")
         #expect(second.bytesUploaded > 0)
-        #expect(second.bytesUploaded == 4 * (128 << 10))  // 2 chunks each of embed_tokens and lm_head
+        #expect(second.bytesUploaded == 4 * (64 << 10))  // 2 chunks (128 rows each) of embed_tokens and lm_head
         #expect(Double(second.bytesUploaded) / Double(first.totalBytes) <= 0.15)
+        let dst = TempDir()
+        _ = try await sync(remote).pull(name: "2", into: dst.path)
+        #expect(FileManager.default.contentsEqual(atPath: b.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
+    }
+
+    /// Default chunking: refreshing 1% of the rows, scattered over both row tables, re-uploads ≤ 15% of the bytes,
+    /// and the pulled checkpoint is the refreshed one.
+    @Test func scatteredEmbeddingRefreshUploadsAtMostFifteenPercent() async throws {
+        let a = TempDir(), b = TempDir()
+        let fixture = CheckpointFixture.scatteredRefresh
+        fixture.write(to: a.path)
+        let rows = CheckpointFixture.everyHundredthRow(vocab: fixture.vocab)
+        fixture.write(to: b.path, scatteredRows: rows)
+        let remote = env.remote("scatter")
+        let first = try await sync(remote, target: ChunkingPolicy().targetSize).publish(directory: a.path, name: "1")
+        let second = try await sync(remote, target: ChunkingPolicy().targetSize).publish(directory: b.path, name: "2")
+        let fraction = Double(second.bytesUploaded) / Double(first.totalBytes)
+        #expect(second.bytesUploaded > 0)
+        #expect(fraction <= 0.15, "re-uploaded \(second.bytesUploaded) of \(first.totalBytes) bytes")
+        // 30 refreshed rows, each in its own 64 KiB (32-row) blob, in each of the two tables.
+        #expect(second.bytesUploaded == Int64(2 * rows.count) * (64 << 10))
         let dst = TempDir()
         _ = try await sync(remote).pull(name: "2", into: dst.path)
         #expect(FileManager.default.contentsEqual(atPath: b.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))

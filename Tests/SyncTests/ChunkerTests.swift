@@ -43,9 +43,60 @@ import Testing
         let changed = after.filter { !known.contains($0.0) }.reduce(Int64(0)) { $0 + $1.1 }
         let total = after.reduce(Int64(0)) { $0 + $1.1 }
         #expect(changed > 0)
-        // Rows 1000..<1100 of 256-row chunks touch two chunks in each of the two refreshed tensors; nothing else.
-        #expect(changed == 4 * (128 << 10), "changed \(changed) of \(total)")
+        // Row tables are cut every 64 KiB = 128 rows of 512 bytes: rows 1000..<1100 touch two chunks (896..<1024,
+        // 1024..<1152) in each of the two refreshed tensors; nothing else.
+        #expect(policy.embeddingChunkSize == 64 << 10)
+        #expect(changed == 4 * (64 << 10), "changed \(changed) of \(total)")
         #expect(total > 4 << 20)
+    }
+
+    /// 1% of the rows, spread evenly (every 100th row) over both row tables of a checkpoint where they are a third
+    /// of the bytes: the default policy rewrites ≤ 15% of the bytes; cutting the tables like other tensors (4 MiB)
+    /// would rewrite all of both tables.
+    @Test func scatteredEmbeddingRefreshChangesLittleWithDefaultPolicy() throws {
+        let a = TempDir(), b = TempDir()
+        let fixture = CheckpointFixture.scatteredRefresh
+        fixture.write(to: a.path)
+        fixture.write(to: b.path, scatteredRows: CheckpointFixture.everyHundredthRow(vocab: fixture.vocab))
+        func changedFraction(_ policy: ChunkingPolicy) throws -> Double {
+            let before = Set(try hashes(a.path + "/model.safetensors", policy).map(\.0))
+            let after = try hashes(b.path + "/model.safetensors", policy)
+            let changed = after.filter { !before.contains($0.0) }.reduce(Int64(0)) { $0 + $1.1 }
+            return Double(changed) / Double(after.reduce(Int64(0)) { $0 + $1.1 })
+        }
+        let fine = try changedFraction(ChunkingPolicy())
+        #expect(fine > 0 && fine <= 0.15, "changed \(fine)")
+        let coarse = try changedFraction(ChunkingPolicy(embeddingChunkSize: 4 << 20))
+        #expect(coarse > 0.3, "changed \(coarse)")
+    }
+
+    @Test func tokenRowTablesByNameAndByVocab() {
+        func t(_ name: String, _ shape: [Int]) -> SafetensorsLayout.Tensor {
+            SafetensorsLayout.Tensor(name: name, begin: 0, end: 0, rowBytes: 0, shape: shape)
+        }
+        let tensors = [
+            t("model.embed_tokens.weight", [49152, 576]), t("transformer.wte.weight", [50257, 768]),
+            t("output.weight", [32000, 4096]), t("decoder.projection.weight", [49152, 576]),  // by vocab
+            t("model.layers.0.mlp.up_proj.weight", [1536, 576]), t("model.norm.weight", [576]),
+            t("bert.encoder.layer.0.attention.output.weight", [768, 768]), t("embed_tokens.weight.scale", [49152]),
+        ]
+        #expect(TokenRowTables.names(in: tensors) == [
+            "model.embed_tokens.weight", "transformer.wte.weight", "output.weight", "decoder.projection.weight",
+        ])
+        #expect(TokenRowTables.names(in: [t("lm_head.weight", [128256])]).isEmpty)  // not a matrix
+    }
+
+    @Test func hugeRowTablesHaveBoundedBlobCount() {
+        let policy = ChunkingPolicy()
+        // SmolLM2-135M, BF16: 54 MiB table, 64 KiB chunks (56 rows of 1152 bytes).
+        #expect(Chunker.rowTableChunkSize(tensorBytes: 49152 * 576 * 2, policy: policy) == 64 << 10)
+        // vocab 256k × hidden 8192, F32: 8 GiB table, at most 4096 blobs of 2 MiB.
+        let huge: Int64 = 262_144 * 8192 * 4
+        let chunk = Chunker.rowTableChunkSize(tensorBytes: huge, policy: policy)
+        #expect(chunk == 2 << 20)
+        #expect((huge + chunk - 1) / chunk <= policy.embeddingMaxChunksPerTensor)
+        // Never coarser than the general target.
+        #expect(Chunker.rowTableChunkSize(tensorBytes: huge, policy: ChunkingPolicy(targetSize: 1 << 20)) == 1 << 20)
     }
 
     @Test func contentDefinedChunksSurviveAnInsertion() throws {

@@ -92,6 +92,59 @@ struct MultipartTests {
         #expect(try journal.upload(remote: up2.remoteID, key: key) == nil)
     }
 
+    /// Parts go up at the same time from one thread (one libcurl multi handle), not one thread per part.
+    @Test func concurrentPartsShareOneDriverThread() throws {
+        let tmp = TempDir()
+        let bytes = testBytes(Int(3 * Self.part), seed: 15)
+        let file = try OpenFile(path: tmp.write("three.bin", bytes))
+        let remote = env.remote("onethread")
+        var options = TransportOptions()
+        options.maxSendBytesPerSecond = 8 << 20
+        struct Seen: Sendable { var threads: Set<UInt> = []; var sent: [Int: Int64] = [:]; var maxMidway = 0 }
+        let seen = Locked(Seen())
+        var up = MultipartUploader(
+            client: env.client(remote, options: options), journal: nil, partSizeMinimum: Self.part, concurrency: 3)
+        up.partProgress = { part, sent in
+            let thread = UInt(pthread_self())
+            seen.withLock {
+                $0.threads.insert(thread)
+                $0.sent[part] = sent
+                $0.maxMidway = max($0.maxMidway, $0.sent.values.filter { $0 > 0 && $0 < Self.part }.count)
+            }
+        }
+        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("three.bin"))
+        #expect(seen.value.threads.count == 1)
+        #expect(seen.value.maxMidway >= 2, "parts on the wire at once: \(seen.value.maxMidway)")
+        #expect(try env.client(remote).getObject(key: remote.key("three.bin")) == bytes)
+    }
+
+    /// Byte-level progress: while part 1 is on the wire (throttled to 4 MiB/s) the snapshot already counts some of
+    /// its bytes; at the end exactly the file's bytes are counted.
+    @Test func progressAdvancesWhileAPartIsOnTheWire() throws {
+        let tmp = TempDir()
+        let bytes = testBytes(Int(Self.part) + 1000, seed: 13)
+        let file = try OpenFile(path: tmp.write("slow.bin", bytes))
+        let remote = env.remote("progress")
+        var options = TransportOptions()
+        options.maxSendBytesPerSecond = 4 << 20
+        let progress = SyncProgress()
+        progress.setTotal(file.size)
+        let seen = Locked<[Int64]>([])
+        var up = MultipartUploader(
+            client: env.client(remote, options: options), journal: nil, partSizeMinimum: Self.part, concurrency: 1)
+        up.partProgress = { part, sent in
+            // Between 2 MiB sent and the end of the body (then the answer is awaited with the whole part counted).
+            if part == 1, sent > 2 << 20, sent < Self.part {
+                seen.withLock { $0.append(progress.snapshot().uploadedBytes) }
+            }
+        }
+        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("slow.bin"),
+            progress: progress)
+        let midPart = try #require(seen.value.max())
+        #expect(midPart > 1 << 20 && midPart < Self.part, "snapshot while part 1 was on the wire: \(midPart)")
+        #expect(progress.snapshot().uploadedBytes == file.size)
+    }
+
     @Test func partUploadedButNotJournaledIsRecognisedByItsMD5() throws {
         let tmp = TempDir()
         let journal = try SyncJournal.open(path: tmp.path + "/journal.sqlite")

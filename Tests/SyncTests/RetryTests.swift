@@ -138,4 +138,23 @@ struct RetryTests {
         #expect(budget.retriesUsed >= 1)
         #expect(try client.getObject(key: remote.key("f")) == bytes)
     }
+
+    /// The first part's answer is lost after its whole body went out; the retried part is counted once.
+    @Test func aRetriedPartIsCountedOnce() throws {
+        let proxy = try FaultProxy(upstreamPort: env.port, faults: [.pass, .dropResponse])
+        defer { proxy.stop() }
+        let tmp = TempDir()
+        let bytes = testBytes(6 << 20, seed: 14)
+        let file = try OpenFile(path: tmp.write("f", bytes))
+        let remote = env.remote("progressretry", endpoint: proxy.endpoint)
+        let log = EventLog()
+        let progress = SyncProgress()
+        let up = MultipartUploader(
+            client: env.client(remote, observer: log.observer), journal: nil, partSizeMinimum: 5 << 20, concurrency: 1)
+        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("f"),
+            progress: progress)
+        #expect(log.all.contains { $0.operation == "UploadPart" && $0.error != nil })
+        #expect(progress.snapshot().uploadedBytes == file.size)
+        #expect(try env.client(remote).getObject(key: remote.key("f")) == bytes)
+    }
 }

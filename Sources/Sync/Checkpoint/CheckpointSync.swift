@@ -142,7 +142,7 @@ public struct CheckpointSync: Sendable {
         progress: SyncProgress?
     ) -> Result<Bool, SyncError> {
         let key = config.key(RemoteLayout.blob(hash))
-        do {
+        do throws(SyncError) {
             if let info = try client.headObject(key: key, budget: budget), info.size == source.span.length {
                 return .success(false)
             }
@@ -154,17 +154,28 @@ public struct CheckpointSync: Sendable {
                 _ = try up.upload(
                     file: source.file, offset: span.offset, length: span.length, sha256Hex: hash, key: key,
                     budget: budget, cancel: cancel, progress: progress)
-            } else if options.integrity == .checksumSHA256, let sha = Self.bytes(hex: hash) {
-                try client.putObject(
-                    key: key, body: .file(fd: source.file.fd, offset: span.offset, length: span.length), sha256: sha,
-                    metadata: ["sha256": hash], budget: budget, cancel: cancel)
-                progress?.addUploaded(span.length)
             } else {
-                let md5 = try source.file.digests(offset: span.offset, length: span.length).md5
-                try client.putObject(
-                    key: key, body: .file(fd: source.file.fd, offset: span.offset, length: span.length),
-                    sha256Hex: hash, contentMD5: md5, metadata: ["sha256": hash], budget: budget, cancel: cancel)
-                progress?.addUploaded(span.length)
+                // Byte-level progress; each attempt reports from zero, so a retried PUT is not counted twice.
+                let transfer = progress?.beginTransfer()
+                var sent: (@Sendable (Int64) -> Void)? = nil
+                if let progress, let transfer { sent = { progress.transferSent(transfer, $0) } }
+                do throws(SyncError) {
+                    let body = RequestBody.file(fd: source.file.fd, offset: span.offset, length: span.length)
+                    if options.integrity == .checksumSHA256, let sha = Self.bytes(hex: hash) {
+                        try client.putObject(
+                            key: key, body: body, sha256: sha, metadata: ["sha256": hash], budget: budget,
+                            cancel: cancel, progress: sent)
+                    } else {
+                        let md5 = try source.file.digests(offset: span.offset, length: span.length).md5
+                        try client.putObject(
+                            key: key, body: body, sha256Hex: hash, contentMD5: md5, metadata: ["sha256": hash],
+                            budget: budget, cancel: cancel, progress: sent)
+                    }
+                } catch {
+                    if let transfer { progress?.endTransfer(transfer, uploaded: nil) }
+                    throw error
+                }
+                if let transfer { progress?.endTransfer(transfer, uploaded: span.length) }
             }
             return .success(true)
         } catch {

@@ -15,11 +15,22 @@ public struct ChunkingPolicy: Sendable, Equatable, Codable {
     public var safetensorsAware: Bool
     /// Other large files: content-defined chunking (gear rolling hash) so an insertion shifts few boundaries.
     public var contentDefined: Bool
+    /// For `.safetensors`: blob size inside token row tables (embeddings, lm_head; see `TokenRowTables`), so a
+    /// refresh of rows scattered over the vocabulary rewrites few bytes. Never coarser than `targetSize`.
+    public var embeddingChunkSize: Int64
+    /// Upper bound on blobs per row table: a table larger than `embeddingChunkSize × this` uses larger blobs, so
+    /// huge vocabularies (256k × 8192) keep the number of objects and the manifest bounded.
+    public var embeddingMaxChunksPerTensor: Int64
 
-    public init(targetSize: Int64 = 4 << 20, safetensorsAware: Bool = true, contentDefined: Bool = true) {
+    public init(
+        targetSize: Int64 = 4 << 20, safetensorsAware: Bool = true, contentDefined: Bool = true,
+        embeddingChunkSize: Int64 = 64 << 10, embeddingMaxChunksPerTensor: Int64 = 4096
+    ) {
         self.targetSize = targetSize
         self.safetensorsAware = safetensorsAware
         self.contentDefined = contentDefined
+        self.embeddingChunkSize = embeddingChunkSize
+        self.embeddingMaxChunksPerTensor = embeddingMaxChunksPerTensor
     }
 
     /// Every file one blob (uploaded with multipart when large).
@@ -33,7 +44,7 @@ public enum Chunker {
         if policy.safetensorsAware, file.path.hasSuffix(".safetensors"),
             let layout = try? SafetensorsLayout.read(file)
         {
-            return safetensorsSpans(layout: layout, fileSize: size, target: policy.targetSize)
+            return safetensorsSpans(layout: layout, fileSize: size, policy: policy)
         }
         if policy.contentDefined { return try GearChunker(target: policy.targetSize).spans(file) }
         return fixedSpans(from: 0, to: size, step: policy.targetSize)
@@ -51,8 +62,11 @@ public enum Chunker {
     }
 
     /// Header as one blob; small neighbouring tensors grouped up to the target; large tensors split every
-    /// `max(1, target / rowBytes)` rows. Boundaries depend only on tensor order and sizes, never on absolute offsets.
-    static func safetensorsSpans(layout: SafetensorsLayout, fileSize: Int64, target: Int64) -> [ChunkSpan] {
+    /// `max(1, target / rowBytes)` rows; token row tables split every `max(1, rowTableChunk / rowBytes)` rows.
+    /// Boundaries depend only on tensor order, shapes and sizes, never on absolute offsets.
+    static func safetensorsSpans(layout: SafetensorsLayout, fileSize: Int64, policy: ChunkingPolicy) -> [ChunkSpan] {
+        let target = policy.targetSize
+        let rowTables = TokenRowTables.names(in: layout.tensors)
         var out = [ChunkSpan(offset: 0, length: layout.dataStart)]
         var groupStart: Int64? = nil
         var cursor = layout.dataStart
@@ -64,10 +78,11 @@ public enum Chunker {
             let begin = layout.dataStart + t.begin, end = layout.dataStart + t.end
             guard begin >= cursor, end <= fileSize, end >= begin else { continue }  // overlapping or bad: skip
             let length = end - begin
-            if length > target {
+            let chunk = rowTables.contains(t.name) ? rowTableChunkSize(tensorBytes: length, policy: policy) : target
+            if length > chunk {
                 flush(upTo: cursor)
                 if begin > cursor { out.append(ChunkSpan(offset: cursor, length: begin - cursor)) }
-                let rows = max(1, target / max(1, t.rowBytes))
+                let rows = max(1, chunk / max(1, t.rowBytes))
                 out += fixedSpans(from: begin, to: end, step: rows * max(1, t.rowBytes))
                 cursor = end
                 continue
@@ -80,6 +95,13 @@ public enum Chunker {
         if cursor < fileSize { out += fixedSpans(from: cursor, to: fileSize, step: target) }
         return out
     }
+
+    /// `embeddingChunkSize`, raised so the table has at most `embeddingMaxChunksPerTensor` blobs, never above the target.
+    static func rowTableChunkSize(tensorBytes: Int64, policy: ChunkingPolicy) -> Int64 {
+        let limit = max(1, policy.embeddingMaxChunksPerTensor)
+        let forLimit = (tensorBytes + limit - 1) / limit
+        return min(policy.targetSize, max(policy.embeddingChunkSize, forLimit))
+    }
 }
 
 /// Tensor byte ranges of a safetensors file (8-byte little-endian header length, JSON header, data).
@@ -89,6 +111,7 @@ struct SafetensorsLayout {
         var begin: Int64
         var end: Int64
         var rowBytes: Int64
+        var shape: [Int]
     }
     var dataStart: Int64
     var tensors: [Tensor]
@@ -122,7 +145,7 @@ struct SafetensorsLayout {
             else { continue }
             let elem = dtypeBytes(dtype) ?? 1
             let row = shape.count > 1 ? shape.dropFirst().reduce(Int64(1)) { $0 * Int64($1) } * elem : elem
-            tensors.append(Tensor(name: name, begin: Int64(offsets[0]), end: Int64(offsets[1]), rowBytes: row))
+            tensors.append(Tensor(name: name, begin: Int64(offsets[0]), end: Int64(offsets[1]), rowBytes: row, shape: shape))
         }
         return SafetensorsLayout(dataStart: 8 + Int64(n), tensors: tensors)
     }

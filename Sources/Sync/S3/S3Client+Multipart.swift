@@ -22,19 +22,10 @@ extension S3Client {
         key: String, uploadID: String, partNumber: Int, body: RequestBody, sha256Hex: String, md5: [UInt8],
         budget: RetryBudget? = nil, cancel: CancellationFlag? = nil, progress: (@Sendable (Int64) -> Void)? = nil
     ) throws(SyncError) -> String {
-        let r = try execute(
-            Call(operation: "UploadPart", method: "PUT", key: key,
-                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)],
-                headers: [("Content-MD5", Data(md5).base64EncodedString())], body: body, payloadHash: sha256Hex,
-                partNumber: partNumber),
-            budget: budget, cancel: cancel, progress: progress)
-        let etag = ETag.normalize(r.headers["etag"])
-        let encrypted = r.headers["x-amz-server-side-encryption"] == "aws:kms"
-            || r.headers["x-amz-server-side-encryption-customer-algorithm"] != nil
-        guard etag == Digest.hex(md5) || (encrypted && !etag.isEmpty) else {
-            throw .integrity("UploadPart \(key) part \(partNumber): ETag \(etag) is not the part's MD5")
-        }
-        return etag
+        let digest = PartDigest.contentMD5(sha256Hex: sha256Hex, md5: md5)
+        let call = uploadPartCall(key: key, uploadID: uploadID, partNumber: partNumber, body: body, digest: digest)
+        let r = try execute(call, budget: budget, cancel: cancel, progress: progress)
+        return try checkedPart(r, key: key, partNumber: partNumber, size: body.length, digest: digest).etag
     }
 
     /// UploadPart protected by `x-amz-checksum-sha256` (the server verifies it) instead of Content-MD5; the SHA-256
@@ -43,19 +34,51 @@ extension S3Client {
         key: String, uploadID: String, partNumber: Int, body: RequestBody, sha256: [UInt8],
         budget: RetryBudget? = nil, cancel: CancellationFlag? = nil, progress: (@Sendable (Int64) -> Void)? = nil
     ) throws(SyncError) -> PartInfo {
-        let checksum = Data(sha256).base64EncodedString()
-        let r = try execute(
-            Call(operation: "UploadPart", method: "PUT", key: key,
-                query: [("partNumber", String(partNumber)), ("uploadId", uploadID)],
-                headers: [("x-amz-checksum-sha256", checksum)], body: body, payloadHash: Digest.hex(sha256),
-                partNumber: partNumber),
-            budget: budget, cancel: cancel, progress: progress)
-        let etag = ETag.normalize(r.headers["etag"])
-        guard !etag.isEmpty else { throw .protocolViolation("UploadPart \(key) part \(partNumber): no ETag") }
-        if let echoed = r.headers["x-amz-checksum-sha256"], echoed != checksum {
-            throw .integrity("UploadPart \(key) part \(partNumber): server checksum \(echoed) is not ours")
+        let digest = PartDigest.checksumSHA256(sha256)
+        let call = uploadPartCall(key: key, uploadID: uploadID, partNumber: partNumber, body: body, digest: digest)
+        let r = try execute(call, budget: budget, cancel: cancel, progress: progress)
+        return try checkedPart(r, key: key, partNumber: partNumber, size: body.length, digest: digest)
+    }
+
+    /// The UploadPart request for one part with its digest (not sent).
+    func uploadPartCall(key: String, uploadID: String, partNumber: Int, body: RequestBody, digest: PartDigest) -> Call {
+        let header: (name: String, value: String)
+        let payloadHash: String
+        switch digest {
+        case .contentMD5(let sha256Hex, let md5):
+            header = ("Content-MD5", Data(md5).base64EncodedString())
+            payloadHash = sha256Hex
+        case .checksumSHA256(let sha256):
+            header = ("x-amz-checksum-sha256", Data(sha256).base64EncodedString())
+            payloadHash = Digest.hex(sha256)
         }
-        return PartInfo(partNumber: partNumber, etag: etag, size: body.length, checksumSHA256: checksum)
+        return Call(operation: "UploadPart", method: "PUT", key: key,
+            query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], headers: [header], body: body,
+            payloadHash: payloadHash, partNumber: partNumber)
+    }
+
+    /// Checks an UploadPart answer against the part's digest: the ETag must be the MD5 (unless SSE-KMS/SSE-C), or
+    /// an echoed checksum must be ours.
+    func checkedPart(_ r: HTTPResponse, key: String, partNumber: Int, size: Int64, digest: PartDigest) throws(SyncError)
+        -> PartInfo
+    {
+        let etag = ETag.normalize(r.headers["etag"])
+        switch digest {
+        case .contentMD5(_, let md5):
+            let encrypted = r.headers["x-amz-server-side-encryption"] == "aws:kms"
+                || r.headers["x-amz-server-side-encryption-customer-algorithm"] != nil
+            guard etag == Digest.hex(md5) || (encrypted && !etag.isEmpty) else {
+                throw .integrity("UploadPart \(key) part \(partNumber): ETag \(etag) is not the part's MD5")
+            }
+            return PartInfo(partNumber: partNumber, etag: etag, size: size)
+        case .checksumSHA256(let sha256):
+            let checksum = Data(sha256).base64EncodedString()
+            guard !etag.isEmpty else { throw .protocolViolation("UploadPart \(key) part \(partNumber): no ETag") }
+            if let echoed = r.headers["x-amz-checksum-sha256"], echoed != checksum {
+                throw .integrity("UploadPart \(key) part \(partNumber): server checksum \(echoed) is not ours")
+            }
+            return PartInfo(partNumber: partNumber, etag: etag, size: size, checksumSHA256: checksum)
+        }
     }
 
     /// The ETag a complete multipart object must have: MD5 of the concatenated binary part MD5s, "-N".

@@ -34,7 +34,8 @@ extension S3Client {
     @discardableResult
     public func putObject(
         key: String, body: RequestBody, sha256: [UInt8], metadata: [String: String] = [:],
-        contentType: String = "application/octet-stream", budget: RetryBudget? = nil, cancel: CancellationFlag? = nil
+        contentType: String = "application/octet-stream", budget: RetryBudget? = nil, cancel: CancellationFlag? = nil,
+        progress: (@Sendable (Int64) -> Void)? = nil
     ) throws(SyncError) -> String {
         let checksum = Data(sha256).base64EncodedString()
         var headers: [(name: String, value: String)] = [("Content-Type", contentType), ("x-amz-checksum-sha256", checksum)]
@@ -42,7 +43,7 @@ extension S3Client {
         let r = try execute(
             Call(operation: "PutObject", method: "PUT", key: key, headers: headers, body: body,
                 payloadHash: Digest.hex(sha256)),
-            budget: budget, cancel: cancel)
+            budget: budget, cancel: cancel, progress: progress)
         if let echoed = r.headers["x-amz-checksum-sha256"], echoed != checksum {
             throw .integrity("PutObject \(key): server checksum \(echoed) is not ours")
         }

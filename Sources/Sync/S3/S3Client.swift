@@ -39,7 +39,7 @@ public final class S3Client: Sendable {
 
     // MARK: connections
 
-    private func checkout() throws(SyncError) -> HTTPConnection {
+    func checkout() throws(SyncError) -> HTTPConnection {
         if let c = pool.withLock({ $0.popLast() }) { return c }
         created.add(1, ordering: .relaxed)
         do { return try HTTPConnection(options: options) } catch {
@@ -47,7 +47,7 @@ public final class S3Client: Sendable {
         }
     }
 
-    private func checkin(_ c: HTTPConnection) {
+    func checkin(_ c: HTTPConnection) {
         pool.withLock { if $0.count < 16 { $0.append(c) } }
     }
 
@@ -77,31 +77,61 @@ public final class S3Client: Sendable {
             attempt += 1
             if cancel?.isCancelled == true { throw .cancelled }
             let result: Result<HTTPResponse, SyncError> = attemptOnce(call, cancel: cancel, progress: progress)
-            var bytesSent = call.body.length
+            record(call, attempt: attempt, result)
             switch result {
-            case .success(let r):
-                observer?(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
-                    status: r.status, bytesSent: bytesSent, attempt: attempt, error: nil))
-                return r
-            case .failure(let e):
-                if case .transport = e { bytesSent = 0 }
-                observer?(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
-                    status: nil, bytesSent: bytesSent, attempt: attempt, error: e))
-                guard e.isRetryable, attempt < retry.maxAttempts else { throw e }
-                if let budget, !budget.take() { throw .budgetExhausted(last: e) }
-                let wait = retry.delay(beforeRetry: attempt)
-                logger.debug("retrying", metadata: [
-                    "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.attempt": "\(attempt)",
-                    "s3.error": "\(e)", "s3.wait_s": "\(String(format: "%.2f", wait))",
-                ])
-                Thread.sleep(forTimeInterval: wait)
+            case .success(let r): return r
+            case .failure(let e): Thread.sleep(forTimeInterval: try delayBeforeRetry(call, attempt: attempt, after: e, budget: budget))
             }
         }
+    }
+
+    /// Tells the observer about one attempt.
+    func record(_ call: Call, attempt: Int, _ result: Result<HTTPResponse, SyncError>) {
+        guard let observer else { return }
+        switch result {
+        case .success(let r):
+            observer(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
+                status: r.status, bytesSent: call.body.length, attempt: attempt, error: nil))
+        case .failure(let e):
+            var bytesSent = call.body.length
+            if case .transport = e { bytesSent = 0 }
+            observer(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
+                status: nil, bytesSent: bytesSent, attempt: attempt, error: e))
+        }
+    }
+
+    /// The backoff before retrying `call` after attempt number `attempt` failed with `error`; throws when the error
+    /// is not retryable or the attempts or the budget are used up.
+    func delayBeforeRetry(_ call: Call, attempt: Int, after e: SyncError, budget: RetryBudget?) throws(SyncError) -> Double {
+        guard e.isRetryable, attempt < retry.maxAttempts else { throw e }
+        if let budget, !budget.take() { throw .budgetExhausted(last: e) }
+        let wait = retry.delay(beforeRetry: attempt)
+        logger.debug("retrying", metadata: [
+            "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.attempt": "\(attempt)",
+            "s3.error": "\(e)", "s3.wait_s": "\(String(format: "%.2f", wait))",
+        ])
+        return wait
     }
 
     private func attemptOnce(
         _ call: Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
     ) -> Result<HTTPResponse, SyncError> {
+        let request = signedRequest(call, cancel: cancel, progress: progress)
+        let connection: HTTPConnection
+        do { connection = try checkout() } catch { return .failure(error) }
+        let response: HTTPResponse
+        do { response = try connection.perform(request) } catch {
+            // A failed transfer may leave the connection in any state; drop it.
+            return .failure(failure(call, error))
+        }
+        checkin(connection)
+        return outcome(call, response)
+    }
+
+    /// The request for one attempt of `call`, signed now; its progress callback aborts once `cancel` is set.
+    func signedRequest(
+        _ call: Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
+    ) -> HTTPRequest {
         let loc = config.location(forKey: call.key)
         let amzDate = AMZDate.string(Date().addingTimeInterval(clockSkew))
         var headers = call.headers
@@ -116,22 +146,22 @@ public final class S3Client: Sendable {
         headers.append(("Authorization", sig.authorization))
         var url = loc.url
         if !call.query.isEmpty { url += "?" + URIEncoding.canonicalQuery(call.query) }
-        let request = HTTPRequest(
+        return HTTPRequest(
             method: call.method, url: url, headers: headers, body: call.body, sink: call.sink,
             progress: { sent, _ in
                 progress?(sent)
                 return cancel?.isCancelled != true
             })
-        let connection: HTTPConnection
-        do { connection = try checkout() } catch { return .failure(error) }
-        let response: HTTPResponse
-        do { response = try connection.perform(request) } catch {
-            // A failed transfer may leave the connection in any state; drop it.
-            if error.abortedByCaller { return .failure(.cancelled) }
-            return .failure(.transport(operation: call.operation, key: call.key, curlCode: error.curlCode,
-                message: error.message))
-        }
-        checkin(connection)
+    }
+
+    /// A transport failure of `call` as a `SyncError` (`.cancelled` when our progress callback stopped it).
+    func failure(_ call: Call, _ error: TransportFailure) -> SyncError {
+        if error.abortedByCaller { return .cancelled }
+        return .transport(operation: call.operation, key: call.key, curlCode: error.curlCode, message: error.message)
+    }
+
+    /// A complete response: success for 2xx and accepted statuses, otherwise the S3 error it carries.
+    func outcome(_ call: Call, _ response: HTTPResponse) -> Result<HTTPResponse, SyncError> {
         if (200..<300).contains(response.status) || call.accept.contains(response.status) {
             return .success(response)
         }

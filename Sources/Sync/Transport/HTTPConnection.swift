@@ -18,25 +18,38 @@ public final class HTTPConnection: @unchecked Sendable {
 
     deinit { curl_easy_cleanup(handle) }
 
+    /// The easy handle, for a `CurlMulti` to drive (while it is there, nothing else may use this connection).
+    var easyHandle: UnsafeMutableRawPointer { handle }
+
     /// Performs one request. HTTP error statuses are returned, not thrown; only transport failures throw.
     public func perform(_ request: HTTPRequest) throws(TransportFailure) -> HTTPResponse {
-        curl_easy_reset(handle)  // keeps the connection cache
-        let ctx = TransferContext(request: request)
-        let ctxPtr = Unmanaged.passUnretained(ctx).toOpaque()
-        defer { withExtendedLifetime(ctx) {} }
+        let transfer = EasyTransfer(handle: handle, request: request, options: options)
+        let rc = curl_easy_perform(handle)
+        return try withExtendedLifetime(transfer) { transfer.result(of: rc) }.get()
+    }
+}
 
-        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+/// One request configured on an easy handle (options, headers, callbacks), and its outcome once libcurl is done
+/// with it. Owns the header lists and the callback context until it is released, so it must outlive the transfer.
+final class EasyTransfer {
+    let handle: UnsafeMutableRawPointer
+    let context: TransferContext
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
+
+    init(handle h: UnsafeMutableRawPointer, request: HTTPRequest, options: TransportOptions) {
+        curl_easy_reset(h)  // keeps the connection cache
+        handle = h
+        context = TransferContext(request: request)
+        let ctxPtr = Unmanaged.passUnretained(context).toOpaque()
+
         for (name, value) in request.headers {
             headerList = curl_slist_append(headerList, "\(name): \(value)")
         }
         // Small bodies: skip the 100-continue round trip (a removal line, never signed by us).
         if request.body.length < 1 << 20 { headerList = curl_slist_append(headerList, "Expect:") }
-        defer { curl_slist_free_all(headerList) }
-        var resolveList: UnsafeMutablePointer<curl_slist>? = nil
         for entry in options.resolve { resolveList = curl_slist_append(resolveList, entry) }
-        defer { curl_slist_free_all(resolveList) }
 
-        let h = handle
         ccurl_setopt_string(h, CURLOPT_URL, request.url)
         ccurl_setopt_slist(h, CURLOPT_HTTPHEADER, headerList)
         ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
@@ -82,16 +95,24 @@ public final class HTTPConnection: @unchecked Sendable {
             ccurl_setopt_ptr(h, CURLOPT_SEEKDATA, ctxPtr)
             if length >= 1 << 20 { ccurl_setopt_long(h, CURLOPT_UPLOAD_BUFFERSIZE, 512 * 1024) }
         }
+    }
 
-        let rc = curl_easy_perform(h)
+    deinit {
+        curl_slist_free_all(headerList)
+        curl_slist_free_all(resolveList)
+    }
+
+    /// The response, or the transport failure, for libcurl's result code of this transfer.
+    func result(of rc: CURLcode) -> Result<HTTPResponse, TransportFailure> {
         if rc != CURLE_OK {
             var message = String(cString: curl_easy_strerror(rc))
-            if let e = ctx.ioError { message += " (\(e))" }
-            throw TransportFailure(curlCode: Int(rc.rawValue), message: message, abortedByCaller: ctx.aborted)
+            if let e = context.ioError { message += " (\(e))" }
+            return .failure(TransportFailure(curlCode: Int(rc.rawValue), message: message, abortedByCaller: context.aborted))
         }
         var status = 0
-        ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: ctx.headers, body: ctx.body, bytesWritten: ctx.bytesToFile)
+        ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(
+            status: status, headers: context.headers, body: context.body, bytesWritten: context.bytesToFile))
     }
 }
 

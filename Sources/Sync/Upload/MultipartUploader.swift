@@ -4,9 +4,10 @@ import Logging
 import Store
 import Synchronization
 
-/// Uploads one file range as a multipart object: bounded concurrency (a few threads, one pooled connection each),
-/// bounded memory (parts are streamed from the file with `pread`), per-part Content-MD5 + signed SHA-256, and a
-/// journal so an interrupted upload resumes from its finished parts (reconciled with ListParts).
+/// Uploads one file range as a multipart object: bounded concurrency (parts as concurrent transfers of one libcurl
+/// multi handle, see `PartSender`), bounded memory (parts are streamed from the file with `pread`), per-part
+/// Content-MD5 + signed SHA-256, and a journal so an interrupted upload resumes from its finished parts (reconciled
+/// with ListParts).
 public struct MultipartUploader: Sendable {
     public var client: S3Client
     public var journal: SyncJournal?
@@ -64,40 +65,27 @@ public struct MultipartUploader: Sendable {
             }
             done = (uploadID, [:])
         }
-        let finished = Locked<[Int: String]>(done?.1 ?? [:])
-        let checksums = Locked<[Int: String]>([:])
-        let integrity = self.integrity
-        let alreadyBytes = finished.withLock { $0.keys.reduce(Int64(0)) {
-            $0 + PartPlan.range(part: $1, size: length, partSize: partSize).length } }
+        var finished = done?.1 ?? [:]
+        var checksums: [Int: String] = [:]
+        let alreadyBytes = finished.keys.reduce(Int64(0)) {
+            $0 + PartPlan.range(part: $1, size: length, partSize: partSize).length }
         progress?.addSkipped(alreadyBytes)
-        let todo = Locked<[Int]>((1...count).filter { n in finished.withLock { $0[n] == nil } }.reversed())
-        let firstError = Locked<SyncError?>(nil)
-        let localCancel = CancellationFlag()
-        let cancelBoth = cancel
-        let client = self.client
-        let journal = self.journal
-        let partProgress = self.partProgress
-        Blocking.parallel(min(concurrency, max(1, todo.withLock { $0.count })), name: "transtok.sync.part") { _ in
-            while let n = todo.withLock({ $0.popLast() }) {
-                if localCancel.isCancelled || cancelBoth?.isCancelled == true { return }
-                let (partOffset, partLength) = PartPlan.range(part: n, size: length, partSize: partSize)
-                let result = Self.sendPart(
-                    client: client, journal: journal, file: file, offset: offset + partOffset, length: partLength,
-                    key: key, uploadID: uploadID, partNumber: n, integrity: integrity, budget: budget,
-                    cancel: cancelBoth, hook: partProgress)
-                switch result {
-                case .success(let info):
-                    finished.withLock { $0[n] = info.etag }
-                    if let c = info.checksumSHA256 { checksums.withLock { $0[n] = c } }
-                    progress?.addUploaded(partLength)
-                case .failure(let error):
-                    firstError.withLock { if $0 == nil { $0 = error } }
-                    localCancel.cancel()
-                    return
-                }
-            }
+        let todo = (1...count).filter { finished[$0] == nil }.map { n in
+            let r = PartPlan.range(part: n, size: length, partSize: partSize)
+            return PartSender.Part(number: n, offset: offset + r.offset, length: r.length)
         }
-        if let error = firstError.withLock({ $0 }) {
+        let sender = PartSender(
+            client: client, file: file, key: key, uploadID: uploadID, integrity: integrity, concurrency: concurrency,
+            budget: budget, cancel: cancel, partProgress: partProgress, progress: progress)
+        do {
+            try sender.send(todo) { (info, part) throws(SyncError) in
+                do { try journal?.recordPart(uploadID: uploadID, partNumber: info.partNumber, etag: info.etag, size: part.length) } catch {
+                    throw .journal("\(error)")
+                }
+                finished[info.partNumber] = info.etag
+                if let c = info.checksumSHA256 { checksums[info.partNumber] = c }
+            }
+        } catch {
             // Permanent failures abort the upload; transient ones keep it for the next attempt (resume).
             if !error.isRetryable && error.errorClass != .cancelled {
                 if case .budgetExhausted = error {} else {
@@ -109,12 +97,12 @@ public struct MultipartUploader: Sendable {
         }
         if cancel?.isCancelled == true { throw .cancelled }
         var parts: [PartInfo] = []
-        for (n, etag) in finished.value {
+        for (n, etag) in finished {
             let r = PartPlan.range(part: n, size: length, partSize: partSize)
             var checksum: String?
             if integrity == .checksumSHA256 {
                 // Parts finished before a resume: recompute their checksum from the file.
-                if let known = checksums.value[n] {
+                if let known = checksums[n] {
                     checksum = known
                 } else {
                     let sha = try file.sha256Bytes(offset: offset + r.offset, length: r.length)
@@ -127,38 +115,6 @@ public struct MultipartUploader: Sendable {
             key: key, uploadID: uploadID, parts: parts, ifNoneMatch: ifNoneMatch, budget: budget)
         try journalDo { try $0.finish(remote: remoteID, key: key, uploadID: uploadID) }
         return etag
-    }
-
-    private static func sendPart(
-        client: S3Client, journal: SyncJournal?, file: OpenFile, offset: Int64, length: Int64, key: String,
-        uploadID: String, partNumber n: Int, integrity: PartIntegrity, budget: RetryBudget?, cancel: CancellationFlag?,
-        hook: (@Sendable (Int, Int64) -> Void)?
-    ) -> Result<PartInfo, SyncError> {
-        var progress: (@Sendable (Int64) -> Void)? = nil
-        if let hook {
-            progress = { @Sendable (sent: Int64) in hook(n, sent) }
-        }
-        let body = RequestBody.file(fd: file.fd, offset: offset, length: length)
-        let info: PartInfo
-        do {
-            switch integrity {
-            case .contentMD5:
-                let digests = try file.digests(offset: offset, length: length)
-                let etag = try client.uploadPart(
-                    key: key, uploadID: uploadID, partNumber: n, body: body, sha256Hex: digests.sha256,
-                    md5: digests.md5, budget: budget, cancel: cancel, progress: progress)
-                info = PartInfo(partNumber: n, etag: etag, size: length)
-            case .checksumSHA256:
-                let sha = try file.sha256Bytes(offset: offset, length: length)
-                info = try client.uploadPart(
-                    key: key, uploadID: uploadID, partNumber: n, body: body, sha256: sha, budget: budget, cancel: cancel,
-                    progress: progress)
-            }
-        } catch { return .failure(error) }
-        do { try journal?.recordPart(uploadID: uploadID, partNumber: n, etag: info.etag, size: length) } catch {
-            return .failure(.journal("\(error)"))
-        }
-        return .success(info)
     }
 
     /// A journaled upload of the same content with the same part size, reconciled with ListParts: a part counts as

@@ -45,15 +45,21 @@ struct CheckpointFixture {
         return out
     }
 
-    /// Writes the directory; `refreshRows` rewrites those embedding and lm_head rows (an embedding refresh).
+    /// Writes the directory; `refreshRows` (a block) and `scatteredRows` (any rows) rewrite those embedding and
+    /// lm_head rows (an embedding refresh).
     @discardableResult
-    func write(to dir: String, refreshRows: Range<Int>? = nil, refreshSeed: UInt64 = 99) -> String {
+    func write(to dir: String, refreshRows: Range<Int>? = nil, scatteredRows: [Int] = [], refreshSeed: UInt64 = 99)
+        -> String
+    {
         var ts = tensors()
-        if let rows = refreshRows {
+        let rows = Array(refreshRows ?? 0..<0) + scatteredRows
+        if !rows.isEmpty {
             for i in ts.indices where ts[i].name == "model.embed_tokens.weight" || ts[i].name == "lm_head.weight" {
                 let rowBytes = dim * 2
-                let fresh = testBytes(rows.count * rowBytes, seed: refreshSeed &+ UInt64(i))
-                ts[i].bytes.replaceSubrange(rows.lowerBound * rowBytes..<rows.upperBound * rowBytes, with: fresh)
+                for (n, r) in rows.enumerated() {
+                    let fresh = testBytes(rowBytes, seed: refreshSeed &+ UInt64(i) &* 1_000_003 &+ UInt64(n))
+                    ts[i].bytes.replaceSubrange(r * rowBytes..<(r + 1) * rowBytes, with: fresh)
+                }
             }
         }
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -67,4 +73,11 @@ struct CheckpointFixture {
         }
         return dir
     }
+
+    /// Untied embedding and lm_head of 3000 × 1024 (BF16: 2 KiB rows, 6 MiB each) beside 24 MiB of layers: the row
+    /// tables are a third of the bytes, and no layer matrix has 3000 rows.
+    static let scatteredRefresh = CheckpointFixture(vocab: 3000, dim: 1024, layers: 6)
+
+    /// 1% of the vocabulary, evenly spread: rows 7, 107, 207, …
+    static func everyHundredthRow(vocab: Int) -> [Int] { Array(stride(from: 7, to: vocab, by: 100)) }
 }
