@@ -32,18 +32,27 @@ struct RefreshCrashLoopTests {
         case published = "checkpoint: published, job not finished"
     }
 
-    /// What the kill waits for: a progress step of the running refresh job (its `progress` value), or a delay.
+    /// What the kill waits for: a progress step of the running refresh job, a checkpoint appearing on disk (a
+    /// hidden temporary directory, or a new numbered one: publishing, recording and retention follow within
+    /// milliseconds, too fast to see in the job row), or just a delay.
     enum Aim: CaseIterable {
-        case delay, loading, aligning, mapping, refreshing, writing, published
+        case delay, loading, aligning, mapping, refreshing, temporary, renamed
         var progress: Double? {
             switch self {
-            case .delay: nil
             case .loading: 0.05
             case .aligning: 0.2
             case .mapping: 0.5
             case .refreshing: 0.65
-            case .writing: 0.8
-            case .published: 1
+            case .delay, .temporary, .renamed: nil
+            }
+        }
+        /// The random extra wait after the aim was seen, in microseconds.
+        var jitter: UInt32 {
+            switch self {
+            case .delay: 1_200_000
+            case .temporary: 30_000
+            case .renamed: 4_000
+            default: 8_000
             }
         }
     }
@@ -97,17 +106,15 @@ struct RefreshCrashLoopTests {
             if dropWhileRunning { try drop() }
 
             let aim = Aim.allCases.randomElement(using: &random)!
+            // A cycle after a restart loads the model and rebuilds the lexicons first: seconds on a busy machine.
+            // Without new text, only a checkpoint left missing by the previous kill starts a cycle.
+            let timeout: Double = dropped > droppedBefore ? 15 : 3
             if let progress = aim.progress {
-                // Kill once the running refresh job reports that step (or a later one, or finishes after it
-                // started), plus a random few milliseconds so the kills spread inside the step.
-                // A cycle after a restart loads the model and rebuilds the lexicons first: seconds on a busy machine.
-                // Without new text, only a checkpoint left missing by the previous kill starts a cycle.
-                try Self.waitForStep(progress, daemon: daemon, timeout: dropped > droppedBefore ? 15 : 3)
-                let jitter = aim == .writing || aim == .published ? 40_000 : 8_000
-                usleep(UInt32.random(in: 0...UInt32(jitter), using: &random))
-            } else {
-                usleep(UInt32.random(in: 0...1_200_000, using: &random))
+                try Self.waitForStep(progress, daemon: daemon, timeout: timeout)
+            } else if aim != .delay {
+                Self.waitForCheckpointEntry(in: checkpointDir, renamed: aim == .renamed, timeout: timeout)
             }
+            usleep(UInt32.random(in: 0...aim.jitter, using: &random))
             kill(daemon.process.processIdentifier, SIGKILL)
             daemon.process.waitUntilExit()
             let log = daemon.log
@@ -171,6 +178,18 @@ struct RefreshCrashLoopTests {
             }
             usleep(1_000)
         }
+    }
+
+    /// Polls the checkpoint directory until a new hidden temporary directory or a new numbered one appears.
+    static func waitForCheckpointEntry(in checkpointDir: String, renamed: Bool, timeout: Double) {
+        func entries() -> Set<String> {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []).filter {
+                renamed ? Int($0) != nil : $0.contains(".tmp-")
+            })
+        }
+        let before = entries()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, entries().isSubset(of: before) { usleep(200) }
     }
 
     /// The step a dead daemon was in: the progress of its unfinished refresh job, refined by what is on disk.
