@@ -34,16 +34,17 @@ struct RefreshCrashLoopTests {
 
     /// What the kill waits for: a progress step of the running refresh job, a checkpoint appearing on disk (a
     /// hidden temporary directory, or a new numbered one: publishing, recording and retention follow within
-    /// milliseconds, too fast to see in the job row), or just a delay.
+    /// milliseconds, too fast to see in the job row), the oldest checkpoint starting to disappear (retention), or
+    /// just a delay.
     enum Aim: CaseIterable {
-        case delay, loading, aligning, mapping, refreshing, temporary, renamed
+        case delay, loading, aligning, mapping, refreshing, temporary, renamed, retention
         var progress: Double? {
             switch self {
             case .loading: 0.05
             case .aligning: 0.2
             case .mapping: 0.5
             case .refreshing: 0.65
-            case .delay, .temporary, .renamed: nil
+            case .delay, .temporary, .renamed, .retention: nil
             }
         }
         /// The random extra wait after the aim was seen, in microseconds.
@@ -52,6 +53,7 @@ struct RefreshCrashLoopTests {
             case .delay: 1_200_000
             case .temporary: 30_000
             case .renamed: 4_000
+            case .retention: 0
             default: 8_000
             }
         }
@@ -111,6 +113,8 @@ struct RefreshCrashLoopTests {
             let timeout: Double = dropped > droppedBefore ? 15 : 3
             if let progress = aim.progress {
                 try Self.waitForStep(progress, daemon: daemon, timeout: timeout)
+            } else if aim == .retention {
+                Self.waitForRetention(in: checkpointDir, timeout: timeout)
             } else if aim != .delay {
                 Self.waitForCheckpointEntry(in: checkpointDir, renamed: aim == .renamed, timeout: timeout)
             }
@@ -192,6 +196,22 @@ struct RefreshCrashLoopTests {
         while Date() < deadline, entries().isSubset(of: before) { usleep(200) }
     }
 
+    /// Polls until a file of the oldest numbered checkpoint disappears (retention deleting it), once there are
+    /// `keep` of them, so that the kill lands in the middle of the deletion.
+    static func waitForRetention(in checkpointDir: String, timeout: Double) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let numbered = ((try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []).filter { Int($0) != nil }
+            guard numbered.count >= keep, let oldest = numbered.min(), let manifest = try? manifest(at: checkpointDir + "/" + oldest) else {
+                usleep(500)
+                continue
+            }
+            let paths = (manifest.files.map(\.path) + ["manifest.json"]).map { checkpointDir + "/" + oldest + "/" + $0 }
+            while Date() < deadline, paths.allSatisfy({ access($0, F_OK) == 0 }) { usleep(50) }
+            return
+        }
+    }
+
     /// The step a dead daemon was in: the progress of its unfinished refresh job, refined by what is on disk.
     static func classify(stateDir: String, checkpointDir: String) throws -> Phase {
         let store = try Store(directory: stateDir)
@@ -211,7 +231,7 @@ struct RefreshCrashLoopTests {
         case ..<1:
             let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []
             let known = Set(checkpoints.map(\.number))
-            if names.contains(where: { $0.contains(".tmp-") }) { return .checkpointWriting }
+            if names.contains(where: { $0.contains(".tmp-") && !$0.contains(".tmp-retired") }) { return .checkpointWriting }
             if names.contains(where: { Int($0).map { !known.contains($0) } ?? false }) { return .checkpointRenamed }
             if (alignment?.appliedSeq ?? 0) == (checkpoints.first?.appliedSeq ?? -1) { return .retention }
             return .checkpointPreparing
