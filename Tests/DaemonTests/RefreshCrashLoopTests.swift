@@ -165,6 +165,56 @@ struct RefreshCrashLoopTests {
         print("refresh crash loop took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 
+    /// A cycle that fails after saving the alignment (here: the checkpoint directory cannot be created) must not
+    /// poison the next one: the retried cycle publishes the checkpoint without adding the same batch twice.
+    @Test func aCycleFailingAfterAlignmentIsRetriedWithoutRealigning() throws {
+        let root = try makeTemporaryDirectory("failedcycle")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/incoming", stateDir = root + "/state", modelDir = root + "/model"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try TinyModel.write(to: modelDir)
+        let targetTokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
+        let config = root + "/config.json"
+        try """
+            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+             "workspaces": [{"name": "failing", "source_language": "en", "target_language": "es",
+               "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // A regular file where the workspace's checkpoint directory belongs: writing the checkpoint fails.
+        let blocker = stateDir + "/checkpoints/failing"
+        try FileManager.default.createDirectory(atPath: stateDir + "/checkpoints", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: blocker, contents: Data("not a directory".utf8))
+        let corpus = try Self.bibleCorpus(count: 60)
+        try (corpus.map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
+            .write(toFile: folder + "/part.tsv", atomically: true, encoding: .utf8)
+
+        let daemon = try DaemonProcess(label: "failedcycle", extraArguments: ["--config", config, "--state-dir", stateDir])
+        try daemon.waitUntilReady()
+        func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                if try condition() { return }
+                usleep(100_000)
+            }
+            throw DaemonTestError("timed out waiting for \(what):\n\(daemon.log.suffix(3000))")
+        }
+        try waitFor("the first cycle to fail") { daemon.log.contains("refresh failed") }
+        try FileManager.default.removeItem(atPath: blocker)
+        let reply = try daemon.client.call("POST", "/v1/refresh", body: RefreshRequest(workspace: "failing"), as: RefreshRequest.self).1
+        #expect(reply.status == 200)
+        try waitFor("a checkpoint after the failed cycle") {
+            try !daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0.isEmpty
+        }
+        let newest = try #require(try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0.first)
+        let statistics = try Self.manifest(at: newest.path).statistics
+        #expect(Int(statistics["aligned_sentences"] ?? -1) == corpus.count, "checkpoint statistics \(statistics)")
+        #expect(try daemon.terminate() == 0)
+        let store = try Store(directory: stateDir)
+        let workspace = try #require(try store.workspaces().first)
+        let saved = try #require(try store.alignmentState(workspaceID: workspace.id))
+        #expect(try IncrementalAligner(serialized: saved.state).sentenceCount == corpus.count)
+    }
+
     // MARK: the schedule
 
     /// Polls `/v1/status` until a running refresh job reached `progress`, or one that was seen running has ended.
