@@ -375,15 +375,23 @@ struct RefreshCrashLoopTests {
         let history = try runCommand("/usr/bin/env", ["python3", "-c", """
             import sqlite3,sys
             db=sqlite3.connect(sys.argv[1])
-            for r in db.execute("select number, applied_seq, coalesce(parent_number, 0), state from checkpoint order by id"): print(*r)
+            q = ("select number, applied_seq, coalesce(parent_number, 0), state = 'deleted', pair_count,"
+                 " (select count(*) from pair_event e where e.seq <= c.applied_seq) from checkpoint c order by id")
+            for r in db.execute(q): print(*r)
             """, stateDir + "/transtok.sqlite"])
-        let rows = history.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-        #expect(history.status == 0 && !rows.isEmpty, "seed \(seed): cannot read the checkpoint history: \(history.stderr)")
-        for (previous, row) in zip(rows, rows.dropFirst()) {
-            #expect(Int(row[0])! > Int(previous[0])! && Int64(row[1])! > Int64(previous[1])! && row[2] == previous[0],
-                    "seed \(seed): checkpoint history \(previous) → \(row) (number, applied_seq, parent, state)")
+        // number, applied_seq, parent, deleted, pair_count, events up to applied_seq
+        let rows = history.stdout.split(separator: "\n").map { $0.split(separator: " ").compactMap { Int64($0) } }
+        #expect(history.status == 0 && !rows.isEmpty && rows.allSatisfy { $0.count == 6 },
+                "seed \(seed): cannot read the checkpoint history: \(history.stdout) \(history.stderr)")
+        for (previous, row) in zip(rows, rows.dropFirst()) where row.count == 6 && previous.count == 6 {
+            #expect(row[0] > previous[0] && row[1] > previous[1] && row[2] == previous[0],
+                    "seed \(seed): checkpoint history \(previous) → \(row) (number, applied_seq, parent, …)")
         }
-        #expect(rows.filter { $0[3] == "deleted" }.count == rows.count - keep, "seed \(seed): history \(rows)")
+        // A checkpoint counts the pairs it was built from (all events are additions here), not pairs ingested later.
+        for row in rows where row.count == 6 {
+            #expect(row[4] == row[5], "seed \(seed): checkpoint \(row[0]) says \(row[4]) pairs but includes the first \(row[5]) events")
+        }
+        #expect(rows.filter { $0.count == 6 && $0[3] == 1 }.count == rows.count - keep, "seed \(seed): history \(rows)")
 
         // Every kill inside a cycle left a running job, marked interrupted at the next start; none runs now.
         let activeJobs = try store.activeJobs()
