@@ -185,7 +185,7 @@ struct RefreshCrashLoopTests {
         // A regular file where the workspace's checkpoint directory belongs: writing the checkpoint fails.
         let blocker = stateDir + "/checkpoints/failing"
         try FileManager.default.createDirectory(atPath: stateDir + "/checkpoints", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: blocker, contents: Data("not a directory".utf8))
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: blocker))
         let corpus = try Self.bibleCorpus(count: 60)
         try (corpus.map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
             .write(toFile: folder + "/part.tsv", atomically: true, encoding: .utf8)
