@@ -86,10 +86,18 @@ struct RefreshCrashLoopTests {
 
         // Distinct Bible verse pairs, dropped as one file per round until they run out (the last rounds only
         // recover). Half of the files arrive while the daemon runs (ingestion races the cycles), half before it starts.
-        let files = rounds - 4
+        // Two more files arrive during the settling run below: one before it starts, one while its cycle runs.
+        let files = rounds - 4 + 2
         let corpus = try Self.bibleCorpus(count: files * 60)
         let perFile = corpus.count / files
         var dropped = 0
+        func drop() throws {
+            guard dropped < files else { return }
+            let lines = corpus[(dropped * perFile)..<((dropped + 1) * perFile)].map { "\($0.source)\t\($0.target)" }
+            try (lines.joined(separator: "\n") + "\n")
+                .write(toFile: folder + "/part\(dropped).tsv", atomically: true, encoding: .utf8)
+            dropped += 1
+        }
 
         var histogram: [Phase: Int] = [:]
         var cycleKills = 0
@@ -97,17 +105,10 @@ struct RefreshCrashLoopTests {
             let context = "seed \(seed), round \(round)"
             let dropWhileRunning = Bool.random(using: &random)
             let droppedBefore = dropped
-            func drop() throws {
-                guard dropped < files else { return }
-                let lines = corpus[(dropped * perFile)..<((dropped + 1) * perFile)].map { "\($0.source)\t\($0.target)" }
-                try (lines.joined(separator: "\n") + "\n")
-                    .write(toFile: folder + "/part\(dropped).tsv", atomically: true, encoding: .utf8)
-                dropped += 1
-            }
-            if !dropWhileRunning { try drop() }
+            if !dropWhileRunning, dropped < files - 2 { try drop() }
             let daemon = try DaemonProcess(label: "crashloop\(round)", extraArguments: ["--config", config, "--state-dir", stateDir])
             try daemon.waitUntilReady()
-            if dropWhileRunning { try drop() }
+            if dropWhileRunning, dropped < files - 2 { try drop() }
 
             let aim = Aim.allCases.randomElement(using: &random)!
             // A cycle after a restart loads the model and rebuilds the lexicons first: seconds on a busy machine.
@@ -134,9 +135,14 @@ struct RefreshCrashLoopTests {
             }
         }
 
-        // Settle: one more daemon without a kill ingests what is left and refreshes until everything is applied.
+        // Settle: one more daemon without a kill ingests what is left and refreshes until everything is applied. A
+        // file dropped while its first cycle runs is ingested during that cycle: the next cycle applies it, and the
+        // checkpoint of the running one must not count it.
+        try drop()
         let final = try DaemonProcess(label: "crashloop-final", extraArguments: ["--config", config, "--state-dir", stateDir])
         try final.waitUntilReady()
+        try Self.waitForStep(0.2, daemon: final, timeout: 15)  // aligning: the cycle has read its events
+        try drop()
         let deadline = Date().addingTimeInterval(60)
         var settled = false
         while Date() < deadline, !settled {
