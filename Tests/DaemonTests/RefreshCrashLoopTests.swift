@@ -64,7 +64,7 @@ struct RefreshCrashLoopTests {
     @Test func killMinusNineInsideRefreshCyclesLosesNothingAndPublishesOnlyCompleteCheckpoints() throws {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["TRANSTOK_CRASH_SEED"].flatMap { UInt64($0) } ?? 20_261_129
-        let rounds = environment["TRANSTOK_CRASH_ROUNDS"].flatMap { Int($0) } ?? 20
+        let rounds = environment["TRANSTOK_CRASH_ROUNDS"].flatMap { Int($0) } ?? 24
         var random = SeededRandom(seed: seed)
         let started = Date()
 
