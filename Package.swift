@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "ControlAPI", "Store",
+                "Daemon", "ControlAPI", "Store", "Engine", "Hashing",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -113,10 +113,15 @@ struct CheckpointPublisher: Sendable {
         }
     }
 
-    /// Keeps the newest `keep` checkpoints and deletes the rest (directory first, then the row).
+    /// Keeps the newest `keep` checkpoints and deletes the rest (directory first, then the row). A directory is
+    /// first renamed to a hidden `.tmp-` name, so a crash in the middle of deleting it never leaves a numbered
+    /// checkpoint with files missing (`recover` removes the hidden leftover at start-up).
     func applyRetention(workspaceID: Int64, keep: Int) throws {
         for old in try store.checkpoints(workspaceID: workspaceID).dropFirst(max(1, keep)) {
-            try? FileManager.default.removeItem(atPath: old.path)
+            let parent = (old.path as NSString).deletingLastPathComponent
+            let retired = parent + "/.\((old.path as NSString).lastPathComponent).tmp-retired-\(getpid())"
+            if rename(old.path, retired) == 0 { try? Self.fsync(path: parent) }
+            try? FileManager.default.removeItem(atPath: retired)
             try store.markCheckpointDeleted(workspaceID: workspaceID, number: old.number)
         }
     }

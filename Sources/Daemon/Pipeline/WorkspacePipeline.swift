@@ -176,10 +176,10 @@ final class WorkspacePipeline {
         try saving.wait()
         clock.lap("wait for the alignment state to be saved")
         let parent = try store.checkpoints(workspaceID: workspaceID).first?.number
-        let counts = try store.counts(workspaceID: workspaceID)
         let record = try publisher.publish(
             temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number, parent: parent,
-            sourceModel: state.spec.sourceModel, targetTokenizer: state.targetTokenizerPath, pairs: counts.pairs,
+            sourceModel: state.spec.sourceModel, targetTokenizer: state.targetTokenizerPath,
+            pairs: state.aligner.sentenceCount,  // the pairs it was built from, not those ingested during the cycle
             appliedSeq: state.appliedSeq,
             statistics: [
                 "applied_seq": Double(state.appliedSeq), "alignment_generation": Double(state.generation),
