@@ -1,4 +1,5 @@
 import ControlAPI
+import Engine
 import Foundation
 import Testing
 
@@ -71,13 +72,24 @@ struct PipelineEndToEndTests {
         let manifestData = try Data(contentsOf: URL(fileURLWithPath: first.path + "/manifest.json"))
         let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
         let files = (manifest["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String } ?? []
-        for name in ["config.json", "generation_config.json", "model.safetensors", "tokenizer.json"] {
+        // The body once as the workspace's base weights (hard-linked), the refreshed rows in their own shard.
+        for name in ["config.json", "generation_config.json", "model-base.safetensors", "model-transtok.safetensors",
+                     "model.safetensors.index.json", "tokenizer.json"] {
             #expect(files.contains(name), "checkpoint lacks \(name)")
         }
+        func inode(_ path: String) -> UInt64 {
+            var info = stat()
+            return stat(path, &info) == 0 ? UInt64(info.st_ino) : 0
+        }
+        let baseInode = inode(first.path + "/model-base.safetensors")
+        #expect(baseInode != 0)
         let modelConfig = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first.path + "/config.json"))) as? [String: Any])
         let statistics = try #require(manifest["statistics"] as? [String: Double])
         #expect(modelConfig["vocab_size"] as? Int == Int(statistics["target_vocabulary"] ?? -1))
+        let weights = try TensorFiles.open(path: first.path)
+        #expect(weights.info("model.embed_tokens.weight")?.shape == [Int(statistics["target_vocabulary"] ?? -1), 576])
+        #expect(weights.info("model.layers.0.self_attn.q_proj.weight")?.dtype == .f32)
         let tokenizerPath = try #require(try status().workspaces.first?.targetTokenizer)
         #expect(tokenizerPath.hasSuffix("tokenizer-v1/tokenizer.json"))
         #expect(try String(contentsOfFile: tokenizerPath, encoding: .utf8).contains("quetzal"))
@@ -94,6 +106,7 @@ struct PipelineEndToEndTests {
             with: Data(contentsOf: URL(fileURLWithPath: second.path + "/manifest.json"))) as? [String: Any])
         let secondStatistics = try #require(secondManifest["statistics"] as? [String: Double])
         #expect(secondManifest["parent"] as? Int == 1)
+        #expect(inode(second.path + "/model-base.safetensors") == baseInode, "the body is linked, not rewritten")
         let recomputed = secondStatistics["rows_recomputed"] ?? .infinity
         #expect(recomputed < statistics["target_vocabulary"] ?? 0)
         #expect(try #require(second.pairs) > first.pairs)
