@@ -132,10 +132,11 @@ final class IncrementalDirection: @unchecked Sendable {
 
     private func removeSegment(at index: Int, touching touched: inout Set<Int32>) {
         let b = batches[index]
+        let conditioning = pairs.conditioning
         for (p, c) in zip(b.statPairs, b.statCounts) {
             counts[Int(p)] -= c
             if counts[Int(p)] < 0 { counts[Int(p)] = 0 }  // rounding only; statistics were added exactly
-            touched.insert(pairs.conditioning[Int(p)])
+            touched.insert(conditioning[Int(p)])
         }
         featureTotal -= b.feature
         for k in 0..<b.count {
@@ -203,12 +204,16 @@ final class IncrementalDirection: @unchecked Sendable {
         let b = batches[index]
         if !uniform { refreshProbabilities(of: b.support) }
         var fresh = expectation(b, uniform: uniform)
-        for (p, c) in zip(b.statPairs, b.statCounts) { counts[Int(p)] -= c }
-        for (p, c) in zip(fresh.pairs, fresh.counts) {
-            counts[Int(p)] += c
-            if counts[Int(p)] < 0 { counts[Int(p)] = 0 }
+        counts.withUnsafeMutableBufferPointer { counts in
+            for (p, c) in zip(b.statPairs, b.statCounts) { counts[Int(p)] -= c }
+            for (p, c) in zip(fresh.pairs, fresh.counts) {
+                counts[Int(p)] += c
+                if counts[Int(p)] < 0 { counts[Int(p)] = 0 }
+            }
         }
-        let touched = distinctSorted(b.support.map { pairs.conditioning[Int($0)] })
+        // One copy of the column outside the loop (reading `pairs.conditioning` per element retained the table).
+        let conditioning = pairs.conditioning
+        let touched = distinctSorted(b.support.map { conditioning[Int($0)] })
         featureTotal += fresh.feature - b.feature
         clock += 1
         batches[index].statPairs = fresh.pairs
