@@ -105,7 +105,7 @@ struct DaemonBench: AsyncParsableCommand {
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let statistics = json["statistics"] as? [String: Double]
         else { return [] }
-        let order = ["load", "align", "map", "refresh_rows", "write_base_weights__once_",
+        let order = ["load", "word_units", "align", "map", "refresh_rows", "write_base_weights__once_",
                      "write_checkpoint", "wait_for_the_alignment_state_to_be_saved"]
         return statistics.filter { $0.key.hasPrefix("seconds_") }
             .map { (String($0.key.dropFirst("seconds_".count)), $0.value) }

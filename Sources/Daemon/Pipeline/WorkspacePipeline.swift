@@ -95,10 +95,10 @@ final class WorkspacePipeline {
             state.aligner = IncrementalAligner(options: Self.alignerOptions(threads: threads))
             state.sourceLexicon = WordUnitLexicon()
             state.targetLexicon = WordUnitLexicon()
-            try align(all, batch: Int(events.last?.seq ?? 0), into: &state)
+            try align(all, batch: Int(events.last?.seq ?? 0), into: &state, clock: &clock)
         } else if !added.isEmpty {
             progress(0.2, "aligning \(added.count) new pairs")
-            try align(added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), into: &state)
+            try align(added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), into: &state, clock: &clock)
         }
         if let last = events.last?.seq { state.appliedSeq = last }
         state.generation += 1
@@ -308,10 +308,13 @@ final class WorkspacePipeline {
         return path
     }
 
-    private func align(_ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded) throws {
+    private func align(
+        _ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded, clock: inout StepClock
+    ) throws {
         let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) })
         for (unit, ids) in corpus.sourceLexicon.units { state.sourceLexicon.record(unit, ids) }
         for (unit, ids) in corpus.targetLexicon.units { state.targetLexicon.record(unit, ids) }
+        clock.lap("word units")
         try state.aligner.add(batch: batch, corpus.parallelCorpus)
     }
 
