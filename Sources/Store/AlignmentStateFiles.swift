@@ -22,9 +22,10 @@ struct AlignmentStateFiles {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.error("create", temporary) }
         var ok = bytes.withUnsafeBytes { raw -> Bool in
+            guard let start = raw.baseAddress else { return true }  // nothing to write
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = Glibc.write(fd, start + offset, raw.count - offset)
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else { return false }
                 offset += n
