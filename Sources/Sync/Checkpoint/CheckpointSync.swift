@@ -37,6 +37,8 @@ public struct CheckpointSync: Sendable {
     public let client: S3Client
     public let journal: SyncJournal?
     public var options: SyncOptions
+    /// Digests of read-only or hard-linked files (the daemon's base weights), shared by every copy of this value.
+    public let digests = ChunkDigestCache()
 
     public init(client: S3Client, journal: SyncJournal?, options: SyncOptions = SyncOptions()) {
         self.client = client
@@ -63,7 +65,7 @@ public struct CheckpointSync: Sendable {
         }
         let budget = RetryBudget(client.retry.syncBudget)
         progress?.setCurrent("hashing \(name)")
-        let local = try LocalCheckpoint.scan(directory: directory, name: name, policy: options.chunking)
+        let local = try LocalCheckpoint.scan(directory: directory, name: name, policy: options.chunking, cache: digests)
         let manifestBytes = try local.manifest.encoded()
         let manifestKey = config.key(RemoteLayout.manifest(name))
         var report = PublishReport(

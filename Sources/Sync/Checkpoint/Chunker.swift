@@ -7,7 +7,7 @@ public struct ChunkSpan: Sendable, Equatable {
 }
 
 /// How files are cut into blobs.
-public struct ChunkingPolicy: Sendable, Equatable, Codable {
+public struct ChunkingPolicy: Sendable, Hashable, Codable {
     /// Target blob size. Files up to this size are one blob.
     public var targetSize: Int64
     /// For `.safetensors`: cut at tensor boundaries and inside large tensors at row boundaries, so changing some

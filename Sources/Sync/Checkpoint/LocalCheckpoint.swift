@@ -30,30 +30,49 @@ struct LocalCheckpoint {
         return out.sorted()
     }
 
-    static func scan(directory: String, name: String, policy: ChunkingPolicy) throws(SyncError) -> LocalCheckpoint {
+    static func scan(
+        directory: String, name: String, policy: ChunkingPolicy, cache: ChunkDigestCache? = nil
+    ) throws(SyncError) -> LocalCheckpoint {
         var files: [CheckpointManifest.File] = []
         var blobs: [String: BlobSource] = [:]
         var open: [OpenFile] = []
         for rel in try listFiles(directory) {
             let file = try OpenFile(path: directory + "/" + rel)
             open.append(file)
-            let spans = try Chunker.spans(for: file, policy: policy)
-            var whole = SHA256Hasher()
+            let key = cache?.key(for: file, policy: policy)
+            let digests: ChunkDigestCache.Entry
+            if let key, let known = cache?.entry(key) {
+                digests = known
+            } else {
+                digests = try hash(file, policy: policy)
+                cache?.countHashed(file.size)
+                if let key { cache?.remember(digests, for: key) }
+            }
             var chunks: [CheckpointManifest.Chunk] = []
-            for span in spans {
-                var h = SHA256Hasher()
-                try file.read(offset: span.offset, length: span.length) { buf in
-                    h.update(buf)
-                    whole.update(buf)
-                }
-                let hex = Digest.hex(h.finalize())
+            for (span, hex) in zip(digests.spans, digests.chunkDigests) {
                 chunks.append(.init(sha256: hex, size: span.length))
                 if blobs[hex] == nil { blobs[hex] = BlobSource(file: file, span: span) }
             }
-            files.append(.init(path: rel, size: file.size, sha256: Digest.hex(whole.finalize()), chunks: chunks))
+            files.append(.init(path: rel, size: file.size, sha256: digests.fileDigest, chunks: chunks))
         }
         guard !files.isEmpty else { throw .io(path: directory, message: "checkpoint directory has no files") }
         return LocalCheckpoint(manifest: CheckpointManifest(checkpoint: name, files: files), blobs: blobs, files: open)
+    }
+
+    /// Cuts `file` into chunks and hashes each chunk and the whole file in one read.
+    private static func hash(_ file: OpenFile, policy: ChunkingPolicy) throws(SyncError) -> ChunkDigestCache.Entry {
+        let spans = try Chunker.spans(for: file, policy: policy)
+        var whole = SHA256Hasher()
+        var digests: [String] = []
+        for span in spans {
+            var h = SHA256Hasher()
+            try file.read(offset: span.offset, length: span.length) { buf in
+                h.update(buf)
+                whole.update(buf)
+            }
+            digests.append(Digest.hex(h.finalize()))
+        }
+        return ChunkDigestCache.Entry(spans: spans, chunkDigests: digests, fileDigest: Digest.hex(whole.finalize()))
     }
 
     /// Fails if any file changed size or mtime since it was opened (the trainer still writing it).
