@@ -40,22 +40,7 @@ struct ConfigLayer: Sendable, Equatable {
 
 /// The config file is a layer too: every key optional, the same snake_case names as `DaemonConfig`.
 extension ConfigLayer: Decodable {
-    enum CodingKeys: String, CodingKey {
-        case socket
-        case socketGroup = "socket_group"
-        case stateDir = "state_dir"
-        case logLevel = "log_level"
-        case blasThreads = "blas_threads"
-        case requestTimeoutSeconds = "request_timeout_seconds"
-        case maxRequestBytes = "max_request_bytes"
-        case debounceSeconds = "debounce_seconds"
-        case rescanIntervalSeconds = "rescan_interval_seconds"
-        case refreshDebounceSeconds = "refresh_debounce_seconds"
-        case minNewPairs = "min_new_pairs"
-        case maxRefreshIntervalSeconds = "max_refresh_interval_seconds"
-        case keepCheckpoints = "keep_checkpoints"
-        case workspaces, remotes
-    }
+    typealias CodingKeys = DaemonConfig.CodingKeys
 }
 
 /// Flags > environment (`TRANSTOK_*`) > config file > built-in defaults.
