@@ -16,7 +16,7 @@ struct StepClock {
     var statistics: [String: Double] {
         var out: [String: Double] = [:]
         for lap in laps {
-            let key = "seconds_" + lap.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) }
+            let key = "seconds_" + String(lap.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
             out[key, default: 0] += lap.seconds
         }
         return out

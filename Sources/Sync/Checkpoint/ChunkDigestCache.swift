@@ -1,16 +1,12 @@
 import Foundation
+import Hashing
 import Synchronization
 
-/// Chunk digests of files nobody writes any more (read-only, or hard-linked into several checkpoints, like the
-/// daemon's base weights), remembered by inode identity and chunking policy, so publishing each checkpoint that
-/// links such a file does not read and hash it again. Files that are writable and singly linked are always hashed.
+/// Chunk digests of files, remembered by `StableFileIdentity` and chunking policy, so publishing each checkpoint
+/// that links the daemon's base weights does not read and hash them again.
 public final class ChunkDigestCache: Sendable {
     struct Key: Hashable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var modifiedSeconds: Int
-        var modifiedNanoseconds: Int
+        var file: StableFileIdentity
         var policy: ChunkingPolicy
     }
 
@@ -30,11 +26,7 @@ public final class ChunkDigestCache: Sendable {
 
     /// The key for `file` when its content can be trusted not to change under the same identity, else nil.
     func key(for file: OpenFile, policy: ChunkingPolicy) -> Key? {
-        var info = stat()
-        guard fstat(file.fd, &info) == 0, info.st_nlink > 1 || (info.st_mode & 0o222) == 0 else { return nil }
-        return Key(
-            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-            modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec, policy: policy)
+        StableFileIdentity(fileDescriptor: file.fd).map { Key(file: $0, policy: policy) }
     }
 
     func entry(_ key: Key) -> Entry? { entries.withLock { $0[key] } }
