@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Hashing
+import Logging
 
 /// The tensors a refresh never changes (the transformer body: everything but the token embedding and the LM
 /// head), written once per workspace and source model as one F32 safetensors file. Every checkpoint hard-links it
@@ -20,7 +21,7 @@ enum BaseWeights {
     /// Opens the base for `model`, writing it first when missing. Older bases of the workspace are removed (the
     /// checkpoints that link them keep their own links).
     static func open(
-        model: SourceModel, sourcePath: String, workspaceDirectory: String, dtype: TensorDType
+        model: SourceModel, sourcePath: String, workspaceDirectory: String, dtype: TensorDType, logger: Logger
     ) throws -> SafetensorsFile {
         let root = workspaceDirectory + "/base"
         let key = try identity(sourcePath: sourcePath, dtype: dtype)
@@ -30,7 +31,9 @@ enum BaseWeights {
 
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for stale in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
-            try? FileManager.default.removeItem(atPath: root + "/" + stale)
+            do { try FileManager.default.removeItem(atPath: root + "/" + stale) } catch {
+                logger.warning("cannot remove old base weights", metadata: ["path": "\(root)/\(stale)", "error": "\(error)"])
+            }
         }
         let temporary = root + "/.\(key).tmp-\(getpid())"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)

@@ -120,8 +120,18 @@ struct CheckpointPublisher: Sendable {
         for old in try store.checkpoints(workspaceID: workspaceID).dropFirst(max(1, keep)) {
             let parent = (old.path as NSString).deletingLastPathComponent
             let retired = parent + "/.\((old.path as NSString).lastPathComponent).tmp-retired-\(getpid())"
-            if rename(old.path, retired) == 0 { try? Self.fsync(path: parent) }
-            try? FileManager.default.removeItem(atPath: retired)
+            if rename(old.path, retired) == 0 {
+                try Self.fsync(path: parent)
+            } else if errno != ENOENT {  // already gone (a crash after the rename): only the row is left to mark
+                logger.warning("cannot retire an old checkpoint; kept", metadata: [
+                    "path": "\(old.path)", "error": "\(String(cString: strerror(errno)))",
+                ])
+                continue
+            }
+            do { try FileManager.default.removeItem(atPath: retired) } catch {
+                // Hidden and unpublished now; `recover` removes it at the next start.
+                logger.warning("cannot delete a retired checkpoint", metadata: ["path": "\(retired)", "error": "\(error)"])
+            }
             try store.markCheckpointDeleted(workspaceID: workspaceID, number: old.number)
         }
     }

@@ -25,6 +25,7 @@ final class JobProgressWriter: Sendable {
         guard !scheduled else { return }
         queue.async { [self] in
             guard let update = latest.withLock({ pending in defer { pending = nil }; return pending }) else { return }
+            // Progress is advisory: a failed update must not fail the cycle (its final state is written apart).
             try? store.updateJob(job, progress: update.progress, message: update.message)
         }
     }

@@ -152,7 +152,7 @@ final class WorkspacePipeline {
         } else {
             base = try BaseWeights.open(
                 model: state.model, sourcePath: state.spec.sourceModel,
-                workspaceDirectory: stateDirectory + "/workspaces/\(state.spec.name)", dtype: outputDType)
+                workspaceDirectory: stateDirectory + "/workspaces/\(state.spec.name)", dtype: outputDType, logger: logger)
             self.base = base
             clock.lap("write base weights (once)")
         }
