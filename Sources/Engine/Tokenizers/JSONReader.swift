@@ -140,15 +140,8 @@ struct JSONReader {
             guard i < b.count else { throw error("unterminated escape") }
             let e = b[i]
             i += 1
+            if let decoded = JSONEscapes.simple(e) { bytes.append(decoded); continue }
             switch e {
-            case UInt8(ascii: "\""): bytes.append(0x22)
-            case UInt8(ascii: "\\"): bytes.append(0x5C)
-            case UInt8(ascii: "/"): bytes.append(0x2F)
-            case UInt8(ascii: "b"): bytes.append(0x08)
-            case UInt8(ascii: "f"): bytes.append(0x0C)
-            case UInt8(ascii: "n"): bytes.append(0x0A)
-            case UInt8(ascii: "r"): bytes.append(0x0D)
-            case UInt8(ascii: "t"): bytes.append(0x09)
             case UInt8(ascii: "u"):
                 var v = try hex4()
                 if (0xD800..<0xDC00).contains(v), i + 1 < b.count, b[i] == 0x5C, b[i + 1] == UInt8(ascii: "u") {
