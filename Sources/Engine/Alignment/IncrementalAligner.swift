@@ -1,3 +1,5 @@
+import Foundation
+
 /// Persistent, incrementally updated word aligner for the daemon: both directions of fast_align's
 /// reparameterised IBM 2 (`-d -o -v` semantics) trained by incremental EM (see `IncrementalDirection`), symmetrised
 /// on demand. Batches (e.g. one contributor file) are added and retracted by id; the whole state serialises to bytes.
@@ -28,6 +30,18 @@ public final class IncrementalAligner: @unchecked Sendable {
         let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
         forward.add(id: id, sentences: pairs)
         backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) })
+    }
+
+    /// `add(batch:_:)` in two halves: the forward direction now, the reverse direction in the returned closure, to be
+    /// run once, possibly on another thread, while only the forward table is being read (`lexicalTable`, the
+    /// mapping's word pairs). The two directions share no mutable state; nothing else may use the aligner until
+    /// the closure has run.
+    public func addForwardFirst(batch id: Int, _ corpus: ParallelCorpus) throws -> @Sendable () -> Void {
+        guard !batchIDs.contains(id) else { throw AlignmentError.invalidArgument("batch \(id) is already present") }
+        let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
+        forward.add(id: id, sentences: pairs)
+        let reversed = pairs.map { (source: $0.target, target: $0.source) }
+        return { [backward] in backward.add(id: id, sentences: reversed) }
     }
 
     /// Subtracts batch `id`'s statistics and forgets its sentences.
@@ -92,7 +106,9 @@ public final class IncrementalAligner: @unchecked Sendable {
         return w.bytes
     }
 
-    public convenience init(serialized bytes: [UInt8], threads: Int = 1) throws {
+    /// Restores a saved state: a `serialized()` snapshot, then the `serializedChanges()` records saved after it, in
+    /// order. The result is marked saved (the next `serializedChanges()` is relative to it).
+    public convenience init(serialized bytes: [UInt8], changes: [[UInt8]] = [], threads: Int = 1) throws {
         var r = AlignmentByteReader(bytes)
         guard try r.string() == Self.magic else { throw AlignmentError.invalidState("not an incremental aligner state") }
         let version = try r.int()
@@ -109,9 +125,12 @@ public final class IncrementalAligner: @unchecked Sendable {
         try Self.read(forward, &r)
         try Self.read(backward, &r)
         guard r.offset == bytes.count else { throw AlignmentError.invalidState("\(bytes.count - r.offset) trailing bytes") }
+        for record in changes { try Self.applyChanges(record, forward: forward, backward: backward) }
+        for d in [forward, backward] { try d.rebuildDerivedState() }
+        markSaved()
     }
 
-    private static func write(_ d: IncrementalDirection, _ w: inout ByteWriter) {
+    static func write(_ d: IncrementalDirection, _ w: inout ByteWriter) {
         w.strings(d.source.words)
         w.strings(d.target.words)
         w.int32s(d.pairs.conditioning)
@@ -122,17 +141,35 @@ public final class IncrementalAligner: @unchecked Sendable {
         w.int(d.clock)
         w.int(d.tensionRoundsDone)
         w.int(d.batches.count)
-        for b in d.batches {
-            w.int(b.id)
-            w.int32s(b.sourceIDs)
-            w.ints(b.sourceStarts)
-            w.int32s(b.targetIDs)
-            w.ints(b.targetStarts)
-            w.int32s(b.statPairs)
-            w.doubles(b.statCounts)
-            w.double(b.feature)
-            w.int(b.refreshedAt)
+        for b in d.batches { write(b, &w) }
+    }
+
+    static func write(_ b: IncrementalDirection.Batch, _ w: inout ByteWriter) {
+        w.int(b.id)
+        w.int32s(b.sourceIDs)
+        w.ints(b.sourceStarts)
+        w.int32s(b.targetIDs)
+        w.ints(b.targetStarts)
+        w.int32s(b.statPairs)
+        w.doubles(b.statCounts)
+        w.double(b.feature)
+        w.int(b.refreshedAt)
+    }
+
+    /// A batch segment as `write(_:_:)` wrote it, checked against the direction's vocabularies and pair table.
+    static func readBatch(_ d: IncrementalDirection, _ r: inout AlignmentByteReader) throws -> IncrementalDirection.Batch {
+        var b = IncrementalDirection.Batch(id: try r.int(), sourceIDs: try r.int32s(), sourceStarts: try r.ints(),
+                                           targetIDs: try r.int32s(), targetStarts: try r.ints())
+        b.statPairs = try r.int32s()
+        b.statCounts = try r.doubles()
+        b.feature = try r.double()
+        b.refreshedAt = try r.int()
+        guard b.sourceStarts.count == b.targetStarts.count, b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
+              b.sourceIDs.allSatisfy({ $0 > 0 && Int($0) < d.source.count }), b.targetIDs.allSatisfy({ $0 > 0 && Int($0) < d.target.count }),
+              b.statPairs.count == b.statCounts.count, b.statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
+            throw AlignmentError.invalidState("inconsistent batch \(b.id)")
         }
+        return b
     }
 
     private static func read(_ d: IncrementalDirection, _ r: inout AlignmentByteReader) throws {
@@ -147,54 +184,6 @@ public final class IncrementalAligner: @unchecked Sendable {
         d.tensionRoundsDone = try r.int()
         let batchCount = try r.count()
         d.batches = []
-        for _ in 0..<batchCount {
-            var b = IncrementalDirection.Batch(id: try r.int(), sourceIDs: try r.int32s(), sourceStarts: try r.ints(),
-                                               targetIDs: try r.int32s(), targetStarts: try r.ints())
-            b.statPairs = try r.int32s()
-            b.statCounts = try r.doubles()
-            b.feature = try r.double()
-            b.refreshedAt = try r.int()
-            guard b.sourceStarts.count == b.targetStarts.count, b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
-                  b.sourceIDs.allSatisfy({ $0 > 0 && Int($0) < d.source.count }), b.targetIDs.allSatisfy({ $0 > 0 && Int($0) < d.target.count }),
-                  b.statPairs.count == b.statCounts.count, b.statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
-                throw AlignmentError.invalidState("inconsistent batch \(b.id)")
-            }
-            d.batches.append(b)
-        }
-        // Derived state: rows, size counts, token count and t(f|e).
-        d.rowTotals = [Double](repeating: 0, count: d.source.count)
-        d.rowPairs = [[Int32]](repeating: [], count: d.source.count)
-        d.probabilities = [Double](repeating: 0, count: d.pairs.count)
-        for p in 0..<d.pairs.count {
-            let e = Int(d.pairs.conditioning[p])
-            guard e < d.source.count, Int(d.pairs.generated[p]) < d.target.count else { throw AlignmentError.invalidState("pair \(p) out of vocabulary") }
-            d.rowPairs[e].append(Int32(p))
-        }
-        d.sizeCounts = [:]
-        d.targetTokens = 0
-        for b in d.batches {
-            for k in 0..<b.count {
-                let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
-                guard n > 0, m > 0 else { continue }
-                d.sizeCounts[m << 32 | n, default: 0] += 1
-                d.targetTokens += m
-            }
-        }
-        for i in d.batches.indices { try d.rebuildCache(i) }
-        d.recomputeAllRows()
-    }
-}
-
-import Foundation
-
-extension IncrementalDirection {
-    func recomputeAllRows() {
-        for e in rowPairs.indices {
-            var total = 0.0
-            for p in rowPairs[e] { total += counts[Int(p)] + options.alpha }
-            rowTotals[e] = total
-            let dt = fastAlignDigamma(total == 0 ? 1 : total)
-            for p in rowPairs[e] { probabilities[Int(p)] = exp(fastAlignDigamma(counts[Int(p)] + options.alpha) - dt) }
-        }
+        for _ in 0..<batchCount { d.batches.append(try readBatch(d, &r)) }
     }
 }

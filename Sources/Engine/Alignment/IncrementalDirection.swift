@@ -58,6 +58,8 @@ final class IncrementalDirection: @unchecked Sendable {
     var batches: [Batch] = []
     var clock = 0
     var tensionRoundsDone = 0
+    /// What changed since the state was last saved, for `IncrementalAligner.serializedChanges()`.
+    var changes = ChangeTracker()
     private var marks: [Bool] = []
     /// Per-worker dense fixed-point accumulators; only a batch's support is written and reset, so a pass costs ∝ batch.
     private var scratch: [[Int64]] = []
@@ -139,6 +141,7 @@ final class IncrementalDirection: @unchecked Sendable {
             touched.insert(conditioning[Int(p)])
         }
         featureTotal -= b.feature
+        changes.segmentsRemoved = true  // indices shift: the next save is a full snapshot
         for k in 0..<b.count {
             let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
             guard n > 0, m > 0 else { continue }
@@ -202,6 +205,7 @@ final class IncrementalDirection: @unchecked Sendable {
     /// lexical table, as fast_align's first pass), then refreshes t for the rows involved.
     func reestimate(_ index: Int, uniform: Bool) {
         let b = batches[index]
+        changes.noteReestimated(segment: index, support: b.support)
         if !uniform { refreshProbabilities(of: b.support) }
         var fresh = expectation(b, uniform: uniform)
         counts.withUnsafeMutableBufferPointer { counts in
