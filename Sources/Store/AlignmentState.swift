@@ -1,19 +1,26 @@
 import Foundation
 import GRDB
 
-/// The incremental aligner's persisted state for a workspace and the last pair event it includes.
+/// The incremental aligner's persisted state for a workspace and the last pair event it includes: a snapshot and
+/// the change records saved after it, in order (the aligner replays them on the snapshot).
 public struct AlignmentStateRecord: Sendable {
     public var generation: Int
     public var appliedSeq: Int64
     public var pairCount: Int
     public var state: [UInt8]
+    public var changes: [[UInt8]]
 
-    public init(generation: Int, appliedSeq: Int64, pairCount: Int, state: [UInt8]) {
+    public init(generation: Int, appliedSeq: Int64, pairCount: Int, state: [UInt8], changes: [[UInt8]] = []) {
         self.generation = generation
         self.appliedSeq = appliedSeq
         self.pairCount = pairCount
         self.state = state
+        self.changes = changes
     }
+
+    /// Bytes of the snapshot and of all change records.
+    public var snapshotBytes: Int { state.count }
+    public var changeBytes: Int { changes.reduce(0) { $0 + $1.count } }
 }
 
 extension Store {
@@ -25,8 +32,12 @@ extension Store {
         var record = AlignmentStateRecord(
             generation: row["generation"], appliedSeq: row["applied_seq"], pairCount: row["pair_count"],
             state: [UInt8](row["state"] as Data))
+        let files = AlignmentStateFiles(store: self)
         if let name = row["state_file"] as String? {
-            record.state = try AlignmentStateFiles(store: self).read(name, expectedBytes: row["state_bytes"])
+            record.state = try files.read(name, expectedBytes: row["state_bytes"])
+        }
+        for entry in AlignmentStateFiles.ChangeList(row["state_changes"] ?? "").entries {
+            record.changes.append(try files.read(entry.name, expectedBytes: entry.bytes))
         }
         return record
     }
@@ -48,17 +59,47 @@ extension Store {
             try db.execute(
                 sql: """
                     INSERT INTO alignment_state
-                        (workspace_id, generation, pair_count, state, updated_at, applied_seq, state_file, state_bytes)
-                    VALUES (?, ?, ?, x'', ?, ?, ?, ?)
+                        (workspace_id, generation, pair_count, state, updated_at, applied_seq, state_file, state_bytes,
+                         state_changes)
+                    VALUES (?, ?, ?, x'', ?, ?, ?, ?, '')
                     ON CONFLICT(workspace_id) DO UPDATE SET generation = excluded.generation,
                         pair_count = excluded.pair_count, state = excluded.state, updated_at = excluded.updated_at,
                         applied_seq = excluded.applied_seq, state_file = excluded.state_file,
-                        state_bytes = excluded.state_bytes
+                        state_bytes = excluded.state_bytes, state_changes = ''
                     """,
                 arguments: [workspaceID, record.generation, record.pairCount, Date().timeIntervalSince1970,
                             record.appliedSeq, name, record.state.count])
         }
-        files.removeOthers(workspaceID: workspaceID, keeping: name)
+        files.removeOthers(workspaceID: workspaceID, keeping: [name])
+    }
+
+    /// Saves one change record after the current snapshot (and the records before it): the bytes go to a new file
+    /// (written, fsynced, renamed), then one transaction appends its name to the row together with the new event
+    /// position. A crash at any point leaves the row naming complete files only; an orphaned record is removed
+    /// at the next snapshot. Throws when the workspace has no snapshot file to build on.
+    public func appendAlignmentChanges(
+        workspaceID: Int64, generation: Int, appliedSeq: Int64, pairCount: Int, changes: [UInt8]
+    ) throws {
+        let files = AlignmentStateFiles(store: self)
+        let name = try files.write(changes, workspaceID: workspaceID, generation: generation, suffix: "changes")
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE alignment_state SET generation = ?, pair_count = ?, applied_seq = ?, updated_at = ?,
+                            state_changes = state_changes || ?
+                        WHERE workspace_id = ? AND state_file IS NOT NULL
+                        """,
+                    arguments: [generation, pairCount, appliedSeq, Date().timeIntervalSince1970,
+                                AlignmentStateFiles.ChangeList.line(name: name, bytes: changes.count), workspaceID])
+                guard db.changesCount == 1 else {
+                    throw StoreError.invalid("workspace \(workspaceID) has no saved alignment snapshot to add changes to")
+                }
+            }
+        } catch {
+            unlink(files.directory + "/" + name)
+            throw error
+        }
     }
 
     /// All active pairs of a workspace (for rebuilding derived state), in id order.

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The aligner state files beside the database: `<database dir>/alignment-state/ws<id>-g<generation>-<random>.bin`.
-/// Only the name in the `alignment_state` row makes a file current; the others are leftovers of older cycles or of
-/// a crash and are removed after the next save.
+/// The aligner state files beside the database: `<database dir>/alignment-state/ws<id>-g<generation>-<random>.bin`
+/// (a snapshot) and `….changes` (change records saved after it). Only the names in the `alignment_state` row make
+/// files current; the others are leftovers of older cycles or of a crash and are removed after the next snapshot.
 struct AlignmentStateFiles {
     let directory: String
 
@@ -10,14 +10,28 @@ struct AlignmentStateFiles {
         directory = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("alignment-state")
     }
 
-    /// Writes `bytes` durably under a new name and returns the name.
-    func write(_ bytes: [UInt8], workspaceID: Int64, generation: Int) throws -> String {
+    /// The change records of a row (`state_changes`): one `name:bytes` line each, in the order they apply.
+    struct ChangeList {
+        var entries: [(name: String, bytes: Int)] = []
+
+        init(_ text: String) {
+            for line in text.split(separator: "\n") {
+                guard let colon = line.lastIndex(of: ":"), let bytes = Int(line[line.index(after: colon)...]) else { continue }
+                entries.append((String(line[..<colon]), bytes))
+            }
+        }
+
+        static func line(name: String, bytes: Int) -> String { "\(name):\(bytes)\n" }
+    }
+
+    /// Writes `bytes` durably under a new name (`….bin`, or the given suffix) and returns the name.
+    func write(_ bytes: [UInt8], workspaceID: Int64, generation: Int, suffix: String = "bin") throws -> String {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw StoreError.invalid("cannot create \(directory): \(error)")
         }
-        let name = "ws\(workspaceID)-g\(generation)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).bin"
+        let name = "ws\(workspaceID)-g\(generation)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).\(suffix)"
         let final = directory + "/" + name, temporary = directory + "/." + name + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.error("create", temporary) }
@@ -64,11 +78,11 @@ struct AlignmentStateFiles {
         return [UInt8](data)
     }
 
-    /// Removes the workspace's state files other than `name` (and unfinished temporary files).
-    func removeOthers(workspaceID: Int64, keeping name: String) {
+    /// Removes the workspace's state files other than `names` (and unfinished temporary files).
+    func removeOthers(workspaceID: Int64, keeping names: Set<String>) {
         let prefix = "ws\(workspaceID)-"
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where file != name && (file.hasPrefix(prefix) || file.hasPrefix("." + prefix)) {
+        where !names.contains(file) && (file.hasPrefix(prefix) || file.hasPrefix("." + prefix)) {
             unlink(directory + "/" + file)
         }
     }

@@ -167,6 +167,12 @@ public enum StoreMigrations {
                 """)
         }
 
+        // Change records saved after the snapshot file (`name:bytes` per line, in order): a refresh cycle saves
+        // what it changed instead of the whole aligner state.
+        migrator.registerMigration("v6-alignment-state-changes") { db in
+            try db.execute(sql: "ALTER TABLE alignment_state ADD COLUMN state_changes TEXT NOT NULL DEFAULT ''")
+        }
+
         return migrator
     }
 }

@@ -54,3 +54,47 @@ import Testing
         #expect(try store.alignmentState(workspaceID: id)?.state == [1, 2, 3])
     }
 }
+
+/// Change records saved after a snapshot: listed in the row in order, dropped by the next snapshot.
+@Suite struct AlignmentStateChangesStoreTests {
+    let directory = NSTemporaryDirectory() + "transtok-alignment-changes-\(UUID().uuidString)"
+
+    func stateFiles() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/alignment-state")) ?? []).sorted()
+    }
+
+    @Test func changesFollowTheSnapshotInOrderUntilTheNextSnapshot() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(directory: directory)
+        let id = try store.upsertWorkspace(WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        #expect(throws: StoreError.self, "no snapshot to build on") {
+            try store.appendAlignmentChanges(workspaceID: id, generation: 1, appliedSeq: 1, pairCount: 1, changes: [1])
+        }
+        #expect(stateFiles().isEmpty, "the refused record's file is removed")
+
+        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 10, pairCount: 5, state: [9, 9, 9]))
+        try store.appendAlignmentChanges(workspaceID: id, generation: 2, appliedSeq: 20, pairCount: 7, changes: [1, 2])
+        try store.appendAlignmentChanges(workspaceID: id, generation: 3, appliedSeq: 30, pairCount: 8, changes: [3])
+        let loaded = try #require(try Store(directory: directory).alignmentState(workspaceID: id))
+        #expect(loaded.state == [9, 9, 9])
+        #expect(loaded.changes == [[1, 2], [3]])
+        #expect((loaded.generation, loaded.appliedSeq, loaded.pairCount) == (3, 30, 8))
+        #expect((loaded.snapshotBytes, loaded.changeBytes) == (3, 3))
+        #expect(try store.alignmentAppliedSeq(workspaceID: id) == 30)
+        #expect(stateFiles().count == 3)
+
+        // A missing record is an error naming it, never a silently older state.
+        let changesFile = try #require(stateFiles().first { $0.hasSuffix(".changes") })
+        let path = directory + "/alignment-state/" + changesFile
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        try FileManager.default.removeItem(atPath: path)
+        #expect(throws: StoreError.self) { try store.alignmentState(workspaceID: id) }
+        try saved.write(to: URL(fileURLWithPath: path))
+
+        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 4, appliedSeq: 40, pairCount: 9, state: [4]))
+        let compacted = try #require(try store.alignmentState(workspaceID: id))
+        #expect(compacted.changes.isEmpty)
+        #expect(stateFiles().count == 1, "\(stateFiles())")
+    }
+}
