@@ -27,6 +27,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     private var failures: [Int64: Date] = [:]
     private let work = DispatchQueue(label: "transtok.pipeline")
     private let stop = Atomic<Bool>(false)
+    /// Ends the scheduler's sleep when the corpus changes or a refresh is asked for (instead of a fixed poll).
+    private let wake = WakeSignal()
 
     init(store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int, stateDirectory: String,
          threads: Int, logger: Logger, onCheckpoint: @escaping @Sendable (WorkspaceRecord, CheckpointRecord) -> Void) {
@@ -49,11 +51,13 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 if firstPending[id] == nil { firstPending[id] = now }
             }
         }
+        wake.signal()
     }
 
     /// `transtok refresh`: run a cycle as soon as possible, whatever the policy.
     func requestRefresh(_ workspaceID: Int64) {
         lock.withLock { _ = forced.insert(workspaceID) }
+        wake.signal()
     }
 
     /// Retrains the target tokenizer (a new version) and rebuilds everything derived from it on the next cycle.
@@ -102,23 +106,23 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         }
         await withGracefulShutdownHandler {
             while !stop.load(ordering: .relaxed) {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    work.async {
-                        self.tick()
-                        continuation.resume()
-                    }
+                let sleep = await withCheckedContinuation { (continuation: CheckedContinuation<Double, Never>) in
+                    work.async { continuation.resume(returning: self.tick()) }
                 }
-                try? await Task.sleep(for: .milliseconds(500))
+                await wake.wait(upTo: .milliseconds(Int(sleep * 1000)))
             }
         } onGracefulShutdown: {
             // The cycle in progress (if any) finishes on the work queue; its checkpoint is atomic either way.
             self.stop.store(true, ordering: .relaxed)
+            self.wake.signal()
         }
     }
 
-    /// One scheduling pass (on the work queue).
-    private func tick() {
-        guard let workspaces = try? store.workspaces() else { return }
+    /// One scheduling pass (on the work queue). Returns how long to sleep before the next one unless woken: until
+    /// the earliest debounce window closes, at most half a second (the policy's other clocks, retries).
+    private func tick() -> Double {
+        var sleep = 0.5
+        guard let workspaces = try? store.workspaces() else { return sleep }
         let now = Date()
         for workspace in workspaces where !stop.load(ordering: .relaxed) {
             let id = workspace.id
@@ -134,6 +138,9 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                     pendingEvents: Int(pending.events), firstPendingAt: first ?? (pending.events > 0 ? now : nil),
                     lastChangeAt: last, now: now, forced: isForced)
                 if pending.events > 0, first == nil { lock.withLock { firstPending[id] = now } }
+                if pending.events > 0, !due, let last {
+                    sleep = min(sleep, max(0.01, policy.debounce - now.timeIntervalSince(last)))
+                }
                 guard due || pending.checkpointMissing else { continue }
                 guard pending.events > 0 || pending.checkpointMissing || isForced else { continue }
                 try runCycle(pipeline, workspace: workspace)
@@ -150,6 +157,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 logger.error("refresh failed", metadata: ["workspace": "\(workspace.spec.name)", "error": "\(error)"])
             }
         }
+        return sleep
     }
 
     private func runCycle(_ pipeline: WorkspacePipeline, workspace: WorkspaceRecord) throws {

@@ -13,7 +13,9 @@ struct StepClock {
     }
 
     /// The laps so far as manifest statistics: `seconds_<step name with underscores>`.
-    var statistics: [String: Double] {
+    var statistics: [String: Double] { Self.statistics(of: laps) }
+
+    static func statistics(of laps: [(name: String, seconds: Double)]) -> [String: Double] {
         var out: [String: Double] = [:]
         for lap in laps {
             let key = "seconds_" + String(lap.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })

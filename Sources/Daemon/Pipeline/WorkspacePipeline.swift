@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Logging
 import Store
+import Synchronization
 
 /// One workspace's refresh cycle: new pair events → word units → incremental alignment → token mapping →
 /// recompute only the embedding rows whose weights changed → a new checkpoint. Runs on the pipeline's own thread
@@ -35,6 +36,9 @@ final class WorkspacePipeline {
         var mapping: TokenMapping?
         var embedding: EmbeddingMatrix?
         var head: EmbeddingMatrix?
+        /// Bytes of the saved alignment snapshot and of the change records saved after it (the compaction policy).
+        var savedSnapshotBytes = 0
+        var savedChangeBytes = 0
     }
 
     struct Outcome: Sendable {
@@ -85,33 +89,57 @@ final class WorkspacePipeline {
         clock.lap("load")
 
         // 1. New pair events → alignment. Additions form one new batch; a retraction rebuilds the alignment from the
-        //    active pairs (the aligner retracts whole batches, and retractions are rare next to additions).
+        //    active pairs (the aligner retracts whole batches, and retractions are rare next to additions). Only the
+        //    forward direction is updated here: the mapping reads nothing else. The reverse direction is updated
+        //    beside the mapping, below.
         let events = try store.pairEvents(workspaceID: workspaceID, after: state.appliedSeq, limit: Int.max)
         let added = events.filter(\.isAddition)
         let retracted = events.count - added.count
+        var reverseUpdate: (@Sendable () -> Void)?
         if retracted > 0 {
             progress(0.2, "re-aligning after \(retracted) retracted pairs")
             let all = try store.activePairs(workspaceID: workspaceID)
             state.aligner = IncrementalAligner(options: Self.alignerOptions(threads: threads))
             state.sourceLexicon = WordUnitLexicon()
             state.targetLexicon = WordUnitLexicon()
-            try align(all, batch: Int(events.last?.seq ?? 0), into: &state, clock: &clock)
+            reverseUpdate = try align(all, batch: Int(events.last?.seq ?? 0), into: &state, clock: &clock)
         } else if !added.isEmpty {
             progress(0.2, "aligning \(added.count) new pairs")
-            try align(added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), into: &state, clock: &clock)
+            reverseUpdate = try align(added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), into: &state, clock: &clock)
         }
         if let last = events.last?.seq { state.appliedSeq = last }
         state.generation += 1
         clock.lap("align")
-        // The state is serialised and written while the mapping and the checkpoint are built (both only read the
-        // aligner; nothing mutates it before the join), and joined before the checkpoint is published: the
-        // alignment (with its event position) is always durable before a checkpoint that reflects it.
+        // The reverse direction's update, then saving the alignment state, run on their own thread while the
+        // mapping and the checkpoint are built (those read only the forward direction, which nothing mutates before
+        // the join). The join comes before the checkpoint is published: the alignment (with its event position) is
+        // always durable before a checkpoint that reflects it. The save is a change record (what this cycle
+        // touched, a few percent of the state) on top of the last snapshot; a full snapshot only when there is
+        // none to build on (first cycle, after a retraction). Compaction happens after the publish, below.
         let (store, workspaceID, aligner) = (self.store, self.workspaceID, state.aligner)
         let (generation, appliedSeq) = (state.generation, state.appliedSeq)
-        let saving = BackgroundJob(name: "transtok-save-alignment") {
-            try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
-                generation: generation, appliedSeq: appliedSeq, pairCount: aligner.sentenceCount,
-                state: aligner.serialized()))
+        let backgroundSteps = Mutex<[(name: String, seconds: Double)]>([])
+        let savedBytes = Mutex<(snapshot: Int?, changes: Int)>((nil, 0))
+        let saving = BackgroundJob(name: "transtok-save-alignment") { [reverseUpdate] in
+            var clock = StepClock()
+            if let reverseUpdate {
+                reverseUpdate()
+                clock.lap("align reverse direction (background)")
+            }
+            if let changes = aligner.serializedChanges() {
+                try store.appendAlignmentChanges(
+                    workspaceID: workspaceID, generation: generation, appliedSeq: appliedSeq,
+                    pairCount: aligner.sentenceCount, changes: changes)
+                savedBytes.withLock { $0.changes = changes.count }
+            } else {
+                let snapshot = aligner.serialized()
+                try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
+                    generation: generation, appliedSeq: appliedSeq, pairCount: aligner.sentenceCount, state: snapshot))
+                aligner.markSaved()
+                savedBytes.withLock { $0.snapshot = snapshot.count }
+            }
+            clock.lap("save alignment state (background)")
+            backgroundSteps.withLock { $0 = clock.laps }
         }
         var savingJoined = false
         defer { if !savingJoined { try? saving.wait() } }  // a failed cycle still lets the save finish first
@@ -175,6 +203,13 @@ final class WorkspacePipeline {
         savingJoined = true
         try saving.wait()
         clock.lap("wait for the alignment state to be saved")
+        let saved = savedBytes.withLock { $0 }
+        if let snapshot = saved.snapshot {
+            (state.savedSnapshotBytes, state.savedChangeBytes) = (snapshot, 0)
+        } else {
+            state.savedChangeBytes += saved.changes
+        }
+        let statistics = clock.statistics.merging(StepClock.statistics(of: backgroundSteps.withLock { $0 })) { a, _ in a }
         let parent = try store.checkpoints(workspaceID: workspaceID).first?.number
         let record = try publisher.publish(
             temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number, parent: parent,
@@ -187,10 +222,24 @@ final class WorkspacePipeline {
                 "target_vocabulary": Double(state.target.vocabularySize),
                 "mapped_directly": Double(report.directlyMapped), "smoothed": Double(report.smoothed),
                 "unmapped": Double(report.unmappedCount), "coverage": report.coverage,
-            ].merging(clock.statistics) { a, _ in a },
+                "alignment_snapshot_bytes": Double(state.savedSnapshotBytes),
+                "alignment_change_bytes": Double(state.savedChangeBytes),
+            ].merging(statistics) { a, _ in a },
             digests: digests)
         clock.lap("publish")
         try publisher.applyRetention(workspaceID: workspaceID, keep: keepCheckpoints)
+        // Compaction, after the checkpoint is out: once the change records outweigh half the snapshot, one snapshot
+        // replaces them (loading replays every record, and each holds counts that later ones overwrite).
+        if state.savedChangeBytes > state.savedSnapshotBytes / 2 {
+            progress(0.95, "compacting the alignment state")
+            let snapshot = state.aligner.serialized()
+            try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
+                generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
+                state: snapshot))
+            state.aligner.markSaved()
+            (state.savedSnapshotBytes, state.savedChangeBytes) = (snapshot.count, 0)
+            clock.lap("compact the alignment state (after publishing)")
+        }
         loaded = state
         progress(1, "checkpoint \(number) published")
         return Outcome(
@@ -265,11 +314,12 @@ final class WorkspacePipeline {
             aligner: IncrementalAligner(options: Self.alignerOptions(threads: threads)), appliedSeq: 0, generation: 0,
             sourceLexicon: WordUnitLexicon(), targetLexicon: WordUnitLexicon())
         if let saved = try store.alignmentState(workspaceID: workspaceID),
-            let aligner = try? IncrementalAligner(serialized: saved.state, threads: threads)
+            let aligner = try? IncrementalAligner(serialized: saved.state, changes: saved.changes, threads: threads)
         {
             state.aligner = aligner
             state.appliedSeq = saved.appliedSeq
             state.generation = saved.generation
+            (state.savedSnapshotBytes, state.savedChangeBytes) = (saved.snapshotBytes, saved.changeBytes)
             // The lexicons (word unit → token ids) are derived data: rebuilt from the active pairs, not stored.
             let corpus = transfer.wordUnits(try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) })
             state.sourceLexicon = corpus.sourceLexicon
@@ -308,14 +358,15 @@ final class WorkspacePipeline {
         return path
     }
 
+    /// Word units of `pairs`, added as one batch to the forward direction; returns the reverse direction's update.
     private func align(
         _ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded, clock: inout StepClock
-    ) throws {
+    ) throws -> @Sendable () -> Void {
         let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) })
         for (unit, ids) in corpus.sourceLexicon.units { state.sourceLexicon.record(unit, ids) }
         for (unit, ids) in corpus.targetLexicon.units { state.targetLexicon.record(unit, ids) }
         clock.lap("word units")
-        try state.aligner.add(batch: batch, corpus.parallelCorpus)
+        return try state.aligner.addForwardFirst(batch: batch, corpus.parallelCorpus)
     }
 
     static func alignerOptions(threads: Int) -> IncrementalOptions {

@@ -89,9 +89,15 @@ private struct WatchLoop {
                 // (the start-up scan already covers the first set of watches).
                 if !first { output.yield(.fullScan(reason: "watched folders changed")) }
             }
+            // Wait at most until the pending paths' debounce window closes, so a batch is handed on when it does.
+            var timeout = 250
+            if !pending.isEmpty {
+                let remaining = debounce - (ContinuousClock.now - lastEvent)
+                timeout = max(0, min(250, Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)))
+            }
             var events: [WatchEvent] = []
             if let watcher {
-                do { events = try watcher.poll(timeoutMilliseconds: 250) } catch {
+                do { events = try watcher.poll(timeoutMilliseconds: Int32(timeout)) } catch {
                     logger.error("inotify", metadata: ["error": "\(error)"])
                     output.yield(.fullScan(reason: "watcher error"))
                     usleep(250_000)
