@@ -49,7 +49,7 @@ struct TransferCommand: AsyncParsableCommand {
         var mapping = BaselineMappings.mean(targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
         var reportText = ""
         if method == .transtok {
-            let corpus = pipeline.wordUnits(pairs)
+            let corpus = pipeline.wordUnits(pairs, threads: threads)
             lap("tokenize + word units (\(pairs.count) pairs)")
             let table = TransferPipeline.align(corpus, threads: threads)
             lap("align (IBM Model 1, 7 passes; \(table.rows.count) table rows)")

@@ -321,7 +321,7 @@ final class WorkspacePipeline {
             state.generation = saved.generation
             (state.savedSnapshotBytes, state.savedChangeBytes) = (saved.snapshotBytes, saved.changeBytes)
             // The lexicons (word unit → token ids) are derived data: rebuilt from the active pairs, not stored.
-            let corpus = transfer.wordUnits(try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) })
+            let corpus = transfer.wordUnits(try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) }, threads: threads)
             state.sourceLexicon = corpus.sourceLexicon
             state.targetLexicon = corpus.targetLexicon
         }
@@ -362,7 +362,7 @@ final class WorkspacePipeline {
     private func align(
         _ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded, clock: inout StepClock
     ) throws -> @Sendable () -> Void {
-        let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) })
+        let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) }, threads: threads)
         for (unit, ids) in corpus.sourceLexicon.units { state.sourceLexicon.record(unit, ids) }
         for (unit, ids) in corpus.targetLexicon.units { state.targetLexicon.record(unit, ids) }
         clock.lap("word units")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The steps of a transfer, callable one by one (the daemon refreshes the mapping from new soft counts and
 /// recomputes only changed rows) or in a row (`transtok transfer`).
 public struct TransferPipeline: Sendable {
@@ -28,6 +30,21 @@ public struct TransferPipeline: Sendable {
         let (s, t) = splitters()
         var corpus = WordUnitCorpus(codec: codec)
         for (e, f) in pairs { corpus.append(source: e, target: f, sourceSplitter: s, targetSplitter: t) }
+        return corpus
+    }
+
+    /// `wordUnits` of contiguous chunks on `threads` threads (the tokenizers are safe to share), joined in order:
+    /// the same sentences and lexicons as the sequential call.
+    public func wordUnits(_ pairs: [(String, String)], threads: Int) -> WordUnitCorpus {
+        let chunks = max(1, min(threads, pairs.count / 256))
+        guard chunks > 1 else { return wordUnits(pairs) }
+        let parts = ResultSlots<WordUnitCorpus>(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let range = (pairs.count * c / chunks)..<(pairs.count * (c + 1) / chunks)
+            parts.set(c, wordUnits(pairs[range]))
+        }
+        var corpus = WordUnitCorpus(codec: codec)
+        for part in parts.values() { if let part { corpus.append(contentsOf: part) } }
         return corpus
     }
 

@@ -21,6 +21,14 @@ public struct WordUnitCorpus: Sendable {
         sentences.append((s, t))
     }
 
+    /// Appends another corpus's sentences after these; lexicon entries already present are kept (first seen wins,
+    /// as when the sentences are appended one by one).
+    public mutating func append(contentsOf other: WordUnitCorpus) {
+        sentences += other.sentences
+        for (unit, ids) in other.sourceLexicon.units { sourceLexicon.record(unit, ids) }
+        for (unit, ids) in other.targetLexicon.units { targetLexicon.record(unit, ids) }
+    }
+
     private static func render(
         _ ids: [Int], _ vocabulary: any TokenVocabulary, _ codec: WordUnitCodec, into lexicon: inout WordUnitLexicon
     ) -> String {

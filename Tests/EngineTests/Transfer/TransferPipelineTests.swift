@@ -5,6 +5,22 @@ import Testing
 /// Default-mode pipeline on the toy corpus: raw pairs → word units (private-use codec) → aligner → mapping →
 /// embedding rows, plus the mapping checkpoint round trip and an incremental refresh.
 @Suite struct TransferPipelineTests {
+    @Test func parallelWordUnitsEqualSequential() throws {
+        let source = try ToyVocabulary.fixture("toy_source_vocab.txt")
+        let target = try ToyVocabulary.fixture("toy_target_vocab.txt", added: ["<|im_start|>"])
+        let pipeline = try TransferPipeline(source: source, target: target, options: MappingOptions(minCount: 1))
+        // Rotated so that chunks start in different places and each sees units first that others saw earlier.
+        let base = TransferAlignToMappingTests.pairs
+        let pairs = (0..<1_500).map { base[($0 * 7) % base.count] }
+        let sequential = pipeline.wordUnits(pairs)
+        for threads in [2, 3, 8] {
+            let parallel = pipeline.wordUnits(pairs, threads: threads)
+            #expect(parallel.sentences.map { $0.source + ["|"] + $0.target } == sequential.sentences.map { $0.source + ["|"] + $0.target })
+            #expect(parallel.sourceLexicon.units == sequential.sourceLexicon.units)
+            #expect(parallel.targetLexicon.units == sequential.targetLexicon.units)
+        }
+    }
+
     @Test func toyCorpusDefaultModeEndToEnd() throws {
         let source = try ToyVocabulary.fixture("toy_source_vocab.txt")
         let target = try ToyVocabulary.fixture("toy_target_vocab.txt", added: ["<|im_start|>"])
