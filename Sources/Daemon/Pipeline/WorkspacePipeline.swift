@@ -371,6 +371,7 @@ final class WorkspacePipeline {
 
     static func alignerOptions(threads: Int) -> IncrementalOptions {
         var options = IncrementalOptions()
+        options.reverseDirection = false  // the mapping and lookups read only the forward table
         options.threads = threads
         return options
     }

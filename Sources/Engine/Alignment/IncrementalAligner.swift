@@ -1,8 +1,9 @@
 import Foundation
 
-/// Persistent, incrementally updated word aligner for the daemon: both directions of fast_align's
-/// reparameterised IBM 2 (`-d -o -v` semantics) trained by incremental EM (see `IncrementalDirection`), symmetrised
-/// on demand. Batches (e.g. one contributor file) are added and retracted by id; the whole state serialises to bytes.
+/// Persistent, incrementally updated word aligner for the daemon: fast_align's reparameterised IBM 2 (`-d -o -v`
+/// semantics) trained by incremental EM (see `IncrementalDirection`), forward (source→target: the lexical table the
+/// mapping reads) and optionally reverse, symmetrised on demand. Batches (e.g. one contributor file) are added and
+/// retracted by id; the whole state serialises to bytes.
 public final class IncrementalAligner: @unchecked Sendable {
     public let options: IncrementalOptions
     let forward: IncrementalDirection
@@ -29,7 +30,7 @@ public final class IncrementalAligner: @unchecked Sendable {
         guard !batchIDs.contains(id) else { throw AlignmentError.invalidArgument("batch \(id) is already present") }
         let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
         forward.add(id: id, sentences: pairs)
-        backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) })
+        if options.reverseDirection { backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) }) }
     }
 
     /// `add(batch:_:)` in two halves: the forward direction now, the reverse direction in the returned closure, to be
@@ -40,16 +41,20 @@ public final class IncrementalAligner: @unchecked Sendable {
         guard !batchIDs.contains(id) else { throw AlignmentError.invalidArgument("batch \(id) is already present") }
         let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
         forward.add(id: id, sentences: pairs)
+        guard options.reverseDirection else { return {} }
         let reversed = pairs.map { (source: $0.target, target: $0.source) }
         return { [backward] in backward.add(id: id, sentences: reversed) }
     }
 
     /// Subtracts batch `id`'s statistics and forgets its sentences.
     public func retract(batch id: Int) throws {
-        guard forward.retract(id: id), backward.retract(id: id) else { throw AlignmentError.invalidArgument("no batch \(id)") }
+        guard forward.retract(id: id), !options.reverseDirection || backward.retract(id: id) else {
+            throw AlignmentError.invalidArgument("no batch \(id)")
+        }
     }
 
-    /// Alignments of every sentence, batches in order, in file orientation.
+    /// Alignments of every sentence, batches in order, in file orientation. Without the reverse direction these are
+    /// the forward Viterbi links, whatever `method`.
     public func align(symmetrize method: SymmetrizationMethod = .growDiagFinalAnd) -> [[AlignmentLink]] {
         var out: [[AlignmentLink]] = []
         for b in forward.batches.indices { out.append(contentsOf: align(batchAt: b, symmetrize: method)) }
@@ -64,6 +69,7 @@ public final class IncrementalAligner: @unchecked Sendable {
 
     private func align(batchAt b: Int, symmetrize method: SymmetrizationMethod) -> [[AlignmentLink]] {
         let f = forward.viterbi(b).map { $0.map { AlignmentLink($0.0, $0.1) } }
+        guard options.reverseDirection else { return f }
         let r = backward.viterbi(b).map { $0.map { AlignmentLink($0.1, $0.0) } }
         return Symmetrizer.combine(forward: f, reverse: r, method: method)
     }
@@ -90,7 +96,8 @@ public final class IncrementalAligner: @unchecked Sendable {
     // MARK: serialisation
 
     static let magic = "transtok-incremental-aligner"
-    static let version = 1
+    /// 2 added `reverseDirection`; version 1 states had both directions.
+    static let version = 2
 
     public func serialized() -> [UInt8] {
         var w = ByteWriter()
@@ -102,6 +109,7 @@ public final class IncrementalAligner: @unchecked Sendable {
         w.int(options.optimizeTension ? 1 : 0)
         w.int(options.localIterations)
         w.int(options.refreshBatches)
+        w.int(options.reverseDirection ? 1 : 0)
         for d in [forward, backward] { Self.write(d, &w) }
         return w.bytes
     }
@@ -112,7 +120,9 @@ public final class IncrementalAligner: @unchecked Sendable {
         var r = AlignmentByteReader(bytes)
         guard try r.string() == Self.magic else { throw AlignmentError.invalidState("not an incremental aligner state") }
         let version = try r.int()
-        guard version == Self.version else { throw AlignmentError.invalidState("state version \(version), expected \(Self.version)") }
+        guard (1...Self.version).contains(version) else {
+            throw AlignmentError.invalidState("state version \(version), expected 1…\(Self.version)")
+        }
         var o = IncrementalOptions()
         o.alpha = try r.double()
         o.p0 = try r.double()
@@ -120,6 +130,7 @@ public final class IncrementalAligner: @unchecked Sendable {
         o.optimizeTension = try r.int() != 0
         o.localIterations = try r.int()
         o.refreshBatches = try r.int()
+        o.reverseDirection = version >= 2 ? try r.int() != 0 : true
         o.threads = threads
         self.init(options: o)
         try Self.read(forward, &r)

@@ -18,6 +18,9 @@ public struct IncrementalOptions: Sendable, Equatable {
     /// not mean re-reading a 30,000-pair first batch every time 1,000 pairs arrive. Not part of the saved state:
     /// it only shapes future additions.
     public var maxSegmentSentences = 2_048
+    /// Also train the reverse direction (target→source), needed only for symmetrised links (`align(symmetrize:)`).
+    /// The mapping reads the forward table alone, so the daemon turns it off: half the work and half the state.
+    public var reverseDirection = true
     public var threads = 1
     public init() {}
 }

@@ -78,3 +78,41 @@ import Testing
         #expect(throws: AlignmentError.self) { _ = try b.addForwardFirst(batch: 2, corpus.slice(0..<10)) }
     }
 }
+
+/// The forward-only aligner the daemon keeps.
+@Suite struct ForwardOnlyAlignerTests {
+    @Test func forwardOnlyHasTheSameForwardTableAndHalfTheState() throws {
+        let corpus = try IncrementalAlignerTests.corpus.get()
+        var options = IncrementalOptions()
+        options.reverseDirection = false
+        let both = IncrementalAligner(), forwardOnly = IncrementalAligner(options: options)
+        for (batch, range) in [(1, 0..<150), (2, 150..<200)] {
+            try both.add(batch: batch, corpus.slice(range))
+            try forwardOnly.add(batch: batch, corpus.slice(range))
+        }
+        #expect(forwardOnly.lexicalTable() == both.lexicalTable())
+        #expect(forwardOnly.serialized().count < both.serialized().count * 6 / 10)
+        let restored = try IncrementalAligner(serialized: forwardOnly.serialized())
+        #expect(restored.options.reverseDirection == false)
+        #expect(restored.align() == forwardOnly.align())
+        #expect(restored.align().count == 200)
+        try forwardOnly.retract(batch: 2)
+        #expect(forwardOnly.sentenceCount == 150)
+    }
+
+    @Test func versionOneStatesStillLoadWithBothDirections() throws {
+        let corpus = try IncrementalAlignerTests.corpus.get()
+        let both = IncrementalAligner()
+        try both.add(batch: 1, corpus.slice(0..<60))
+        // Version 1 layout: magic, version, three doubles and three ints of options, then the directions (no flag).
+        let current = both.serialized()
+        let versionAt = 8 + IncrementalAligner.magic.utf8.count, flagAt = versionAt + 8 + 48
+        var old = Array(current[..<versionAt])
+        withUnsafeBytes(of: Int64(1).littleEndian) { old.append(contentsOf: $0) }
+        old += current[(versionAt + 8)..<flagAt]
+        old += current[(flagAt + 8)...]
+        let restored = try IncrementalAligner(serialized: old)
+        #expect(restored.options.reverseDirection)
+        #expect(restored.serialized() == current)
+    }
+}
