@@ -5,6 +5,7 @@ extension IncrementalDirection {
     /// row totals and t(f|e)) from the saved fields, after a snapshot and its change records have been read.
     func rebuildDerivedState() throws {
         rowTotals = [Double](repeating: 0, count: source.count)
+        rowDigammas = [Double](repeating: 0, count: source.count)
         rowPairs = [[Int32]](repeating: [], count: source.count)
         probabilities = [Double](repeating: 0, count: pairs.count)
         for p in 0..<pairs.count {
@@ -32,6 +33,7 @@ extension IncrementalDirection {
             for p in rowPairs[e] { total += counts[Int(p)] + options.alpha }
             rowTotals[e] = total
             let dt = fastAlignDigamma(total == 0 ? 1 : total)
+            rowDigammas[e] = dt
             for p in rowPairs[e] { probabilities[Int(p)] = exp(fastAlignDigamma(counts[Int(p)] + options.alpha) - dt) }
         }
     }

@@ -53,6 +53,9 @@ final class IncrementalDirection: @unchecked Sendable {
     var counts: [Double] = []
     var probabilities: [Double] = []
     var rowTotals: [Double] = []
+    /// ψ(total(e)) per row (ψ(1) for an empty one), kept with `rowTotals` so that refreshing t(f|e) costs one
+    /// digamma per pair instead of two.
+    var rowDigammas: [Double] = []
     var rowPairs: [[Int32]] = []
     var tension: Double
     var sizeCounts: [Int: Int] = [:]
@@ -105,6 +108,7 @@ final class IncrementalDirection: @unchecked Sendable {
         }
         while rowTotals.count < source.count {
             rowTotals.append(0)
+            rowDigammas.append(fastAlignDigamma(1))
             rowPairs.append([])
         }
         for k in 0..<b.count {
@@ -244,8 +248,10 @@ final class IncrementalDirection: @unchecked Sendable {
         let rowPairs = self.rowPairs
         counts.withUnsafeBufferPointer { countBuffer in
         rowTotals.withUnsafeMutableBufferPointer { totalBuffer in
-            guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress else { return }
+        rowDigammas.withUnsafeMutableBufferPointer { digammaBuffer in
+            guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress, let dg = digammaBuffer.baseAddress else { return }
             let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), totals = SendablePointer(base: tot)
+            let digammas = SendablePointer(base: dg)
             DeterministicParallel.forEachChunk(count: rows.count, threads: options.threads) { _, range, _ in
                 for k in range {
                     let e = Int(rows[k])
@@ -253,9 +259,11 @@ final class IncrementalDirection: @unchecked Sendable {
                         var total = 0.0
                         for p in row { total += counts.base[Int(p)] + alpha }
                         totals.base[e] = total
+                        digammas.base[e] = fastAlignDigamma(total == 0 ? 1 : total)
                     }
                 }
             }
+        }
         }
         }
     }
@@ -265,16 +273,15 @@ final class IncrementalDirection: @unchecked Sendable {
         let alpha = options.alpha
         let conditioning = pairs.conditioning
         counts.withUnsafeBufferPointer { countBuffer in
-        rowTotals.withUnsafeBufferPointer { totalBuffer in
+        rowDigammas.withUnsafeBufferPointer { digammaBuffer in
         probabilities.withUnsafeMutableBufferPointer { probabilityBuffer in
-            guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress, let pr = probabilityBuffer.baseAddress else { return }
-            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), totals = SendablePointer(base: UnsafeMutablePointer(mutating: tot))
+            guard let c = countBuffer.baseAddress, let dg = digammaBuffer.baseAddress, let pr = probabilityBuffer.baseAddress else { return }
+            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), digammas = SendablePointer(base: UnsafeMutablePointer(mutating: dg))
             let probabilities = SendablePointer(base: pr)
             DeterministicParallel.forEachChunk(count: pairList.count, threads: options.threads) { _, range, _ in
                 for k in range {
                     let p = Int(pairList[k])
-                    let total = totals.base[Int(conditioning[p])]
-                    probabilities.base[p] = exp(fastAlignDigamma(counts.base[p] + alpha) - fastAlignDigamma(total == 0 ? 1 : total))
+                    probabilities.base[p] = exp(fastAlignDigamma(counts.base[p] + alpha) - digammas.base[Int(conditioning[p])])
                 }
             }
         }
