@@ -27,8 +27,9 @@ public struct WordUnitSplitter: Sendable {
         let encoded = vocabulary.encodeForTransfer(stripped)
         switch rule {
         case .decodedText:
+            let scalars = Array(stripped.unicodeScalars)  // once per text, not once per join
             return glue(encoded.ids) { i in
-                Self.continuesWord(Array(stripped.unicodeScalars), encoded.offsets[i - 1], encoded.offsets[i])
+                Self.continuesWord(scalars, encoded.offsets[i - 1], encoded.offsets[i])
             }
         case let .paperRegex(p1, p2):
             let pieces = encoded.ids.map { vocabulary.piece(for: $0) ?? "" }
