@@ -23,22 +23,31 @@ public struct MappingOptions: Sendable, Equatable {
 
 /// Turns the aligner's soft counts into a `TokenMapping` (§1.6–1.7).
 public struct TokenMapper: Sendable {
-    public let source: any TokenVocabulary
-    public let target: any TokenVocabulary
+    /// The vocabulary-only parts (heuristics, smoother, fallback rows); share one across mappers of the same two
+    /// vocabularies and options to compute them once.
+    public let prepared: PreparedVocabularies
     public let codec: WordUnitCodec
     public let sourceLexicon: WordUnitLexicon
     public let targetLexicon: WordUnitLexicon
-    public let options: MappingOptions
+
+    public var source: any TokenVocabulary { prepared.source }
+    public var target: any TokenVocabulary { prepared.target }
+    public var options: MappingOptions { prepared.options }
 
     public init(source: any TokenVocabulary, target: any TokenVocabulary, codec: WordUnitCodec,
                 sourceLexicon: WordUnitLexicon = WordUnitLexicon(), targetLexicon: WordUnitLexicon = WordUnitLexicon(),
                 options: MappingOptions) {
-        self.source = source
-        self.target = target
+        self.init(prepared: PreparedVocabularies(source: source, target: target, options: options), codec: codec,
+                  sourceLexicon: sourceLexicon, targetLexicon: targetLexicon)
+    }
+
+    /// A mapper reusing `prepared` (its vocabularies and options are the mapper's).
+    public init(prepared: PreparedVocabularies, codec: WordUnitCodec,
+                sourceLexicon: WordUnitLexicon = WordUnitLexicon(), targetLexicon: WordUnitLexicon = WordUnitLexicon()) {
+        self.prepared = prepared
         self.codec = codec
         self.sourceLexicon = sourceLexicon
         self.targetLexicon = targetLexicon
-        self.options = options
     }
 
     public struct AlignmentStatistics: Sendable, Equatable {
@@ -96,27 +105,19 @@ public struct TokenMapper: Sendable {
     /// Steps 2–3: heuristics, special tokens and smoothing.
     public func completedCounts(from alignment: CountTable) -> CompletedCounts {
         var table = alignment
-        var unmatchedSpecials: [Int] = []
-        if options.paperCompat {
-            if options.numbers { HeuristicCounts.paperNumbers(source: source, target: target, into: &table) }
-            if options.identicalStrings { HeuristicCounts.paperIdentical(source: source, target: target, into: &table) }
-            HeuristicCounts.paperSpecials(source: source, target: target, into: &table)
-        } else {
-            if options.numbers { HeuristicCounts.decodedNumbers(source: source, target: target, into: &table) }
-            if options.identicalStrings { HeuristicCounts.decodedIdentical(source: source, target: target, into: &table) }
-            unmatchedSpecials = HeuristicCounts.explicitSpecials(source: source, target: target, into: &table)
-        }
+        let heuristics = prepared.heuristics
+        heuristics.counts.replay(onto: &table)
         let directlyMapped = (0..<table.targetVocabularySize).filter(table.isMapped).count
         var smoothed: [Int] = []
-        if options.smoothing { smoothed = makeSmoother().smooth(&table) }
-        return CompletedCounts(table: table, unmatchedSpecials: Set(unmatchedSpecials), directlyMapped: directlyMapped, smoothed: smoothed)
+        if options.smoothing { smoothed = prepared.smoother.smooth(&table) }
+        return CompletedCounts(table: table, unmatchedSpecials: heuristics.unmatchedSpecials, directlyMapped: directlyMapped, smoothed: smoothed)
     }
 
     /// Step 4: normalisation and fallback.
     public func mapping(from alignment: CountTable) -> (TokenMapping, MappingReport) {
         let completed = completedCounts(from: alignment)
         let rows = (0..<completed.table.targetVocabularySize).map { t in
-            row(for: t, completed.table, unmatchedSpecial: completed.unmatchedSpecials.contains(t))
+            TokenMapping.normalized(completed.table.rows[t], origin: completed.table.origins[t] ?? .aligned) ?? prepared.fallbackRow(for: t)
         }
         let mapping = TokenMapping(rows: rows, sourceVocabularySize: source.vocabularySize)
         let report = MappingReport(mapping: mapping, directlyMapped: completed.directlyMapped, smoothed: completed.smoothed.count,
@@ -129,55 +130,5 @@ public struct TokenMapper: Sendable {
         var (mapping, report) = self.mapping(from: counts)
         report.alignment = stats
         return (mapping, report)
-    }
-
-    private func makeSmoother() -> Smoother {
-        if options.paperCompat {
-            let keys = (0..<target.vocabularySize).map { target.piece(for: $0).map { Array($0.utf8) } }
-            // The reference hard-codes '▁' here (pitfall 1); kept for parity.
-            let wordStart = (0..<source.vocabularySize).map { source.piece(for: $0)?.hasScalarPrefix("\u{2581}") ?? false }
-            return Smoother(.init(keys: keys, inPlace: true, integer: true, sourceWeight: { s in
-                s >= 0 && s < wordStart.count && wordStart[s] ? 2000 : 1000
-            }))
-        }
-        let specials = target.specialIDs
-        let keys: [[UInt8]?] = (0..<target.vocabularySize).map { t in
-            specials.contains(t) || target.piece(for: t) == nil ? nil : target.decodedBytes(for: t)
-        }
-        // Word-start source tokens (decoded text begins with whitespace) count double, whatever the marker.
-        let wordStart = (0..<source.vocabularySize).map { source.decodedBytes(for: $0).first.map { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 } ?? false }
-        return Smoother(.init(keys: keys, inPlace: false, integer: false, sourceWeight: { s in
-            s >= 0 && s < wordStart.count && wordStart[s] ? 2 : 1
-        }))
-    }
-
-    private func row(for t: Int, _ table: CountTable, unmatchedSpecial: Bool) -> TokenMapping.Row {
-        if let row = TokenMapping.normalized(table.rows[t], origin: table.origins[t] ?? .aligned) { return row }
-        if options.paperCompat {
-            // `get_coefficients_for_token` returns the *target* unk string, looked up in the source vocabulary;
-            // missing → `remap_model`'s unk (pitfall 12, kept for parity).
-            let unkPiece = target.specialTokenRoles[.unk].flatMap { target.piece(for: $0) }
-            let s = unkPiece.flatMap { source.id(forPiece: $0) } ?? HeuristicCounts.sourceUnk(source)
-            return TokenMapping.Row(origin: .sourceUnk, sources: [s], weights: [1])
-        }
-        return fallbackRow(for: t, unmatchedSpecial: unmatchedSpecial)
-    }
-
-    /// Documented fallback for tokens still unmapped (default mode): tokenize the token's decoded text with the
-    /// source tokenizer and average those rows uniformly — the token's surface form is the best remaining evidence
-    /// (it keeps names, affixes and punctuation close to their source spelling, unlike one shared unk row that
-    /// makes all such tokens indistinguishable). Tokens whose bytes are not text on their own (partial UTF-8 byte
-    /// tokens), holes and special tokens without a source counterpart get the mean of all source rows.
-    private func fallbackRow(for t: Int, unmatchedSpecial: Bool) -> TokenMapping.Row {
-        if !unmatchedSpecial, target.piece(for: t) != nil, let text = target.decodedText(for: t), !text.isEmpty {
-            let sourceSpecials = source.specialIDs  // an unk piece carries no meaning
-            let ids = source.encodeForTransfer(text).ids.filter { $0 >= 0 && $0 < source.vocabularySize && !sourceSpecials.contains($0) }
-            if !ids.isEmpty {
-                var counts: [Int: Double] = [:]
-                for s in ids { counts[s, default: 0] += 1 }
-                if let row = TokenMapping.normalized(counts, origin: .sourceTokenization) { return row }
-            }
-        }
-        return TokenMapping.Row(origin: .sourceMean, sources: [], weights: [])
     }
 }

@@ -57,9 +57,20 @@ public struct TransferPipeline: Sendable {
         return model.lexicalTable()
     }
 
-    public func mapper(_ corpus: WordUnitCorpus?) -> TokenMapper {
-        TokenMapper(source: source, target: target, codec: codec, sourceLexicon: corpus?.sourceLexicon ?? WordUnitLexicon(),
-                    targetLexicon: corpus?.targetLexicon ?? WordUnitLexicon(), options: options)
+    /// The vocabulary-only parts of this pipeline's mappings, to keep across refreshes (`mapper(_:reusing:)`).
+    public func prepareVocabularies() -> PreparedVocabularies {
+        PreparedVocabularies(source: source, target: target, options: options)
+    }
+
+    /// A mapper for `corpus`'s lexicons. Pass `prepared` (from this pipeline's `prepareVocabularies()`) to reuse
+    /// the heuristic counts, smoother and fallback rows of earlier mappings instead of recomputing them.
+    public func mapper(_ corpus: WordUnitCorpus?, reusing prepared: PreparedVocabularies? = nil) -> TokenMapper {
+        if let prepared {
+            precondition(prepared.options == options && prepared.source.vocabularySize == source.vocabularySize
+                         && prepared.target.vocabularySize == target.vocabularySize, "prepared for another pipeline")
+        }
+        return TokenMapper(prepared: prepared ?? prepareVocabularies(), codec: codec, sourceLexicon: corpus?.sourceLexicon ?? WordUnitLexicon(),
+                           targetLexicon: corpus?.targetLexicon ?? WordUnitLexicon())
     }
 
     /// New embedding (and untied head) rows for the chosen initialisation. `mapping` is used for `.transtok`.
