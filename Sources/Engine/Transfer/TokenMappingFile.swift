@@ -4,15 +4,15 @@ import Foundation
 /// Written atomically (temporary file + rename, pitfall 20).
 public enum TokenMappingFile {
     public static func write(_ mapping: TokenMapping, to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(mapping)
+        let data = Data(try TokenMappingJSON.encode(mapping))
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         try data.write(to: tmp)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-        } else {
-            try FileManager.default.moveItem(at: tmp, to: url)
+        // rename(2) replaces an existing file atomically (FileManager.replaceItemAt failed on Linux when the
+        // destination existed: "The file doesn't exist").
+        guard rename(tmp.path, url.path) == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+            try? FileManager.default.removeItem(at: tmp)
+            throw POSIXError(code)
         }
     }
 
