@@ -28,6 +28,8 @@ final class WorkspacePipeline {
         var target: Tokenizer
         var targetTokenizerPath: String
         var transfer: TransferPipeline
+        /// The mapping's vocabulary-only parts (heuristic counts, smoother, fallback rows), computed once per load.
+        var preparedVocabularies: PreparedVocabularies
         var aligner: IncrementalAligner
         var appliedSeq: Int64
         var generation: Int
@@ -149,7 +151,9 @@ final class WorkspacePipeline {
         var lexicons = WordUnitCorpus(codec: state.transfer.codec)
         lexicons.sourceLexicon = state.sourceLexicon
         lexicons.targetLexicon = state.targetLexicon
-        let (mapping, report) = state.transfer.mapper(lexicons).build(from: state.aligner.lexicalTable().alignedWordPairs)
+        // Only the pairs the mapping keeps (no NULL word, count ≥ minCount), computed in ids by the aligner.
+        let alignedPairs = state.aligner.alignedWordPairs(minCount: state.transfer.options.minCount)
+        let (mapping, report) = state.transfer.mapper(lexicons, reusing: state.preparedVocabularies).build(from: alignedPairs)
         clock.lap("map")
 
         // 3. Only rows whose weights changed are recomputed.
@@ -311,6 +315,7 @@ final class WorkspacePipeline {
         let transfer = try TransferPipeline(source: model.tokenizer, target: target, options: MappingOptions())
         var state = Loaded(
             spec: workspace.spec, model: model, target: target, targetTokenizerPath: tokenizerPath, transfer: transfer,
+            preparedVocabularies: transfer.prepareVocabularies(),
             aligner: IncrementalAligner(options: Self.alignerOptions(threads: threads)), appliedSeq: 0, generation: 0,
             sourceLexicon: WordUnitLexicon(), targetLexicon: WordUnitLexicon())
         if let saved = try store.alignmentState(workspaceID: workspaceID),
