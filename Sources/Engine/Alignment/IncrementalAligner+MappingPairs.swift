@@ -17,9 +17,10 @@ extension IncrementalAligner {
         let d = forward
         let alpha = d.options.alpha
         let conditioning = d.pairs.conditioning, generated = d.pairs.generated
-        let counts = d.counts, rowTotals = d.rowTotals
+        let counts = d.counts, rowDigammas = d.rowDigammas
         // The same expression as `IncrementalDirection.refreshProbabilities(of:)`, so the values are bit-identical.
-        // (`rowTotals` are kept current eagerly by every re-estimation and retraction, and rebuilt on loading.)
+        // (`rowTotals` and `rowDigammas` are kept current eagerly by every re-estimation and retraction, and rebuilt
+        // on loading.)
         func probability(_ p: Int, _ rowDigamma: Double) -> Double {
             exp(fastAlignDigamma(counts[p] + alpha) - rowDigamma)
         }
@@ -28,8 +29,7 @@ extension IncrementalAligner {
         for row in d.rowPairs.indices.dropFirst() {
             let pairs = d.rowPairs[row]
             guard let maxCount = pairs.lazy.map({ counts[Int($0)] }).max(), maxCount >= minCount else { continue }
-            let total = rowTotals[row]
-            let rowDigamma = fastAlignDigamma(total == 0 ? 1 : total)
+            let rowDigamma = rowDigammas[row]
             // t(f|e) = exp(ψ(c + α) − ψ(total)) increases with c, so the row's largest t is at its largest count.
             // The approximate digamma is monotone only up to rounding, so every pair within a relative 1e-9 of the
             // largest count is evaluated (ψ differs by ~1e-9 across that gap, far above the rounding error).

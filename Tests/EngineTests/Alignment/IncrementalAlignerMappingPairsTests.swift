@@ -48,4 +48,23 @@ import Testing
         let reloaded = try IncrementalAligner(serialized: aligner.serialized())
         Self.expectSame(reloaded.alignedWordPairs(minCount: 2), fast)
     }
+
+    /// The daemon's aligner: forward direction only, restored from a snapshot plus change records.
+    @Test func equalsForAForwardOnlyAlignerRestoredFromChanges() throws {
+        let corpus = try IncrementalAlignerTests.corpus.get()
+        var options = IncrementalOptions()
+        options.reverseDirection = false
+        let aligner = IncrementalAligner(options: options)
+        try aligner.add(batch: 1, corpus.slice(0..<200))
+        let snapshot = aligner.serialized()
+        aligner.markSaved()
+        try aligner.add(batch: 2, corpus.slice(200..<300))
+        let changes = try #require(aligner.serializedChanges())
+        let restored = try IncrementalAligner(serialized: snapshot, changes: [changes])
+        for minCount in [0.5, 2, 10] {
+            let expected = Self.reference(aligner, minCount: minCount, beam: -4)
+            Self.expectSame(aligner.alignedWordPairs(minCount: minCount), expected)
+            Self.expectSame(restored.alignedWordPairs(minCount: minCount), expected)
+        }
+    }
 }
