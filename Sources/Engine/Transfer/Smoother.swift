@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fills target tokens that have no counts from related target tokens that do (§1.7 `smooth_mapping`):
 /// - `similar`: tokens whose key starts with the token's key (longer tokens extending it);
 /// - `middle`: mapped tokens whose key occurs inside the token's key, keeping only maximal ones (not contained in
@@ -22,12 +24,15 @@ struct Smoother {
 
     let configuration: Configuration
     private var trie = ByteTrie()
+    /// Each token's candidates, found on first use; shared by copies of this smoother.
+    private let candidates: SmoothingCandidateCache
 
     init(_ configuration: Configuration) {
         self.configuration = configuration
         for (id, key) in configuration.keys.enumerated() {
             if let key, !key.isEmpty { trie.insert(key, id: id) }
         }
+        candidates = SmoothingCandidateCache(count: configuration.keys.count)
     }
 
     /// Smooths `table` in place; returns the ids that were filled.
@@ -65,27 +70,60 @@ struct Smoother {
 
     /// `similar + middle` for token `t`.
     func contributors(of t: Int, key: [UInt8], mapped: (Int) -> Bool) -> [Int] {
-        let similar = trie.ids(withPrefix: key).filter { $0 != t && mapped($0) }.sorted()
+        let c = candidates.get(t) { self.findCandidates(of: t, key: key) }
+        let similar = c.extensions.filter(mapped)
+        // Longest first (ties by id), then keep only those not contained in an earlier kept one.
+        let keys = configuration.keys
+        var kept: [(id: Int, start: Int)] = []
+        for u in c.contained where mapped(u.id) {
+            let k = keys[u.id] ?? []
+            if kept.contains(where: { ByteTrie.contains(keys[$0.id] ?? [], k) }) { continue }
+            kept.append(u)
+        }
+        let middle = kept.sorted { ($0.start, $0.id) < ($1.start, $1.id) }.map(\.id)
+        return similar + middle
+    }
 
-        // Mapped tokens contained in t, first occurrence of each.
-        var firstStart: [Int: (start: Int, length: Int)] = [:]
+    /// The candidates of `t` before the "mapped" filter, which is the only part that depends on the counts. The
+    /// trie walks below were most of the smoothing time, and the daemon smooths the same vocabulary every refresh.
+    private func findCandidates(of t: Int, key: [UInt8]) -> SmoothingCandidates {
+        let extensions = trie.ids(withPrefix: key).filter { $0 != t }.sorted()
+
+        // Tokens contained in t, first occurrence of each.
+        var firstStart: [Int: Int] = [:]
         for occurrence in trie.occurrences(in: key) {
-            for u in occurrence.ids where u != t && mapped(u) && firstStart[u] == nil {
-                firstStart[u] = (occurrence.start, occurrence.length)
-            }
+            for u in occurrence.ids where u != t && firstStart[u] == nil { firstStart[u] = occurrence.start }
         }
         let keys = configuration.keys
         func characters(_ u: Int) -> Int { (keys[u] ?? []).reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) } }
-        // Longest first (ties by id), then keep only those not contained in an earlier kept one.
-        let byLength = firstStart.keys.sorted { (characters($0), -$0) > (characters($1), -$1) }
-        var kept: [Int] = []
-        for u in byLength {
-            let k = keys[u] ?? []
-            if kept.contains(where: { ByteTrie.contains(keys[$0] ?? [], k) }) { continue }
-            kept.append(u)
-        }
-        let middle = kept.sorted { (firstStart[$0]?.start ?? 0, $0) < (firstStart[$1]?.start ?? 0, $1) }
-        return similar + middle
+        let contained = firstStart.map { (id: $0.key, start: $0.value, characters: characters($0.key)) }
+            .sorted { ($0.characters, -$0.id) > ($1.characters, -$1.id) }
+            .map { (id: $0.id, start: $0.start) }
+        return SmoothingCandidates(extensions: extensions, contained: contained)
+    }
+}
+
+/// A token's possible smoothing contributors, whatever the counts: the tokens extending its key (ascending id)
+/// and the tokens contained in it with their first offset (longest first, ties by id).
+struct SmoothingCandidates: Sendable {
+    var extensions: [Int]
+    var contained: [(id: Int, start: Int)]
+}
+
+/// Per-token `SmoothingCandidates`, filled on first use. Thread-safe (a lock), so a smoother can be shared.
+final class SmoothingCandidateCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [SmoothingCandidates?]
+
+    init(count: Int) { entries = Array(repeating: nil, count: count) }
+
+    func get(_ t: Int, orCompute compute: () -> SmoothingCandidates) -> SmoothingCandidates {
+        lock.lock()
+        defer { lock.unlock() }
+        if let entry = entries[t] { return entry }
+        let entry = compute()
+        entries[t] = entry
+        return entry
     }
 }
 
