@@ -17,6 +17,8 @@ struct AlignBench: ParsableCommand {
     @Flag(help: "Run only the incremental comparison.") var onlyIncremental = false
     @Option(help: "Incremental: EM passes per new batch.") var localIterations = IncrementalOptions().localIterations
     @Option(help: "Incremental: old batches re-estimated per addition.") var refreshBatches = IncrementalOptions().refreshBatches
+    @Option(help: "Incremental: old sentences re-estimated per added sentence (at least one batch).")
+    var refreshSentencesPerAdded = IncrementalOptions().refreshSentencesPerAdded
     @Option(help: "Incremental: VB Dirichlet concentration.") var incrementalAlpha = IncrementalOptions().alpha
 
     func run() throws {
@@ -69,6 +71,7 @@ struct AlignBench: ParsableCommand {
         options.threads = threads
         options.localIterations = localIterations
         options.refreshBatches = refreshBatches
+        options.refreshSentencesPerAdded = refreshSentencesPerAdded
         options.alpha = incrementalAlpha
         let c0 = cpuSeconds()
         let full = IncrementalAligner(options: options)
@@ -86,7 +89,7 @@ struct AlignBench: ParsableCommand {
         let t = cpuSeconds()
         let incLinks = inc.align()
         let decodeCPU = cpuSeconds() - t
-        print("incremental (fast_align IBM2 -d -o -v, incremental EM, gdfa; \(localIterations) passes per new batch, \(refreshBatches) old batches refreshed per addition):")
+        print("incremental (fast_align IBM2 -d -o -v, incremental EM, gdfa; \(localIterations) passes per new batch, at most \(refreshBatches) old batches and \(refreshSentencesPerAdded) old sentences per new one refreshed per addition):")
         print(String(format: "  tension λ fwd/rev: one batch %.3f/%.3f, 10 batches %.3f/%.3f", full.tensions.forward, full.tensions.reverse, inc.tensions.forward, inc.tensions.reverse))
         print("  one batch of all pairs: AER \(aer(fullLinks)), CPU \(String(format: "%.2f", fullCPU)) s (train + decode)")
         print("  10 batches added in turn: AER \(aer(incLinks)), CPU per add " + addCPU.map { String(format: "%.2f", $0) }.joined(separator: " ")

@@ -69,6 +69,25 @@ import Testing
 
     /// A batch larger than `maxSegmentSentences` is kept as segments: one id for the caller, a bounded refresh
     /// after the next addition, exact retraction of every segment, and alignments like an unsegmented run.
+    @Test func refreshIsProportionalToTheAddition() throws {
+        let corpus = try Self.corpus.get()
+        func refreshedOldSegments(ratio: Double, added: Int) throws -> Int {
+            var options = IncrementalOptions()
+            options.maxSegmentSentences = 50
+            options.refreshBatches = 3
+            options.refreshSentencesPerAdded = ratio
+            let aligner = IncrementalAligner(options: options)
+            try aligner.add(batch: 1, corpus.slice(0..<200))
+            let before = aligner.forward.batches.map(\.refreshedAt)
+            try aligner.add(batch: 2, corpus.slice(200..<(200 + added)))
+            return zip(before, aligner.forward.batches).filter { $0 != $1.refreshedAt }.count
+        }
+        #expect(try refreshedOldSegments(ratio: 2, added: 30) == 2, "60 old sentences: two segments of 50")
+        #expect(try refreshedOldSegments(ratio: 2, added: 20) == 1, "40 old sentences: one segment")
+        #expect(try refreshedOldSegments(ratio: 0, added: 20) == 1, "always at least one")
+        #expect(try refreshedOldSegments(ratio: .infinity, added: 20) == 3, "never more than refreshBatches")
+    }
+
     @Test func largeBatchesAreSegmented() throws {
         let corpus = try Self.corpus.get()
         var options = IncrementalOptions()
@@ -85,11 +104,12 @@ import Testing
         let b = try aer(segmented.align() + Array(repeating: [], count: 30))
         #expect(abs(a - b) < 0.02, "unsegmented \(a) segmented \(b)")
 
-        // The next addition re-estimates the new segment plus `refreshBatches` old segments, not the whole batch 0.
+        // The next addition re-estimates the new segment plus old segments worth twice its sentences (one segment of
+        // 60 for 30 new), not the whole batch 0.
         let before = segmented.forward.batches.map(\.refreshedAt)
         try segmented.add(batch: 1, corpus.slice(270..<300))
         let after = segmented.forward.batches.prefix(before.count).map(\.refreshedAt)
-        #expect(zip(before, after).filter { $0 != $1 }.count == options.refreshBatches)
+        #expect(zip(before, after).filter { $0 != $1 }.count == 1)
 
         // Retracting a segmented batch removes all its segments and subtracts exactly what they contributed.
         var exact = options
