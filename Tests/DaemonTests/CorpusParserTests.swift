@@ -18,6 +18,36 @@ import Testing
         #expect(nfd[0].contentHash == nfc[0].contentHash)
     }
 
+    /// The fast path (text below U+0300 is already NFC; ASCII whitespace by byte) gives what the full path gives.
+    @Test func normalizationFastPathEqualsTheFullPath() {
+        func full(_ text: String) -> String {
+            var out = ""
+            var pendingSpace = false
+            for scalar in text.precomposedStringWithCanonicalMapping.unicodeScalars {
+                if scalar.properties.isWhitespace {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace { out.unicodeScalars.append(" ") }
+                    pendingSpace = false
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
+        }
+        let samples = [
+            "  plain ASCII\t text \r\n", "año\u{A0}niño\u{85}x", "cafe\u{301} au lait", "\u{212B}ngström", "\u{1100}\u{1161} 한국어",
+            "Ελληνικά  κείμενο", "ǅemal ȘȚ ɐ", "\u{2003}em space\u{3000}", "a\u{0B47}\u{0B3E}b", "\u{0958} देवनागरी", "",
+        ]
+        for text in samples {
+            #expect(SentenceNormalizer.normalize(text) == full(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        // Every scalar below U+0300 takes the fast path and keeps its place.
+        let latin = String(String.UnicodeScalarView((0x20..<0x300).compactMap(Unicode.Scalar.init)))
+        #expect(SentenceNormalizer.isBelowCombiningMarks(latin))
+        #expect(SentenceNormalizer.normalize(latin) == full(latin))
+        #expect(!SentenceNormalizer.isBelowCombiningMarks("e\u{301}"))
+    }
+
     @Test func badTSVLinesRejectTheFileWithTheirLine() {
         #expect(throws: CorpusParseError("expected 2 tab-separated fields (source, target), found 3", line: 2)) {
             try parser.parseTSV(Data("a\tb\nc\td\te\n".utf8))
