@@ -71,6 +71,8 @@ final class IncrementalDirection: @unchecked Sendable {
     /// What changed since the state was last saved, for `IncrementalAligner.serializedChanges()`.
     var changes = ChangeTracker()
     private var marks: [Bool] = []
+    /// The diagonal prior's terms per sentence shape (derived; rebuilt when λ changes).
+    private var diagonalTerms = DiagonalTermsCache()
     /// Per-worker dense fixed-point accumulators; only a batch's support is written and reset, so a pass costs ∝ batch.
     private var scratch: [[Int64]] = []
 
@@ -342,6 +344,8 @@ final class IncrementalDirection: @unchecked Sendable {
         let ptrs = (0..<workers).map { w in scratch[w].withUnsafeMutableBufferPointer { SendablePointer(base: $0.baseAddress!) } }
         var features = [Double](repeating: 0, count: DeterministicParallel.chunkCount(b.count))
         let lambda = tension, p0 = options.p0
+        diagonalTerms.prepare(for: b, lambda: lambda, p0: p0)
+        let shapes = diagonalTerms.terms
         probabilities.withUnsafeBufferPointer { t in
         b.cache.withUnsafeBufferPointer { cache in
         features.withUnsafeMutableBufferPointer { fp in
@@ -356,12 +360,17 @@ final class IncrementalDirection: @unchecked Sendable {
                     let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
                     guard n > 0, m > 0 else { continue }
                     if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
+                    let shape = shapes[DiagonalTermsCache.key(m: m, n: n)] ?? []
                     probs.withUnsafeMutableBufferPointer { pb in
+                    shape.withUnsafeBufferPointer { terms in
                         let p = pb.baseAddress!
                         for j in 0..<m {
                             let idx = cp.base + b.cacheStarts[k] + j * (n + 1)
-                            let sum = FastAlignKernel.fill(j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform,
-                                                           favorDiagonal: true, p0: p0, lambda: lambda, probs: p)
+                            let sum = terms.count == 2 * m + 1
+                                ? FastAlignKernel.fillDiagonal(j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform, p0: p0,
+                                                               lambda: lambda, az: terms[2 * j], first: terms[2 * j + 1], step: terms[2 * m], probs: p)
+                                : FastAlignKernel.fill(j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform,
+                                                       favorDiagonal: true, p0: p0, lambda: lambda, probs: p)
                             let inv = 1 / sum
                             counts[Int(idx[0])] &+= FixedPointCounts.encode(p[0] * inv)
                             for i in 1...n {
@@ -370,6 +379,7 @@ final class IncrementalDirection: @unchecked Sendable {
                                 feature += DiagonalPrior.feature(j, i, m, n) * q  // fast_align's j (not j+1)
                             }
                         }
+                    }
                     }
                 }
                 out.base[chunk] = feature
