@@ -2,16 +2,18 @@ import ArgumentParser
 import Foundation
 
 /// `transtok-bench daemon`: from a file landing in a watched folder to a new checkpoint (1,000 new pairs on top of
-/// ~29,000), beside a from-scratch `transtok transfer` of the whole corpus measured in the same run; daemon RSS idle
-/// with the SmolLM2 workspace loaded, and while ingesting 100,000 pairs.
+/// 27,000, 28,000 and 29,000: the median of the rounds, since one cycle is short enough for machine noise to matter),
+/// beside a from-scratch `transtok transfer` of the whole corpus measured in the same run; daemon RSS idle with the
+/// SmolLM2 workspace loaded, and while ingesting 100,000 pairs.
 struct DaemonBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon", abstract: "Incremental refresh latency vs a full transfer; daemon memory.")
 
     @Option(help: "Source model.") var model = ".assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
     @Option(help: "Parallel corpus (TSV, gzip).") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
-    @Option(help: "Pairs ingested before the measured refresh.") var base = 29_000
-    @Option(name: .customLong("new"), help: "Pairs added for the measured refresh.") var added = 1_000
+    @Option(help: "Pairs ingested before the measured refreshes.") var base = 27_000
+    @Option(name: .customLong("new"), help: "Pairs added for each measured refresh.") var added = 1_000
+    @Option(help: "Measured refreshes, each adding --new pairs (the median is compared).") var rounds = 3
     @Option(help: "Synthetic pairs for the ingestion-memory measurement (0 skips it).") var bulk = 100_000
     @Option(help: "The daemon's watcher debounce (seconds; part of the measured latency).") var watchDebounce = 0.05
     @Option(help: "The daemon's refresh debounce (seconds; part of the measured latency).") var refreshDebounce = 0.0
@@ -20,7 +22,8 @@ struct DaemonBench: AsyncParsableCommand {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let modelPath = URL(fileURLWithPath: model).standardizedFileURL.path
         let lines = try Self.shell("zcat '\(corpus)'").split(separator: "\n").map(String.init)
-        guard lines.count >= base + added else { throw ValidationError("the corpus has only \(lines.count) pairs") }
+        let total = base + added * rounds
+        guard rounds >= 1, lines.count >= total else { throw ValidationError("the corpus has only \(lines.count) pairs, need \(total)") }
         let root = NSTemporaryDirectory() + "transtok-bench-daemon-\(getpid())"
         let incoming = root + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
@@ -45,7 +48,7 @@ struct DaemonBench: AsyncParsableCommand {
         defer { daemon.terminate(); daemon.waitUntilExit() }
         let checkpoints = root + "/state/checkpoints/bench"
 
-        print("transtok-bench daemon: \(base) + \(added) pairs of \(corpus), model \(model)")
+        print("transtok-bench daemon: \(base) + \(rounds) × \(added) pairs of \(corpus), model \(model)")
         var start = Date()
         try Self.drop(lines[0..<base], as: "base.tsv", into: incoming)
         try Self.wait(for: checkpoints + "/000001/manifest.json", daemon: daemon, log: log)
@@ -53,14 +56,22 @@ struct DaemonBench: AsyncParsableCommand {
         sleep(2)
         let idle = Self.rss(daemon.processIdentifier)
 
-        start = Date()
-        try Self.drop(lines[base..<(base + added)], as: "new.tsv", into: incoming)
-        try Self.wait(for: checkpoints + "/000002/manifest.json", daemon: daemon, log: log)
-        let incremental = Date().timeIntervalSince(start)
-        let steps = Self.stepSeconds(manifest: checkpoints + "/000002/manifest.json")
+        var latencies: [Double] = []
+        var steps: [[(String, Double)]] = []
+        for round in 0..<rounds {
+            let from = base + round * added, manifest = checkpoints + String(format: "/%06d/manifest.json", round + 2)
+            start = Date()
+            try Self.drop(lines[from..<(from + added)], as: "new-\(round + 1).tsv", into: incoming)
+            try Self.wait(for: manifest, daemon: daemon, log: log)
+            latencies.append(Date().timeIntervalSince(start))
+            steps.append(Self.stepSeconds(manifest: manifest))
+            usleep(300_000)
+        }
+        let median = latencies.sorted()[latencies.count / 2]
+        let medianRound = latencies.firstIndex(of: median) ?? 0
 
         // The peer: a from-scratch transfer of the same corpus with the tokenizer the daemon trained.
-        let all = lines[0..<(base + added)].map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        let all = lines[0..<total].map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
         try all.map { String($0[0]) }.joined(separator: "\n").write(toFile: root + "/all.en", atomically: true, encoding: .utf8)
         try all.map { String($0.count > 1 ? $0[1] : "") }.joined(separator: "\n").write(toFile: root + "/all.es", atomically: true, encoding: .utf8)
         let full = try ChildRun.measure(
@@ -91,17 +102,19 @@ struct DaemonBench: AsyncParsableCommand {
 
         print("")
         print(String(format: "  first checkpoint (tokenizer training + %d pairs)   %8.1f s", base, first))
-        print(String(format: "  +%d pairs: file landed → new checkpoint           %8.2f s   (debounce %.2f s + %.2f s included)",
-                     added, incremental, watchDebounce, refreshDebounce))
-        for (name, seconds) in steps {
+        print(String(format: "  +%d pairs: file landed → new checkpoint, median   %8.2f s   (rounds: %@; debounce %.2f s + %.2f s included)",
+                     added, median, latencies.map { String(format: "%.2f", $0) }.joined(separator: " "), watchDebounce, refreshDebounce))
+        print("    steps of the median round (\(medianRound + 1)):")
+        for (name, seconds) in steps[medianRound] {
             let label = name.replacingOccurrences(of: "_", with: " ")
             print("      " + label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds))
         }
         print(String(format: "  from-scratch transtok transfer (%d pairs)        %8.1f s wall, %.1f s CPU, peak %d MiB",
-                     base + added, full.wall, full.cpu, full.maxRSSKiB / 1024))
-        print(String(format: "  ratio incremental / full                          %8.1f %%   (goal ≤ 10%%)", 100 * incremental / full.wall))
-        if let bytes = Self.statistic("alignment_change_bytes", manifest: checkpoints + "/000002/manifest.json"),
-           let snapshot = Self.statistic("alignment_snapshot_bytes", manifest: checkpoints + "/000002/manifest.json") {
+                     total, full.wall, full.cpu, full.maxRSSKiB / 1024))
+        print(String(format: "  ratio incremental (median) / full                 %8.1f %%   (goal ≤ 10%%)", 100 * median / full.wall))
+        let lastManifest = checkpoints + String(format: "/%06d/manifest.json", rounds + 1)
+        if let bytes = Self.statistic("alignment_change_bytes", manifest: lastManifest),
+           let snapshot = Self.statistic("alignment_snapshot_bytes", manifest: lastManifest) {
             print(String(format: "  alignment state saved: %.1f MB of change records on a %.1f MB snapshot", bytes / 1e6, snapshot / 1e6))
         }
         print(String(format: "  daemon RSS idle with the workspace loaded         %8d MiB", idle / 1024))
