@@ -125,16 +125,15 @@ final class IncrementalDirection: @unchecked Sendable {
         }
         for k in 0..<b.count {
             let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
+            var size = 0
             if n > 0, m > 0 {
                 sizeCounts[m << 32 | n, default: 0] += 1
                 targetTokens += m
-                for f in b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]] {
-                    b.cache.append(insertPair(0, f))
-                    for e in b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]] { b.cache.append(insertPair(e, f)) }
-                }
+                size = m * (n + 1)
             }
-            b.cacheStarts.append(b.cache.count)
+            b.cacheStarts.append(b.cacheStarts[k] + size)
         }
+        b.cache = pairIndices(of: b)
         b.support = distinctSorted(b.cache)
         batches.append(b)
         return batches.count - 1
@@ -170,6 +169,47 @@ final class IncrementalDirection: @unchecked Sendable {
             targetTokens -= m
         }
         batches.remove(at: index)
+    }
+
+    /// The pair index of every (NULL or source word, target word) of the batch's sentences, in the layout of
+    /// `Batch.cache`, new pairs added. Pairs already in the table are looked up on all threads (read-only probes:
+    /// the table is large, so this is mostly waiting on memory); the missing ones are then inserted in sentence
+    /// order, so new pairs get exactly the indices a sequential pass would give them.
+    private func pairIndices(of b: Batch) -> [Int32] {
+        var cache = [Int32](repeating: -1, count: b.cacheStarts.last ?? 0)
+        do {
+            let table = pairs  // released before the inserts below (which would otherwise copy it)
+            cache.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let out = SendablePointer(base: base)
+                DeterministicParallel.forEachChunk(count: b.count, threads: options.threads) { _, range, _ in
+                    for k in range {
+                        var at = b.cacheStarts[k]
+                        guard b.cacheStarts[k + 1] > at else { continue }
+                        for f in b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]] {
+                            out.base[at] = table.index(0, f)
+                            at += 1
+                            for e in b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]] {
+                                out.base[at] = table.index(e, f)
+                                at += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for k in 0..<b.count where b.cacheStarts[k + 1] > b.cacheStarts[k] {
+            var at = b.cacheStarts[k]
+            for f in b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]] {
+                if cache[at] < 0 { cache[at] = insertPair(0, f) }
+                at += 1
+                for e in b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]] {
+                    if cache[at] < 0 { cache[at] = insertPair(e, f) }
+                    at += 1
+                }
+            }
+        }
+        return cache
     }
 
     private func insertPair(_ e: Int32, _ f: Int32) -> Int32 {

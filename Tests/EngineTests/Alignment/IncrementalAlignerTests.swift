@@ -54,6 +54,34 @@ import Testing
         #expect(throws: AlignmentError.self) { try IncrementalAligner(serialized: Array(bytes.dropLast(3))) }
     }
 
+    /// Pairs are looked up on several threads but numbered as one sequential pass over the sentences would.
+    @Test func newPairsAreNumberedInSentenceOrder() throws {
+        let corpus = try Self.corpus.get()
+        var options = IncrementalOptions()
+        options.threads = 3
+        options.maxSegmentSentences = 70
+        let aligner = IncrementalAligner(options: options)
+        try aligner.add(batch: 0, corpus.slice(0..<100))
+        try aligner.add(batch: 1, corpus.slice(100..<160))
+        let d = aligner.forward
+        var seen = Set<Int64>()
+        var expected: [Int64] = []
+        for b in d.batches {
+            for k in 0..<b.count {
+                let src = b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]], trg = b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]]
+                guard !src.isEmpty else { continue }
+                for f in trg {
+                    for e in [0] + src where seen.insert(Int64(e) << 32 | Int64(f)).inserted { expected.append(Int64(e) << 32 | Int64(f)) }
+                }
+            }
+        }
+        let numbered = zip(d.pairs.conditioning, d.pairs.generated).map { Int64($0) << 32 | Int64($1) }
+        #expect(numbered == expected)
+        for b in d.batches {
+            #expect(b.cache.allSatisfy { $0 >= 0 && Int($0) < d.pairs.count })
+        }
+    }
+
     @Test func multithreadedUpdatesAreDeterministic() throws {
         let corpus = try Self.corpus.get()
         var o1 = IncrementalOptions(), o2 = IncrementalOptions()
