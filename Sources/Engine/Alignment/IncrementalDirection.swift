@@ -134,7 +134,7 @@ final class IncrementalDirection: @unchecked Sendable {
             b.cacheStarts.append(b.cacheStarts[k] + size)
         }
         b.cache = pairIndices(of: b)
-        b.support = distinctSorted(b.cache)
+        b.support = DistinctSort.distinctSorted(b.cache)
         batches.append(b)
         return batches.count - 1
     }
@@ -254,7 +254,7 @@ final class IncrementalDirection: @unchecked Sendable {
             }
             b.cacheStarts.append(b.cache.count)
         }
-        b.support = distinctSorted(b.cache)
+        b.support = DistinctSort.distinctSorted(b.cache)
         batches[index] = b
     }
 
