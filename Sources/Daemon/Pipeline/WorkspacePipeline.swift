@@ -234,14 +234,22 @@ final class WorkspacePipeline {
         try publisher.applyRetention(workspaceID: workspaceID, keep: keepCheckpoints)
         // Compaction, after the checkpoint is out: once the change records outweigh half the snapshot, one snapshot
         // replaces them (loading replays every record, and each holds counts that later ones overwrite).
+        // A failed compaction leaves the snapshot and its records as they were (still complete): it is logged and
+        // tried again after the next cycle, not a failure of this one, whose checkpoint is already out.
         if state.savedChangeBytes > state.savedSnapshotBytes / 2 {
             progress(0.95, "compacting the alignment state")
             let snapshot = state.aligner.serialized()
-            try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
-                generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
-                state: snapshot))
-            state.aligner.markSaved()
-            (state.savedSnapshotBytes, state.savedChangeBytes) = (snapshot.count, 0)
+            do {
+                try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
+                    generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
+                    state: snapshot))
+                state.aligner.markSaved()
+                (state.savedSnapshotBytes, state.savedChangeBytes) = (snapshot.count, 0)
+            } catch {
+                logger.warning("cannot compact the alignment state; keeping its change records", metadata: [
+                    "workspace": "\(state.spec.name)", "error": "\(error)",
+                ])
+            }
             clock.lap("compact the alignment state (after publishing)")
         }
         loaded = state
@@ -319,7 +327,7 @@ final class WorkspacePipeline {
             aligner: IncrementalAligner(options: Self.alignerOptions(threads: threads)), appliedSeq: 0, generation: 0,
             sourceLexicon: WordUnitLexicon(), targetLexicon: WordUnitLexicon())
         if let saved = try store.alignmentState(workspaceID: workspaceID),
-            let aligner = try? IncrementalAligner(serialized: saved.state, changes: saved.changes, threads: threads)
+            let aligner = restoreAligner(saved)
         {
             state.aligner = aligner
             state.appliedSeq = saved.appliedSeq
@@ -332,6 +340,19 @@ final class WorkspacePipeline {
         }
         loaded = state
         return state
+    }
+
+    /// The saved aligner, or nil (with a warning) when it cannot be read: every pair is then aligned afresh, which
+    /// loses nothing (the pairs and their events are in the store).
+    private func restoreAligner(_ saved: AlignmentStateRecord) -> IncrementalAligner? {
+        do {
+            return try IncrementalAligner(serialized: saved.state, changes: saved.changes, threads: threads)
+        } catch {
+            logger.warning("the saved alignment state cannot be read; realigning the whole corpus", metadata: [
+                "workspace.id": "\(workspaceID)", "change.records": "\(saved.changes.count)", "error": "\(error)",
+            ])
+            return nil
+        }
     }
 
     /// The workspace's target tokenizer; trained from the target side of the corpus the first time when none was
