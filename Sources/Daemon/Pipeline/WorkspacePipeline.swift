@@ -119,7 +119,7 @@ final class WorkspacePipeline {
         // touched, a few percent of the state) on top of the last snapshot; a full snapshot only when there is
         // none to build on (first cycle, after a retraction). Compaction happens after the publish, below.
         let (store, workspaceID, aligner) = (self.store, self.workspaceID, state.aligner)
-        let (generation, appliedSeq) = (state.generation, state.appliedSeq)
+        let (generation, appliedSeq, lastSnapshotBytes) = (state.generation, state.appliedSeq, state.savedSnapshotBytes)
         let backgroundSteps = Mutex<[(name: String, seconds: Double)]>([])
         let savedBytes = Mutex<(snapshot: Int?, changes: Int)>((nil, 0))
         let saving = BackgroundJob(name: "transtok-save-alignment") { [reverseUpdate] in
@@ -128,7 +128,9 @@ final class WorkspacePipeline {
                 reverseUpdate()
                 clock.lap("align reverse direction (background)")
             }
-            if let changes = aligner.serializedChanges() {
+            // A record larger than the last snapshot (a small corpus, where the update touched nearly all of it) is
+            // not worth keeping beside one: the snapshot is written instead.
+            if let changes = aligner.serializedChanges(), changes.count <= lastSnapshotBytes {
                 try store.appendAlignmentChanges(
                     workspaceID: workspaceID, generation: generation, appliedSeq: appliedSeq,
                     pairCount: aligner.sentenceCount, changes: changes)
