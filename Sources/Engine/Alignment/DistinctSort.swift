@@ -6,7 +6,9 @@ enum DistinctSort {
     static func distinctSorted(_ values: [Int32]) -> [Int32] {
         guard values.count > 1 else { return values }
         var a = values, b = [Int32](repeating: 0, count: values.count)
-        let maximum = UInt32(values.max() ?? 0)
+        // Digits of the bit pattern: ascending for the non-negative values callers pass (a negative one would sort
+        // last rather than trap).
+        let maximum = values.reduce(UInt32(0)) { max($0, UInt32(bitPattern: $1)) }
         var shift: UInt32 = 0
         a.withUnsafeMutableBufferPointer { first in
         b.withUnsafeMutableBufferPointer { second in
