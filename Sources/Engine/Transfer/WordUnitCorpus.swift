@@ -5,6 +5,10 @@ public struct WordUnitCorpus: Sendable {
     public var sourceLexicon = WordUnitLexicon()
     public var targetLexicon = WordUnitLexicon()
     public let codec: WordUnitCodec
+    /// Units already rendered, by their ids: most units recur, and rendering (piece lookups, whitespace escapes) plus
+    /// recording the rendered string (String hashing normalises non-ASCII text) costs more than hashing the ids.
+    private var renderedSource: [[Int]: String] = [:]
+    private var renderedTarget: [[Int]: String] = [:]
 
     public init(codec: WordUnitCodec) { self.codec = codec }
 
@@ -13,10 +17,10 @@ public struct WordUnitCorpus: Sendable {
         // so the lexicon's storage was shared and copied on every append (quadratic in the corpus).
         var s: [String] = [], t: [String] = []
         for unit in sourceSplitter.units(of: source) {
-            s.append(Self.render(unit, sourceSplitter.vocabulary, codec, into: &sourceLexicon))
+            s.append(Self.render(unit, sourceSplitter.vocabulary, codec, cache: &renderedSource, into: &sourceLexicon))
         }
         for unit in targetSplitter.units(of: target) {
-            t.append(Self.render(unit, targetSplitter.vocabulary, codec, into: &targetLexicon))
+            t.append(Self.render(unit, targetSplitter.vocabulary, codec, cache: &renderedTarget, into: &targetLexicon))
         }
         sentences.append((s, t))
     }
@@ -30,10 +34,13 @@ public struct WordUnitCorpus: Sendable {
     }
 
     private static func render(
-        _ ids: [Int], _ vocabulary: any TokenVocabulary, _ codec: WordUnitCodec, into lexicon: inout WordUnitLexicon
+        _ ids: [Int], _ vocabulary: any TokenVocabulary, _ codec: WordUnitCodec, cache: inout [[Int]: String],
+        into lexicon: inout WordUnitLexicon
     ) -> String {
+        if let rendered = cache[ids] { return rendered }  // recorded when first rendered
         let rendered = codec.render(ids, in: vocabulary)
         lexicon.record(rendered, ids)
+        cache[ids] = rendered
         return rendered
     }
 
