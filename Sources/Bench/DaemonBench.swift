@@ -74,12 +74,19 @@ struct DaemonBench: AsyncParsableCommand {
         let all = lines[0..<total].map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
         try all.map { String($0[0]) }.joined(separator: "\n").write(toFile: root + "/all.en", atomically: true, encoding: .utf8)
         try all.map { String($0.count > 1 ? $0[1] : "") }.joined(separator: "\n").write(toFile: root + "/all.es", atomically: true, encoding: .utf8)
-        let full = try ChildRun.measure(
-            [bin + "/transtok", "transfer", "--model", modelPath,
-             "--target-tokenizer", root + "/state/workspaces/bench/tokenizer-v1/tokenizer.json",
-             "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output", root + "/full"],
-            environment: ProcessInfo.processInfo.environment)
-        guard full.status == 0 else { throw ValidationError("transtok transfer failed:\n\(full.output.suffix(2000))") }
+        // As many runs as refresh rounds, the median compared (the same statistic on both sides).
+        var peers: [ChildRun.Result] = []
+        for run in 0..<rounds {
+            let result = try ChildRun.measure(
+                [bin + "/transtok", "transfer", "--model", modelPath,
+                 "--target-tokenizer", root + "/state/workspaces/bench/tokenizer-v1/tokenizer.json",
+                 "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output", root + "/full-\(run)"],
+                environment: ProcessInfo.processInfo.environment)
+            guard result.status == 0 else { throw ValidationError("transtok transfer failed:\n\(result.output.suffix(2000))") }
+            try? FileManager.default.removeItem(atPath: root + "/full-\(run)")
+            peers.append(result)
+        }
+        let full = peers.sorted { $0.wall < $1.wall }[peers.count / 2]
 
         // Memory while ingesting `bulk` distinct synthetic pairs (verse pairs glued two by two).
         let n = lines.count
@@ -109,8 +116,8 @@ struct DaemonBench: AsyncParsableCommand {
             let label = name.replacingOccurrences(of: "_", with: " ")
             print("      " + label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds))
         }
-        print(String(format: "  from-scratch transtok transfer (%d pairs)        %8.1f s wall, %.1f s CPU, peak %d MiB",
-                     total, full.wall, full.cpu, full.maxRSSKiB / 1024))
+        print(String(format: "  from-scratch transtok transfer (%d pairs), median %8.1f s wall, %.1f s CPU, peak %d MiB   (runs: %@)",
+                     total, full.wall, full.cpu, full.maxRSSKiB / 1024, peers.map { String(format: "%.1f", $0.wall) }.joined(separator: " ")))
         print(String(format: "  ratio incremental (median) / full                 %8.1f %%   (goal ≤ 10%%)", 100 * median / full.wall))
         let lastManifest = checkpoints + String(format: "/%06d/manifest.json", rounds + 1)
         if let bytes = Self.statistic("alignment_change_bytes", manifest: lastManifest),

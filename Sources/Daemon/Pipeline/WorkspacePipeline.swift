@@ -35,6 +35,8 @@ final class WorkspacePipeline {
         var generation: Int
         var sourceLexicon: WordUnitLexicon
         var targetLexicon: WordUnitLexicon
+        /// Every unit the lexicons hold, rendered, by its ids: a cycle renders only units it has not seen before.
+        var renderedUnits = RenderedUnits()
         var mapping: TokenMapping?
         var embedding: EmbeddingMatrix?
         var head: EmbeddingMatrix?
@@ -88,6 +90,10 @@ final class WorkspacePipeline {
         var clock = StepClock()
         progress(0.05, "loading model and tokenizers")
         var state = try load()
+        // The cycle owns the state until it stores it back at the end (a failed cycle reloads it): without a second
+        // reference, the large tables it grows (lexicons, rendered units, embedding rows) are changed in place
+        // instead of copied.
+        loaded = nil
         clock.lap("load")
 
         // 1. New pair events → alignment. Additions form one new batch; a retraction rebuilds the alignment from the
@@ -104,6 +110,7 @@ final class WorkspacePipeline {
             state.aligner = IncrementalAligner(options: Self.alignerOptions(threads: threads))
             state.sourceLexicon = WordUnitLexicon()
             state.targetLexicon = WordUnitLexicon()
+            state.renderedUnits = RenderedUnits()  // (known units would not be recorded into the new lexicons)
             reverseUpdate = try align(all, batch: Int(events.last?.seq ?? 0), into: &state, clock: &clock)
         } else if !added.isEmpty {
             progress(0.2, "aligning \(added.count) new pairs")
@@ -163,9 +170,11 @@ final class WorkspacePipeline {
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
         let changed = state.mapping.map { mapping.changedTargetIDs(comparedTo: $0) } ?? Array(mapping.rows.indices)
         if var embedding = state.embedding, state.mapping != nil {
+            state.embedding = nil  // (one reference: the rows are changed in place)
             try remapper.remapRows(changed, of: state.model.embedding, mapping: mapping, into: &embedding)
             state.embedding = embedding
             if var head = state.head, let sourceHead = state.model.head {
+                state.head = nil
                 try remapper.remapRows(changed, of: sourceHead, mapping: mapping, into: &head)
                 state.head = head
             }
@@ -339,6 +348,7 @@ final class WorkspacePipeline {
             let corpus = transfer.wordUnits(try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) }, threads: threads)
             state.sourceLexicon = corpus.sourceLexicon
             state.targetLexicon = corpus.targetLexicon
+            state.renderedUnits = corpus.rendered
         }
         loaded = state
         return state
@@ -390,9 +400,10 @@ final class WorkspacePipeline {
     private func align(
         _ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded, clock: inout StepClock
     ) throws -> @Sendable () -> Void {
-        let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) }, threads: threads)
+        let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) }, threads: threads, known: state.renderedUnits)
         for (unit, ids) in corpus.sourceLexicon.units { state.sourceLexicon.record(unit, ids) }
         for (unit, ids) in corpus.targetLexicon.units { state.targetLexicon.record(unit, ids) }
+        state.renderedUnits.merge(corpus.rendered)
         clock.lap("word units")
         return try state.aligner.addForwardFirst(batch: batch, corpus.parallelCorpus)
     }

@@ -25,25 +25,25 @@ public struct TransferPipeline: Sendable {
         return (WordUnitSplitter(vocabulary: source, rule: rule(source)), WordUnitSplitter(vocabulary: target, rule: rule(target)))
     }
 
-    /// Sentence pairs (source language, target language) as word units.
-    public func wordUnits(_ pairs: some Sequence<(String, String)>) -> WordUnitCorpus {
+    /// Sentence pairs (source language, target language) as word units (`known`: see `WordUnitCorpus.init`).
+    public func wordUnits(_ pairs: some Sequence<(String, String)>, known: RenderedUnits = RenderedUnits()) -> WordUnitCorpus {
         let (s, t) = splitters()
-        var corpus = WordUnitCorpus(codec: codec)
+        var corpus = WordUnitCorpus(codec: codec, known: known)
         for (e, f) in pairs { corpus.append(source: e, target: f, sourceSplitter: s, targetSplitter: t) }
         return corpus
     }
 
     /// `wordUnits` of contiguous chunks on `threads` threads (the tokenizers are safe to share), joined in order:
     /// the same sentences and lexicons as the sequential call.
-    public func wordUnits(_ pairs: [(String, String)], threads: Int) -> WordUnitCorpus {
+    public func wordUnits(_ pairs: [(String, String)], threads: Int, known: RenderedUnits = RenderedUnits()) -> WordUnitCorpus {
         let chunks = max(1, min(threads, pairs.count / 256))
-        guard chunks > 1 else { return wordUnits(pairs) }
+        guard chunks > 1 else { return wordUnits(pairs, known: known) }
         let parts = ResultSlots<WordUnitCorpus>(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let range = (pairs.count * c / chunks)..<(pairs.count * (c + 1) / chunks)
-            parts.set(c, wordUnits(pairs[range]))
+            parts.set(c, wordUnits(pairs[range], known: known))
         }
-        var corpus = WordUnitCorpus(codec: codec)
+        var corpus = WordUnitCorpus(codec: codec, known: known)
         for part in parts.values() { if let part { corpus.append(contentsOf: part) } }
         return corpus
     }

@@ -21,6 +21,31 @@ import Testing
         }
     }
 
+    /// Units rendered by an earlier call are reused: same sentences, and the lexicons hold only the new units.
+    @Test func knownUnitsAreReusedNotRecordedAgain() throws {
+        let source = try ToyVocabulary.fixture("toy_source_vocab.txt")
+        let target = try ToyVocabulary.fixture("toy_target_vocab.txt", added: ["<|im_start|>"])
+        let pipeline = try TransferPipeline(source: source, target: target, options: MappingOptions(minCount: 1))
+        let pairs = TransferAlignToMappingTests.pairs
+        let (early, late) = (Array(pairs.prefix(pairs.count / 2)), Array(pairs.suffix(from: pairs.count / 2)))
+        let first = pipeline.wordUnits(early)
+        let whole = pipeline.wordUnits(early + late)
+        for threads in [1, 2] {
+            let next = pipeline.wordUnits(Array(repeating: late, count: 300).flatMap { $0 }, threads: threads, known: first.rendered)
+            #expect(next.sentences.prefix(late.count).map { $0.source + ["|"] + $0.target }
+                    == whole.sentences.suffix(late.count).map { $0.source + ["|"] + $0.target })
+            var merged = first.sourceLexicon
+            for (unit, ids) in next.sourceLexicon.units {
+                #expect(first.sourceLexicon[unit] == nil, "\(unit) was known")
+                merged.record(unit, ids)
+            }
+            #expect(merged.units == whole.sourceLexicon.units)
+            var all = first.rendered
+            all.merge(next.rendered)
+            #expect(all.source == whole.rendered.source && all.target == whole.rendered.target)
+        }
+    }
+
     @Test func toyCorpusDefaultModeEndToEnd() throws {
         let source = try ToyVocabulary.fixture("toy_source_vocab.txt")
         let target = try ToyVocabulary.fixture("toy_target_vocab.txt", added: ["<|im_start|>"])
