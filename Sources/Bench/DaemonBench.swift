@@ -3,8 +3,8 @@ import Foundation
 
 /// `transtok-bench daemon`: from a file landing in a watched folder to a new checkpoint (1,000 new pairs on top of
 /// 27,000, 28,000 and 29,000: the median of the rounds, since one cycle is short enough for machine noise to matter),
-/// beside a from-scratch `transtok transfer` of the whole corpus measured in the same run; daemon RSS idle with the
-/// SmolLM2 workspace loaded, and while ingesting 100,000 pairs.
+/// beside from-scratch `transtok transfer` runs of the whole corpus in the same run (their median); daemon RSS idle
+/// with the SmolLM2 workspace loaded, and while ingesting 100,000 pairs.
 struct DaemonBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon", abstract: "Incremental refresh latency vs a full transfer; daemon memory.")
