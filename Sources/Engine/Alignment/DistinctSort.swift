@@ -1,7 +1,7 @@
-/// The distinct values of a large array of non-negative Int32 (pair indices), ascending: an LSD radix sort (three
-/// passes of 11 bits) and one linear pass. A segment's pair-index cache holds hundreds of thousands of entries spread
-/// over a table of millions of pairs, where a marker array costs a cache miss per entry and a comparison sort of
-/// the distinct values still costs n log n.
+/// The distinct values of an array of non-negative Int32 (pair indices, word ids), ascending: an LSD radix sort
+/// (passes of 11 bits, as many as the largest value needs) and one linear pass. A segment's pair-index cache holds
+/// hundreds of thousands of entries spread over a table of millions of pairs, where a marker array costs a cache
+/// miss per entry and a comparison sort of the distinct values still costs n log n.
 enum DistinctSort {
     static func distinctSorted(_ values: [Int32]) -> [Int32] {
         guard values.count > 1 else { return values }

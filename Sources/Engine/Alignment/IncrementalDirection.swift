@@ -70,7 +70,6 @@ final class IncrementalDirection: @unchecked Sendable {
     var tensionRoundsDone = 0
     /// What changed since the state was last saved, for `IncrementalAligner.serializedChanges()`.
     var changes = ChangeTracker()
-    private var marks: [Bool] = []
     /// The diagonal prior's terms per sentence shape (derived; rebuilt when λ changes).
     private var diagonalTerms = DiagonalTermsCache()
     /// Per-worker dense fixed-point accumulators; only a batch's support is written and reset, so a pass costs ∝ batch.
@@ -223,19 +222,6 @@ final class IncrementalDirection: @unchecked Sendable {
         return p
     }
 
-    /// The distinct values of `values` (pair indices or word ids ≥ 0), ascending, in time ∝ `values.count` plus
-    /// sorting the distinct ones (a persistent marker array instead of hashing millions of entries).
-    private func distinctSorted(_ values: [Int32]) -> [Int32] {
-        var out: [Int32] = []
-        for v in values where Int(v) >= marks.count || !marks[Int(v)] {
-            if Int(v) >= marks.count { marks.append(contentsOf: repeatElement(false, count: Int(v) + 1 - marks.count)) }
-            marks[Int(v)] = true
-            out.append(v)
-        }
-        for v in out { marks[Int(v)] = false }
-        return out.sorted()
-    }
-
     /// Rebuilds a batch's pair-index cache and support from its sentences (after deserialisation).
     func rebuildCache(_ index: Int) throws {
         var b = batches[index]
@@ -276,7 +262,7 @@ final class IncrementalDirection: @unchecked Sendable {
         }
         // One copy of the column outside the loop (reading `pairs.conditioning` per element retained the table).
         let conditioning = pairs.conditioning
-        let touched = distinctSorted(b.support.map { conditioning[Int($0)] })
+        let touched = DistinctSort.distinctSorted(b.support.map { conditioning[Int($0)] })
         featureTotal += fresh.feature - b.feature
         clock += 1
         batches[index].statPairs = fresh.pairs
