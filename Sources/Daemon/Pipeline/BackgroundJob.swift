@@ -2,22 +2,23 @@ import Foundation
 
 /// Work started on a thread of its own and joined later by the thread that started it (a fork–join pair for the
 /// synchronous pipeline thread, which must not block the cooperative pool). `wait()` must be called exactly once.
-final class BackgroundJob: @unchecked Sendable {
+final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var failure: (any Error)?
+    private var result: Result<Value, any Error>?
 
-    init(name: String, _ body: @escaping @Sendable () throws -> Void) {
+    init(name: String, _ body: @escaping @Sendable () throws -> Value) {
         let thread = Thread { [self] in
-            do { try body() } catch { failure = error }
+            result = Result { try body() }
             done.signal()
         }
         thread.name = name
         thread.start()
     }
 
-    /// Blocks until the work has finished; rethrows its error.
-    func wait() throws {
+    /// Blocks until the work has finished; returns its value or rethrows its error.
+    func wait() throws -> Value {
         done.wait()
-        if let failure { throw failure }
+        guard let result else { throw CancellationError() }  // unreachable: set before the signal
+        return try result.get()
     }
 }

@@ -2,7 +2,6 @@ import Engine
 import Foundation
 import Logging
 import Store
-import Synchronization
 
 /// One workspace's refresh cycle: new pair events → word units → incremental alignment → token mapping →
 /// recompute only the embedding rows whose weights changed → a new checkpoint. Runs on the pipeline's own thread
@@ -43,6 +42,13 @@ final class WorkspacePipeline {
         /// Bytes of the saved alignment snapshot and of the change records saved after it (the compaction policy).
         var savedSnapshotBytes = 0
         var savedChangeBytes = 0
+    }
+
+    /// What the background save wrote (a snapshot, or a change record of `changeBytes`) and its steps' times.
+    private struct SavedAlignment: Sendable {
+        var snapshotBytes: Int?
+        var changeBytes = 0
+        var steps: [(name: String, seconds: Double)] = []
     }
 
     struct Outcome: Sendable {
@@ -127,33 +133,33 @@ final class WorkspacePipeline {
         // none to build on (first cycle, after a retraction). Compaction happens after the publish, below.
         let (store, workspaceID, aligner) = (self.store, self.workspaceID, state.aligner)
         let (generation, appliedSeq, lastSnapshotBytes) = (state.generation, state.appliedSeq, state.savedSnapshotBytes)
-        let backgroundSteps = Mutex<[(name: String, seconds: Double)]>([])
-        let savedBytes = Mutex<(snapshot: Int?, changes: Int)>((nil, 0))
-        let saving = BackgroundJob(name: "transtok-save-alignment") { [reverseUpdate] in
+        let saving = BackgroundJob(name: "transtok-save-alignment") { [reverseUpdate] () throws -> SavedAlignment in
             var clock = StepClock()
             if let reverseUpdate {
                 reverseUpdate()
                 clock.lap("align reverse direction (background)")
             }
+            var saved = SavedAlignment()
             // A record larger than the last snapshot (a small corpus, where the update touched nearly all of it) is
             // not worth keeping beside one: the snapshot is written instead.
             if let changes = aligner.serializedChanges(), changes.count <= lastSnapshotBytes {
                 try store.appendAlignmentChanges(
                     workspaceID: workspaceID, generation: generation, appliedSeq: appliedSeq,
                     pairCount: aligner.sentenceCount, changes: changes)
-                savedBytes.withLock { $0.changes = changes.count }
+                saved.changeBytes = changes.count
             } else {
                 let snapshot = aligner.serialized()
                 try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
                     generation: generation, appliedSeq: appliedSeq, pairCount: aligner.sentenceCount, state: snapshot))
                 aligner.markSaved()
-                savedBytes.withLock { $0.snapshot = snapshot.count }
+                saved.snapshotBytes = snapshot.count
             }
             clock.lap("save alignment state (background)")
-            backgroundSteps.withLock { $0 = clock.laps }
+            saved.steps = clock.laps
+            return saved
         }
         var savingJoined = false
-        defer { if !savingJoined { try? saving.wait() } }  // a failed cycle still lets the save finish first
+        defer { if !savingJoined { _ = try? saving.wait() } }  // a failed cycle still lets the save finish first
 
         // 2. Mapping from the soft counts of the whole corpus.
         progress(0.5, "mapping tokens")
@@ -216,15 +222,14 @@ final class WorkspacePipeline {
         try Data((state.model.tokenizerJSON + "\n").utf8).write(to: URL(fileURLWithPath: temporary + "/source_tokenizer.json"))
         clock.lap("write checkpoint")
         savingJoined = true
-        try saving.wait()
+        let saved = try saving.wait()
         clock.lap("wait for the alignment state to be saved")
-        let saved = savedBytes.withLock { $0 }
-        if let snapshot = saved.snapshot {
+        if let snapshot = saved.snapshotBytes {
             (state.savedSnapshotBytes, state.savedChangeBytes) = (snapshot, 0)
         } else {
-            state.savedChangeBytes += saved.changes
+            state.savedChangeBytes += saved.changeBytes
         }
-        let statistics = clock.statistics.merging(StepClock.statistics(of: backgroundSteps.withLock { $0 })) { a, _ in a }
+        let statistics = clock.statistics.merging(StepClock.statistics(of: saved.steps)) { a, _ in a }
         let parent = try store.checkpoints(workspaceID: workspaceID).first?.number
         let record = try publisher.publish(
             temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number, parent: parent,
@@ -396,10 +401,11 @@ final class WorkspacePipeline {
         return path
     }
 
-    /// Word units of `pairs`, added as one batch to the forward direction; returns the reverse direction's update.
+    /// Word units of `pairs`, added as one batch to the forward direction; returns the reverse direction's update
+    /// (nil when the aligner has none).
     private func align(
         _ pairs: [(source: String, target: String)], batch: Int, into state: inout Loaded, clock: inout StepClock
-    ) throws -> @Sendable () -> Void {
+    ) throws -> (@Sendable () -> Void)? {
         let corpus = state.transfer.wordUnits(pairs.map { ($0.source, $0.target) }, threads: threads, known: state.renderedUnits)
         for (unit, ids) in corpus.sourceLexicon.units { state.sourceLexicon.record(unit, ids) }
         for (unit, ids) in corpus.targetLexicon.units { state.targetLexicon.record(unit, ids) }

@@ -93,7 +93,7 @@ private struct WatchLoop {
             var timeout = 250
             if !pending.isEmpty {
                 let remaining = debounce - (ContinuousClock.now - lastEvent)
-                timeout = max(0, min(250, Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)))
+                timeout = max(0, min(250, Int((remaining / .milliseconds(1)).rounded(.up))))
             }
             var events: [WatchEvent] = []
             if let watcher {

@@ -33,15 +33,15 @@ public final class IncrementalAligner: @unchecked Sendable {
         if options.reverseDirection { backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) }) }
     }
 
-    /// `add(batch:_:)` in two halves: the forward direction now, the reverse direction in the returned closure, to be
-    /// run once, possibly on another thread, while only the forward table is being read (`lexicalTable`, the
-    /// mapping's word pairs). The two directions share no mutable state; nothing else may use the aligner until
-    /// the closure has run.
-    public func addForwardFirst(batch id: Int, _ corpus: ParallelCorpus) throws -> @Sendable () -> Void {
+    /// `add(batch:_:)` in two halves: the forward direction now, the reverse direction in the returned closure (nil
+    /// without one), to be run once, possibly on another thread, while only the forward table is being read
+    /// (`lexicalTable`, the mapping's word pairs). The two directions share no mutable state; nothing else may use
+    /// the aligner until the closure has run.
+    public func addForwardFirst(batch id: Int, _ corpus: ParallelCorpus) throws -> (@Sendable () -> Void)? {
         guard !batchIDs.contains(id) else { throw AlignmentError.invalidArgument("batch \(id) is already present") }
         let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
         forward.add(id: id, sentences: pairs)
-        guard options.reverseDirection else { return {} }
+        guard options.reverseDirection else { return nil }
         let reversed = pairs.map { (source: $0.target, target: $0.source) }
         return { [backward] in backward.add(id: id, sentences: reversed) }
     }

@@ -71,7 +71,7 @@ import Testing
         try a.add(batch: 1, corpus.slice(0..<120))
         try b.add(batch: 1, corpus.slice(0..<120))
         try a.add(batch: 2, corpus.slice(120..<170))
-        let reverse = try b.addForwardFirst(batch: 2, corpus.slice(120..<170))
+        let reverse = try #require(try b.addForwardFirst(batch: 2, corpus.slice(120..<170)))
         #expect(b.lexicalTable() == a.lexicalTable(), "the forward table is complete before the reverse update")
         reverse()
         #expect(b.serialized() == a.serialized())
