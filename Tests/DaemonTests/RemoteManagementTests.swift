@@ -8,7 +8,8 @@ import Testing
 /// anywhere the daemon writes or answers.
 @Suite(.serialized, .enabled(if: S3Server.available, Comment(rawValue: S3Server.skipMessage)))
 struct RemoteManagementTests {
-    let s3 = S3Server.current!
+    let s3: S3Server
+    init() throws { s3 = try S3Server.required() }
 
     /// A state directory holding workspace `ws1` with one complete checkpoint on disk (no model needed), as the
     /// pipeline leaves it; returns the checkpoint directory.

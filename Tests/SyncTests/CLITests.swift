@@ -27,10 +27,11 @@ enum CLIBinary {
 }
 
 /// `transtok pull` and `transtok remote test` as a user runs them.
-@Suite(.enabled(if: S3TestEnv.available && CLIBinary.path != nil,
+@Suite(.enabled(if: S3TestEnv.available && S3TestEnv.runs(needing: CLIBinary.path != nil),
     Comment(rawValue: S3TestEnv.skipMessage + " (and the transtok binary from swift build --build-tests)")))
 struct CLITests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     @Test func pullAndRemoteTest() async throws {
         let src = TempDir(), dst = TempDir()

@@ -6,7 +6,8 @@ import Testing
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
 struct CheckpointSyncTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     func sync(_ remote: RemoteConfig, log: EventLog? = nil, journal: SyncJournal? = nil, target: Int64 = 128 << 10)
         -> CheckpointSync

@@ -4,9 +4,10 @@ import Testing
 @testable import Sync
 
 /// boto3 (an independent S3 client and signer) reads back what we published, byte for byte.
-@Suite(.enabled(if: S3TestEnv.available && Python.hasBoto3, Comment(rawValue: S3TestEnv.skipMessage + " (and python3 with boto3)")))
+@Suite(.enabled(if: S3TestEnv.available && S3TestEnv.runs(needing: Python.hasBoto3), Comment(rawValue: S3TestEnv.skipMessage + " (and python3 with boto3)")))
 struct IndependentClientTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     @Test func boto3ReassemblesPublishedCheckpoint() async throws {
         let src = TempDir()

@@ -18,10 +18,11 @@ enum UploaderBinary {
     }()
 }
 
-@Suite(.enabled(if: S3TestEnv.available && UploaderBinary.path != nil,
+@Suite(.enabled(if: S3TestEnv.available && S3TestEnv.runs(needing: UploaderBinary.path != nil),
     Comment(rawValue: S3TestEnv.skipMessage + " (and the transtok-bench binary from swift build --build-tests)")))
 struct KillResumeTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     @Test func killedUploaderResumesWithoutResendingFinishedParts() async throws {
         let tmp = TempDir()

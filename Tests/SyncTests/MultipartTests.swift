@@ -27,7 +27,8 @@ import Testing
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
 struct MultipartTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
     static let part: Int64 = 5 << 20
 
     @Test(arguments: [PartIntegrity.contentMD5, .checksumSHA256])

@@ -38,7 +38,8 @@ import Testing
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
 struct RetryTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     @Test func resetsAnd5xxAreRetried() throws {
         let proxy = try FaultProxy(

@@ -5,7 +5,8 @@ import Testing
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
 struct S3ClientTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     @Test func putHeadGetListDeleteRoundTrip() throws {
         let remote = env.remote("roundtrip")

@@ -4,7 +4,8 @@ import Testing
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
 struct SyncWorkerTests {
-    let env = S3TestEnv.current!
+    let env: S3TestEnv
+    init() throws { env = try S3TestEnv.required() }
 
     func worker(_ remote: RemoteConfig, credentials: Credentials? = nil, keepLast: Int? = nil) -> SyncWorker {
         var o = SyncOptions()

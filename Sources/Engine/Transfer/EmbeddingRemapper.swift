@@ -6,15 +6,18 @@ import Dispatch
 /// the same mapping (pitfall 16); tied models only remap the embedding.
 public struct EmbeddingRemapper: Sendable {
     public enum Kernel: String, Sendable, CaseIterable {
-        /// One `cblas_saxpy` per nonzero, in ascending weight order (the reference's summation order). The default:
-        /// fastest of the three in `transtok-bench transfer` (sparse rows, ~11 nonzeros each, make a gathered GEMM
-        /// do far more multiply-adds than the nonzeros need).
+        /// One axpy (`out += w · src_row`) per nonzero, in ascending weight order (the reference's summation order).
+        /// The default: fastest of the three in `transtok-bench transfer` (sparse rows, ~11 nonzeros each, make a
+        /// gathered GEMM do far more multiply-adds than the nonzeros need). The axpy is our own loop, not
+        /// `cblas_saxpy`: each element is one multiply and one add whatever the vector length, so results do not
+        /// depend on which OpenBLAS kernel the CPU (or `OPENBLAS_CORETYPE`) selects, nor on the column block.
         case saxpy
         /// Blocks of target rows: gather the union of their source rows, one `cblas_sgemm` per block.
         case gatherGemm
         /// `saxpy` on column blocks of 256: each pass touches a 32,000 × 256 slice of the source (32 MB), which
         /// stays in cache while every nonzero of that slice is applied, instead of streaming 16 KB rows at random
-        /// from a table larger than the cache. Same summation order as `.saxpy`, so bit-identical results.
+        /// from a table larger than the cache. Same summation order and the same per-element arithmetic as `.saxpy`
+        /// (see `axpy`), so bit-identical results on every CPU.
         /// Measured slower than `.saxpy` on the 2-core dev VM (`transtok-bench transfer`), so not the default.
         case blockedSaxpy
     }
@@ -95,9 +98,18 @@ public struct EmbeddingRemapper: Sendable {
             }
             out.update(repeating: 0, count: n)
             for (s, w) in zip(row.sources, row.weights) {
-                cblas_saxpy(Int32(n), w, src + s * d + c0, 1, out, 1)
+                axpy(n, w, src + s * d + c0, out)
             }
         }
+    }
+
+    /// `y[i] += a · x[i]` for `i < n`, one rounded multiply then one rounded add per element. OpenBLAS's saxpy
+    /// kernels differ by CPU and by length (fused multiply-add in the vector body, separate operations in the
+    /// tail), so a row computed in column blocks and the same row computed whole could differ in the last bit;
+    /// this loop (vectorised by the compiler, which does not fuse) gives the same bits for any length and split.
+    @inline(__always)
+    static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        for i in 0..<n { y[i] = y[i] + a * x[i] }
     }
 
     /// Blocks of 64 target rows: W_block (64 × |U|) · gather(E_src, U) (|U| × d).

@@ -28,8 +28,15 @@ struct S3Server: Sendable {
             region: values["TRANSTOK_S3_TEST_REGION"] ?? "us-east-1", bucket: values["TRANSTOK_S3_TEST_BUCKET"] ?? "transtok-test")
     }()
 
-    /// Without it the suites that need it are skipped with `skipMessage` (as SyncTests are).
-    static var available: Bool { current != nil }
+    /// Without it the suites that need it are skipped with `skipMessage` (as SyncTests are), except under CI
+    /// (`CI` set), where they run and fail: a missing server is a failure there, never a skip.
+    static var available: Bool { current != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// The configured server, or an error saying how to start one.
+    static func required() throws -> S3Server {
+        guard let current else { throw S3ServerMissing(message: skipMessage) }
+        return current
+    }
     static let skipMessage = "no S3 test server: run scripts/s3-test-server.sh start (writes ${TMPDIR:-/tmp}/transtok-s3.env)"
 
     /// The environment a process needs to sign requests with the test keys (secret: `secret` instead, if given).
@@ -40,4 +47,9 @@ struct S3Server: Sendable {
         env["AWS_REGION"] = region
         return env
     }
+}
+
+struct S3ServerMissing: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

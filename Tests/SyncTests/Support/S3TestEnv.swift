@@ -35,7 +35,19 @@ struct S3TestEnv: Sendable {
             domain: values["TRANSTOK_S3_TEST_DOMAIN"])
     }()
 
-    static var available: Bool { current != nil }
+    /// Whether the suites that need the server run: always under CI (`CI` set), where a missing server must fail
+    /// them rather than skip them; elsewhere only when a server is configured.
+    static var available: Bool { current != nil || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// Whether a suite that needs `present` (a binary, a Python module) runs: always under CI, where its absence
+    /// must fail the suite, not skip it.
+    static func runs(needing present: Bool) -> Bool { present || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// The configured server, or an error saying how to start one (what a suite sees under CI without a server).
+    static func required() throws -> S3TestEnv {
+        guard let current else { throw MissingTestPrerequisite(skipMessage) }
+        return current
+    }
 
     var credentials: Credentials { Credentials(accessKeyID: accessKey, secretAccessKey: secretKey) }
 
@@ -103,4 +115,10 @@ func testBytes(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
         }
     }
     return out
+}
+
+/// A prerequisite a test needs and does not have (under CI a missing prerequisite fails, never skips).
+struct MissingTestPrerequisite: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
