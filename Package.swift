@@ -51,19 +51,27 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        // `curl_global_init` once per process, for every module that uses libcurl (Sync and ControlAPI).
+        .target(name: "CurlRuntime", dependencies: ["CCurl"]),
+        // S3 client and checkpoint sync. Links no database: its journals are protocols (see SyncStore).
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "Hashing", "Store",
+                "CCurl", "CurlRuntime", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sync's journals in the Store's SQLite database (the daemon, the bench and the tests; never the CLI).
+        .target(
+            name: "SyncStore",
+            dependencies: ["Sync", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
-        .target(name: "ControlAPI", dependencies: ["CCurl"]),
+        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime"]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "ControlAPI", "Hashing", "CMalloc",
+                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync",
+                "Engine", "Sync", "SyncStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
@@ -90,7 +98,7 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Store"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
