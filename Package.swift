@@ -66,6 +66,9 @@ let package = Package(
             name: "SyncStore",
             dependencies: ["Sync", "Store", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // A fault-injecting TCP proxy for S3 (resets, error answers, delays, lost answers, bandwidth caps, outages):
+        // used in-process by the Sync tests and driven over stdin by `transtok-bench s3-fault-proxy`.
+        .target(name: "FaultInjection"),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
         .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime"]),
         .executableTarget(
@@ -90,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync", "SyncStore",
+                "Engine", "Sync", "SyncStore", "FaultInjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
@@ -98,7 +101,7 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
