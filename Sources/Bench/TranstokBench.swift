@@ -14,6 +14,7 @@ struct TranstokBench: AsyncParsableCommand {
             TokenizersBenchmark.self,
             SyncBench.self,
             SyncUploadOnce.self,
+            S3FaultProxyCommand.self,
             DaemonBench.self,
         ]
     )
