@@ -8,11 +8,13 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
     public var parallelDirectories: [String]
     public var monolingualDirectories: [String]?
     public var remote: String?
+    /// Output dtype of checkpoints: `auto` (default), `f32`, `f16`, `bf16`.
+    public var dtype: String?
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
-        remote: String? = nil
+        remote: String? = nil, dtype: String? = nil
     ) {
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -22,5 +24,6 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
         self.parallelDirectories = parallelDirectories
         self.monolingualDirectories = monolingualDirectories
         self.remote = remote
+        self.dtype = dtype
     }
 }

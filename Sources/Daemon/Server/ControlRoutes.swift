@@ -48,7 +48,7 @@ struct ControlRoutes: Sendable {
                 name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
                 sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
                 parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories,
-                remote: body.remote)
+                remote: body.remote, dtype: body.dtype)
             do { try config.validate(key: "workspace") } catch let error as ConfigError {
                 throw DaemonAPIError(.invalidArgument, error.description)
             }
