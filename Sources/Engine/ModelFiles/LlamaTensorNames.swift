@@ -1,9 +1,9 @@
 /// Mapping between llama.cpp GGUF tensor names and Hugging Face Llama names.
 public enum LlamaTensorNames {
     private static let global: [String: String] = [
-        "token_embd.weight": "model.embed_tokens.weight",
+        CheckpointLayout.ggufEmbeddingTensor: CheckpointLayout.embeddingTensor,
         "output_norm.weight": "model.norm.weight",
-        "output.weight": "lm_head.weight",
+        CheckpointLayout.ggufHeadTensor: CheckpointLayout.headTensor,
     ]
 
     private static let perLayer: [String: String] = [
@@ -107,7 +107,7 @@ public struct GGUFLlamaTensors: TensorFile {
                 skipped.append(n)
             }
         }
-        for required in ["model.embed_tokens.weight", "model.norm.weight"] where map[required] == nil {
+        for required in [CheckpointLayout.embeddingTensor, "model.norm.weight"] where map[required] == nil {
             throw ModelFileError.invalidHeader(path: gguf.path, reason: "missing tensor for '\(required)'")
         }
         self.gguf = gguf

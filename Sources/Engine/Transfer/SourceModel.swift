@@ -50,8 +50,8 @@ extension HFTokenizerBundle {
     /// `PreTrainedTokenizerFast` and the special tokens when there is none) with the ids of its special tokens.
     public init(targetTokenizer path: String, tokenizer: Tokenizer) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var files: [(String, [UInt8])] = [("tokenizer.json", [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))]
-        for name in ["tokenizer_config.json", "special_tokens_map.json"] {
+        var files: [(String, [UInt8])] = [(CheckpointLayout.tokenizer, [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))]
+        for name in [CheckpointLayout.tokenizerConfig, CheckpointLayout.specialTokensMap] {
             let url = dir.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: url.path) { files.append((name, [UInt8](try Data(contentsOf: url)))) }
         }
