@@ -9,13 +9,22 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
     public var parallelDirectories: [String]
     public var monolingualDirectories: [String]?
     public var remote: String?
+<<<<<<< HEAD
     /// Create missing watched folders (otherwise a folder that does not exist is refused).
     public var createDirectories: Bool?
+=======
+    /// Output dtype of checkpoints: `auto` (default), `f32`, `f16`, `bf16`.
+    public var dtype: String?
+>>>>>>> models
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
+<<<<<<< HEAD
         remote: String? = nil, createDirectories: Bool? = nil
+=======
+        remote: String? = nil, dtype: String? = nil
+>>>>>>> models
     ) {
         self.createDirectories = createDirectories
         self.name = name
@@ -26,6 +35,7 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
         self.parallelDirectories = parallelDirectories
         self.monolingualDirectories = monolingualDirectories
         self.remote = remote
+        self.dtype = dtype
     }
 }
 

@@ -194,7 +194,7 @@ final class WorkspacePipeline {
         // 4. Checkpoint: HF directory (target tokenizer, the new embedding/head rows in their own shard, the body
         //    hard-linked from the base weights) + manifest, atomic.
         progress(0.8, "writing checkpoint")
-        let outputDType = state.model.outputDType(.auto)
+        let outputDType = state.model.outputDType(state.spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto)
         let base: any TensorFile
         if let opened = self.base {
             base = opened
@@ -314,7 +314,7 @@ final class WorkspacePipeline {
             try HydraWriter.write(
                 to: URL(fileURLWithPath: path), config: state.model.config, source: base ?? state.model.tensors, target: embedding,
                 targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
-                dtype: state.model.outputDType(.auto), sourceTokenizerJSON: state.model.tokenizerJSON)
+                dtype: state.model.outputDType(state.spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto), sourceTokenizerJSON: state.model.tokenizerJSON)
             // Older Hydra directories of this workspace are no longer needed.
             let parent = (path as NSString).deletingLastPathComponent
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name != (path as NSString).lastPathComponent {
