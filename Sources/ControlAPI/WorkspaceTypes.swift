@@ -9,22 +9,15 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
     public var parallelDirectories: [String]
     public var monolingualDirectories: [String]?
     public var remote: String?
-<<<<<<< HEAD
     /// Create missing watched folders (otherwise a folder that does not exist is refused).
     public var createDirectories: Bool?
-=======
     /// Output dtype of checkpoints: `auto` (default), `f32`, `f16`, `bf16`.
     public var dtype: String?
->>>>>>> models
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
-<<<<<<< HEAD
-        remote: String? = nil, createDirectories: Bool? = nil
-=======
-        remote: String? = nil, dtype: String? = nil
->>>>>>> models
+        remote: String? = nil, createDirectories: Bool? = nil, dtype: String? = nil
     ) {
         self.createDirectories = createDirectories
         self.name = name

@@ -83,6 +83,7 @@ extension WorkspaceSpec {
                   requested.monolingualDirectories.sorted().joined(separator: ","))
         }
         check("remote", remote, requested.remote)
+        check("dtype", outputDType, requested.outputDType)
         return found
     }
 
@@ -98,32 +99,9 @@ extension Store {
     public func createWorkspace(_ spec: WorkspaceSpec) throws -> (id: Int64, created: Bool) {
         guard !spec.name.isEmpty else { throw StoreError.invalid("a workspace needs a name") }
         return try pool.write { db in
-<<<<<<< HEAD
             if let existing = try Self.workspace(named: spec.name, db) {
                 if let conflict = existing.spec.differences(from: spec).first { throw conflict }
                 return (existing.id, false)
-=======
-            let now = Date().timeIntervalSince1970
-            try db.execute(
-                sql: """
-                    INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                           remote, output_dtype, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(name) DO UPDATE SET
-                        source_language = excluded.source_language, target_language = excluded.target_language,
-                        source_model = excluded.source_model, target_tokenizer = excluded.target_tokenizer,
-                        remote = excluded.remote, output_dtype = excluded.output_dtype, updated_at = excluded.updated_at
-                    """,
-                arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                            spec.targetTokenizer, spec.remote, spec.outputDType, now, now])
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM workspace WHERE name = ?", arguments: [spec.name])
-            else { throw StoreError.notFound("workspace \(spec.name)") }
-            try db.execute(sql: "DELETE FROM watched_directory WHERE workspace_id = ?", arguments: [id])
-            for path in spec.parallelDirectories {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO watched_directory (workspace_id, path, kind) VALUES (?, ?, 'parallel')",
-                    arguments: [id, path])
->>>>>>> models
             }
             return (try Self.insertWorkspace(spec, db), true)
         }
@@ -151,6 +129,12 @@ extension Store {
                 }
                 if WorkspaceSpec.stateKeys.contains(difference.key) { result.refused.append(difference) }
                 if difference.key == "remote", existing.spec.remote != nil { result.keptRemote = difference }
+            }
+            // The output dtype is not derived state (the body is stored once per source model and dtype, so a new
+            // dtype gets a new base): the config file's applies.
+            if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
+                try db.execute(sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
+                               arguments: [dtype, Date().timeIntervalSince1970, existing.id])
             }
             if existing.spec.remote == nil, let remote = spec.remote {
                 try db.execute(sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",
@@ -215,11 +199,11 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                       remote, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                       remote, output_dtype, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                        spec.targetTokenizer, spec.remote, now, now])
+                        spec.targetTokenizer, spec.remote, spec.outputDType, now, now])
         let id = db.lastInsertedRowID
         try replaceDirectories(of: id, spec, db)
         return id
@@ -253,30 +237,13 @@ extension Store {
             sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
             parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
             monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-            remote: row["remote"])
+            remote: row["remote"], outputDType: row["output_dtype"])
         return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }
 
     public func workspaces() throws -> [WorkspaceRecord] {
         try pool.read { db in
-<<<<<<< HEAD
             try Row.fetchAll(db, sql: "SELECT * FROM workspace ORDER BY name").map { try Self.record($0, db) }
-=======
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM workspace ORDER BY name")
-            return try rows.map { row in
-                let id: Int64 = row["id"]
-                let dirs = try Row.fetchAll(
-                    db, sql: "SELECT path, kind FROM watched_directory WHERE workspace_id = ? ORDER BY path",
-                    arguments: [id])
-                let spec = WorkspaceSpec(
-                    name: row["name"], sourceLanguage: row["source_language"], targetLanguage: row["target_language"],
-                    sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
-                    parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
-                    monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-                    remote: row["remote"], outputDType: row["output_dtype"])
-                return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
-            }
->>>>>>> models
         }
     }
 }

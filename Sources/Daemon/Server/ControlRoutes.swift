@@ -45,7 +45,6 @@ struct ControlRoutes: Sendable {
         }
         v1.post("workspaces") { request, context -> WorkspaceStatus in
             let body = try await request.decode(as: WorkspaceRequest.self, context: context)
-<<<<<<< HEAD
             return try await administration.create(body, logger: context.logger)
         }
         v1.post("workspaces/:name/rebuild") { request, context -> WorkspaceStatus in
@@ -54,33 +53,6 @@ struct ControlRoutes: Sendable {
         }
         v1.delete("workspaces/:name") { _, context -> WorkspaceDeleteResult in
             try await administration.delete(try context.parameters.require("name"), logger: context.logger)
-=======
-            let config = WorkspaceConfig(
-                name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
-                sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
-                parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories,
-                remote: body.remote, dtype: body.dtype)
-            do { try config.validate(key: "workspace") } catch let error as ConfigError {
-                throw DaemonAPIError(.invalidArgument, error.description)
-            }
-            config.createFolders(logger: context.logger)
-            // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
-            let id = try RemoteRoutes(registry: remotes, store: store, sync: sync, status: status)
-                .retarget(workspace: config.name, to: config.remote) {
-                    let id = try store.upsertWorkspace(config.spec)
-                    guard let record = try store.workspaces().first(where: { $0.id == id }) else {
-                        throw StoreError.notFound("workspace \(config.name)")
-                    }
-                    return record
-                }.id
-            rootsGeneration.bump()
-            _ = try await corpus.scan(workspace: config.name)
-            return WorkspaceStatus(
-                name: config.name, sourceLanguage: config.sourceLanguage, targetLanguage: config.targetLanguage,
-                sourceModel: config.sourceModel, targetTokenizer: config.targetTokenizer,
-                watchedDirectories: config.parallelDirs + (config.monolingualDirs ?? []), remote: config.remote,
-                counts: CountsStatus(try store.counts(workspaceID: id)))
->>>>>>> models
         }
         v1.get("files") { request, _ -> [FileStatus] in
             let workspaceName = request.uri.queryParameters["workspace"].map(String.init)
