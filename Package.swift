@@ -35,10 +35,12 @@ let package = Package(
 
         // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        // Operating-system helpers with no dependency (durable file writes); see Sources/Systems/README.md.
+        .target(name: "Systems"),
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CZlib", "Hashing",
+                "COpenBLAS", "CZlib", "Hashing", "Systems",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
@@ -46,6 +48,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Hashing", "Systems",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc",
+                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,13 +102,14 @@ let package = Package(
             swiftSettings: engineSettings
         ),
 
+        .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "ControlAPI", "Store", "Engine", "Hashing",
+                "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -82,11 +82,15 @@ public struct GGUFLlamaTensors: TensorFile {
     public let skippedTensors: [String]
     private let ggufName: [String: String]
 
+    /// GGUF architectures with a Hugging Face tensor mapping.
+    public static let architectures: Set<String> = ["llama"]
+
     public init(_ gguf: GGUFFile) throws {
-        let config = try LlamaConfig(gguf: gguf)
-        guard gguf.architecture == "llama" else {
-            throw ModelFileError.invalidConfig("HF tensor mapping is only defined for the 'llama' GGUF architecture, not '\(gguf.architecture ?? "?")'")
+        guard let arch = gguf.architecture, Self.architectures.contains(arch) else {
+            throw ModelFileError.unsupportedArchitecture(path: gguf.path, name: "GGUF \(gguf.architecture ?? "(none)")",
+                                                         supported: Self.architectures.sorted().joined(separator: ", "))
         }
+        let config = try LlamaConfig(gguf: gguf)
         var names: [String] = []
         var map: [String: String] = [:]
         var skipped: [String] = []

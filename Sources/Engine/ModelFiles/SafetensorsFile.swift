@@ -76,8 +76,11 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
         var names: [String] = []
         for file in order {
             for t in shards[file]?.tensorNames ?? [] {
-                guard weightMap[t] == file else {
-                    throw ModelFileError.invalidHeader(path: indexPath, reason: "shard \(file) holds '\(t)', which the index maps elsewhere")
+                guard let mapped = weightMap[t] else {
+                    throw ModelFileError.invalidHeader(path: indexPath, reason: "tensor '\(t)' of shard \(file) has no weight_map entry")
+                }
+                guard mapped == file else {
+                    throw ModelFileError.invalidHeader(path: indexPath, reason: "shard \(file) holds '\(t)', which the index maps to \(mapped)")
                 }
                 names.append(t)
             }

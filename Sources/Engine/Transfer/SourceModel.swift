@@ -1,31 +1,42 @@
 import Foundation
 
-/// The source model's tensors, config, tokenizer and embedding/head tables.
+/// The source model's tensors, config, tokenizer and the tables a transfer replaces (token embedding, untied output
+/// head, vocabulary-sized head biases), opened and checked by `ModelValidation` (any supported architecture,
+/// decoders and encoders).
 public struct SourceModel: @unchecked Sendable {
+    public let path: String
     public let tensors: any TensorFile
-    public let config: LlamaConfig
+    public let config: ModelConfig
     public let tokenizer: Tokenizer
     public let tokenizerJSON: String
     public let embedding: EmbeddingMatrix
+    /// The untied output head, nil when tied or absent.
     public let head: EmbeddingMatrix?
+    /// Vocabulary-sized biases (`[vocab]` as one-column tables), by tensor name.
+    public let headBiases: [String: EmbeddingMatrix]
 
     public init(path: String) throws {
-        if path.hasSuffix(".gguf") {
-            let gguf = try GGUFFile(path: path)
-            let llama = try GGUFLlamaTensors(gguf)
-            tensors = llama
-            config = llama.config
-            tokenizerJSON = try GGUFTokenizerExport.export(gguf).tokenizerJSON.serialized(indent: 2)
-        } else {
-            let dir = URL(fileURLWithPath: path)
-            tensors = try TensorFiles.open(path: path)
-            config = try LlamaConfig(contentsOf: dir.appendingPathComponent("config.json"))
-            tokenizerJSON = try String(contentsOf: dir.appendingPathComponent("tokenizer.json"), encoding: .utf8)
+        let opened = try ModelValidation.open(path: path)
+        self.path = path
+        let file = opened.tensors, roles = opened.config.roles
+        tensors = file
+        config = opened.config
+        let json = try opened.tokenizerJSON()
+        tokenizerJSON = json
+        tokenizer = try Tokenizer(data: Array(json.utf8))
+        embedding = try Self.matrix(file, roles.embedding)
+        head = try roles.head.map { try Self.matrix(file, $0) }
+        var biases: [String: EmbeddingMatrix] = [:]
+        for name in roles.headBiases {
+            let values = try file.float32(name)
+            biases[name] = try EmbeddingMatrix(rows: values.count, columns: 1, values: values)
         }
-        tokenizer = try Tokenizer(data: Array(tokenizerJSON.utf8))
-        let file = tensors
-        embedding = try Self.matrix(file, "model.embed_tokens.weight")
-        head = config.tieWordEmbeddings || file.info("lm_head.weight") == nil ? nil : try Self.matrix(file, "lm_head.weight")
+        headBiases = biases
+    }
+
+    /// The dtype `--dtype auto` resolves to for this model.
+    public func outputDType(_ choice: OutputDType) -> TensorDType {
+        choice.resolve(source: tensors, embedding: config.roles.embedding)
     }
 
     public static func matrix(_ tensors: any TensorFile, _ name: String) throws -> EmbeddingMatrix {
