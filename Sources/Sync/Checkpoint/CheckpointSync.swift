@@ -64,7 +64,8 @@ public struct CheckpointSync: Sendable {
         }
         let budget = RetryBudget(client.retry.syncBudget)
         progress?.setCurrent("hashing \(name)")
-        let local = try LocalCheckpoint.scan(directory: directory, name: name, policy: options.chunking, cache: digests)
+        let local = try LocalCheckpoint.scan(
+            directory: directory, name: name, policy: options.chunking, cache: digests, cancel: cancel)
         let manifestBytes = try local.manifest.encoded()
         let manifestKey = config.key(RemoteLayout.manifest(name))
         var report = PublishReport(
