@@ -25,6 +25,7 @@ struct TransferCommand: AsyncParsableCommand {
     @Flag(help: "Hard-link the source's unchanged safetensors shards into the output instead of copying them (they then share storage: never modify them in place).") var linkSourceShards = false
     @Option(help: "Worker threads (aligner, remap).") var threads = 2
     @Option(help: "Use only the first N sentence pairs.") var maxPairs: Int?
+    @OptionGroup(title: "Embedding tuning") var tuning: TransferTuningOptions
 
     func run() async throws {
         guard let method = EmbeddingInit(rawValue: initMethod) else { throw ValidationError("--init must be transtok, mean, random or copy-overlap") }
@@ -63,8 +64,11 @@ struct TransferCommand: AsyncParsableCommand {
             lap("mapping")
         }
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
-        let (embedding, head) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
+        let (initialEmbedding, initialHead) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
         lap("remap (\(method.rawValue))")
+        let (embedding, head, tuningReport) = try tuning.tune(source: loaded, targetTokenizer: targetTok, targetLines: pairs.map(\.1),
+                                                              embedding: initialEmbedding, head: initialHead, threads: threads)
+        if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 
         let outURL = URL(fileURLWithPath: output)
         let bundle = try HFTokenizerBundle(targetTokenizer: targetTokenizer, tokenizer: targetTok)
@@ -81,6 +85,7 @@ struct TransferCommand: AsyncParsableCommand {
 
         var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
         if !reportText.isEmpty { lines.append(reportText) }
+        lines += tuningReport
         for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
