@@ -26,7 +26,7 @@ struct CorpusWatchService: Service, CustomStringConvertible {
     }
 
     func run() async throws {
-        do { _ = try await controller.scan() } catch {
+        do { _ = try await controller.scan(settle: true) } catch {
             logger.error("start-up scan failed", metadata: ["error": "\(error)"])
         }
         // Bounded: when ingestion falls behind, new batches are dropped and replaced by one full rescan (scans are
@@ -49,7 +49,7 @@ struct CorpusWatchService: Service, CustomStringConvertible {
                         _ = try await controller.process(paths: paths)
                     case .fullScan(let reason):
                         logger.info("full rescan", metadata: ["reason": "\(reason)"])
-                        _ = try await controller.scan()
+                        _ = try await controller.scan(settle: true)
                     }
                 } catch {
                     logger.error("ingest failed", metadata: ["error": "\(error)"])
