@@ -54,19 +54,30 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        // `curl_global_init` once per process, for every module that uses libcurl (Sync and ControlAPI).
+        .target(name: "CurlRuntime", dependencies: ["CCurl"]),
+        // S3 client and checkpoint sync. Links no database: its journals are protocols (see SyncStore).
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "Hashing", "Store",
+                "CCurl", "CurlRuntime", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sync's journals in the Store's SQLite database (the daemon, the bench and the tests; never the CLI).
+        .target(
+            name: "SyncStore",
+            dependencies: ["Sync", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // A fault-injecting TCP proxy for S3 (resets, error answers, delays, lost answers, bandwidth caps, outages):
+        // used in-process by the Sync tests and driven over stdin by `transtok-bench s3-fault-proxy`.
+        .target(name: "FaultInjection"),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
-        .target(name: "ControlAPI", dependencies: ["CCurl"]),
+        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime"]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "ControlAPI", "Hashing", "CMalloc", "Systems",
+                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync",
+                "Engine", "Sync", "SyncStore", "FaultInjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
@@ -94,7 +105,7 @@ let package = Package(
         .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Store"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [

@@ -11,11 +11,13 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
     public var remote: String?
     /// Create missing watched folders (otherwise a folder that does not exist is refused).
     public var createDirectories: Bool?
+    /// Output dtype of checkpoints: `auto` (default), `f32`, `f16`, `bf16`.
+    public var dtype: String?
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
-        remote: String? = nil, createDirectories: Bool? = nil
+        remote: String? = nil, createDirectories: Bool? = nil, dtype: String? = nil
     ) {
         self.createDirectories = createDirectories
         self.name = name
@@ -26,6 +28,7 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
         self.parallelDirectories = parallelDirectories
         self.monolingualDirectories = monolingualDirectories
         self.remote = remote
+        self.dtype = dtype
     }
 }
 

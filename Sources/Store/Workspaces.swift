@@ -11,11 +11,13 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable {
     public var parallelDirectories: [String]
     public var monolingualDirectories: [String]
     public var remote: String?
+    /// Output dtype name of the checkpoints (`auto`, `f32`, `f16`, `bf16`; nil = auto).
+    public var outputDType: String?
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil
+        remote: String? = nil, outputDType: String? = nil
     ) {
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -25,6 +27,7 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable {
         self.parallelDirectories = parallelDirectories
         self.monolingualDirectories = monolingualDirectories
         self.remote = remote
+        self.outputDType = outputDType
     }
 }
 
@@ -80,6 +83,7 @@ extension WorkspaceSpec {
                   requested.monolingualDirectories.sorted().joined(separator: ","))
         }
         check("remote", remote, requested.remote)
+        check("dtype", outputDType, requested.outputDType)
         return found
     }
 
@@ -125,6 +129,12 @@ extension Store {
                 }
                 if WorkspaceSpec.stateKeys.contains(difference.key) { result.refused.append(difference) }
                 if difference.key == "remote", existing.spec.remote != nil { result.keptRemote = difference }
+            }
+            // The output dtype is not derived state (the body is stored once per source model and dtype, so a new
+            // dtype gets a new base): the config file's applies.
+            if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
+                try db.execute(sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
+                               arguments: [dtype, Date().timeIntervalSince1970, existing.id])
             }
             if existing.spec.remote == nil, let remote = spec.remote {
                 try db.execute(sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",
@@ -189,11 +199,11 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                       remote, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                       remote, output_dtype, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                        spec.targetTokenizer, spec.remote, now, now])
+                        spec.targetTokenizer, spec.remote, spec.outputDType, now, now])
         let id = db.lastInsertedRowID
         try replaceDirectories(of: id, spec, db)
         return id
@@ -227,7 +237,7 @@ extension Store {
             sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
             parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
             monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-            remote: row["remote"])
+            remote: row["remote"], outputDType: row["output_dtype"])
         return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }
 

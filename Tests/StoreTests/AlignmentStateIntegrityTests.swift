@@ -16,7 +16,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.createWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m")).id
+        let id = try store.upsertWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         let state = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 1, pairCount: 1, state: state))
         let path = directory + "/alignment-state/" + (try #require(stateFiles().first))
@@ -49,7 +49,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.createWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m")).id
+        let id = try store.upsertWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 1, pairCount: 1, state: [1]))
         try store.appendAlignmentChanges(workspaceID: id, generation: 2, appliedSeq: 2, pairCount: 1, changes: [2])
         for orphan in ["ws\(id)-g9-dead.bin", ".ws\(id)-g9-dead.bin.tmp-1-2", "ws99-g1-aa.bin"] {

@@ -26,7 +26,8 @@ struct WorkspaceAdministration: Sendable {
         let config = WorkspaceConfig(
             name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
             sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
-            parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories, remote: body.remote)
+            parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories, remote: body.remote,
+            dtype: body.dtype)
         do { try config.validate(key: "workspace") } catch { throw DaemonAPIError(.invalidArgument, error.description) }
         // An existing name: identical is a no-op, anything else a conflict naming the key (nothing is changed).
         if let existing = try store.workspaces().first(where: { $0.spec.name == config.name }) {

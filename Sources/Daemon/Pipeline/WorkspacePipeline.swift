@@ -18,7 +18,7 @@ final class WorkspacePipeline {
     /// Digests of the hard-linked base weights, so each checkpoint does not hash them again.
     private let digests = FileDigestCache()
     /// The unchanging body tensors as one file, hard-linked into every checkpoint (opened at the first one).
-    private var base: SafetensorsFile?
+    private var base: (any TensorFile)?
 
     /// Everything derived from the source model, the frozen target tokenizer and the corpus so far.
     private struct Loaded {
@@ -194,8 +194,8 @@ final class WorkspacePipeline {
         // 4. Checkpoint: HF directory (target tokenizer, the new embedding/head rows in their own shard, the body
         //    hard-linked from the base weights) + manifest, atomic.
         progress(0.8, "writing checkpoint")
-        let outputDType = TensorDType.f32
-        let base: SafetensorsFile
+        let outputDType = state.model.outputDType(state.spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto)
+        let base: any TensorFile
         if let opened = self.base {
             base = opened
         } else {
@@ -212,17 +212,17 @@ final class WorkspacePipeline {
         defer { publisher.discard(temporary: temporary) }
         guard let embedding = state.embedding else { throw CheckpointError("no embedding rows") }
         var replacements: [String: (shape: [Int], values: [Float])] = [
-            "model.embed_tokens.weight": ([embedding.rows, embedding.columns], embedding.values)
+            CheckpointLayout.embeddingTensor: ([embedding.rows, embedding.columns], embedding.values)
         ]
         if let head = state.head, !state.model.config.tieWordEmbeddings {
-            replacements["lm_head.weight"] = ([head.rows, head.columns], head.values)
+            replacements[CheckpointLayout.headTensor] = ([head.rows, head.columns], head.values)
         }
         let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
         _ = try HFModelDirectoryWriter(outputDType: outputDType).write(
             to: URL(fileURLWithPath: temporary), config: state.model.config, tokenizer: bundle,
             source: base, replacements: replacements)
-        try TokenMappingFile.write(mapping, to: URL(fileURLWithPath: temporary + "/token_mapping.json"))
-        try Data((state.model.tokenizerJSON + "\n").utf8).write(to: URL(fileURLWithPath: temporary + "/source_tokenizer.json"))
+        try TokenMappingFile.write(mapping, to: CheckpointLayout.url(CheckpointLayout.tokenMapping, in: URL(fileURLWithPath: temporary)))
+        try CheckpointLayout.writeSourceTokenizer(json: state.model.tokenizerJSON, into: URL(fileURLWithPath: temporary))
         clock.lap("write checkpoint")
         savingJoined = true
         let saved = try saving.wait()
@@ -309,17 +309,15 @@ final class WorkspacePipeline {
     func hydraDirectory(for checkpoint: CheckpointRecord) throws -> (path: String, sourceLanguage: String, targetLanguage: String) {
         let state = try load()
         let path = stateDirectory + "/hydra/\(state.spec.name)/\(CheckpointPublisher.name(for: checkpoint.number))"
-        if !FileManager.default.fileExists(atPath: path + "/config.json") {
+        if !FileManager.default.fileExists(atPath: path + "/" + CheckpointLayout.config) {
             guard let embedding = state.embedding else { throw CheckpointError("no refreshed rows yet") }
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
             try HydraWriter.write(
-                to: URL(fileURLWithPath: path), config: state.model.config, source: state.model.tensors, target: embedding,
-                targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle, dtype: .f32)
-            let sourceDirectory = path + "/source_tokenizer"
-            try FileManager.default.createDirectory(atPath: sourceDirectory, withIntermediateDirectories: true)
-            try Data(state.model.tokenizerJSON.utf8).write(to: URL(fileURLWithPath: sourceDirectory + "/tokenizer.json"))
+                to: URL(fileURLWithPath: path), config: state.model.config, source: base ?? state.model.tensors, target: embedding,
+                targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
+                dtype: state.model.outputDType(state.spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto), sourceTokenizerJSON: state.model.tokenizerJSON)
             // Older Hydra directories of this workspace are no longer needed.
             let parent = (path as NSString).deletingLastPathComponent
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name != (path as NSString).lastPathComponent {
@@ -447,7 +445,7 @@ final class WorkspacePipeline {
         let trained = try TokenizerTrainer.train(lines: lines, options: options)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try trained.write(to: URL(fileURLWithPath: directory))
-        let path = directory + "/tokenizer.json"
+        let path = directory + "/" + CheckpointLayout.tokenizer
         try store.setTargetTokenizer(workspaceID: workspaceID, path: path)
         return path
     }
