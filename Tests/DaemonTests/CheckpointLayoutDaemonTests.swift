@@ -2,6 +2,7 @@ import ControlAPI
 import Engine
 import Foundation
 import Logging
+import Store
 import Testing
 @testable import Daemon
 
@@ -112,5 +113,29 @@ struct CheckpointLayoutDaemonTests {
             bodyInodes.append(Set(try weights.shards.keys.filter { !own.contains($0) }.compactMap { try inode(path + "/" + $0) }))
         }
         #expect(bodyInodes.count == 2 && bodyInodes[0] == bodyInodes[1] && !bodyInodes[0].isEmpty)
+    }
+}
+
+/// The per-workspace `dtype` setting: validated in the config with the allowed values, stored with the workspace.
+@Suite struct WorkspaceDTypeSettingTests {
+    @Test func dtypeIsValidatedAndStored() throws {
+        var config = WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                     targetTokenizer: nil, parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, dtype: "f8")
+        do {
+            try config.validate(key: "workspaces[0]")
+            Issue.record("dtype f8 accepted")
+        } catch {
+            #expect("\(error)".contains("workspaces[0].dtype") && "\(error)".contains("auto, f32, f16, bf16"), "\(error)")
+        }
+        config.dtype = "bf16"
+        try config.validate(key: "workspaces[0]")
+        let root = try makeTemporaryDirectory("dtypestore")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try Store(directory: root)
+        try store.upsertWorkspace(config.spec)
+        #expect(try store.workspaces().first?.spec.outputDType == "bf16")
+        config.dtype = nil
+        try store.upsertWorkspace(config.spec)
+        #expect(try store.workspaces().first?.spec.outputDType == nil)
     }
 }

@@ -66,7 +66,7 @@ struct SyncLifeTests {
         let remoteID = MultipartUploader(client: first.sync.client, journal: nil).remoteID
         first.enqueue(directory: directory, name: "000007")
         let running = Task { await first.run() }
-        let twoParts = try await waitFor(60) { (try journal.upload(remote: remoteID, key: key)?.parts.count ?? 0) >= 2 }
+        let twoParts = try await waitFor(240) { (try journal.upload(remote: remoteID, key: key)?.parts.count ?? 0) >= 2 }
         try #require(twoParts, "two parts were never journaled")
         let stopAsked = ContinuousClock.now
         running.cancel()

@@ -63,7 +63,7 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(a.output)
     check(config.model_type == src_cfg["model_type"], f"model_type {config.model_type}")
     decoder = bool(getattr(config, "is_decoder", False)) or any(s.endswith("ForCausalLM") for s in (config.architectures or []))
-    model = (AutoModelForCausalLM if decoder else AutoModel).from_pretrained(a.output, torch_dtype=torch.float32)
+    model = (AutoModelForCausalLM if decoder else AutoModel).from_pretrained(a.output, dtype=torch.float32)
     model.eval()
     rows = model.get_input_embeddings().weight.shape[0]
     check(rows >= len(tokenizer) and rows == config.vocab_size,

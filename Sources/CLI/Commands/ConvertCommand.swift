@@ -7,7 +7,7 @@ import Foundation
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a Llama GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
+        abstract: "Convert a llama or qwen2 GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
     )
 
     @Option(name: .long, help: "Input model: a .gguf file.")
@@ -45,7 +45,8 @@ struct ConvertCommand: AsyncParsableCommand {
         for w in tokenizer.warnings { print("warning: \(w)") }
         var writer = HFModelDirectoryWriter(outputDType: out, maxShardBytes: maxShardBytes)
         writer.linkUnchangedShards = false
-        let report = try writer.write(to: URL(fileURLWithPath: output), config: tensors.config,
+        let report = try writer.write(to: URL(fileURLWithPath: output),
+                                      config: ModelConfig(llama: tensors.config, modelType: gguf.architecture ?? "llama"),
                                       tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
         if !tensors.skippedTensors.isEmpty {
             print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")

@@ -25,24 +25,22 @@ public struct HFTokenizerBundle: Sendable {
     /// From a GGUF's embedded tokenizer.
     public init(_ t: HFTokenizerFiles) {
         func bytes(_ v: JSONValue) -> [UInt8] { Array((v.serialized(indent: 2) + "\n").utf8) }
-        self.init(files: [("tokenizer.json", bytes(t.tokenizerJSON)), ("tokenizer_config.json", bytes(t.tokenizerConfig)),
-                          ("special_tokens_map.json", bytes(t.specialTokensMap))],
+        self.init(files: [(CheckpointLayout.tokenizer, bytes(t.tokenizerJSON)), (CheckpointLayout.tokenizerConfig, bytes(t.tokenizerConfig)),
+                          (CheckpointLayout.specialTokensMap, bytes(t.specialTokensMap))],
                   vocabularySize: t.vocabularySize, bosTokenID: t.bosTokenID, eosTokenID: t.eosTokenID, padTokenID: t.padTokenID)
     }
 
     /// Copy the tokenizer files present in `directory` (tokenizer.json and its configs, SentencePiece models).
     public init(copying directory: URL, vocabularySize: Int, bosTokenID: Int?, eosTokenID: Int?, padTokenID: Int?) throws {
-        let names = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
-                     "vocab.json", "merges.txt", "added_tokens.json"]
         var files: [(String, [UInt8])] = []
-        for n in names {
+        for n in CheckpointLayout.tokenizerFiles {
             let url = directory.appendingPathComponent(n)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             do { files.append((n, [UInt8](try Data(contentsOf: url)))) } catch {
                 throw ModelFileError.cannotOpen(path: url.path, reason: "\(error)")
             }
         }
-        guard files.contains(where: { $0.0 == "tokenizer.json" || $0.0 == "tokenizer.model" }) else {
+        guard files.contains(where: { $0.0 == CheckpointLayout.tokenizer || $0.0 == "tokenizer.model" }) else {
             throw ModelFileError.cannotOpen(path: directory.path, reason: "no tokenizer.json or tokenizer.model")
         }
         self.init(files: files, vocabularySize: vocabularySize, bosTokenID: bosTokenID, eosTokenID: eosTokenID, padTokenID: padTokenID)

@@ -104,7 +104,7 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
 
 /// Opening any supported model file or directory.
 public enum TensorFiles {
-    /// `.gguf` → `GGUFLlamaTensors` (HF names) for Llama GGUFs, else `GGUFFile`; `.safetensors` →
+    /// `.gguf` → `GGUFLlamaTensors` (HF names) for Llama-layout GGUFs (llama, qwen2), else `GGUFFile`; `.safetensors` →
     /// `SafetensorsFile`; `*.index.json` or a directory holding one → `ShardedSafetensors`; a directory with
     /// `model.safetensors` → that file.
     public static func open(path: String) throws -> any TensorFile {
@@ -123,7 +123,7 @@ public enum TensorFiles {
         if path.hasSuffix(".index.json") { return try ShardedSafetensors(indexPath: path) }
         if path.hasSuffix(".gguf") {
             let g = try GGUFFile(path: path)
-            return g.architecture == "llama" ? try GGUFLlamaTensors(g) : g
+            return GGUFLlamaTensors.architectures.contains(g.architecture ?? "") ? try GGUFLlamaTensors(g) : g
         }
         return try SafetensorsFile(path: path)
     }

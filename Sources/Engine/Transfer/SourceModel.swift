@@ -46,15 +46,25 @@ public struct SourceModel: @unchecked Sendable {
 }
 
 extension HFTokenizerBundle {
-    /// The target tokenizer.json (and its configs when they sit beside it) with the ids of its special tokens.
+    /// The target tokenizer.json (and its configs when they sit beside it; a generic `tokenizer_config.json` naming
+    /// `PreTrainedTokenizerFast` and the special tokens when there is none) with the ids of its special tokens.
     public init(targetTokenizer path: String, tokenizer: Tokenizer) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var files: [(String, [UInt8])] = [("tokenizer.json", [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))]
-        for name in ["tokenizer_config.json", "special_tokens_map.json"] {
+        var files: [(String, [UInt8])] = [(CheckpointLayout.tokenizer, [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))]
+        for name in [CheckpointLayout.tokenizerConfig, CheckpointLayout.specialTokensMap] {
             let url = dir.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: url.path) { files.append((name, [UInt8](try Data(contentsOf: url)))) }
         }
         let roles = tokenizer.specialTokenIDs
+        if !files.contains(where: { $0.0 == CheckpointLayout.tokenizerConfig }) {
+            // Without one, transformers picks the tokenizer class from the model type (e.g. BertTokenizerFast) and adds
+            // that family's default special tokens beyond the embedding; name the generic fast class and our specials.
+            var config: [(String, JSONValue)] = [("tokenizer_class", .string("PreTrainedTokenizerFast"))]
+            for role in SpecialTokenRole.allCases {
+                if let id = roles[role], let piece = tokenizer.piece(for: id) { config.append(("\(role.rawValue)_token", .string(piece))) }
+            }
+            files.append((CheckpointLayout.tokenizerConfig, Array((JSONValue.object(config).serialized(indent: 2) + "\n").utf8)))
+        }
         self.init(files: files, vocabularySize: tokenizer.vocabularySize, bosTokenID: roles[.bos], eosTokenID: roles[.eos], padTokenID: roles[.pad])
     }
 }

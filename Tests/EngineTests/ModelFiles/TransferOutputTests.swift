@@ -40,6 +40,22 @@ struct TransferOutputTests {
         _ = try ModelLoader.load(path: t.output.path)
     }
 
+    @Test func hydraOutputReusesBodyShardsToo() throws {
+        let t = try layout.transfer(hydra: true, maxShardBytes: 6_000, reuse: .link)
+        defer { try? FileManager.default.removeItem(at: t.root) }
+        let src = t.root.appendingPathComponent("source")
+        let out = try ShardedSafetensors(indexPath: t.output.appendingPathComponent(CheckpointLayout.weightIndex).path)
+        let own = try #require(out.weightMap[CheckpointLayout.embeddingTensor])
+        #expect(own.hasPrefix(CheckpointLayout.changedWeightsBaseName) && out.weightMap[CheckpointLayout.headTensor] == own)
+        let reused = out.shards.keys.filter { !$0.hasPrefix(CheckpointLayout.changedWeightsBaseName) }
+        #expect(reused.count >= 2)
+        for file in reused {
+            #expect(try inode(t.output.appendingPathComponent(file)) == inode(src.appendingPathComponent(file)), "\(file)")
+        }
+        #expect(out.info(CheckpointLayout.embeddingTensor)?.shape == [t.targetVocabulary + t.source.embedding.rows, TinyHFModel.hidden])
+        _ = try ModelLoader.load(path: t.output.path)
+    }
+
     @Test func copiedShardsShareNoInodeWithTheSource() throws {
         let t = try layout.transfer(maxShardBytes: 6_000, reuse: .copy)
         defer { try? FileManager.default.removeItem(at: t.root) }
