@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "CurlRuntime", "Hashing",
+                "CCurl", "CurlRuntime", "Hashing", "Systems",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
