@@ -15,6 +15,7 @@ struct TranstokBench: AsyncParsableCommand {
             SyncBench.self,
             SyncUploadOnce.self,
             DaemonBench.self,
+            ModelsBench.self,
         ]
     )
 }
