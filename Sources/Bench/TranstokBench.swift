@@ -14,8 +14,10 @@ struct TranstokBench: AsyncParsableCommand {
             TokenizersBenchmark.self,
             SyncBench.self,
             SyncUploadOnce.self,
+            S3FaultProxyCommand.self,
             DaemonBench.self,
             ModelsBench.self,
+            QualityBench.self,
         ]
     )
 }

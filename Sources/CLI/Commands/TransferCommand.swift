@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok transfer`: tokenize → word units → align (IBM Model 1, paper path) → token mapping → new embedding
+/// `transtok transfer`: tokenize → word units → align (`--aligner`; IBM Model 1 on the paper path) → token mapping → new embedding
 /// rows → Hugging Face directory with the target tokenizer, plus `token_mapping.json` and `transfer_report.txt`.
 struct TransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,14 +18,19 @@ struct TransferCommand: AsyncParsableCommand {
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
     @Option(name: .customLong("init"), help: "transtok | mean | random | copy-overlap") var initMethod = "transtok"
     @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
+    @Option(help: ArgumentHelp("Aligner whose soft counts feed the mapping: ibm1 (the paper's IBM Model 1), fastalign (fast_align -d -o -v), best (fast_align IBM 2 refined by an HMM). Default: \(TransferPipeline.defaultAligner.rawValue) (lowest held-out bits/byte in transtok-bench quality); --paper-compat always uses ibm1."))
+    var aligner: AlignerModel?
     @Flag(help: "Reproduce the reference mapping exactly (integer counts, piece strings, in-place smoothing, unk fallback).") var paperCompat = false
     @Option(help: "Output dtype of the float tensors (auto: the source's; BF16 for a quantised GGUF).") var dtype: OutputDType = .auto
     @Flag(help: "Hard-link the source's unchanged safetensors shards into the output instead of copying them (they then share storage: never modify them in place).") var linkSourceShards = false
     @Option(help: "Worker threads (aligner, remap).") var threads = 2
     @Option(help: "Use only the first N sentence pairs.") var maxPairs: Int?
+    @OptionGroup(title: "Embedding tuning") var tuning: TransferTuningOptions
 
     func run() async throws {
         guard let method = EmbeddingInit(rawValue: initMethod) else { throw ValidationError("--init must be transtok, mean, random or copy-overlap") }
+        if paperCompat, let aligner, aligner != .ibm1 { throw ValidationError("--paper-compat reproduces the reference with --aligner ibm1, not \(aligner.rawValue)") }
+        let chosenAligner = paperCompat ? AlignerModel.ibm1 : aligner ?? TransferPipeline.defaultAligner
         var timings: [(String, Double)] = []
         var clock = Date()
         func lap(_ name: String) { timings.append((name, Date().timeIntervalSince(clock))); clock = Date() }
@@ -51,16 +56,19 @@ struct TransferCommand: AsyncParsableCommand {
         if method == .transtok {
             let corpus = pipeline.wordUnits(pairs, threads: threads)
             lap("tokenize + word units (\(pairs.count) pairs)")
-            let table = TransferPipeline.align(corpus, threads: threads)
-            lap("align (IBM Model 1, 7 passes; \(table.rows.count) table rows)")
+            let table = try TransferPipeline.align(corpus, with: chosenAligner, threads: threads)
+            lap("align (\(chosenAligner.rawValue); \(table.rows.count) table rows)")
             let (m, report) = pipeline.mapper(corpus).build(from: table.alignedWordPairs)
             mapping = m
             reportText = report.description
             lap("mapping")
         }
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
-        let (embedding, head) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
+        let (initialEmbedding, initialHead) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
         lap("remap (\(method.rawValue))")
+        let (embedding, head, tuningReport) = try tuning.tune(source: loaded, targetTokenizer: targetTok, targetLines: pairs.map(\.1),
+                                                              embedding: initialEmbedding, head: initialHead, threads: threads)
+        if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 
         let outURL = URL(fileURLWithPath: output)
         let bundle = try HFTokenizerBundle(targetTokenizer: targetTokenizer, tokenizer: targetTok)
@@ -77,6 +85,7 @@ struct TransferCommand: AsyncParsableCommand {
 
         var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
         if !reportText.isEmpty { lines.append(reportText) }
+        lines += tuningReport
         for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")

@@ -340,9 +340,7 @@ final class WorkspacePipeline {
             preparedVocabularies: transfer.prepareVocabularies(),
             aligner: IncrementalAligner(options: Self.alignerOptions(threads: threads)), appliedSeq: 0, generation: 0,
             sourceLexicon: WordUnitLexicon(), targetLexicon: WordUnitLexicon())
-        if let saved = try store.alignmentState(workspaceID: workspaceID),
-            let aligner = restoreAligner(saved)
-        {
+        if let saved = try savedAlignment(), let aligner = try restoreAligner(saved) {
             state.aligner = aligner
             state.appliedSeq = saved.appliedSeq
             state.generation = saved.generation
@@ -352,20 +350,70 @@ final class WorkspacePipeline {
             state.sourceLexicon = corpus.sourceLexicon
             state.targetLexicon = corpus.targetLexicon
             state.renderedUnits = corpus.rendered
+            // The rows of the last checkpoint, so `translate` answers after a restart without waiting for new data.
+            restoreRows(into: &state)
         }
         loaded = state
         return state
     }
 
-    /// The saved aligner, or nil (with a warning) when it cannot be read: every pair is then aligned afresh, which
-    /// loses nothing (the pairs and their events are in the store).
-    private func restoreAligner(_ saved: AlignmentStateRecord) -> IncrementalAligner? {
+    /// The saved alignment state, or nil when there is none or it cannot be used (a file missing, truncated or
+    /// failing its checksum): then the row is forgotten (logged), every pair event is pending again, and the
+    /// next cycle realigns the corpus from the store — the corpus is the truth.
+    private func savedAlignment() throws -> AlignmentStateRecord? {
+        do {
+            return try store.alignmentState(workspaceID: workspaceID)
+        } catch let error as AlignmentStateUnreadable {
+            try forgetUnreadableState(error)
+            return nil
+        }
+    }
+
+    private func forgetUnreadableState(_ error: any Error) throws {
+        logger.error("the saved alignment state cannot be used; rebuilding it from the corpus", metadata: [
+            "workspace.id": "\(workspaceID)", "error": "\(error)",
+        ])
+        try store.forgetAlignmentState(workspaceID: workspaceID)
+    }
+
+    /// Loads the embedding (and untied head) rows of the newest checkpoint when it was built with this workspace's
+    /// target tokenizer and the shapes match; otherwise the rows stay empty until the next cycle computes them.
+    private func restoreRows(into state: inout Loaded) {
+        do {
+            guard let latest = try store.checkpoints(workspaceID: workspaceID).first,
+                let manifestData = FileManager.default.contents(atPath: latest.path + "/manifest.json")
+            else { return }
+            let manifest = try JSONDecoder().decode(CheckpointManifest.self, from: manifestData)
+            guard manifest.targetTokenizer == state.targetTokenizerPath else { return }
+            let tensors = try TensorFiles.open(path: latest.path)
+            let columns = state.model.embedding.columns
+            func matrix(_ name: String) throws -> EmbeddingMatrix? {
+                guard let info = tensors.info(name), info.shape == [state.target.vocabularySize, columns] else { return nil }
+                return try EmbeddingMatrix(rows: info.shape[0], columns: columns, values: tensors.float32(name))
+            }
+            guard let embedding = try matrix("model.embed_tokens.weight") else { return }
+            let head = state.model.head == nil ? nil : try matrix("lm_head.weight")
+            if state.model.head != nil, head == nil { return }
+            state.embedding = embedding
+            state.head = head
+            logger.info("restored the refreshed rows of the last checkpoint", metadata: [
+                "workspace.id": "\(workspaceID)", "checkpoint.number": "\(latest.number)",
+            ])
+        } catch {
+            logger.warning("cannot restore the rows of the last checkpoint; the next cycle recomputes them", metadata: [
+                "workspace.id": "\(workspaceID)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// The saved aligner, or nil when it cannot be decoded (the decoder bounds-checks every offset): the row is
+    /// forgotten with a logged error and every pair is aligned afresh, which loses nothing (the pairs and their
+    /// events are in the store).
+    private func restoreAligner(_ saved: AlignmentStateRecord) throws -> IncrementalAligner? {
         do {
             return try IncrementalAligner(serialized: saved.state, changes: saved.changes, threads: threads)
         } catch {
-            logger.warning("the saved alignment state cannot be read; realigning the whole corpus", metadata: [
-                "workspace.id": "\(workspaceID)", "change.records": "\(saved.changes.count)", "error": "\(error)",
-            ])
+            try forgetUnreadableState(error)
             return nil
         }
     }
