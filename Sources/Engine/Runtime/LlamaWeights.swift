@@ -1,19 +1,20 @@
-/// The weights of a Llama-family decoder, F32, each held once (dequantised at load, or borrowed from the file when
-/// it already stores F32).
+/// The weights of a Llama-family decoder, each held once. Matrices (embedding, projections, head) stay in the
+/// format the file stores (`WeightMatrix`: F32 borrowed from the mapping, or F16/BF16/ggml blocks dequantised tile
+/// by tile in the matmuls); norms and biases are F32 (converted once when stored otherwise).
 final class LlamaWeights: @unchecked Sendable {
     struct Layer {
         var attentionNorm: FloatStorage
-        var q: FloatStorage, k: FloatStorage, v: FloatStorage, o: FloatStorage
+        var q: WeightMatrix, k: WeightMatrix, v: WeightMatrix, o: WeightMatrix
         var qBias: FloatStorage?, kBias: FloatStorage?, vBias: FloatStorage?, oBias: FloatStorage?
         var mlpNorm: FloatStorage
-        var gate: FloatStorage, up: FloatStorage, down: FloatStorage
+        var gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
     }
 
-    let embedding: FloatStorage
+    let embedding: WeightMatrix
     let layers: [Layer]
     let finalNorm: FloatStorage
-    /// `[outputVocabularySize, hidden]`; the embedding table's storage when tied.
-    let head: FloatStorage
+    /// `[outputVocabularySize, hidden]`; the embedding table when tied (its first `outputVocabularySize` rows).
+    let head: WeightMatrix
 
     init(config c: DecoderConfig, source: WeightSource) throws {
         let names = TensorNames.detect(in: source)
@@ -29,44 +30,54 @@ final class LlamaWeights: @unchecked Sendable {
             }
             return FloatStorage(values)
         }
+        func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> WeightMatrix {
+            guard let found = source.shape(of: name) else { throw RuntimeError.missingTensor(name) }
+            guard found == [rows, columns] else {
+                throw RuntimeError.shapeMismatch(tensor: name, expected: [rows, columns], found: found)
+            }
+            if let stored = source.storedMatrix(name, rows: rows, columns: columns) { return stored }
+            return WeightMatrix(float32: try load(name, [rows, columns]), rows: rows, columns: columns)
+        }
         func optional(_ name: String, _ shape: [Int]) throws -> FloatStorage? {
             source.shape(of: name) == nil ? nil : try load(name, shape)
         }
         let h = c.hiddenSize
-        embedding = try load(names.embedding, [c.inputVocabularySize, h])
+        embedding = try matrix(names.embedding, c.inputVocabularySize, h)
         layers = try (0..<c.layerCount).map { l in
             let bias = c.attentionBias
             return Layer(
                 attentionNorm: try load(names.layer(l, .attentionNorm), [h]),
-                q: try load(names.layer(l, .q), [c.queryDim, h]),
-                k: try load(names.layer(l, .k), [c.kvDim, h]),
-                v: try load(names.layer(l, .v), [c.kvDim, h]),
-                o: try load(names.layer(l, .o), [h, c.queryDim]),
+                q: try matrix(names.layer(l, .q), c.queryDim, h),
+                k: try matrix(names.layer(l, .k), c.kvDim, h),
+                v: try matrix(names.layer(l, .v), c.kvDim, h),
+                o: try matrix(names.layer(l, .o), h, c.queryDim),
                 qBias: bias ? try load(names.layer(l, .qBias), [c.queryDim]) : try optional(names.layer(l, .qBias), [c.queryDim]),
                 kBias: bias ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
                 vBias: bias ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
                 oBias: try optional(names.layer(l, .oBias), [h]),
                 mlpNorm: try load(names.layer(l, .mlpNorm), [h]),
-                gate: try load(names.layer(l, .gate), [c.intermediateSize, h]),
-                up: try load(names.layer(l, .up), [c.intermediateSize, h]),
-                down: try load(names.layer(l, .down), [h, c.intermediateSize]))
+                gate: try matrix(names.layer(l, .gate), c.intermediateSize, h),
+                up: try matrix(names.layer(l, .up), c.intermediateSize, h),
+                down: try matrix(names.layer(l, .down), h, c.intermediateSize))
         }
         finalNorm = try load(names.finalNorm, [h])
         if c.tiedEmbeddings || source.shape(of: names.head) == nil {
             guard c.tiedEmbeddings else { throw RuntimeError.missingTensor(names.head) }
             head = embedding  // the first outputVocabularySize rows are the head
         } else {
-            head = try load(names.head, [c.outputVocabularySize, h])
+            head = try matrix(names.head, c.outputVocabularySize, h)
         }
     }
 
-    /// Bytes of weights one decode step reads: every matrix of every layer plus the head (one embedding row aside).
+    /// Bytes of weights one decode step reads, as stored: every matrix and norm of every layer plus the head and
+    /// one embedding row.
     func bytesReadPerToken(config c: DecoderConfig) -> Int {
-        let perLayer = layers.first.map { l in
-            [l.attentionNorm, l.q, l.k, l.v, l.o, l.mlpNorm, l.gate, l.up, l.down].reduce(0) { $0 + $1.count }
-        } ?? 0
-        let floats = perLayer * c.layerCount + finalNorm.count + c.outputVocabularySize * c.hiddenSize + c.hiddenSize
-        return floats * MemoryLayout<Float>.size
+        let f = MemoryLayout<Float>.size
+        let matrices = layers.reduce(0) { sum, l in
+            sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount(rows: $1.rows) }
+                + (l.attentionNorm.count + l.mlpNorm.count) * f
+        }
+        return matrices + finalNorm.count * f + head.byteCount(rows: c.outputVocabularySize) + embedding.byteCount(rows: 1)
     }
 }
 
