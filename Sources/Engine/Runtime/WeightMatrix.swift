@@ -68,6 +68,47 @@ public final class WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// Logical row `r` · `x` (`columns` values). Q8_0, Q4_0 and Q4_1 are fused (each weight is formed exactly as
+    /// dequantisation forms it, then multiplied and summed in 16 lanes); other dtypes go through `scratch`.
+    func dot(row r: Int, with x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
+        guard let bytes, dtype == .q8_0 || dtype == .q4_0 || dtype == .q4_1 else {
+            dequantizeRows(r..<(r + 1), into: scratch)
+            return Kernels.dot(scratch, x, count: columns)
+        }
+        let base = bytes + (storedRows?[r] ?? r) * rowBytes
+        let xr = UnsafeRawPointer(x)
+        var acc = SIMD16<Float>(repeating: 0)
+        @inline(__always) func half(_ p: UnsafeRawPointer) -> Float {
+            HalfFloat.f16ToFloat(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+        }
+        for b in 0..<(columns / 32) {
+            let x0 = xr.loadUnaligned(fromByteOffset: 128 * b, as: SIMD16<Float>.self)
+            let x1 = xr.loadUnaligned(fromByteOffset: 128 * b + 64, as: SIMD16<Float>.self)
+            switch dtype {
+            case .q8_0:
+                let p = base + 34 * b
+                let d = SIMD16<Float>(repeating: half(p))
+                let q0 = SIMD16<Float>(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+                let q1 = SIMD16<Float>(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+                acc += (q0 * d) * x0 + (q1 * d) * x1
+            case .q4_0:
+                let p = base + 18 * b
+                let d = SIMD16<Float>(repeating: half(p))
+                let q = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
+                let lo = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q & 0x0F) &- 8)
+                let hi = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q &>> 4) &- 8)
+                acc += (d * lo) * x0 + (d * hi) * x1
+            default:  // q4_1
+                let p = base + 20 * b
+                let d = SIMD16<Float>(repeating: half(p)), m = SIMD16<Float>(repeating: half(p + 2))
+                let q = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+                let lo = SIMD16<Float>(q & 0x0F), hi = SIMD16<Float>(q &>> 4)
+                acc += (d * lo + m) * x0 + (d * hi + m) * x1
+            }
+        }
+        return acc.sum()
+    }
+
     /// The permutation llama.cpp's converter applies to q/k projection rows: logical (HF) row `h·d + p·d/2 + j` is
     /// stored at `h·d + 2j + p`.
     static func ggufRotaryRows(rows: Int, heads: Int) -> [Int]? {
@@ -107,8 +148,7 @@ extension Kernels {
                 let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
                 defer { row.deallocate() }
                 for r in lo..<hi {
-                    w.dequantizeRows(r..<(r + 1), into: row)
-                    let d = dot(row, xs.value, count: k)
+                    let d = w.dot(row: r, with: xs.value, scratch: row)
                     ys.value[r] = accumulate ? ys.value[r] + d : d
                 }
             }
