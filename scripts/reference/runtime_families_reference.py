@@ -4,6 +4,7 @@ from HF transformers + torch (CPU, F32, eager attention) -> Tests/EngineTests/Fi
 
   mistral-sliding-window  Mistral, GQA, sliding_window 4 (shorter than the 12-token prompt, so the window matters)
   qwen2-qkv-bias          Qwen2, GQA, q/k/v biases (no o bias), tied head, use_sliding_window false
+  phi3-fused              Phi-3, fused qkv_proj and gate_up_proj, GQA, untied head, sliding_window 6
 
 Same schema as tiny_llama.json (runtime_reference.py): config (with model_type and hidden_act), weights rounded to
 3 decimals, full logits at every position of one prompt, an 8-token greedy continuation (full recompute per step).
@@ -13,7 +14,7 @@ Usage: python3 scripts/reference/runtime_families_reference.py      Needs: torch
 import json, os
 import numpy as np
 import torch
-from transformers import MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM
+from transformers import MistralConfig, MistralForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 out_dir = os.path.join(repo, "Tests", "EngineTests", "Fixtures", "runtime")
@@ -71,6 +72,8 @@ if __name__ == "__main__":
              tie_word_embeddings=False, rope_theta=10000.0),
         tiny("qwen2-qkv-bias", 4, Qwen2Config, Qwen2ForCausalLM, "qwen2", tie_word_embeddings=True,
              rope_theta=1000000.0, use_sliding_window=False, sliding_window=None),
+        tiny("phi3-fused", 5, Phi3Config, Phi3ForCausalLM, "phi3", tie_word_embeddings=False, rope_theta=10000.0,
+             sliding_window=6, pad_token_id=0),
     ]
     for m in models:
         print(m["name"], "biases:", sorted(k for k in m["tensors"] if k.endswith("bias"))[:4], "greedy", m["greedy"])

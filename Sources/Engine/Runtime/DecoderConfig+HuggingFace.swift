@@ -20,9 +20,9 @@ extension DecoderConfig {
     }
 
     /// `model_type`s whose forward pass is this runtime's (Llama blocks; Mistral adds a sliding window, Qwen2 q/k/v
-    /// biases). Anything else (Gemma's (1+w) norms and GeGLU, Phi-3's fused projections, encoders…) is refused by name
+    /// biases, Phi-3 fused qkv and gate_up projections). Anything else (Gemma's (1+w) norms and GeGLU, Phi-3's fused projections, encoders…) is refused by name
     /// instead of loading and producing garbage.
-    public static let supportedModelTypes: Set<String> = ["llama", "llama_hydra", "mistral", "qwen2"]
+    public static let supportedModelTypes: Set<String> = ["llama", "llama_hydra", "mistral", "qwen2", "phi3"]
 
     public init(huggingFace json: [String: Any]) throws {
         let c = ConfigReader(json)
@@ -36,6 +36,9 @@ extension DecoderConfig {
             if let act = json[key], !(act is NSNull), "\(act)" != "silu" {
                 throw RuntimeError.invalidConfig("\(key) '\(act)' of model_type '\(modelType)' is not supported (silu is)")
             }
+        }
+        if let factor = try c.optionalDouble("partial_rotary_factor"), factor != 1 {
+            throw RuntimeError.invalidConfig("partial_rotary_factor \(factor) of model_type '\(modelType)' is not supported (1 is)")
         }
         if json["mlp_bias"] as? Bool == true {
             throw RuntimeError.invalidConfig("mlp_bias of model_type '\(modelType)' is not supported")

@@ -45,19 +45,36 @@ final class LlamaWeights: @unchecked Sendable {
         embedding = try matrix(names.embedding, c.inputVocabularySize, h)
         layers = try (0..<c.layerCount).map { l in
             let bias = c.attentionBias
+            // Phi-3 stores q/k/v as one `qkv_proj` and gate/up as one `gate_up_proj`: split by rows, no copy.
+            var q, k, v, gate, up: WeightMatrix
+            if source.shape(of: names.layer(l, .q)) == nil, source.shape(of: names.layer(l, .qkv)) != nil {
+                let fused = try matrix(names.layer(l, .qkv), c.queryDim + 2 * c.kvDim, h)
+                q = fused.rows(0..<c.queryDim)
+                k = fused.rows(c.queryDim..<(c.queryDim + c.kvDim))
+                v = fused.rows((c.queryDim + c.kvDim)..<(c.queryDim + 2 * c.kvDim))
+            } else {
+                q = try matrix(names.layer(l, .q), c.queryDim, h)
+                k = try matrix(names.layer(l, .k), c.kvDim, h)
+                v = try matrix(names.layer(l, .v), c.kvDim, h)
+            }
+            if source.shape(of: names.layer(l, .gate)) == nil, source.shape(of: names.layer(l, .gateUp)) != nil {
+                let fused = try matrix(names.layer(l, .gateUp), 2 * c.intermediateSize, h)
+                gate = fused.rows(0..<c.intermediateSize)
+                up = fused.rows(c.intermediateSize..<(2 * c.intermediateSize))
+            } else {
+                gate = try matrix(names.layer(l, .gate), c.intermediateSize, h)
+                up = try matrix(names.layer(l, .up), c.intermediateSize, h)
+            }
             return Layer(
                 attentionNorm: try load(names.layer(l, .attentionNorm), [h]),
-                q: try matrix(names.layer(l, .q), c.queryDim, h),
-                k: try matrix(names.layer(l, .k), c.kvDim, h),
-                v: try matrix(names.layer(l, .v), c.kvDim, h),
+                q: q, k: k, v: v,
                 o: try matrix(names.layer(l, .o), h, c.queryDim),
                 qBias: bias ? try load(names.layer(l, .qBias), [c.queryDim]) : try optional(names.layer(l, .qBias), [c.queryDim]),
                 kBias: bias ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
                 vBias: bias ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
                 oBias: try optional(names.layer(l, .oBias), [h]),
                 mlpNorm: try load(names.layer(l, .mlpNorm), [h]),
-                gate: try matrix(names.layer(l, .gate), c.intermediateSize, h),
-                up: try matrix(names.layer(l, .up), c.intermediateSize, h),
+                gate: gate, up: up,
                 down: try matrix(names.layer(l, .down), h, c.intermediateSize))
         }
         finalNorm = try load(names.finalNorm, [h])
@@ -83,7 +100,7 @@ final class LlamaWeights: @unchecked Sendable {
 
 /// Tensor naming schemes: Hugging Face (`model.layers.N.self_attn.q_proj.weight`) and GGUF (`blk.N.attn_q.weight`).
 struct TensorNames {
-    enum Part { case attentionNorm, q, k, v, o, qBias, kBias, vBias, oBias, mlpNorm, gate, up, down }
+    enum Part { case attentionNorm, q, k, v, qkv, o, qBias, kBias, vBias, oBias, mlpNorm, gate, up, gateUp, down }
 
     let gguf: Bool
 
@@ -103,6 +120,7 @@ struct TensorNames {
             case .q: suffix = "attn_q.weight"
             case .k: suffix = "attn_k.weight"
             case .v: suffix = "attn_v.weight"
+            case .qkv: suffix = "attn_qkv.weight"
             case .o: suffix = "attn_output.weight"
             case .qBias: suffix = "attn_q.bias"
             case .kBias: suffix = "attn_k.bias"
@@ -110,7 +128,7 @@ struct TensorNames {
             case .oBias: suffix = "attn_output.bias"
             case .mlpNorm: suffix = "ffn_norm.weight"
             case .gate: suffix = "ffn_gate.weight"
-            case .up: suffix = "ffn_up.weight"
+            case .up, .gateUp: suffix = "ffn_up.weight"  // llama.cpp's phi3 stores gate_up as a 2×-tall ffn_up
             case .down: suffix = "ffn_down.weight"
             }
             return "blk.\(l).\(suffix)"
@@ -121,6 +139,7 @@ struct TensorNames {
         case .q: suffix = "self_attn.q_proj.weight"
         case .k: suffix = "self_attn.k_proj.weight"
         case .v: suffix = "self_attn.v_proj.weight"
+        case .qkv: suffix = "self_attn.qkv_proj.weight"
         case .o: suffix = "self_attn.o_proj.weight"
         case .qBias: suffix = "self_attn.q_proj.bias"
         case .kBias: suffix = "self_attn.k_proj.bias"
@@ -129,6 +148,7 @@ struct TensorNames {
         case .mlpNorm: suffix = "post_attention_layernorm.weight"
         case .gate: suffix = "mlp.gate_proj.weight"
         case .up: suffix = "mlp.up_proj.weight"
+        case .gateUp: suffix = "mlp.gate_up_proj.weight"
         case .down: suffix = "mlp.down_proj.weight"
         }
         return "model.layers.\(l).\(suffix)"

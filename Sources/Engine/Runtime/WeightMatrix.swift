@@ -17,6 +17,8 @@ public final class WeightMatrix: @unchecked Sendable {
     /// Logical row `r` is stored row `storedRows[r]` (GGUF q/k rows are stored permuted); nil = identity.
     private let storedRows: [Int]?
     private let owner: AnyObject?
+    /// Whether the values are read from the mapped file (nothing copied at load).
+    public let isBorrowed: Bool
 
     /// F32 values (owned or borrowed).
     init(float32 storage: FloatStorage, rows: Int, columns: Int) {
@@ -29,6 +31,7 @@ public final class WeightMatrix: @unchecked Sendable {
         rowBytes = columns * 4
         storedRows = nil
         owner = nil
+        isBorrowed = storage.isBorrowed
     }
 
     /// Stored rows borrowed from `view` (kept alive by its owner). `storedRows[r]` names the stored row holding
@@ -46,10 +49,37 @@ public final class WeightMatrix: @unchecked Sendable {
         self.rowBytes = rowBytes
         self.storedRows = storedRows
         owner = view.owner
+        isBorrowed = true
     }
 
-    /// Whether the values are read from the mapped file (nothing copied at load).
-    public var isBorrowed: Bool { float32?.isBorrowed ?? true }
+    /// Rows `range` as a matrix of their own, sharing this one's storage (a fused projection split by rows).
+    func rows(_ range: Range<Int>) -> WeightMatrix {
+        WeightMatrix(parent: self, rows: range)
+    }
+
+    private init(parent: WeightMatrix, rows range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= parent.rows)
+        rows = range.count
+        columns = parent.columns
+        dtype = parent.dtype
+        rowBytes = parent.rowBytes
+        owner = parent
+        isBorrowed = parent.isBorrowed
+        if let f = parent.float32 {
+            float32 = FloatStorage(borrowing: f.pointer + range.lowerBound * columns, count: range.count * columns, owner: f)
+            bytes = nil
+            storedRows = nil
+        } else if let map = parent.storedRows {
+            float32 = nil
+            bytes = parent.bytes
+            storedRows = Array(map[range])
+        } else {
+            float32 = nil
+            bytes = parent.bytes.map { $0 + range.lowerBound * parent.rowBytes }
+            storedRows = nil
+        }
+    }
+
 
     /// Bytes a full pass over the first `rowCount` rows reads.
     func byteCount(rows rowCount: Int) -> Int { rowCount * rowBytes }

@@ -91,6 +91,24 @@ struct RuntimeStoredWeightsTests {
         BLAS.setThreads(ProcessInfo.processInfo.activeProcessorCount)
     }
 
+    @Test("a fused matrix split by rows (Phi-3 qkv, gate_up) reads the same rows, for stored, permuted and F32 storage")
+    func rowViews() throws {
+        let rows = 16, columns = 64
+        let (m, values) = try Self.matrix(.q4_1, rows: rows, columns: columns)
+        let map = try #require(WeightMatrix.ggufRotaryRows(rows: rows, heads: 2))
+        let (p, stored) = try Self.matrix(.q8_0, rows: rows, columns: columns, storedRows: map)
+        let unpermuted = try LlamaTensorNames.unpermuteRows(stored, heads: 2, rowLength: columns)
+        let f = WeightMatrix(float32: FloatStorage(values), rows: rows, columns: columns)
+        for (matrix, expected) in [(m, values), (p, unpermuted), (f, values)] {
+            let part = matrix.rows(5..<12)
+            #expect(part.rows == 7 && part.columns == columns && part.dtype == matrix.dtype)
+            var got = [Float](repeating: .nan, count: 7 * columns)
+            got.withUnsafeMutableBufferPointer { part.dequantizeRows(0..<7, into: $0.baseAddress!) }
+            #expect(got == Array(expected[(5 * columns)..<(12 * columns)]), "\(matrix.dtype)")
+        }
+        #expect(!f.rows(0..<3).isBorrowed && m.rows(0..<3).isBorrowed)
+    }
+
     @Test("GGUF q/k rows are read through the rotary permutation, equal to the un-permuted copy")
     func permutedRows() throws {
         let rows = 16, columns = 64, heads = 2

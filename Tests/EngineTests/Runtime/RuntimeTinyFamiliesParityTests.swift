@@ -2,11 +2,12 @@ import Foundation
 import Testing
 @testable import Engine
 
-/// Parity with transformers on tiny random Mistral (sliding window 4 over a 12-token prompt) and Qwen2 (q/k/v
-/// biases, tied head) models, made by `scripts/reference/runtime_families_reference.py`.
+/// Parity with transformers on tiny random Mistral (sliding window 4 over a 12-token prompt), Qwen2 (q/k/v biases,
+/// tied head) and Phi-3 (fused qkv and gate_up, sliding window 6) models, made by
+/// `scripts/reference/runtime_families_reference.py`.
 @Suite("Runtime: tiny Mistral and Qwen2 parity with transformers")
 struct RuntimeTinyFamiliesParityTests {
-    static let names = ["mistral-sliding-window", "qwen2-qkv-bias"]
+    static let names = ["mistral-sliding-window", "qwen2-qkv-bias", "phi3-fused"]
 
     static func fixture(_ name: String) throws -> RuntimeFixtures.TinyModel {
         try #require(try RuntimeFixtures.tinyModels("runtime/tiny_families.json").first { $0.name == name })
@@ -46,5 +47,10 @@ struct RuntimeTinyFamiliesParityTests {
         let qwen = try Self.fixture("qwen2-qkv-bias")
         #expect(qwen.config.slidingWindow == nil && qwen.config.tiedEmbeddings)
         #expect(qwen.weights.shape(of: "model.layers.0.self_attn.q_proj.bias") == [qwen.config.queryDim])
+
+        let phi = try Self.fixture("phi3-fused")
+        #expect(phi.weights.shape(of: "model.layers.0.self_attn.qkv_proj.weight") != nil)
+        #expect(phi.weights.shape(of: "model.layers.0.mlp.gate_up_proj.weight") != nil)
+        #expect(phi.weights.shape(of: "model.layers.0.self_attn.q_proj.weight") == nil)
     }
 }
