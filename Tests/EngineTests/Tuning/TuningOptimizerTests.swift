@@ -135,4 +135,18 @@ struct TuningOptimizerTests {
         #expect(abs(score.totalNLL - direct) < 1e-9 * direct)
         #expect(abs(score.bitsPerByte - direct / log(2) / Double(set.bytes)) < 1e-12)
     }
+
+    @Test("held-out scoring equals the runtime's Evaluator (window = stride = length) on the same weights",
+          arguments: [false, true])
+    func heldOutMatchesRuntime(tied: Bool) throws {
+        let (model, weights) = try TuningTestModels.randomWithWeights(seed: 8, tied: tied, bias: true)
+        let tokens = (0..<40).map { ($0 * 7 + 3) % 24 }
+        let text = try TuningText(tokens: tokens, byteCounts: Array(repeating: 1, count: tokens.count))
+        let set = try HeldOutSet(text: text, length: 16)
+        let ours = try EmbeddingTuner(model: model, options: TuningOptions(sequences: 2, length: 16)).evaluate(set)
+        let runtime = try LlamaModel(config: model.config, weights: weights)
+        let theirs = try Evaluator(model: runtime, window: 16, stride: 16).evaluate(tokens: tokens, bytes: set.bytes)
+        #expect(theirs.tokens == ours.scoredTokens)
+        #expect(abs(theirs.totalNLL - ours.totalNLL) < 1e-5 * theirs.totalNLL, "runtime \(theirs.totalNLL) vs tuner \(ours.totalNLL)")
+    }
 }
