@@ -35,10 +35,12 @@ let package = Package(
 
         // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        // Operating-system helpers with no dependency (durable file writes); see Sources/Systems/README.md.
+        .target(name: "Systems"),
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CZlib", "Hashing",
+                "COpenBLAS", "CZlib", "Hashing", "Systems",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
@@ -46,24 +48,36 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Hashing", "Systems",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
         ),
+        // `curl_global_init` once per process, for every module that uses libcurl (Sync and ControlAPI).
+        .target(name: "CurlRuntime", dependencies: ["CCurl"]),
+        // S3 client and checkpoint sync. Links no database: its journals are protocols (see SyncStore).
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "Hashing", "Store",
+                "CCurl", "CurlRuntime", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sync's journals in the Store's SQLite database (the daemon, the bench and the tests; never the CLI).
+        .target(
+            name: "SyncStore",
+            dependencies: ["Sync", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // A fault-injecting TCP proxy for S3 (resets, error answers, delays, lost answers, bandwidth caps, outages):
+        // used in-process by the Sync tests and driven over stdin by `transtok-bench s3-fault-proxy`.
+        .target(name: "FaultInjection"),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
-        .target(name: "ControlAPI", dependencies: ["CCurl"]),
+        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime"]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "ControlAPI", "Hashing", "CMalloc",
+                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,19 +96,20 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync",
+                "Engine", "Sync", "SyncStore", "FaultInjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
         ),
 
+        .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "ControlAPI", "Store", "Engine", "Hashing",
+                "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -41,6 +41,9 @@ struct SyncCommand: AsyncParsableCommand {
                 let queued = status["queued"] as? [String] ?? []
                 if !queued.isEmpty { line += "; queued: " + queued.joined(separator: ", ") }
                 if let last = status["lastPublished"] as? String { line += "; last published: \(last)" }
+                for retry in status["retrying"] as? [[String: Any]] ?? [] {
+                    line += "; retrying \(retry["checkpoint"] as? String ?? "?") after \(retry["failures"] as? Int ?? 0) failed attempts"
+                }
                 if let error = status["lastError"] as? [String: Any] { line += "; last error: \(error["message"] as? String ?? "?")" }
                 print(line)
             }

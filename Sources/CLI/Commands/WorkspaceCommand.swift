@@ -6,7 +6,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspace",
         abstract: "Manage workspaces (a source model, a target tokenizer and watched folders).",
-        subcommands: [Create.self, List.self, SetRemote.self, RetrainTokenizer.self])
+        subcommands: [Create.self, List.self, SetRemote.self, RetrainTokenizer.self, Rebuild.self, Delete.self])
 
     struct SetRemote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -14,8 +14,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
             abstract: "Sync a workspace's checkpoints to a remote, starting now (or stop with --none).",
             discussion: """
                 The newest checkpoint is queued at once; later ones follow as they are written. Uploads go under \
-                the remote's URL/WORKSPACE/. A workspace declared in the daemon's config file gets its config \
-                `remote` back at the next start.
+                the remote's URL/WORKSPACE/. The choice is kept across restarts (the config file's `remote` does \
+                not override it).
                 """)
         @OptionGroup var connection: DaemonConnectionOptions
         @Argument(help: "Workspace.") var workspace: String
@@ -62,7 +62,13 @@ struct WorkspaceCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create or update a workspace in the running daemon.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a workspace in the running daemon.",
+            discussion: """
+                The model, tokenizer and folders are checked before anything is saved. On an existing name the \
+                request must be identical (otherwise it is refused, naming the setting): change a model or \
+                tokenizer with `transtok workspace rebuild`, the remote with `transtok workspace set-remote`.
+                """)
 
         @OptionGroup var connection: DaemonConnectionOptions
         @Argument(help: "Workspace name (letters, digits, '-', '_', '.').") var name: String
@@ -76,6 +82,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var monolingual: [String] = []
         @Option(help: "Remote to sync checkpoints to (see `transtok remote list`); syncing starts at once.")
         var remote: String?
+        @Flag(name: .customLong("create-dirs"), help: "Create watched folders that do not exist (otherwise refused).")
+        var createDirs = false
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() async throws {
@@ -86,7 +94,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let request = WorkspaceRequest(
                 name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
                 targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
-                monolingualDirectories: monolingual.map(absolute), remote: remote)
+                monolingualDirectories: monolingual.map(absolute), remote: remote, createDirectories: createDirs)
             let client = connection.client()
             let (workspace, _) = try await callDaemon { () throws(ControlClientError) in
                 try client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
@@ -108,6 +116,67 @@ struct WorkspaceCommand: AsyncParsableCommand {
             if json { try printJSON(workspaces); return }
             for w in workspaces {
                 print("\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)")
+            }
+        }
+    }
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change the source model or target tokenizer of a workspace and rebuild its alignment.",
+            discussion: """
+                The explicit way to change what a workspace was built from (the config file and `workspace create` \
+                never do). The new files are checked first; then the alignment is forgotten, the next refresh \
+                realigns the whole corpus and writes a new checkpoint (older checkpoints keep their files). Without \
+                options, the alignment is rebuilt with the current settings.
+                """)
+        @OptionGroup var connection: DaemonConnectionOptions
+        @Argument(help: "Workspace.") var name: String
+        @Option(help: "Another source model: a .gguf file or a Hugging Face model directory.") var model: String?
+        @Option(name: .customLong("target-tokenizer"), help: "Another target tokenizer.json.") var targetTokenizer: String?
+        @Flag(name: .customLong("retrain-tokenizer"), help: "Train a new target tokenizer version from the corpus.")
+        var retrainTokenizer = false
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func validate() throws {
+            if retrainTokenizer, targetTokenizer != nil {
+                throw ValidationError("give --target-tokenizer or --retrain-tokenizer, not both")
+            }
+        }
+
+        func run() async throws {
+            func absolute(_ path: String) -> String {
+                URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                    .standardizedFileURL.path
+            }
+            let client = connection.client()
+            let path = "/v1/workspaces/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name) + "/rebuild"
+            let body = WorkspaceRebuildRequest(
+                sourceModel: model.map(absolute), targetTokenizer: targetTokenizer.map(absolute),
+                retrainTokenizer: retrainTokenizer ? true : nil)
+            let (workspace, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("POST", path, body: body, as: WorkspaceStatus.self)
+            }
+            if json { try printJSON(workspace) } else {
+                print("rebuilding workspace \(workspace.name); follow it with `transtok status`")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a workspace and delete its rows, checkpoints and state (never its watched folders).")
+        @OptionGroup var connection: DaemonConnectionOptions
+        @Argument(help: "Workspace.") var name: String
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() async throws {
+            let client = connection.client()
+            let path = "/v1/workspaces/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+            let (result, _) = try await callDaemon { () throws(ControlClientError) in
+                try client.call("DELETE", path, as: WorkspaceDeleteResult.self)
+            }
+            if json { try printJSON(result) } else {
+                print("workspace \(result.name) deleted (its watched folders are untouched)")
             }
         }
     }

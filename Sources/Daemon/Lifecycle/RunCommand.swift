@@ -59,9 +59,10 @@ struct Daemon {
         }
         let interrupted = try store.markInterruptedJobs()
         for workspace in config.workspaces {
-            try store.upsertWorkspace(workspace.spec)
-            workspace.createFolders(logger: logger)
+            try ConfiguredWorkspaces.apply(workspace, store: store, logger: logger)
         }
+        let swept = try store.sweepAlignmentStateFiles()
+        if swept > 0 { logger.info("removed alignment state files no row names", metadata: ["files": "\(swept)"]) }
         logger.info("starting", metadata: [
             "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory.path)",
             "workspaces": "\(config.workspaces.count)", "jobs.interrupted": "\(interrupted)",
@@ -97,7 +98,11 @@ struct Daemon {
             config: config,
             routes: ControlRoutes(
                 status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
-                sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger)),
+                sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger),
+                administration: WorkspaceAdministration(
+                    store: store, pipeline: pipeline, sync: sync, remotes: remotes, status: status, corpus: corpus,
+                    rootsGeneration: rootsGeneration, stateDirectory: stateDirectory.path,
+                    configured: Set(config.workspaces.map(\.name)), logger: logger)),
             policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
 
         // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline

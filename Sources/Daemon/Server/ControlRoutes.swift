@@ -14,6 +14,7 @@ struct ControlRoutes: Sendable {
     let sync: SyncService
     let remotes: RemoteRegistry
     let translation: TranslationService
+    let administration: WorkspaceAdministration
 
     /// The named workspace, or the only one when no name is given.
     func workspace(named name: String?) throws -> WorkspaceRecord {
@@ -44,31 +45,14 @@ struct ControlRoutes: Sendable {
         }
         v1.post("workspaces") { request, context -> WorkspaceStatus in
             let body = try await request.decode(as: WorkspaceRequest.self, context: context)
-            let config = WorkspaceConfig(
-                name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
-                sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
-                parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories,
-                remote: body.remote)
-            do { try config.validate(key: "workspace") } catch let error as ConfigError {
-                throw DaemonAPIError(.invalidArgument, error.description)
-            }
-            config.createFolders(logger: context.logger)
-            // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
-            let id = try RemoteRoutes(registry: remotes, store: store, sync: sync, status: status)
-                .retarget(workspace: config.name, to: config.remote) {
-                    let id = try store.upsertWorkspace(config.spec)
-                    guard let record = try store.workspaces().first(where: { $0.id == id }) else {
-                        throw StoreError.notFound("workspace \(config.name)")
-                    }
-                    return record
-                }.id
-            rootsGeneration.bump()
-            _ = try await corpus.scan(workspace: config.name)
-            return WorkspaceStatus(
-                name: config.name, sourceLanguage: config.sourceLanguage, targetLanguage: config.targetLanguage,
-                sourceModel: config.sourceModel, targetTokenizer: config.targetTokenizer,
-                watchedDirectories: config.parallelDirs + (config.monolingualDirs ?? []), remote: config.remote,
-                counts: CountsStatus(try store.counts(workspaceID: id)))
+            return try await administration.create(body, logger: context.logger)
+        }
+        v1.post("workspaces/:name/rebuild") { request, context -> WorkspaceStatus in
+            let body = try await request.decode(as: WorkspaceRebuildRequest.self, context: context)
+            return try await administration.rebuild(try context.parameters.require("name"), body, logger: context.logger)
+        }
+        v1.delete("workspaces/:name") { _, context -> WorkspaceDeleteResult in
+            try await administration.delete(try context.parameters.require("name"), logger: context.logger)
         }
         v1.get("files") { request, _ -> [FileStatus] in
             let workspaceName = request.uri.queryParameters["workspace"].map(String.init)
@@ -195,3 +179,4 @@ extension ScanResult: ResponseEncodable {}
 extension HealthResponse: ResponseEncodable {}
 extension StatusResponse: ResponseEncodable {}
 extension WorkspaceStatus: ResponseEncodable {}
+extension WorkspaceDeleteResult: ResponseEncodable {}
