@@ -17,7 +17,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 the remote's URL/WORKSPACE/. A workspace declared in the daemon's config file gets its config \
                 `remote` back at the next start.
                 """)
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace.") var workspace: String
         @Argument(help: "Remote name (see `transtok remote list`).") var remote: String?
         @Flag(help: "Stop syncing this workspace.") var none = false
@@ -29,16 +29,13 @@ struct WorkspaceCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let client = connection.client()
-            let path = "/v1/workspaces/" + (workspace.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? workspace) + "/remote"
-            let body = WorkspaceRemoteRequest(remote: remote)
-            let (status, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", path, body: body, as: WorkspaceStatus.self)
+            let (workspace, remote) = (workspace, remote)
+            let status = try await global.call { client throws(ControlClientError) in
+                try client.setWorkspaceRemote(workspace: workspace, remote: remote)
             }
-            if let remote = status.remote {
-                print("workspace \(status.name) syncs to \(remote); follow it with `transtok sync status`")
-            } else {
-                print("workspace \(status.name) no longer syncs")
+            try global.output(status) {
+                status.remote.map { "workspace \(status.name) syncs to \($0); follow it with `transtok sync status`" }
+                    ?? "workspace \(status.name) no longer syncs"
             }
         }
     }
@@ -48,23 +45,24 @@ struct WorkspaceCommand: AsyncParsableCommand {
             commandName: "retrain-tokenizer",
             abstract: "Train a new version of the target tokenizer from the current corpus (invalidates every row).",
             discussion: "The next refresh realigns the whole corpus with the new tokenizer and writes a new checkpoint.")
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace (default: the only one).") var name: String?
 
         func run() async throws {
-            let client = connection.client()
             let workspace = name
-            let (reply, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", "/v1/retrain-tokenizer", body: RefreshRequest(workspace: workspace), as: RefreshRequest.self)
+            let reply = try await global.call { client throws(ControlClientError) in
+                try client.retrainTokenizer(workspace: workspace)
             }
-            print("retraining the target tokenizer of \(reply.workspace ?? "?"); follow it with `transtok status`")
+            try global.output(reply) {
+                "retraining the target tokenizer of \(reply.workspace ?? "?"); follow it with `transtok status`"
+            }
         }
     }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or update a workspace in the running daemon.")
 
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace name (letters, digits, '-', '_', '.').") var name: String
         @Option(name: .customLong("source-language"), help: "Source language code, e.g. en.") var sourceLanguage: String
         @Option(name: .customLong("target-language"), help: "Target language code, e.g. tt.") var targetLanguage: String
@@ -76,7 +74,6 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var monolingual: [String] = []
         @Option(help: "Remote to sync checkpoints to (see `transtok remote list`); syncing starts at once.")
         var remote: String?
-        @Flag(help: "Print the result as JSON.") var json = false
 
         func run() async throws {
             func absolute(_ path: String) -> String {
@@ -87,27 +84,23 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
                 targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
                 monolingualDirectories: monolingual.map(absolute), remote: remote)
-            let client = connection.client()
-            let (workspace, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
+            let workspace = try await global.call { client throws(ControlClientError) in
+                try client.createWorkspace(request)
             }
-            if json { try printJSON(workspace) } else { print("workspace \(workspace.name) ready") }
+            try global.output(workspace) { "workspace \(workspace.name) ready" }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the daemon's workspaces.")
-        @OptionGroup var connection: DaemonConnectionOptions
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let client = connection.client()
-            let (workspaces, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("GET", "/v1/workspaces", as: [WorkspaceStatus].self)
-            }
-            if json { try printJSON(workspaces); return }
-            for w in workspaces {
-                print("\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)")
+            let workspaces = try await global.call { client throws(ControlClientError) in try client.workspaces() }
+            try global.output(workspaces) {
+                workspaces.map { w in
+                    "\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)"
+                }.joined(separator: "\n")
             }
         }
     }

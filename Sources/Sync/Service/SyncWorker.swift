@@ -22,6 +22,8 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     public var lastBytesUploaded: Int64?
     public var lastTotalBytes: Int64?
     public var lastError: LastError?
+    /// Failed attempts since this worker started, by error class (`retryable`, `auth`, …), for the metrics.
+    public var errorCounts: [String: Int] = [:]
 }
 
 /// Publishes queued checkpoints one at a time in the background, retrying whole syncs that failed for transient
@@ -158,6 +160,7 @@ public final class SyncWorker: Sendable {
         state.withLock {
             $0.status.lastError = .init(
                 checkpoint: checkpoint, message: error.description, kind: error.errorClass.rawValue, at: Date())
+            $0.status.errorCounts[error.errorClass.rawValue, default: 0] += 1
         }
     }
 }
