@@ -45,10 +45,12 @@ let package = Package(
         .target(name: "Errdefs"),
         // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        // Operating-system helpers with no dependency (durable file writes); see Sources/Systems/README.md.
+        .target(name: "Systems"),
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CZlib", "Hashing", "Errdefs",
+                "COpenBLAS", "CZlib", "Hashing", "Systems", "Errdefs",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
@@ -56,27 +58,38 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Errdefs",
+                "Hashing", "Systems", "Errdefs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
         ),
+        // `curl_global_init` once per process, for every module that uses libcurl (Sync and ControlAPI).
+        .target(name: "CurlRuntime", dependencies: ["CCurl"]),
+        // S3 client and checkpoint sync. Links no database: its journals are protocols (see SyncStore).
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "Hashing", "Store", "Errdefs",
+                "CCurl", "CurlRuntime", "Hashing", "Errdefs",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sync's journals in the Store's SQLite database (the daemon, the bench and the tests; never the CLI).
+        .target(
+            name: "SyncStore",
+            dependencies: ["Sync", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // A fault-injecting TCP proxy for S3 (resets, error answers, delays, lost answers, bandwidth caps, outages):
+        // used in-process by the Sync tests and driven over stdin by `transtok-bench s3-fault-proxy`.
+        .target(name: "FaultInjection"),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
         // The endpoint table (`ControlEndpoints`) is the contract both sides are built from.
-        .target(name: "ControlAPI", dependencies: ["CCurl", "Errdefs", "CBuildInfo"]),
+        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime", "Errdefs", "CBuildInfo"]),
         .target(name: "CBuildInfo", cSettings: [.define("TRANSTOK_COMMIT", to: "\"\(buildCommit)\"")]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "ControlAPI", "Hashing", "CMalloc",
+                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,19 +108,20 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync",
+                "Engine", "Sync", "SyncStore", "FaultInjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
         ),
 
+        .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "ControlAPI", "Store", "Engine", "Hashing",
+                "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hashing
 import Sync
+import SyncStore
 
 /// `transtok-bench sync`: a 512 MiB upload to a local S3 server by transtok and by `aws s3 cp` (each in a child
 /// process, measured with wait4: wall time, user+system CPU, peak RSS), then the bytes a re-sync uploads after an
@@ -168,9 +169,9 @@ struct SyncUploadOnce: AsyncParsableCommand {
             config: RemoteConfig(endpoint: env.endpoint, bucket: env.bucket, region: env.region),
             credentials: env.credentials, options: options)
         let part = Int64(partMib) << 20
-        var uploader = try journal.map {
-            try MultipartUploader.journaled(client: client, journalPath: $0, partSizeMinimum: part, concurrency: concurrency)
-        } ?? MultipartUploader(client: client, journal: nil, partSizeMinimum: part, concurrency: concurrency)
+        var uploader = MultipartUploader(
+            client: client, journal: try journal.map { try GRDBSyncJournal.open(path: $0) }, partSizeMinimum: part,
+            concurrency: concurrency)
         guard let mode = PartIntegrity(rawValue: integrity) else {
             throw ValidationError("--integrity must be contentMD5 or checksumSHA256")
         }
@@ -210,7 +211,7 @@ struct BenchEnv {
         if let ak = values["TRANSTOK_S3_TEST_ACCESS_KEY"], let sk = values["TRANSTOK_S3_TEST_SECRET_KEY"] {
             credentials = Credentials(accessKeyID: ak, secretAccessKey: sk)
         } else {
-            credentials = try CredentialsLoader.load()
+            credentials = try CredentialChain.resolve(CredentialSettings()).credentials
         }
         return BenchEnv(
             endpoint: ep, bucket: bucket ?? values["TRANSTOK_S3_TEST_BUCKET"] ?? "transtok-test",

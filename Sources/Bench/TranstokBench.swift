@@ -14,7 +14,9 @@ struct TranstokBench: AsyncParsableCommand {
             TokenizersBenchmark.self,
             SyncBench.self,
             SyncUploadOnce.self,
+            S3FaultProxyCommand.self,
             DaemonBench.self,
+            QualityBench.self,
         ]
     )
 }

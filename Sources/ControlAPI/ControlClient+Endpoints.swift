@@ -25,6 +25,14 @@ extension ControlClient {
         try call(ControlEndpoints.CreateWorkspace.self, .init(), query: .init(), body: request)
     }
 
+    public func rebuildWorkspace(_ name: String, _ request: WorkspaceRebuildRequest) throws(ControlClientError) -> WorkspaceStatus {
+        try call(ControlEndpoints.RebuildWorkspace.self, NameParameter(name), query: .init(), body: request)
+    }
+
+    public func deleteWorkspace(_ name: String) throws(ControlClientError) -> WorkspaceDeleteResult {
+        try call(ControlEndpoints.DeleteWorkspace.self, NameParameter(name), query: .init(), body: .init())
+    }
+
     public func setWorkspaceRemote(workspace: String, remote: String?) throws(ControlClientError) -> WorkspaceStatus {
         try call(ControlEndpoints.SetWorkspaceRemote.self, NameParameter(workspace), query: .init(), body: .init(remote: remote))
     }

@@ -1,4 +1,5 @@
 import CCurl
+import CurlRuntime
 import Foundation
 
 /// A blocking HTTP/1.1 client for the daemon's Unix socket (libcurl with `CURLOPT_UNIX_SOCKET_PATH`).
@@ -195,8 +196,6 @@ private final class ResponseSink: @unchecked Sendable {
     }
 }
 
-private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-
 private func ensureCurlInitialized() throws(ControlClientError) {
-    guard curlGlobalInit == CURLE_OK else { throw .transport(socket: "", message: "curl_global_init failed") }
+    guard CurlGlobal.ensure() else { throw .transport(socket: "", message: "curl_global_init failed") }
 }

@@ -3,7 +3,7 @@
 public enum ControlEndpoints {
     public static let all: [any Endpoint.Type] = [
         Health.self, Status.self,
-        ListWorkspaces.self, CreateWorkspace.self, SetWorkspaceRemote.self,
+        ListWorkspaces.self, CreateWorkspace.self, RebuildWorkspace.self, DeleteWorkspace.self, SetWorkspaceRemote.self,
         ListFiles.self, Scan.self,
         RetrainTokenizer.self, Refresh.self, ListCheckpoints.self, Lookup.self, Translate.self,
         Metrics.self,
@@ -29,12 +29,29 @@ public enum ControlEndpoints {
         public static let path = "/v1/workspaces"
     }
 
-    /// Creates or updates a workspace, then scans its folders.
+    /// Creates a workspace (an identical request on an existing name is a no-op), then scans its folders.
     public enum CreateWorkspace: Endpoint {
         public typealias Body = WorkspaceRequest
         public typealias Response = WorkspaceStatus
         public static let method = HTTPMethod.post
         public static let path = "/v1/workspaces"
+    }
+
+    /// Changes a workspace's model or tokenizer (its derived state is rebuilt).
+    public enum RebuildWorkspace: Endpoint {
+        public typealias PathParameters = NameParameter
+        public typealias Body = WorkspaceRebuildRequest
+        public typealias Response = WorkspaceStatus
+        public static let method = HTTPMethod.post
+        public static let path = "/v1/workspaces/{name}/rebuild"
+    }
+
+    /// Deletes a workspace and its derived state (never the watched folders' files).
+    public enum DeleteWorkspace: Endpoint {
+        public typealias PathParameters = NameParameter
+        public typealias Response = WorkspaceDeleteResult
+        public static let method = HTTPMethod.delete
+        public static let path = "/v1/workspaces/{name}"
     }
 
     /// Attaches a workspace to a remote (or detaches it: `remote: null`).

@@ -17,10 +17,12 @@ public struct SyncStatusResponse: Codable, Sendable, Equatable {
         public var lastBytesUploaded: Int64?
         public var lastTotalBytes: Int64?
         public var lastError: LastError?
+        /// Queued checkpoints waiting out a backoff after a failure.
+        public var retrying: [Retry]?
 
         public init(
             queued: [String], inFlight: InFlight?, lastPublished: String?, lastPublishedAt: Date?,
-            lastBytesUploaded: Int64?, lastTotalBytes: Int64?, lastError: LastError?
+            lastBytesUploaded: Int64?, lastTotalBytes: Int64?, lastError: LastError?, retrying: [Retry]? = nil
         ) {
             self.queued = queued
             self.inFlight = inFlight
@@ -29,6 +31,20 @@ public struct SyncStatusResponse: Codable, Sendable, Equatable {
             self.lastBytesUploaded = lastBytesUploaded
             self.lastTotalBytes = lastTotalBytes
             self.lastError = lastError
+            self.retrying = retrying
+        }
+    }
+
+    /// A checkpoint whose publication failed and will be tried again.
+    public struct Retry: Codable, Sendable, Equatable {
+        public var checkpoint: String
+        /// Failed attempts so far.
+        public var failures: Int
+        public var nextAttemptAt: Date
+        public init(checkpoint: String, failures: Int, nextAttemptAt: Date) {
+            self.checkpoint = checkpoint
+            self.failures = failures
+            self.nextAttemptAt = nextAttemptAt
         }
     }
 

@@ -49,28 +49,73 @@ extension Store {
         }
     }
 
-    /// Replaces the state: the bytes go to a new file (written, fsynced, renamed), then one transaction points the
-    /// row at it together with the event position, then the workspace's older state files are removed. A crash at
-    /// any point leaves the row naming a complete file: the old one or the new one.
+    /// Replaces the state: the bytes go to a new file (framed with a checksum, written with `DurableFile`), then one
+    /// transaction points the row at it together with the event position — committed with `synchronous=FULL`, so
+    /// the commit is on disk before anything else happens — then the workspace's older state files are removed. A
+    /// crash or power loss at any point leaves the row naming a complete file: the old one or the new one.
     public func saveAlignmentState(workspaceID: Int64, _ record: AlignmentStateRecord) throws {
         let files = AlignmentStateFiles(store: self)
         let name = try files.write(record.state, workspaceID: workspaceID, generation: record.generation)
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO alignment_state
-                        (workspace_id, generation, pair_count, state, updated_at, applied_seq, state_file, state_bytes,
-                         state_changes)
-                    VALUES (?, ?, ?, x'', ?, ?, ?, ?, '')
-                    ON CONFLICT(workspace_id) DO UPDATE SET generation = excluded.generation,
-                        pair_count = excluded.pair_count, state = excluded.state, updated_at = excluded.updated_at,
-                        applied_seq = excluded.applied_seq, state_file = excluded.state_file,
-                        state_bytes = excluded.state_bytes, state_changes = ''
-                    """,
-                arguments: [workspaceID, record.generation, record.pairCount, Date().timeIntervalSince1970,
-                            record.appliedSeq, name, record.state.count])
+        do {
+            try durableWrite { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO alignment_state
+                            (workspace_id, generation, pair_count, state, updated_at, applied_seq, state_file, state_bytes,
+                             state_changes)
+                        VALUES (?, ?, ?, x'', ?, ?, ?, ?, '')
+                        ON CONFLICT(workspace_id) DO UPDATE SET generation = excluded.generation,
+                            pair_count = excluded.pair_count, state = excluded.state, updated_at = excluded.updated_at,
+                            applied_seq = excluded.applied_seq, state_file = excluded.state_file,
+                            state_bytes = excluded.state_bytes, state_changes = ''
+                        """,
+                    arguments: [workspaceID, record.generation, record.pairCount, Date().timeIntervalSince1970,
+                                record.appliedSeq, name, record.state.count])
+            }
+        } catch {
+            unlink(files.directory + "/" + name)
+            throw error
         }
         files.removeOthers(workspaceID: workspaceID, keeping: [name])
+    }
+
+    /// One write transaction whose commit is durable when this returns (WAL fsynced): `synchronous=FULL` for this
+    /// commit only (the pragma cannot change inside a transaction), `NORMAL` again afterwards. For commits after
+    /// which something irreversible happens (unlinking the files the old row named).
+    func durableWrite(_ updates: (Database) throws -> Void) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            try db.inTransaction {
+                try updates(db)
+                return .commit
+            }
+        }
+    }
+
+    /// Forgets a workspace's saved alignment (the row; its files go with the next snapshot or start-up sweep): used
+    /// when the saved state cannot be read, so every pair event is pending again and the next cycle realigns the
+    /// corpus from the store.
+    public func forgetAlignmentState(workspaceID: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID])
+        }
+    }
+
+    /// Start-up sweep: removes every alignment state file that no row names (left by a crash between writing a file
+    /// and committing its row, by an older snapshot whose removal did not happen, or by a deleted workspace).
+    /// Returns how many files were removed.
+    @discardableResult
+    public func sweepAlignmentStateFiles() throws -> Int {
+        let referenced: Set<String> = try pool.read { db in
+            var names = Set<String>()
+            for row in try Row.fetchAll(db, sql: "SELECT state_file, state_changes FROM alignment_state") {
+                if let file = row["state_file"] as String? { names.insert(file) }
+                for entry in AlignmentStateFiles.ChangeList(row["state_changes"] ?? "").entries { names.insert(entry.name) }
+            }
+            return names
+        }
+        return AlignmentStateFiles(store: self).removeUnreferenced(keeping: referenced)
     }
 
     /// Saves one change record after the current snapshot (and the records before it): the bytes go to a new file

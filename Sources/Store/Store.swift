@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Systems
 
 /// The daemon's durable state: one SQLite database in WAL mode, opened through a GRDB `DatabasePool`
 /// (one writer, concurrent readers). Every state change that matters is one write transaction.
@@ -60,6 +61,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// The change contradicts what is stored (a duplicate name, a remote still in use).
     case conflict(String)
     case newerSchema(path: String)
+    /// A file the store keeps beside the database could not be written (`isOutOfSpace` tells a full disk).
+    case io(DurableFileError)
 
     public var description: String {
         switch self {
@@ -68,6 +71,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .invalid(let what): what
         case .conflict(let what): what
         case .newerSchema(let path): "\(path) was written by a newer transtok (unknown schema migrations); upgrade transtok"
+        case .io(let error): error.description
         }
     }
 }

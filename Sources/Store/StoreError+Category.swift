@@ -6,7 +6,7 @@ extension StoreError: CategorizedError {
         case .notFound: .notFound
         case .invalid: .invalidArgument
         case .conflict: .conflict
-        case .cannotOpen, .newerSchema: .internal
+        case .cannotOpen, .newerSchema, .io: .internal
         }
     }
 }

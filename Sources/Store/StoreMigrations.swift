@@ -173,6 +173,11 @@ public enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE alignment_state ADD COLUMN state_changes TEXT NOT NULL DEFAULT ''")
         }
 
+        // Per-workspace output dtype of checkpoints (NULL = auto).
+        migrator.registerMigration("v7-workspace-output-dtype") { db in
+            try db.execute(sql: "ALTER TABLE workspace ADD COLUMN output_dtype TEXT")
+        }
+
         return migrator
     }
 }

@@ -11,11 +11,13 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable {
     public var parallelDirectories: [String]
     public var monolingualDirectories: [String]
     public var remote: String?
+    /// Output dtype name of the checkpoints (`auto`, `f32`, `f16`, `bf16`; nil = auto).
+    public var outputDType: String?
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil
+        remote: String? = nil, outputDType: String? = nil
     ) {
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -25,6 +27,7 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable {
         self.parallelDirectories = parallelDirectories
         self.monolingualDirectories = monolingualDirectories
         self.remote = remote
+        self.outputDType = outputDType
     }
 }
 
@@ -34,59 +37,222 @@ public struct WorkspaceRecord: Sendable, Equatable {
     public var tokenizerVersion: Int
 }
 
+/// A requested workspace setting that contradicts the workspace's saved state (which the daemon owns: the source
+/// model and languages the alignment was built from, its frozen target tokenizer, its remote).
+public struct WorkspaceConflict: Error, CustomStringConvertible, Equatable, Sendable {
+    public var workspace: String
+    /// The config/API key (`source_model`, `target_tokenizer`, `parallel_dirs`, …).
+    public var key: String
+    public var saved: String
+    public var requested: String
+
+    public var description: String {
+        "workspace \(workspace) already exists with \(key) \(saved), not \(requested)"
+    }
+}
+
+/// What re-applying a config-file workspace did (the start-up path).
+public struct WorkspaceReconciliation: Sendable, Equatable {
+    public var id: Int64
+    public var created: Bool
+    /// Changes refused because they conflict with the saved state (the workspace keeps its saved values).
+    public var refused: [WorkspaceConflict] = []
+    /// The saved remote (set at runtime) kept over the config file's.
+    public var keptRemote: WorkspaceConflict?
+}
+
+extension WorkspaceSpec {
+    /// The settings of `requested` that differ from this saved spec. Keys the request leaves out (nil target
+    /// tokenizer, monolingual folders or remote) are not differences: the saved values stand.
+    public func differences(from requested: WorkspaceSpec) -> [WorkspaceConflict] {
+        var found: [WorkspaceConflict] = []
+        func check(_ key: String, _ saved: String?, _ wanted: String?) {
+            guard let wanted, saved != wanted else { return }
+            found.append(WorkspaceConflict(workspace: name, key: key, saved: saved ?? "(none)", requested: wanted))
+        }
+        check("source_language", sourceLanguage, requested.sourceLanguage)
+        check("target_language", targetLanguage, requested.targetLanguage)
+        check("source_model", sourceModel, requested.sourceModel)
+        check("target_tokenizer", targetTokenizer, requested.targetTokenizer)
+        if Set(parallelDirectories) != Set(requested.parallelDirectories) {
+            check("parallel_dirs", parallelDirectories.sorted().joined(separator: ","),
+                  requested.parallelDirectories.sorted().joined(separator: ","))
+        }
+        if !requested.monolingualDirectories.isEmpty, Set(monolingualDirectories) != Set(requested.monolingualDirectories) {
+            check("monolingual_dirs", monolingualDirectories.sorted().joined(separator: ","),
+                  requested.monolingualDirectories.sorted().joined(separator: ","))
+        }
+        check("remote", remote, requested.remote)
+        check("dtype", outputDType, requested.outputDType)
+        return found
+    }
+
+    /// Keys whose change invalidates what was built from them (the alignment, the rows, the tokenizer).
+    static let stateKeys: Set<String> = ["source_language", "target_language", "source_model", "target_tokenizer"]
+}
+
 extension Store {
-    /// Creates the workspace or updates its settings; watched directories are replaced as given.
-    /// Returns the workspace id. One transaction.
+    /// Creates a workspace (`POST /v1/workspaces`, `transtok workspace create`). On an existing name: nothing
+    /// changes; an identical request returns the id (`created` false), any difference throws `WorkspaceConflict`
+    /// naming the first differing key (state is changed only through an explicit rebuild). One transaction.
     @discardableResult
-    public func upsertWorkspace(_ spec: WorkspaceSpec) throws -> Int64 {
+    public func createWorkspace(_ spec: WorkspaceSpec) throws -> (id: Int64, created: Bool) {
         guard !spec.name.isEmpty else { throw StoreError.invalid("a workspace needs a name") }
         return try pool.write { db in
-            let now = Date().timeIntervalSince1970
-            try db.execute(
-                sql: """
-                    INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                           remote, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(name) DO UPDATE SET
-                        source_language = excluded.source_language, target_language = excluded.target_language,
-                        source_model = excluded.source_model, target_tokenizer = excluded.target_tokenizer,
-                        remote = excluded.remote, updated_at = excluded.updated_at
-                    """,
-                arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                            spec.targetTokenizer, spec.remote, now, now])
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM workspace WHERE name = ?", arguments: [spec.name])
-            else { throw StoreError.notFound("workspace \(spec.name)") }
-            try db.execute(sql: "DELETE FROM watched_directory WHERE workspace_id = ?", arguments: [id])
-            for path in spec.parallelDirectories {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO watched_directory (workspace_id, path, kind) VALUES (?, ?, 'parallel')",
-                    arguments: [id, path])
+            if let existing = try Self.workspace(named: spec.name, db) {
+                if let conflict = existing.spec.differences(from: spec).first { throw conflict }
+                return (existing.id, false)
             }
-            for path in spec.monolingualDirectories {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO watched_directory (workspace_id, path, kind) VALUES (?, ?, 'monolingual')",
-                    arguments: [id, path])
-            }
-            return id
+            return (try Self.insertWorkspace(spec, db), true)
         }
+    }
+
+    /// Applies a config-file workspace at start-up. A new name is created. For an existing one, the config file
+    /// never resets state the daemon owns: an omitted target tokenizer or remote keeps the saved one (a trained,
+    /// frozen tokenizer; a remote set at runtime); a different source model, language or target tokenizer is refused
+    /// (returned in `refused`, the saved values stay: `transtok workspace rebuild` applies them explicitly), except a
+    /// target tokenizer where none is saved yet (nothing was built from one); a different remote keeps the saved one
+    /// (`keptRemote`). Watched folders follow the config file. One transaction.
+    public func applyConfiguredWorkspace(_ spec: WorkspaceSpec) throws -> WorkspaceReconciliation {
+        guard !spec.name.isEmpty else { throw StoreError.invalid("a workspace needs a name") }
+        return try pool.write { db in
+            guard let existing = try Self.workspace(named: spec.name, db) else {
+                return WorkspaceReconciliation(id: try Self.insertWorkspace(spec, db), created: true)
+            }
+            var result = WorkspaceReconciliation(id: existing.id, created: false)
+            for difference in existing.spec.differences(from: spec) {
+                // No tokenizer yet (none given, none trained): nothing was built from one, so the config's applies.
+                if difference.key == "target_tokenizer", existing.spec.targetTokenizer == nil {
+                    try db.execute(sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
+                                   arguments: [spec.targetTokenizer, Date().timeIntervalSince1970, existing.id])
+                    continue
+                }
+                if WorkspaceSpec.stateKeys.contains(difference.key) { result.refused.append(difference) }
+                if difference.key == "remote", existing.spec.remote != nil { result.keptRemote = difference }
+            }
+            // The output dtype is not derived state (the body is stored once per source model and dtype, so a new
+            // dtype gets a new base): the config file's applies.
+            if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
+                try db.execute(sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
+                               arguments: [dtype, Date().timeIntervalSince1970, existing.id])
+            }
+            if existing.spec.remote == nil, let remote = spec.remote {
+                try db.execute(sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",
+                               arguments: [remote, Date().timeIntervalSince1970, existing.id])
+            }
+            try Self.replaceDirectories(of: existing.id, spec, db)
+            return result
+        }
+    }
+
+    /// What `rebuildWorkspace` changes; nil fields keep the saved value.
+    public struct WorkspaceRebuild: Sendable, Equatable {
+        public var sourceModel: String?
+        public var targetTokenizer: String?
+        /// Forget the trained tokenizer: the next cycle trains `tokenizer-v<version+1>`.
+        public var retrainTokenizer = false
+
+        public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false) {
+            self.sourceModel = sourceModel
+            self.targetTokenizer = targetTokenizer
+            self.retrainTokenizer = retrainTokenizer
+        }
+    }
+
+    /// Explicit rebuild (`transtok workspace rebuild`): applies the given source model and/or target tokenizer and
+    /// forgets every state derived from the old ones (the alignment), in one transaction; the next cycle realigns the
+    /// whole corpus and publishes a new checkpoint (older checkpoints keep their own files). Returns the updated record.
+    @discardableResult
+    public func rebuildWorkspace(named name: String, _ change: WorkspaceRebuild) throws -> WorkspaceRecord {
+        try pool.write { db in
+            guard let existing = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
+            let now = Date().timeIntervalSince1970
+            if let model = change.sourceModel {
+                try db.execute(sql: "UPDATE workspace SET source_model = ?, updated_at = ? WHERE id = ?",
+                               arguments: [model, now, existing.id])
+            }
+            if change.retrainTokenizer {
+                try db.execute(sql: "UPDATE workspace SET target_tokenizer = NULL, updated_at = ? WHERE id = ?",
+                               arguments: [now, existing.id])
+            } else if let tokenizer = change.targetTokenizer {
+                try db.execute(sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
+                               arguments: [tokenizer, now, existing.id])
+            }
+            try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [existing.id])
+            guard let updated = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
+            return updated
+        }
+    }
+
+    /// Deletes a workspace and every row of it (corpus, pairs, events, jobs, alignment state, checkpoints: the
+    /// foreign keys cascade), in one transaction; returns what was deleted. Files are the caller's to remove.
+    public func deleteWorkspace(named name: String) throws -> WorkspaceRecord {
+        try pool.write { db in
+            guard let existing = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
+            try db.execute(sql: "DELETE FROM workspace WHERE id = ?", arguments: [existing.id])
+            return existing
+        }
+    }
+
+    private static func insertWorkspace(_ spec: WorkspaceSpec, _ db: Database) throws -> Int64 {
+        let now = Date().timeIntervalSince1970
+        try db.execute(
+            sql: """
+                INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
+                                       remote, output_dtype, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
+                        spec.targetTokenizer, spec.remote, spec.outputDType, now, now])
+        let id = db.lastInsertedRowID
+        try replaceDirectories(of: id, spec, db)
+        return id
+    }
+
+    private static func replaceDirectories(of id: Int64, _ spec: WorkspaceSpec, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM watched_directory WHERE workspace_id = ?", arguments: [id])
+        for path in spec.parallelDirectories {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO watched_directory (workspace_id, path, kind) VALUES (?, ?, 'parallel')",
+                arguments: [id, path])
+        }
+        for path in spec.monolingualDirectories {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO watched_directory (workspace_id, path, kind) VALUES (?, ?, 'monolingual')",
+                arguments: [id, path])
+        }
+    }
+
+    static func workspace(named name: String, _ db: Database) throws -> WorkspaceRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workspace WHERE name = ?", arguments: [name]) else { return nil }
+        return try record(row, db)
+    }
+
+    static func record(_ row: Row, _ db: Database) throws -> WorkspaceRecord {
+        let id: Int64 = row["id"]
+        let dirs = try Row.fetchAll(
+            db, sql: "SELECT path, kind FROM watched_directory WHERE workspace_id = ? ORDER BY path", arguments: [id])
+        let spec = WorkspaceSpec(
+            name: row["name"], sourceLanguage: row["source_language"], targetLanguage: row["target_language"],
+            sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
+            parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
+            monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
+            remote: row["remote"], outputDType: row["output_dtype"])
+        return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }
 
     public func workspaces() throws -> [WorkspaceRecord] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM workspace ORDER BY name")
-            return try rows.map { row in
-                let id: Int64 = row["id"]
-                let dirs = try Row.fetchAll(
-                    db, sql: "SELECT path, kind FROM watched_directory WHERE workspace_id = ? ORDER BY path",
-                    arguments: [id])
-                let spec = WorkspaceSpec(
-                    name: row["name"], sourceLanguage: row["source_language"], targetLanguage: row["target_language"],
-                    sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
-                    parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
-                    monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-                    remote: row["remote"])
-                return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM workspace ORDER BY name").map { try Self.record($0, db) }
         }
+    }
+}
+
+extension Store {
+    /// Creates the workspace, or re-applies a config-file workspace without resetting daemon-owned state (see
+    /// `applyConfiguredWorkspace`; refused changes are dropped). Returns the workspace id.
+    @discardableResult
+    public func upsertWorkspace(_ spec: WorkspaceSpec) throws -> Int64 {
+        try applyConfiguredWorkspace(spec).id
     }
 }

@@ -36,10 +36,11 @@ import Testing
     @Test func workspaceCreateAndListRoundTrip() throws {
         let daemon = try DaemonProcess(label: "cliws")
         try daemon.waitUntilReady()
+        try TinyModel.write(to: daemon.root + "/model")
         let created = try runCommand(
             Binaries.cli,
             ["workspace", "create", "en-tt", "--socket", daemon.socket, "--source-language", "en", "--target-language", "tt",
-             "--model", "/models/m.gguf", "--watch", daemon.root + "/in"])
+             "--model", daemon.root + "/model", "--watch", daemon.root + "/in", "--create-dirs"])
         #expect(created.status == 0, "\(created.stderr)")
         let listed = try runCommand(Binaries.cli, ["workspace", "list", "--socket", daemon.socket])
         #expect(listed.stdout.contains("en-tt"))

@@ -108,9 +108,14 @@ import Testing
         chmod(incoming + "/locked.tsv", 0)
         defer { chmod(incoming + "/locked.tsv", 0o644) }
         if getuid() == 0 {
-            // Root reads any file regardless of its mode; a read that fails still rejects with the reason.
+            // Root reads any file regardless of its mode; a path that cannot be read as a file still rejects.
             #expect {
-                try CorpusParser().read(path: incoming)  // a directory: read() fails with EISDIR
+                try CorpusParser().read(path: incoming)  // a directory
+            } throws: { error in
+                (error as? CorpusParseError)?.reason == "not a regular file"
+            }
+            #expect {
+                try CorpusParser().read(path: incoming + "/missing.tsv")
             } throws: { error in
                 (error as? CorpusParseError)?.reason.hasPrefix("unreadable") == true
             }

@@ -96,9 +96,10 @@ import Testing
     @Test func workspacesCreatedOverTheSocketShowInStatus() throws {
         let daemon = try DaemonProcess(label: "ws")
         try daemon.waitUntilReady()
+        try TinyModel.write(to: daemon.root + "/model")
         let request = WorkspaceRequest(
-            name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/models/smol.gguf",
-            parallelDirectories: [daemon.root + "/incoming"])
+            name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
+            parallelDirectories: [daemon.root + "/incoming"], createDirectories: true)
         _ = try daemon.client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
         let (status, _) = try daemon.client.call("GET", "/v1/status", as: StatusResponse.self)
         #expect(status.workspaces.map(\.name) == ["en-es"])

@@ -104,14 +104,15 @@ struct RemoteManagementTests {
         #expect(listText.stdout.contains("s3test\t\(url)"), "\(listText.stdout)")
 
         // An unknown remote is refused when creating a workspace; a known one starts syncing at once.
+        try TinyModel.write(to: root + "/model")
         let unknown = try cli(daemon, [
-            "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model", root + "/m.gguf",
+            "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model", root + "/model",
             "--remote", "nope",
         ])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no remote named nope"), "\(unknown.stderr)")
         let created = try cli(daemon, [
-            "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model", root + "/m.gguf",
+            "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model", root + "/model",
             "--remote", "s3test",
         ])
         #expect(created.status == 0, "\(created.stderr)")

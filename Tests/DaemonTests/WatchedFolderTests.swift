@@ -6,9 +6,10 @@ import Testing
 /// reason, and kill -9 in the middle of ingestion loses or duplicates nothing.
 @Suite(.serialized) struct WatchedFolderTests {
     func createWorkspace(_ daemon: DaemonProcess, folder: String) throws {
+        try TinyModel.write(to: daemon.root + "/model")
         let request = WorkspaceRequest(
-            name: "demo", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/models/m.gguf",
-            parallelDirectories: [folder])
+            name: "demo", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
+            parallelDirectories: [folder], createDirectories: true)
         _ = try daemon.client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
     }
 

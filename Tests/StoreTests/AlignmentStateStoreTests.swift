@@ -38,7 +38,7 @@ import Testing
         // A truncated file is an error naming the file, never a silently shorter state.
         let name = try #require(stateFiles().first)
         try Data(second.prefix(100)).write(to: URL(fileURLWithPath: directory + "/alignment-state/" + name))
-        #expect(throws: StoreError.self) { try reopened.alignmentState(workspaceID: id) }
+        #expect(throws: AlignmentStateUnreadable.self) { try reopened.alignmentState(workspaceID: id) }
     }
 
     @Test func rowsFromBeforeTheMigrationKeepTheirBlob() throws {
@@ -89,7 +89,7 @@ import Testing
         let path = directory + "/alignment-state/" + changesFile
         let saved = try Data(contentsOf: URL(fileURLWithPath: path))
         try FileManager.default.removeItem(atPath: path)
-        #expect(throws: StoreError.self) { try store.alignmentState(workspaceID: id) }
+        #expect(throws: AlignmentStateUnreadable.self) { try store.alignmentState(workspaceID: id) }
         try saved.write(to: URL(fileURLWithPath: path))
 
         try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 4, appliedSeq: 40, pairCount: 9, state: [4]))

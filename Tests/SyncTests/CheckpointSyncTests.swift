@@ -1,6 +1,6 @@
 import Foundation
 import Hashing
-import Store
+import SyncStore
 import Testing
 @testable import Sync
 
@@ -9,7 +9,7 @@ struct CheckpointSyncTests {
     let env: S3TestEnv
     init() throws { env = try S3TestEnv.required() }
 
-    func sync(_ remote: RemoteConfig, log: EventLog? = nil, journal: SyncJournal? = nil, target: Int64 = 128 << 10)
+    func sync(_ remote: RemoteConfig, log: EventLog? = nil, journal: GRDBSyncJournal? = nil, target: Int64 = 128 << 10)
         -> CheckpointSync
     {
         var o = SyncOptions()
@@ -152,7 +152,7 @@ struct CheckpointSyncTests {
         let remote = env.remote("bigblob")
         let log = EventLog()
         let tmp = TempDir()
-        let journal = try SyncJournal.open(path: tmp.path + "/j.sqlite")
+        let journal = try GRDBSyncJournal.open(path: tmp.path + "/j.sqlite")
         var s = sync(remote, log: log, journal: journal)
         s.options.chunking = .wholeFiles
         let r = try await s.publish(directory: src.path, name: "1")
@@ -197,7 +197,7 @@ struct CheckpointSyncTests {
     @Test func staleMultipartUploadsUnderOurPrefixAreAborted() throws {
         let remote = env.remote("stale")
         let tmp = TempDir()
-        let journal = try SyncJournal.open(path: tmp.path + "/j.sqlite")
+        let journal = try GRDBSyncJournal.open(path: tmp.path + "/j.sqlite")
         let client = env.client(remote)
         let stale = try client.createMultipartUpload(key: remote.key("blobs/sha256/stale"))
         let ours = try client.createMultipartUpload(key: remote.key("blobs/sha256/ours"))

@@ -33,4 +33,16 @@ import Testing
         _ = try LocalCheckpoint.scan(directory: second, name: "000002", policy: policy, cache: cache)
         #expect(cache.hashedBytes == Int64(base.count + 7 + 7 + 7))
     }
+
+    /// Shutdown during hashing: the scan stops between chunks instead of hashing the whole checkpoint first.
+    @Test func cancelledScanStopsBeforeHashing() throws {
+        let tmp = TempDir()
+        _ = tmp.write("ckpt/a.bin", testBytes(300_000, seed: 3))
+        let cancel = CancellationFlag()
+        cancel.cancel()
+        #expect(throws: SyncError.cancelled) {
+            try LocalCheckpoint.scan(directory: tmp.path + "/ckpt", name: "1", policy: ChunkingPolicy(), cancel: cancel)
+        }
+        #expect(try LocalCheckpoint.scan(directory: tmp.path + "/ckpt", name: "1", policy: ChunkingPolicy()).blobs.count == 1)
+    }
 }

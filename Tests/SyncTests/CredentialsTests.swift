@@ -21,10 +21,16 @@ import Testing
         aws_session_token=tok
         """
 
+    /// No instance metadata lookups from unit tests (nothing listens at 169.254.169.254 here).
+    static let offline = ["AWS_EC2_METADATA_DISABLED": "true", "HOME": "/nonexistent"]
+
+    func resolve(_ env: [String: String], file: String? = nil, profile: String? = nil) throws -> Credentials {
+        try CredentialChain.resolve(CredentialSettings(
+            credentialsFile: file, profile: profile, environment: Self.offline.merging(env) { $1 })).credentials
+    }
+
     @Test func environmentWins() throws {
-        let c = try CredentialsLoader.load(environment: [
-            "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t", "HOME": "/nonexistent",
-        ])
+        let c = try resolve(["AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"])
         #expect(c.accessKeyID == "AKIAENV")
         #expect(c.sessionToken == "t")
     }
@@ -32,8 +38,8 @@ import Testing
     @Test func privateFileIsRead() throws {
         let (tmp, p) = file(text, mode: 0o600)
         defer { _ = tmp }
-        #expect(try CredentialsLoader.load(environment: ["AWS_SHARED_CREDENTIALS_FILE": p]).accessKeyID == "AKIADEFAULT")
-        let ci = try CredentialsLoader.load(environment: ["AWS_SHARED_CREDENTIALS_FILE": p, "AWS_PROFILE": "ci"])
+        #expect(try resolve(["AWS_SHARED_CREDENTIALS_FILE": p]).accessKeyID == "AKIADEFAULT")
+        let ci = try resolve(["AWS_SHARED_CREDENTIALS_FILE": p, "AWS_PROFILE": "ci"])
         #expect(ci.accessKeyID == "AKIACI")
         #expect(ci.sessionToken == "tok")
     }
@@ -42,7 +48,7 @@ import Testing
     func groupOrWorldReadableFileIsRefused(_ mode: Int) {
         let (tmp, p) = file(text, mode: mode_t(mode))
         defer { _ = tmp }
-        let error = #expect(throws: CredentialsError.self) { try CredentialsLoader.fromFile(path: p, profile: "default") }
+        let error = #expect(throws: CredentialsError.self) { try resolve([:], file: p) }
         #expect(error.map { "\($0)" }?.contains("chmod 600") == true)
         #expect(error.map { "\($0)" }?.contains("secret-default") == false)
     }
@@ -50,10 +56,8 @@ import Testing
     @Test func missingProfileAndMissingCredentials() {
         let (tmp, p) = file(text, mode: 0o600)
         defer { _ = tmp }
-        #expect(throws: CredentialsError.profileMissing(path: p, profile: "nope")) {
-            try CredentialsLoader.fromFile(path: p, profile: "nope")
-        }
-        #expect(throws: CredentialsError.self) { try CredentialsLoader.load(environment: ["HOME": "/nonexistent"]) }
+        #expect(throws: CredentialsError.profileMissing(path: p, profile: "nope")) { try resolve([:], file: p, profile: "nope") }
+        #expect(throws: CredentialsError.self) { try resolve([:]) }
     }
 
     @Test func remoteURLParsing() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Hashing
-import Store
+import SyncStore
 import Testing
 @testable import Sync
 
@@ -32,7 +32,7 @@ struct KillResumeTests {
         let journalPath = tmp.path + "/journal.sqlite"
         let remote = env.remote("kill")
         let key = remote.key("ckpt.bin")
-        let journal = try SyncJournal.open(path: journalPath)
+        let journal = try GRDBSyncJournal.open(path: journalPath)
 
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try #require(UploaderBinary.path))

@@ -1,6 +1,6 @@
 import Foundation
 import Hashing
-import Store
+import SyncStore
 import Testing
 @testable import Sync
 
@@ -56,7 +56,7 @@ struct MultipartTests {
     @Test(arguments: [PartIntegrity.contentMD5, .checksumSHA256])
     func resumeAfterAbortMidPartSendsNoFinishedPartAgain(_ integrity: PartIntegrity) throws {
         let tmp = TempDir()
-        let journal = try SyncJournal.open(path: tmp.path + "/journal.sqlite")
+        let journal = try GRDBSyncJournal.open(path: tmp.path + "/journal.sqlite")
         let bytes = testBytes(Int(3 * Self.part) + 777, seed: 11)  // parts 1-3 full, part 4 short
         let file = try OpenFile(path: tmp.write("ckpt.bin", bytes))
         let sha = Digest.sha256Hex(bytes)
@@ -148,7 +148,7 @@ struct MultipartTests {
 
     @Test func partUploadedButNotJournaledIsRecognisedByItsMD5() throws {
         let tmp = TempDir()
-        let journal = try SyncJournal.open(path: tmp.path + "/journal.sqlite")
+        let journal = try GRDBSyncJournal.open(path: tmp.path + "/journal.sqlite")
         let bytes = testBytes(Int(2 * Self.part) + 10, seed: 12)
         let file = try OpenFile(path: tmp.write("f.bin", bytes))
         let sha = Digest.sha256Hex(bytes)
@@ -173,7 +173,7 @@ struct MultipartTests {
 
     @Test func changedFileAbortsTheOldUpload() throws {
         let tmp = TempDir()
-        let journal = try SyncJournal.open(path: tmp.path + "/journal.sqlite")
+        let journal = try GRDBSyncJournal.open(path: tmp.path + "/journal.sqlite")
         let remote = env.remote("changed")
         let key = remote.key("f.bin")
         let client = env.client(remote)

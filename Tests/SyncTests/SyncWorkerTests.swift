@@ -13,8 +13,7 @@ struct SyncWorkerTests {
         var p = SyncWorker.Policy()
         p.keepLast = keepLast
         p.minBlobAge = 0
-        p.retryDelay = 0.01
-        p.attempts = 2
+        p.backoff = PublishBackoff(initial: 0.01, maximum: 0.02)
         let client = env.client(remote, credentials: credentials, retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01))
         return SyncWorker(sync: CheckpointSync(client: client, journal: nil, options: o), policy: p)
     }

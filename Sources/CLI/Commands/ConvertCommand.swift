@@ -7,7 +7,7 @@ import Foundation
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a Llama GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
+        abstract: "Convert a llama or qwen2 GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
     )
 
     @Option(name: .long, help: "Input model: a .gguf file.")
@@ -16,8 +16,8 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output directory (written atomically; an existing one is replaced).")
     var output: String
 
-    @Option(name: .long, help: "Output dtype: f32, bf16 or f16.")
-    var dtype: String = "f32"
+    @Option(name: .long, help: "Output dtype of the float tensors (auto: the GGUF's F32/F16, BF16 for a quantised GGUF).")
+    var dtype: OutputDType = .auto
 
     @Option(name: .long, help: "Maximum shard size in bytes (default 5 GB).")
     var maxShardBytes: Int = 5_000_000_000
@@ -26,13 +26,6 @@ struct ConvertCommand: AsyncParsableCommand {
     var tokenizerOnly = false
 
     func run() async throws {
-        let out: TensorDType
-        switch dtype.lowercased() {
-        case "f32", "float32": out = .f32
-        case "bf16", "bfloat16": out = .bf16
-        case "f16", "float16": out = .f16
-        default: throw ValidationError("--dtype must be f32, bf16 or f16")
-        }
         guard model.hasSuffix(".gguf") else { throw ValidationError("--model must be a .gguf file") }
         let start = Date()
         let gguf = try GGUFFile(path: model)
@@ -47,11 +40,13 @@ struct ConvertCommand: AsyncParsableCommand {
             return
         }
         let tensors = try GGUFLlamaTensors(gguf)
+        let out = dtype.resolve(source: tensors, embedding: CheckpointLayout.embeddingTensor)
         let tokenizer = try GGUFTokenizerExport.export(gguf)
         for w in tokenizer.warnings { print("warning: \(w)") }
         var writer = HFModelDirectoryWriter(outputDType: out, maxShardBytes: maxShardBytes)
         writer.linkUnchangedShards = false
-        let report = try writer.write(to: URL(fileURLWithPath: output), config: tensors.config,
+        let report = try writer.write(to: URL(fileURLWithPath: output),
+                                      config: ModelConfig(llama: tensors.config, modelType: gguf.architecture ?? "llama"),
                                       tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
         if !tensors.skippedTensors.isEmpty {
             print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")

@@ -3,7 +3,7 @@ import Engine
 import Foundation
 
 /// `transtok mapping show TOKEN --dir DIR`: the source tokens and weights behind one target token of a transfer
-/// output directory (`token_mapping.json`, `tokenizer.json`, `source_tokenizer/tokenizer.json`).
+/// output directory or daemon checkpoint (`CheckpointMapping`: token mapping, target and source tokenizers).
 struct MappingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mapping", abstract: "Inspect a token mapping.",
                                                     subcommands: [Show.self])
@@ -11,17 +11,13 @@ struct MappingCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Weights of one target token (piece, decoded text or id).")
         @Argument(help: "Target token: its piece (Ġcasa), its decoded text (' casa') or #id.") var token: String
-        @Option(help: "Output directory of `transtok transfer`.") var dir: String
+        @Option(help: "Output directory of `transtok transfer`, or a daemon checkpoint directory.") var dir: String
         @Option(help: "Show at most this many source tokens.") var top = 20
 
         func run() async throws {
-            let d = URL(fileURLWithPath: dir)
-            let mapping = try TokenMappingFile.read(from: d.appendingPathComponent("token_mapping.json"))
-            let target = try Tokenizer(contentsOf: d.appendingPathComponent("tokenizer.json"))
-            let source = try Tokenizer(contentsOf: d.appendingPathComponent("source_tokenizer/tokenizer.json"))
-            let id: Int? = token.hasPrefix("#") ? Int(token.dropFirst())
-                : target.id(forPiece: token) ?? (0..<target.vocabularySize).first { target.decodedText(for: $0) == token }
-            guard let id, id >= 0, id < mapping.targetVocabularySize else { throw ValidationError("no target token \(token)") }
+            let view = try CheckpointMapping(directory: URL(fileURLWithPath: dir))
+            let (mapping, target, source) = (view.mapping, view.target, view.source)
+            guard let id = view.targetID(token) else { throw ValidationError("no target token \(token)") }
             let row = mapping.rows[id]
             print("target #\(id) \(target.piece(for: id) ?? "?") \(show(target.decodedText(for: id))) — \(row.origin.rawValue)")
             if row.origin == .sourceMean { print("  mean of all \(mapping.sourceVocabularySize) source rows") }

@@ -9,9 +9,10 @@ struct RemoteAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Add a remote to the running daemon, after checking it (write, read back, delete a probe object).",
         discussion: """
-            The check runs inside transtokd with the daemon's credentials: its environment (AWS_ACCESS_KEY_ID, \
-            AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or --credentials-file (AWS shared-credentials format, mode \
-            0600, readable by the daemon). Secrets are never flags and never sent over the socket. If the check \
+            The check runs inside transtokd with the daemon's credentials, found by the AWS credential chain: \
+            --credentials-file (AWS shared-credentials format, mode 0600, readable by the daemon) or --profile, \
+            else its environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), ~/.aws files, \
+            credential_process, web identity or instance metadata. Secrets are never flags and never sent over the socket. If the check \
             fails, nothing is saved. Attach the remote with `transtok workspace set-remote WORKSPACE NAME` or \
             `transtok workspace create … --remote NAME`; each workspace uploads under URL/WORKSPACE/.
             """)
@@ -19,13 +20,16 @@ struct RemoteAddCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Remote name (letters, digits, '-', '_', '.').") var name: String
     @Argument(help: "Where checkpoints go: s3://BUCKET[/PREFIX].") var url: String
-    @Option(help: "S3 endpoint URL (default: the daemon's AWS_ENDPOINT_URL, else AWS S3 for the region).")
+    @Option(
+        name: [.customLong("endpoint"), .customLong("endpoint-url")],
+        help: "S3 endpoint URL; --endpoint-url is awscli's name (default: the daemon's AWS_ENDPOINT_URL, else AWS S3 for the region).")
     var endpoint: String?
     @Option(help: "Region used in signatures (default: the daemon's AWS_REGION, else us-east-1).") var region: String?
     @Option(help: "Bucket addressing: path or virtual (default: virtual for AWS, path otherwise).") var addressing: String?
     @Option(help: "AWS shared-credentials file (mode 0600) the daemon reads instead of its environment.")
     var credentialsFile: String?
-    @Option(help: "Profile in the credentials file (default: default).") var profile: String?
+    @Option(help: "Profile the daemon uses, in its credentials file or ~/.aws files (default: its AWS_PROFILE, else default); wins over its environment keys.")
+    var profile: String?
     @Flag(help: "Save without the probe check.") var noCheck = false
 
     func run() async throws {

@@ -2,13 +2,16 @@ import ArgumentParser
 import Foundation
 import Sync
 
-/// Where the remote is and how to reach it. Secrets never come from flags: environment
-/// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or a 0600 shared-credentials file.
+/// Where the remote is and how to reach it. Secrets never come from flags: they come from the AWS credential chain
+/// in awscli's order (environment, `--profile`/AWS_PROFILE in ~/.aws/credentials and ~/.aws/config,
+/// credential_process, web identity, instance metadata); an explicit `--profile` wins over environment keys.
 struct RemoteOptions: ParsableArguments {
     @Argument(help: "Remote as s3://BUCKET[/PREFIX].")
     var remote: String
 
-    @Option(help: "S3 endpoint URL (default: AWS_ENDPOINT_URL, else AWS S3 for the region).")
+    @Option(
+        name: [.customLong("endpoint"), .customLong("endpoint-url")],
+        help: "S3 endpoint URL; --endpoint-url is awscli's name (default: AWS_ENDPOINT_URL, else AWS S3 for the region).")
     var endpoint: String?
 
     @Option(help: "Region used in signatures (default: AWS_REGION, else us-east-1).")
@@ -23,10 +26,10 @@ struct RemoteOptions: ParsableArguments {
     @Option(help: "PEM CA bundle instead of the system store.")
     var caBundle: String?
 
-    @Option(help: "AWS shared-credentials file (must be mode 0600) instead of the environment.")
+    @Option(help: "AWS shared-credentials file (must be mode 0600); credentials then come only from it.")
     var credentialsFile: String?
 
-    @Option(help: "Profile in the credentials file (default: AWS_PROFILE, else default).")
+    @Option(help: "Profile in ~/.aws/credentials or ~/.aws/config (default: AWS_PROFILE, else default); wins over AWS_ACCESS_KEY_ID as in awscli.")
     var profile: String?
 
     func client() throws -> S3Client {
@@ -40,8 +43,9 @@ struct RemoteOptions: ParsableArguments {
         var config = try RemoteConfig.parse(remote, endpoint: endpoint, region: region, addressing: style)
         config.unixSocketPath = unixSocket
         config.caBundlePath = caBundle
-        let credentials = try CredentialsLoader.load(file: credentialsFile, profile: profile)
-        return S3Client(config: config, credentials: credentials)
+        let provider = CredentialsProvider(CredentialSettings(credentialsFile: credentialsFile, profile: profile))
+        _ = try provider.current()  // a missing or unsafe credential is reported now, before any transfer
+        return S3Client(config: config, credentialsProvider: provider)
     }
 }
 

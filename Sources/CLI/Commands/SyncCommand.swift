@@ -30,6 +30,9 @@ struct SyncCommand: AsyncParsableCommand {
                     }
                     if !status.queued.isEmpty { line += "; queued: " + status.queued.joined(separator: ", ") }
                     if let last = status.lastPublished { line += "; last published: \(last)" }
+                    for retry in status.retrying ?? [] {
+                        line += "; retrying \(retry.checkpoint) after \(retry.failures) failed attempts"
+                    }
                     if let error = status.lastError { line += "; last error: \(error.message)" }
                     return line
                 }.joined(separator: "\n")

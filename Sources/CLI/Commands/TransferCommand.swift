@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok transfer`: tokenize → word units → align (IBM Model 1, paper path) → token mapping → new embedding
+/// `transtok transfer`: tokenize → word units → align (`--aligner`; IBM Model 1 on the paper path) → token mapping → new embedding
 /// rows → Hugging Face directory with the target tokenizer, plus `token_mapping.json` and `transfer_report.txt`.
 struct TransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +10,7 @@ struct TransferCommand: AsyncParsableCommand {
         abstract: "Adapt a model to a new tokenizer by trans-tokenization (end to end)."
     )
 
-    @Option(help: "Source model: a Llama .gguf or a Hugging Face directory (safetensors + config.json + tokenizer.json).") var model: String
+    @Option(help: "Source model: a Llama .gguf or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert).") var model: String
     @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
     @Option(help: "Parallel corpus, model's language side (one sentence per line).") var sourceText: String
     @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText: String
@@ -18,23 +18,28 @@ struct TransferCommand: AsyncParsableCommand {
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
     @Option(name: .customLong("init"), help: "transtok | mean | random | copy-overlap") var initMethod = "transtok"
     @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
+    @Option(help: ArgumentHelp("Aligner whose soft counts feed the mapping: ibm1 (the paper's IBM Model 1), fastalign (fast_align -d -o -v), best (fast_align IBM 2 refined by an HMM). Default: \(TransferPipeline.defaultAligner.rawValue) (lowest held-out bits/byte in transtok-bench quality); --paper-compat always uses ibm1."))
+    var aligner: AlignerModel?
     @Flag(help: "Reproduce the reference mapping exactly (integer counts, piece strings, in-place smoothing, unk fallback).") var paperCompat = false
-    @Option(help: "Output dtype: f32, bf16 or f16.") var dtype = "f32"
+    @Option(help: "Output dtype of the float tensors (auto: the source's; BF16 for a quantised GGUF).") var dtype: OutputDType = .auto
+    @Flag(help: "Hard-link the source's unchanged safetensors shards into the output instead of copying them (they then share storage: never modify them in place).") var linkSourceShards = false
     @Option(help: "Worker threads (aligner, remap).") var threads = 2
     @Option(help: "Use only the first N sentence pairs.") var maxPairs: Int?
+    @OptionGroup(title: "Embedding tuning") var tuning: TransferTuningOptions
 
     func run() async throws {
         guard let method = EmbeddingInit(rawValue: initMethod) else { throw ValidationError("--init must be transtok, mean, random or copy-overlap") }
-        let outDType: TensorDType = switch dtype.lowercased() {
-        case "bf16", "bfloat16": .bf16
-        case "f16", "float16": .f16
-        default: .f32
-        }
+        if paperCompat, let aligner, aligner != .ibm1 { throw ValidationError("--paper-compat reproduces the reference with --aligner ibm1, not \(aligner.rawValue)") }
+        let chosenAligner = paperCompat ? AlignerModel.ibm1 : aligner ?? TransferPipeline.defaultAligner
         var timings: [(String, Double)] = []
         var clock = Date()
         func lap(_ name: String) { timings.append((name, Date().timeIntervalSince(clock))); clock = Date() }
 
         let loaded = try SourceModel(path: model)
+        let outDType = loaded.outputDType(dtype)
+        if hydra, loaded.config.architecture.kind != .decoder {
+            throw ValidationError("--hydra needs a decoder; \(model) is a '\(loaded.config.architecture.modelType)' encoder")
+        }
         let targetTok = try Tokenizer(contentsOf: URL(fileURLWithPath: targetTokenizer))
         lap("load model and tokenizers")
 
@@ -51,45 +56,45 @@ struct TransferCommand: AsyncParsableCommand {
         if method == .transtok {
             let corpus = pipeline.wordUnits(pairs, threads: threads)
             lap("tokenize + word units (\(pairs.count) pairs)")
-            let table = TransferPipeline.align(corpus, threads: threads)
-            lap("align (IBM Model 1, 7 passes; \(table.rows.count) table rows)")
+            let table = try TransferPipeline.align(corpus, with: chosenAligner, threads: threads)
+            lap("align (\(chosenAligner.rawValue); \(table.rows.count) table rows)")
             let (m, report) = pipeline.mapper(corpus).build(from: table.alignedWordPairs)
             mapping = m
             reportText = report.description
             lap("mapping")
         }
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
-        let (embedding, head) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
+        let (initialEmbedding, initialHead) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
         lap("remap (\(method.rawValue))")
+        let (embedding, head, tuningReport) = try tuning.tune(source: loaded, targetTokenizer: targetTok, targetLines: pairs.map(\.1),
+                                                              embedding: initialEmbedding, head: initialHead, threads: threads)
+        if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 
         let outURL = URL(fileURLWithPath: output)
         let bundle = try HFTokenizerBundle(targetTokenizer: targetTokenizer, tokenizer: targetTok)
-        if hydra {
-            try HydraWriter.write(to: outURL, config: loaded.config, source: loaded.tensors, target: embedding, targetHead: head,
-                                  sourceEmbedding: loaded.embedding, tokenizer: bundle, dtype: outDType)
-        } else {
-            var replacements: [String: (shape: [Int], values: [Float])] = ["model.embed_tokens.weight": ([embedding.rows, embedding.columns], embedding.values)]
-            if let head, !loaded.config.tieWordEmbeddings { replacements["lm_head.weight"] = ([head.rows, head.columns], head.values) }
-            var writer = HFModelDirectoryWriter(outputDType: outDType)
-            writer.linkUnchangedShards = false
-            try writer.write(to: outURL, config: loaded.config, tokenizer: bundle, source: loaded.tensors, replacements: replacements)
-        }
-        lap("write \(hydra ? "Hydra " : "")model directory")
-        try TokenMappingFile.write(mapping, to: outURL.appendingPathComponent("token_mapping.json"))
-        // The source tokenizer where the runtime's Hydra loader looks for it (also read by `transtok mapping show`).
-        let sourceDir = outURL.appendingPathComponent("source_tokenizer")
-        try FileManager.default.createDirectory(at: sourceDir, withIntermediateDirectories: true)
-        try Data((loaded.tokenizerJSON + "\n").utf8).write(to: sourceDir.appendingPathComponent("tokenizer.json"))
+        // Vocabulary-sized head biases (masked-LM encoders) follow the rows' mapping (the mean for random rows).
+        let biasMapping = method == .transtok ? mapping : method == .copyOverlap
+            ? BaselineMappings.copyOverlap(source: loaded.tokenizer, target: targetTok)
+            : BaselineMappings.mean(targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
+        var biases: [String: EmbeddingMatrix] = [:]
+        for (name, bias) in loaded.headBiases { biases[name] = try remapper.remap(bias, mapping: biasMapping) }
+        let writer = TransferOutput(dtype: outDType, shardReuse: linkSourceShards ? .link : .copy)
+        try writer.write(to: outURL, source: loaded, embedding: embedding, head: head, headBiases: biases, mapping: mapping,
+                         tokenizer: bundle, hydra: hydra)
+        lap("write \(hydra ? "Hydra " : "")model directory (\(outDType.rawValue))")
 
         var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
         if !reportText.isEmpty { lines.append(reportText) }
+        lines += tuningReport
         for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
         print(text)
-        try Data((text + "\n").utf8).write(to: outURL.appendingPathComponent("transfer_report.txt"))
+        try Data((text + "\n").utf8).write(to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL), options: .atomic)
     }
 }
+
+extension OutputDType: ExpressibleByArgument {}
 
 func peakRSSMegabytes() -> Int {
     var usage = rusage()

@@ -6,7 +6,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspace",
         abstract: "Manage workspaces (a source model, a target tokenizer and watched folders).",
-        subcommands: [Create.self, List.self, SetRemote.self, RetrainTokenizer.self])
+        subcommands: [Create.self, List.self, SetRemote.self, RetrainTokenizer.self, Rebuild.self, Delete.self])
 
     struct SetRemote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -14,8 +14,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
             abstract: "Sync a workspace's checkpoints to a remote, starting now (or stop with --none).",
             discussion: """
                 The newest checkpoint is queued at once; later ones follow as they are written. Uploads go under \
-                the remote's URL/WORKSPACE/. A workspace declared in the daemon's config file gets its config \
-                `remote` back at the next start.
+                the remote's URL/WORKSPACE/. The choice is kept across restarts (the config file's `remote` does \
+                not override it).
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace.") var workspace: String
@@ -60,7 +60,13 @@ struct WorkspaceCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create or update a workspace in the running daemon.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a workspace in the running daemon.",
+            discussion: """
+                The model, tokenizer and folders are checked before anything is saved. On an existing name the \
+                request must be identical (otherwise it is refused, naming the setting): change a model or \
+                tokenizer with `transtok workspace rebuild`, the remote with `transtok workspace set-remote`.
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace name (letters, digits, '-', '_', '.').") var name: String
@@ -74,6 +80,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var monolingual: [String] = []
         @Option(help: "Remote to sync checkpoints to (see `transtok remote list`); syncing starts at once.")
         var remote: String?
+        @Flag(name: .customLong("create-dirs"), help: "Create watched folders that do not exist (otherwise refused).")
+        var createDirs = false
 
         func run() async throws {
             func absolute(_ path: String) -> String {
@@ -83,7 +91,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let request = WorkspaceRequest(
                 name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
                 targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
-                monolingualDirectories: monolingual.map(absolute), remote: remote)
+                monolingualDirectories: monolingual.map(absolute), remote: remote, createDirectories: createDirs)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.createWorkspace(request)
             }
@@ -102,6 +110,57 @@ struct WorkspaceCommand: AsyncParsableCommand {
                     "\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)"
                 }.joined(separator: "\n")
             }
+        }
+    }
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change the source model or target tokenizer of a workspace and rebuild its alignment.",
+            discussion: """
+                The explicit way to change what a workspace was built from (the config file and `workspace create` \
+                never do). The new files are checked first; then the alignment is forgotten, the next refresh \
+                realigns the whole corpus and writes a new checkpoint (older checkpoints keep their files). Without \
+                options, the alignment is rebuilt with the current settings.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Workspace.") var name: String
+        @Option(help: "Another source model: a .gguf file or a Hugging Face model directory.") var model: String?
+        @Option(name: .customLong("target-tokenizer"), help: "Another target tokenizer.json.") var targetTokenizer: String?
+        @Flag(name: .customLong("retrain-tokenizer"), help: "Train a new target tokenizer version from the corpus.")
+        var retrainTokenizer = false
+
+        func validate() throws {
+            if retrainTokenizer, targetTokenizer != nil {
+                throw ValidationError("give --target-tokenizer or --retrain-tokenizer, not both")
+            }
+        }
+
+        func run() async throws {
+            func absolute(_ path: String) -> String {
+                URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                    .standardizedFileURL.path
+            }
+            let name = name
+            let body = WorkspaceRebuildRequest(
+                sourceModel: model.map(absolute), targetTokenizer: targetTokenizer.map(absolute),
+                retrainTokenizer: retrainTokenizer ? true : nil)
+            let workspace = try await global.call { client throws(ControlClientError) in
+                try client.rebuildWorkspace(name, body)
+            }
+            try global.output(workspace) { "rebuilding workspace \(workspace.name); follow it with `transtok status`" }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a workspace and delete its rows, checkpoints and state (never its watched folders).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Workspace.") var name: String
+
+        func run() async throws {
+            let name = name
+            let result = try await global.call { client throws(ControlClientError) in try client.deleteWorkspace(name) }
+            try global.output(result) { "workspace \(result.name) deleted (its watched folders are untouched)" }
         }
     }
 }

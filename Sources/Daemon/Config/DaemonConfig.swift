@@ -1,4 +1,5 @@
 import ControlAPI
+import Engine
 import Foundation
 import Logging
 import Store
@@ -134,6 +135,8 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
     var parallelDirs: [String]
     var monolingualDirs: [String]?
     var remote: String?
+    /// Output dtype of checkpoints: `auto` (the source's; BF16 for a quantised GGUF), `f32`, `f16` or `bf16`.
+    var dtype: String? = nil
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
@@ -144,12 +147,16 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
         case parallelDirs = "parallel_dirs"
         case monolingualDirs = "monolingual_dirs"
         case remote
+        case dtype
     }
 
     func validate(key: String) throws(ConfigError) {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
             throw .invalid(key: "\(key).name", message: "must be non-empty letters, digits, '-', '_' or '.'")
+        }
+        if let dtype, OutputDType(name: dtype) == nil {
+            throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(dtype)")
         }
         for (field, dirs) in [("parallel_dirs", parallelDirs), ("monolingual_dirs", monolingualDirs ?? [])] {
             for dir in dirs where !dir.hasPrefix("/") {
@@ -177,7 +184,7 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
         WorkspaceSpec(
             name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: sourceModel,
             targetTokenizer: targetTokenizer, parallelDirectories: parallelDirs,
-            monolingualDirectories: monolingualDirs ?? [], remote: remote)
+            monolingualDirectories: monolingualDirs ?? [], remote: remote, outputDType: dtype)
     }
 }
 

@@ -55,15 +55,9 @@ struct CorpusIngestor: Sendable {
         let size = Int64(info.st_size)
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
 
-        if (info.st_mode & S_IFMT) == S_IFLNK {
-            guard let resolved = Self.realPath(path), let rootResolved = Self.realPath(root),
-                resolved.hasPrefix(rootResolved + "/")
-            else {
-                return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name,
-                                  CorpusParseError("symbolic link pointing outside the watched folder \(root)"))
-            }
-        } else if (info.st_mode & S_IFMT) != S_IFREG {
-            return .ignored
+        guard [S_IFLNK, S_IFREG].contains(info.st_mode & S_IFMT) else { return .ignored }
+        if let refusal = Self.admit(path, root: root) {
+            return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name, refusal)
         }
 
         var partner: String?
@@ -83,6 +77,12 @@ struct CorpusIngestor: Sendable {
                 return .pending(targetPath)
             }
             try store.forgetPendingFile(workspaceID: id, path: targetPath)
+            // Every file of a pair passes the same checks as the primary; a refusal names the partner only (never
+            // its content or line count: it may be a file outside the folder).
+            if let refusal = Self.admit(targetPath, root: root) {
+                return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name,
+                                  CorpusParseError("partner \((targetPath as NSString).lastPathComponent): \(refusal.reason)"))
+            }
             partner = targetPath
         case .tsv, .jsonLines, .tmx:
             break
@@ -138,6 +138,33 @@ struct CorpusIngestor: Sendable {
         }
         if pairs.isEmpty { throw CorpusParseError("no sentence pairs found") }
         return pairs
+    }
+
+    /// Whether `path` may be read as a corpus file of the watched folder `root`: a regular file, or a symbolic link
+    /// that resolves to a regular file inside `root` (not a FIFO, a device, a socket or a directory, and nothing
+    /// outside the folder). Returns the refusal, naming only the path's kind (never anything read from it).
+    static func admit(_ path: String, root: String) -> CorpusParseError? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return CorpusParseError("unreadable: \(String(cString: strerror(errno)))") }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            guard let resolved = realPath(path), let rootResolved = realPath(root), resolved.hasPrefix(rootResolved + "/") else {
+                return CorpusParseError("symbolic link pointing outside the watched folder \(root)")
+            }
+            guard stat(resolved, &info) == 0 else { return CorpusParseError("unreadable: \(String(cString: strerror(errno)))") }
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return CorpusParseError("not a regular file (\(kind(info.st_mode)))") }
+        return nil
+    }
+
+    static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFDIR: "a directory"
+        default: "not a regular file"
+        }
     }
 
     static func realPath(_ path: String) -> String? {

@@ -8,10 +8,19 @@ import Store
 struct CorpusParser: Sendable {
     var limits = CorpusLimits()
 
-    /// Reads a file (decompressing `.gz`), refusing oversized files.
+    /// Reads a regular file (decompressing `.gz`), refusing oversized files. The file is opened without blocking
+    /// and checked with `fstat` before a byte is read: a FIFO, a device (`/dev/zero`) or a socket put in place after
+    /// the caller's checks is refused, never read.
     func read(path: String) throws(CorpusParseError) -> Data {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw CorpusParseError("unreadable: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw CorpusParseError("unreadable: \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw CorpusParseError("not a regular file") }
+        if Int64(info.st_size) > Int64(limits.maxFileBytes) { throw CorpusParseError("larger than \(limits.maxFileBytes) bytes") }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
+        do { data = try FileHandle(fileDescriptor: fd, closeOnDealloc: false).readToEnd() ?? Data() } catch {
             throw CorpusParseError("unreadable: \((error as NSError).localizedDescription)")
         }
         if data.count > limits.maxFileBytes { throw CorpusParseError("larger than \(limits.maxFileBytes) bytes") }

@@ -111,9 +111,10 @@ struct DaemonServices {
         }
         let interrupted = try store.markInterruptedJobs()
         for workspace in config.workspaces {
-            try store.upsertWorkspace(workspace.spec)
-            workspace.createFolders(logger: logger)
+            try ConfiguredWorkspaces.apply(workspace, store: store, logger: logger)
         }
+        let swept = try store.sweepAlignmentStateFiles()
+        if swept > 0 { logger.info("removed alignment state files no row names", metadata: ["files": "\(swept)"]) }
         logger.info("starting", metadata: [
             "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory)", "workspaces": "\(config.workspaces.count)",
             "jobs.interrupted": "\(interrupted)",
@@ -147,7 +148,11 @@ struct DaemonServices {
             rescanInterval: .seconds(config.rescanIntervalSeconds), logger: corpusLogger, rootsGeneration: rootsGeneration)
         routes = ControlRoutes(
             status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
-            sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger))
+            sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger),
+            administration: WorkspaceAdministration(
+                store: store, pipeline: pipeline, sync: sync, remotes: remotes, status: status, corpus: corpus,
+                rootsGeneration: rootsGeneration, stateDirectory: stateDirectory,
+                configured: Set(config.workspaces.map(\.name)), logger: logger))
         self.sync = sync
         self.pipeline = pipeline
     }

@@ -6,11 +6,15 @@ import Foundation
 enum SocketGuard {
     static func prepare(path: String) throws(DaemonError) {
         let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .startup("cannot create socket directory \(directory): \((error as NSError).localizedDescription)")
+        if isShared((directory as NSString).deletingLastPathComponent) {
+            try preparePrivate(directory)
+        } else {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .startup("cannot create socket directory \(directory): \((error as NSError).localizedDescription)")
+            }
         }
         var info = stat()
         guard lstat(path, &info) == 0 else { return }  // nothing there
@@ -19,6 +23,36 @@ enum SocketGuard {
         }
         if isAnswering(path) { throw .socketInUse(path: path) }
         unlink(path)
+    }
+
+    /// Whether `directory` is writable by others (a system temporary directory such as `/tmp`): anyone could have
+    /// created the socket directory there before us.
+    static func isShared(_ directory: String) -> Bool {
+        var info = stat()
+        return stat(directory, &info) == 0 && (info.st_mode & (S_IWOTH | S_IWGRP)) != 0
+    }
+
+    /// The socket directory inside a shared directory (the `transtok-<uid>` fallback under the temporary directory,
+    /// used without `XDG_RUNTIME_DIR`): created 0700 by us, or — when it exists — accepted only if it is a real
+    /// directory (`lstat`: no symlink), owned by our uid and not accessible by group or others.
+    static func preparePrivate(_ directory: String) throws(DaemonError) {
+        if mkdir(directory, 0o700) != 0, errno != EEXIST {
+            throw .startup("cannot create socket directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard lstat(directory, &info) == 0 else {
+            throw .startup("cannot inspect socket directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw .startup("socket directory \(directory) is not a directory (a symbolic link or a file); refusing to use it")
+        }
+        guard info.st_uid == geteuid() else {
+            throw .startup("socket directory \(directory) is owned by uid \(info.st_uid), not \(geteuid()); refusing to use it")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw .startup("socket directory \(directory) is accessible by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                + "refusing to use it (expected 700)")
+        }
     }
 
     /// Whether a server accepts connections on the Unix socket at `path`.

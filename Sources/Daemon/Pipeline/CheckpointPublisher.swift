@@ -1,4 +1,5 @@
 import Foundation
+import Engine
 import Hashing
 import Logging
 import Store
@@ -68,7 +69,7 @@ struct CheckpointPublisher: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData = try encoder.encode(manifest)
-        let manifestPath = temporary + "/manifest.json"
+        let manifestPath = temporary + "/" + CheckpointLayout.manifest
         try manifestData.write(to: URL(fileURLWithPath: manifestPath))
         try Self.fsync(path: manifestPath)
         try Self.fsync(path: temporary)
@@ -102,7 +103,7 @@ struct CheckpointPublisher: Sendable {
                 continue
             }
             guard let number = Int(name), !known.contains(number),
-                let data = FileManager.default.contents(atPath: path + "/manifest.json"),
+                let data = FileManager.default.contents(atPath: path + "/" + CheckpointLayout.manifest),
                 let manifest = try? JSONDecoder().decode(CheckpointManifest.self, from: data)
             else { continue }
             try store.recordCheckpoint(CheckpointRecord(

@@ -75,6 +75,28 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         }
     }
 
+    /// Runs `body` on the work queue — so never during a cycle of any workspace — after dropping the workspace's
+    /// in-memory pipeline (model, tokenizer, rows) and its schedule; with `refresh`, a cycle follows at once (a
+    /// rebuild), otherwise the workspace is forgotten (a deletion).
+    func withWorkspaceStopped<T: Sendable>(
+        _ workspaceID: Int64, refresh: Bool, _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            work.async {
+                self.lock.withLock {
+                    self.pipelines[workspaceID] = nil
+                    self.lastChange[workspaceID] = nil
+                    self.firstPending[workspaceID] = nil
+                    self.failures[workspaceID] = nil
+                    if refresh { _ = self.forced.insert(workspaceID) } else { self.forced.remove(workspaceID) }
+                }
+                continuation.resume(with: Result { try body() })
+            }
+        }
+        wake.signal()
+        return result
+    }
+
     /// Lexical lookup against the workspace's current alignment (loads the model on first use).
     func lookup(workspaceID: Int64, word: String, reverse: Bool, limit: Int) async throws
         -> [(translation: String, probability: Double, count: Double)]
@@ -103,6 +125,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         for workspace in try store.workspaces() {
             try publisher.recover(workspaceID: workspace.id, workspace: workspace.spec.name)
             try publisher.applyRetention(workspaceID: workspace.id, keep: keepCheckpoints)
+            try checkAlignmentState(workspace)
         }
         await withGracefulShutdownHandler {
             while !stop.load(ordering: .relaxed) {
@@ -158,6 +181,22 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
             }
         }
         return sleep
+    }
+
+    /// Start-up: a saved alignment state whose files are missing, truncated or fail their checksum is forgotten
+    /// (logged), so its pair events are pending again and the first cycle rebuilds it from the corpus — instead of
+    /// every cycle and lookup failing on it. (A state that passes its checksum but cannot be decoded is handled the
+    /// same way when it is loaded.)
+    private func checkAlignmentState(_ workspace: WorkspaceRecord) throws {
+        do {
+            _ = try store.alignmentState(workspaceID: workspace.id)
+        } catch let error as AlignmentStateUnreadable {
+            logger.error("the saved alignment state cannot be used; rebuilding it from the corpus", metadata: [
+                "workspace": "\(workspace.spec.name)", "error": "\(error)",
+            ])
+            try store.forgetAlignmentState(workspaceID: workspace.id)
+        }
+        _ = malloc_trim(0)
     }
 
     private func runCycle(_ pipeline: WorkspacePipeline, workspace: WorkspaceRecord) throws {

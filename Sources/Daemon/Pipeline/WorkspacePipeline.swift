@@ -18,7 +18,7 @@ final class WorkspacePipeline {
     /// Digests of the hard-linked base weights, so each checkpoint does not hash them again.
     private let digests = FileDigestCache()
     /// The unchanging body tensors as one file, hard-linked into every checkpoint (opened at the first one).
-    private var base: SafetensorsFile?
+    private var base: (any TensorFile)?
 
     /// Everything derived from the source model, the frozen target tokenizer and the corpus so far.
     private struct Loaded {
@@ -194,8 +194,8 @@ final class WorkspacePipeline {
         // 4. Checkpoint: HF directory (target tokenizer, the new embedding/head rows in their own shard, the body
         //    hard-linked from the base weights) + manifest, atomic.
         progress(0.8, "writing checkpoint")
-        let outputDType = TensorDType.f32
-        let base: SafetensorsFile
+        let outputDType = state.model.outputDType(state.spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto)
+        let base: any TensorFile
         if let opened = self.base {
             base = opened
         } else {
@@ -209,17 +209,17 @@ final class WorkspacePipeline {
         let temporary = try publisher.beginCheckpoint(workspace: state.spec.name, number: number)
         guard let embedding = state.embedding else { throw CheckpointError("no embedding rows") }
         var replacements: [String: (shape: [Int], values: [Float])] = [
-            "model.embed_tokens.weight": ([embedding.rows, embedding.columns], embedding.values)
+            CheckpointLayout.embeddingTensor: ([embedding.rows, embedding.columns], embedding.values)
         ]
         if let head = state.head, !state.model.config.tieWordEmbeddings {
-            replacements["lm_head.weight"] = ([head.rows, head.columns], head.values)
+            replacements[CheckpointLayout.headTensor] = ([head.rows, head.columns], head.values)
         }
         let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
         _ = try HFModelDirectoryWriter(outputDType: outputDType).write(
             to: URL(fileURLWithPath: temporary), config: state.model.config, tokenizer: bundle,
             source: base, replacements: replacements)
-        try TokenMappingFile.write(mapping, to: URL(fileURLWithPath: temporary + "/token_mapping.json"))
-        try Data((state.model.tokenizerJSON + "\n").utf8).write(to: URL(fileURLWithPath: temporary + "/source_tokenizer.json"))
+        try TokenMappingFile.write(mapping, to: CheckpointLayout.url(CheckpointLayout.tokenMapping, in: URL(fileURLWithPath: temporary)))
+        try CheckpointLayout.writeSourceTokenizer(json: state.model.tokenizerJSON, into: URL(fileURLWithPath: temporary))
         clock.lap("write checkpoint")
         savingJoined = true
         let saved = try saving.wait()
@@ -306,17 +306,15 @@ final class WorkspacePipeline {
     func hydraDirectory(for checkpoint: CheckpointRecord) throws -> (path: String, sourceLanguage: String, targetLanguage: String) {
         let state = try load()
         let path = stateDirectory + "/hydra/\(state.spec.name)/\(CheckpointPublisher.name(for: checkpoint.number))"
-        if !FileManager.default.fileExists(atPath: path + "/config.json") {
+        if !FileManager.default.fileExists(atPath: path + "/" + CheckpointLayout.config) {
             guard let embedding = state.embedding else { throw CheckpointError("no refreshed rows yet") }
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
             try HydraWriter.write(
-                to: URL(fileURLWithPath: path), config: state.model.config, source: state.model.tensors, target: embedding,
-                targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle, dtype: .f32)
-            let sourceDirectory = path + "/source_tokenizer"
-            try FileManager.default.createDirectory(atPath: sourceDirectory, withIntermediateDirectories: true)
-            try Data(state.model.tokenizerJSON.utf8).write(to: URL(fileURLWithPath: sourceDirectory + "/tokenizer.json"))
+                to: URL(fileURLWithPath: path), config: state.model.config, source: base ?? state.model.tensors, target: embedding,
+                targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
+                dtype: state.model.outputDType(state.spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto), sourceTokenizerJSON: state.model.tokenizerJSON)
             // Older Hydra directories of this workspace are no longer needed.
             let parent = (path as NSString).deletingLastPathComponent
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name != (path as NSString).lastPathComponent {
@@ -342,9 +340,7 @@ final class WorkspacePipeline {
             preparedVocabularies: transfer.prepareVocabularies(),
             aligner: IncrementalAligner(options: Self.alignerOptions(threads: threads)), appliedSeq: 0, generation: 0,
             sourceLexicon: WordUnitLexicon(), targetLexicon: WordUnitLexicon())
-        if let saved = try store.alignmentState(workspaceID: workspaceID),
-            let aligner = restoreAligner(saved)
-        {
+        if let saved = try savedAlignment(), let aligner = try restoreAligner(saved) {
             state.aligner = aligner
             state.appliedSeq = saved.appliedSeq
             state.generation = saved.generation
@@ -354,20 +350,70 @@ final class WorkspacePipeline {
             state.sourceLexicon = corpus.sourceLexicon
             state.targetLexicon = corpus.targetLexicon
             state.renderedUnits = corpus.rendered
+            // The rows of the last checkpoint, so `translate` answers after a restart without waiting for new data.
+            restoreRows(into: &state)
         }
         loaded = state
         return state
     }
 
-    /// The saved aligner, or nil (with a warning) when it cannot be read: every pair is then aligned afresh, which
-    /// loses nothing (the pairs and their events are in the store).
-    private func restoreAligner(_ saved: AlignmentStateRecord) -> IncrementalAligner? {
+    /// The saved alignment state, or nil when there is none or it cannot be used (a file missing, truncated or
+    /// failing its checksum): then the row is forgotten (logged), every pair event is pending again, and the
+    /// next cycle realigns the corpus from the store — the corpus is the truth.
+    private func savedAlignment() throws -> AlignmentStateRecord? {
+        do {
+            return try store.alignmentState(workspaceID: workspaceID)
+        } catch let error as AlignmentStateUnreadable {
+            try forgetUnreadableState(error)
+            return nil
+        }
+    }
+
+    private func forgetUnreadableState(_ error: any Error) throws {
+        logger.error("the saved alignment state cannot be used; rebuilding it from the corpus", metadata: [
+            "workspace.id": "\(workspaceID)", "error": "\(error)",
+        ])
+        try store.forgetAlignmentState(workspaceID: workspaceID)
+    }
+
+    /// Loads the embedding (and untied head) rows of the newest checkpoint when it was built with this workspace's
+    /// target tokenizer and the shapes match; otherwise the rows stay empty until the next cycle computes them.
+    private func restoreRows(into state: inout Loaded) {
+        do {
+            guard let latest = try store.checkpoints(workspaceID: workspaceID).first,
+                let manifestData = FileManager.default.contents(atPath: latest.path + "/manifest.json")
+            else { return }
+            let manifest = try JSONDecoder().decode(CheckpointManifest.self, from: manifestData)
+            guard manifest.targetTokenizer == state.targetTokenizerPath else { return }
+            let tensors = try TensorFiles.open(path: latest.path)
+            let columns = state.model.embedding.columns
+            func matrix(_ name: String) throws -> EmbeddingMatrix? {
+                guard let info = tensors.info(name), info.shape == [state.target.vocabularySize, columns] else { return nil }
+                return try EmbeddingMatrix(rows: info.shape[0], columns: columns, values: tensors.float32(name))
+            }
+            guard let embedding = try matrix("model.embed_tokens.weight") else { return }
+            let head = state.model.head == nil ? nil : try matrix("lm_head.weight")
+            if state.model.head != nil, head == nil { return }
+            state.embedding = embedding
+            state.head = head
+            logger.info("restored the refreshed rows of the last checkpoint", metadata: [
+                "workspace.id": "\(workspaceID)", "checkpoint.number": "\(latest.number)",
+            ])
+        } catch {
+            logger.warning("cannot restore the rows of the last checkpoint; the next cycle recomputes them", metadata: [
+                "workspace.id": "\(workspaceID)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// The saved aligner, or nil when it cannot be decoded (the decoder bounds-checks every offset): the row is
+    /// forgotten with a logged error and every pair is aligned afresh, which loses nothing (the pairs and their
+    /// events are in the store).
+    private func restoreAligner(_ saved: AlignmentStateRecord) throws -> IncrementalAligner? {
         do {
             return try IncrementalAligner(serialized: saved.state, changes: saved.changes, threads: threads)
         } catch {
-            logger.warning("the saved alignment state cannot be read; realigning the whole corpus", metadata: [
-                "workspace.id": "\(workspaceID)", "change.records": "\(saved.changes.count)", "error": "\(error)",
-            ])
+            try forgetUnreadableState(error)
             return nil
         }
     }
@@ -396,7 +442,7 @@ final class WorkspacePipeline {
         let trained = try TokenizerTrainer.train(lines: lines, options: options)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try trained.write(to: URL(fileURLWithPath: directory))
-        let path = directory + "/tokenizer.json"
+        let path = directory + "/" + CheckpointLayout.tokenizer
         try store.setTargetTokenizer(workspaceID: workspaceID, path: path)
         return path
     }

@@ -14,6 +14,7 @@ struct ControlRoutes: Sendable {
     let sync: SyncService
     let remotes: RemoteRegistry
     let translation: TranslationService
+    let administration: WorkspaceAdministration
 
     /// The named workspace, or the only one when no name is given.
     func workspace(named name: String?) throws -> WorkspaceRecord {
@@ -42,7 +43,13 @@ struct ControlRoutes: Sendable {
             try status.status().workspaces
         }
         routes.on(ControlEndpoints.CreateWorkspace.self) { input, context in
-            try await createWorkspace(input.body, context: context)
+            try await administration.create(input.body, logger: context.logger)
+        }
+        routes.on(ControlEndpoints.RebuildWorkspace.self) { input, context in
+            try await administration.rebuild(input.path.name, input.body, logger: context.logger)
+        }
+        routes.on(ControlEndpoints.DeleteWorkspace.self) { input, context in
+            try await administration.delete(input.path.name, logger: context.logger)
         }
         routes.on(ControlEndpoints.ListFiles.self) { input, _ in
             let workspaces = try store.workspaces()
@@ -138,33 +145,6 @@ struct ControlRoutes: Sendable {
                 translations: rows.map { .init(text: $0.translation, probability: $0.probability, count: $0.count) })
         }
     }
-
-    /// `POST /v1/workspaces`: validates, saves (after checking the remote), then scans the new folders.
-    func createWorkspace(_ body: WorkspaceRequest, context: DaemonRequestContext) async throws -> WorkspaceStatus {
-        let config = WorkspaceConfig(
-            name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
-            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
-            parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories,
-            remote: body.remote)
-        try config.validate(key: "workspace")
-        config.createFolders(logger: context.logger)
-        // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
-        let id = try RemoteRoutes(registry: remotes, store: store, sync: sync, status: status)
-            .retarget(workspace: config.name, to: config.remote) {
-                let id = try store.upsertWorkspace(config.spec)
-                guard let record = try store.workspaces().first(where: { $0.id == id }) else {
-                    throw StoreError.notFound("workspace \(config.name)")
-                }
-                return record
-            }.id
-        rootsGeneration.bump()
-        _ = try await corpus.scan(workspace: config.name)
-        return WorkspaceStatus(
-            name: config.name, sourceLanguage: config.sourceLanguage, targetLanguage: config.targetLanguage,
-            sourceModel: config.sourceModel, targetTokenizer: config.targetTokenizer,
-            watchedDirectories: config.parallelDirs + (config.monolingualDirs ?? []), remote: config.remote,
-            counts: CountsStatus(try store.counts(workspaceID: id)))
-    }
 }
 
 extension SyncStatusResponse {
@@ -183,7 +163,8 @@ extension SyncStatusResponse {
                 },
                 lastPublished: s.lastPublished, lastPublishedAt: s.lastPublishedAt,
                 lastBytesUploaded: s.lastBytesUploaded, lastTotalBytes: s.lastTotalBytes,
-                lastError: s.lastError.map { LastError(checkpoint: $0.checkpoint, message: $0.message, kind: $0.kind, at: $0.at) })
+                lastError: s.lastError.map { LastError(checkpoint: $0.checkpoint, message: $0.message, kind: $0.kind, at: $0.at) },
+                retrying: s.retrying?.map { Retry(checkpoint: $0.checkpoint, failures: $0.failures, nextAttemptAt: $0.nextAttemptAt) })
         })
     }
 }

@@ -69,7 +69,7 @@ struct MetricsExporter: Sendable {
             uploaded.add(labels, Double(status.lastBytesUploaded ?? 0))
             queued.add(labels, Double(status.queued.count))
             if let at = status.lastPublishedAt { lastPublished.add(labels, at.timeIntervalSince1970) }
-            for (kind, count) in status.errorCounts.sorted(by: { $0.key < $1.key }) {
+            for (kind, count) in (status.errorCounts ?? [:]).sorted(by: { $0.key < $1.key }) {
                 syncErrors.add(labels + [("kind", kind)], Double(count))
             }
         }

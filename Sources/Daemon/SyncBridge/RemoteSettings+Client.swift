@@ -3,8 +3,10 @@ import Logging
 import Store
 import Sync
 
-/// Turns remote settings (from the config file or the store) into an S3 client. The secret is read here, from the
-/// daemon's environment or the remote's 0600 credentials file, and never leaves the client.
+/// Turns remote settings (from the config file or the store) into an S3 client. Secrets are read by the client's
+/// `CredentialsProvider` through the AWS credential chain (the remote's 0600 `credentials_file` or `profile`, else
+/// the daemon's environment, shared files, `credential_process`, web identity, instance metadata), again for each
+/// job and after an authentication failure, and never leave the client.
 extension RemoteSettings {
     init(_ spec: RemoteSpec) {
         self.init(
@@ -58,11 +60,16 @@ extension RemoteSettings {
         var config: RemoteConfig
         do { config = try location() } catch { throw RemoteUnusableError(remote: name, cause: error.description) }
         if let workspace { config.prefix = config.key(workspace) }
-        let credentials: Credentials
-        do { credentials = try CredentialsLoader.load(file: credentialsFile, profile: profile) } catch {
-            throw RemoteUnusableError(remote: name, cause: "\(error)")
+        let provider = CredentialsProvider(CredentialSettings(credentialsFile: credentialsFile, profile: profile))
+        // Checked now so a configuration error names the remote at once; a credential service that is merely
+        // unreachable (STS, instance metadata) is retried with each job instead of failing the start.
+        do { _ = try provider.currentWithSource() } catch {
+            guard error.isTransient else { throw RemoteUnusableError(remote: name, cause: "\(error)") }
+            logger.warning("credentials not available yet; retrying with each job", metadata: [
+                "remote": "\(name)", "error": "\(error)",
+            ])
         }
-        return S3Client(config: config, credentials: credentials, retry: retry, logger: logger)
+        return S3Client(config: config, credentialsProvider: provider, retry: retry, logger: logger)
     }
 }
 

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Store
 import Synchronization
 import Sync
+import SyncStore
 
 /// Hands published checkpoints to one `SyncWorker` per workspace that names a remote. Uploads run on Sync's own
 /// threads; this service owns the workers' lifetime (it stops last, after the pipeline).
@@ -68,7 +69,9 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
         let client = try remote.makeClient(workspace: workspace, logger: logger)
         var policy = SyncWorker.Policy()
         policy.keepLast = keepCheckpoints
-        return SyncWorker(sync: CheckpointSync(client: client, journal: SyncJournal(store.pool)), policy: policy, logger: logger)
+        let journal = GRDBSyncJournal(store.pool)
+        return SyncWorker(
+            sync: CheckpointSync(client: client, journal: journal), policy: policy, queueJournal: journal, logger: logger)
     }
 
     /// Changes the remote a workspace syncs to: `save` records it in the store, then the worker starts, is replaced

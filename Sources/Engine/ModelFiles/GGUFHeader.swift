@@ -86,7 +86,8 @@ struct GGUFHeader {
             }
             let typeCode = try r.u32("type of '\(name)'")
             guard let dtype = GGMLType.dtype(code: typeCode) else {
-                throw ModelFileError.unsupportedDType(name: name, dtype: GGMLType.name(code: typeCode))
+                let known = TensorDType.allCases.filter(\.isFloatConvertible).map(\.rawValue).joined(separator: ", ")
+                throw ModelFileError.invalidHeader(path: path, reason: "tensor '\(name)' is stored as \(GGMLType.name(code: typeCode)), a quantisation transtok cannot read (readable: \(known))")
             }
             guard ne[0] % dtype.block.elements == 0, let size = dtype.byteCount(elements: elements) else {
                 throw ModelFileError.invalidHeader(path: path, reason: "tensor '\(name)' row of \(ne[0]) elements is not a whole number of \(dtype.rawValue) blocks")

@@ -1,9 +1,9 @@
 /// Mapping between llama.cpp GGUF tensor names and Hugging Face Llama names.
 public enum LlamaTensorNames {
     private static let global: [String: String] = [
-        "token_embd.weight": "model.embed_tokens.weight",
+        CheckpointLayout.ggufEmbeddingTensor: CheckpointLayout.embeddingTensor,
         "output_norm.weight": "model.norm.weight",
-        "output.weight": "lm_head.weight",
+        CheckpointLayout.ggufHeadTensor: CheckpointLayout.headTensor,
     ]
 
     private static let perLayer: [String: String] = [
@@ -71,8 +71,9 @@ public enum LlamaTensorNames {
     }
 }
 
-/// A Llama-architecture GGUF seen with Hugging Face tensor names and layout: `float32(_:)` dequantises and
-/// undoes the q/k permutation, so results equal the HF checkpoint's `q_proj`/`k_proj` rows. `view(_:)` gives
+/// A Llama-layout GGUF (`llama`, or `qwen2`: the same tensors with q/k/v biases and no q/k permutation, since
+/// llama.cpp's converter permutes only `llama`) seen with Hugging Face tensor names and layout: `float32(_:)`
+/// dequantises and undoes the q/k permutation, so results equal the HF checkpoint's `q_proj`/`k_proj` rows. `view(_:)` gives
 /// the stored (possibly quantised, still permuted for q/k) bytes; check `isPermuted(_:)` before using it.
 public struct GGUFLlamaTensors: TensorFile {
     public let gguf: GGUFFile
@@ -82,11 +83,17 @@ public struct GGUFLlamaTensors: TensorFile {
     public let skippedTensors: [String]
     private let ggufName: [String: String]
 
+    /// GGUF architectures with a Hugging Face tensor mapping.
+    public static let architectures: Set<String> = ["llama", "qwen2"]
+    /// Whether llama.cpp's converter permuted this file's q/k rows (`llama` only).
+    public let permutesQueryKey: Bool
+
     public init(_ gguf: GGUFFile) throws {
-        let config = try LlamaConfig(gguf: gguf)
-        guard gguf.architecture == "llama" else {
-            throw ModelFileError.invalidConfig("HF tensor mapping is only defined for the 'llama' GGUF architecture, not '\(gguf.architecture ?? "?")'")
+        guard let arch = gguf.architecture, Self.architectures.contains(arch) else {
+            throw ModelFileError.unsupportedArchitecture(path: gguf.path, name: "GGUF \(gguf.architecture ?? "(none)")",
+                                                         supported: Self.architectures.sorted().joined(separator: ", "))
         }
+        let config = try LlamaConfig(gguf: gguf)
         var names: [String] = []
         var map: [String: String] = [:]
         var skipped: [String] = []
@@ -100,11 +107,12 @@ public struct GGUFLlamaTensors: TensorFile {
                 skipped.append(n)
             }
         }
-        for required in ["model.embed_tokens.weight", "model.norm.weight"] where map[required] == nil {
+        for required in [CheckpointLayout.embeddingTensor, "model.norm.weight"] where map[required] == nil {
             throw ModelFileError.invalidHeader(path: gguf.path, reason: "missing tensor for '\(required)'")
         }
         self.gguf = gguf
         self.config = config
+        permutesQueryKey = arch == "llama"
         tensorNames = names
         ggufName = map
         skippedTensors = skipped
@@ -120,7 +128,7 @@ public struct GGUFLlamaTensors: TensorFile {
     }
 
     public func isPermuted(_ name: String) -> Bool {
-        ggufName[name].flatMap(LlamaTensorNames.permutation(gguf:)) != nil
+        permutesQueryKey && ggufName[name].flatMap(LlamaTensorNames.permutation(gguf:)) != nil
     }
 
     public func view(_ name: String) throws -> TensorView {
@@ -134,7 +142,7 @@ public struct GGUFLlamaTensors: TensorFile {
     public func float32(_ name: String) throws -> [Float] {
         guard let g = ggufName[name], let info = gguf.info(g) else { throw ModelFileError.tensorNotFound(name: name) }
         let values = try gguf.float32(g)
-        guard let perm = LlamaTensorNames.permutation(gguf: g) else { return values }
+        guard permutesQueryKey, let perm = LlamaTensorNames.permutation(gguf: g) else { return values }
         let heads = perm == .query ? config.numAttentionHeads : config.numKeyValueHeads
         let rowLength = info.shape.count == 2 ? info.shape[1] : 1
         guard info.shape[0] == heads * config.headDim else {

@@ -76,8 +76,11 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
         var names: [String] = []
         for file in order {
             for t in shards[file]?.tensorNames ?? [] {
-                guard weightMap[t] == file else {
-                    throw ModelFileError.invalidHeader(path: indexPath, reason: "shard \(file) holds '\(t)', which the index maps elsewhere")
+                guard let mapped = weightMap[t] else {
+                    throw ModelFileError.invalidHeader(path: indexPath, reason: "tensor '\(t)' of shard \(file) has no weight_map entry")
+                }
+                guard mapped == file else {
+                    throw ModelFileError.invalidHeader(path: indexPath, reason: "shard \(file) holds '\(t)', which the index maps to \(mapped)")
                 }
                 names.append(t)
             }
@@ -101,7 +104,7 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
 
 /// Opening any supported model file or directory.
 public enum TensorFiles {
-    /// `.gguf` → `GGUFLlamaTensors` (HF names) for Llama GGUFs, else `GGUFFile`; `.safetensors` →
+    /// `.gguf` → `GGUFLlamaTensors` (HF names) for Llama-layout GGUFs (llama, qwen2), else `GGUFFile`; `.safetensors` →
     /// `SafetensorsFile`; `*.index.json` or a directory holding one → `ShardedSafetensors`; a directory with
     /// `model.safetensors` → that file.
     public static func open(path: String) throws -> any TensorFile {
@@ -120,7 +123,7 @@ public enum TensorFiles {
         if path.hasSuffix(".index.json") { return try ShardedSafetensors(indexPath: path) }
         if path.hasSuffix(".gguf") {
             let g = try GGUFFile(path: path)
-            return g.architecture == "llama" ? try GGUFLlamaTensors(g) : g
+            return GGUFLlamaTensors.architectures.contains(g.architecture ?? "") ? try GGUFLlamaTensors(g) : g
         }
         return try SafetensorsFile(path: path)
     }

@@ -104,7 +104,10 @@ struct SafetensorsHeader {
         }
         guard expected == dataLength else {
             if expected > dataLength {
-                throw ModelFileError.truncated(path: path, what: "tensor data", offset: dataStart, needed: expected, available: dataLength)
+                // Name the first tensor whose bytes are missing.
+                let cut = entries.first { $0.end > dataLength } ?? entries[entries.count - 1]
+                throw ModelFileError.truncated(path: path, what: "data of tensor '\(cut.info.name)'", offset: dataStart + cut.begin,
+                                               needed: cut.end - cut.begin, available: max(0, dataLength - cut.begin))
             }
             throw invalid("\(dataLength - expected) bytes after the last tensor")
         }

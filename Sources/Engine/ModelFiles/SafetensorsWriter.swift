@@ -41,6 +41,9 @@ public struct SafetensorsWriter {
 
     public var tensorCount: Int { entries.count }
 
+    /// Bytes of tensor data `write` stores (headers excluded).
+    public var totalBytes: Int { entries.reduce(0) { $0 + $1.byteCount } }
+
     public mutating func add(_ name: String, shape: [Int], _ payload: Payload) throws {
         guard !name.isEmpty, name != "__metadata__", names.insert(name).inserted else {
             throw ModelFileError.invalidConfig("tensor name '\(name)' is empty, reserved or already added")
@@ -103,8 +106,8 @@ public struct SafetensorsWriter {
         var written: [String] = []
         var weightMap: [(String, JSONValue)] = []
         for (k, shard) in shards.enumerated() {
-            let fileName = shards.count == 1 ? "\(baseName).safetensors"
-                : "\(baseName)-\(pad(k + 1))-of-\(pad(shards.count)).safetensors"
+            let fileName = shards.count == 1 ? CheckpointLayout.singleFileName(baseName: baseName)
+                : CheckpointLayout.shardFileName(baseName: baseName, index: k + 1, count: shards.count)
             try writeShard(shard.map { entries[$0] }, to: directory.appendingPathComponent(fileName).path)
             written.append(fileName)
             for i in shard { weightMap.append((entries[i].name, .string(fileName))) }
@@ -116,17 +119,12 @@ public struct SafetensorsWriter {
                 ("metadata", .object([("total_size", .int(total))])),
                 ("weight_map", .object(weightMap)),
             ])
-            let indexName = "\(baseName).safetensors.index.json"
+            let indexName = CheckpointLayout.indexFileName(baseName: baseName)
             try AtomicFile.write(Array((index.serialized(indent: 2) + "\n").utf8), to: directory.appendingPathComponent(indexName).path)
             written.append(indexName)
         }
         try AtomicFile.syncDirectory(directory.path)
         return written
-    }
-
-    private func pad(_ n: Int) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, 5 - s.count)) + s
     }
 
     /// The JSON header for `shard`, padded with spaces so the data section starts 8-byte aligned.

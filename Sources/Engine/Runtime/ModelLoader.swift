@@ -53,23 +53,23 @@ public enum ModelLoader {
             let url = dir.appendingPathComponent(name)
             return fm.fileExists(atPath: url.path) ? url : nil
         }
-        guard let configURL = file("config.json") else { throw RuntimeError.invalidConfig("\(path) has no config.json") }
+        guard let configURL = file(CheckpointLayout.config) else { throw RuntimeError.invalidConfig("\(path) has no config.json") }
         let config = try DecoderConfig(huggingFaceConfig: configURL)
         let tensors: any TensorFile
-        if let index = file("model.safetensors.index.json") {
+        if let index = file(CheckpointLayout.weightIndex) {
             tensors = try ShardedSafetensors(indexPath: index.path)
-        } else if let single = file("model.safetensors") {
+        } else if let single = file(CheckpointLayout.weights) {
             tensors = try SafetensorsFile(path: single.path)
         } else {
             throw RuntimeError.invalidConfig("\(path) has neither model.safetensors nor model.safetensors.index.json")
         }
         let model = try LlamaModel(config: config, weights: TensorFileWeights(tensors))
-        let tokenizer = try file("tokenizer.json").map { try Tokenizer(contentsOf: $0) }
-        let source = try file("source_tokenizer/tokenizer.json").map { try Tokenizer(contentsOf: $0) }
-        let template = chatTemplate(in: file("tokenizer_config.json"))
-            ?? file("chat_template.jinja").flatMap { try? String(contentsOf: $0, encoding: .utf8) }
-            ?? chatTemplate(in: file("source_tokenizer/tokenizer_config.json"))
-            ?? file("source_tokenizer/chat_template.jinja").flatMap { try? String(contentsOf: $0, encoding: .utf8) }
+        let tokenizer = try file(CheckpointLayout.tokenizer).map { try Tokenizer(contentsOf: $0) }
+        let source = try CheckpointLayout.sourceTokenizerURL(in: dir).map { try Tokenizer(contentsOf: $0) }
+        let template = chatTemplate(in: file(CheckpointLayout.tokenizerConfig))
+            ?? file(CheckpointLayout.chatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
+            ?? chatTemplate(in: file(CheckpointLayout.sourceTokenizerConfig))
+            ?? file(CheckpointLayout.sourceChatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
         return LoadedModel(model: model, tokenizer: tokenizer, sourceTokenizer: source, chatTemplateSource: template, path: path)
     }
 

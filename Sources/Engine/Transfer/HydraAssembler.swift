@@ -35,8 +35,8 @@ public struct HydraConfig: Sendable, Equatable, Codable {
 
 public enum HydraAssembler {
     /// Standard tensor names of the assembled model.
-    public static let inputTensorName = "model.embed_tokens.weight"
-    public static let outputTensorName = "lm_head.weight"
+    public static let inputTensorName = CheckpointLayout.embeddingTensor
+    public static let outputTensorName = CheckpointLayout.headTensor
 
     public static func assemble(targetEmbedding: EmbeddingMatrix, sourceEmbedding: EmbeddingMatrix,
                                 targetHead: EmbeddingMatrix? = nil) throws(TransferError) -> HydraModel {

@@ -57,6 +57,58 @@ public struct TransferPipeline: Sendable {
         return model.lexicalTable()
     }
 
+    /// The aligner `transtok transfer` uses when none is named (the paper-compatible path always uses `.ibm1`).
+    /// Chosen by `transtok-bench quality`: the lowest held-out bits/byte over its language pairs (docs/method.md).
+    public static let defaultAligner: AlignerModel = .ibm1
+
+    /// Soft counts for the mapping from the chosen aligner, source → target direction (the source word conditions):
+    /// `.ibm1` the paper's table (above); `.fastalign` fast_align `-d -o -v` (IBM 2, 5 passes), the expected counts
+    /// of its last update pass; `.best` that IBM 2 refined by the HMM (`HMMOptions()`), the expected counts of the
+    /// HMM's last E-step with its t(f|e). Every table keeps fast_align's beam t ≥ max⁴ per source word.
+    public static func align(_ corpus: WordUnitCorpus, with aligner: AlignerModel, threads: Int = 1) throws -> LexicalTable {
+        guard let table = try alignTables(corpus, with: [aligner], threads: threads)[aligner] else {
+            preconditionFailure("alignTables returns a table for every aligner it is asked for")
+        }
+        return table
+    }
+
+    /// The tables of several aligners at once (`.fastalign` and `.best` share the IBM 2 they both train).
+    public static func alignTables(_ corpus: WordUnitCorpus, with aligners: Set<AlignerModel>, threads: Int = 1) throws -> [AlignerModel: LexicalTable] {
+        var tables: [AlignerModel: LexicalTable] = [:]
+        if aligners.contains(.ibm1) { tables[.ibm1] = align(corpus, threads: threads) }
+        guard aligners.contains(.fastalign) || aligners.contains(.best) else { return tables }
+        var options = FastAlignOptions.fastAlign
+        options.threads = threads
+        let ibm = FastAlignModel(corpus: corpus.parallelCorpus, options: options)
+        ibm.train()
+        if aligners.contains(.fastalign) { tables[.fastalign] = ibm.lexicalTable() }
+        if aligners.contains(.best) {
+            var hmmOptions = HMMOptions()
+            hmmOptions.threads = threads
+            let hmm = try HMMModel(initializedFrom: ibm, options: hmmOptions)
+            hmm.train()
+            tables[.best] = lexicalTable(hmm)
+        }
+        return tables
+    }
+
+    /// The HMM's table in the fast_align `-p` layout: rows grouped by conditioning word (NULL first), then pair
+    /// index; `ln t(f|e)` after the last M-step, the count of the last E-step; beam `t ≥ (max_f t)⁴`.
+    static func lexicalTable(_ hmm: HMMModel, beam: Double = -4) -> LexicalTable {
+        let e = hmm.pairs.conditioning, f = hmm.pairs.generated
+        let t = hmm.probabilities, counts = hmm.counts
+        var maxima = [Double](repeating: 0, count: hmm.corpus.sourceVocabulary.count)
+        for p in t.indices { maxima[Int(e[p])] = max(maxima[Int(e[p])], t[p]) }
+        let order = t.indices.sorted { (e[$0], $0) < (e[$1], $1) }
+        var rows: [LexicalTable.Row] = []
+        rows.reserveCapacity(order.count)
+        for p in order where t[p] > 0 && log(t[p]) >= -log(maxima[Int(e[p])]) * beam {
+            rows.append(LexicalTable.Row(source: hmm.corpus.sourceVocabulary.display(e[p]), target: hmm.corpus.targetVocabulary.display(f[p]),
+                                         logProbability: log(t[p]), count: counts[p]))
+        }
+        return LexicalTable(rows: rows)
+    }
+
     /// The vocabulary-only parts of this pipeline's mappings, to keep across refreshes (`mapper(_:reusing:)`).
     public func prepareVocabularies() -> PreparedVocabularies {
         PreparedVocabularies(source: source, target: target, options: options)

@@ -1,7 +1,6 @@
 import Foundation
 import Hashing
 import Logging
-import Store
 
 /// Options of a checkpoint sync.
 public struct SyncOptions: Sendable {
@@ -35,12 +34,12 @@ public struct PublishReport: Sendable, Equatable {
 /// or through the async wrappers.
 public struct CheckpointSync: Sendable {
     public let client: S3Client
-    public let journal: SyncJournal?
+    public let journal: (any MultipartJournal)?
     public var options: SyncOptions
     /// Digests of read-only or hard-linked files (the daemon's base weights), shared by every copy of this value.
     public let digests = ChunkDigestCache()
 
-    public init(client: S3Client, journal: SyncJournal?, options: SyncOptions = SyncOptions()) {
+    public init(client: S3Client, journal: (any MultipartJournal)?, options: SyncOptions = SyncOptions()) {
         self.client = client
         self.journal = journal
         self.options = options
@@ -65,7 +64,8 @@ public struct CheckpointSync: Sendable {
         }
         let budget = RetryBudget(client.retry.syncBudget)
         progress?.setCurrent("hashing \(name)")
-        let local = try LocalCheckpoint.scan(directory: directory, name: name, policy: options.chunking, cache: digests)
+        let local = try LocalCheckpoint.scan(
+            directory: directory, name: name, policy: options.chunking, cache: digests, cancel: cancel)
         let manifestBytes = try local.manifest.encoded()
         let manifestKey = config.key(RemoteLayout.manifest(name))
         var report = PublishReport(

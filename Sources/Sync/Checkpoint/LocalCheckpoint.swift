@@ -31,12 +31,14 @@ struct LocalCheckpoint {
     }
 
     static func scan(
-        directory: String, name: String, policy: ChunkingPolicy, cache: ChunkDigestCache? = nil
+        directory: String, name: String, policy: ChunkingPolicy, cache: ChunkDigestCache? = nil,
+        cancel: CancellationFlag? = nil
     ) throws(SyncError) -> LocalCheckpoint {
         var files: [CheckpointManifest.File] = []
         var blobs: [String: BlobSource] = [:]
         var open: [OpenFile] = []
         for rel in try listFiles(directory) {
+            if cancel?.isCancelled == true { throw .cancelled }
             let file = try OpenFile(path: directory + "/" + rel)
             open.append(file)
             let key = cache?.key(for: file, policy: policy)
@@ -44,7 +46,7 @@ struct LocalCheckpoint {
             if let key, let known = cache?.entry(key) {
                 digests = known
             } else {
-                digests = try hash(file, policy: policy)
+                digests = try hash(file, policy: policy, cancel: cancel)
                 cache?.countHashed(file.size)
                 if let key { cache?.remember(digests, for: key) }
             }
@@ -59,12 +61,16 @@ struct LocalCheckpoint {
         return LocalCheckpoint(manifest: CheckpointManifest(checkpoint: name, files: files), blobs: blobs, files: open)
     }
 
-    /// Cuts `file` into chunks and hashes each chunk and the whole file in one read.
-    private static func hash(_ file: OpenFile, policy: ChunkingPolicy) throws(SyncError) -> ChunkDigestCache.Entry {
+    /// Cuts `file` into chunks and hashes each chunk and the whole file in one read (stops between chunks once
+    /// `cancel` is set).
+    private static func hash(
+        _ file: OpenFile, policy: ChunkingPolicy, cancel: CancellationFlag?
+    ) throws(SyncError) -> ChunkDigestCache.Entry {
         let spans = try Chunker.spans(for: file, policy: policy)
         var whole = SHA256Hasher()
         var digests: [String] = []
         for span in spans {
+            if cancel?.isCancelled == true { throw .cancelled }
             var h = SHA256Hasher()
             try file.read(offset: span.offset, length: span.length) { buf in
                 h.update(buf)

@@ -9,7 +9,8 @@ import Synchronization
 public final class S3Client: Sendable {
     public let config: RemoteConfig
     public let retry: RetryPolicy
-    let signer: SigV4Signer
+    /// Where signing keys come from; read again per job (`refreshCredentials`) and after an auth failure.
+    public let credentials: CredentialsProvider
     let options: TransportOptions
     let logger: Logger
     private let pool = Mutex<[HTTPConnection]>([])
@@ -20,8 +21,18 @@ public final class S3Client: Sendable {
     /// Offset added to the local clock when signing (tests of clock skew; 0 otherwise).
     let clockSkew: TimeInterval
 
-    public init(
+    public convenience init(
         config: RemoteConfig, credentials: Credentials, retry: RetryPolicy = RetryPolicy(),
+        options: TransportOptions = TransportOptions(), logger: Logger = Logger(label: "transtok.sync"),
+        clockSkew: TimeInterval = 0, observer: (@Sendable (RequestEvent) -> Void)? = nil
+    ) {
+        self.init(
+            config: config, credentialsProvider: CredentialsProvider(fixed: credentials), retry: retry, options: options,
+            logger: logger, clockSkew: clockSkew, observer: observer)
+    }
+
+    public init(
+        config: RemoteConfig, credentialsProvider: CredentialsProvider, retry: RetryPolicy = RetryPolicy(),
         options: TransportOptions = TransportOptions(), logger: Logger = Logger(label: "transtok.sync"),
         clockSkew: TimeInterval = 0, observer: (@Sendable (RequestEvent) -> Void)? = nil
     ) {
@@ -31,11 +42,14 @@ public final class S3Client: Sendable {
         if opts.unixSocketPath == nil { opts.unixSocketPath = config.unixSocketPath }
         if opts.caBundlePath == nil { opts.caBundlePath = config.caBundlePath }
         self.options = opts
-        self.signer = SigV4Signer(credentials: credentials, region: config.region)
+        self.credentials = credentialsProvider
         self.logger = logger
         self.clockSkew = clockSkew
         self.observer = observer
     }
+
+    /// Reads the credentials again before the next request (rotated files, a new `credential_process` answer).
+    public func refreshCredentials() { credentials.refresh() }
 
     // MARK: connections
 
@@ -65,6 +79,8 @@ public final class S3Client: Sendable {
         var partNumber: Int?
         /// Statuses that are answers, not errors (e.g. 404 for HEAD).
         var accept: Set<Int> = []
+        /// The credentials the last attempt was signed with (to tell whether re-reading them changed anything).
+        var signedWith: Credentials?
     }
 
     /// Sends `call`, retrying retryable failures with backoff while attempts and `budget` last.
@@ -73,10 +89,11 @@ public final class S3Client: Sendable {
         progress: (@Sendable (Int64) -> Void)? = nil
     ) throws(SyncError) -> HTTPResponse {
         var attempt = 0
+        var call = call
         while true {
             attempt += 1
             if cancel?.isCancelled == true { throw .cancelled }
-            let result: Result<HTTPResponse, SyncError> = attemptOnce(call, cancel: cancel, progress: progress)
+            let result: Result<HTTPResponse, SyncError> = attemptOnce(&call, cancel: cancel, progress: progress)
             record(call, attempt: attempt, result)
             switch result {
             case .success(let r): return r
@@ -103,6 +120,12 @@ public final class S3Client: Sendable {
     /// The backoff before retrying `call` after attempt number `attempt` failed with `error`; throws when the error
     /// is not retryable or the attempts or the budget are used up.
     func delayBeforeRetry(_ call: Call, attempt: Int, after e: SyncError, budget: RetryBudget?) throws(SyncError) -> Double {
+        if e.isCredentialRejection, attempt < retry.maxAttempts, let used = call.signedWith, credentials.renew(after: used) {
+            logger.info("credentials rejected; retrying with credentials read again", metadata: [
+                "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.error": "\(e)",
+            ])
+            return 0
+        }
         guard e.isRetryable, attempt < retry.maxAttempts else { throw e }
         if let budget, !budget.take() { throw .budgetExhausted(last: e) }
         let wait = retry.delay(beforeRetry: attempt)
@@ -114,9 +137,10 @@ public final class S3Client: Sendable {
     }
 
     private func attemptOnce(
-        _ call: Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
+        _ call: inout Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
     ) -> Result<HTTPResponse, SyncError> {
-        let request = signedRequest(call, cancel: cancel, progress: progress)
+        let request: HTTPRequest
+        do { request = try signedRequest(&call, cancel: cancel, progress: progress) } catch { return .failure(error) }
         let connection: HTTPConnection
         do { connection = try checkout() } catch { return .failure(error) }
         let response: HTTPResponse
@@ -128,17 +152,22 @@ public final class S3Client: Sendable {
         return outcome(call, response)
     }
 
-    /// The request for one attempt of `call`, signed now; its progress callback aborts once `cancel` is set.
+    /// The request for one attempt of `call`, signed now with the current credentials (recorded in
+    /// `call.signedWith`); its progress callback aborts once `cancel` is set.
     func signedRequest(
-        _ call: Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
-    ) -> HTTPRequest {
+        _ call: inout Call, cancel: CancellationFlag?, progress: (@Sendable (Int64) -> Void)?
+    ) throws(SyncError) -> HTTPRequest {
+        let keys: Credentials
+        do { keys = try credentials.current() } catch { throw .credentials(error) }
+        call.signedWith = keys
+        let signer = SigV4Signer(credentials: keys, region: config.region)
         let loc = config.location(forKey: call.key)
         let amzDate = AMZDate.string(Date().addingTimeInterval(clockSkew))
         var headers = call.headers
         headers.append(("host", loc.host))
         headers.append(("x-amz-date", amzDate))
         headers.append(("x-amz-content-sha256", call.payloadHash))
-        if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
+        if let token = keys.sessionToken { headers.append(("x-amz-security-token", token)) }
         let signable = SignableRequest(
             method: call.method, encodedPath: loc.encodedPath, query: call.query, headers: headers,
             payloadHash: call.payloadHash)

@@ -55,9 +55,20 @@ public enum SyncError: Error, CustomStringConvertible, Equatable, Sendable {
         return errorClass == .retryable
     }
 
+    /// The server refused the request's credentials (403, `SignatureDoesNotMatch`, `ExpiredToken`…): reading
+    /// them again (rotated keys, renewed session token) may help.
+    public var isCredentialRejection: Bool {
+        guard case .http(_, _, let status, let code, _, _) = self else { return false }
+        if let code, ["SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken", "InvalidToken",
+            "TokenRefreshRequired", "InvalidClientTokenId", "AccessDenied"].contains(code) { return true }
+        return status == 401 || status == 403
+    }
+
     static func classify(status: Int, code: String?) -> ErrorClass {
         if let code {
-            if ["RequestTimeTooSkewed", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied"].contains(code) {
+            if ["RequestTimeTooSkewed", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "ExpiredToken",
+                "InvalidToken", "TokenRefreshRequired", "InvalidClientTokenId"].contains(code)
+            {
                 return .auth
             }
             if ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "OperationAborted"].contains(code) {

@@ -1,39 +1,19 @@
 import Foundation
 import Logging
 
-/// What the daemon shows for sync (`transtok sync status`, `status --watch`). Holds no secret.
-public struct SyncStatus: Sendable, Equatable, Codable {
-    public struct InFlight: Sendable, Equatable, Codable {
-        public var checkpoint: String
-        public var progress: SyncProgress.Snapshot
-    }
-    public struct LastError: Sendable, Equatable, Codable {
-        public var checkpoint: String
-        public var message: String
-        /// `retryable`, `auth`, `validation`, …
-        public var kind: String
-        public var at: Date
-    }
-    public var queued: [String]
-    public var inFlight: InFlight?
-    public var lastPublished: String?
-    public var lastPublishedAt: Date?
-    /// Bytes the last publish sent, and the checkpoint's size.
-    public var lastBytesUploaded: Int64?
-    public var lastTotalBytes: Int64?
-    public var lastError: LastError?
-    /// Failed attempts since this worker started, by error class (`retryable`, `auth`, …), for the metrics.
-    public var errorCounts: [String: Int] = [:]
-}
-
-/// Publishes queued checkpoints one at a time in the background, retrying whole syncs that failed for transient
-/// reasons, then applies remote retention and cleans stale multipart uploads. The daemon enqueues checkpoint
-/// directories as they are written and polls `status()`.
+/// Publishes queued checkpoints one at a time in the background, then applies remote retention and cleans stale
+/// multipart uploads. The daemon enqueues checkpoint directories as they are written and polls `status()`.
+///
+/// - Failures: a checkpoint that failed is retried after a capped exponential backoff with jitter (`Policy.backoff`),
+///   for as long as it takes, unless a newer checkpoint is enqueued (it supersedes the failed one) or its directory
+///   is gone. With a `queueJournal` the queue and each entry's failures and next attempt time are stored, so a
+///   restart neither forgets a failed checkpoint nor resets its backoff.
+/// - Cancellation (daemon shutdown): the upload in flight stops at a part boundary, parts on the wire are aborted,
+///   finished parts stay in the multipart journal and the checkpoint stays queued, so the next start resumes it.
+/// - Credentials are read again at the start of each job (and by the client after an authentication failure).
 public final class SyncWorker: Sendable {
     public struct Policy: Sendable {
-        /// Whole-sync attempts for retryable failures (each attempt has its own per-request retries).
-        public var attempts = 3
-        public var retryDelay: Double = 5
+        public var backoff = PublishBackoff()
         /// Keep the newest N checkpoints on the remote (nil: never delete).
         public var keepLast: Int?
         public var minBlobAge: TimeInterval = 24 * 3600
@@ -41,105 +21,215 @@ public final class SyncWorker: Sendable {
         public init() {}
     }
 
-    private struct Job: Sendable {
-        var directory: String
-        var name: String
-    }
-
     private struct State: Sendable {
-        var queue: [Job] = []
+        /// In enqueue order; the journal mirrors it.
+        var queue: [PendingPublish] = []
         var inFlight: (name: String, progress: SyncProgress)?
         var status = SyncStatus(queued: [])
         var waiter: CheckedContinuation<Void, Never>?
+        /// Bumped by every enqueue, so a wait that starts after one does not miss it.
+        var generation = 0
     }
 
     public let sync: CheckpointSync
     public let policy: Policy
+    /// The destination this worker's queue belongs to in the journal: endpoint, bucket and prefix.
+    public let scope: String
+    private let queueJournal: (any PublishQueueJournal)?
     private let state = Locked(State())
     private let logger: Logger
 
-    public init(sync: CheckpointSync, policy: Policy = Policy(), logger: Logger = Logger(label: "transtok.sync")) {
+    public init(
+        sync: CheckpointSync, policy: Policy = Policy(), queueJournal: (any PublishQueueJournal)? = nil,
+        logger: Logger = Logger(label: "transtok.sync")
+    ) {
         self.sync = sync
         self.policy = policy
+        self.queueJournal = queueJournal
         self.logger = logger
+        let c = sync.client.config
+        scope = "\(c.endpoint)/\(c.bucket)/\(c.prefix)"
+        if let queueJournal {
+            do {
+                let restored = try queueJournal.pending(scope: scope)
+                state.withLock { $0.queue = restored }
+                if !restored.isEmpty {
+                    logger.info("sync queue restored", metadata: [
+                        "sync.queued": "\(restored.map(\.checkpoint).joined(separator: ","))",
+                    ])
+                }
+            } catch {
+                logger.error("cannot read the sync queue; starting empty", metadata: ["sync.error": "\(error)"])
+            }
+        }
     }
 
-    /// Queues a checkpoint directory (ignored if the same name is already queued).
+    /// Queues a checkpoint directory. Ignored if the same name is queued or in flight (a queued entry keeps its
+    /// retry state); queued entries that already failed are superseded by it and dropped.
     public func enqueue(directory: String, name: String) {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
-            if !s.queue.contains(where: { $0.name == name }) { s.queue.append(Job(directory: directory, name: name)) }
+        let (added, superseded, waiter) = state.withLock { s -> (PendingPublish?, [PendingPublish], CheckedContinuation<Void, Never>?) in
+            if s.inFlight?.name == name || s.queue.contains(where: { $0.checkpoint == name }) { return (nil, [], nil) }
+            let superseded = s.queue.filter { $0.failures > 0 }
+            s.queue.removeAll { $0.failures > 0 }
+            let entry = PendingPublish(scope: scope, checkpoint: name, directory: directory)
+            s.queue.append(entry)
+            s.generation += 1
             defer { s.waiter = nil }
-            return s.waiter
+            return (entry, superseded, s.waiter)
         }
+        for old in superseded {
+            logger.info("failed checkpoint superseded by a newer one; not retrying it", metadata: [
+                "sync.checkpoint": "\(old.checkpoint)", "sync.newer": "\(name)", "sync.failures": "\(old.failures)",
+            ])
+            journal { try $0.remove(scope: old.scope, checkpoint: old.checkpoint) }
+        }
+        if let added { journal { try $0.save(added) } }
         waiter?.resume()
     }
 
     public func status() -> SyncStatus {
         state.withLock { s in
             var st = s.status
-            st.queued = s.queue.map(\.name)
+            st.queued = s.queue.map(\.checkpoint)
             st.inFlight = s.inFlight.map { SyncStatus.InFlight(checkpoint: $0.name, progress: $0.progress.snapshot()) }
+            let retrying = s.queue.filter { $0.failures > 0 }.map {
+                SyncStatus.Retry(checkpoint: $0.checkpoint, failures: $0.failures, nextAttemptAt: $0.notBefore)
+            }
+            st.retrying = retrying.isEmpty ? nil : retrying
             return st
         }
     }
 
-    /// Processes the queue until the task is cancelled.
+    /// Processes the queue (waiting out backoffs) until the task is cancelled.
     public func run() async {
         while !Task.isCancelled {
-            if let job = state.withLock({ s -> Job? in s.queue.isEmpty ? nil : s.queue.removeFirst() }) {
+            let (job, nextAt, generation) = state.withLock { s -> (PendingPublish?, Date?, Int) in
+                let now = Date()
+                if let i = s.queue.firstIndex(where: { $0.notBefore <= now }) { return (s.queue[i], nil, s.generation) }
+                return (nil, s.queue.map(\.notBefore).min(), s.generation)
+            }
+            if let job {
                 await process(job)
-                continue
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { s -> Bool in
-                        if !s.queue.isEmpty || Task.isCancelled { return true }
-                        s.waiter = c
-                        return false
-                    }
-                    if resumeNow { c.resume() }
-                }
-            } onCancel: {
-                let w = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                    defer { s.waiter = nil }
-                    return s.waiter
-                }
-                w?.resume()
+            } else {
+                await waitForWork(until: nextAt, since: generation)
             }
         }
     }
 
-    /// Publishes everything queued now, then returns (one-shot use and tests).
+    /// Publishes every queued checkpoint that is due now, once each, then returns (one-shot use and tests).
     public func drain() async {
-        while let job = state.withLock({ s -> Job? in s.queue.isEmpty ? nil : s.queue.removeFirst() }) {
-            await process(job)
+        let due = state.withLock { s in s.queue.filter { $0.notBefore <= Date() } }
+        for job in due where !Task.isCancelled {
+            let stillQueued = state.withLock { s in s.queue.first { $0.checkpoint == job.checkpoint } }
+            if let stillQueued { await process(stillQueued) }
         }
     }
 
-    private func process(_ job: Job) async {
+    private func process(_ job: PendingPublish) async {
         let progress = SyncProgress()
-        state.withLock { $0.inFlight = (job.name, progress) }
+        state.withLock { $0.inFlight = (job.checkpoint, progress) }
         defer { state.withLock { $0.inFlight = nil } }
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let report = try await sync.publish(directory: job.directory, name: job.name, progress: progress)
-                state.withLock {
-                    $0.status.lastPublished = job.name
-                    $0.status.lastPublishedAt = Date()
-                    $0.status.lastBytesUploaded = report.bytesUploaded
-                    $0.status.lastTotalBytes = report.totalBytes
-                }
-                await maintain()
-                return
+        sync.client.refreshCredentials()
+        let cancel = CancellationFlag()
+        let sync = self.sync
+        let result: Result<PublishReport, SyncError> = await withTaskCancellationHandler {
+            do throws(SyncError) {
+                return .success(
+                    try await sync.publish(directory: job.directory, name: job.checkpoint, progress: progress, cancel: cancel))
             } catch {
-                record(error, checkpoint: job.name)
-                guard error.isRetryable || { if case .budgetExhausted = error { return true }; return false }(),
-                    attempt < policy.attempts, !Task.isCancelled
-                else { return }
-                try? await Task.sleep(for: .seconds(policy.retryDelay * Double(attempt)))
+                return .failure(error)
             }
+        } onCancel: {
+            cancel.cancel()
+        }
+        do throws(SyncError) {
+            let report = try result.get()
+            state.withLock {
+                $0.queue.removeAll { $0.checkpoint == job.checkpoint }
+                $0.status.lastPublished = job.checkpoint
+                $0.status.lastPublishedAt = Date()
+                $0.status.lastBytesUploaded = report.bytesUploaded
+                $0.status.lastTotalBytes = report.totalBytes
+            }
+            journal { try $0.remove(scope: job.scope, checkpoint: job.checkpoint) }
+            await maintain()
+        } catch {
+            if error == .cancelled || cancel.isCancelled {
+                // Shutdown: the entry stays queued (and journaled) as it was; finished parts are in the journal.
+                logger.info("sync interrupted; it resumes at the next start", metadata: ["sync.checkpoint": "\(job.checkpoint)"])
+                return
+            }
+            record(error, checkpoint: job.checkpoint)
+            failed(job, error)
+        }
+    }
+
+    /// Schedules the next attempt of `job`, or drops it when retrying cannot help or a newer checkpoint is queued.
+    private func failed(_ job: PendingPublish, _ error: SyncError) {
+        let gone = !FileManager.default.fileExists(atPath: job.directory)
+        let conflict = error.errorClass == .conflict
+        var entry = job
+        entry.failures += 1
+        let wait = policy.backoff.delay(afterFailures: entry.failures)
+        entry.notBefore = Date().addingTimeInterval(wait)
+        entry.lastError = error.description
+        let outcome = state.withLock { s -> String in
+            guard let i = s.queue.firstIndex(where: { $0.checkpoint == job.checkpoint }) else { return "gone" }
+            if gone || conflict || i + 1 < s.queue.count {
+                s.queue.remove(at: i)
+                return gone ? "directory" : conflict ? "conflict" : "superseded"
+            }
+            s.queue[i] = entry
+            return "retry"
+        }
+        switch outcome {
+        case "retry":
+            logger.warning("sync failed; retrying later", metadata: [
+                "sync.checkpoint": "\(job.checkpoint)", "sync.failures": "\(entry.failures)",
+                "sync.retry_in_s": "\(String(format: "%.1f", wait))", "sync.error_kind": "\(error.errorClass.rawValue)",
+            ])
+            journal { try $0.save(entry) }
+        case "gone":
+            journal { try $0.remove(scope: job.scope, checkpoint: job.checkpoint) }
+        default:
+            let why = [
+                "directory": "its directory no longer exists", "conflict": "the remote holds another checkpoint of that name",
+                "superseded": "a newer checkpoint is queued",
+            ][outcome] ?? outcome
+            logger.warning("sync failed; not retrying: \(why)", metadata: ["sync.checkpoint": "\(job.checkpoint)"])
+            journal { try $0.remove(scope: job.scope, checkpoint: job.checkpoint) }
+        }
+    }
+
+    /// Waits until something is enqueued (after `generation`), `deadline` passes, or the task is cancelled.
+    private func waitForWork(until deadline: Date?, since generation: Int) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForEnqueue(since: generation) }
+            if let deadline {
+                group.addTask { try? await Task.sleep(for: .seconds(max(0.001, deadline.timeIntervalSinceNow))) }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForEnqueue(since generation: Int) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if Task.isCancelled || s.generation != generation { return true }
+                    s.waiter?.resume()  // a stale waiter of an earlier wait (cannot happen with one run loop)
+                    s.waiter = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let w = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            w?.resume()
         }
     }
 
@@ -160,7 +250,15 @@ public final class SyncWorker: Sendable {
         state.withLock {
             $0.status.lastError = .init(
                 checkpoint: checkpoint, message: error.description, kind: error.errorClass.rawValue, at: Date())
-            $0.status.errorCounts[error.errorClass.rawValue, default: 0] += 1
+            $0.status.errorCounts = ($0.status.errorCounts ?? [:]).merging([error.errorClass.rawValue: 1], uniquingKeysWith: +)
+        }
+    }
+
+    /// Writes to the queue journal; a failure is logged (the in-memory queue still works until the next start).
+    private func journal(_ body: (any PublishQueueJournal) throws -> Void) {
+        guard let queueJournal else { return }
+        do { try body(queueJournal) } catch {
+            logger.error("cannot write the sync queue", metadata: ["sync.error": "\(error)"])
         }
     }
 }

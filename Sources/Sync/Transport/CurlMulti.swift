@@ -1,4 +1,5 @@
 import CCurl
+import CurlRuntime
 import Foundation
 
 /// A libcurl multi handle: runs several transfers at once from the one thread that owns it (only `wakeup()` may be

@@ -1,4 +1,5 @@
 import CCurl
+import CurlRuntime
 import Foundation
 
 /// One libcurl easy handle, reused request after request so keep-alive connections are reused. Blocking: call it

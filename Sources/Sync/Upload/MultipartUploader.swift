@@ -1,7 +1,6 @@
 import Foundation
 import Hashing
 import Logging
-import Store
 import Synchronization
 
 /// Uploads one file range as a multipart object: bounded concurrency (parts as concurrent transfers of one libcurl
@@ -10,7 +9,7 @@ import Synchronization
 /// with ListParts).
 public struct MultipartUploader: Sendable {
     public var client: S3Client
-    public var journal: SyncJournal?
+    public var journal: (any MultipartJournal)?
     public var partSizeMinimum: Int64 = PartPlan.defaultMinimum
     public var concurrency: Int = 4
     /// Content-MD5 (default, ETag-verified) or x-amz-checksum-sha256 (one hash per part, less CPU).
@@ -18,20 +17,11 @@ public struct MultipartUploader: Sendable {
     /// Observes bytes sent per part attempt (tests use it to interrupt a transfer mid-part).
     public var partProgress: (@Sendable (_ part: Int, _ sent: Int64) -> Void)?
 
-    public init(client: S3Client, journal: SyncJournal?, partSizeMinimum: Int64 = PartPlan.defaultMinimum, concurrency: Int = 4) {
+    public init(client: S3Client, journal: (any MultipartJournal)?, partSizeMinimum: Int64 = PartPlan.defaultMinimum, concurrency: Int = 4) {
         self.client = client
         self.journal = journal
         self.partSizeMinimum = partSizeMinimum
         self.concurrency = max(1, concurrency)
-    }
-
-    /// An uploader whose journal lives in its own SQLite file (one-shot tools; the daemon passes the Store's pool).
-    public static func journaled(
-        client: S3Client, journalPath: String, partSizeMinimum: Int64 = PartPlan.defaultMinimum, concurrency: Int = 4
-    ) throws(SyncError) -> MultipartUploader {
-        let journal: SyncJournal
-        do { journal = try SyncJournal.open(path: journalPath) } catch { throw .journal("\(error)") }
-        return MultipartUploader(client: client, journal: journal, partSizeMinimum: partSizeMinimum, concurrency: concurrency)
     }
 
     /// Identifies the remote in the journal (endpoint + bucket).
@@ -161,7 +151,7 @@ public struct MultipartUploader: Sendable {
         return (entry.uploadID, done)
     }
 
-    private func journalDo(_ body: (SyncJournal) throws -> Void) throws(SyncError) {
+    private func journalDo(_ body: (any MultipartJournal) throws -> Void) throws(SyncError) {
         guard let journal else { return }
         do { try body(journal) } catch { throw .journal("\(error)") }
     }

@@ -83,7 +83,8 @@ final class PartSender {
             for id in transfers.values { progress?.endTransfer(id, uploaded: nil) }
         }
 
-        func start(_ a: Attempt) throws(SyncError) {
+        func start(_ attempt: Attempt) throws(SyncError) {
+            var a = attempt
             let c: HTTPConnection
             if let reused = idle.popLast() { c = reused } else { c = try client.checkout() }
             let n = a.part.number
@@ -100,7 +101,7 @@ final class PartSender {
             } else if let hook = partProgress {
                 sent = { bytes in hook(n, bytes) }
             }
-            let request = client.signedRequest(a.call, cancel: cancel, progress: sent)
+            let request = try client.signedRequest(&a.call, cancel: cancel, progress: sent)
             do { try multi.start(request, on: c, tag: n) } catch {
                 throw client.failure(a.call, error)
             }

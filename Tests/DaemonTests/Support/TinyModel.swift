@@ -22,8 +22,10 @@ enum TinyModel {
         return path
     }
 
-    /// Writes `config.json`, `tokenizer.json` and `model.safetensors` into `directory` (deterministic weights).
-    static func write(to directory: String, tokenizer fixture: String = "trained-byte-level-bpe", seed: UInt64 = 7) throws {
+    /// Writes `config.json`, `tokenizer.json` and `model.safetensors` into `directory` (deterministic weights);
+    /// `maxShardBytes` as a function of the vocabulary size forces shards (index + `model-0000k-of-0000n`).
+    static func write(to directory: String, tokenizer fixture: String = "trained-byte-level-bpe", seed: UInt64 = 7,
+                      maxShardBytes: (Int) -> Int = { _ in 5_000_000_000 }) throws {
         let tokenizerPath = try writeTokenizer(fixture, to: directory)
         let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizerPath))
         let vocabulary = tokenizer.vocabularySize
@@ -37,7 +39,7 @@ enum TinyModel {
 
         var random = SeededRandom(seed: seed)
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -0.5...0.5, using: &random) } }
-        var writer = try SafetensorsWriter(outputDType: .f32)
+        var writer = try SafetensorsWriter(outputDType: .f32, maxShardBytes: maxShardBytes(vocabulary))
         try writer.add("model.embed_tokens.weight", shape: [vocabulary, hidden], .float32(values(vocabulary * hidden)))
         let layer = "model.layers.0."
         try writer.add(layer + "input_layernorm.weight", shape: [hidden], .float32([Float](repeating: 1, count: hidden)))

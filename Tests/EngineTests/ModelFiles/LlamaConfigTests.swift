@@ -26,9 +26,14 @@ struct ModelFilesLlamaConfigTests {
 
     @Test func rejectsNonLlamaAndBrokenConfigs() throws {
         if TestPaths.assetAvailable("minilm/config.json") {  // under CI a missing MiniLM fails here
+            // LlamaConfig reads Llama-family hyper-parameters only; the model itself is accepted for transfer as an encoder.
             #expect(throws: ModelFileError.invalidConfig("model_type 'bert' is not a Llama-family decoder (llama, mistral, qwen2)")) {
                 try LlamaConfig(contentsOf: URL(fileURLWithPath: TestPaths.asset("minilm/config.json")))
             }
+            let summary = try ModelValidation.check(path: TestPaths.asset("minilm"))
+            #expect(summary.architecture == "bert" && summary.kind == .encoder)
+            #expect(summary.roles == TensorRoles(embedding: "embeddings.word_embeddings.weight", head: nil))
+            #expect(summary.vocabularySize == 30522 && summary.hiddenSize == 384)
         }
         let base: [(String, JSONValue)] = [("hidden_size", .int(64)), ("intermediate_size", .int(128)), ("num_hidden_layers", .int(2)),
                                            ("num_attention_heads", .int(4)), ("vocab_size", .int(100))]

@@ -65,7 +65,7 @@ struct ModelFilesSafetensorsHostileTests {
         #expect(throws: Never.self) { _ = try parse(Self.file("{\(Self.a),\(b)}", data: 12)) }
         expectInvalid(Self.file("{\(Self.a),\(gap)}", data: 14), "gap before tensor 'b'")
         expectInvalid(Self.file("{\(Self.a),\(overlap)}", data: 8), "overlaps")
-        expectInvalid(Self.file("{\(Self.a),\(b)}", data: 11), "truncated tensor data")
+        expectInvalid(Self.file("{\(Self.a),\(b)}", data: 11), "truncated data of tensor 'b'")
         expectInvalid(Self.file("{\(Self.a),\(b)}", data: 20), "8 bytes after the last tensor")
         expectInvalid(Self.file(#"{"b":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}}"#, data: 8), "gap before tensor 'b'")
     }

@@ -122,3 +122,8 @@ struct MissingTestPrerequisite: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension S3TestEnv {
+    /// The server's TCP port (for a `FaultProxy` in front of it).
+    var port: UInt16 { UInt16(endpoint.split(separator: ":").last.map(String.init) ?? "") ?? 0 }
+}

@@ -1,15 +1,15 @@
 import Foundation
 import Synchronization
-@testable import Sync
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A loopback TCP proxy in front of the S3 server that injects one fault per new connection, in script order,
-/// then passes traffic through. Faults: connection resets, HTTP error answers, slow starts, and answers lost after
-/// the server already acted on the request.
-final class FaultProxy: Sendable {
-    enum Fault: Sendable {
+/// A loopback TCP proxy in front of an S3 server that injects faults: one scripted fault per new connection (in
+/// order, then plain passing), plus conditions that hold until changed: a bandwidth cap on every connection and an
+/// outage (new connections reset at once, open ones cut). Used in-process by the Sync tests and, driven over stdin,
+/// by `transtok-bench s3-fault-proxy` (for soak runs against a real daemon).
+public final class FaultProxy: Sendable {
+    public enum Fault: Sendable, Equatable {
         case pass
         /// Read the request head, then reset the connection (RST).
         case reset
@@ -21,27 +21,49 @@ final class FaultProxy: Sendable {
         case dropResponse
     }
 
-    let port: UInt16
+    /// Counters since start.
+    public struct Stats: Sendable, Equatable, Codable {
+        public var connections: Int
+        public var faultsInjected: Int
+        public var outageResets: Int
+        /// Bytes passed from clients to the server, and back.
+        public var bytesUp: Int64
+        public var bytesDown: Int64
+    }
+
+    public let port: UInt16
     private let listener: Int32
     private let upstreamPort: UInt16
-    private let script: Locked<[Fault]>
+    private let script: Mutex<[Fault]>
     private let stopped = Atomic<Bool>(false)
-    let connections = Atomic<Int>(0)
+    public let connections = Atomic<Int>(0)
+    private let faults = Atomic<Int>(0)
+    private let outageResets = Atomic<Int>(0)
+    private let up = Atomic<Int64>(0)
+    private let down = Atomic<Int64>(0)
+    /// Bytes per second per connection and direction; 0 = unlimited.
+    private let throttle = Atomic<Int64>(0)
+    /// Until when (seconds since 1970, as bits of a Double) connections are refused; 0 = no outage.
+    private let outageUntil = Atomic<UInt64>(0)
 
-    init(upstreamPort: UInt16, faults: [Fault]) throws {
+    /// Listens on 127.0.0.1:`port` (0: any free port) and forwards to 127.0.0.1:`upstreamPort`.
+    public init(upstreamPort: UInt16, faults: [Fault] = [], port requested: UInt16 = 0) throws {
         self.upstreamPort = upstreamPort
-        self.script = Locked(faults)
+        self.script = Mutex(faults)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
+        addr.sin_port = requested.bigEndian
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard bound == 0, listen(fd, 64) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
@@ -53,22 +75,50 @@ final class FaultProxy: Sendable {
     }
 
     /// Endpoint URL of the proxy.
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
-        stopped.store(true, ordering: .relaxed)
+    /// Appends faults to the script (each applies to one new connection).
+    public func inject(_ more: [Fault]) { script.withLock { $0 += more } }
+
+    /// Caps every connection at `bytesPerSecond` in each direction (nil: unlimited), for open ones too.
+    public func setThrottle(bytesPerSecond: Int64?) { throttle.store(max(0, bytesPerSecond ?? 0), ordering: .relaxed) }
+
+    /// For `seconds` from now: new connections are reset at once and open ones are cut.
+    public func startOutage(seconds: Double) {
+        outageUntil.store(Date().addingTimeInterval(seconds).timeIntervalSince1970.bitPattern, ordering: .relaxed)
+    }
+
+    public var inOutage: Bool {
+        Date().timeIntervalSince1970 < Double(bitPattern: outageUntil.load(ordering: .relaxed))
+    }
+
+    public var stats: Stats {
+        Stats(
+            connections: connections.load(ordering: .relaxed), faultsInjected: faults.load(ordering: .relaxed),
+            outageResets: outageResets.load(ordering: .relaxed), bytesUp: up.load(ordering: .relaxed),
+            bytesDown: down.load(ordering: .relaxed))
+    }
+
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
 
-    deinit { if !stopped.load(ordering: .relaxed) { stop() } }
+    deinit { stop() }
 
     private func acceptLoop() {
         while !stopped.load(ordering: .relaxed) {
             let client = accept(listener, nil, nil)
             if client < 0 { if stopped.load(ordering: .relaxed) { return } else { continue } }
             connections.add(1, ordering: .relaxed)
+            if inOutage {
+                outageResets.add(1, ordering: .relaxed)
+                resetAndClose(client)
+                continue
+            }
             let fault = script.withLock { $0.isEmpty ? Fault.pass : $0.removeFirst() }
+            if fault != .pass { faults.add(1, ordering: .relaxed) }
             let t = Thread { [self] in handle(client, fault) }
             t.start()
         }
@@ -132,12 +182,12 @@ final class FaultProxy: Sendable {
         guard upstream >= 0 else { resetAndClose(client); return }
         let done = DispatchGroup()
         done.enter()
-        let up = Thread {
-            Self.copy(from: client, to: upstream)
+        let upThread = Thread { [self] in
+            copy(from: client, to: upstream, upward: true)
             shutdown(upstream, Int32(SHUT_WR))
             done.leave()
         }
-        up.start()
+        upThread.start()
         if dropResponse {
             var byte: UInt8 = 0
             _ = recv(upstream, &byte, 1, 0)  // the server has answered, so it acted on the request
@@ -147,28 +197,38 @@ final class FaultProxy: Sendable {
             done.wait()
             return
         }
-        Self.copy(from: upstream, to: client)
+        let cut = copy(from: upstream, to: client, upward: false)
+        if cut {
+            resetAndClose(client)
+            shutdown(upstream, Int32(SHUT_RDWR))
+            done.wait()
+            close(upstream)
+            return
+        }
         shutdown(client, Int32(SHUT_RDWR))
         done.wait()
         close(client)
         close(upstream)
     }
 
-    private static func copy(from: Int32, to: Int32) {
+    /// Copies until EOF or an error; returns true if an outage cut the connection. Applies the throttle.
+    @discardableResult
+    private func copy(from: Int32, to: Int32, upward: Bool) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return }
+            if inOutage { outageResets.add(1, ordering: .relaxed); shutdown(from, Int32(SHUT_RDWR)); shutdown(to, Int32(SHUT_RDWR)); return true }
+            let cap = throttle.load(ordering: .relaxed)
+            let chunk = cap > 0 ? Int(min(Int64(buffer.count), max(1024, cap / 20))) : buffer.count
+            let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, chunk, 0) }
+            if n <= 0 { return inOutage }
             var sent = 0
             while sent < n {
                 let w = buffer.withUnsafeBytes { send(to, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
-                if w <= 0 { return }
+                if w <= 0 { return inOutage }
                 sent += w
             }
+            if upward { up.add(Int64(n), ordering: .relaxed) } else { down.add(Int64(n), ordering: .relaxed) }
+            if cap > 0 { Thread.sleep(forTimeInterval: Double(n) / Double(cap)) }
         }
     }
-}
-
-extension S3TestEnv {
-    var port: UInt16 { UInt16(endpoint.split(separator: ":").last.map(String.init) ?? "") ?? 0 }
 }

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+extension AlignerModel: ExpressibleByArgument {}
+
+/// `transtok-bench quality`: adapted-model quality on held-out whole books, per language pair and as a mean.
+/// Rows: the original model with its own tokenizer; transtok's initialisation with each aligner; the baselines
+/// `mean`, `random`, `copy-overlap`; extra row sources (`QualityRowSources`, e.g. tuning) over `--budgets`; with
+/// `--knobs`, the mapping's options one at a time. Also tokens per byte of both tokenizers and chrF of Hydra
+/// translation beside a word-by-word baseline. The default run is the small one (a prefix of the held-out text,
+/// 30 translated verses); `--full` scores all held-out text and 200 verses.
+struct QualityBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quality",
+        abstract: "Held-out bits/byte of the adapted model (each aligner, baselines), tokens/byte, chrF of Hydra translation.")
+
+    @Option(help: "Corpora from scripts/quality-data.sh (one directory per language pair, named <src>-<tgt>).")
+    var data: String = ProcessInfo.processInfo.environment["TRANSTOK_QUALITY_DATA"] ?? ".assets/quality"
+    @Option(help: "Source model (.gguf or Hugging Face directory). Default: $TRANSTOK_ASSETS/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf.")
+    var model: String?
+    @Option(help: "Language pairs (directories of --data), comma-separated. Default: every directory with a pairs.tsv.")
+    var pairs: String?
+    @Option(help: "Held-out books for every pair, comma-separated (default: each pair's fixed list, see QualityCorpus).")
+    var heldOut: String?
+    @Option(help: "Bytes of held-out target text scored per pair, whole verses (0 = all).") var evalBytes = 8_000
+    @Option(help: "Verses translated per pair for chrF (spread over the held-out books; 0 = skip).") var translateVerses = 30
+    @Flag(help: "The full run: all held-out text and 200 translated verses.") var full = false
+    @Option(help: "Aligners whose initialisation is measured, comma-separated (ibm1, fastalign, best).") var aligners = "ibm1,fastalign,best"
+    @Option(help: "Baselines, comma-separated (mean, random, copy-overlap; empty = none).") var baselines = "mean,random,copy-overlap"
+    @Option(help: "Aligner of the Hydra translation, the knob sweep and extra row sources (default: transfer's default).")
+    var aligner: AlignerModel?
+    @Flag(help: "Also measure the mapping's knobs (min count, smoothing, numbers, identical strings) one at a time.") var knobs = false
+    @Option(help: "CPU minutes for the extra row sources, comma-separated (e.g. 5,30). Empty: none.") var budgets = ""
+    @Option(help: "Target tokenizer vocabulary (sentencepiece-bpe trained on the training split's target side, as the daemon does).")
+    var vocabSize = 16_000
+    @Option(help: "Use only the first N training pairs of each language pair (default: all).") var trainPairs: Int?
+    @Option(help: "Evaluation window in tokens.") var window = 1024
+    @Option(help: "Stride between evaluation windows (each window after the first has window − stride tokens of context).")
+    var stride = 768
+    @Option(help: "Threads (aligners, remap, OpenBLAS).") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard window >= 2, stride >= 1, stride <= window else { throw ValidationError("need window ≥ 2 and 1 ≤ stride ≤ window") }
+        guard evalBytes >= 0, translateVerses >= 0, vocabSize >= 300, threads >= 1 else {
+            throw ValidationError("--eval-bytes and --translate-verses must be ≥ 0, --vocab-size ≥ 300, --threads ≥ 1")
+        }
+        _ = try alignerList()
+        _ = try baselineList()
+        _ = try budgetList()
+    }
+
+    func alignerList() throws -> [AlignerModel] {
+        try list(aligners).map { name in
+            guard let a = AlignerModel(rawValue: name) else { throw ValidationError("unknown aligner '\(name)' (ibm1, fastalign, best)") }
+            return a
+        }
+    }
+
+    func baselineList() throws -> [EmbeddingInit] {
+        try list(baselines).map { name in
+            guard let b = EmbeddingInit(rawValue: name), b != .transtok else { throw ValidationError("unknown baseline '\(name)' (mean, random, copy-overlap)") }
+            return b
+        }
+    }
+
+    func budgetList() throws -> [Double] {
+        try list(budgets).map { s in
+            guard let v = Double(s), v >= 0 else { throw ValidationError("--budgets: '\(s)' is not a number of CPU minutes") }
+            return v
+        }.sorted()
+    }
+
+    func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    func run() throws {
+        say("$ transtok-bench " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        BLAS.setThreads(threads)
+        let modelPath = model ?? ((ProcessInfo.processInfo.environment["TRANSTOK_ASSETS"] ?? ".assets") + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+        let dataURL = URL(fileURLWithPath: data)
+        let names = try pairs.map(list) ?? FileManager.default.contentsOfDirectory(atPath: data).sorted().filter {
+            FileManager.default.fileExists(atPath: dataURL.appendingPathComponent($0).appendingPathComponent("pairs.tsv").path)
+        }
+        guard !names.isEmpty else { throw ValidationError("no language pairs in \(data): run scripts/quality-data.sh first") }
+        let source = try SourceModel(path: modelPath)
+        let settings = QualityRun.Settings(
+            evalBytes: full ? 0 : evalBytes, translateVerses: full ? 200 : translateVerses, aligners: try alignerList(),
+            baselines: try baselineList(), chosen: aligner ?? TransferPipeline.defaultAligner, knobs: knobs, budgets: try budgetList(),
+            vocabSize: vocabSize, trainPairs: trainPairs, window: window, stride: stride, threads: threads,
+            heldOut: heldOut.map(list))
+        say("model \(modelPath): \(source.tokenizer.vocabularySize) tokens, width \(source.embedding.columns); target tokenizers: sentencepiece-bpe, \(vocabSize) tokens, trained on each pair's training target side")
+        say("held-out text: \(settings.evalBytes == 0 ? "all of it" : "the first \(settings.evalBytes) bytes (whole verses)"); windows \(window), stride \(stride); \(threads) threads; load average \(loadAverage())")
+        var results: [QualityRun.PairResult] = []
+        for name in names {
+            let corpus = try QualityCorpus(directory: dataURL.appendingPathComponent(name), heldOut: settings.heldOut)
+            results.append(try QualityRun(settings: settings, source: source).measure(corpus))
+        }
+        QualityReport.printSummary(results, chosen: settings.chosen)
+        say("peak RSS \(peakResidentMegabytes()) MB")
+    }
+}

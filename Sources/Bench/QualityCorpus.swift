@@ -1,0 +1,75 @@
+import Foundation
+
+/// One language pair of `transtok-bench quality`: `<data>/<name>/pairs.tsv` (source-language<TAB>target-language,
+/// one verse per line) and `refs.txt` (`Book C:V` per line), as `scripts/quality-data.sh` writes them. Verses are
+/// split into training and held-out text by **whole books** (verses of one book share names and phrasing).
+struct QualityCorpus {
+    let name: String
+    let train: [(String, String)]
+    let heldOut: [(String, String)]
+    let heldOutBooks: [String]
+
+    /// Held-out books per language pair: a deterministic, fixed choice spanning narrative, gospel and letter, about
+    /// 3–10% of each corpus (a pair not listed here holds out `fallbackHeldOut`). Override with `--held-out`.
+    static let heldOutBooks: [String: [String]] = [
+        "en-es": ["Ruth", "Jonah", "Ecclesiastes", "Mark", "James"],  // 1,114 of 30,479 verse pairs
+        "en-grc": ["Mark", "James"],                                   // 781 of 7,936 verse pairs
+    ]
+    static let fallbackHeldOut = ["Mark", "James"]
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The book of a reference: everything before the last space (`1 Corinthians 13:4` → `1 Corinthians`).
+    static func book(of reference: Substring) -> Substring? {
+        guard let space = reference.lastIndex(of: " "), reference[reference.index(after: space)...].contains(":") else { return nil }
+        return reference[..<space]
+    }
+
+    init(directory: URL, heldOut override: [String]?) throws {
+        name = directory.lastPathComponent
+        let pairsPath = directory.appendingPathComponent("pairs.tsv").path, refsPath = directory.appendingPathComponent("refs.txt").path
+        guard let pairsText = try? String(contentsOfFile: pairsPath, encoding: .utf8) else { throw Failure(description: "cannot read \(pairsPath) as UTF-8 (run scripts/quality-data.sh)") }
+        guard let refsText = try? String(contentsOfFile: refsPath, encoding: .utf8) else { throw Failure(description: "cannot read \(refsPath) as UTF-8 (run scripts/quality-data.sh)") }
+        let lines = pairsText.split(separator: "\n", omittingEmptySubsequences: false).dropLast(pairsText.hasSuffix("\n") ? 1 : 0)
+        let refs = refsText.split(separator: "\n", omittingEmptySubsequences: false).dropLast(refsText.hasSuffix("\n") ? 1 : 0)
+        guard lines.count == refs.count else { throw Failure(description: "\(pairsPath) has \(lines.count) lines but \(refsPath) has \(refs.count)") }
+        let books = override ?? Self.heldOutBooks[name] ?? Self.fallbackHeldOut
+        let held = Set(books)
+        var train: [(String, String)] = [], heldOut: [(String, String)] = [], seen = Set<String>()
+        for (i, (line, ref)) in zip(lines, refs).enumerated() {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 2 else { throw Failure(description: "\(pairsPath):\(i + 1): expected source<TAB>target") }
+            guard let book = Self.book(of: ref) else { throw Failure(description: "\(refsPath):\(i + 1): '\(ref)' is not a `Book C:V` reference") }
+            guard !fields[0].isEmpty, !fields[1].isEmpty else { continue }
+            let pair = (String(fields[0]), String(fields[1]))
+            if held.contains(String(book)) { heldOut.append(pair); seen.insert(String(book)) } else { train.append(pair) }
+        }
+        let missing = books.filter { !seen.contains($0) }
+        guard missing.isEmpty else { throw Failure(description: "\(name): held-out book(s) \(missing.joined(separator: ", ")) not in \(refsPath)") }
+        self.train = train
+        self.heldOut = heldOut
+        self.heldOutBooks = books
+    }
+
+    /// The held-out target text scored for bits/byte: whole verses, one per line, in corpus order, stopping before
+    /// the verse that would exceed `maxBytes` (0 = all of it).
+    func evaluationText(maxBytes: Int) -> String {
+        var text = "", bytes = 0
+        for (_, target) in heldOut {
+            let add = target.utf8.count + 1
+            if maxBytes > 0, bytes + add > maxBytes, !text.isEmpty { break }
+            text += target + "\n"
+            bytes += add
+        }
+        return text
+    }
+
+    /// `count` held-out verse pairs spread evenly over the held-out books (positions i·n/count).
+    func translationSample(_ count: Int) -> [(String, String)] {
+        let n = heldOut.count
+        guard count < n else { return heldOut }
+        return (0..<count).map { heldOut[$0 * n / count] }
+    }
+}

@@ -1,0 +1,159 @@
+import Engine
+import Foundation
+
+/// The measurements of one language pair (see `QualityBench`).
+struct QualityRun {
+    struct Settings {
+        var evalBytes: Int
+        var translateVerses: Int
+        var aligners: [AlignerModel]
+        var baselines: [EmbeddingInit]
+        var chosen: AlignerModel
+        var knobs: Bool
+        var budgets: [Double]
+        var vocabSize: Int
+        var trainPairs: Int?
+        var window: Int
+        var stride: Int
+        var threads: Int
+        var heldOut: [String]?
+    }
+
+    struct Row {
+        var name: String
+        var kind: Kind
+        var bitsPerByte: Double
+        var tokens: Int
+        var bytes: Int
+        var seconds: Double
+        enum Kind { case original, aligner, baseline, knob, extra }
+    }
+
+    struct PairResult {
+        var pair: String
+        var rows: [Row]
+        var sourceTokensPerByte: Double
+        var targetTokensPerByte: Double
+        var translation: QualityTranslation.Outcome?
+    }
+
+    let settings: Settings
+    let source: SourceModel
+
+    func measure(_ corpus: QualityCorpus) throws -> PairResult {
+        let s = settings
+        let pairName = corpus.name
+        let languages = pairName.split(separator: "-").map(String.init)
+        let train = s.trainPairs.map { Array(corpus.train.prefix($0)) } ?? corpus.train
+        say("\n== \(pairName): \(train.count) training pairs, \(corpus.heldOut.count) held-out pairs (books: \(corpus.heldOutBooks.joined(separator: ", ")))")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-quality-\(getpid())-\(pairName)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        var clock = Date()
+        func lap() -> Double { let t = Date().timeIntervalSince(clock); clock = Date(); return t }
+        var options = TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: s.vocabSize)
+        options.threads = s.threads
+        let trained = try TokenizerTrainer.train(lines: train.map(\.1), options: options)
+        try trained.write(to: work.appendingPathComponent("tokenizer"))
+        let tokenizerPath = work.appendingPathComponent("tokenizer/tokenizer.json").path
+        let target = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizerPath))
+        say(String(format: "target tokenizer: %d tokens (%.1f s)", target.vocabularySize, lap()))
+
+        let text = corpus.evaluationText(maxBytes: s.evalBytes)
+        let bytes = text.utf8.count
+        let sourceTPB = Double(source.tokenizer.encodeIDs(text).count) / Double(bytes)
+        let targetTPB = Double(target.encodeIDs(text).count) / Double(bytes)
+        say(String(format: "held-out text scored: %d bytes, %d verses; tokens/byte: source tokenizer %.4f, target tokenizer %.4f (%.1f%% fewer tokens)",
+                     bytes, text.split(separator: "\n").count, sourceTPB, targetTPB, 100 * (1 - targetTPB / sourceTPB)))
+        QualityReport.printHeader()
+
+        let models = try QualityModels(source: source)
+        var rows: [Row] = []
+        func score(_ name: String, _ kind: Row.Kind, _ model: LlamaModel, _ tokenizer: Tokenizer) throws {
+            let r = try QualityScore.measure(model: model, tokenizer: tokenizer, text: text, window: s.window, stride: s.stride)
+            let row = Row(name: name, kind: kind, bitsPerByte: r.result.bitsPerByte, tokens: r.result.tokens, bytes: r.result.bytes, seconds: r.seconds)
+            rows.append(row)
+            QualityReport.printRow(pairName, row)
+        }
+        try score("original model, own tokenizer", .original, try models.original(), source.tokenizer)
+
+        let pipeline = try TransferPipeline(source: source.tokenizer, target: target, options: MappingOptions())
+        let units = pipeline.wordUnits(train, threads: s.threads)
+        say(String(format: "  (word units of the training pairs: %.1f s)", lap()))
+        var wanted = Set(s.aligners)
+        if s.translateVerses > 0 || s.knobs || !s.budgets.isEmpty { wanted.insert(s.chosen) }
+        let tables = try TransferPipeline.alignTables(units, with: wanted, threads: s.threads)
+        say(String(format: "  (aligners %@: %.1f s)", wanted.map(\.rawValue).sorted().joined(separator: ", "), lap()))
+        let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: s.threads)
+        let prepared = pipeline.prepareVocabularies()
+        var chosenTables: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)?
+        var anyMapping: TokenMapping?
+        for aligner in AlignerModel.allCases where wanted.contains(aligner) {
+            guard let table = tables[aligner] else { continue }
+            let (mapping, _) = pipeline.mapper(units, reusing: prepared).build(from: table.alignedWordPairs)
+            anyMapping = mapping
+            let init_ = try pipeline.initialize(.transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
+            if aligner == s.chosen { chosenTables = init_ }
+            if s.aligners.contains(aligner) {
+                try score("transtok init, --aligner \(aligner.rawValue)", .aligner, try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
+            }
+        }
+        for baseline in s.baselines {
+            let mapping = anyMapping ?? BaselineMappings.mean(targetVocabularySize: target.vocabularySize, sourceVocabularySize: source.tokenizer.vocabularySize)
+            let init_ = try pipeline.initialize(baseline, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
+            try score("baseline --init \(baseline.rawValue)", .baseline, try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
+        }
+
+        if s.knobs, let table = tables[s.chosen] {
+            for (name, options) in Self.knobVariants() {
+                let p = try TransferPipeline(source: source.tokenizer, target: target, options: options)
+                let (mapping, _) = p.mapper(units).build(from: table.alignedWordPairs)
+                let init_ = try p.initialize(.transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
+                try score("knob (\(s.chosen.rawValue)): \(name)", .knob, try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
+            }
+        }
+
+        if let initial = chosenTables, !s.budgets.isEmpty {
+            let context = QualityContext(pair: pairName, source: source, target: target, tokenizerPath: tokenizerPath, train: train,
+                                         evaluationText: text, initialEmbedding: initial.embedding, initialHead: initial.head,
+                                         threads: s.threads, workDirectory: work)
+            for extra in QualityRowSources.all {
+                for minutes in s.budgets {
+                    let label = "\(extra.name) @ \(String(format: "%g", minutes)) CPU-min"
+                    switch try extra.produce(context, minutes) {
+                    case .tables(let e, let h): try score(label, .extra, try models.adapted(embedding: e, head: h, target: target), target)
+                    case .modelDirectory(let path):
+                        let loaded = try ModelLoader.load(path: path)
+                        guard let tok = loaded.tokenizer else { throw QualityCorpus.Failure(description: "\(path) has no tokenizer.json") }
+                        try score(label, .extra, loaded.model, tok)
+                    }
+                }
+            }
+        }
+
+        var translation: QualityTranslation.Outcome?
+        if s.translateVerses > 0, let initial = chosenTables, languages.count == 2 {
+            _ = lap()
+            let table = try QualityTranslation.lookupTable(corpus: units, threads: s.threads)
+            let hydra = try models.hydra(embedding: initial.embedding, head: initial.head, target: target)
+            translation = try QualityTranslation.run(
+                sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer, target: target,
+                sourceLanguage: languages[0], targetLanguage: languages[1], pipeline: pipeline, table: table, trainCorpus: units)
+            if let t = translation { QualityReport.printTranslation(pairName, t, aligner: s.chosen, seconds: lap()) }
+        }
+        return PairResult(pair: pairName, rows: rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB, translation: translation)
+    }
+
+    /// The mapping's knobs, one change at a time from the default (`MappingOptions()`: min count 10, smoothing,
+    /// numbers and identical strings on). The split of word counts onto tokens and the fallback are fixed in
+    /// `TokenMapper` (not options), so they are not swept here.
+    static func knobVariants() -> [(String, MappingOptions)] {
+        var out: [(String, MappingOptions)] = []
+        for minCount in [1.0, 3, 30] { out.append(("min count \(Int(minCount))", MappingOptions(minCount: minCount))) }
+        out.append(("no smoothing", MappingOptions(smoothing: false)))
+        out.append(("no number pairs", MappingOptions(numbers: false)))
+        out.append(("no identical-string pairs", MappingOptions(identicalStrings: false)))
+        return out
+    }
+}

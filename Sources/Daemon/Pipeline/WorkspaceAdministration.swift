@@ -1,0 +1,133 @@
+import ControlAPI
+import Foundation
+import Logging
+import Store
+
+/// Creating, rebuilding and deleting workspaces through the control API. State the daemon owns is changed only
+/// here, explicitly and logged: a repeated create never updates (409 unless identical), a rebuild applies a new
+/// source model or tokenizer and realigns, a delete stops the workspace and removes its rows and the daemon's own
+/// files for it (never the watched folders).
+struct WorkspaceAdministration: Sendable {
+    let store: Store
+    let pipeline: PipelineService
+    let sync: SyncService
+    let remotes: RemoteRegistry
+    let status: StatusProvider
+    let corpus: CorpusController
+    let rootsGeneration: RootsGeneration
+    let stateDirectory: String
+    /// Workspaces declared in the config file (re-created at every start: deleted there, not through the API).
+    let configured: Set<String>
+    let logger: Logger
+
+    private var remoteRoutes: RemoteRoutes { RemoteRoutes(registry: remotes, store: store, sync: sync, status: status) }
+
+    func create(_ body: WorkspaceRequest, logger requestLogger: Logger) async throws -> WorkspaceStatus {
+        let config = WorkspaceConfig(
+            name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
+            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
+            parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories, remote: body.remote,
+            dtype: body.dtype)
+        do { try config.validate(key: "workspace") } catch { throw DaemonAPIError(.invalidArgument, error.description) }
+        // An existing name: identical is a no-op, anything else a conflict naming the key (nothing is changed).
+        if let existing = try store.workspaces().first(where: { $0.spec.name == config.name }) {
+            if let conflict = existing.spec.differences(from: config.spec).first { throw Self.conflict(conflict) }
+            return try workspaceStatus(config.name)
+        }
+        do {
+            try WorkspaceValidation.checkModel(config.sourceModel)
+            if let tokenizer = config.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
+            let create = body.createDirectories ?? false
+            try WorkspaceValidation.checkFolders(config.parallelDirs, key: "parallel_dirs", create: create)
+            try WorkspaceValidation.checkFolders(config.monolingualDirs ?? [], key: "monolingual_dirs", create: create)
+        } catch {
+            throw DaemonAPIError(.invalidArgument, error.description)
+        }
+        // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
+        _ = try remoteRoutes.retarget(workspace: config.name, to: config.remote) {
+            let id: Int64
+            do { id = try store.createWorkspace(config.spec).id } catch let conflict as WorkspaceConflict {
+                throw Self.conflict(conflict)  // created concurrently by another request
+            }
+            guard let record = try store.workspaces().first(where: { $0.id == id }) else {
+                throw StoreError.notFound("workspace \(config.name)")
+            }
+            return record
+        }
+        requestLogger.info("workspace created", metadata: ["workspace": "\(config.name)"])
+        rootsGeneration.bump()
+        _ = try await corpus.scan(workspace: config.name)
+        return try workspaceStatus(config.name)
+    }
+
+    func rebuild(_ name: String, _ body: WorkspaceRebuildRequest, logger requestLogger: Logger) async throws -> WorkspaceStatus {
+        guard let existing = try store.workspaces().first(where: { $0.spec.name == name }) else {
+            throw DaemonAPIError(.notFound, "no workspace named \(name)")
+        }
+        let retrain = body.retrainTokenizer ?? false
+        if retrain, body.targetTokenizer != nil {
+            throw DaemonAPIError(.invalidArgument, "give a target tokenizer or ask to retrain it, not both")
+        }
+        do {
+            if let model = body.sourceModel { try WorkspaceValidation.checkModel(model) }
+            if let tokenizer = body.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
+        } catch {
+            throw DaemonAPIError(.invalidArgument, error.description)
+        }
+        let change = Store.WorkspaceRebuild(sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain)
+        let store = self.store
+        let updated = try await pipeline.withWorkspaceStopped(existing.id, refresh: true) {
+            try store.rebuildWorkspace(named: name, change)
+        }
+        // Logged at notice level: this is the one way state the workspace was built from changes.
+        requestLogger.notice("workspace rebuild requested: the alignment is rebuilt from the corpus", metadata: [
+            "workspace": "\(name)",
+            "source_model": "\(existing.spec.sourceModel) -> \(updated.spec.sourceModel)",
+            "target_tokenizer": "\(existing.spec.targetTokenizer ?? "(none)") -> \(updated.spec.targetTokenizer ?? (retrain ? "(retrain)" : "(none)"))",
+        ])
+        return try workspaceStatus(name)
+    }
+
+    func delete(_ name: String, logger requestLogger: Logger) async throws -> WorkspaceDeleteResult {
+        guard let existing = try store.workspaces().first(where: { $0.spec.name == name }) else {
+            throw DaemonAPIError(.notFound, "no workspace named \(name)")
+        }
+        if configured.contains(name) {
+            throw DaemonAPIError(.conflict, "workspace \(name) is declared in the daemon's config file; remove it there (it would come back at the next start)")
+        }
+        let (store, sync, stateDirectory) = (self.store, self.sync, self.stateDirectory)
+        let removed = try await pipeline.withWorkspaceStopped(existing.id, refresh: false) { () throws -> [String] in
+            _ = try sync.retarget(name, to: nil, worker: nil) { try store.deleteWorkspace(named: name) }
+            try store.sweepAlignmentStateFiles()
+            // The daemon's own files for it; the watched folders are the user's and are never touched.
+            var removed: [String] = []
+            for path in ["workspaces", "checkpoints", "hydra"].map({ stateDirectory + "/" + $0 + "/" + name })
+            where FileManager.default.fileExists(atPath: path) {
+                try FileManager.default.removeItem(atPath: path)
+                removed.append(path)
+            }
+            return removed
+        }
+        rootsGeneration.bump()
+        requestLogger.notice("workspace deleted", metadata: ["workspace": "\(name)", "removed": "\(removed)"])
+        return WorkspaceDeleteResult(name: name, removedPaths: removed)
+    }
+
+    private func workspaceStatus(_ name: String) throws -> WorkspaceStatus {
+        guard let current = try status.status().workspaces.first(where: { $0.name == name }) else {
+            throw DaemonAPIError(.notFound, "no workspace named \(name)")
+        }
+        return current
+    }
+
+    static func conflict(_ conflict: WorkspaceConflict) -> DaemonAPIError {
+        let hint: String
+        switch conflict.key {
+        case "source_model": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --model \(conflict.requested)`"
+        case "target_tokenizer": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --target-tokenizer \(conflict.requested)`"
+        case "remote": hint = "change it with `transtok workspace set-remote \(conflict.workspace) \(conflict.requested)`"
+        default: hint = "choose another name, or `transtok workspace delete \(conflict.workspace)` first"
+        }
+        return DaemonAPIError(.conflict, "\(conflict.description): \(hint)")
+    }
+}
