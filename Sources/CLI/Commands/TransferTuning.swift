@@ -51,7 +51,10 @@ struct TransferTuningOptions: ParsableArguments {
         let heldOutText = TuningText(lines: split.heldOut, codec: targetTokenizer)
         let heldOut = try HeldOutSet(text: heldOutText, length: tuneLength)
 
-        var config = try DecoderConfig(source.config, ropeFrequencyDivisors:
+        guard let llama = source.config.llama else {
+            throw ValidationError("--tune-minutes tunes Llama-family decoders; this model is \(source.config.architecture)")
+        }
+        var config = try DecoderConfig(llama, ropeFrequencyDivisors:
             source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
         let model = try TuningModel(config: config, tensors: source.tensors, embedding: embedding,
