@@ -114,6 +114,6 @@ struct GroupID: Sendable, Equatable {
         if let id = gid_t(nameOrID), let entry = getgrgid(id) {
             return GroupID(name: String(cString: entry.pointee.gr_name), gid: id)
         }
-        throw .startup("socket_group: no such group \(nameOrID)")
+        throw .config("socket_group: no such group \(nameOrID)")
     }
 }
