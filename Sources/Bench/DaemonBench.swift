@@ -80,7 +80,9 @@ struct DaemonBench: AsyncParsableCommand {
             let result = try ChildRun.measure(
                 [bin + "/transtok", "transfer", "--model", modelPath,
                  "--target-tokenizer", root + "/state/workspaces/bench/tokenizer-v1/tokenizer.json",
-                 "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output", root + "/full-\(run)"],
+                 "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output", root + "/full-\(run)",
+                 // The peer of earlier runs (IBM 1): `transfer`'s default is now the slower `best` aligner.
+                 "--aligner", "ibm1"],
                 environment: ProcessInfo.processInfo.environment)
             guard result.status == 0 else { throw ValidationError("transtok transfer failed:\n\(result.output.suffix(2000))") }
             try? FileManager.default.removeItem(atPath: root + "/full-\(run)")
