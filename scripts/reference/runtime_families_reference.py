@@ -5,6 +5,8 @@ from HF transformers + torch (CPU, F32, eager attention) -> Tests/EngineTests/Fi
   mistral-sliding-window  Mistral, GQA, sliding_window 4 (shorter than the 12-token prompt, so the window matters)
   qwen2-qkv-bias          Qwen2, GQA, q/k/v biases (no o bias), tied head, use_sliding_window false
   phi3-fused              Phi-3, fused qkv_proj and gate_up_proj, GQA, untied head, sliding_window 6
+  gemma                   Gemma 1: (1+w) RMSNorm, embedding × √hidden, GeGLU (gelu_pytorch_tanh), head_dim 8 ≠
+                          hidden/heads, tied head, MQA (one kv head)
 
 Same schema as tiny_llama.json (runtime_reference.py): config (with model_type and hidden_act), weights rounded to
 3 decimals, full logits at every position of one prompt, an 8-token greedy continuation (full recompute per step).
@@ -14,7 +16,7 @@ Usage: python3 scripts/reference/runtime_families_reference.py      Needs: torch
 import json, os
 import numpy as np
 import torch
-from transformers import MistralConfig, MistralForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM
+from transformers import GemmaConfig, GemmaForCausalLM, MistralConfig, MistralForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 out_dir = os.path.join(repo, "Tests", "EngineTests", "Fixtures", "runtime")
@@ -49,7 +51,9 @@ def tiny(name, seed, config_class, model_class, model_type, **kw):
     for pname, p in model.named_parameters():
         v = torch.round(torch.randn_like(p) * 0.3, decimals=3)
         if pname.endswith("norm.weight"):
-            v = torch.round(1.0 + torch.randn_like(p) * 0.1, decimals=3)
+            # Gemma stores w and applies 1 + w: keep the applied scale near 1 for every family.
+            centre = 0.0 if model_type == "gemma" else 1.0
+            v = torch.round(centre + torch.randn_like(p) * 0.1, decimals=3)
         p.copy_(v)
     if config.tie_word_embeddings:
         model.tie_weights()
@@ -74,6 +78,9 @@ if __name__ == "__main__":
              rope_theta=1000000.0, use_sliding_window=False, sliding_window=None),
         tiny("phi3-fused", 5, Phi3Config, Phi3ForCausalLM, "phi3", tie_word_embeddings=False, rope_theta=10000.0,
              sliding_window=6, pad_token_id=0),
+        tiny("gemma", 6, GemmaConfig, GemmaForCausalLM, "gemma", tie_word_embeddings=True, rope_theta=10000.0,
+             head_dim=8, num_key_value_heads=1, hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh",
+             pad_token_id=0),
     ]
     for m in models:
         print(m["name"], "biases:", sorted(k for k in m["tensors"] if k.endswith("bias"))[:4], "greedy", m["greedy"])

@@ -20,9 +20,9 @@ extension DecoderConfig {
     }
 
     /// `model_type`s whose forward pass is this runtime's (Llama blocks; Mistral adds a sliding window, Qwen2 q/k/v
-    /// biases, Phi-3 fused qkv and gate_up projections). Anything else (Gemma's (1+w) norms and GeGLU, Phi-3's fused projections, encoders…) is refused by name
+    /// biases, Phi-3 fused qkv and gate_up projections, Gemma (1+w) norms, √d embedding scale and GeGLU). Anything else (Gemma's (1+w) norms and GeGLU, Phi-3's fused projections, encoders…) is refused by name
     /// instead of loading and producing garbage.
-    public static let supportedModelTypes: Set<String> = ["llama", "llama_hydra", "mistral", "qwen2", "phi3"]
+    public static let supportedModelTypes: Set<String> = ["llama", "llama_hydra", "mistral", "qwen2", "phi3", "gemma"]
 
     public init(huggingFace json: [String: Any]) throws {
         let c = ConfigReader(json)
@@ -32,9 +32,17 @@ extension DecoderConfig {
             throw RuntimeError.invalidConfig("model_type '\(modelType)' is not supported by the runtime (supported: "
                 + Self.supportedModelTypes.sorted().joined(separator: ", ") + ")")
         }
-        for key in ["hidden_act", "hidden_activation"] {
-            if let act = json[key], !(act is NSNull), "\(act)" != "silu" {
-                throw RuntimeError.invalidConfig("\(key) '\(act)' of model_type '\(modelType)' is not supported (silu is)")
+        if modelType == "gemma" {
+            // transformers runs Gemma with the tanh GELU whatever `hidden_act` says, unless `hidden_activation` is set.
+            let act = json["hidden_activation"].flatMap { $0 is NSNull ? nil : "\($0)" } ?? "gelu_pytorch_tanh"
+            guard act == "gelu_pytorch_tanh" else {
+                throw RuntimeError.invalidConfig("hidden_activation '\(act)' of model_type 'gemma' is not supported (gelu_pytorch_tanh is)")
+            }
+        } else {
+            for key in ["hidden_act", "hidden_activation"] {
+                if let act = json[key], !(act is NSNull), "\(act)" != "silu" {
+                    throw RuntimeError.invalidConfig("\(key) '\(act)' of model_type '\(modelType)' is not supported (silu is)")
+                }
             }
         }
         if let factor = try c.optionalDouble("partial_rotary_factor"), factor != 1 {
@@ -79,6 +87,7 @@ extension DecoderConfig {
             eosTokenIDs: try c.intList("eos_token_id"),
             hydraSourceOffset: offset
         )
+        gemma = modelType == "gemma"
         try validate()
     }
 }

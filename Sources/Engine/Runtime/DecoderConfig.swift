@@ -26,6 +26,9 @@ public struct DecoderConfig: Sendable, Equatable {
     /// Hydra checkpoints: where source-language ids start in the input table (source id `k` enters as
     /// `k + hydraSourceOffset`). `nil` for ordinary models.
     public var hydraSourceOffset: Int?
+    /// Gemma: RMSNorm weights are stored as `w` and applied as `1 + w`; the embedding is scaled by √hidden; the MLP
+    /// is GeGLU (tanh-approximated GELU) instead of SwiGLU.
+    public var gemma: Bool = false
 
     public init(
         hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int, headDim: Int? = nil,

@@ -48,6 +48,16 @@ enum Kernels {
         }
     }
 
+    /// `gate[i] = gelu_tanh(gate[i]) * up[i]` over `count` values (GeGLU with PyTorch's tanh-approximated GELU:
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`).
+    static func geGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        let k: Float = 0.7978845608028654  // √(2/π)
+        for i in 0..<count {
+            let x = gate[i]
+            gate[i] = 0.5 * x * (1 + tanhf(k * (x + 0.044715 * x * x * x))) * up[i]
+        }
+    }
+
     /// In-place softmax of `x[0..<count]`; returns nothing, values sum to 1.
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var m = -Float.infinity

@@ -48,6 +48,10 @@ public final class LlamaModel: @unchecked Sendable {
         for (r, t) in tokens.enumerated() {
             weights.embedding.dequantizeRows(t..<(t + 1), into: ws.x + r * h)
         }
+        if c.gemma {  // × √hidden, rounded to F32 first as transformers does
+            let scale = Float(Double(h).squareRoot())
+            for i in 0..<(n * h) { ws.x[i] *= scale }
+        }
         let half = c.headDim / 2
         for r in 0..<n {
             rotary.angles(position: start + r, cos: ws.cos + r * half, sin: ws.sin + r * half)
@@ -83,7 +87,11 @@ public final class LlamaModel: @unchecked Sendable {
         Kernels.rmsNorm(ws.x, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
         Kernels.linear(w.gate, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.gate)
         Kernels.linear(w.up, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.up)
-        Kernels.swiGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
+        if c.gemma {
+            Kernels.geGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
+        } else {
+            Kernels.swiGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
+        }
         Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.x, accumulate: true)
     }
 

@@ -38,6 +38,11 @@ final class LlamaWeights: @unchecked Sendable {
             if let stored = source.storedMatrix(name, rows: rows, columns: columns) { return stored }
             return WeightMatrix(float32: try load(name, [rows, columns]), rows: rows, columns: columns)
         }
+        // Gemma applies its RMSNorm weights as `1 + w` (in F32, as transformers does): stored once that way.
+        func norm(_ name: String) throws -> FloatStorage {
+            let w = try load(name, [c.hiddenSize])
+            return c.gemma ? FloatStorage(w.buffer.map { 1 + $0 }) : w
+        }
         func optional(_ name: String, _ shape: [Int]) throws -> FloatStorage? {
             source.shape(of: name) == nil ? nil : try load(name, shape)
         }
@@ -66,18 +71,18 @@ final class LlamaWeights: @unchecked Sendable {
                 up = try matrix(names.layer(l, .up), c.intermediateSize, h)
             }
             return Layer(
-                attentionNorm: try load(names.layer(l, .attentionNorm), [h]),
+                attentionNorm: try norm(names.layer(l, .attentionNorm)),
                 q: q, k: k, v: v,
                 o: try matrix(names.layer(l, .o), h, c.queryDim),
                 qBias: bias ? try load(names.layer(l, .qBias), [c.queryDim]) : try optional(names.layer(l, .qBias), [c.queryDim]),
                 kBias: bias ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
                 vBias: bias ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
                 oBias: try optional(names.layer(l, .oBias), [h]),
-                mlpNorm: try load(names.layer(l, .mlpNorm), [h]),
+                mlpNorm: try norm(names.layer(l, .mlpNorm)),
                 gate: gate, up: up,
                 down: try matrix(names.layer(l, .down), h, c.intermediateSize))
         }
-        finalNorm = try load(names.finalNorm, [h])
+        finalNorm = try norm(names.finalNorm)
         if c.tiedEmbeddings || source.shape(of: names.head) == nil {
             guard c.tiedEmbeddings else { throw RuntimeError.missingTensor(names.head) }
             head = embedding  // the first outputVocabularySize rows are the head

@@ -22,8 +22,8 @@ struct RuntimeConfigArchitectureTests {
         }
     }
 
-    @Test("Gemma 1/2/3 and BERT are refused with their model_type named",
-          arguments: ["gemma", "gemma2", "gemma3_text", "bert"])
+    @Test("Gemma 2/3 and BERT are refused with their model_type named",
+          arguments: ["gemma2", "gemma3_text", "bert"])
     func refusedModelTypes(type: String) throws {
         let m = try #require(Self.message(Self.config(["model_type": type, "hidden_act": "silu"])))
         #expect(m.contains("model_type '\(type)'") && m.contains("not supported"), "\(m)")
@@ -35,6 +35,8 @@ struct RuntimeConfigArchitectureTests {
         #expect(gelu.contains("hidden_act 'gelu_pytorch_tanh'"), "\(gelu)")
         let gemma = try #require(Self.message(Self.config(["hidden_activation": "gelu_pytorch_tanh"])))
         #expect(gemma.contains("hidden_activation"), "\(gemma)")
+        let gemmaGelu = try #require(Self.message(Self.config(["model_type": "gemma", "hidden_activation": "gelu"])))
+        #expect(gemmaGelu.contains("hidden_activation 'gelu'"), "\(gemmaGelu)")
         let bias = try #require(Self.message(Self.config(["model_type": "llama", "mlp_bias": true])))
         #expect(bias.contains("mlp_bias"), "\(bias)")
     }

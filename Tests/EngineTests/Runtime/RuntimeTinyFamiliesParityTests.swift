@@ -3,11 +3,12 @@ import Testing
 @testable import Engine
 
 /// Parity with transformers on tiny random Mistral (sliding window 4 over a 12-token prompt), Qwen2 (q/k/v biases,
-/// tied head) and Phi-3 (fused qkv and gate_up, sliding window 6) models, made by
+/// tied head), Phi-3 (fused qkv and gate_up, sliding window 6) and Gemma 1 ((1+w) norms, √d embedding scale, GeGLU,
+/// head_dim ≠ hidden/heads) models, made by
 /// `scripts/reference/runtime_families_reference.py`.
 @Suite("Runtime: tiny Mistral and Qwen2 parity with transformers")
 struct RuntimeTinyFamiliesParityTests {
-    static let names = ["mistral-sliding-window", "qwen2-qkv-bias", "phi3-fused"]
+    static let names = ["mistral-sliding-window", "qwen2-qkv-bias", "phi3-fused", "gemma"]
 
     static func fixture(_ name: String) throws -> RuntimeFixtures.TinyModel {
         try #require(try RuntimeFixtures.tinyModels("runtime/tiny_families.json").first { $0.name == name })
@@ -52,5 +53,13 @@ struct RuntimeTinyFamiliesParityTests {
         #expect(phi.weights.shape(of: "model.layers.0.self_attn.qkv_proj.weight") != nil)
         #expect(phi.weights.shape(of: "model.layers.0.mlp.gate_up_proj.weight") != nil)
         #expect(phi.weights.shape(of: "model.layers.0.self_attn.q_proj.weight") == nil)
+
+        let gemma = try Self.fixture("gemma")
+        #expect(gemma.config.gemma && gemma.config.queryDim != gemma.config.hiddenSize)
+        var llamaReading = gemma.config
+        llamaReading.gemma = false
+        let plain = try LlamaModel(config: llamaReading, weights: gemma.weights)
+        let wrong = try plain.forward(gemma.inputIDs, cache: plain.makeCache(), logits: .last)
+        #expect(RuntimeFixtures.maxAbsDifference(wrong.last, gemma.logits.last!) > 1e-2)
     }
 }
