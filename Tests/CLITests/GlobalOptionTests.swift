@@ -51,6 +51,15 @@ import Testing
         #expect(help.contains("ingested") && help.contains("pending"), "\(help)")
     }
 
+    @Test func choicesAreListedInHelp() {
+        let transfer = Transtok.helpMessage(for: TransferCommand.self)
+        #expect(transfer.contains("copy-overlap") && transfer.contains("random"), "\(transfer)")
+        let train = Transtok.helpMessage(for: TrainTokenizerCommand.self)
+        #expect(train.contains("byte-level-bpe"), "\(train)")
+        let message = Transtok.message(for: ParsingErrorProbe.error(["completion", "tcsh"]))
+        #expect(message.contains("bash") && message.contains("zsh") && message.contains("fish"), "\(message)")
+    }
+
     @Test func lookupLimitIsCheckedAtParseTime() throws {
         #expect(throws: (any Error).self) { try Transtok.parseAsRoot(["lookup", "word", "--limit", "0"]) }
         let lookup = try parse(["lookup", "word", "--limit", "50"], as: LookupCommand.self)
