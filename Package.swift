@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "CurlRuntime", "Hashing", "Errdefs",
+                "CCurl", "CurlRuntime", "Hashing", "Systems", "Errdefs",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

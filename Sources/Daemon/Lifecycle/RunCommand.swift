@@ -138,7 +138,7 @@ struct DaemonServices {
         ) { workspace, checkpoint in
             sync.enqueue(workspace: workspace.spec.name, checkpoint: checkpoint)
         }
-        let corpus = CorpusController(store: store, logger: corpusLogger) { workspaces in
+        let corpus = CorpusController(store: store, logger: corpusLogger, settleSeconds: config.debounceSeconds) { workspaces in
             corpusLogger.debug("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
             pipeline.corpusChanged(workspaces)
         }
