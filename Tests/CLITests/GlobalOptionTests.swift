@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Foundation
 import Testing
 
 @testable import CLI
@@ -51,6 +52,15 @@ import Testing
         #expect(help.contains("ingested") && help.contains("pending"), "\(help)")
     }
 
+    @Test func choicesAreListedInHelp() {
+        let transfer = Transtok.helpMessage(for: TransferCommand.self)
+        #expect(transfer.contains("copy-overlap") && transfer.contains("random"), "\(transfer)")
+        let train = Transtok.helpMessage(for: TrainTokenizerCommand.self)
+        #expect(train.contains("byte-level-bpe"), "\(train)")
+        let message = Transtok.message(for: ParsingErrorProbe.error(["completion", "tcsh"]))
+        #expect(message.contains("bash") && message.contains("zsh") && message.contains("fish"), "\(message)")
+    }
+
     @Test func lookupLimitIsCheckedAtParseTime() throws {
         #expect(throws: (any Error).self) { try Transtok.parseAsRoot(["lookup", "word", "--limit", "0"]) }
         let lookup = try parse(["lookup", "word", "--limit", "50"], as: LookupCommand.self)
@@ -67,5 +77,32 @@ enum ParsingErrorProbe {
         } catch {
             return error
         }
+    }
+}
+
+/// Without --socket or TRANSTOK_SOCKET the CLI uses the user's daemon when its socket exists, else the system
+/// daemon's (#17.3: a non-root user could not reach the systemd daemon).
+@Suite struct DefaultSocketTests {
+    let environment = ["XDG_RUNTIME_DIR": "/run/user/1000", "HOME": "/home/u"]
+
+    @Test func theSystemDaemonWhenTheUsersSocketIsAbsent() {
+        let own = "/run/user/1000/transtok.sock"
+        #expect(DefaultPaths.clientSocket(environment: environment, uid: 1000) { $0 == DefaultPaths.systemSocket } == DefaultPaths.systemSocket)
+        #expect(DefaultPaths.clientSocket(environment: environment, uid: 1000) { _ in true } == own)
+        #expect(DefaultPaths.clientSocket(environment: environment, uid: 1000) { _ in false } == own)
+        // root's own default is the system socket.
+        #expect(DefaultPaths.clientSocket(environment: environment, uid: 0) { _ in false } == DefaultPaths.systemSocket)
+    }
+
+    @Test func theEnvironmentWins() {
+        var environment = environment
+        environment["TRANSTOK_SOCKET"] = "/x.sock"
+        #expect(DefaultPaths.clientSocket(environment: environment) { _ in true } == "/x.sock")
+    }
+
+    @Test func theNotRunningHintNamesBothSockets() {
+        let hint = CLIError.startHint(socket: "/run/user/1000/transtok.sock", explicitSocket: false)
+        #expect(hint.contains("/run/user/1000/transtok.sock") && hint.contains(DefaultPaths.systemSocket), "\(hint)")
+        #expect(hint.contains("systemctl start transtokd"))
     }
 }

@@ -44,10 +44,13 @@ import Testing
         let daemon = try DaemonProcess(label: "cliingest")
         try daemon.waitUntilReady()
         let watched = daemon.root + "/in"
+        let model = daemon.root + "/model"
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        try TinyModel.write(to: model)
         let created = try runCommand(
             Binaries.cli,
             ["workspace", "create", "en-tt", "--socket", daemon.socket, "--source-language", "en", "--target-language", "tt",
-             "--model", "/models/m.gguf", "--watch", watched])
+             "--model", model, "--watch", watched, "--create-dirs"])
         #expect(created.status == 0, "\(created.stderr)")
         let notes = daemon.root + "/notes.txt"
         try "hello\tsälam\n".write(toFile: notes, atomically: true, encoding: .utf8)

@@ -6,3 +6,4 @@ extension FileStateFilter: ExpressibleByArgument {}
 
 /// Choices are enums: `--help` lists their values and a bad value names the allowed ones.
 extension TokenizerTrainingOptions.Kind: ExpressibleByArgument {}
+extension EmbeddingInit: ExpressibleByArgument {}
