@@ -16,6 +16,7 @@ struct TranstokBench: AsyncParsableCommand {
             SyncUploadOnce.self,
             S3FaultProxyCommand.self,
             DaemonBench.self,
+            ModelsBench.self,
             QualityBench.self,
         ]
     )

@@ -252,6 +252,7 @@ public final class SyncWorker: Sendable {
         state.withLock {
             $0.status.lastError = .init(
                 checkpoint: checkpoint, message: error.description, kind: error.errorClass.rawValue, at: Date())
+            $0.status.errorCounts = ($0.status.errorCounts ?? [:]).merging([error.errorClass.rawValue: 1], uniquingKeysWith: +)
         }
     }
 

@@ -1,0 +1,277 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `transtok-bench models`: a random-weight model with the exact tensor shapes, dtype and shard layout of
+/// Llama-3-8B (BF16 safetensors, sharded greedily at 5 GB in state-dict order as `save_pretrained` does), then
+/// `transtok transfer` and one daemon workspace to its first and second checkpoint. Prints, beside the ideal:
+/// disk written per output (bytes of files not hard-linked elsewhere) vs the bytes of the changed tables, and the
+/// peak RssAnon (anonymous memory, not mapped file pages) of each process vs 2 × (source + target tables in F32) + 1 GiB.
+/// The body is written sparsely (zero holes, nothing on disk); the embedding and head hold random BF16 values.
+struct ModelsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "Disk written and peak anonymous memory of transfer and daemon checkpoints on a Llama-3-8B-shaped model.")
+
+    @Option(help: "Scratch directory (needs ~20 GB free for the model; the body is sparse).") var scratch = NSTemporaryDirectory() + "transtok-bench-models"
+    @Option(help: "Parallel corpus (TSV, gzip).") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
+    @Option(help: "Source tokenizer written into the model directory (any tokenizer.json with ≤ 128,256 tokens).")
+    var sourceTokenizer = "Tests/EngineTests/Fixtures/tokenizers/smollm2.tokenizer.json.gz"
+    @Option(help: "Target tokenizer.") var targetTokenizer = "Tests/EngineTests/Fixtures/tokenizers/trained-sentencepiece-bpe.tokenizer.json.gz"
+    @Option(help: "Sentence pairs given to transfer and to the daemon (half for each checkpoint).") var pairs = 2_000
+    @Flag(help: "Keep the scratch directory.") var keep = false
+
+    // Llama-3-8B.
+    static let hidden = 4096, intermediate = 14_336, layers = 32, heads = 32, kvHeads = 8, vocab = 128_256
+
+    func run() async throws {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        try? FileManager.default.removeItem(atPath: scratch)
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
+        let model = scratch + "/llama3-8b-shape"
+        var clock = Date()
+        let shards = try Self.generate(into: model, tokenizer: sourceTokenizer)
+        print("transtok-bench models: Llama-3-8B shapes, BF16, \(shards) shards (5 GB, state-dict order), generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+        let target = scratch + "/target"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: targetTokenizer)))).write(to: URL(fileURLWithPath: target + "/tokenizer.json"))
+        let targetVocabulary = try Tokenizer(contentsOf: URL(fileURLWithPath: target + "/tokenizer.json")).vocabularySize
+        let lines = try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: corpus))))
+            .split(separator: UInt8(ascii: "\n")).prefix(pairs).map { String(decoding: $0, as: UTF8.self) }
+        let fields = lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) }.filter { $0.count == 2 }
+        try fields.map { String($0[0]) }.joined(separator: "\n").write(toFile: scratch + "/en.txt", atomically: true, encoding: .utf8)
+        try fields.map { String($0[1]) }.joined(separator: "\n").write(toFile: scratch + "/es.txt", atomically: true, encoding: .utf8)
+
+        // Ideal: the changed tables (embedding + untied head) in the output dtype; the memory bound of the issue.
+        let changedBytes = 2 * targetVocabulary * Self.hidden * 2
+        let boundBytes = 2 * (2 * Self.vocab * Self.hidden * 4 + 2 * targetVocabulary * Self.hidden * 4) + (1 << 30)
+        print("  changed tables (embedding + head, \(targetVocabulary) × \(Self.hidden), BF16): \(Self.mib(changedBytes)) MiB;"
+              + " memory bound 2 × (source + target tables, F32) + 1 GiB = \(Self.mib(boundBytes)) MiB")
+
+        // transfer (hard-linking the unchanged source shards).
+        clock = Date()
+        let out = scratch + "/transfer-out"
+        let transfer = try PeakAnon.run([bin + "/transtok", "transfer", "--model", model, "--target-tokenizer", target + "/tokenizer.json",
+                                         "--source-text", scratch + "/en.txt", "--target-text", scratch + "/es.txt",
+                                         "--output", out, "--link-source-shards"])
+        guard transfer.status == 0 else { throw ValidationError("transtok transfer failed:\n\(transfer.output.suffix(2000))") }
+        let transferWritten = try Self.ownBytes(out)
+        print(String(format: "  transfer: %.1f s, disk written %d MiB (%.2f × the changed tables; includes splitting the 2 shards that mix tables and body), peak RssAnon %d MiB (bound %d MiB)",
+                     Date().timeIntervalSince(clock), Self.mib(transferWritten), Double(transferWritten) / Double(changedBytes),
+                     transfer.peakAnonKiB / 1024, Self.mib(boundBytes)))
+        print("    command: transtok transfer --model \(model) --target-tokenizer \(target)/tokenizer.json --source-text \(scratch)/en.txt --target-text \(scratch)/es.txt --output \(out) --link-source-shards")
+        try? FileManager.default.removeItem(atPath: out)
+
+        // The daemon: one workspace, two checkpoints (half of the pairs each).
+        let incoming = scratch + "/incoming", state = scratch + "/state"
+        try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
+        try """
+            {"socket": "\(scratch)/d.sock", "state_dir": "\(state)", "debounce_seconds": 0.05, "refresh_debounce_seconds": 0,
+             "min_new_pairs": 1, "blas_threads": 2,
+             "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es", "source_model": "\(model)",
+               "target_tokenizer": "\(target)/tokenizer.json", "parallel_dirs": ["\(incoming)"]}]}
+            """.write(toFile: scratch + "/config.json", atomically: true, encoding: .utf8)
+        let daemon = try PeakAnon.start([bin + "/transtokd", "--config", scratch + "/config.json"], log: scratch + "/daemon.log")
+        defer { daemon.stop() }
+        let half = lines.count / 2
+        let checkpoints = state + "/checkpoints/bench"
+        var previousBase = 0
+        for (round, slice) in [lines[0..<half], lines[half...]].enumerated() {
+            clock = Date()
+            try (slice.joined(separator: "\n") + "\n").write(toFile: incoming + "/part\(round).tsv", atomically: true, encoding: .utf8)
+            let manifest = checkpoints + String(format: "/%06d/manifest.json", round + 1)
+            try daemon.wait(for: manifest, timeout: 1800)
+            let directory = (manifest as NSString).deletingLastPathComponent
+            let written = try Self.ownBytes(directory)
+            let base = try Self.allocatedBytes(state + "/workspaces/bench/base") { $0.hasPrefix(CheckpointLayout.baseWeightsBaseName) }
+            print(String(format: "  daemon checkpoint %d: %.1f s after the file landed, disk written %d MiB (%.2f × the changed tables), base weights (model-base*, split from the mixed shards) %d MiB%@, daemon peak RssAnon so far %d MiB (bound %d MiB)",
+                         round + 1, Date().timeIntervalSince(clock), Self.mib(written), Double(written) / Double(changedBytes),
+                         Self.mib(base), round == 0 ? " (once per workspace)" : (base == previousBase ? " (unchanged)" : " (CHANGED)"),
+                         daemon.peakAnonKiB / 1024, Self.mib(boundBytes)))
+            previousBase = base
+        }
+        print("    command: swift run transtok-bench models --pairs \(pairs) (generate 32 tokens is not measured here)")
+    }
+
+    static func mib(_ bytes: Int) -> Int { bytes / (1 << 20) }
+
+    /// Bytes of the regular files under `directory` whose data nothing else links (st_nlink == 1), in blocks actually
+    /// allocated (sparse regions excluded).
+    static func ownBytes(_ directory: String) throws -> Int {
+        var total = 0
+        for relative in (FileManager.default.subpaths(atPath: directory) ?? []) {
+            var info = stat()
+            guard lstat(directory + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 else { continue }
+            total += Int(info.st_blocks) * 512
+        }
+        return total
+    }
+
+    /// Allocated bytes of the regular files under `directory` whose name passes `include` (links counted once each).
+    static func allocatedBytes(_ directory: String, include: (String) -> Bool) throws -> Int {
+        var total = 0
+        for relative in (FileManager.default.subpaths(atPath: directory) ?? []) where include((relative as NSString).lastPathComponent) {
+            var info = stat()
+            guard lstat(directory + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            total += Int(info.st_blocks) * 512
+        }
+        return total
+    }
+
+    /// Writes config.json, tokenizer.json and the BF16 shards; returns the shard count.
+    static func generate(into directory: String, tokenizer: String) throws -> Int {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: tokenizer)))).write(to: URL(fileURLWithPath: directory + "/tokenizer.json"))
+        let config = """
+            {"architectures": ["LlamaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 128000,
+             "eos_token_id": 128001, "hidden_act": "silu", "hidden_size": \(hidden), "initializer_range": 0.02,
+             "intermediate_size": \(intermediate), "max_position_embeddings": 8192, "mlp_bias": false, "model_type": "llama",
+             "num_attention_heads": \(heads), "num_hidden_layers": \(layers), "num_key_value_heads": \(kvHeads),
+             "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 500000.0,
+             "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.40.0.dev0",
+             "use_cache": true, "vocab_size": \(vocab)}
+            """
+        try config.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        let kv = kvHeads * (hidden / heads)
+        var tensors: [(String, [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
+        for l in 0..<layers {
+            let p = "model.layers.\(l)."
+            tensors += [(p + "self_attn.q_proj.weight", [hidden, hidden]), (p + "self_attn.k_proj.weight", [kv, hidden]),
+                        (p + "self_attn.v_proj.weight", [kv, hidden]), (p + "self_attn.o_proj.weight", [hidden, hidden]),
+                        (p + "mlp.gate_proj.weight", [intermediate, hidden]), (p + "mlp.up_proj.weight", [intermediate, hidden]),
+                        (p + "mlp.down_proj.weight", [hidden, intermediate]), (p + "input_layernorm.weight", [hidden]),
+                        (p + "post_attention_layernorm.weight", [hidden])]
+        }
+        tensors += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
+        // Greedy 5 GB shards in order, as `save_pretrained`.
+        var shards: [[(String, [Int])]] = [[]]
+        var size = 0
+        for t in tensors {
+            let bytes = t.1.reduce(2, *)
+            if size + bytes > 5_000_000_000, !shards[shards.count - 1].isEmpty { shards.append([]); size = 0 }
+            shards[shards.count - 1].append(t)
+            size += bytes
+        }
+        var weightMap: [(String, JSONValue)] = []
+        var total = 0
+        for (k, shard) in shards.enumerated() {
+            let name = CheckpointLayout.shardFileName(baseName: CheckpointLayout.weightsBaseName, index: k + 1, count: shards.count)
+            var members: [(String, JSONValue)] = [("__metadata__", .object([("format", .string("pt"))]))]
+            var offset = 0
+            var randomRanges: [Range<Int>] = []
+            for (tensor, shape) in shard {
+                let bytes = shape.reduce(2, *)
+                members.append((tensor, .object([("dtype", .string("BF16")), ("shape", .array(shape.map(JSONValue.int))),
+                                                 ("data_offsets", .array([.int(offset), .int(offset + bytes)]))])))
+                if tensor == "model.embed_tokens.weight" || tensor == "lm_head.weight" { randomRanges.append(offset..<(offset + bytes)) }
+                weightMap.append((tensor, .string(name)))
+                offset += bytes
+            }
+            total += offset
+            var header = Array(JSONValue.object(members).serialized().utf8)
+            while header.count % 8 != 0 { header.append(0x20) }
+            let path = directory + "/" + name
+            FileManager.default.createFile(atPath: path, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            try handle.write(contentsOf: withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header)
+            let dataStart = 8 + header.count
+            try handle.truncate(atOffset: UInt64(dataStart + offset))  // the body: a hole of zeros
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(k)
+            for range in randomRanges {
+                try handle.seek(toOffset: UInt64(dataStart + range.lowerBound))
+                var remaining = range.count
+                var chunk = [UInt8](repeating: 0, count: 1 << 24)
+                while remaining > 0 {
+                    let n = min(chunk.count, remaining)
+                    chunk.withUnsafeMutableBytes { raw in
+                        let words = raw.bindMemory(to: UInt16.self)
+                        for i in 0..<(n / 2) {  // BF16 of a uniform value in ±0.03
+                            state = state &* 6364136223846793005 &+ 1442695040888963407
+                            let v = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23) * 0.03
+                            words[i] = UInt16(v.bitPattern >> 16)
+                        }
+                    }
+                    try handle.write(contentsOf: chunk[0..<n])
+                    remaining -= n
+                }
+            }
+        }
+        weightMap.sort { $0.0 < $1.0 }
+        let index = JSONValue.object([("metadata", .object([("total_size", .int(total))])), ("weight_map", .object(weightMap))])
+        try index.serialized(indent: 2).write(toFile: directory + "/" + CheckpointLayout.weightIndex, atomically: true, encoding: .utf8)
+        return shards.count
+    }
+}
+
+/// A child process whose peak RssAnon (`/proc/PID/status`) is sampled every 20 ms.
+final class PeakAnon: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var peak = 0
+    private var done = false
+
+    var peakAnonKiB: Int { lock.lock(); defer { lock.unlock() }; return peak }
+
+    static func start(_ command: [String], log: String) throws -> PeakAnon {
+        let p = PeakAnon()
+        p.process.executableURL = URL(fileURLWithPath: command[0])
+        p.process.arguments = Array(command.dropFirst())
+        FileManager.default.createFile(atPath: log, contents: nil)
+        p.process.standardOutput = FileHandle(forWritingAtPath: log)
+        p.process.standardError = FileHandle(forWritingAtPath: log)
+        try p.process.run()
+        let pid = p.process.processIdentifier
+        Thread.detachNewThread {
+            while true {
+                p.lock.lock()
+                if p.done { p.lock.unlock(); return }
+                p.peak = max(p.peak, Self.anonKiB(pid))
+                p.lock.unlock()
+                usleep(20_000)
+            }
+        }
+        p.logPath = log
+        return p
+    }
+
+    var logPath = ""
+
+    struct Result { var status: Int32; var peakAnonKiB: Int; var output: String }
+
+    static func run(_ command: [String]) throws -> Result {
+        let log = NSTemporaryDirectory() + "transtok-bench-models-\(getpid()).log"
+        let p = try start(command, log: log)
+        p.process.waitUntilExit()
+        p.stop()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: log)
+        return Result(status: p.process.terminationStatus, peakAnonKiB: p.peakAnonKiB, output: output)
+    }
+
+    func wait(for path: String, timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return }
+            if !process.isRunning { break }
+            usleep(50_000)
+        }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw ValidationError("no \(path) within \(Int(timeout)) s:\n\(log.suffix(3000))")
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        lock.lock()
+        done = true
+        lock.unlock()
+    }
+
+    static func anonKiB(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+}
