@@ -205,6 +205,7 @@ struct RemoteManagementTests {
         try """
             {"remotes": [{"name": "api1", "url": "s3://\(s3.bucket)/t/api1", "endpoint": "\(s3.endpoint)"}]}
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(root, 0o700)  // the socket's directory must not be open to group or others
         let refused = try runCommand(
             Binaries.daemon,
             ["--config", config, "--state-dir", root + "/state", "--socket", root + "/refused.sock"],

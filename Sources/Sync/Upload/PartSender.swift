@@ -10,7 +10,8 @@ import Synchronization
 /// whole part or file. Each part's digest (Content-MD5 + SHA-256, or SHA-256) must be known before its request is
 /// signed, so hashing threads read each part once ahead of its transfer, at most `concurrency` parts ahead.
 /// Retries follow `RetryPolicy` per part (the multi loop waits out the backoff while other parts keep going).
-/// Cancellation: no part starts after `cancel` is set, and parts on the wire are aborted by the progress callback.
+/// Cancellation: no part starts after `cancel` is set; parts on the wire are aborted by the progress callback or, at
+/// the latest, at the next turn of the poll loop (≤ 250 ms).
 final class PartSender {
     struct Part: Sendable {
         var number: Int
@@ -111,11 +112,13 @@ final class PartSender {
         while done < parts.count {
             if firstError == nil { if let e = hashing.error { firstError = e } }
             if firstError != nil || cancel?.isCancelled == true {
-                if firstError != nil {
-                    multi.abortAll()
-                    inFlight = [:]
+                // Stop now: transfers on the wire are removed (their parts are not journaled; finished ones are).
+                if firstError == nil {
+                    for a in inFlight.values { client.record(a.call, attempt: a.attempt, .failure(.cancelled)) }
                 }
-                if inFlight.isEmpty { break }
+                multi.abortAll()
+                inFlight = [:]
+                break
             } else {
                 // Due retries first, then freshly hashed parts.
                 while inFlight.count < concurrency {
