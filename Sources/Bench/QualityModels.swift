@@ -27,7 +27,7 @@ struct QualityModels {
 
     init(source: SourceModel) throws {
         self.source = source
-        baseConfig = try DecoderConfig(source.config)
+        baseConfig = try DecoderConfig(try source.config.llamaConfig())
     }
 
     private func weights() -> any WeightSource {

@@ -51,7 +51,7 @@ struct TransferTuningOptions: ParsableArguments {
         let heldOutText = TuningText(lines: split.heldOut, codec: targetTokenizer)
         let heldOut = try HeldOutSet(text: heldOutText, length: tuneLength)
 
-        var config = try DecoderConfig(source.config, ropeFrequencyDivisors:
+        var config = try DecoderConfig(try source.config.llamaConfig(), ropeFrequencyDivisors:
             source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
         let model = try TuningModel(config: config, tensors: source.tensors, embedding: embedding,
