@@ -8,6 +8,14 @@ let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
+/// The commit `transtok version` and `transtok_build_info` report: `TRANSTOK_COMMIT` if set (packaging), else the
+/// checkout's HEAD when the manifest is evaluated.
+let buildCommit: String = {
+    if let commit = Context.environment["TRANSTOK_COMMIT"], !commit.isEmpty { return commit }
+    guard let git = Context.gitInformation else { return "unknown" }
+    return String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? "-dirty" : "")
+}()
+
 let package = Package(
     name: "transtok",
     platforms: [.macOS(.v15)],
@@ -33,6 +41,8 @@ let package = Package(
         // glibc's malloc_trim, for the daemon to hand freed memory back after a refresh cycle.
         .systemLibrary(name: "CMalloc"),
 
+        // The closed set of error classes every module's errors declare (containerd's errdefs); no dependencies.
+        .target(name: "Errdefs"),
         // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         // Operating-system helpers with no dependency (durable file writes); see Sources/Systems/README.md.
@@ -40,7 +50,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CZlib", "Hashing", "Systems",
+                "COpenBLAS", "CZlib", "Hashing", "Systems", "Errdefs",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
@@ -48,7 +58,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Hashing", "Systems",
+                "Hashing", "Systems", "Errdefs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -60,7 +70,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "CurlRuntime", "Hashing",
+                "CCurl", "CurlRuntime", "Hashing", "Systems", "Errdefs",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -73,7 +83,9 @@ let package = Package(
         // used in-process by the Sync tests and driven over stdin by `transtok-bench s3-fault-proxy`.
         .target(name: "FaultInjection"),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
-        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime"]),
+        // The endpoint table (`ControlEndpoints`) is the contract both sides are built from.
+        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime", "Errdefs", "CBuildInfo"]),
+        .target(name: "CBuildInfo", cSettings: [.define("TRANSTOK_COMMIT", to: "\"\(buildCommit)\"")]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
@@ -111,6 +123,15 @@ let package = Package(
             dependencies: [
                 "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        // Argument parsing of the `transtok` commands (`parseAsRoot`), no daemon needed.
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "CLI", "ControlAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ]

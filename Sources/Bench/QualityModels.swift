@@ -1,3 +1,4 @@
+import ArgumentParser
 import Engine
 import Foundation
 
@@ -27,7 +28,10 @@ struct QualityModels {
 
     init(source: SourceModel) throws {
         self.source = source
-        baseConfig = try DecoderConfig(try source.config.llamaConfig())
+        guard let llama = source.config.llama else {
+            throw ValidationError("the quality benchmark runs Llama-family decoders; this model is \(source.config.architecture)")
+        }
+        baseConfig = try DecoderConfig(llama)
     }
 
     private func weights() -> any WeightSource {

@@ -64,7 +64,7 @@ struct QualityRun {
         let bytes = text.utf8.count
         let sourceTPB = Double(source.tokenizer.encodeIDs(text).count) / Double(bytes)
         let targetTPB = Double(target.encodeIDs(text).count) / Double(bytes)
-        say(String(format: "held-out text scored: %d bytes, %d verses; tokens/byte: source tokenizer %.4f, target tokenizer %.4f (%.1f%% fewer tokens)",
+        say(String(format: "held-out text scored (the opening of each held-out book): %d bytes, %d verses; tokens/byte: source tokenizer %.4f, target tokenizer %.4f (%.1f%% fewer tokens)",
                      bytes, text.split(separator: "\n").count, sourceTPB, targetTPB, 100 * (1 - targetTPB / sourceTPB)))
         QualityReport.printHeader()
 

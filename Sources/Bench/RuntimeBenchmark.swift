@@ -3,7 +3,9 @@ import Engine
 import Foundation
 
 /// `transtok-bench runtime --model PATH`: prefill and decode tokens/s at each thread count, beside the machine's
-/// limits measured in the same run (memcpy bandwidth → decode bound; OpenBLAS peak sgemm → prefill efficiency).
+/// limits measured in the same run (memcpy bandwidth → decode bound; OpenBLAS peak sgemm → prefill efficiency), and
+/// resident memory (anonymous vs file-backed) before and after loading. The peer, measured in the same run with
+/// `--peer`, is the same GGUF dequantised once to owned F32 (the runtime before weights stayed in their stored format).
 struct RuntimeBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runtime", abstract: "Llama runtime: prefill/decode tokens/s vs memory-bandwidth and sgemm limits.")
@@ -16,10 +18,29 @@ struct RuntimeBenchmark: AsyncParsableCommand {
     @Option(help: "Tokens to decode.") var decodeTokens = 64
     @Option(help: "Thread counts to measure, comma-separated.") var threads = "1,2"
     @Option(help: "Repetitions (best is reported).") var repeats = 3
+    @Flag(help: "Also measure the peer: the same GGUF dequantised once to owned F32.") var peer = false
 
     func run() throws {
+        let before = MemoryUsage.current()
         let loaded = try ModelLoader.load(path: model)
-        let m = loaded.model
+        let after = MemoryUsage.current()
+        print("memory: before load \(before), after load \(after) (weights in their stored format, mapped)")
+        try measure(loaded.model, label: "stored format")
+        if peer {
+            let file = try GGUFFile(path: model)
+            let tensors = try GGUFLlamaTensors(file)
+            let divisors = file.info("rope_freqs.weight") != nil ? try file.float32("rope_freqs.weight") : nil
+            let start = MemoryUsage.current()
+            let f32 = try LlamaModel(config: try DecoderConfig(tensors.config, ropeFrequencyDivisors: divisors),
+                                     weights: OwnedFloat32Weights(TensorFileWeights(gguf: tensors)))
+            print("peer memory: before load \(start), after load \(MemoryUsage.current()) (weights dequantised to owned F32)")
+            try measure(f32, label: "peer: owned F32")
+        }
+        print("memory at the end: \(MemoryUsage.current())")
+    }
+
+    private func measure(_ m: LlamaModel, label: String) throws {
+        print("== \(label)")
         let c = m.config
         print("model \(model): \(c.layerCount) layers, hidden \(c.hiddenSize), \(c.headCount)/\(c.kvHeadCount) heads, vocab \(c.outputVocabularySize)")
         print("OpenBLAS: \(BLAS.configuration)")
@@ -57,6 +78,35 @@ struct RuntimeBenchmark: AsyncParsableCommand {
                          t, Double(promptTokens) / prefill, prefillRate / 1e9, peak / 1e9, 100 * prefillRate / peak,
                          decodeRate, bound, 100 * decodeRate / bound))
         }
+    }
+}
+
+/// A weight source that lends nothing: every tensor is dequantised once to owned F32 (the benchmark's peer).
+private final class OwnedFloat32Weights: WeightSource {
+    let base: WeightSource
+    init(_ base: WeightSource) { self.base = base }
+    func shape(of name: String) -> [Int]? { base.shape(of: name) }
+    func float32(_ name: String) throws -> [Float] { try base.float32(name) }
+}
+
+/// Resident memory of this process from `/proc/self/status` (Linux): anonymous and file-backed pages.
+struct MemoryUsage: CustomStringConvertible {
+    var anonymousKB = 0, fileKB = 0
+
+    static func current() -> MemoryUsage {
+        var m = MemoryUsage()
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return m }
+        for line in status.split(separator: "\n") {
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard parts.count >= 2, let kb = Int(parts[1]) else { continue }
+            if parts[0] == "RssAnon:" { m.anonymousKB = kb }
+            if parts[0] == "RssFile:" { m.fileKB = kb }
+        }
+        return m
+    }
+
+    var description: String {
+        String(format: "RssAnon %.1f MB, RssFile %.1f MB", Double(anonymousKB) / 1024, Double(fileKB) / 1024)
     }
 }
 

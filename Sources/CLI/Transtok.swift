@@ -6,7 +6,7 @@ struct Transtok: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transtok",
         abstract: "Adapt a language model to a new language by trans-tokenization, and talk to transtokd.",
-        version: TranstokVersion.current,
+        version: "\(TranstokVersion.current) (commit \(TranstokVersion.commit)); `transtok version` also shows the daemon's",
         subcommands: [
             StatusCommand.self,
             WorkspaceCommand.self,
@@ -28,6 +28,11 @@ struct Transtok: AsyncParsableCommand {
             GenerateCommand.self,
             EvalCommand.self,
             TrainTokenizerCommand.self,
+            VersionCommand.self,
+            CompletionCommand.self,
         ]
     )
+
+    /// Accepted before the verb as well as after it (see `GlobalOptions`).
+    @OptionGroup var global: GlobalOptions
 }

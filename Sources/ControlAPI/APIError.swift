@@ -1,15 +1,9 @@
-/// The closed set of error classes the control API returns, each with exactly one HTTP status.
-/// Before adding a class, check whether an existing one fits (moby's errdefs rule).
-public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
-    case invalidArgument = "invalid_argument"
-    case notFound = "not_found"
-    case conflict = "conflict"
-    case permissionDenied = "permission_denied"
-    case payloadTooLarge = "payload_too_large"
-    case unavailable = "unavailable"
-    case timeout = "timeout"
-    case `internal` = "internal"
+@_exported import Errdefs
 
+/// The error classes on the wire (the same closed set every module's errors declare, see `ErrorCategory`).
+public typealias APIErrorCode = ErrorCategory
+
+extension ErrorCategory {
     /// The one place where error classes map to HTTP statuses.
     public var httpStatus: Int {
         switch self {

@@ -8,10 +8,13 @@ public struct ControlClient: Sendable {
     public var socketPath: String
     /// Whole-request time limit in seconds (0 = none, for streaming).
     public var timeoutSeconds: Int
+    /// Called with `Reply.versionWarning` when the daemon's version differs from ours (the CLI prints it).
+    public var onVersionMismatch: (@Sendable (String) -> Void)?
 
-    public init(socketPath: String, timeoutSeconds: Int = 30) {
+    public init(socketPath: String, timeoutSeconds: Int = 30, onVersionMismatch: (@Sendable (String) -> Void)? = nil) {
         self.socketPath = socketPath
         self.timeoutSeconds = timeoutSeconds
+        self.onVersionMismatch = onVersionMismatch
     }
 
     public struct Reply: Sendable {
@@ -19,6 +22,7 @@ public struct ControlClient: Sendable {
         public var body: [UInt8]
         /// The daemon's `Transtok-Version`, if it sent one.
         public var serverVersion: String?
+        public var contentType: String?
 
         /// A warning to print when client and daemon versions differ.
         public var versionWarning: String? {
@@ -30,7 +34,7 @@ public struct ControlClient: Sendable {
     /// Sends a request and returns the raw reply (any status).
     /// `onData`, when given, receives the body as it arrives (streaming endpoints) instead of it being collected.
     public func send(
-        method: String, path: String, body: [UInt8]? = nil,
+        method: String, path: String, body: [UInt8]? = nil, headers extraHeaders: [String: String] = [:],
         onData: (@Sendable ([UInt8]) -> Void)? = nil
     ) throws(ControlClientError) -> Reply {
         try ensureCurlInitialized()
@@ -45,6 +49,9 @@ public struct ControlClient: Sendable {
         headers = curl_slist_append(headers, "\(TranstokVersion.headerName): \(TranstokVersion.current)")
         headers = curl_slist_append(headers, "Content-Type: application/json")
         headers = curl_slist_append(headers, "Expect:")
+        for (name, value) in extraHeaders.sorted(by: { $0.key < $1.key }) {
+            headers = curl_slist_append(headers, "\(name): \(value)")
+        }
         defer { curl_slist_free_all(headers) }
 
         ccurl_setopt_string(handle, CURLOPT_UNIX_SOCKET_PATH, socketPath)
@@ -88,7 +95,9 @@ public struct ControlClient: Sendable {
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return Reply(status: status, body: sink.body, serverVersion: sink.serverVersion)
+        let reply = Reply(status: status, body: sink.body, serverVersion: sink.serverVersion, contentType: sink.contentType)
+        if let warning = reply.versionWarning { onVersionMismatch?(warning) }
+        return reply
     }
 
     /// Sends a request and decodes a 2xx JSON reply, turning error replies into `ControlClientError.api`.
@@ -112,12 +121,15 @@ public struct ControlClient: Sendable {
 
     public struct Empty: Codable, Sendable {}
 
-    static func apiError(_ reply: Reply) -> ControlClientError {
-        if let body = try? JSONDecoder().decode(APIErrorBody.self, from: Data(reply.body)) {
-            return .api(status: reply.status, code: body.error.code, message: body.error.message)
+    static func apiError(_ reply: Reply) -> ControlClientError { apiError(status: reply.status, body: reply.body) }
+
+    /// The error an error reply carries (`{"error":{"code":…,"message":…}}`), or its status and first bytes.
+    public static func apiError(status: Int, body: [UInt8]) -> ControlClientError {
+        if let decoded = try? JSONDecoder().decode(APIErrorBody.self, from: Data(body)) {
+            return .api(status: status, code: decoded.error.code, message: decoded.error.message)
         }
-        let text = String(decoding: reply.body.prefix(200), as: UTF8.self)
-        return .api(status: reply.status, code: .internal, message: "HTTP \(reply.status): \(text)")
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return .api(status: status, code: .internal, message: "HTTP \(status): \(text)")
     }
 
     static func connectHint(_ socket: String, curlMessage: String) -> String {
@@ -153,20 +165,33 @@ public enum ControlClientError: Error, CustomStringConvertible, Sendable {
 private final class ResponseSink: @unchecked Sendable {
     private(set) var body: [UInt8] = []
     private(set) var serverVersion: String?
+    private(set) var contentType: String?
     private let onData: (@Sendable ([UInt8]) -> Void)?
 
     init(onData: (@Sendable ([UInt8]) -> Void)?) { self.onData = onData }
 
+    /// The status of the last status line seen (a reply may follow a `100 Continue`).
+    private var status = 0
+
+    /// Streams a successful body to `onData`; an error reply's body is kept for its JSON error.
     func append(_ bytes: UnsafeRawBufferPointer) {
-        if let onData { onData(Array(bytes)) } else { body.append(contentsOf: bytes) }
+        if let onData, (200..<300).contains(status) { onData(Array(bytes)) } else { body.append(contentsOf: bytes) }
     }
 
     func header(_ bytes: UnsafeRawBufferPointer) {
         let line = String(decoding: bytes, as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 2, let code = Int(fields[1]) { status = code }
+            return
+        }
         guard let colon = line.firstIndex(of: ":") else { return }
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         if name.caseInsensitiveCompare(TranstokVersion.headerName) == .orderedSame {
-            serverVersion = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            serverVersion = value
+        } else if name.caseInsensitiveCompare("Content-Type") == .orderedSame {
+            contentType = value
         }
     }
 }

@@ -2,10 +2,13 @@
 public struct HealthResponse: Codable, Sendable, Equatable {
     public var status: String
     public var version: String
+    /// The commit the daemon was built from (absent from daemons older than this field).
+    public var commit: String?
 
-    public init(status: String, version: String) {
+    public init(status: String, version: String, commit: String? = TranstokVersion.commit) {
         self.status = status
         self.version = version
+        self.commit = commit
     }
 }
 

@@ -130,11 +130,11 @@ extension Store {
                 if WorkspaceSpec.stateKeys.contains(difference.key) { result.refused.append(difference) }
                 if difference.key == "remote", existing.spec.remote != nil { result.keptRemote = difference }
             }
-            // The output dtype is not derived state (the body is stored once per source model and dtype, so a new
-            // dtype gets a new base): the config file's applies.
-            if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
+            // The output dtype is a setting, not derived state (the body is stored once per source model and dtype,
+            // so a new dtype gets a new base): the config file's applies, an omitted one meaning auto.
+            if spec.outputDType != existing.spec.outputDType {
                 try db.execute(sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
-                               arguments: [dtype, Date().timeIntervalSince1970, existing.id])
+                               arguments: [spec.outputDType, Date().timeIntervalSince1970, existing.id])
             }
             if existing.spec.remote == nil, let remote = spec.remote {
                 try db.execute(sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",

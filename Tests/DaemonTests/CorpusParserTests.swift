@@ -98,6 +98,17 @@ import Testing
         let pairs = try parser.parseTMX(Data(tmx.utf8), sourceLanguage: "en", targetLanguage: "es")
         #expect(pairs.map(\.source) == ["Good morning"])
         #expect(pairs.map(\.target) == ["Buenos días"])
+
+        // CDATA segments keep their text (issue #14 item 7: they were dropped or emptied).
+        let cdata = """
+            <tmx version="1.4"><header srclang="en"/><body>
+              <tu><tuv xml:lang="en"><seg><![CDATA[Use <b> & <i> tags]]></seg></tuv>
+                  <tuv xml:lang="es"><seg>Usa <![CDATA[<b> & <i>]]> etiquetas</seg></tuv></tu>
+            </body></tmx>
+            """
+        let cdataPairs = try parser.parseTMX(Data(cdata.utf8), sourceLanguage: "en", targetLanguage: "es")
+        #expect(cdataPairs.map(\.source) == ["Use <b> & <i> tags"])
+        #expect(cdataPairs.map(\.target) == ["Usa <b> & <i> etiquetas"])
         #expect(throws: CorpusParseError.self) {
             try parser.parseTMX(Data("<tmx><body><tu><tuv xml:lang='en'><seg>x</tuv></tu></body></tmx>".utf8),
                                 sourceLanguage: "en", targetLanguage: "es")

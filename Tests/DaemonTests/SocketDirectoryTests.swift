@@ -23,33 +23,48 @@ import Testing
     }
 
     @Test func createdPrivateAndRefusedWhenOthersCouldHaveMadeIt() throws {
-        let parent = try sharedParent()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let uid = geteuid()
+        var parents: [String] = []
+        defer { for parent in parents { try? FileManager.default.removeItem(atPath: parent) } }
+        /// `transtok-<uid>` in a fresh shared parent (the fallback's name, so each case needs its own parent).
+        func fallback() throws -> String {
+            let parent = try sharedParent()
+            parents.append(parent)
+            return parent + "/transtok-\(uid)"
+        }
 
-        let fresh = parent + "/transtok-\(uid)"
+        let fresh = try fallback()
         #expect(refusal(fresh + "/transtok.sock") == nil)
         var info = stat()
         #expect(lstat(fresh, &info) == 0 && info.st_mode & 0o777 == 0o700 && info.st_uid == uid)
         #expect(refusal(fresh + "/transtok.sock") == nil, "our own private directory is reused")
 
-        let open = parent + "/open"
+        let open = try fallback()
         #expect(mkdir(open, 0o700) == 0 && chmod(open, 0o755) == 0)
         #expect(refusal(open + "/transtok.sock")?.contains("mode 755") == true)
 
+        let link = try fallback()
         let elsewhere = try makeTemporaryDirectory("sockdir-target")
-        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        parents.append(elsewhere)
         chmod(elsewhere, 0o700)
-        try FileManager.default.createSymbolicLink(atPath: parent + "/link", withDestinationPath: elsewhere)
-        #expect(refusal(parent + "/link/transtok.sock")?.contains("not a directory") == true)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: elsewhere)
+        #expect(refusal(link + "/transtok.sock")?.contains("not a directory") == true)
 
         if uid == 0 {  // only root can give a directory away
-            let foreign = parent + "/foreign"
+            let foreign = try fallback()
             #expect(mkdir(foreign, 0o700) == 0 && chown(foreign, 65_534, 65_534) == 0)
             #expect(refusal(foreign + "/transtok.sock")?.contains("owned by uid 65534") == true)
         } else if ProcessInfo.processInfo.environment["CI"] != nil {
             Issue.record("the foreign-owner case needs root under CI")
         }
+
+        // A directory the daemon creates in a shared parent is private too; one the operator made and named is used.
+        let parent = try sharedParent()
+        parents.append(parent)
+        #expect(refusal(parent + "/new/transtok.sock") == nil)
+        #expect(lstat(parent + "/new", &info) == 0 && info.st_mode & 0o777 == 0o700)
+        #expect(mkdir(parent + "/chosen", 0o755) == 0)
+        #expect(refusal(parent + "/chosen/transtok.sock") == nil)
     }
 
     @Test func aDirectoryInAPrivateParentIsCreatedAsBefore() throws {

@@ -40,6 +40,9 @@ struct CheckpointSyncTests {
             #expect(FileManager.default.contentsEqual(atPath: src.path + "/" + name, andPath: dst.path + "/" + name))
         }
         #expect(!FileManager.default.fileExists(atPath: dst.path + "/.transtok-pull"))
+        // Files are written durably through temporary names; none is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dst.path).sorted()
+            == ["config.json", "model.safetensors", "tokenizer.json"])
         // Pulling again reuses the verified files.
         let again = try await sync(remote).pull(name: "000001", into: dst.path)
         #expect(again.bytesDownloaded == 0)

@@ -210,4 +210,25 @@ import Testing
         #expect(auth.contains("x-amz-security-token"))
         #expect(call.signedWith?.sessionToken == "tok-session")
     }
+
+    /// Settings carry the environment (with its secrets): interpolation, `dump` and mirrors must not show them.
+    @Test func noSecretInDescriptionsOrMirrors() throws {
+        let env = ["AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s-env-secret", "AWS_SESSION_TOKEN": "tok-env-secret"]
+        let settings = CredentialSettings(
+            explicit: Credentials(accessKeyID: "AKIAX", secretAccessKey: "s-explicit-secret", sessionToken: "tok-x"),
+            environment: env)
+        let provider = CredentialsProvider(settings)
+        let credentials = try provider.current()
+        var dumped = ""
+        dump(settings, to: &dumped)
+        dump(provider, to: &dumped)
+        dump(credentials, to: &dumped)
+        let client = S3Client(config: RemoteConfig(endpoint: "http://127.0.0.1:9", bucket: "b"), credentialsProvider: provider)
+        dump(client, to: &dumped)
+        for text in ["\(settings)", String(reflecting: settings), "\(provider)", "\(credentials)", String(reflecting: credentials), dumped] {
+            for secret in ["s-env-secret", "tok-env-secret", "s-explicit-secret", "tok-x"] {
+                #expect(!text.contains(secret), "\(secret) in \(text)")
+            }
+        }
+    }
 }

@@ -162,6 +162,19 @@ struct SyncLifeTests {
         #expect(w.status().queued == ["2"])
         #expect(w.status().retrying == nil)
         #expect(try journal.pending(scope: w.scope).map(\.checkpoint) == ["2"])
+
+        // Both queued before either fails: the older one's failure drops it, since a newer one waits.
+        let other = env.remote("supersede2", endpoint: "http://127.0.0.1:9")
+        let v = SyncWorker(
+            sync: CheckpointSync(
+                client: env.client(other, retry: RetryPolicy(maxAttempts: 1)), journal: journal, options: smallOptions()),
+            policy: policy(PublishBackoff(initial: 60, maximum: 60)), queueJournal: journal)
+        v.enqueue(directory: a.path, name: "1")
+        v.enqueue(directory: b.path, name: "2")
+        await v.drain()
+        #expect(v.status().queued == ["2"])
+        #expect(v.status().retrying?.map(\.checkpoint) == ["2"])
+        #expect(try journal.pending(scope: v.scope).map(\.checkpoint) == ["2"])
     }
 
     @Test func rotatedCredentialsFileIsReadByTheNextJob() async throws {

@@ -8,8 +8,14 @@
                        prompt ids, last-position logits at every 16th vocab id plus the top 40, top-5 ids at every
                        position of the long prompt, greedy continuations, transformers' chat-template renderings,
                        and the total NLL of a short text (every token after the first, one window).
+  smollm2_chat_generation.json  the same model on three conversations rendered by transformers' chat template
+                       (SmolLM2's ChatML with its default system prompt; a multi-turn one with a system turn): the
+                       rendered text, its ids, the greedy continuation (up to 32 tokens or `<|im_end|>`, decoded with a
+                       KV cache and checked against a full no-cache forward over prompt + continuation), and, at every
+                       generated position, the logits of that full forward at every 256th vocab id plus the top 8.
 
-Usage: python3 scripts/reference/runtime_reference.py [ASSETS]   (default $TRANSTOK_ASSETS or <repo>/.assets)
+Usage: python3 scripts/reference/runtime_reference.py [ASSETS] [tiny|smollm2|chat ...]
+       (default $TRANSTOK_ASSETS or <repo>/.assets; default: all three fixtures)
 Needs: torch, transformers (5.x), accelerate, gguf.
 """
 import json, os, sys
@@ -19,6 +25,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 
 repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 assets = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TRANSTOK_ASSETS", os.path.join(repo, ".assets"))
+only = set(sys.argv[2:]) or {"tiny", "smollm2", "chat"}
 out_dir = os.path.join(repo, "Tests", "EngineTests", "Fixtures", "runtime")
 os.makedirs(out_dir, exist_ok=True)
 torch.set_grad_enabled(False)
@@ -132,6 +139,56 @@ def smollm2_fixture():
                   separators=(",", ":"))
 
 
+def smollm2_chat_fixture():
+    d = os.path.join(assets, "smollm2")
+    g = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    tok = AutoTokenizer.from_pretrained(d, gguf_file=g)
+    model = AutoModelForCausalLM.from_pretrained(d, gguf_file=g, dtype=torch.float32).eval()
+    stop = tok.convert_tokens_to_ids("<|im_end|>")
+    chats = [
+        [{"role": "user", "content": "Write a short poem about the sea."}],
+        [{"role": "user", "content": "Explain photosynthesis in one sentence."}],
+        [{"role": "system", "content": "You translate English into French."},
+         {"role": "user", "content": "Good morning"}, {"role": "assistant", "content": "Bonjour"},
+         {"role": "user", "content": "Where is the railway station, please?"}],
+    ]
+    stride, top_k, max_new = 256, 8, 32
+    cases = []
+    for messages in chats:
+        text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        ids = tok(text, add_special_tokens=False).input_ids
+        # Greedy with transformers' KV cache (as `generate` does) ...
+        out = model(torch.tensor([ids]), use_cache=True)
+        past, greedy = out.past_key_values, []
+        nxt = int(torch.argmax(out.logits[0, -1]))
+        while True:
+            greedy.append(nxt)
+            if nxt == stop or len(greedy) == max_new:
+                break
+            out = model(torch.tensor([[nxt]]), past_key_values=past, use_cache=True)
+            past, nxt = out.past_key_values, int(torch.argmax(out.logits[0, -1]))
+        # ... and the reference logits from one full forward without a cache over prompt + continuation.
+        full = model(torch.tensor([ids + greedy[:-1]]), use_cache=False).logits[0, len(ids) - 1:].numpy()
+        assert [int(np.argmax(row)) for row in full] == greedy, "cached and full-forward greedy disagree"
+        steps = []
+        for row in full:
+            top = np.argsort(-row)[:top_k]
+            steps.append({"logits_strided": r(row[::stride], 7), "top_ids": [int(i) for i in top],
+                          "top_logits": r(row[top], 7)})
+        gaps = [float(row[np.argsort(-row)[0]] - row[np.argsort(-row)[1]]) for row in full]
+        cases.append({"messages": messages, "text": text, "input_ids": ids, "greedy": greedy, "stride": stride,
+                      "steps": steps, "smallest_top2_gap": min(gaps)})
+        print(len(ids), len(greedy), f"min gap {min(gaps):.4f}", repr(tok.decode(greedy)), file=sys.stderr)
+    meta = {"transformers": __import__("transformers").__version__, "torch": torch.__version__, "gguf": g}
+    with open(os.path.join(out_dir, "smollm2_chat_generation.json"), "w") as f:
+        json.dump({"generator": "scripts/reference/runtime_reference.py", "versions": meta, "stop": stop,
+                   "cases": cases}, f, separators=(",", ":"))
+
+
 if __name__ == "__main__":
-    tiny_fixture()
-    smollm2_fixture()
+    if "tiny" in only:
+        tiny_fixture()
+    if "smollm2" in only:
+        smollm2_fixture()
+    if "chat" in only:
+        smollm2_chat_fixture()

@@ -14,7 +14,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Token id placed before the text as context, so the first token is scored too (default: none).")
     var contextToken: Int?
     @Option(help: "OpenBLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Print JSON.") var json = false
+    /// `--json` is a global option (see `GlobalOptions`).
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         BLAS.setThreads(threads)
@@ -28,7 +29,7 @@ struct EvalCommand: AsyncParsableCommand {
         let evaluator = try Evaluator(model: loaded.model, window: window, stride: stride)
         let r = try evaluator.evaluate(text: content, codec: tokenizer, context: contextToken.map { [$0] } ?? [])
         let seconds = Date().timeIntervalSince(start)
-        if json {
+        if global.json {
             print(String(format: #"{"tokens":%d,"bytes":%d,"mean_nll":%.6f,"perplexity":%.6f,"bits_per_byte":%.6f,"windows":%d,"seconds":%.2f}"#,
                          r.tokens, r.bytes, r.meanNLL, r.perplexity, r.bitsPerByte, r.windows, seconds))
         } else {

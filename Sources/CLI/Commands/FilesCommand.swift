@@ -6,28 +6,27 @@ struct FilesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "files", abstract: "List corpus files and their state (rejected ones with reason and line).")
 
-    @OptionGroup var connection: DaemonConnectionOptions
+    @OptionGroup var global: GlobalOptions
     @Flag(help: "Only rejected files.") var rejected = false
+    @Option(help: "Only files in this state.") var state: FileStateFilter?
     @Option(help: "Only this workspace.") var workspace: String?
-    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if rejected, let state, state != .rejected { throw ValidationError("--rejected and --state \(state) exclude each other") }
+    }
 
     func run() async throws {
-        var query: [String] = []
-        if let workspace { query.append("workspace=\(workspace.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? workspace)") }
-        if rejected { query.append("state=rejected") }
-        let path = "/v1/files" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let client = connection.client()
-        let (files, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("GET", path, as: [FileStatus].self)
-        }
-        if json { try printJSON(files); return }
-        if files.isEmpty { print(rejected ? "no rejected files" : "no files"); return }
-        for file in files {
-            var line = "\(file.state)\t\(file.pairs)\t\(file.workspace)\t\(file.path)"
-            if let reason = file.reason {
-                line += "\t" + (file.line.map { "line \($0): " } ?? "") + reason
-            }
-            print(line)
+        let query = FilesQuery(workspace: workspace, state: rejected ? .rejected : state)
+        let files = try await global.call { client throws(ControlClientError) in try client.files(query) }
+        try global.output(files) {
+            if files.isEmpty { return query.state.map { "no \($0) files" } ?? "no files" }
+            return files.map { file in
+                var line = "\(file.state)\t\(file.pairs)\t\(file.workspace)\t\(file.path)"
+                if let reason = file.reason {
+                    line += "\t" + (file.line.map { "line \($0): " } ?? "") + reason
+                }
+                return line
+            }.joined(separator: "\n")
         }
     }
 }
@@ -42,69 +41,60 @@ struct IngestCommand: AsyncParsableCommand {
             pairs NAME.<src>/NAME.<tgt>, each optionally .gz.
             """)
 
-    @OptionGroup var connection: DaemonConnectionOptions
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The file to ingest.") var path: String
     @Option(help: "Workspace (default: the only one).") var workspace: String?
 
     func run() async throws {
-        let client = connection.client()
-        let (status, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("GET", "/v1/status", as: StatusResponse.self)
-        }
+        let source: String
+        do { source = try FileChecks.readableFile(path) } catch { throw global.report(error) }
+        let status = try await global.call { client throws(ControlClientError) in try client.status() }
         let candidates = status.workspaces.filter { workspace == nil || $0.name == workspace }
         guard candidates.count == 1, let target = candidates.first else {
-            printError(workspace == nil
-                ? "transtok: choose a workspace with --workspace (\(status.workspaces.map(\.name).joined(separator: ", ")))"
-                : "transtok: no workspace named \(workspace!)")
-            throw ExitCode.failure
+            throw global.report(
+                workspace.map { CLIError(code: .notFound, message: "no workspace named \($0)", hint: "see `transtok workspace list`") }
+                    ?? CLIError(
+                        code: .invalidArgument,
+                        message: status.workspaces.isEmpty ? "there is no workspace yet" : "choose a workspace with --workspace",
+                        hint: status.workspaces.isEmpty
+                            ? "create one with `transtok workspace create`"
+                            : "one of: " + status.workspaces.map(\.name).joined(separator: ", ")))
+        }
+        // Refuse what the daemon would ignore, before anything is copied.
+        guard CorpusFileName.classify(
+            path: source, sourceLanguage: target.sourceLanguage, targetLanguage: target.targetLanguage) != nil
+        else {
+            throw global.report(CLIError(
+                code: .invalidArgument, message: "\(path): not a corpus file format transtokd reads",
+                hint: "accepted: " + CorpusFileName.accepted(
+                    sourceLanguage: target.sourceLanguage, targetLanguage: target.targetLanguage)))
         }
         guard let folder = target.watchedDirectories.first else {
-            printError("transtok: workspace \(target.name) watches no folder")
-            throw ExitCode.failure
+            throw global.report(CLIError(
+                code: .invalidArgument, message: "workspace \(target.name) watches no folder",
+                hint: "give it one with `transtok workspace create \(target.name) … --watch DIR`"))
         }
-        let destination = try copyAtomically(path, into: folder)
-        let (scan, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("POST", "/v1/scan", body: ScanRequest(workspace: target.name), as: ScanResult.self)
-        }
-        let (files, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("GET", "/v1/files?workspace=\(target.name)", as: [FileStatus].self)
+        let destination: String
+        do { destination = try FileChecks.copyAtomically(source, into: folder) } catch { throw global.report(error) }
+        let name = target.name
+        let scan = try await global.call { client throws(ControlClientError) in try client.scan(workspace: name) }
+        let files = try await global.call { client throws(ControlClientError) in
+            try client.files(FilesQuery(workspace: name))
         }
         guard let file = files.first(where: { $0.path == destination }) else {
-            print("copied to \(destination) (\(scan.pairsAdded) new pairs in the workspace)")
-            return
+            throw global.report(CLIError(
+                code: .internal, message: "copied to \(destination), but the daemon's scan did not list it",
+                hint: "see `transtok files --workspace \(name)` in a moment"))
         }
         switch file.state {
         case "rejected":
-            printError("rejected: \(destination)" + (file.line.map { " line \($0)" } ?? "") + ": \(file.reason ?? "?")")
-            throw ExitCode.failure
+            throw global.report(CLIError(
+                code: .invalidArgument,
+                message: "rejected: \(destination)" + (file.line.map { " line \($0)" } ?? "") + ": \(file.reason ?? "?")"))
         case "pending":
-            print("pending: \(destination) (\(file.reason ?? "waiting"))")
+            try global.output(file) { "pending: \(destination) (\(file.reason ?? "waiting"))" }
         default:
-            print("ingested \(destination): \(file.pairs) pairs (\(scan.pairsAdded) new in the workspace)")
+            try global.output(file) { "ingested \(destination): \(file.pairs) pairs (\(scan.pairsAdded) new in the workspace)" }
         }
-    }
-
-    private func copyAtomically(_ source: String, into folder: String) throws -> String {
-        let name = (source as NSString).lastPathComponent
-        var destination = folder + "/" + name
-        var counter = 1
-        while FileManager.default.fileExists(atPath: destination) {
-            let ext = (name as NSString).pathExtension
-            let stem = (name as NSString).deletingPathExtension
-            destination = folder + "/" + stem + "-\(counter)" + (ext.isEmpty ? "" : "." + ext)
-            counter += 1
-        }
-        let temporary = folder + "/.\(name).\(getpid()).tmp"
-        do {
-            try FileManager.default.copyItem(atPath: source, toPath: temporary)
-            guard rename(temporary, destination) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination])
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            printError("transtok: cannot copy \(source) to \(folder): \((error as NSError).localizedDescription)")
-            throw ExitCode.failure
-        }
-        return destination
     }
 }

@@ -23,7 +23,8 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Top-k cut-off (0 = none).") var topK = 0
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Option(help: "OpenBLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Print timing to stderr.") var verbose = false
+    /// `--verbose` (timing on stderr) is a global option (see `GlobalOptions`).
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         BLAS.setThreads(threads)
@@ -57,7 +58,7 @@ struct GenerateCommand: AsyncParsableCommand {
                                                 onText: printPiece).generation
         }
         print("")
-        if verbose {
+        if global.verbose {
             FileHandle.standardError.write(Data(String(format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s); %@\n",
                 generation.promptTokenCount, generation.prefillSeconds, generation.tokens.count, generation.decodeSeconds,
                 generation.decodeTokensPerSecond, "\(generation.finishReason)").utf8))

@@ -17,7 +17,7 @@ struct RemoteAddCommand: AsyncParsableCommand {
             `transtok workspace create … --remote NAME`; each workspace uploads under URL/WORKSPACE/.
             """)
 
-    @OptionGroup var connection: DaemonConnectionOptions
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "Remote name (letters, digits, '-', '_', '.').") var name: String
     @Argument(help: "Where checkpoints go: s3://BUCKET[/PREFIX].") var url: String
     @Option(
@@ -31,19 +31,17 @@ struct RemoteAddCommand: AsyncParsableCommand {
     @Option(help: "Profile the daemon uses, in its credentials file or ~/.aws files (default: its AWS_PROFILE, else default); wins over its environment keys.")
     var profile: String?
     @Flag(help: "Save without the probe check.") var noCheck = false
-    @Flag(help: "Print the result as JSON.") var json = false
 
     func run() async throws {
         let request = RemoteRequest(
             name: name, url: url, endpoint: endpoint, region: region, addressing: addressing,
             credentialsFile: credentialsFile.map(absolutePath), profile: profile, check: !noCheck)
-        let client = connection.client()
-        let (result, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("POST", "/v1/remotes", body: request, as: RemoteAddResult.self)
+        let result = try await global.call { client throws(ControlClientError) in try client.addRemote(request) }
+        try global.output(result) {
+            (result.check.map { "ok   \($0.name): \($0.detail)" }
+                + ["remote \(result.remote.name) added (\(result.remote.url)\(result.check.isEmpty ? ", not checked" : ""))"])
+                .joined(separator: "\n")
         }
-        if json { try printJSON(result); return }
-        for step in result.check { print("ok   \(step.name): \(step.detail)") }
-        print("remote \(result.remote.name) added (\(result.remote.url)\(result.check.isEmpty ? ", not checked" : ""))")
     }
 }
 
@@ -51,19 +49,16 @@ struct RemoteListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the daemon's remotes (from its config file and from `remote add`).")
 
-    @OptionGroup var connection: DaemonConnectionOptions
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let client = connection.client()
-        let (remotes, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("GET", "/v1/remotes", as: [RemoteStatus].self)
-        }
-        if json { try printJSON(remotes); return }
-        if remotes.isEmpty { print("no remotes (add one with `transtok remote add NAME s3://BUCKET/PREFIX`)"); return }
-        for r in remotes {
-            let users = r.workspaces.isEmpty ? "unused" : "used by " + r.workspaces.joined(separator: ", ")
-            print("\(r.name)\t\(r.url)\t\(r.endpoint ?? "default endpoint")\t\(r.origin)\t\(users)")
+        let remotes = try await global.call { client throws(ControlClientError) in try client.remotes() }
+        try global.output(remotes) {
+            if remotes.isEmpty { return "no remotes (add one with `transtok remote add NAME s3://BUCKET/PREFIX`)" }
+            return remotes.map { r in
+                let users = r.workspaces.isEmpty ? "unused" : "used by " + r.workspaces.joined(separator: ", ")
+                return "\(r.name)\t\(r.url)\t\(r.endpoint ?? "default endpoint")\t\(r.origin)\t\(users)"
+            }.joined(separator: "\n")
         }
     }
 }
@@ -74,16 +69,13 @@ struct RemoteRemoveCommand: AsyncParsableCommand {
         abstract: "Remove a remote added with `remote add` (refused while a workspace syncs to it).",
         discussion: "Objects already uploaded stay in the bucket. Remotes from the config file are removed there.")
 
-    @OptionGroup var connection: DaemonConnectionOptions
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "Remote name.") var name: String
 
     func run() async throws {
-        let client = connection.client()
-        let path = "/v1/remotes/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
-        let (removed, _) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("DELETE", path, as: RemoteStatus.self)
-        }
-        print("remote \(removed.name) removed")
+        let name = name
+        let removed = try await global.call { client throws(ControlClientError) in try client.removeRemote(named: name) }
+        try global.output(removed) { "remote \(removed.name) removed" }
     }
 }
 

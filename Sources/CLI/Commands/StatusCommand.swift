@@ -8,44 +8,29 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show the daemon's status: workspaces, corpus counts, jobs.",
         discussion: "Exit status 3 means the daemon is not running (or its socket cannot be reached).")
 
-    @OptionGroup var connection: DaemonConnectionOptions
-
-    @Flag(help: "Print the raw JSON status (stable, for scripts).")
-    var json = false
+    @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Redraw every second with live progress bars (Ctrl-C to stop).")
     var watch = false
 
     func run() async throws {
         if watch { try await watchLoop(); return }
-        let client = connection.client()
-        let (status, reply) = try await callDaemon { () throws(ControlClientError) in
-            try client.call("GET", "/v1/status", as: StatusResponse.self)
-        }
-        if let warning = reply.versionWarning { printError(warning) }
-        if json {
-            try printJSON(status)
-        } else {
-            print(StatusFormatter.render(status))
-        }
+        let status = try await global.call { client throws(ControlClientError) in try client.status() }
+        try global.output(status) { StatusFormatter.render(status) }
     }
 }
 
 extension StatusCommand {
     /// Redraws the status (jobs with progress bars, sync progress) until interrupted.
     func watchLoop() async throws {
-        let client = connection.client()
         let terminal = isatty(STDOUT_FILENO) == 1
         while true {
-            let (status, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("GET", "/v1/status", as: StatusResponse.self)
-            }
-            let sync = try? await callDaemon { () throws(ControlClientError) in
-                try client.send(method: "GET", path: "/v1/sync")
-            }
+            let status = try await global.call { client throws(ControlClientError) in try client.status() }
+            let sync = try? await global.call { client throws(ControlClientError) in try client.syncStatus() }
             var screen = StatusFormatter.render(status)
-            if let sync, sync.status == 200, let line = StatusFormatter.syncLine(sync.body) { screen += "\n" + line }
+            if let sync, let line = StatusFormatter.syncLine(sync) { screen += "\n" + line }
             print((terminal ? "\u{1B}[H\u{1B}[2J" : "") + screen + (terminal ? "" : "\n---"))
+            fflush(nil)  // all streams: stdout may be a pipe (block-buffered)
             try await Task.sleep(for: .seconds(1))
         }
     }
@@ -98,23 +83,17 @@ enum StatusFormatter {
     }
 
     /// One line per workspace with a remote: upload progress, rate and ETA (from `GET /v1/sync`).
-    static func syncLine(_ body: [UInt8]) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let workspaces = object["workspaces"] as? [String: Any], !workspaces.isEmpty
-        else { return nil }
+    static func syncLine(_ sync: SyncStatusResponse) -> String? {
+        guard !sync.workspaces.isEmpty else { return nil }
         var lines = ["sync:"]
-        for (name, value) in workspaces.sorted(by: { $0.key < $1.key }) {
-            let status = value as? [String: Any] ?? [:]
-            if let flight = status["inFlight"] as? [String: Any], let p = flight["progress"] as? [String: Any] {
-                let total = max(1, p["totalBytes"] as? Double ?? 1)
-                let done = (p["uploadedBytes"] as? Double ?? 0) + (p["skippedBytes"] as? Double ?? 0)
-                let rate = (p["bytesPerSecond"] as? Double ?? 0) / 1_048_576
-                let eta = (p["etaSeconds"] as? Double).map { String(format: " ETA %.0fs", $0) } ?? ""
-                lines.append("  \(name) \(flight["checkpoint"] as? String ?? "?") \(bar(done / total))"
-                    + String(format: " %.1f MiB/s", rate) + eta)
+        for (name, status) in sync.workspaces.sorted(by: { $0.key < $1.key }) {
+            if let flight = status.inFlight {
+                let p = flight.progress
+                let eta = p.etaSeconds.map { String(format: " ETA %.0fs", $0) } ?? ""
+                lines.append("  \(name) \(flight.checkpoint) \(bar(p.fraction))"
+                    + String(format: " %.1f MiB/s", p.bytesPerSecond / 1_048_576) + eta)
             } else {
-                let last = status["lastPublished"] as? String ?? "nothing yet"
-                lines.append("  \(name) idle; last published: \(last)")
+                lines.append("  \(name) idle; last published: \(status.lastPublished ?? "nothing yet")")
             }
         }
         return lines.joined(separator: "\n")

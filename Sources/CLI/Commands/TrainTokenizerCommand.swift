@@ -15,7 +15,7 @@ struct TrainTokenizerCommand: ParsableCommand {
     var vocabSize: Int
 
     @Option(name: .long, help: "sentencepiece-bpe (byte fallback, split digits) or byte-level-bpe.")
-    var kind: String = "sentencepiece-bpe"
+    var kind: TokenizerTrainingOptions.Kind = .sentencePieceBPE
 
     @Option(name: .long, help: "Minimum pair frequency for a merge.")
     var minFrequency: Int = 2
@@ -27,16 +27,13 @@ struct TrainTokenizerCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        guard let k = TokenizerTrainingOptions.Kind(rawValue: kind) else {
-            throw ValidationError("--kind must be one of \(TokenizerTrainingOptions.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard !input.isEmpty else { throw ValidationError("--input needs at least one file") }
-        let options = TokenizerTrainingOptions(kind: k, vocabSize: vocabSize, minFrequency: minFrequency,
+        let options = TokenizerTrainingOptions(kind: kind, vocabSize: vocabSize, minFrequency: minFrequency,
                                                specialTokens: specialTokens.isEmpty ? nil : specialTokens)
         let start = Date()
         let trained = try TokenizerTrainer.train(files: input.map { URL(fileURLWithPath: $0) }, options: options)
         try trained.write(to: URL(fileURLWithPath: output))
-        print("trained \(kind): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
+        print("trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
               + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)")
     }
 }

@@ -66,7 +66,8 @@ struct TransferCommand: AsyncParsableCommand {
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
         let (initialEmbedding, initialHead) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
         lap("remap (\(method.rawValue))")
-        let (embedding, head, tuningReport) = try tuning.tune(source: loaded, targetTokenizer: targetTok, targetLines: pairs.map(\.1),
+        let (embedding, head, tuningReport) = try tuning.tune(source: loaded, modelPath: model, targetTokenizer: targetTok,
+                                                              targetTokenizerPath: targetTokenizer, targetLines: pairs.map(\.1),
                                                               embedding: initialEmbedding, head: initialHead, threads: threads)
         if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 

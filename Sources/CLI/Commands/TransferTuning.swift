@@ -32,7 +32,8 @@ struct TransferTuningOptions: ParsableArguments {
     }
 
     /// The tuned tables (the given ones unchanged when `--tune-minutes` is 0) and report lines.
-    func tune(source: SourceModel, targetTokenizer: Tokenizer, targetLines: [String], embedding: EmbeddingMatrix,
+    func tune(source: SourceModel, modelPath: String, targetTokenizer: Tokenizer, targetTokenizerPath: String,
+              targetLines: [String], embedding: EmbeddingMatrix,
               head: EmbeddingMatrix?, threads: Int) throws -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?, report: [String]) {
         guard tuneMinutes > 0 else { return (embedding, head, []) }
         BLAS.setThreads(threads)
@@ -48,17 +49,23 @@ struct TransferTuningOptions: ParsableArguments {
         let split = TuningText.splitTail(targetLines, fraction: tuneHoldoutFraction, maxLines: tuneHoldoutMaxLines)
         guard !split.heldOut.isEmpty else { throw ValidationError("--tune-minutes needs at least two target sentences") }
         let train = TuningText(lines: split.train + monolingual, codec: targetTokenizer)
-        let heldOutText = TuningText(lines: split.heldOut, codec: targetTokenizer)
+        let heldOutText = TuningText(lines: split.heldOut, codec: targetTokenizer, linesPerBlock: split.heldOut.count)
         let heldOut = try HeldOutSet(text: heldOutText, length: tuneLength)
 
-        var config = try DecoderConfig(try source.config.llamaConfig(), ropeFrequencyDivisors:
+        guard let llama = source.config.llama else {
+            throw ValidationError("--tune-minutes tunes Llama-family decoders; this model is \(source.config.architecture)")
+        }
+        var config = try DecoderConfig(llama, ropeFrequencyDivisors:
             source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
         let model = try TuningModel(config: config, tensors: source.tensors, embedding: embedding,
                                     head: source.config.tieWordEmbeddings ? nil : head)
         var state: AdamState?
+        // The state belongs to this model file and target tokenizer (a directory model: its config and tokenizer).
+        let identity = FileManager.default.fileExists(atPath: modelPath + "/config.json") ? [modelPath + "/config.json"] : [modelPath]
+        let fingerprint = tuneState == nil ? "" : try TuningStateFile.fingerprint(files: identity + [targetTokenizerPath])
         if let path = tuneState, FileManager.default.fileExists(atPath: path) {
-            state = try TuningStateFile.load(from: path, into: model)
+            state = try TuningStateFile.load(from: path, into: model, fingerprint: fingerprint)
         }
         let options = TuningOptions(sequences: tuneBatch, length: tuneLength, adam: AdamOptions(learningRate: tuneLearningRate))
         let tuner = try EmbeddingTuner(model: model, options: options, state: state)
@@ -98,7 +105,7 @@ struct TransferTuningOptions: ParsableArguments {
                    after.bitsPerByte, result.cpuSeconds / 60, result.wallSeconds / 60, result.steps, result.tokens,
                    result.tokensPerWallSecond, result.tokensPerCPUSecond))
         if let path = tuneState {
-            try tuner.saveState(to: path)
+            try tuner.saveState(to: path, fingerprint: fingerprint)
             say("  optimizer state → \(path) (step \(tuner.state.step), \(tuner.state.tokensSeen) tokens)")
         }
         return (model.embeddingMatrix(), model.headMatrix() ?? head, lines)

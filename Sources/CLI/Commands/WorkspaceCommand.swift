@@ -17,7 +17,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 the remote's URL/WORKSPACE/. The choice is kept across restarts (the config file's `remote` does \
                 not override it).
                 """)
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace.") var workspace: String
         @Argument(help: "Remote name (see `transtok remote list`).") var remote: String?
         @Flag(help: "Stop syncing this workspace.") var none = false
@@ -29,16 +29,13 @@ struct WorkspaceCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let client = connection.client()
-            let path = "/v1/workspaces/" + (workspace.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? workspace) + "/remote"
-            let body = WorkspaceRemoteRequest(remote: remote)
-            let (status, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", path, body: body, as: WorkspaceStatus.self)
+            let (workspace, remote) = (workspace, remote)
+            let status = try await global.call { client throws(ControlClientError) in
+                try client.setWorkspaceRemote(workspace: workspace, remote: remote)
             }
-            if let remote = status.remote {
-                print("workspace \(status.name) syncs to \(remote); follow it with `transtok sync status`")
-            } else {
-                print("workspace \(status.name) no longer syncs")
+            try global.output(status) {
+                status.remote.map { "workspace \(status.name) syncs to \($0); follow it with `transtok sync status`" }
+                    ?? "workspace \(status.name) no longer syncs"
             }
         }
     }
@@ -48,16 +45,17 @@ struct WorkspaceCommand: AsyncParsableCommand {
             commandName: "retrain-tokenizer",
             abstract: "Train a new version of the target tokenizer from the current corpus (invalidates every row).",
             discussion: "The next refresh realigns the whole corpus with the new tokenizer and writes a new checkpoint.")
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace (default: the only one).") var name: String?
 
         func run() async throws {
-            let client = connection.client()
             let workspace = name
-            let (reply, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", "/v1/retrain-tokenizer", body: RefreshRequest(workspace: workspace), as: RefreshRequest.self)
+            let reply = try await global.call { client throws(ControlClientError) in
+                try client.retrainTokenizer(workspace: workspace)
             }
-            print("retraining the target tokenizer of \(reply.workspace ?? "?"); follow it with `transtok status`")
+            try global.output(reply) {
+                "retraining the target tokenizer of \(reply.workspace ?? "?"); follow it with `transtok status`"
+            }
         }
     }
 
@@ -70,7 +68,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 tokenizer with `transtok workspace rebuild`, the remote with `transtok workspace set-remote`.
                 """)
 
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace name (letters, digits, '-', '_', '.').") var name: String
         @Option(name: .customLong("source-language"), help: "Source language code, e.g. en.") var sourceLanguage: String
         @Option(name: .customLong("target-language"), help: "Target language code, e.g. tt.") var targetLanguage: String
@@ -84,7 +82,6 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var remote: String?
         @Flag(name: .customLong("create-dirs"), help: "Create watched folders that do not exist (otherwise refused).")
         var createDirs = false
-        @Flag(help: "Print the result as JSON.") var json = false
 
         func run() async throws {
             func absolute(_ path: String) -> String {
@@ -95,27 +92,23 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
                 targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
                 monolingualDirectories: monolingual.map(absolute), remote: remote, createDirectories: createDirs)
-            let client = connection.client()
-            let (workspace, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
+            let workspace = try await global.call { client throws(ControlClientError) in
+                try client.createWorkspace(request)
             }
-            if json { try printJSON(workspace) } else { print("workspace \(workspace.name) ready") }
+            try global.output(workspace) { "workspace \(workspace.name) ready" }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the daemon's workspaces.")
-        @OptionGroup var connection: DaemonConnectionOptions
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let client = connection.client()
-            let (workspaces, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("GET", "/v1/workspaces", as: [WorkspaceStatus].self)
-            }
-            if json { try printJSON(workspaces); return }
-            for w in workspaces {
-                print("\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)")
+            let workspaces = try await global.call { client throws(ControlClientError) in try client.workspaces() }
+            try global.output(workspaces) {
+                workspaces.map { w in
+                    "\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)"
+                }.joined(separator: "\n")
             }
         }
     }
@@ -129,13 +122,12 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 realigns the whole corpus and writes a new checkpoint (older checkpoints keep their files). Without \
                 options, the alignment is rebuilt with the current settings.
                 """)
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace.") var name: String
         @Option(help: "Another source model: a .gguf file or a Hugging Face model directory.") var model: String?
         @Option(name: .customLong("target-tokenizer"), help: "Another target tokenizer.json.") var targetTokenizer: String?
         @Flag(name: .customLong("retrain-tokenizer"), help: "Train a new target tokenizer version from the corpus.")
         var retrainTokenizer = false
-        @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
             if retrainTokenizer, targetTokenizer != nil {
@@ -148,36 +140,27 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
                     .standardizedFileURL.path
             }
-            let client = connection.client()
-            let path = "/v1/workspaces/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name) + "/rebuild"
+            let name = name
             let body = WorkspaceRebuildRequest(
                 sourceModel: model.map(absolute), targetTokenizer: targetTokenizer.map(absolute),
                 retrainTokenizer: retrainTokenizer ? true : nil)
-            let (workspace, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("POST", path, body: body, as: WorkspaceStatus.self)
+            let workspace = try await global.call { client throws(ControlClientError) in
+                try client.rebuildWorkspace(name, body)
             }
-            if json { try printJSON(workspace) } else {
-                print("rebuilding workspace \(workspace.name); follow it with `transtok status`")
-            }
+            try global.output(workspace) { "rebuilding workspace \(workspace.name); follow it with `transtok status`" }
         }
     }
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stop a workspace and delete its rows, checkpoints and state (never its watched folders).")
-        @OptionGroup var connection: DaemonConnectionOptions
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace.") var name: String
-        @Flag(help: "Print the result as JSON.") var json = false
 
         func run() async throws {
-            let client = connection.client()
-            let path = "/v1/workspaces/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
-            let (result, _) = try await callDaemon { () throws(ControlClientError) in
-                try client.call("DELETE", path, as: WorkspaceDeleteResult.self)
-            }
-            if json { try printJSON(result) } else {
-                print("workspace \(result.name) deleted (its watched folders are untouched)")
-            }
+            let name = name
+            let result = try await global.call { client throws(ControlClientError) in try client.deleteWorkspace(name) }
+            try global.output(result) { "workspace \(result.name) deleted (its watched folders are untouched)" }
         }
     }
 }

@@ -18,6 +18,7 @@ struct ConfigLayer: Sendable, Equatable {
     var keepCheckpoints: Int?
     var workspaces: [WorkspaceConfig]?
     var remotes: [RemoteSettings]?
+    var metricsAddress: String?
 
     func apply(to config: inout DaemonConfig) {
         if let socket { config.socket = socket }
@@ -35,6 +36,7 @@ struct ConfigLayer: Sendable, Equatable {
         if let keepCheckpoints { config.keepCheckpoints = keepCheckpoints }
         if let workspaces { config.workspaces = workspaces }
         if let remotes { config.remotes = remotes }
+        if let metricsAddress { config.metricsAddress = metricsAddress.isEmpty ? nil : metricsAddress }
     }
 }
 
@@ -85,19 +87,14 @@ enum ConfigResolver {
             refreshDebounceSeconds: try double("TRANSTOK_REFRESH_DEBOUNCE_SECONDS"),
             minNewPairs: try int("TRANSTOK_MIN_NEW_PAIRS"),
             maxRefreshIntervalSeconds: try int("TRANSTOK_MAX_REFRESH_INTERVAL_SECONDS"),
-            keepCheckpoints: try int("TRANSTOK_KEEP_CHECKPOINTS"))
+            keepCheckpoints: try int("TRANSTOK_KEEP_CHECKPOINTS"),
+            metricsAddress: env["TRANSTOK_METRICS_ADDRESS"])
     }
 
     /// Reads a JSON config file. Every key is optional; unknown keys are errors (a typo must not be ignored).
     static func fileLayer(path: String) throws(ConfigError) -> ConfigLayer {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .malformed(path: path, reason: "\(error)")
-        }
+        let data = try ConfigFileReader.read(path: path)
+        let object = try ConfigFileReader.parse(data, path: path)
         guard let top = object as? [String: Any] else { throw .malformed(path: path, reason: "the top level must be an object") }
         let known = Set(DaemonConfig.CodingKeys.allCases.map(\.rawValue))
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
@@ -126,7 +123,7 @@ enum ConfigResolver {
             let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             throw .malformed(path: path, reason: "\(key.hasPrefix(".") ? String(key.dropFirst()) : key): \(context.debugDescription)")
         } catch {
-            throw .malformed(path: path, reason: "\(error)")
+            throw .malformed(path: path, reason: ConfigFileReader.describe(error, in: data))
         }
         return layer
     }

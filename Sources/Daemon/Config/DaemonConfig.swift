@@ -28,6 +28,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var workspaces: [WorkspaceConfig]
     /// Object stores that workspaces sync their checkpoints to (credentials are never here).
     var remotes: [RemoteSettings]
+    /// Opt-in TCP listener serving only `GET /metrics` for Prometheus: `PORT` or `:PORT` (loopback), or
+    /// `HOST:PORT` / `[IPv6]:PORT` to expose it further. Nil: metrics are on the control socket only.
+    var metricsAddress: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case socket
@@ -45,6 +48,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         case keepCheckpoints = "keep_checkpoints"
         case workspaces
         case remotes
+        case metricsAddress = "metrics_address"
     }
 
     static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) -> DaemonConfig {
@@ -63,7 +67,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             maxRefreshIntervalSeconds: 3600,
             keepCheckpoints: 3,
             workspaces: [],
-            remotes: [])
+            remotes: [],
+            metricsAddress: nil)
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -97,6 +102,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         guard minNewPairs >= 1 else { throw .invalid(key: "min_new_pairs", message: "must be at least 1") }
         guard maxRefreshIntervalSeconds >= 1 else { throw .invalid(key: "max_refresh_interval_seconds", message: "must be at least 1") }
         guard (1...1000).contains(keepCheckpoints) else { throw .invalid(key: "keep_checkpoints", message: "must be 1…1000") }
+        if let metricsAddress { _ = try MetricsAddress(parsing: metricsAddress) }
         var remoteNames = Set<String>()
         for (index, remote) in remotes.enumerated() {
             try remote.validate(key: "remotes[\(index)]")
@@ -200,7 +206,7 @@ struct RemoteSettings: Codable, Sendable, Equatable {
     }
 }
 
-enum ConfigError: Error, CustomStringConvertible, Equatable {
+enum ConfigError: CategorizedError, Equatable {
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
     case unknownKey(path: String, key: String)
@@ -212,6 +218,13 @@ enum ConfigError: Error, CustomStringConvertible, Equatable {
         case .malformed(let path, let reason): "config file \(path) is not valid: \(reason)"
         case .unknownKey(let path, let key): "config file \(path): unknown key \"\(key)\" (see `transtokd config default`)"
         case .invalid(let key, let message): "config: \(key) \(message)"
+        }
+    }
+
+    var category: ErrorCategory {
+        switch self {
+        case .unreadable: .notFound
+        case .malformed, .unknownKey, .invalid: .invalidArgument
         }
     }
 }

@@ -9,6 +9,8 @@ struct ScanSummary: Codable, Sendable, Equatable {
     var unchanged = 0
     var rejected = 0
     var pending = 0
+    /// Seen by a scan while possibly still being written: checked again after the settle time.
+    var unsettled = 0
     var retracted = 0
     var pairsAdded = 0
     var pairsRetracted = 0
@@ -26,7 +28,11 @@ final class CorpusController: Sendable {
     /// Called (on the ingest queue) with the ids of workspaces whose corpus changed.
     private let onChange: @Sendable (Set<Int64>) -> Void
 
-    init(store: Store, logger: Logger, onChange: @escaping @Sendable (Set<Int64>) -> Void) {
+    /// How long a file must be left unmodified before a scan ingests it (events need none: they follow a close).
+    let settleSeconds: Double
+
+    init(store: Store, logger: Logger, settleSeconds: Double = 0, onChange: @escaping @Sendable (Set<Int64>) -> Void) {
+        self.settleSeconds = settleSeconds
         self.store = store
         self.logger = logger
         self.ingestor = CorpusIngestor(store: store, logger: logger)
@@ -41,9 +47,11 @@ final class CorpusController: Sendable {
     }
 
     /// A full scan (all workspaces, or the named one): new and changed files are ingested, files gone from disk are
-    /// retracted. This is the source of truth; inotify events only make it faster.
-    func scan(workspace name: String? = nil) async throws -> ScanSummary {
-        try await onQueue { try self.scanNow(workspace: name) }
+    /// retracted. This is the source of truth; inotify events only make it faster. With `settle` (the watcher's
+    /// scans, which cannot know whether a writer is done), a file modified in the last `settleSeconds` is left for a
+    /// re-check once that time has passed, so a file being copied is never ingested truncated.
+    func scan(workspace name: String? = nil, settle: Bool = false) async throws -> ScanSummary {
+        try await onQueue { try self.scanNow(workspace: name, settle: settle) }
     }
 
     /// Processes paths reported by the watcher.
@@ -63,16 +71,19 @@ final class CorpusController: Sendable {
         }
     }
 
-    private func scanNow(workspace name: String?) throws -> ScanSummary {
+    private func scanNow(workspace name: String?, settle: Bool) throws -> ScanSummary {
         var summary = ScanSummary()
         var changed = Set<Int64>()
+        var unsettled = Set<String>()
+        let settledBefore = settle && settleSeconds > 0 ? Date().addingTimeInterval(-settleSeconds) : nil
         for (root, workspace) in try watchedRoots() where name == nil || workspace.spec.name == name {
             var seen = Set<String>()
             for path in Self.listFiles(under: root) {
                 seen.insert(path)
                 summary.filesSeen += 1
-                record(ingestor.process(path: path, root: root, workspace: workspace), in: &summary,
-                       workspace: workspace.id, changed: &changed)
+                let outcome = ingestor.process(path: path, root: root, workspace: workspace, settledBefore: settledBefore)
+                if outcome == .unsettled { unsettled.insert(path) }
+                record(outcome, in: &summary, workspace: workspace.id, changed: &changed)
             }
             // Files the store knows under this root that are no longer on disk.
             for file in try store.corpusFiles(workspaceID: workspace.id)
@@ -82,6 +93,7 @@ final class CorpusController: Sendable {
             }
         }
         if !changed.isEmpty { onChange(changed) }
+        if !unsettled.isEmpty { recheck(unsettled) }
         logger.debug("scan finished", metadata: [
             "scan.files": "\(summary.filesSeen)", "scan.ingested": "\(summary.ingested)",
             "scan.rejected": "\(summary.rejected)", "pairs.added": "\(summary.pairsAdded)",
@@ -106,9 +118,34 @@ final class CorpusController: Sendable {
                 changed.insert(workspace)
             }
         case .unchanged: summary.unchanged += 1
+        case .unsettled: summary.unsettled += 1
         case .rejected: summary.rejected += 1
         case .pending: summary.pending += 1
         case .ignored: break
+        }
+    }
+
+    /// Looks at files a scan left unsettled again once the settle time has passed (on the ingest queue).
+    private func recheck(_ paths: Set<String>) {
+        queue.asyncAfter(deadline: .now() + settleSeconds) {
+            do {
+                let roots = try self.watchedRoots()
+                var summary = ScanSummary()
+                var changed = Set<Int64>()
+                var still = Set<String>()
+                let settledBefore = Date().addingTimeInterval(-self.settleSeconds)
+                for path in paths.sorted() {
+                    for (root, workspace) in roots where path.hasPrefix(root + "/") {
+                        let outcome = self.ingestor.process(path: path, root: root, workspace: workspace, settledBefore: settledBefore)
+                        if outcome == .unsettled { still.insert(path) }
+                        self.record(outcome, in: &summary, workspace: workspace.id, changed: &changed)
+                    }
+                }
+                if !changed.isEmpty { self.onChange(changed) }
+                if !still.isEmpty { self.recheck(still) }
+            } catch {
+                self.logger.error("re-checking unsettled files failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import ControlAPI
 import Foundation
 
 /// The parallel-text formats a watched folder accepts, recognised by file name (optionally `.gz`).
@@ -22,30 +23,15 @@ enum CorpusFormat: Equatable, Sendable {
     }
 
     /// Classifies `path` for a workspace translating `sourceLanguage` → `targetLanguage`; nil for files that are
-    /// not corpus files (unknown extensions, hidden and temporary files).
+    /// not corpus files (the rule is `CorpusFileName`'s, shared with the CLI's `ingest`).
     static func detect(path: String, sourceLanguage: String, targetLanguage: String) -> CorpusFormat? {
-        let fileName = (path as NSString).lastPathComponent
-        if fileName.hasPrefix(".") || fileName.hasSuffix("~") || fileName.hasSuffix(".tmp") || fileName.hasSuffix(".part") {
-            return nil
+        switch CorpusFileName.classify(path: path, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
+        case .tsv: .tsv
+        case .jsonLines: .jsonLines
+        case .tmx: .tmx
+        case .mosesSource(let partner): .mosesSource(partner: partner)
+        case .mosesTarget(let partner): .mosesTarget(partner: partner)
+        case nil: nil
         }
-        let gzip = fileName.hasSuffix(".gz")
-        let base = gzip ? String(fileName.dropLast(3)) : fileName
-        let ext = (base as NSString).pathExtension.lowercased()
-        switch ext {
-        case "tsv": return .tsv
-        case "jsonl": return .jsonLines
-        case "tmx": return .tmx
-        default: break
-        }
-        let stem = (base as NSString).deletingPathExtension
-        let directory = (path as NSString).deletingLastPathComponent
-        let suffix = gzip ? ".gz" : ""
-        if ext == sourceLanguage.lowercased() {
-            return .mosesSource(partner: directory + "/" + stem + "." + targetLanguage + suffix)
-        }
-        if ext == targetLanguage.lowercased() {
-            return .mosesTarget(partner: directory + "/" + stem + "." + sourceLanguage + suffix)
-        }
-        return nil
     }
 }

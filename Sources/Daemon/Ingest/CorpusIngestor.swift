@@ -17,21 +17,25 @@ struct CorpusIngestor: Sendable {
         case pending(String)
         case retracted(CorpusChange)
         case ignored
+        /// Modified too recently to be known complete (a scan saw it; it is checked again after the settle time).
+        case unsettled
     }
 
     /// - Parameters:
     ///   - path: an absolute path inside `root`.
     ///   - root: the watched folder it belongs to (symlinks may not lead outside it).
-    func process(path: String, root: String, workspace: WorkspaceRecord) -> Outcome {
+    ///   - settledBefore: for scans, which have no close event to go by: a file (or Moses partner) modified after
+    ///     this moment may still be being written and is left `.unsettled` (a size+mtime settle).
+    func process(path: String, root: String, workspace: WorkspaceRecord, settledBefore: Date? = nil) -> Outcome {
         do {
-            return try processOrThrow(path: path, root: root, workspace: workspace)
+            return try processOrThrow(path: path, root: root, workspace: workspace, settledBefore: settledBefore)
         } catch {
             logger.error("store error while processing a corpus file", metadata: ["file.path": "\(path)", "error": "\(error)"])
             return .ignored
         }
     }
 
-    private func processOrThrow(path: String, root: String, workspace: WorkspaceRecord) throws -> Outcome {
+    private func processOrThrow(path: String, root: String, workspace: WorkspaceRecord, settledBefore: Date? = nil) throws -> Outcome {
         let id = workspace.id
         var info = stat()
         guard lstat(path, &info) == 0 else {
@@ -54,6 +58,7 @@ struct CorpusIngestor: Sendable {
         }
         let size = Int64(info.st_size)
         let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        if let settledBefore, Self.modifiedAfter(settledBefore, path) { return .unsettled }
 
         guard [S_IFLNK, S_IFREG].contains(info.st_mode & S_IFMT) else { return .ignored }
         if let refusal = Self.admit(path, root: root) {
@@ -65,7 +70,7 @@ struct CorpusIngestor: Sendable {
         case .mosesTarget(let sourcePath):
             // A Moses pair is recorded under its source-side file; a lone target file waits for its partner.
             if access(sourcePath, F_OK) == 0 {
-                return try processOrThrow(path: sourcePath, root: root, workspace: workspace)
+                return try processOrThrow(path: sourcePath, root: root, workspace: workspace, settledBefore: settledBefore)
             }
             try store.markFilePending(workspaceID: id, path: path, size: size, mtimeNs: mtime,
                                       reason: "waiting for \((sourcePath as NSString).lastPathComponent)")
@@ -76,6 +81,7 @@ struct CorpusIngestor: Sendable {
                                           reason: "waiting for \((targetPath as NSString).lastPathComponent)")
                 return .pending(targetPath)
             }
+            if let settledBefore, Self.modifiedAfter(settledBefore, targetPath) { return .unsettled }
             try store.forgetPendingFile(workspaceID: id, path: targetPath)
             // Every file of a pair passes the same checks as the primary; a refusal names the partner only (never
             // its content or line count: it may be a file outside the folder).
@@ -154,6 +160,13 @@ struct CorpusIngestor: Sendable {
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return CorpusParseError("not a regular file (\(kind(info.st_mode)))") }
         return nil
+    }
+
+    /// Whether the file at `path` (followed) was modified after `moment` (an unreadable file is not: it is rejected).
+    static func modifiedAfter(_ moment: Date, _ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 > moment.timeIntervalSince1970
     }
 
     static func kind(_ mode: mode_t) -> String {

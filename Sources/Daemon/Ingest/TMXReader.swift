@@ -23,7 +23,7 @@ struct TranslationUnit: Equatable {
 }
 
 /// Reads `<tu>`/`<tuv xml:lang>`/`<seg>` from TMX 1.4 with Foundation's XMLParser (no external entities).
-/// Inline markup is flattened to its text, except `<bpt>`, `<ept>`, `<it>` and `<ph>`, whose content is native
+/// Inline markup is flattened to its text (CDATA sections included), except `<bpt>`, `<ept>`, `<it>` and `<ph>`, whose content is native
 /// formatting code, not translatable text.
 enum TMXReader {
     static func read(_ data: Data) throws(CorpusParseError) -> [TranslationUnit] {
@@ -99,6 +99,17 @@ enum TMXReader {
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
             if segment != nil, skipDepth == 0 { segment! += string }
+        }
+
+        /// `<![CDATA[…]]>` inside a segment is text like any other (XMLParser reports it separately).
+        func parser(_ parser: XMLParser, foundCDATA block: Data) {
+            guard segment != nil, skipDepth == 0 else { return }
+            guard let text = String(data: block, encoding: .utf8) else {
+                failure = CorpusParseError("a CDATA section is not valid UTF-8", line: parser.lineNumber)
+                parser.abortParsing()
+                return
+            }
+            segment! += text
         }
     }
 }

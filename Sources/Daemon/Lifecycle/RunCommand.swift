@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
                 flags: options.layer, environment: environment, configFile: options.config)
         } catch {
             FileHandle.standardError.write(Data("transtokd: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
+            throw ExitCode.configurationError
         }
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -34,9 +34,19 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as DaemonError {
             logger.critical("\(error)")
             FileHandle.standardError.write(Data("transtokd: \(error)\n".utf8))
+            if case .config = error { throw ExitCode.configurationError }
             throw ExitCode(1)
+        } catch let error as ConfigError {
+            logger.critical("\(error)")
+            FileHandle.standardError.write(Data("transtokd: \(error)\n".utf8))
+            throw ExitCode.configurationError
         }
     }
+}
+
+extension ExitCode {
+    /// 78, sysexits' EX_CONFIG: the unit's `RestartPreventExitStatus=78` keeps systemd from restarting into it.
+    static let configurationError = ExitCode(78)
 }
 
 /// One daemon process: owns the state directory lock, the store and the service group.
@@ -53,8 +63,50 @@ struct Daemon {
         let group = try config.socketGroup.map { name throws(DaemonError) in try GroupID.resolve(name) }
         BLAS.setThreads(config.blasThreads)
 
-        let store: Store
-        do { store = try Store(directory: stateDirectory.path, logger: logger) } catch {
+        let parts = try DaemonServices(config: config, configFile: configFile, stateDirectory: stateDirectory.path, logger: logger)
+        let notifier = SystemdNotifier()
+        let app = ControlServer.makeApplication(
+            config: config, routes: parts.routes, policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group,
+            notifier: notifier, logger: logger)
+        let (sync, pipeline, watcher) = (parts.sync, parts.pipeline, parts.watcher)
+
+        // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline
+        // (which finishes its cycle), then Sync (an upload stops at a part boundary; the journal resumes it), the
+        // notifier last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ShutdownNotifier(notifier: notifier)), .init(service: sync), .init(service: pipeline),
+            .init(service: watcher),
+        ]
+        if let text = config.metricsAddress {
+            let address = try MetricsAddress(parsing: text)
+            services.append(.init(service: MetricsListener.makeApplication(
+                address: address, exporter: MetricsExporter(store: parts.store, sync: sync),
+                logger: Logger(label: "transtok.metrics"))))
+        }
+        services.append(.init(service: app))
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await serviceGroup.run()
+        unlink(config.socket)
+        logger.info("stopped")
+        withExtendedLifetime(stateDirectory) {}
+    }
+}
+
+/// The daemon's parts, wired together: the store, the corpus controller and watcher, the pipeline, Sync and the
+/// control routes. Nothing runs until the service group starts; in-process tests build this and drive the routes.
+struct DaemonServices {
+    let store: Store
+    let sync: SyncService
+    let pipeline: PipelineService
+    let watcher: CorpusWatchService
+    let routes: ControlRoutes
+
+    init(config: DaemonConfig, configFile: String? = nil, stateDirectory: String, logger: Logger) throws {
+        do { store = try Store(directory: stateDirectory, logger: logger) } catch {
             throw DaemonError.startup("\(error)")
         }
         let interrupted = try store.markInterruptedJobs()
@@ -64,12 +116,12 @@ struct Daemon {
         let swept = try store.sweepAlignmentStateFiles()
         if swept > 0 { logger.info("removed alignment state files no row names", metadata: ["files": "\(swept)"]) }
         logger.info("starting", metadata: [
-            "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory.path)",
-            "workspaces": "\(config.workspaces.count)", "jobs.interrupted": "\(interrupted)",
+            "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory)", "workspaces": "\(config.workspaces.count)",
+            "jobs.interrupted": "\(interrupted)",
         ])
 
-        let notifier = SystemdNotifier()
-        let status = StatusProvider(store: store, stateDirectory: stateDirectory.path, socket: config.socket, startedAt: Date())
+        let store = store
+        let status = StatusProvider(store: store, stateDirectory: stateDirectory, socket: config.socket, startedAt: Date())
         let corpusLogger = Logger(label: "transtok.corpus")
         let remotes = RemoteRegistry(configured: config.remotes, store: store)
         try remotes.checkNoClash()
@@ -77,50 +129,32 @@ struct Daemon {
             registry: remotes, store: store, keepCheckpoints: config.keepCheckpoints, logger: Logger(label: "transtok.sync"))
         let pipeline = PipelineService(
             store: store,
-            publisher: CheckpointPublisher(root: stateDirectory.path + "/checkpoints", store: store, logger: logger),
+            publisher: CheckpointPublisher(root: stateDirectory + "/checkpoints", store: store, logger: logger),
             policy: RefreshPolicy(
                 debounce: config.refreshDebounceSeconds, minNewPairs: config.minNewPairs,
                 maxInterval: Double(config.maxRefreshIntervalSeconds)),
-            keepCheckpoints: config.keepCheckpoints, stateDirectory: stateDirectory.path, threads: config.blasThreads,
+            keepCheckpoints: config.keepCheckpoints, stateDirectory: stateDirectory, threads: config.blasThreads,
             logger: Logger(label: "transtok.pipeline")
         ) { workspace, checkpoint in
             sync.enqueue(workspace: workspace.spec.name, checkpoint: checkpoint)
         }
-        let corpus = CorpusController(store: store, logger: corpusLogger) { workspaces in
+        let corpus = CorpusController(store: store, logger: corpusLogger, settleSeconds: config.debounceSeconds) { workspaces in
             corpusLogger.debug("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
             pipeline.corpusChanged(workspaces)
         }
         let rootsGeneration = RootsGeneration()
-        let watcher = CorpusWatchService(
+        watcher = CorpusWatchService(
             controller: corpus, debounce: .milliseconds(Int(config.debounceSeconds * 1000)),
             rescanInterval: .seconds(config.rescanIntervalSeconds), logger: corpusLogger, rootsGeneration: rootsGeneration)
-        let app = ControlServer.makeApplication(
-            config: config,
-            routes: ControlRoutes(
-                status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
-                sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger),
-                administration: WorkspaceAdministration(
-                    store: store, pipeline: pipeline, sync: sync, remotes: remotes, status: status, corpus: corpus,
-                    rootsGeneration: rootsGeneration, stateDirectory: stateDirectory.path,
-                    configured: Set(config.workspaces.map(\.name)), logger: logger)),
-            policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group, notifier: notifier, logger: logger)
-
-        // Reverse start order is the shutdown order: the API stops first, then the watcher, then the pipeline
-        // (which finishes its cycle), then Sync (an upload stops at a part boundary; the journal resumes it), the
-        // notifier last.
-        let serviceGroup = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: ShutdownNotifier(notifier: notifier)), .init(service: sync), .init(service: pipeline),
-                    .init(service: watcher),
-                    .init(service: app),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await serviceGroup.run()
-        unlink(config.socket)
-        logger.info("stopped")
-        withExtendedLifetime(stateDirectory) {}
+        routes = ControlRoutes(
+            status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
+            sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger),
+            administration: WorkspaceAdministration(
+                store: store, pipeline: pipeline, sync: sync, remotes: remotes, status: status, corpus: corpus,
+                rootsGeneration: rootsGeneration, stateDirectory: stateDirectory,
+                configured: Set(config.workspaces.map(\.name)), logger: logger))
+        self.sync = sync
+        self.pipeline = pipeline
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 enum SocketGuard {
     static func prepare(path: String) throws(DaemonError) {
         let directory = (path as NSString).deletingLastPathComponent
-        if isShared((directory as NSString).deletingLastPathComponent) {
+        if isShared((directory as NSString).deletingLastPathComponent), isFallback(directory) || !exists(directory) {
             try preparePrivate(directory)
         } else {
             do {
@@ -30,6 +30,18 @@ enum SocketGuard {
     static func isShared(_ directory: String) -> Bool {
         var info = stat()
         return stat(directory, &info) == 0 && (info.st_mode & (S_IWOTH | S_IWGRP)) != 0
+    }
+
+    /// The built-in fallback (`DefaultPaths.socket`: `transtok-<uid>` in the temporary directory): whoever created it
+    /// chose our name, so it must be ours. A directory the operator named explicitly is trusted as given.
+    static func isFallback(_ directory: String) -> Bool {
+        (directory as NSString).lastPathComponent == "transtok-\(getuid())"
+            || (directory as NSString).lastPathComponent == "transtok-\(geteuid())"
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     /// The socket directory inside a shared directory (the `transtok-<uid>` fallback under the temporary directory,
@@ -102,6 +114,6 @@ struct GroupID: Sendable, Equatable {
         if let id = gid_t(nameOrID), let entry = getgrgid(id) {
             return GroupID(name: String(cString: entry.pointee.gr_name), gid: id)
         }
-        throw .startup("socket_group: no such group \(nameOrID)")
+        throw .config("socket_group: no such group \(nameOrID)")
     }
 }

@@ -50,6 +50,8 @@ enum DaemonError: Error, CustomStringConvertible {
     case alreadyRunning(stateDir: String, pid: Int32?)
     case socketInUse(path: String)
     case startup(String)
+    /// The configuration cannot work (an unknown group, a name clash): exit 78 (EX_CONFIG), not worth a restart.
+    case config(String)
 
     var description: String {
         switch self {
@@ -58,7 +60,7 @@ enum DaemonError: Error, CustomStringConvertible {
                 + "stop it first or choose another --state-dir"
         case .socketInUse(let path):
             "a live server is answering on \(path); refusing to take over its socket (choose another --socket)"
-        case .startup(let message): message
+        case .startup(let message), .config(let message): message
         }
     }
 }

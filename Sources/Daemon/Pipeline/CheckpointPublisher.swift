@@ -45,6 +45,19 @@ struct CheckpointPublisher: Sendable {
         return parent + "/.\(Self.name(for: number)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// Removes an unfinished checkpoint directory (nothing when it was published: the rename moved it away).
+    func discard(temporary: String) {
+        guard FileManager.default.fileExists(atPath: temporary) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: temporary)
+            logger.info("removed the unfinished checkpoint of a failed cycle", metadata: ["path": "\(temporary)"])
+        } catch {
+            logger.warning("cannot remove an unfinished checkpoint; it goes at the next start", metadata: [
+                "path": "\(temporary)", "error": "\(error)",
+            ])
+        }
+    }
+
     /// Hashes the files, writes `manifest.json`, fsyncs and renames `temporary` into place, then records it.
     @discardableResult
     func publish(

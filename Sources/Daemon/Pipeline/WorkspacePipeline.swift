@@ -207,6 +207,9 @@ final class WorkspacePipeline {
         }
         let number = try store.nextCheckpointNumber(workspaceID: workspaceID)
         let temporary = try publisher.beginCheckpoint(workspace: state.spec.name, number: number)
+        // A cycle that fails from here on (a full disk, a failed save) removes its unfinished directory at once,
+        // not only at the next start. After a successful publish the temporary path no longer exists.
+        defer { publisher.discard(temporary: temporary) }
         guard let embedding = state.embedding else { throw CheckpointError("no embedding rows") }
         var replacements: [String: (shape: [Int], values: [Float])] = [
             CheckpointLayout.embeddingTensor: ([embedding.rows, embedding.columns], embedding.values)

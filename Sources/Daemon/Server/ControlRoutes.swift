@@ -31,93 +31,78 @@ struct ControlRoutes: Sendable {
         return only
     }
 
-    func register(on router: Router<DaemonRequestContext>) {
-        let v1 = router.group("v1")
-        RemoteRoutes(registry: remotes, store: store, sync: sync, status: status).register(on: v1)
-        v1.get("health") { _, _ in
+    func register(on routes: EndpointRouter) {
+        RemoteRoutes(registry: remotes, store: store, sync: sync, status: status).register(on: routes)
+        routes.on(ControlEndpoints.Health.self) { _, _ in
             HealthResponse(status: "ok", version: TranstokVersion.current)
         }
-        v1.get("status") { _, _ in
+        routes.on(ControlEndpoints.Status.self) { _, _ in
             try status.status()
         }
-        v1.get("workspaces") { _, _ in
+        routes.on(ControlEndpoints.ListWorkspaces.self) { _, _ in
             try status.status().workspaces
         }
-        v1.post("workspaces") { request, context -> WorkspaceStatus in
-            let body = try await request.decode(as: WorkspaceRequest.self, context: context)
-            return try await administration.create(body, logger: context.logger)
+        routes.on(ControlEndpoints.CreateWorkspace.self) { input, context in
+            try await administration.create(input.body, logger: context.logger)
         }
-        v1.post("workspaces/:name/rebuild") { request, context -> WorkspaceStatus in
-            let body = try await request.decode(as: WorkspaceRebuildRequest.self, context: context)
-            return try await administration.rebuild(try context.parameters.require("name"), body, logger: context.logger)
+        routes.on(ControlEndpoints.RebuildWorkspace.self) { input, context in
+            try await administration.rebuild(input.path.name, input.body, logger: context.logger)
         }
-        v1.delete("workspaces/:name") { _, context -> WorkspaceDeleteResult in
-            try await administration.delete(try context.parameters.require("name"), logger: context.logger)
+        routes.on(ControlEndpoints.DeleteWorkspace.self) { input, context in
+            try await administration.delete(input.path.name, logger: context.logger)
         }
-        v1.get("files") { request, _ -> [FileStatus] in
-            let workspaceName = request.uri.queryParameters["workspace"].map(String.init)
-            let state = request.uri.queryParameters["state"].map(String.init)
-            if let state, !["ingested", "pending", "rejected", "retracted"].contains(state) {
-                throw DaemonAPIError(.invalidArgument, "state must be ingested, pending, rejected or retracted")
-            }
+        routes.on(ControlEndpoints.ListFiles.self) { input, _ in
             let workspaces = try store.workspaces()
             let names = Dictionary(uniqueKeysWithValues: workspaces.map { ($0.id, $0.spec.name) })
             var workspaceID: Int64?
-            if let workspaceName {
+            if let workspaceName = input.query.workspace {
                 guard let match = workspaces.first(where: { $0.spec.name == workspaceName }) else {
                     throw DaemonAPIError(.notFound, "no workspace named \(workspaceName)")
                 }
                 workspaceID = match.id
             }
-            return try store.corpusFiles(workspaceID: workspaceID, state: state).map { file in
+            return try store.corpusFiles(workspaceID: workspaceID, state: input.query.state?.rawValue).map { file in
                 FileStatus(
                     workspace: names[file.workspaceID] ?? "?", path: file.path, format: file.format, state: file.state,
                     pairs: file.pairCount, reason: file.error, line: file.errorLine)
             }
         }
-        v1.post("scan") { request, context -> ScanResult in
-            let body = try await request.decode(as: ScanRequest.self, context: context)
-            if let name = body.workspace, try store.workspaces().contains(where: { $0.spec.name == name }) == false {
+        routes.on(ControlEndpoints.Scan.self) { input, _ in
+            if let name = input.body.workspace, try store.workspaces().contains(where: { $0.spec.name == name }) == false {
                 throw DaemonAPIError(.notFound, "no workspace named \(name)")
             }
-            let s = try await corpus.scan(workspace: body.workspace)
+            let s = try await corpus.scan(workspace: input.body.workspace)
             return ScanResult(
                 filesSeen: s.filesSeen, ingested: s.ingested, unchanged: s.unchanged, rejected: s.rejected,
                 pending: s.pending, retracted: s.retracted, pairsAdded: s.pairsAdded, pairsRetracted: s.pairsRetracted)
         }
         // Explicit and versioned: a new target tokenizer invalidates every row, so the next cycle realigns all pairs.
-        v1.post("retrain-tokenizer") { request, context -> RefreshRequest in
-            let body = try await request.decode(as: RefreshRequest.self, context: context)
-            let target = try workspace(named: body.workspace)
+        routes.on(ControlEndpoints.RetrainTokenizer.self) { input, _ in
+            let target = try workspace(named: input.body.workspace)
             try await pipeline.requestRetrain(target.id)
             return RefreshRequest(workspace: target.spec.name)
         }
-        v1.post("refresh") { request, context -> RefreshRequest in
-            let body = try await request.decode(as: RefreshRequest.self, context: context)
-            let target = try workspace(named: body.workspace)
+        routes.on(ControlEndpoints.Refresh.self) { input, _ in
+            let target = try workspace(named: input.body.workspace)
             pipeline.requestRefresh(target.id)
             return RefreshRequest(workspace: target.spec.name)
         }
-        v1.get("checkpoints") { request, _ -> [CheckpointStatus] in
-            let target = try workspace(named: request.uri.queryParameters["workspace"].map(String.init))
+        routes.on(ControlEndpoints.ListCheckpoints.self) { input, _ in
+            let target = try workspace(named: input.query.workspace)
             return try store.checkpoints(workspaceID: target.id).map {
                 CheckpointStatus(
                     workspace: target.spec.name, number: $0.number, path: $0.path, pairs: $0.pairCount,
                     sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
             }
         }
-        v1.get("metrics") { _, _ -> Response in
-            let text = try MetricsExporter(store: store, sync: sync).render()
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: text)))
+        routes.raw(ControlEndpoints.Metrics.self) { _, request, _ in
+            try MetricsExporter(store: store, sync: sync).response(for: request)
         }
-        v1.get("sync") { _, _ -> SyncStatusResponse in
-            SyncStatusResponse(workspaces: sync.status())
+        routes.on(ControlEndpoints.SyncStatus.self) { _, _ in
+            SyncStatusResponse(sync.status())
         }
-        v1.post("sync") { request, context -> SyncStatusResponse in
-            let body = try await request.decode(as: RefreshRequest.self, context: context)
-            let target = try workspace(named: body.workspace)
+        routes.on(ControlEndpoints.SyncNow.self) { input, _ in
+            let target = try workspace(named: input.body.workspace)
             guard sync.hasRemote(target.spec.name) else {
                 throw DaemonAPIError(
                     .invalidArgument,
@@ -127,11 +112,11 @@ struct ControlRoutes: Sendable {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no checkpoint yet")
             }
             sync.enqueue(workspace: target.spec.name, checkpoint: latest)
-            return SyncStatusResponse(workspaces: sync.status())
+            return SyncStatusResponse(sync.status())
         }
         // Streams the translation as it is generated (text/plain, chunked); exempt from the request time limit.
-        v1.post("stream/translate") { request, context -> Response in
-            let body = try await request.decode(as: TranslateRequest.self, context: context)
+        routes.raw(ControlEndpoints.Translate.self) { input, _, _ in
+            let body = input.body
             guard !body.text.isEmpty, body.text.count <= 4000 else {
                 throw DaemonAPIError(.invalidArgument, "text must be 1…4000 characters")
             }
@@ -147,36 +132,39 @@ struct ControlRoutes: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: ResponseBody(asyncSequence: pieces.map { ByteBuffer(string: $0) }))
         }
-        v1.get("lookup") { request, _ -> LookupResult in
-            let query = request.uri.queryParameters
-            guard let word = query["word"].map(String.init), !word.isEmpty, word.count <= 200 else {
-                throw DaemonAPIError(.invalidArgument, "give a word (?word=…, at most 200 characters)")
-            }
-            let reverse = query["reverse"].map { $0 == "1" || $0 == "true" } ?? false
-            let limit = min(50, max(1, query["limit"].flatMap { Int(String($0)) } ?? 5))
-            let target = try workspace(named: query["workspace"].map(String.init))
+        routes.on(ControlEndpoints.Lookup.self) { input, _ in
+            let query = input.query
+            let target = try workspace(named: query.workspace)
             guard try store.alignmentAppliedSeq(workspaceID: target.id) != nil else {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no alignment yet")
             }
-            let rows = try await pipeline.lookup(workspaceID: target.id, word: word, reverse: reverse, limit: limit)
+            let rows = try await pipeline.lookup(
+                workspaceID: target.id, word: query.word, reverse: query.reverse, limit: query.limit)
             return LookupResult(
-                word: word, reverse: reverse,
+                word: query.word, reverse: query.reverse,
                 translations: rows.map { .init(text: $0.translation, probability: $0.probability, count: $0.count) })
         }
     }
 }
 
-/// `GET /v1/sync`: per workspace, what Sync is doing (no credentials, ever).
-struct SyncStatusResponse: Codable, ResponseEncodable {
-    var workspaces: [String: SyncStatus]
+extension SyncStatusResponse {
+    /// The wire form of the sync workers' status (Sync's own type stays inside the daemon).
+    init(_ status: [String: SyncStatus]) {
+        self.init(workspaces: status.mapValues { s in
+            WorkspaceSync(
+                queued: s.queued,
+                inFlight: s.inFlight.map { flight in
+                    InFlight(
+                        checkpoint: flight.checkpoint,
+                        progress: Progress(
+                            totalBytes: flight.progress.totalBytes, uploadedBytes: flight.progress.uploadedBytes,
+                            skippedBytes: flight.progress.skippedBytes, bytesPerSecond: flight.progress.bytesPerSecond,
+                            etaSeconds: flight.progress.etaSeconds, currentFile: flight.progress.currentFile))
+                },
+                lastPublished: s.lastPublished, lastPublishedAt: s.lastPublishedAt,
+                lastBytesUploaded: s.lastBytesUploaded, lastTotalBytes: s.lastTotalBytes,
+                lastError: s.lastError.map { LastError(checkpoint: $0.checkpoint, message: $0.message, kind: $0.kind, at: $0.at) },
+                retrying: s.retrying?.map { Retry(checkpoint: $0.checkpoint, failures: $0.failures, nextAttemptAt: $0.nextAttemptAt) })
+        })
+    }
 }
-
-extension RefreshRequest: ResponseEncodable {}
-extension CheckpointStatus: ResponseEncodable {}
-extension LookupResult: ResponseEncodable {}
-extension FileStatus: ResponseEncodable {}
-extension ScanResult: ResponseEncodable {}
-extension HealthResponse: ResponseEncodable {}
-extension StatusResponse: ResponseEncodable {}
-extension WorkspaceStatus: ResponseEncodable {}
-extension WorkspaceDeleteResult: ResponseEncodable {}

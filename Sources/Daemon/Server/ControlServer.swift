@@ -1,3 +1,4 @@
+import ControlAPI
 import Foundation
 import Hummingbird
 import Logging
@@ -5,17 +6,26 @@ import NIOCore
 
 /// Builds the Hummingbird application serving the control API on the Unix socket.
 enum ControlServer {
+    /// The router: error mapping, the peer check, the time limit, then every `ControlEndpoints` route.
+    /// `policy` is nil only in in-process tests, whose test channel has no peer to check.
+    static func makeRouter(
+        config: DaemonConfig, routes: ControlRoutes, policy: PeerPolicy?
+    ) -> (Router<DaemonRequestContext>, registered: [EndpointDescriptor]) {
+        DaemonRequestContext.uploadLimit.set(config.maxRequestBytes)
+        let router = Router(context: DaemonRequestContext.self)
+        router.add(middleware: ErrorMappingMiddleware())
+        if let policy { router.add(middleware: PeerCredentialsMiddleware(policy: policy)) }
+        router.add(middleware: TimeoutMiddleware(seconds: config.requestTimeoutSeconds, exemptPrefixes: ["/v1/stream/"]))
+        let endpoints = EndpointRouter(router: router)
+        routes.register(on: endpoints)
+        return (router, endpoints.registered)
+    }
+
     static func makeApplication(
         config: DaemonConfig, routes: ControlRoutes, policy: PeerPolicy, group: GroupID?,
         notifier: SystemdNotifier, logger: Logger
     ) -> some ApplicationProtocol {
-        DaemonRequestContext.uploadLimit.set(config.maxRequestBytes)
-        let router = Router(context: DaemonRequestContext.self)
-        router.add(middleware: ErrorMappingMiddleware())
-        router.add(middleware: PeerCredentialsMiddleware(policy: policy))
-        router.add(middleware: TimeoutMiddleware(seconds: config.requestTimeoutSeconds, exemptPrefixes: ["/v1/stream/"]))
-        routes.register(on: router)
-
+        let (router, _) = makeRouter(config: config, routes: routes, policy: policy)
         let socket = config.socket
         return Application(
             router: router,

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// An API error: one of the closed set of `APIErrorCode`s and a message for the user.
-struct DaemonAPIError: Error, HTTPResponseError, CustomStringConvertible {
+struct DaemonAPIError: CategorizedError, HTTPResponseError {
     let code: APIErrorCode
     let message: String
 
@@ -12,6 +12,7 @@ struct DaemonAPIError: Error, HTTPResponseError, CustomStringConvertible {
         self.message = message
     }
 
+    var category: ErrorCategory { code }
     var status: HTTPResponse.Status { .init(code: code.httpStatus) }
     var description: String { "\(code.rawValue): \(message)" }
 
@@ -26,8 +27,10 @@ struct DaemonAPIError: Error, HTTPResponseError, CustomStringConvertible {
     }
 }
 
-/// Turns every error into the JSON error shape: our own errors pass through; Hummingbird's (bad JSON, too large,
-/// not found) are mapped to the matching class; anything else is `internal`, logged, and its details not leaked.
+/// Turns every error into the JSON error shape, in one place: our own errors pass through; a domain error
+/// (`CategorizedError`: store, sync, model files, config) goes out with its class and message; Hummingbird's (bad
+/// JSON, too large, not found) are mapped to the matching class; anything else, and every `internal` error, is
+/// logged and its details not leaked.
 struct ErrorMappingMiddleware: RouterMiddleware {
     typealias Context = DaemonRequestContext
 
@@ -40,6 +43,12 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             return response
         } catch let error as DaemonAPIError {
             throw error
+        } catch let error as any CategorizedError {
+            guard error.category != .internal else {
+                context.logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
+                throw DaemonAPIError(.internal, "internal error (see the daemon's log)")
+            }
+            throw DaemonAPIError(error.category, error.description)
         } catch let error as any HTTPResponseError {
             throw DaemonAPIError(Self.code(for: error.status), Self.message(for: error))
         } catch is DecodingError {

@@ -1,69 +1,80 @@
+import ControlAPI
 import Foundation
+import Hummingbird
 import Store
 import Sync
 
-/// `GET /v1/metrics` in the Prometheus text exposition format (version 0.0.4), computed from the store and the
-/// sync workers at scrape time: everything here is a gauge or a counter that the store already keeps durably.
+/// `GET /v1/metrics` (and the optional TCP listener): computed at scrape time from the store, the sync workers and
+/// the process itself, in the Prometheus text format or OpenMetrics (`MetricsFormat.negotiate`).
 struct MetricsExporter: Sendable {
     let store: Store
     let sync: SyncService
 
-    func render() throws -> String {
-        var out = MetricsText()
-        let workspaces = try store.workspaces()
-        out.family("transtok_pairs", "Active (not retracted) sentence pairs.", type: "gauge")
-        out.family("transtok_pairs_retracted", "Sentence pairs retracted because no file provides them any more.", type: "gauge")
-        out.family("transtok_files", "Corpus files by state.", type: "gauge")
-        out.family("transtok_checkpoints", "Complete local checkpoints.", type: "gauge")
-        out.family("transtok_checkpoint_bytes", "Size of the newest checkpoint.", type: "gauge")
-        out.family("transtok_pair_events_total", "Pair additions and retractions logged.", type: "counter")
-        for workspace in workspaces {
-            let labels = ["workspace": workspace.spec.name]
+    func render(_ format: MetricsFormat) throws -> String {
+        MetricsRenderer.render(try families(), format: format)
+    }
+
+    /// The scrape reply, in the format the `Accept` header asks for.
+    func response(for request: Request) throws -> Response {
+        let format = MetricsFormat.negotiate(accept: request.headers[.accept])
+        return Response(
+            status: .ok, headers: [.contentType: format.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: try render(format))))
+    }
+
+    func families() throws -> [MetricFamily] {
+        var build = MetricFamily("transtok_build", "transtokd's version and the commit it was built from.", .info)
+        build.add([("version", TranstokVersion.current), ("commit", TranstokVersion.commit)], 1)
+
+        var pairs = MetricFamily("transtok_pairs", "Active (not retracted) sentence pairs.", .gauge)
+        var retracted = MetricFamily(
+            "transtok_pairs_retracted", "Sentence pairs retracted because no file provides them any more.", .gauge)
+        var files = MetricFamily("transtok_files", "Corpus files by state.", .gauge)
+        var checkpoints = MetricFamily("transtok_checkpoints", "Complete local checkpoints.", .gauge)
+        var checkpointBytes = MetricFamily("transtok_checkpoint_bytes", "Size of the newest checkpoint.", .gauge)
+        var lastCheckpoint = MetricFamily(
+            "transtok_last_checkpoint_timestamp_seconds", "When the newest checkpoint was written (Unix time).", .gauge)
+        var pairEvents = MetricFamily("transtok_pair_events", "Pair additions and retractions logged.", .counter)
+        for workspace in try store.workspaces() {
+            let labels = [("workspace", workspace.spec.name)]
             let counts = try store.counts(workspaceID: workspace.id)
-            out.sample("transtok_pairs", labels, Double(counts.pairs))
-            out.sample("transtok_pairs_retracted", labels, Double(counts.pairsRetracted))
+            pairs.add(labels, Double(counts.pairs))
+            retracted.add(labels, Double(counts.pairsRetracted))
             for (state, value) in [("ingested", counts.filesIngested), ("pending", counts.filesPending), ("rejected", counts.filesRejected)] {
-                out.sample("transtok_files", labels.merging(["state": state]) { $1 }, Double(value))
+                files.add(labels + [("state", state)], Double(value))
             }
-            let checkpoints = try store.checkpoints(workspaceID: workspace.id)
-            out.sample("transtok_checkpoints", labels, Double(checkpoints.count))
-            out.sample("transtok_checkpoint_bytes", labels, Double(checkpoints.first?.sizeBytes ?? 0))
-            out.sample("transtok_pair_events_total", labels, Double(try store.latestPairEvent(workspaceID: workspace.id)))
+            let stored = try store.checkpoints(workspaceID: workspace.id)
+            checkpoints.add(labels, Double(stored.count))
+            checkpointBytes.add(labels, Double(stored.first?.sizeBytes ?? 0))
+            if let newest = stored.first { lastCheckpoint.add(labels, newest.createdAt) }
+            pairEvents.add(labels, Double(try store.latestPairEvent(workspaceID: workspace.id)))
         }
-        out.family("transtok_job_duration_seconds", "Duration of finished jobs, by kind (sum and count).", type: "summary")
+
+        var jobs = MetricFamily("transtok_job_duration_seconds", "Duration of finished jobs, by kind (sum and count).", .summary)
         for row in try store.jobDurations() {
-            out.sample("transtok_job_duration_seconds_sum", ["kind": row.kind, "state": row.state], row.seconds)
-            out.sample("transtok_job_duration_seconds_count", ["kind": row.kind, "state": row.state], Double(row.count))
+            let labels = [("kind", row.kind), ("state", row.state)]
+            jobs.add(labels, row.seconds, suffix: "_sum")
+            jobs.add(labels, Double(row.count), suffix: "_count")
         }
-        out.family("transtok_sync_uploaded_bytes", "Bytes uploaded by the last published sync of a workspace.", type: "gauge")
-        out.family("transtok_sync_queued", "Checkpoints waiting to be uploaded.", type: "gauge")
+
+        var uploaded = MetricFamily(
+            "transtok_sync_uploaded_bytes", "Bytes uploaded by the last published sync of a workspace.", .gauge)
+        var queued = MetricFamily("transtok_sync_queued", "Checkpoints waiting to be uploaded.", .gauge)
+        var lastPublished = MetricFamily(
+            "transtok_sync_last_success_timestamp_seconds", "When the newest checkpoint was published (Unix time).", .gauge)
+        var syncErrors = MetricFamily(
+            "transtok_sync_errors", "Failed sync attempts since the daemon started, by error class.", .counter)
         for (workspace, status) in sync.status().sorted(by: { $0.key < $1.key }) {
-            out.sample("transtok_sync_uploaded_bytes", ["workspace": workspace], Double(status.lastBytesUploaded ?? 0))
-            out.sample("transtok_sync_queued", ["workspace": workspace], Double(status.queued.count))
+            let labels = [("workspace", workspace)]
+            uploaded.add(labels, Double(status.lastBytesUploaded ?? 0))
+            queued.add(labels, Double(status.queued.count))
+            if let at = status.lastPublishedAt { lastPublished.add(labels, at.timeIntervalSince1970) }
+            for (kind, count) in (status.errorCounts ?? [:]).sorted(by: { $0.key < $1.key }) {
+                syncErrors.add(labels + [("kind", kind)], Double(count))
+            }
         }
-        return out.text
-    }
-}
-
-/// Builds the text format: `# HELP`/`# TYPE` lines, then `name{label="value"} number` samples.
-struct MetricsText {
-    private(set) var text = ""
-
-    mutating func family(_ name: String, _ help: String, type: String) {
-        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-    }
-
-    mutating func sample(_ name: String, _ labels: [String: String], _ value: Double) {
-        let rendered = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(Self.escape($0.value))\"" }
-        text += name + (rendered.isEmpty ? "" : "{" + rendered.joined(separator: ",") + "}") + " \(Self.format(value))\n"
-    }
-
-    static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        return [build] + ProcessMetrics.families()
+            + [pairs, retracted, files, checkpoints, checkpointBytes, lastCheckpoint, pairEvents, jobs, uploaded, queued,
+               lastPublished, syncErrors]
     }
 }

@@ -13,20 +13,19 @@ struct RemoteRoutes: Sendable {
     let sync: SyncService
     let status: StatusProvider
 
-    func register(on v1: RouterGroup<DaemonRequestContext>) {
-        v1.get("remotes") { _, _ -> [RemoteStatus] in
+    func register(on routes: EndpointRouter) {
+        routes.on(ControlEndpoints.ListRemotes.self) { _, _ in
             try list()
         }
-        v1.post("remotes") { request, context -> RemoteAddResult in
-            let body = try await request.decode(as: RemoteRequest.self, context: context)
-            return try await add(body, logger: context.logger)
+        routes.on(ControlEndpoints.AddRemote.self) { input, context in
+            try await add(input.body, logger: context.logger)
         }
-        v1.delete("remotes/:name") { _, context -> RemoteStatus in
-            try remove(try context.parameters.require("name"), logger: context.logger)
+        routes.on(ControlEndpoints.RemoveRemote.self) { input, context in
+            try remove(input.path.name, logger: context.logger)
         }
-        v1.post("workspaces/:name/remote") { request, context -> WorkspaceStatus in
-            let name = try context.parameters.require("name")
-            let body = try await request.decode(as: WorkspaceRemoteRequest.self, context: context)
+        routes.on(ControlEndpoints.SetWorkspaceRemote.self) { input, _ in
+            let name = input.path.name
+            let body = input.body
             _ = try retarget(workspace: name, to: body.remote) {
                 try store.setWorkspaceRemote(workspace: name, remote: body.remote)
             }
@@ -80,9 +79,7 @@ struct RemoteRoutes: Sendable {
     }
 
     private func save(_ settings: RemoteSettings, steps: [RemoteCheckStep], logger: Logger) throws -> RemoteAddResult {
-        do { try store.insertRemote(settings.spec) } catch StoreError.conflict(let message) {
-            throw DaemonAPIError(.conflict, message)
-        }
+        try store.insertRemote(settings.spec)
         logger.info("remote added", metadata: [
             "remote": "\(settings.name)", "remote.url": "\(settings.url)", "remote.endpoint": "\(settings.endpoint ?? "default")",
             "remote.checked": "\(!steps.isEmpty)",
@@ -97,11 +94,7 @@ struct RemoteRoutes: Sendable {
         guard entry.origin == .api else {
             throw DaemonAPIError(.invalidArgument, "remote \(name) is declared in the daemon's config file; remove it there")
         }
-        do { try store.deleteRemote(named: name) } catch StoreError.conflict(let message) {
-            throw DaemonAPIError(.conflict, message)
-        } catch StoreError.notFound {
-            throw DaemonAPIError(.notFound, "no remote named \(name)")
-        }
+        try store.deleteRemote(named: name)
         logger.info("remote removed", metadata: ["remote": "\(name)"])
         return Self.status(entry, workspaces: [])
     }
@@ -120,9 +113,7 @@ struct RemoteRoutes: Sendable {
                 throw DaemonAPIError(.invalidArgument, "\(error)")
             }
         }
-        do { return try sync.retarget(name, to: remote, worker: worker, save: save) } catch StoreError.notFound {
-            throw DaemonAPIError(.notFound, "no workspace named \(name)")
-        }
+        return try sync.retarget(name, to: remote, worker: worker, save: save)
     }
 
     static func originText(_ origin: RemoteRegistry.Origin) -> String {
@@ -139,6 +130,3 @@ struct RemoteRoutes: Sendable {
             credentialsFile: s.credentialsFile, profile: s.profile, origin: entry.origin.rawValue, workspaces: workspaces)
     }
 }
-
-extension RemoteStatus: ResponseEncodable {}
-extension RemoteAddResult: ResponseEncodable {}

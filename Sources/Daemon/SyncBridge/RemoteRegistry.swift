@@ -34,7 +34,7 @@ struct RemoteRegistry: Sendable {
         do { stored = try store.remotes() } catch { throw .startup("cannot read stored remotes: \(error)") }
         let configuredNames = Set(configured.map(\.name))
         if let clash = stored.first(where: { configuredNames.contains($0.name) }) {
-            throw .startup(
+            throw .config(
                 "remote \(clash.name) is declared in the config file and was also added with `transtok remote add`; "
                     + "rename it in the config file (or remove it there, start, and `transtok remote remove \(clash.name)`)")
         }

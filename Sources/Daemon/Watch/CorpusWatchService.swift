@@ -16,16 +16,23 @@ struct CorpusWatchService: Service, CustomStringConvertible {
 
     var description: String { "CorpusWatchService" }
 
+    /// Batches waiting for ingestion, and changed paths collected into one batch, before falling back to a rescan.
+    static let maxQueuedBatches = 16
+    static let maxPendingPaths = 10_000
+
     enum Batch: Sendable {
         case paths(Set<String>)
         case fullScan(reason: String)
     }
 
     func run() async throws {
-        do { _ = try await controller.scan() } catch {
+        do { _ = try await controller.scan(settle: true) } catch {
             logger.error("start-up scan failed", metadata: ["error": "\(error)"])
         }
-        let (batches, continuation) = AsyncStream.makeStream(of: Batch.self)
+        // Bounded: when ingestion falls behind, new batches are dropped and replaced by one full rescan (scans are
+        // the truth), so a burst of events never grows memory without limit.
+        let (batches, continuation) = AsyncStream.makeStream(
+            of: Batch.self, bufferingPolicy: .bufferingOldest(Self.maxQueuedBatches))
         let stop = StopFlag()
         let thread = Thread { [controller, logger, debounce, rescanInterval, rootsGeneration] in
             WatchLoop(controller: controller, logger: logger, debounce: debounce, rescanInterval: rescanInterval,
@@ -42,7 +49,7 @@ struct CorpusWatchService: Service, CustomStringConvertible {
                         _ = try await controller.process(paths: paths)
                     case .fullScan(let reason):
                         logger.info("full rescan", metadata: ["reason": "\(reason)"])
-                        _ = try await controller.scan()
+                        _ = try await controller.scan(settle: true)
                     }
                 } catch {
                     logger.error("ingest failed", metadata: ["error": "\(error)"])
@@ -78,8 +85,17 @@ private struct WatchLoop {
         var pending = Set<String>()
         var lastEvent = ContinuousClock.now
         var lastScan = ContinuousClock.now
+        /// A batch was dropped (the queue was full): a full rescan is owed.
+        var rescanOwed = false
+        func send(_ batch: CorpusWatchService.Batch) {
+            if case .dropped = output.yield(batch) { rescanOwed = true }
+        }
         defer { output.finish() }
         while !stop.value.load(ordering: .relaxed) {
+            if rescanOwed, case .enqueued = output.yield(.fullScan(reason: "file events arrived faster than ingestion")) {
+                rescanOwed = false
+                pending.removeAll()
+            }
             let current = rootsGeneration.value.load(ordering: .relaxed)
             if current != generation {
                 let first = generation < 0
@@ -87,7 +103,7 @@ private struct WatchLoop {
                 watcher = makeWatcher()
                 // Files that landed between the folders being added and the watches existing are found by a scan
                 // (the start-up scan already covers the first set of watches).
-                if !first { output.yield(.fullScan(reason: "watched folders changed")) }
+                if !first { send(.fullScan(reason: "watched folders changed")) }
             }
             // Wait at most until the pending paths' debounce window closes, so a batch is handed on when it does.
             var timeout = 250
@@ -99,7 +115,7 @@ private struct WatchLoop {
             if let watcher {
                 do { events = try watcher.poll(timeoutMilliseconds: Int32(timeout)) } catch {
                     logger.error("inotify", metadata: ["error": "\(error)"])
-                    output.yield(.fullScan(reason: "watcher error"))
+                    send(.fullScan(reason: "watcher error"))
                     usleep(250_000)
                 }
             } else {
@@ -109,21 +125,27 @@ private struct WatchLoop {
             for event in events {
                 switch event {
                 case .changed(let path), .removed(let path):
-                    pending.insert(path)
+                    if pending.count >= CorpusWatchService.maxPendingPaths, !pending.contains(path) {
+                        // Too many distinct paths for one batch: a rescan covers them all in bounded memory.
+                        pending.removeAll()
+                        rescanOwed = true
+                    } else if !rescanOwed {
+                        pending.insert(path)
+                    }
                     lastEvent = now
                 case .rescan(let reason):
                     pending.removeAll()
                     lastScan = now
-                    output.yield(.fullScan(reason: reason))
+                    send(.fullScan(reason: reason))
                 }
             }
             if !pending.isEmpty, now - lastEvent >= debounce {
-                output.yield(.paths(pending))
+                send(.paths(pending))
                 pending.removeAll()
             }
             if now - lastScan >= rescanInterval {
                 lastScan = now
-                output.yield(.fullScan(reason: "periodic rescan"))
+                send(.fullScan(reason: "periodic rescan"))
             }
         }
     }

@@ -63,7 +63,26 @@ struct AlignmentByteReader {
         guard n >= 0, n <= bytes.count - offset + 1 else { throw AlignmentError.invalidState("bad length \(n) at byte \(offset - 8)") }
         return n
     }
-    mutating func double() throws -> Double { Double(bitPattern: try raw64()) }
+    /// A finite double (no state field may be NaN or infinite: they would poison every count they touch).
+    mutating func double() throws -> Double {
+        let value = Double(bitPattern: try raw64())
+        guard value.isFinite else { throw AlignmentError.invalidState("non-finite number at byte \(offset - 8)") }
+        return value
+    }
+    /// The diagonal tension, which the aligner keeps in 0.1…14.
+    mutating func tension() throws -> Double {
+        let value = try double()
+        guard (0.1...14).contains(value) else { throw AlignmentError.invalidState("tension \(value) out of range") }
+        return value
+    }
+    /// A finite, non-negative double array (expected counts).
+    mutating func counts() throws -> [Double] {
+        let values = try doubles()
+        guard values.allSatisfy({ $0 >= 0 && $0 < 1e15 }) else {  // 1e15: far beyond any corpus, inside fixed point
+            throw AlignmentError.invalidState("a count is negative, non-finite or absurd near byte \(offset)")
+        }
+        return values
+    }
     mutating func string() throws -> String {
         let n = try count()
         return String(decoding: try take(n), as: UTF8.self)

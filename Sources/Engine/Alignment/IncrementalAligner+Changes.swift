@@ -75,22 +75,22 @@ extension IncrementalAligner {
                 throw AlignmentError.invalidState("a new pair is already in the table")
             }
         }
-        let changed = try r.int32s(), values = try r.doubles()
+        let changed = try r.int32s(), values = try r.counts()
         guard changed.count == values.count, changed.allSatisfy({ $0 >= 0 && Int($0) < expected.pairs }) else {
             throw AlignmentError.invalidState("changed counts do not match the saved pairs")
         }
         for (p, c) in zip(changed, values) { d.counts[Int(p)] = c }
-        let newCounts = try r.doubles()
+        let newCounts = try r.counts()
         guard newCounts.count == conditioning.count else { throw AlignmentError.invalidState("new counts do not match the new pairs") }
         d.counts += newCounts
-        d.tension = try r.double()
+        d.tension = try r.tension()
         d.featureTotal = try r.double()
         d.clock = try r.int()
         d.tensionRoundsDone = try r.int()
         for _ in 0..<(try r.count()) {
             let i = try r.int()
             guard i >= 0, i < expected.segments else { throw AlignmentError.invalidState("changed segment \(i) does not exist") }
-            let statPairs = try r.int32s(), statCounts = try r.doubles()
+            let statPairs = try r.int32s(), statCounts = try r.counts()
             guard statPairs.count == statCounts.count, statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
                 throw AlignmentError.invalidState("inconsistent statistics of segment \(i)")
             }

@@ -131,6 +131,9 @@ public final class IncrementalAligner: @unchecked Sendable {
         o.localIterations = try r.int()
         o.refreshBatches = try r.int()
         o.reverseDirection = version >= 2 ? try r.int() != 0 : true
+        guard o.alpha > 0, o.alpha <= 100, (0..<1).contains(o.p0), (0.1...14).contains(o.initialTension),
+              (0...1_000).contains(o.localIterations), (0...1_000_000).contains(o.refreshBatches)
+        else { throw AlignmentError.invalidState("options out of range") }
         o.threads = threads
         self.init(options: o)
         try Self.read(forward, &r)
@@ -172,10 +175,12 @@ public final class IncrementalAligner: @unchecked Sendable {
         var b = IncrementalDirection.Batch(id: try r.int(), sourceIDs: try r.int32s(), sourceStarts: try r.ints(),
                                            targetIDs: try r.int32s(), targetStarts: try r.ints())
         b.statPairs = try r.int32s()
-        b.statCounts = try r.doubles()
+        b.statCounts = try r.counts()
         b.feature = try r.double()
         b.refreshedAt = try r.int()
-        guard b.sourceStarts.count == b.targetStarts.count, b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
+        guard b.sourceStarts.count == b.targetStarts.count, b.sourceStarts.first == 0, b.targetStarts.first == 0,
+              b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
+              Self.isNondecreasing(b.sourceStarts), Self.isNondecreasing(b.targetStarts),
               b.sourceIDs.allSatisfy({ $0 > 0 && Int($0) < d.source.count }), b.targetIDs.allSatisfy({ $0 > 0 && Int($0) < d.target.count }),
               b.statPairs.count == b.statCounts.count, b.statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
             throw AlignmentError.invalidState("inconsistent batch \(b.id)")
@@ -183,13 +188,17 @@ public final class IncrementalAligner: @unchecked Sendable {
         return b
     }
 
+    static func isNondecreasing(_ values: [Int]) -> Bool {
+        zip(values, values.dropFirst()).allSatisfy { $0 <= $1 }
+    }
+
     private static func read(_ d: IncrementalDirection, _ r: inout AlignmentByteReader) throws {
         d.source = try Vocabulary(words: r.strings())
         d.target = try Vocabulary(words: r.strings())
         d.pairs = try PairTable(conditioning: r.int32s(), generated: r.int32s())
-        d.counts = try r.doubles()
+        d.counts = try r.counts()
         guard d.counts.count == d.pairs.count else { throw AlignmentError.invalidState("count array does not match pairs") }
-        d.tension = try r.double()
+        d.tension = try r.tension()
         d.featureTotal = try r.double()
         d.clock = try r.int()
         d.tensionRoundsDone = try r.int()

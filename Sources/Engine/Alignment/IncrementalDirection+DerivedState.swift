@@ -10,7 +10,8 @@ extension IncrementalDirection {
         probabilities = [Double](repeating: 0, count: pairs.count)
         for p in 0..<pairs.count {
             let e = Int(pairs.conditioning[p])
-            guard e < source.count, Int(pairs.generated[p]) < target.count else { throw AlignmentError.invalidState("pair \(p) out of vocabulary") }
+            let f = Int(pairs.generated[p])
+            guard e >= 0, e < source.count, f >= 0, f < target.count else { throw AlignmentError.invalidState("pair \(p) out of vocabulary") }
             rowPairs[e].append(Int32(p))
         }
         sizeCounts = [:]

@@ -19,15 +19,45 @@ extension DecoderConfig {
         try self.init(huggingFace: json)
     }
 
+    /// `model_type`s whose forward pass is this runtime's (Llama blocks; Mistral adds a sliding window, Qwen2 q/k/v
+    /// biases, Phi-3 fused qkv and gate_up projections). Anything else (Gemma's (1+w) norms and GeGLU, Phi-3's fused projections, encoders…) is refused by name
+    /// instead of loading and producing garbage.
+    public static let supportedModelTypes: Set<String> = ["llama", "llama_hydra", "mistral", "qwen2", "phi3"]
+
     public init(huggingFace json: [String: Any]) throws {
         let c = ConfigReader(json)
+        // A config without `model_type` is taken as Llama (older exports, configs built in code).
+        let modelType = json["model_type"].map { "\($0)" } ?? "llama"
+        guard Self.supportedModelTypes.contains(modelType) else {
+            throw RuntimeError.invalidConfig("model_type '\(modelType)' is not supported by the runtime (supported: "
+                + Self.supportedModelTypes.sorted().joined(separator: ", ") + ")")
+        }
+        for key in ["hidden_act", "hidden_activation"] {
+            if let act = json[key], !(act is NSNull), "\(act)" != "silu" {
+                throw RuntimeError.invalidConfig("\(key) '\(act)' of model_type '\(modelType)' is not supported (silu is)")
+            }
+        }
+        if let factor = try c.optionalDouble("partial_rotary_factor"), factor != 1 {
+            throw RuntimeError.invalidConfig("partial_rotary_factor \(factor) of model_type '\(modelType)' is not supported (1 is)")
+        }
+        if json["mlp_bias"] as? Bool == true {
+            throw RuntimeError.invalidConfig("mlp_bias of model_type '\(modelType)' is not supported")
+        }
+        // Qwen2 writes `sliding_window` even when it is off (`use_sliding_window: false`), and when on, applies it
+        // only from layer `max_window_layers`: not this runtime's all-layers window.
+        var slidingWindow = try c.optionalInt("sliding_window")
+        if let use = json["use_sliding_window"] as? Bool {
+            if use, modelType == "qwen2" {
+                throw RuntimeError.invalidConfig("use_sliding_window of model_type 'qwen2' (window from max_window_layers on) is not supported")
+            }
+            if !use { slidingWindow = nil }
+        }
         let hidden = try c.int("hidden_size")
         let heads = try c.int("num_attention_heads")
         let output = try c.optionalInt("output_vocab_size") ?? c.int("vocab_size")
         let input = try c.optionalInt("input_vocab_size") ?? output
         var offset = try c.optionalInt("hydra_source_offset")
         if offset == nil, input > output { offset = output }
-        let modelType = json["model_type"] as? String ?? "llama"
         if offset == nil, modelType == "llama_hydra" { offset = output }
 
         self.init(
@@ -43,7 +73,7 @@ extension DecoderConfig {
             rope: try RopeConfig(huggingFace: json),
             tiedEmbeddings: json["tie_word_embeddings"] as? Bool ?? false,
             maxPositions: try c.optionalInt("max_position_embeddings") ?? 4096,
-            slidingWindow: try c.optionalInt("sliding_window"),
+            slidingWindow: slidingWindow,
             attentionBias: json["attention_bias"] as? Bool ?? false,
             bosTokenID: try c.optionalInt("bos_token_id"),
             eosTokenIDs: try c.intList("eos_token_id"),

@@ -1,5 +1,6 @@
 /// A Llama-family decoder on the CPU: RMSNorm, rotary positions, grouped-query attention, SwiGLU MLP, tied or untied
-/// head, F32 throughout. Prefill (many tokens) runs on OpenBLAS sgemm, decode (one token) on sgemv with a KV cache.
+/// head, F32 arithmetic on weights kept in their stored format (see `WeightMatrix`). Prefill (many tokens) runs on
+/// OpenBLAS sgemm, decode (one token) on sgemv (F32 weights) or threaded dequantising dot products, with a KV cache.
 /// The model is immutable after loading, so one instance can serve several sequences (each with its own `KVCache`)
 /// from different threads; OpenBLAS's thread count is process-wide (`BLAS.setThreads`).
 public final class LlamaModel: @unchecked Sendable {
@@ -45,7 +46,7 @@ public final class LlamaModel: @unchecked Sendable {
         var ws = Workspace(config: c, rows: n, keys: start + n)
         defer { ws.release() }
         for (r, t) in tokens.enumerated() {
-            (ws.x + r * h).update(from: weights.embedding.pointer + t * h, count: h)
+            weights.embedding.dequantizeRows(t..<(t + 1), into: ws.x + r * h)
         }
         let half = c.headDim / 2
         for r in 0..<n {
@@ -63,9 +64,9 @@ public final class LlamaModel: @unchecked Sendable {
         Kernels.rmsNorm(ws.x, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
         let keys = cache.keys(layer: l) + start * c.kvDim
         let values = cache.values(layer: l) + start * c.kvDim
-        Kernels.linear(w.q.pointer, out: c.queryDim, in: h, x: ws.norm, rows: n, y: ws.q)
-        Kernels.linear(w.k.pointer, out: c.kvDim, in: h, x: ws.norm, rows: n, y: keys)
-        Kernels.linear(w.v.pointer, out: c.kvDim, in: h, x: ws.norm, rows: n, y: values)
+        Kernels.linear(w.q, out: c.queryDim, x: ws.norm, rows: n, y: ws.q)
+        Kernels.linear(w.k, out: c.kvDim, x: ws.norm, rows: n, y: keys)
+        Kernels.linear(w.v, out: c.kvDim, x: ws.norm, rows: n, y: values)
         if let b = w.qBias { Kernels.addBias(b.pointer, y: ws.q, rows: n, out: c.queryDim) }
         if let b = w.kBias { Kernels.addBias(b.pointer, y: keys, rows: n, out: c.kvDim) }
         if let b = w.vBias { Kernels.addBias(b.pointer, y: values, rows: n, out: c.kvDim) }
@@ -76,14 +77,14 @@ public final class LlamaModel: @unchecked Sendable {
         }
         Attention.run(config: c, queries: ws.q, rows: n, start: start,
                       keys: cache.keys(layer: l), values: cache.values(layer: l), scores: ws.scores, out: ws.attention)
-        Kernels.linear(w.o.pointer, out: h, in: c.queryDim, x: ws.attention, rows: n, y: ws.x, accumulate: true)
+        Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.x, accumulate: true)
         if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.x, rows: n, out: h) }
 
         Kernels.rmsNorm(ws.x, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
-        Kernels.linear(w.gate.pointer, out: c.intermediateSize, in: h, x: ws.norm, rows: n, y: ws.gate)
-        Kernels.linear(w.up.pointer, out: c.intermediateSize, in: h, x: ws.norm, rows: n, y: ws.up)
+        Kernels.linear(w.gate, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.gate)
+        Kernels.linear(w.up, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.up)
         Kernels.swiGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
-        Kernels.linear(w.down.pointer, out: h, in: c.intermediateSize, x: ws.gate, rows: n, y: ws.x, accumulate: true)
+        Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.x, accumulate: true)
     }
 
     private func head(ws: Workspace, rows n: Int, which: LogitRows) -> Logits {
@@ -102,7 +103,7 @@ public final class LlamaModel: @unchecked Sendable {
                         into: ws.norm)
         let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in
             if let base = buffer.baseAddress {
-                Kernels.linear(weights.head.pointer, out: v, in: h, x: ws.norm, rows: count, y: base)
+                Kernels.linear(weights.head, out: v, x: ws.norm, rows: count, y: base)
             }
             initialized = count * v
         }

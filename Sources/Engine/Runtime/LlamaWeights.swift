@@ -1,19 +1,20 @@
-/// The weights of a Llama-family decoder, F32, each held once (dequantised at load, or borrowed from the file when
-/// it already stores F32).
+/// The weights of a Llama-family decoder, each held once. Matrices (embedding, projections, head) stay in the
+/// format the file stores (`WeightMatrix`: F32 borrowed from the mapping, or F16/BF16/ggml blocks dequantised tile
+/// by tile in the matmuls); norms and biases are F32 (converted once when stored otherwise).
 final class LlamaWeights: @unchecked Sendable {
     struct Layer {
         var attentionNorm: FloatStorage
-        var q: FloatStorage, k: FloatStorage, v: FloatStorage, o: FloatStorage
+        var q: WeightMatrix, k: WeightMatrix, v: WeightMatrix, o: WeightMatrix
         var qBias: FloatStorage?, kBias: FloatStorage?, vBias: FloatStorage?, oBias: FloatStorage?
         var mlpNorm: FloatStorage
-        var gate: FloatStorage, up: FloatStorage, down: FloatStorage
+        var gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
     }
 
-    let embedding: FloatStorage
+    let embedding: WeightMatrix
     let layers: [Layer]
     let finalNorm: FloatStorage
-    /// `[outputVocabularySize, hidden]`; the embedding table's storage when tied.
-    let head: FloatStorage
+    /// `[outputVocabularySize, hidden]`; the embedding table when tied (its first `outputVocabularySize` rows).
+    let head: WeightMatrix
 
     init(config c: DecoderConfig, source: WeightSource) throws {
         let names = TensorNames.detect(in: source)
@@ -29,50 +30,77 @@ final class LlamaWeights: @unchecked Sendable {
             }
             return FloatStorage(values)
         }
+        func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> WeightMatrix {
+            guard let found = source.shape(of: name) else { throw RuntimeError.missingTensor(name) }
+            guard found == [rows, columns] else {
+                throw RuntimeError.shapeMismatch(tensor: name, expected: [rows, columns], found: found)
+            }
+            if let stored = source.storedMatrix(name, rows: rows, columns: columns) { return stored }
+            return WeightMatrix(float32: try load(name, [rows, columns]), rows: rows, columns: columns)
+        }
         func optional(_ name: String, _ shape: [Int]) throws -> FloatStorage? {
             source.shape(of: name) == nil ? nil : try load(name, shape)
         }
         let h = c.hiddenSize
-        embedding = try load(names.embedding, [c.inputVocabularySize, h])
+        embedding = try matrix(names.embedding, c.inputVocabularySize, h)
         layers = try (0..<c.layerCount).map { l in
             let bias = c.attentionBias
+            // Phi-3 stores q/k/v as one `qkv_proj` and gate/up as one `gate_up_proj`: split by rows, no copy.
+            var q, k, v, gate, up: WeightMatrix
+            if source.shape(of: names.layer(l, .q)) == nil, source.shape(of: names.layer(l, .qkv)) != nil {
+                let fused = try matrix(names.layer(l, .qkv), c.queryDim + 2 * c.kvDim, h)
+                q = fused.rows(0..<c.queryDim)
+                k = fused.rows(c.queryDim..<(c.queryDim + c.kvDim))
+                v = fused.rows((c.queryDim + c.kvDim)..<(c.queryDim + 2 * c.kvDim))
+            } else {
+                q = try matrix(names.layer(l, .q), c.queryDim, h)
+                k = try matrix(names.layer(l, .k), c.kvDim, h)
+                v = try matrix(names.layer(l, .v), c.kvDim, h)
+            }
+            if source.shape(of: names.layer(l, .gate)) == nil, source.shape(of: names.layer(l, .gateUp)) != nil {
+                let fused = try matrix(names.layer(l, .gateUp), 2 * c.intermediateSize, h)
+                gate = fused.rows(0..<c.intermediateSize)
+                up = fused.rows(c.intermediateSize..<(2 * c.intermediateSize))
+            } else {
+                gate = try matrix(names.layer(l, .gate), c.intermediateSize, h)
+                up = try matrix(names.layer(l, .up), c.intermediateSize, h)
+            }
             return Layer(
                 attentionNorm: try load(names.layer(l, .attentionNorm), [h]),
-                q: try load(names.layer(l, .q), [c.queryDim, h]),
-                k: try load(names.layer(l, .k), [c.kvDim, h]),
-                v: try load(names.layer(l, .v), [c.kvDim, h]),
-                o: try load(names.layer(l, .o), [h, c.queryDim]),
+                q: q, k: k, v: v,
+                o: try matrix(names.layer(l, .o), h, c.queryDim),
                 qBias: bias ? try load(names.layer(l, .qBias), [c.queryDim]) : try optional(names.layer(l, .qBias), [c.queryDim]),
                 kBias: bias ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
                 vBias: bias ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
                 oBias: try optional(names.layer(l, .oBias), [h]),
                 mlpNorm: try load(names.layer(l, .mlpNorm), [h]),
-                gate: try load(names.layer(l, .gate), [c.intermediateSize, h]),
-                up: try load(names.layer(l, .up), [c.intermediateSize, h]),
-                down: try load(names.layer(l, .down), [h, c.intermediateSize]))
+                gate: gate, up: up,
+                down: try matrix(names.layer(l, .down), h, c.intermediateSize))
         }
         finalNorm = try load(names.finalNorm, [h])
         if c.tiedEmbeddings || source.shape(of: names.head) == nil {
             guard c.tiedEmbeddings else { throw RuntimeError.missingTensor(names.head) }
             head = embedding  // the first outputVocabularySize rows are the head
         } else {
-            head = try load(names.head, [c.outputVocabularySize, h])
+            head = try matrix(names.head, c.outputVocabularySize, h)
         }
     }
 
-    /// Bytes of weights one decode step reads: every matrix of every layer plus the head (one embedding row aside).
+    /// Bytes of weights one decode step reads, as stored: every matrix and norm of every layer plus the head and
+    /// one embedding row.
     func bytesReadPerToken(config c: DecoderConfig) -> Int {
-        let perLayer = layers.first.map { l in
-            [l.attentionNorm, l.q, l.k, l.v, l.o, l.mlpNorm, l.gate, l.up, l.down].reduce(0) { $0 + $1.count }
-        } ?? 0
-        let floats = perLayer * c.layerCount + finalNorm.count + c.outputVocabularySize * c.hiddenSize + c.hiddenSize
-        return floats * MemoryLayout<Float>.size
+        let f = MemoryLayout<Float>.size
+        let matrices = layers.reduce(0) { sum, l in
+            sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount(rows: $1.rows) }
+                + (l.attentionNorm.count + l.mlpNorm.count) * f
+        }
+        return matrices + finalNorm.count * f + head.byteCount(rows: c.outputVocabularySize) + embedding.byteCount(rows: 1)
     }
 }
 
 /// Tensor naming schemes: Hugging Face (`model.layers.N.self_attn.q_proj.weight`) and GGUF (`blk.N.attn_q.weight`).
 struct TensorNames {
-    enum Part { case attentionNorm, q, k, v, o, qBias, kBias, vBias, oBias, mlpNorm, gate, up, down }
+    enum Part { case attentionNorm, q, k, v, qkv, o, qBias, kBias, vBias, oBias, mlpNorm, gate, up, gateUp, down }
 
     let gguf: Bool
 
@@ -92,6 +120,7 @@ struct TensorNames {
             case .q: suffix = "attn_q.weight"
             case .k: suffix = "attn_k.weight"
             case .v: suffix = "attn_v.weight"
+            case .qkv: suffix = "attn_qkv.weight"
             case .o: suffix = "attn_output.weight"
             case .qBias: suffix = "attn_q.bias"
             case .kBias: suffix = "attn_k.bias"
@@ -99,7 +128,7 @@ struct TensorNames {
             case .oBias: suffix = "attn_output.bias"
             case .mlpNorm: suffix = "ffn_norm.weight"
             case .gate: suffix = "ffn_gate.weight"
-            case .up: suffix = "ffn_up.weight"
+            case .up, .gateUp: suffix = "ffn_up.weight"  // llama.cpp's phi3 stores gate_up as a 2×-tall ffn_up
             case .down: suffix = "ffn_down.weight"
             }
             return "blk.\(l).\(suffix)"
@@ -110,6 +139,7 @@ struct TensorNames {
         case .q: suffix = "self_attn.q_proj.weight"
         case .k: suffix = "self_attn.k_proj.weight"
         case .v: suffix = "self_attn.v_proj.weight"
+        case .qkv: suffix = "self_attn.qkv_proj.weight"
         case .o: suffix = "self_attn.o_proj.weight"
         case .qBias: suffix = "self_attn.q_proj.bias"
         case .kBias: suffix = "self_attn.k_proj.bias"
@@ -118,6 +148,7 @@ struct TensorNames {
         case .mlpNorm: suffix = "post_attention_layernorm.weight"
         case .gate: suffix = "mlp.gate_proj.weight"
         case .up: suffix = "mlp.up_proj.weight"
+        case .gateUp: suffix = "mlp.gate_up_proj.weight"
         case .down: suffix = "mlp.down_proj.weight"
         }
         return "model.layers.\(l).\(suffix)"

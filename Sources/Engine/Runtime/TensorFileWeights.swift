@@ -1,19 +1,42 @@
-/// Adapts a model file (`GGUFFile`, `GGUFLlamaTensors`, safetensors) to the runtime's `WeightSource`. Tensors
-/// stored as F32 (and not re-ordered by the reader) are borrowed from the mapping; everything else is
-/// dequantised once.
+/// Adapts a model file (`GGUFFile`, `GGUFLlamaTensors`, safetensors) to the runtime's `WeightSource`. Matrices
+/// stay in the mapping in their stored format (F32 borrowed as is; F16, BF16 and ggml blocks dequantised tile by
+/// tile inside the matmuls); small tensors (norms, biases) that are not F32 are converted once.
 public final class TensorFileWeights: WeightSource, @unchecked Sendable {
     public let file: any TensorFile
     private let zeroCopy: (String) -> Bool
+    private let storedRows: (String) -> [Int]?
 
     /// `zeroCopy(name)` says whether the file's raw bytes for `name` are already the layout `float32(name)`
-    /// returns (false e.g. for GGUF q/k rows, which the reader un-permutes).
-    public init(_ file: any TensorFile, zeroCopy: @escaping (String) -> Bool = { _ in true }) {
+    /// returns (false e.g. for GGUF q/k rows, which the reader un-permutes); `storedRows(name)` then gives, for each
+    /// logical row, the stored row that holds it (nil: the tensor is dequantised once instead).
+    public init(_ file: any TensorFile, zeroCopy: @escaping (String) -> Bool = { _ in true },
+                storedRows: @escaping (String) -> [Int]? = { _ in nil }) {
         self.file = file
         self.zeroCopy = zeroCopy
+        self.storedRows = storedRows
     }
 
     public convenience init(gguf: GGUFLlamaTensors) {
-        self.init(gguf, zeroCopy: { !gguf.isPermuted($0) })
+        self.init(gguf, zeroCopy: { !gguf.isPermuted($0) }, storedRows: { name in
+            guard let g = gguf.ggufName(for: name), let permutation = LlamaTensorNames.permutation(gguf: g),
+                  let rows = gguf.info(name)?.shape.first else { return nil }
+            let heads = permutation == .query ? gguf.config.numAttentionHeads : gguf.config.numKeyValueHeads
+            return WeightMatrix.ggufRotaryRows(rows: rows, heads: heads)
+        })
+    }
+
+    public func storedMatrix(_ name: String, rows: Int, columns: Int) -> WeightMatrix? {
+        guard let info = file.info(name), info.elementCount == rows * columns else { return nil }
+        if info.dtype == .f32 {
+            return float32View(name).map { WeightMatrix(float32: $0, rows: rows, columns: columns) }
+        }
+        var order: [Int]?
+        if !zeroCopy(name) {
+            guard let map = storedRows(name), map.count == rows else { return nil }
+            order = map
+        }
+        guard let view = try? file.view(name) else { return nil }
+        return WeightMatrix(view: view, rows: rows, columns: columns, storedRows: order)
     }
 
     public func shape(of name: String) -> [Int]? { file.info(name)?.shape }

@@ -9,10 +9,14 @@ public protocol WeightSource: AnyObject {
     /// A zero-copy view of `name` when the file stores it as little-endian F32 (e.g. an mmapped safetensors file),
     /// else `nil`. The returned storage keeps whatever owns the bytes alive.
     func float32View(_ name: String) -> FloatStorage?
+    /// `name` as a `[rows, columns]` matrix in its stored format (borrowed from the mapping, dequantised tile by
+    /// tile in the matmuls), or nil when the source cannot lend it (then the runtime uses `float32(_:)`).
+    func storedMatrix(_ name: String, rows: Int, columns: Int) -> WeightMatrix?
 }
 
 extension WeightSource {
     public func float32View(_ name: String) -> FloatStorage? { nil }
+    public func storedMatrix(_ name: String, rows: Int, columns: Int) -> WeightMatrix? { nil }
 }
 
 /// Errors while turning a `WeightSource` and a configuration into a runnable model.

@@ -164,7 +164,7 @@ public final class EmbeddingTuner {
     }
 
     /// Writes the rows and the optimizer state (`TuningStateFile`), atomically and durably.
-    public func saveState(to path: String) throws {
-        try TuningStateFile.save(model: model, state: state, to: path)
+    public func saveState(to path: String, fingerprint: String = "") throws {
+        try TuningStateFile.save(model: model, state: state, to: path, fingerprint: fingerprint)
     }
 }

@@ -5,19 +5,37 @@ import Hashing
 /// Adam moments, with the step and token counts, so tuning resumes exactly where it stopped.
 ///
 /// Layout (little-endian): magic `TTTUNE01` (8 bytes); header length `u64`; header JSON
-/// `{"version":1,"step","tokens","columns","input_vocabulary","input_rows":[lo,hi],"head_rows"}`; F32 arrays
+/// `{"version":1,"step","tokens","columns","input_vocabulary","input_rows":[lo,hi],"head_rows","fingerprint"}`
+/// (`fingerprint`: what the rows belong to, e.g. `fingerprint(files:)` of the model and target tokenizer); F32 arrays
 /// input rows, their first and second moments, then (when `head_rows > 0`) head, first and second moments;
 /// finally the SHA-256 of every byte before it. Written to a temporary file in the same directory, fsync'ed and
 /// renamed (then the directory is fsync'ed), so a reader sees the old file or the new one, never a torn one.
 public enum TuningStateFile {
     static let magic = Array("TTTUNE01".utf8)
 
-    public static func save(model: TuningModel, state: AdamState, to path: String) throws {
+    /// A short identity of the files the rows belong to: SHA-256 over each file's path, size and (up to 64 MiB of)
+    /// contents, so a state file is not resumed against another model or tokenizer of the same shape.
+    public static func fingerprint(files: [String]) throws -> String {
+        var hasher = SHA256Hasher()
+        for path in files {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw TuningError.stateFile(path: path, reason: "cannot read for the fingerprint")
+            }
+            defer { try? handle.close() }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+            hasher.update(Array("\(URL(fileURLWithPath: path).lastPathComponent)\u{0}\(size)\u{0}".utf8))
+            hasher.update(handle.readData(ofLength: 64 << 20))
+        }
+        return Digest.hex(hasher.finalize())
+    }
+
+    public static func save(model: TuningModel, state: AdamState, to path: String, fingerprint: String = "") throws {
         let c = model.config, h = c.hiddenSize, rows = state.inputRows
         let headRows = model.hasUntiedHead ? c.outputVocabularySize : 0
         let header: [String: Any] = [
             "version": 1, "step": state.step, "tokens": state.tokensSeen, "columns": h,
             "input_vocabulary": c.inputVocabularySize, "input_rows": [rows.lowerBound, rows.upperBound], "head_rows": headRows,
+            "fingerprint": fingerprint,
         ]
         let headerBytes = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
         var prefix = magic
@@ -58,7 +76,7 @@ public enum TuningStateFile {
 
     /// Reads a checkpoint written for a model of the same shape, restores its rows into `model` and returns the
     /// optimizer state. Nothing in `model` changes unless the whole file checks out.
-    public static func load(from path: String, into model: TuningModel) throws -> AdamState {
+    public static func load(from path: String, into model: TuningModel, fingerprint: String = "") throws -> AdamState {
         func fail(_ reason: String) -> TuningError { .stateFile(path: path, reason: reason) }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
@@ -78,6 +96,10 @@ public enum TuningStateFile {
                   let columns = header["columns"] as? Int, let inputVocabulary = header["input_vocabulary"] as? Int,
                   let bounds = header["input_rows"] as? [Int], bounds.count == 2, let headRows = header["head_rows"] as? Int
             else { throw fail("unreadable header (need version 1 with step, tokens, columns, input_vocabulary, input_rows, head_rows)") }
+            let stored = header["fingerprint"] as? String ?? ""
+            guard stored == fingerprint else {
+                throw fail("written for other files (fingerprint \(stored.prefix(12)), expected \(fingerprint.prefix(12)))")
+            }
             let c = model.config
             let expectedHead = model.hasUntiedHead ? c.outputVocabularySize : 0
             guard columns == c.hiddenSize, inputVocabulary == c.inputVocabularySize,

@@ -1,13 +1,18 @@
-/// Text turned into one token stream for tuning or scoring: each line is encoded on its own (no special tokens)
-/// with a trailing newline, and the ids are concatenated. `byteCounts[i]` is the UTF-8 length token `i` stands for,
-/// so bits per byte count the bytes of exactly the tokens scored.
+/// Text turned into one token stream for tuning or scoring. Lines are joined with newlines (and end with one) and
+/// encoded in blocks of `linesPerBlock` lines (no special tokens), so line breaks tokenize as they do when a whole
+/// file is scored (`transtok eval`, `Evaluator.evaluate(text:)`). `byteCounts[i]` is the UTF-8 length token `i`
+/// stands for, so bits per byte count the bytes of exactly the tokens scored.
 public struct TuningText: Sendable {
     public let tokens: [Int]
     public let byteCounts: [Int]
 
-    public init(lines: some Sequence<String>, codec: any TokenCodec) {
+    public init(lines: [String], codec: any TokenCodec, linesPerBlock: Int = 64) {
         var tokens: [Int] = []
-        for line in lines where !line.isEmpty { tokens += codec.encodeIDs(line + "\n") }
+        let kept = lines.filter { !$0.isEmpty }
+        for start in stride(from: 0, to: kept.count, by: max(1, linesPerBlock)) {
+            let block = kept[start..<min(kept.count, start + max(1, linesPerBlock))]
+            tokens += codec.encodeIDs(block.joined(separator: "\n") + "\n")
+        }
         self.tokens = tokens
         byteCounts = tokens.map { codec.tokenBytes($0).count }
     }

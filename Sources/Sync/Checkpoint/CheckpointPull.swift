@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 import Hashing
 
 /// What one pull did.
@@ -124,37 +125,40 @@ extension CheckpointSync {
         }
     }
 
+    /// Writes `f` from its verified blobs through `DurableFile` (temporary file, fsync, rename, directory fsync):
+    /// the target is either untouched or complete and matching the manifest, and no temporary file is left.
     private func assemble(_ f: CheckpointManifest.File, directory: String, staging: String) throws(SyncError) {
         let target = directory + "/" + f.path
         try makeDirectory((target as NSString).deletingLastPathComponent)
-        let tmp = target + ".transtok-partial"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: tmp, message: String(cString: strerror(errno))) }
-        var whole = SHA256Hasher()
-        var offset: Int64 = 0
         var failure: SyncError?
-        for c in f.chunks {
-            let blob = try OpenFile(path: staging + "/" + c.sha256)
-            try blob.read(offset: 0, length: c.size) { buf in
-                guard failure == nil, let base = buf.baseAddress else { return }
-                whole.update(buf)
-                var done = 0
-                while done < buf.count {
-                    let w = pwrite(fd, base + done, buf.count - done, off_t(offset) + off_t(done))
-                    if w <= 0 { failure = .io(path: tmp, message: String(cString: strerror(errno))); return }
-                    done += w
+        do {
+            try DurableFile.write(to: target) { (fd) throws(DurableFileError) in
+                var whole = SHA256Hasher()
+                var writeError: DurableFileError?
+                for c in f.chunks {
+                    do throws(SyncError) {
+                        let blob = try OpenFile(path: staging + "/" + c.sha256)
+                        try blob.read(offset: 0, length: c.size) { buf in
+                            guard writeError == nil else { return }
+                            whole.update(buf)
+                            do throws(DurableFileError) { try DurableFile.writeAll(fd, buf, path: target) } catch {
+                                writeError = error
+                            }
+                        }
+                    } catch {
+                        failure = error
+                    }
+                    if let writeError { throw writeError }
+                    if failure != nil { throw DurableFileError(.write, path: target, code: EIO) }
                 }
-                offset += Int64(buf.count)
+                guard Digest.hex(whole.finalize()) == f.sha256 else {
+                    failure = .integrity("\(f.path): reassembled file does not match the manifest's SHA-256")
+                    throw DurableFileError(.write, path: target, code: EIO)
+                }
             }
+        } catch {
+            throw failure ?? .io(path: target, message: error.description)
         }
-        fsync(fd)
-        close(fd)
-        if let failure { throw failure }
-        guard Digest.hex(whole.finalize()) == f.sha256 else {
-            unlink(tmp)
-            throw .integrity("\(f.path): reassembled file does not match the manifest's SHA-256")
-        }
-        guard rename(tmp, target) == 0 else { throw .io(path: target, message: String(cString: strerror(errno))) }
     }
 
     private func makeDirectory(_ path: String) throws(SyncError) {

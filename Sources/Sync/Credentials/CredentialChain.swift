@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where to look for credentials. Holds no secret unless `explicit` is set.
-public struct CredentialSettings: Sendable {
+/// Where to look for credentials. `environment` may hold secrets (`AWS_SECRET_ACCESS_KEY`…), so the description and
+/// the mirror (`dump`, string interpolation, debuggers) show only the file and profile names.
+public struct CredentialSettings: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Keys given by the program itself (tools, tests): used as they are.
     public var explicit: Credentials?
     /// A shared-credentials file named explicitly (`--credentials-file`, a remote's `credentials_file`): it
@@ -20,6 +21,15 @@ public struct CredentialSettings: Sendable {
         self.credentialsFile = credentialsFile
         self.profile = profile
         self.environment = environment
+    }
+
+    public var description: String {
+        "CredentialSettings(credentialsFile: \(credentialsFile ?? "nil"), profile: \(profile ?? "nil")"
+            + (explicit == nil ? "" : ", explicit: \(explicit!.description)") + ", environment: <\(environment.count) variables>)"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["credentialsFile": credentialsFile as Any, "profile": profile as Any], displayStyle: .struct)
     }
 }
 
@@ -122,7 +132,7 @@ public enum CredentialChain {
 /// Credentials for one client, resolved through `CredentialChain` when first needed, again at the start of each
 /// job (`refresh`), before temporary credentials expire, and after the server rejects them (`renew`). Files are
 /// therefore re-read, so rotated keys are picked up without a restart.
-public final class CredentialsProvider: Sendable {
+public final class CredentialsProvider: Sendable, CustomStringConvertible, CustomReflectable {
     public let settings: CredentialSettings
     /// Refresh temporary credentials this long before they expire.
     public static let expiryMargin: TimeInterval = 300
@@ -140,6 +150,9 @@ public final class CredentialsProvider: Sendable {
         fixed = true
         cache.withLock { $0 = (credentials, "explicit credentials") }
     }
+
+    public var description: String { "CredentialsProvider(\(settings))" }
+    public var customMirror: Mirror { Mirror(self, children: ["settings": settings], displayStyle: .class) }
 
     /// The credentials to sign with now.
     public func current() throws(CredentialsError) -> Credentials {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// S3 credentials. `description` never shows the secret or the session token.
-public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var accessKeyID: String
     public var secretAccessKey: String
     public var sessionToken: String?
@@ -19,6 +19,8 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomD
         "Credentials(accessKeyID: \(accessKeyID), secret: <redacted>\(sessionToken == nil ? "" : ", session token: <redacted>"))"
     }
     public var debugDescription: String { description }
+    /// `dump` and debuggers see the key id only.
+    public var customMirror: Mirror { Mirror(self, children: ["accessKeyID": accessKeyID], displayStyle: .struct) }
 
     /// Whether these are expired, or expire within `margin` seconds.
     public func expires(within margin: TimeInterval, now: Date = Date()) -> Bool {

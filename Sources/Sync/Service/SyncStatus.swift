@@ -30,4 +30,6 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     public var lastError: LastError?
     /// Queued checkpoints waiting out a backoff after a failure.
     public var retrying: [Retry]?
+    /// Failed attempts since this worker started, by error class (`retryable`, `auth`, …), for the metrics.
+    public var errorCounts: [String: Int]?
 }

@@ -173,29 +173,31 @@ public final class SyncWorker: Sendable {
         let wait = policy.backoff.delay(afterFailures: entry.failures)
         entry.notBefore = Date().addingTimeInterval(wait)
         entry.lastError = error.description
-        let outcome = state.withLock { s -> String in
-            guard let i = s.queue.firstIndex(where: { $0.checkpoint == job.checkpoint }) else { return "gone" }
-            if gone || conflict || i + 1 < s.queue.count {
+        enum Outcome { case retry, alreadyGone, dropped(why: String) }
+        let outcome = state.withLock { s -> Outcome in
+            guard let i = s.queue.firstIndex(where: { $0.checkpoint == job.checkpoint }) else { return .alreadyGone }
+            let why: String? =
+                gone ? "its directory no longer exists"
+                : conflict ? "the remote holds another checkpoint of that name"
+                : i + 1 < s.queue.count ? "a newer checkpoint is queued" : nil
+            if let why {
                 s.queue.remove(at: i)
-                return gone ? "directory" : conflict ? "conflict" : "superseded"
+                return .dropped(why: why)
             }
             s.queue[i] = entry
-            return "retry"
+            return .retry
         }
         switch outcome {
-        case "retry":
+        case .retry:
             logger.warning("sync failed; retrying later", metadata: [
                 "sync.checkpoint": "\(job.checkpoint)", "sync.failures": "\(entry.failures)",
                 "sync.retry_in_s": "\(String(format: "%.1f", wait))", "sync.error_kind": "\(error.errorClass.rawValue)",
             ])
             journal { try $0.save(entry) }
-        case "gone":
+        case .alreadyGone:
+            // Superseded while in flight (enqueue removed it).
             journal { try $0.remove(scope: job.scope, checkpoint: job.checkpoint) }
-        default:
-            let why = [
-                "directory": "its directory no longer exists", "conflict": "the remote holds another checkpoint of that name",
-                "superseded": "a newer checkpoint is queued",
-            ][outcome] ?? outcome
+        case .dropped(let why):
             logger.warning("sync failed; not retrying: \(why)", metadata: ["sync.checkpoint": "\(job.checkpoint)"])
             journal { try $0.remove(scope: job.scope, checkpoint: job.checkpoint) }
         }
@@ -250,6 +252,7 @@ public final class SyncWorker: Sendable {
         state.withLock {
             $0.status.lastError = .init(
                 checkpoint: checkpoint, message: error.description, kind: error.errorClass.rawValue, at: Date())
+            $0.status.errorCounts = ($0.status.errorCounts ?? [:]).merging([error.errorClass.rawValue: 1], uniquingKeysWith: +)
         }
     }
 

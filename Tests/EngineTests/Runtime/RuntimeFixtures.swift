@@ -13,8 +13,8 @@ enum RuntimeFixtures {
         let greedy: [Int]
     }
 
-    static func tinyModels() throws -> [TinyModel] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("runtime/tiny_llama.json")))
+    static func tinyModels(_ file: String = "runtime/tiny_llama.json") throws -> [TinyModel] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture(file)))
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let models = try #require(root["models"] as? [[String: Any]])
         return try models.map { m in

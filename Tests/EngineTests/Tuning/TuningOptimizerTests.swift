@@ -64,11 +64,13 @@ struct TuningOptimizerTests {
         let a = try TuningTestModels.random(seed: 5)
         let tunerA = try EmbeddingTuner(model: a, options: options)
         for _ in 0..<3 { try tunerA.step(Self.batch) }
-        try tunerA.saveState(to: path)
+        try tunerA.saveState(to: path, fingerprint: "model-a")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["tuning.state"])  // no temp left
 
         let b = try TuningTestModels.random(seed: 5)
-        let state = try TuningStateFile.load(from: path, into: b)
+        #expect(throws: TuningError.self) { try TuningStateFile.load(from: path, into: b, fingerprint: "model-b") }
+        #expect(b.embeddingMatrix() != a.embeddingMatrix())  // refused without changes
+        let state = try TuningStateFile.load(from: path, into: b, fingerprint: "model-a")
         #expect(state.step == 3 && state.tokensSeen == 3 * Self.batch.scoredTokens)
         #expect(b.embeddingMatrix() == a.embeddingMatrix() && b.headMatrix() == a.headMatrix())
         let tunerB = try EmbeddingTuner(model: b, options: options, state: state)
@@ -85,14 +87,14 @@ struct TuningOptimizerTests {
         let damaged = dir.appendingPathComponent("damaged.state").path
         try bytes.write(to: URL(fileURLWithPath: damaged))
         #expect(throws: TuningError.stateFile(path: damaged, reason: "checksum mismatch (file damaged or truncated)")) {
-            try TuningStateFile.load(from: damaged, into: fresh)
+            try TuningStateFile.load(from: damaged, into: fresh, fingerprint: "model-a")
         }
         // Truncated.
         try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: damaged))
-        #expect(throws: TuningError.self) { try TuningStateFile.load(from: damaged, into: fresh) }
+        #expect(throws: TuningError.self) { try TuningStateFile.load(from: damaged, into: fresh, fingerprint: "model-a") }
         // Written for another shape (tied model has no head block).
         let tied = try TuningTestModels.random(seed: 5, tied: true)
-        #expect(throws: TuningError.self) { try TuningStateFile.load(from: path, into: tied) }
+        #expect(throws: TuningError.self) { try TuningStateFile.load(from: path, into: tied, fingerprint: "model-a") }
         #expect(fresh.embeddingMatrix() == pristine)
     }
 
@@ -134,5 +136,36 @@ struct TuningOptimizerTests {
             + TuningTestModels.loss(model, try TokenBatch([[8, 9]]))
         #expect(abs(score.totalNLL - direct) < 1e-9 * direct)
         #expect(abs(score.bitsPerByte - direct / log(2) / Double(set.bytes)) < 1e-12)
+    }
+
+    @Test("held-out scoring equals the runtime's Evaluator (window = stride = length) on the same weights",
+          arguments: [false, true])
+    func heldOutMatchesRuntime(tied: Bool) throws {
+        let (model, weights) = try TuningTestModels.randomWithWeights(seed: 8, tied: tied, bias: true)
+        let tokens = (0..<40).map { ($0 * 7 + 3) % 24 }
+        let text = try TuningText(tokens: tokens, byteCounts: Array(repeating: 1, count: tokens.count))
+        let set = try HeldOutSet(text: text, length: 16)
+        let ours = try EmbeddingTuner(model: model, options: TuningOptions(sequences: 2, length: 16)).evaluate(set)
+        let runtime = try LlamaModel(config: model.config, weights: weights)
+        let theirs = try Evaluator(model: runtime, window: 16, stride: 16).evaluate(tokens: tokens, bytes: set.bytes)
+        #expect(theirs.tokens == ours.scoredTokens)
+        #expect(abs(theirs.totalNLL - ours.totalNLL) < 1e-5 * theirs.totalNLL, "runtime \(theirs.totalNLL) vs tuner \(ours.totalNLL)")
+    }
+
+    /// One id per UTF-8 byte.
+    struct ByteCodec: TokenCodec {
+        func encodeIDs(_ text: String) -> [Int] { text.utf8.map { Int($0) } }
+        func decodeIDs(_ ids: [Int]) -> String { String(decoding: ids.map { UInt8($0) }, as: UTF8.self) }
+        func tokenBytes(_ id: Int) -> [UInt8] { [UInt8(id)] }
+        func tokenID(forPiece piece: String) -> Int? { piece.utf8.count == 1 ? Int(piece.utf8.first!) : nil }
+    }
+
+    @Test("tuning text: lines joined by newlines (empty ones dropped), the same stream for any block size")
+    func tuningText() {
+        let lines = ["ab", "", "ñ", "c"]
+        let one = TuningText(lines: lines, codec: ByteCodec(), linesPerBlock: 1)
+        let all = TuningText(lines: lines, codec: ByteCodec(), linesPerBlock: 64)
+        #expect(one.tokens == Array("ab\nñ\nc\n".utf8).map(Int.init))
+        #expect(all.tokens == one.tokens && all.bytes == 8)
     }
 }

@@ -8,6 +8,13 @@ enum TuningTestModels {
     /// fixture does not cover).
     static func random(seed: UInt64, vocabulary: Int = 24, tied: Bool = false, bias: Bool = false,
                        slidingWindow: Int? = nil, kvHeads: Int = 2) throws -> TuningModel {
+        try randomWithWeights(seed: seed, vocabulary: vocabulary, tied: tied, bias: bias, slidingWindow: slidingWindow,
+                              kvHeads: kvHeads).model
+    }
+
+    /// The random model and the same weights as a runtime `WeightSource` (HF names).
+    static func randomWithWeights(seed: UInt64, vocabulary: Int = 24, tied: Bool = false, bias: Bool = false,
+                                  slidingWindow: Int? = nil, kvHeads: Int = 2) throws -> (model: TuningModel, weights: InMemoryWeights) {
         let config = DecoderConfig(hiddenSize: 16, intermediateSize: 24, layerCount: 2, headCount: 4, kvHeadCount: kvHeads,
                                    vocabularySize: vocabulary, rmsNormEps: 1e-5, rope: RopeConfig(theta: 500),
                                    tiedEmbeddings: tied, maxPositions: 64, slidingWindow: slidingWindow, attentionBias: bias)
@@ -41,7 +48,11 @@ enum TuningTestModels {
         let body = try FrozenBody(config: config) { tensors[$0] }
         let embedding = try EmbeddingMatrix(rows: vocabulary, columns: h, values: values(vocabulary * h, scale: 0.8))
         let head = tied ? nil : try EmbeddingMatrix(rows: vocabulary, columns: h, values: values(vocabulary * h, scale: 0.8))
-        return try TuningModel(config: config, body: body, embedding: embedding, head: head)
+        let weights = InMemoryWeights()
+        for (name, t) in tensors { weights.set(name, shape: t.shape, values: t.values) }
+        weights.set("model.embed_tokens.weight", shape: [vocabulary, h], values: embedding.values)
+        if let head { weights.set("lm_head.weight", shape: [vocabulary, h], values: head.values) }
+        return (try TuningModel(config: config, body: body, embedding: embedding, head: head), weights)
     }
 
     struct Reference {

@@ -1,0 +1,222 @@
+import COpenBLAS
+import Foundation
+
+/// A weight matrix `[rows, columns]` (PyTorch's `[out, in]`) kept in the format its file stores. F32 goes straight
+/// to BLAS (borrowed from the mapping when possible); F16, BF16 and ggml blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K,
+/// Q5_K, Q6_K) stay in the mapping and are dequantised a tile of rows at a time inside each matmul, so the model is
+/// never copied to F32 as a whole.
+public final class WeightMatrix: @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// The stored element type (`.f32` for owned or borrowed F32 values).
+    public let dtype: TensorDType
+    /// The values when `dtype == .f32`.
+    public let float32: FloatStorage?
+    private let bytes: UnsafeRawPointer?
+    private let rowBytes: Int
+    /// Logical row `r` is stored row `storedRows[r]` (GGUF q/k rows are stored permuted); nil = identity.
+    private let storedRows: [Int]?
+    private let owner: AnyObject?
+    /// Whether the values are read from the mapped file (nothing copied at load).
+    public let isBorrowed: Bool
+
+    /// F32 values (owned or borrowed).
+    init(float32 storage: FloatStorage, rows: Int, columns: Int) {
+        precondition(storage.count == rows * columns)
+        self.rows = rows
+        self.columns = columns
+        dtype = .f32
+        float32 = storage
+        bytes = nil
+        rowBytes = columns * 4
+        storedRows = nil
+        owner = nil
+        isBorrowed = storage.isBorrowed
+    }
+
+    /// Stored rows borrowed from `view` (kept alive by its owner). `storedRows[r]` names the stored row holding
+    /// logical row `r`. Nil when `dtype` cannot be decoded row by row (the caller then dequantises once).
+    init?(view: TensorView, rows: Int, columns: Int, storedRows: [Int]? = nil) {
+        let dtype = view.info.dtype
+        guard dtype != .f32, dtype.isFloatConvertible, rows > 0,
+              let rowBytes = dtype.byteCount(elements: columns), rowBytes * rows == view.bytes.count,
+              let base = view.bytes.baseAddress else { return nil }
+        self.rows = rows
+        self.columns = columns
+        self.dtype = dtype
+        float32 = nil
+        bytes = base
+        self.rowBytes = rowBytes
+        self.storedRows = storedRows
+        owner = view.owner
+        isBorrowed = true
+    }
+
+    /// Rows `range` as a matrix of their own, sharing this one's storage (a fused projection split by rows).
+    func rows(_ range: Range<Int>) -> WeightMatrix {
+        WeightMatrix(parent: self, rows: range)
+    }
+
+    private init(parent: WeightMatrix, rows range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= parent.rows)
+        rows = range.count
+        columns = parent.columns
+        dtype = parent.dtype
+        rowBytes = parent.rowBytes
+        owner = parent
+        isBorrowed = parent.isBorrowed
+        if let f = parent.float32 {
+            float32 = FloatStorage(borrowing: f.pointer + range.lowerBound * columns, count: range.count * columns, owner: f)
+            bytes = nil
+            storedRows = nil
+        } else if let map = parent.storedRows {
+            float32 = nil
+            bytes = parent.bytes
+            storedRows = Array(map[range])
+        } else {
+            float32 = nil
+            bytes = parent.bytes.map { $0 + range.lowerBound * parent.rowBytes }
+            storedRows = nil
+        }
+    }
+
+
+    /// Bytes a full pass over the first `rowCount` rows reads.
+    func byteCount(rows rowCount: Int) -> Int { rowCount * rowBytes }
+
+    /// Writes logical rows `range` as F32 into `out` (`range.count × columns` values).
+    func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        if let f = float32 {
+            out.update(from: f.pointer + range.lowerBound * columns, count: range.count * columns)
+            return
+        }
+        guard let bytes else { return }
+        for (i, r) in range.enumerated() {
+            let stored = storedRows?[r] ?? r
+            FloatConversion.decode(UnsafeRawBufferPointer(start: bytes + stored * rowBytes, count: rowBytes), dtype: dtype,
+                                   into: UnsafeMutableBufferPointer(start: out + i * columns, count: columns))
+        }
+    }
+
+    /// Logical row `r` · `x` (`columns` values). Q8_0, Q4_0 and Q4_1 are fused (each weight is formed exactly as
+    /// dequantisation forms it, then multiplied and summed in 16 lanes); other dtypes go through `scratch`.
+    func dot(row r: Int, with x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
+        guard let bytes, dtype == .q8_0 || dtype == .q4_0 || dtype == .q4_1 else {
+            dequantizeRows(r..<(r + 1), into: scratch)
+            return Kernels.dot(scratch, x, count: columns)
+        }
+        let base = bytes + (storedRows?[r] ?? r) * rowBytes
+        let xr = UnsafeRawPointer(x)
+        var acc = SIMD16<Float>(repeating: 0)
+        @inline(__always) func half(_ p: UnsafeRawPointer) -> Float {
+            HalfFloat.f16ToFloat(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+        }
+        for b in 0..<(columns / 32) {
+            let x0 = xr.loadUnaligned(fromByteOffset: 128 * b, as: SIMD16<Float>.self)
+            let x1 = xr.loadUnaligned(fromByteOffset: 128 * b + 64, as: SIMD16<Float>.self)
+            switch dtype {
+            case .q8_0:
+                let p = base + 34 * b
+                let d = SIMD16<Float>(repeating: half(p))
+                let q0 = SIMD16<Float>(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
+                let q1 = SIMD16<Float>(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+                acc += (q0 * d) * x0 + (q1 * d) * x1
+            case .q4_0:
+                let p = base + 18 * b
+                let d = SIMD16<Float>(repeating: half(p))
+                let q = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
+                let lo = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q & 0x0F) &- 8)
+                let hi = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q &>> 4) &- 8)
+                acc += (d * lo) * x0 + (d * hi) * x1
+            default:  // q4_1
+                let p = base + 20 * b
+                let d = SIMD16<Float>(repeating: half(p)), m = SIMD16<Float>(repeating: half(p + 2))
+                let q = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+                let lo = SIMD16<Float>(q & 0x0F), hi = SIMD16<Float>(q &>> 4)
+                acc += (d * lo + m) * x0 + (d * hi + m) * x1
+            }
+        }
+        return acc.sum()
+    }
+
+    /// The permutation llama.cpp's converter applies to q/k projection rows: logical (HF) row `h·d + p·d/2 + j` is
+    /// stored at `h·d + 2j + p`.
+    static func ggufRotaryRows(rows: Int, heads: Int) -> [Int]? {
+        guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0 else { return nil }
+        let d = rows / heads, half = d / 2
+        var map = [Int](repeating: 0, count: rows)
+        for h in 0..<heads {
+            for j in 0..<half {
+                for p in 0..<2 { map[h * d + p * half + j] = h * d + 2 * j + p }
+            }
+        }
+        return map
+    }
+}
+
+extension Kernels {
+    /// `y[rows, out] = x[rows, in] · W[0..<out]ᵀ` (`accumulate`: `y += …`) for any stored dtype. F32 goes to
+    /// BLAS as before. Otherwise one row (decode) is split over the worker threads, each dequantising one weight
+    /// row at a time and taking its dot product with `x`; more rows (prefill) dequantise a tile of weight rows (in
+    /// parallel) and multiply it with sgemm. Threads: `BLAS.threads`.
+    static func linear(
+        _ w: WeightMatrix, out: Int, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>,
+        accumulate: Bool = false
+    ) {
+        precondition(out <= w.rows)
+        let k = w.columns
+        if let f = w.float32 {
+            linear(f.pointer, out: out, in: k, x: x, rows: rows, y: y, accumulate: accumulate)
+            return
+        }
+        let workers = max(1, BLAS.threads)  // one thread setting for both kinds of matmul
+        let xs = UncheckedSendable(x), ys = UncheckedSendable(y)
+        if rows == 1 {
+            let chunks = workers == 1 ? 1 : min(out, workers * 4)
+            let body: @Sendable (Int) -> Void = { c in
+                let lo = out * c / chunks, hi = out * (c + 1) / chunks
+                let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
+                defer { row.deallocate() }
+                for r in lo..<hi {
+                    let d = w.dot(row: r, with: xs.value, scratch: row)
+                    ys.value[r] = accumulate ? ys.value[r] + d : d
+                }
+            }
+            if chunks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: body) }
+            return
+        }
+        let tile = max(16, min(out, (1 << 20) / max(k, 1)))
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: tile * k)
+        defer { buffer.deallocate() }
+        let tiles = UncheckedSendable(buffer)
+        let beta: Float = accumulate ? 1 : 0
+        var start = 0
+        while start < out {
+            let first = start, count = min(tile, out - start)
+            let parts = min(count, workers)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let lo = count * p / parts, hi = count * (p + 1) / parts
+                if lo < hi { w.dequantizeRows((first + lo)..<(first + hi), into: tiles.value + lo * k) }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
+                        1, x, Int32(k), buffer, Int32(k), beta, y + first, Int32(out))
+            start += count
+        }
+    }
+
+    /// Σ a[i]·b[i] in eight F32 lanes.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 8 <= n {
+            acc += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+}
