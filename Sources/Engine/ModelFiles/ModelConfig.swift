@@ -70,6 +70,14 @@ public struct ModelConfig: Sendable {
         self.llama = llama
     }
 
+    /// The Llama-family hyper-parameters the runtime needs; an error naming the architecture for any other model.
+    public func llamaConfig() throws -> LlamaConfig {
+        guard let llama else {
+            throw ModelFileError.invalidConfig("model_type '\(architecture.modelType)' has no Llama-family hyper-parameters (\(LlamaConfig.llamaFamilyModelTypes.sorted().joined(separator: ", ")))")
+        }
+        return llama
+    }
+
     /// `config.json` of a directory (`tensors` are its weights).
     public init(directory: URL, tensors: any TensorFile) throws {
         let url = CheckpointLayout.url(CheckpointLayout.config, in: directory)
