@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// One language pair of `transtok-bench quality`: `<data>/<name>/pairs.tsv` (source-language<TAB>target-language,
@@ -23,12 +24,6 @@ struct QualityCorpus {
         let description: String
     }
 
-    /// The book of a reference: everything before the last space (`1 Corinthians 13:4` → `1 Corinthians`).
-    static func book(of reference: Substring) -> Substring? {
-        guard let space = reference.lastIndex(of: " "), reference[reference.index(after: space)...].contains(":") else { return nil }
-        return reference[..<space]
-    }
-
     init(directory: URL, heldOut override: [String]?) throws {
         name = directory.lastPathComponent
         let pairsPath = directory.appendingPathComponent("pairs.tsv").path, refsPath = directory.appendingPathComponent("refs.txt").path
@@ -38,27 +33,19 @@ struct QualityCorpus {
         let refs = refsText.split(separator: "\n", omittingEmptySubsequences: false).dropLast(refsText.hasSuffix("\n") ? 1 : 0)
         guard lines.count == refs.count else { throw Failure(description: "\(pairsPath) has \(lines.count) lines but \(refsPath) has \(refs.count)") }
         let books = override ?? Self.heldOutBooks[name] ?? Self.fallbackHeldOut
-        let held = Set(books)
-        var train: [(String, String)] = [], heldOut: [(String, String)] = [], heldOutBook: [String] = [], seen = Set<String>()
-        for (i, (line, ref)) in zip(lines, refs).enumerated() {
+        let split: BookSplit
+        do { split = try BookSplit(references: Array(refs), heldOutBooks: books) } catch { throw Failure(description: "\(refsPath): \(error)") }
+        var pairs: [(String, String)?] = []
+        pairs.reserveCapacity(lines.count)
+        for (i, line) in lines.enumerated() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw Failure(description: "\(pairsPath):\(i + 1): expected source<TAB>target") }
-            guard let book = Self.book(of: ref) else { throw Failure(description: "\(refsPath):\(i + 1): '\(ref)' is not a `Book C:V` reference") }
-            guard !fields[0].isEmpty, !fields[1].isEmpty else { continue }
-            let pair = (String(fields[0]), String(fields[1]))
-            if held.contains(String(book)) {
-                heldOut.append(pair)
-                heldOutBook.append(String(book))
-                seen.insert(String(book))
-            } else {
-                train.append(pair)
-            }
+            pairs.append(fields[0].isEmpty || fields[1].isEmpty ? nil : (String(fields[0]), String(fields[1])))
         }
-        let missing = books.filter { !seen.contains($0) }
-        guard missing.isEmpty else { throw Failure(description: "\(name): held-out book(s) \(missing.joined(separator: ", ")) not in \(refsPath)") }
-        self.train = train
-        self.heldOut = heldOut
-        self.heldOutBook = heldOutBook
+        train = split.train.compactMap { pairs[$0] }
+        let held = zip(split.heldOut, split.heldOutBook).compactMap { i, book in pairs[i].map { ($0, book) } }
+        heldOut = held.map(\.0)
+        heldOutBook = held.map(\.1)
         self.heldOutBooks = books
     }
 

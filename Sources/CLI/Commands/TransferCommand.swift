@@ -18,7 +18,7 @@ struct TransferCommand: AsyncParsableCommand {
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
     @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit = .transtok
     @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
-    @Option(help: ArgumentHelp("Aligner whose soft counts feed the mapping: ibm1 (the paper's IBM Model 1), fastalign (fast_align -d -o -v), best (fast_align IBM 2 refined by an HMM). Default: \(TransferPipeline.defaultAligner.rawValue) (lowest held-out bits/byte in transtok-bench quality); --paper-compat always uses ibm1."))
+    @Option(help: ArgumentHelp("Aligner whose soft counts feed the mapping: ibm1 (the paper's IBM Model 1), fastalign (fast_align -d -o -v), best (fast_align IBM 2 refined by an HMM). Default: \(TransferPipeline.defaultAligner.rawValue) (lowest mean held-out bits/byte in transtok-bench quality); --paper-compat always uses ibm1."))
     var aligner: AlignerModel?
     @Flag(help: "Reproduce the reference mapping exactly (integer counts, piece strings, in-place smoothing, unk fallback).") var paperCompat = false
     @Option(help: "Output dtype of the float tensors (auto: the source's; BF16 for a quantised GGUF).") var dtype: OutputDType = .auto
