@@ -13,4 +13,10 @@ if [ -x scripts/s3-test-server.sh ]; then
 fi
 
 swift build --build-tests
-swift test --skip-build
+# Suites that time how fast an upload stops after cancellation run on their own, after the rest: Swift Testing runs
+# suites side by side on a cooperative pool as wide as the machine (2 threads here), and suites that block a thread
+# (process waits, blocking I/O) starved the upload worker's tasks for minutes, so their 5-second bounds measured the
+# test runner, not transtok.
+timed_suites='SyncLifeTests'
+swift test --skip-build --skip "$timed_suites"
+swift test --skip-build --filter "$timed_suites"

@@ -131,10 +131,11 @@ extension Store {
                 if difference.key == "remote", existing.spec.remote != nil { result.keptRemote = difference }
             }
             // The output dtype is a setting, not derived state (the body is stored once per source model and dtype,
-            // so a new dtype gets a new base): the config file's applies, an omitted one meaning auto.
-            if spec.outputDType != existing.spec.outputDType {
+            // so a new dtype gets a new base): a dtype the config file names applies; an omitted one keeps the saved
+            // one, like every other key the file leaves out (no silent rewrite of a large base to `auto`).
+            if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
                 try db.execute(sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
-                               arguments: [spec.outputDType, Date().timeIntervalSince1970, existing.id])
+                               arguments: [dtype, Date().timeIntervalSince1970, existing.id])
             }
             if existing.spec.remote == nil, let remote = spec.remote {
                 try db.execute(sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",

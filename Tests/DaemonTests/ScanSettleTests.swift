@@ -17,7 +17,7 @@ import Testing
         let store = try Store(directory: root)
         try store.upsertWorkspace(WorkspaceSpec(
             name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: [incoming]))
-        let controller = CorpusController(store: store, logger: Logger(label: "test"), settleSeconds: 5) { _ in }
+        let controller = CorpusController(store: store, logger: Logger(label: "test"), settleSeconds: 30) { _ in }  // long enough for a loaded CI machine
 
         // A copy in progress: half the lines so far, modified just now.
         let path = incoming + "/big.tsv"
@@ -30,7 +30,7 @@ import Testing
         // The writer finishes within the settle time; the re-check ingests the whole file once it has settled.
         try handle.write(contentsOf: Data("three\ttres\n".utf8))
         try handle.close()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while try store.counts().pairs < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(try store.counts().pairs == 3)
         #expect(try store.pairEvents(workspaceID: try #require(try store.workspaces().first).id, after: 0).count == 3,

@@ -106,7 +106,7 @@ enum TrainingPass {
                     let row = p + r * n
                     let lowest = c.slidingWindow.map { max(0, r - $0 + 1) } ?? 0
                     for j in 0..<lowest { row[j] = 0 }
-                    TuningMath.softmax(row + lowest, count: r + 1 - lowest)
+                    Kernels.softmax(row + lowest, count: r + 1 - lowest)
                     for j in (r + 1)..<n { row[j] = 0 }
                 }
                 TuningMath.gemm(m: n, n: d, k: n, a: p, lda: n, b: v, ldb: kvd, c: a.attention.pointer + s * n * qd + head * d, ldc: qd)

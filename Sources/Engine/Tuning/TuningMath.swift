@@ -100,20 +100,6 @@ enum TuningMath {
         }
     }
 
-    /// In-place softmax of `x[0..<count]`.
-    static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        var m = -Float.infinity
-        for i in 0..<count where x[i] > m { m = x[i] }
-        var sum: Float = 0
-        for i in 0..<count {
-            let e = expf(x[i] - m)
-            x[i] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for i in 0..<count { x[i] *= inv }
-    }
-
     /// Runs `body(chunk)` over `count` items split into about `ProcessInfo.activeProcessorCount` chunks, in
     /// parallel. Callers write only memory that belongs to their chunk (rows of a matrix), which is what makes
     /// handing the non-Sendable closure to the workers safe.
