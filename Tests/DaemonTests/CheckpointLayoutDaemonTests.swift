@@ -134,8 +134,11 @@ struct CheckpointLayoutDaemonTests {
         let store = try Store(directory: root)
         try store.upsertWorkspace(config.spec)
         #expect(try store.workspaces().first?.spec.outputDType == "bf16")
-        // A config file that names another dtype applies it (what an omitted key means is the store's policy).
+        // A config file that names another dtype applies it; one that omits it keeps the saved one.
         config.dtype = "f16"
+        try store.upsertWorkspace(config.spec)
+        #expect(try store.workspaces().first?.spec.outputDType == "f16")
+        config.dtype = nil
         try store.upsertWorkspace(config.spec)
         #expect(try store.workspaces().first?.spec.outputDType == "f16")
     }
