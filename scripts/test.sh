@@ -13,10 +13,11 @@ if [ -x scripts/s3-test-server.sh ]; then
 fi
 
 swift build --build-tests
-# Suites that time how fast an upload stops after cancellation run on their own, after the rest: Swift Testing runs
-# suites side by side on a cooperative pool as wide as the machine (2 threads here), and suites that block a thread
-# (process waits, blocking I/O) starved the upload worker's tasks for minutes, so their 5-second bounds measured the
-# test runner, not transtok.
-timed_suites='SyncLifeTests'
+# Suites whose assertions depend on timers run on their own, after the rest: how fast an upload stops after
+# cancellation (SyncLifeTests), and a scan's settle window (ScanSettleTests). Swift Testing runs suites side by
+# side on a cooperative pool as wide as the machine (2 threads here), and suites that block a thread (process
+# waits, blocking I/O) starved those suites' tasks for minutes, so their time bounds measured the test runner,
+# not transtok.
+timed_suites='SyncLifeTests|ScanSettleTests'
 swift test --skip-build --skip "$timed_suites"
 swift test --skip-build --filter "$timed_suites"
