@@ -37,6 +37,14 @@ import Testing
         #expect(eval.global.json)
     }
 
+    @Test func workspaceCreateTakesTheCheckpointDTypeAsAChoice() throws {
+        let base = ["workspace", "create", "w", "--source-language", "en", "--target-language", "es", "--model", "m.gguf"]
+        let chosen = try parse(base + ["--dtype", "bf16"], as: WorkspaceCommand.Create.self)
+        #expect(chosen.dtype == .bf16)
+        #expect(try parse(base, as: WorkspaceCommand.Create.self).dtype == nil)
+        #expect(throws: (any Error).self) { try Transtok.parseAsRoot(base + ["--dtype", "f8"]) }
+    }
+
     @Test func timeoutIsGlobalAndChecked() throws {
         let status = try parse(["--timeout", "5", "status"], as: StatusCommand.self)
         #expect(status.global.timeout == 5)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Engine
 import Foundation
 
 struct WorkspaceCommand: AsyncParsableCommand {
@@ -82,6 +83,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var remote: String?
         @Flag(name: .customLong("create-dirs"), help: "Create watched folders that do not exist (otherwise refused).")
         var createDirs = false
+        @Option(help: "Float dtype of the checkpoints (default auto: the source's; BF16 for a quantised GGUF).")
+        var dtype: OutputDType?
 
         func run() async throws {
             func absolute(_ path: String) -> String {
@@ -91,7 +94,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let request = WorkspaceRequest(
                 name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
                 targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
-                monolingualDirectories: monolingual.map(absolute), remote: remote, createDirectories: createDirs)
+                monolingualDirectories: monolingual.map(absolute), remote: remote, createDirectories: createDirs,
+                dtype: dtype?.rawValue)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.createWorkspace(request)
             }
