@@ -1,5 +1,6 @@
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 import Logging
 import Store
@@ -119,27 +120,27 @@ struct CheckpointLayoutDaemonTests {
 /// The per-workspace `dtype` setting: validated in the config with the allowed values, stored with the workspace.
 @Suite struct WorkspaceDTypeSettingTests {
     @Test func dtypeIsValidatedAndStored() throws {
-        var config = WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                     targetTokenizer: nil, parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, dtype: "f8")
+        var config = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                   parallelDirectories: ["/in"], outputDType: "f8")
         do {
             try config.validate(key: "workspaces[0]")
             Issue.record("dtype f8 accepted")
         } catch {
             #expect("\(error)".contains("workspaces[0].dtype") && "\(error)".contains("auto, f32, f16, bf16"), "\(error)")
         }
-        config.dtype = "bf16"
+        config.outputDType = "bf16"
         try config.validate(key: "workspaces[0]")
         let root = try makeTemporaryDirectory("dtypestore")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        try store.upsertWorkspace(config.spec)
+        try store.upsertWorkspace(config)
         #expect(try store.workspaces().first?.spec.outputDType == "bf16")
         // A config file that names another dtype applies it; one that omits it keeps the saved one.
-        config.dtype = "f16"
-        try store.upsertWorkspace(config.spec)
+        config.outputDType = "f16"
+        try store.upsertWorkspace(config)
         #expect(try store.workspaces().first?.spec.outputDType == "f16")
-        config.dtype = nil
-        try store.upsertWorkspace(config.spec)
+        config.outputDType = nil
+        try store.upsertWorkspace(config)
         #expect(try store.workspaces().first?.spec.outputDType == "f16")
     }
 }

@@ -35,5 +35,6 @@ struct ConfigCommand: ParsableCommand {
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = ConfigKeys.encoding
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

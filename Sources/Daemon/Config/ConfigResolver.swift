@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 
 /// One source of settings; nil means "not set here". Layers are applied in increasing precedence.
@@ -16,8 +17,8 @@ struct ConfigLayer: Sendable, Equatable {
     var minNewPairs: Int?
     var maxRefreshIntervalSeconds: Int?
     var keepCheckpoints: Int?
-    var workspaces: [WorkspaceConfig]?
-    var remotes: [RemoteSettings]?
+    var workspaces: [WorkspaceSpec]?
+    var remotes: [RemoteSpec]?
     var metricsAddress: String?
 
     func apply(to config: inout DaemonConfig) {
@@ -100,28 +101,26 @@ enum ConfigResolver {
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw .unknownKey(path: path, key: unknown)
         }
-        if let remotes = top["remotes"] as? [[String: Any]] {
-            let knownRemote = Set(RemoteSettings.CodingKeys.allCases.map(\.rawValue))
-            for (index, remote) in remotes.enumerated() {
-                if let unknown = remote.keys.sorted().first(where: { !knownRemote.contains($0) }) {
-                    throw .unknownKey(path: path, key: "remotes[\(index)].\(unknown)")
-                }
-            }
-        }
-        if let workspaces = top["workspaces"] as? [[String: Any]] {
-            let knownWorkspace = Set(WorkspaceConfig.CodingKeys.allCases.map(\.rawValue))
-            for (index, workspace) in workspaces.enumerated() {
-                if let unknown = workspace.keys.sorted().first(where: { !knownWorkspace.contains($0) }) {
-                    throw .unknownKey(path: path, key: "workspaces[\(index)].\(unknown)")
+        for section in [DaemonConfig.CodingKeys.remotes, .workspaces] {
+            guard let elements = top[section.rawValue] as? [[String: Any]], let entity = ConfigKeys.entity(section.rawValue)
+            else { continue }
+            let known = Set(entity.configKeys)
+            for (index, element) in elements.enumerated() {
+                if let unknown = element.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw .unknownKey(path: path, key: "\(section.rawValue)[\(index)].\(unknown)")
                 }
             }
         }
         let layer: ConfigLayer
-        do { layer = try JSONDecoder().decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(_, context),
-            let DecodingError.valueNotFound(_, context), let DecodingError.keyNotFound(_, context)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = ConfigKeys.decoding
+        do { layer = try decoder.decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(_, context),
+            let DecodingError.valueNotFound(_, context), let DecodingError.dataCorrupted(context)
         {
-            let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            throw .malformed(path: path, reason: "\(key.hasPrefix(".") ? String(key.dropFirst()) : key): \(context.debugDescription)")
+            throw .malformed(path: path, reason: "\(ConfigKeys.describe(context.codingPath)): \(context.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .malformed(
+                path: path, reason: "\(ConfigKeys.describe(context.codingPath + [key])): the key is required")
         } catch {
             throw .malformed(path: path, reason: ConfigFileReader.describe(error, in: data))
         }

@@ -1,5 +1,6 @@
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 import Logging
 import Store
@@ -25,9 +26,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var minNewPairs: Int
     var maxRefreshIntervalSeconds: Int
     var keepCheckpoints: Int
-    var workspaces: [WorkspaceConfig]
+    var workspaces: [WorkspaceSpec]
     /// Object stores that workspaces sync their checkpoints to (credentials are never here).
-    var remotes: [RemoteSettings]
+    var remotes: [RemoteSpec]
     /// Opt-in TCP listener serving only `GET /metrics` for Prometheus: `PORT` or `:PORT` (loopback), or
     /// `HOST:PORT` / `[IPv6]:PORT` to expose it further. Nil: metrics are on the control socket only.
     var metricsAddress: String?
@@ -125,42 +126,21 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// A workspace declared in the config file.
-struct WorkspaceConfig: Codable, Sendable, Equatable {
-    var name: String
-    var sourceLanguage: String
-    var targetLanguage: String
-    var sourceModel: String
-    var targetTokenizer: String?
-    var parallelDirs: [String]
-    var monolingualDirs: [String]?
-    var remote: String?
-    /// Output dtype of checkpoints: `auto` (the source's; BF16 for a quantised GGUF), `f32`, `f16` or `bf16`.
-    var dtype: String? = nil
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case name
-        case sourceLanguage = "source_language"
-        case targetLanguage = "target_language"
-        case sourceModel = "source_model"
-        case targetTokenizer = "target_tokenizer"
-        case parallelDirs = "parallel_dirs"
-        case monolingualDirs = "monolingual_dirs"
-        case remote
-        case dtype
-    }
-
+/// A workspace declared in the config file: the one `WorkspaceSpec`, with its snake_case config keys
+/// (`ConfigKeys` maps them); checks and folder creation here.
+extension WorkspaceSpec {
     func validate(key: String) throws(ConfigError) {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
             throw .invalid(key: "\(key).name", message: "must be non-empty letters, digits, '-', '_' or '.'")
         }
-        if let dtype, OutputDType(name: dtype) == nil {
-            throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(dtype)")
+        if let outputDType, OutputDType(name: outputDType) == nil {
+            throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(outputDType)")
         }
-        for (field, dirs) in [("parallel_dirs", parallelDirs), ("monolingual_dirs", monolingualDirs ?? [])] {
+        for (field, dirs) in [(CodingKeys.parallelDirectories, parallelDirectories), (.monolingualDirectories, monolingualDirectories)] {
             for dir in dirs where !dir.hasPrefix("/") {
-                throw .invalid(key: "\(key).\(field)", message: "must be absolute paths, got \(dir)")
+                throw .invalid(
+                    key: "\(key).\(Self.configKey(forWireKey: field.rawValue))", message: "must be absolute paths, got \(dir)")
             }
         }
     }
@@ -168,7 +148,7 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
     /// Creates missing watched folders. A failure is logged, not fatal: the folder may appear later (a mount), and
     /// the periodic rescan picks it up then.
     func createFolders(logger: Logger) {
-        for directory in parallelDirs + (monolingualDirs ?? []) {
+        for directory in parallelDirectories + monolingualDirectories {
             do {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
@@ -178,31 +158,6 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
                 ])
             }
         }
-    }
-
-    var spec: WorkspaceSpec {
-        WorkspaceSpec(
-            name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: sourceModel,
-            targetTokenizer: targetTokenizer, parallelDirectories: parallelDirs,
-            monolingualDirectories: monolingualDirs ?? [], remote: remote, outputDType: dtype)
-    }
-}
-
-/// A sync remote: `s3://bucket/prefix` on an S3-compatible endpoint.
-struct RemoteSettings: Codable, Sendable, Equatable {
-    var name: String
-    var url: String
-    var endpoint: String?
-    var region: String?
-    /// `path` or `virtual`.
-    var addressing: String?
-    /// An AWS shared-credentials file (must be mode 0600); default: the environment's AWS_* variables.
-    var credentialsFile: String?
-    var profile: String?
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, url, endpoint, region, addressing, profile
-        case credentialsFile = "credentials_file"
     }
 }
 
