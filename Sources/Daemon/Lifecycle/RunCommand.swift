@@ -105,8 +105,9 @@ struct DaemonServices {
     let watcher: CorpusWatchService
     let routes: ControlRoutes
 
-    init(config: DaemonConfig, configFile: String? = nil, stateDirectory: String, logger: Logger) throws {
-        do { store = try Store(directory: stateDirectory, logger: logger) } catch {
+    /// `store`: an open store (in-process tests pass `Store.inMemory`); nil opens `<stateDirectory>/transtok.sqlite`.
+    init(config: DaemonConfig, configFile: String? = nil, stateDirectory: String, store existing: Store? = nil, logger: Logger) throws {
+        do { store = try existing ?? Store(directory: stateDirectory, logger: logger) } catch {
             throw DaemonError.startup("\(error)")
         }
         let interrupted = try store.markInterruptedJobs()
