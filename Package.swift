@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync", "SyncStore", "FaultInjection", "Entities",
+                "Engine", "Sync", "SyncStore", "FaultInjection", "ControlAPI", "Entities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
