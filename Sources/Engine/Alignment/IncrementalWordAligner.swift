@@ -2,8 +2,9 @@ import Foundation
 
 /// What the daemon needs from an incremental word aligner: pairs are added in batches, the forward (source→target)
 /// direction is read by the mapping and by lookups, and the state is saved as a snapshot plus change records.
-/// `IncrementalAligner` (fast_align's IBM 2 by incremental EM) is the one implementation; a workspace picks its model
-/// through `IncrementalAlignerModel`, which makes and restores the aligner behind this protocol.
+/// `IncrementalAligner` (fast_align's IBM 2 by incremental EM) and `HMMRefinedIncrementalAligner` (the same, its table
+/// refined by an HMM) implement it; a workspace picks its model through `IncrementalAlignerModel`, which makes and
+/// restores the aligner behind this protocol.
 public protocol IncrementalWordAligner: AnyObject, Sendable {
     /// Pairs aligned so far (the pairs the current tables were built from).
     var sentenceCount: Int { get }
@@ -32,6 +33,10 @@ extension IncrementalAligner: IncrementalWordAligner {}
 public enum IncrementalAlignerModel: String, Sendable, CaseIterable, Codable {
     /// fast_align's reparameterised IBM 2, trained by incremental EM (`IncrementalAligner`).
     case ibm2
+    /// The same IBM 2, its table refined by an HMM over the stored corpus whenever it changed
+    /// (`HMMRefinedIncrementalAligner`): the refinement `transfer`'s `best` aligner applies. The saved state is the
+    /// IBM 2's, so switching between the two needs no realignment.
+    case ibm2HMM = "ibm2-hmm"
 
     public static let `default` = IncrementalAlignerModel.ibm2
 
@@ -39,6 +44,7 @@ public enum IncrementalAlignerModel: String, Sendable, CaseIterable, Codable {
     public func make(options: IncrementalOptions) -> any IncrementalWordAligner {
         switch self {
         case .ibm2: IncrementalAligner(options: options)
+        case .ibm2HMM: HMMRefinedIncrementalAligner(IncrementalAligner(options: options), hmmOptions: Self.hmmOptions(threads: options.threads))
         }
     }
 
@@ -46,6 +52,17 @@ public enum IncrementalAlignerModel: String, Sendable, CaseIterable, Codable {
     public func restore(snapshot: [UInt8], changes: [[UInt8]], threads: Int) throws -> any IncrementalWordAligner {
         switch self {
         case .ibm2: try IncrementalAligner(serialized: snapshot, changes: changes, threads: threads)
+        case .ibm2HMM:
+            HMMRefinedIncrementalAligner(
+                try IncrementalAligner(serialized: snapshot, changes: changes, threads: threads),
+                hmmOptions: Self.hmmOptions(threads: threads))
         }
+    }
+
+    /// The refinement's options: `transfer`'s (`HMMOptions()`, 4 EM iterations).
+    static func hmmOptions(threads: Int) -> HMMOptions {
+        var options = HMMOptions()
+        options.threads = threads
+        return options
     }
 }
