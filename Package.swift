@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync", "SyncStore", "FaultInjection",
+                "Engine", "Sync", "SyncStore", "FaultInjection", "ControlAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
