@@ -105,6 +105,12 @@ struct CheckpointLayoutDaemonTests {
             let loaded = try ModelLoader.load(path: path)
             #expect(loaded.sourceTokenizer?.vocabularySize == source.vocabularySize)
             #expect(!FileManager.default.fileExists(atPath: path + "/" + CheckpointLayout.legacySourceTokenizer))
+            // The model card: the workspace's languages in the front matter, listed (and hashed) in the manifest.
+            let card = try String(contentsOfFile: path + "/" + CheckpointLayout.modelCard, encoding: .utf8)
+            #expect(card.hasPrefix("---\nlanguage:\n- es\n- en\n") && card.contains("library_name: transformers"), "\(card)")
+            #expect(card.contains("AutoModelForCausalLM.from_pretrained(path)") && card.contains("| target_vocabulary |"))
+            let manifest = try String(contentsOfFile: path + "/" + CheckpointLayout.manifest, encoding: .utf8)
+            #expect(manifest.contains("\"path\" : \"\(CheckpointLayout.modelCard)\""), "\(manifest)")
             let weights = try ShardedSafetensors(indexPath: path + "/" + CheckpointLayout.weightIndex)
             // Only the refreshed tables are in the checkpoint's own shard; every body shard is a base file.
             let own = Set([CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].compactMap { weights.weightMap[$0] })

@@ -8,6 +8,7 @@ struct ConfigLayer: Sendable, Equatable {
     var socketGroup: String?
     var stateDir: String?
     var logLevel: String?
+    var logFormat: String?
     var blasThreads: Int?
     var requestTimeoutSeconds: Int?
     var maxRequestBytes: Int?
@@ -26,6 +27,7 @@ struct ConfigLayer: Sendable, Equatable {
         if let socketGroup { config.socketGroup = socketGroup.isEmpty ? nil : socketGroup }
         if let stateDir { config.stateDir = stateDir }
         if let logLevel { config.logLevel = logLevel }
+        if let logFormat { config.logFormat = logFormat }
         if let blasThreads { config.blasThreads = blasThreads }
         if let requestTimeoutSeconds { config.requestTimeoutSeconds = requestTimeoutSeconds }
         if let maxRequestBytes { config.maxRequestBytes = maxRequestBytes }
@@ -52,8 +54,7 @@ enum ConfigResolver {
         flags: ConfigLayer, environment: [String: String], configFile explicitPath: String?
     ) throws(ConfigError) -> (config: DaemonConfig, configFile: String?) {
         var config = DaemonConfig.defaults(environment: environment)
-        let path = explicitPath ?? environment["TRANSTOK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (FileManager.default.fileExists(atPath: DefaultPaths.configFile) ? DefaultPaths.configFile : nil)
+        let path = configPath(explicit: explicitPath, environment: environment)
         if let path {
             try fileLayer(path: path).apply(to: &config)
         }
@@ -61,6 +62,12 @@ enum ConfigResolver {
         flags.apply(to: &config)
         try config.validate()
         return (config, path)
+    }
+
+    /// `--config`, else `$TRANSTOK_CONFIG`, else the system file when it exists.
+    static func configPath(explicit: String?, environment: [String: String]) -> String? {
+        explicit ?? environment["TRANSTOK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (FileManager.default.fileExists(atPath: DefaultPaths.configFile) ? DefaultPaths.configFile : nil)
     }
 
     static func environmentLayer(_ env: [String: String]) throws(ConfigError) -> ConfigLayer {
@@ -80,6 +87,7 @@ enum ConfigResolver {
             socketGroup: string("TRANSTOK_SOCKET_GROUP"),
             stateDir: string("TRANSTOK_STATE_DIR"),
             logLevel: string("TRANSTOK_LOG_LEVEL"),
+            logFormat: string("TRANSTOK_LOG_FORMAT"),
             blasThreads: try int("TRANSTOK_BLAS_THREADS"),
             requestTimeoutSeconds: try int("TRANSTOK_REQUEST_TIMEOUT_SECONDS"),
             maxRequestBytes: try int("TRANSTOK_MAX_REQUEST_BYTES"),

@@ -14,6 +14,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var socketGroup: String?
     var stateDir: String
     var logLevel: String
+    /// `text` or `json` lines on stderr (`LogFormat`); under systemd each line also carries its journald priority.
+    var logFormat: String = LogFormat.text.rawValue
     var blasThreads: Int
     var requestTimeoutSeconds: Int
     var maxRequestBytes: Int
@@ -38,6 +40,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         case socketGroup = "socket_group"
         case stateDir = "state_dir"
         case logLevel = "log_level"
+        case logFormat = "log_format"
         case blasThreads = "blas_threads"
         case requestTimeoutSeconds = "request_timeout_seconds"
         case maxRequestBytes = "max_request_bytes"
@@ -58,6 +61,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             socketGroup: nil,
             stateDir: DefaultPaths.stateDirectory(environment: environment),
             logLevel: "info",
+            logFormat: LogFormat.text.rawValue,
             blasThreads: 1,
             requestTimeoutSeconds: 30,
             maxRequestBytes: 1 << 20,
@@ -85,6 +89,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         }
         guard Self.logLevels.contains(logLevel) else {
             throw .invalid(key: "log_level", message: "must be one of \(Self.logLevels.joined(separator: ", "))")
+        }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw .invalid(key: "log_format", message: "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(logFormat)")
         }
         guard (1...256).contains(blasThreads) else { throw .invalid(key: "blas_threads", message: "must be 1…256") }
         guard (1...3600).contains(requestTimeoutSeconds) else {

@@ -23,10 +23,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.configurationError
         }
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        let format = LogFormat(rawValue: config.logFormat) ?? .text
+        let journald = DaemonLogHandler.stderrIsJournal(environment: environment)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            DaemonLogHandler(label: label, level: level, format: format, journald: journald)
         }
         let logger = Logger(label: "transtok.daemon")
         do {
