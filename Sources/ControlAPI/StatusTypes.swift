@@ -48,11 +48,13 @@ public struct WorkspaceStatus: Codable, Sendable {
     public var targetTokenizer: String?
     public var watchedDirectories: [String]
     public var remote: String?
+    /// Output dtype of the checkpoints (`auto`, `f32`, `f16`, `bf16`); nil from a daemon that does not report it.
+    public var dtype: String?
     public var counts: CountsStatus
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String, targetTokenizer: String?,
-        watchedDirectories: [String], remote: String?, counts: CountsStatus
+        watchedDirectories: [String], remote: String?, dtype: String? = nil, counts: CountsStatus
     ) {
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -61,6 +63,7 @@ public struct WorkspaceStatus: Codable, Sendable {
         self.targetTokenizer = targetTokenizer
         self.watchedDirectories = watchedDirectories
         self.remote = remote
+        self.dtype = dtype
         self.counts = counts
     }
 }

@@ -142,4 +142,20 @@ struct CheckpointLayoutDaemonTests {
         try store.upsertWorkspace(config.spec)
         #expect(try store.workspaces().first?.spec.outputDType == "f16")
     }
+
+    /// `GET /v1/status` and the workspace replies report the dtype (`auto` when none was set).
+    @Test func statusReportsTheDType() throws {
+        let root = try makeTemporaryDirectory("dtypestatus")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try Store(directory: root)
+        var config = WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                     targetTokenizer: nil, parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, dtype: "bf16")
+        try store.upsertWorkspace(config.spec)
+        config.name = "v"
+        config.dtype = nil
+        try store.upsertWorkspace(config.spec)
+        let status = try StatusProvider(store: store, stateDirectory: root, socket: "/s", startedAt: Date()).status()
+        let dtypes = Dictionary(uniqueKeysWithValues: status.workspaces.map { ($0.name, $0.dtype) })
+        #expect(dtypes == ["w": "bf16", "v": "auto"])
+    }
 }
