@@ -35,6 +35,8 @@ public struct LlamaConfig: Sendable, Equatable {
     public var hiddenAct: String = "silu"
     public var attentionBias: Bool = false
     public var mlpBias: Bool = false
+    /// Mistral-style sliding-window attention (`sliding_window`, GGUF `{arch}.attention.sliding_window`).
+    public var slidingWindow: Int?
     public var bosTokenID: Int?
     public var eosTokenID: Int?
     public var padTokenID: Int?
@@ -126,6 +128,12 @@ extension LlamaConfig {
             padTokenID: gguf["tokenizer.ggml.padding_token_id"]?.int
         )
         attentionBias = gguf.info("blk.0.attn_q.bias") != nil
+        if let window = gguf.archValue("attention.sliding_window")?.int, window > 0 { slidingWindow = window }
+        // llama.cpp keeps Llama 3.x rope scaling only as per-frequency divisors: recover the HF parameters from
+        // them (an error if they match no llama3 scaling), never drop them.
+        if ropeScaling == nil, gguf.info("rope_freqs.weight") != nil {
+            ropeScaling = try Llama3RopeFit.fit(try gguf.float32("rope_freqs.weight"), headDim: self.headDim, theta: ropeTheta)
+        }
     }
 }
 
@@ -190,6 +198,7 @@ extension LlamaConfig {
             padTokenID: optInt("pad_token_id")
         )
         hiddenAct = json["hidden_act"]?.string ?? "silu"
+        slidingWindow = json["sliding_window"]?.int
         attentionBias = json["attention_bias"]?.bool ?? (json["model_type"]?.string == "qwen2")
         mlpBias = json["mlp_bias"]?.bool ?? false
     }
@@ -223,6 +232,7 @@ extension LlamaConfig {
             ("use_cache", .bool(true)),
             ("vocab_size", .int(vocabSize)),
         ]
+        if let w = slidingWindow { m.append(("sliding_window", .int(w))) }
         m.sort { $0.0 < $1.0 }
         return .object(m)
     }

@@ -56,9 +56,12 @@ public struct ModelConfig: Sendable {
     /// From Llama-family hyper-parameters (a GGUF's metadata, or code that builds a config): the equivalent HF config.
     public init(llama: LlamaConfig, modelType: String = "llama") {
         var json = llama.huggingFaceJSON(torchDType: "float32")
-        if modelType == "qwen2" {
-            json.set("model_type", .string("qwen2"))
-            json.set("architectures", .array([.string("Qwen2ForCausalLM")]))
+        var modelType = modelType
+        // A Llama-layout GGUF with a sliding window is a Mistral (transformers' Llama ignores `sliding_window`).
+        if modelType == "llama", llama.slidingWindow != nil { modelType = "mistral" }
+        if modelType == "qwen2" || modelType == "mistral" {
+            json.set("model_type", .string(modelType))
+            json.set("architectures", .array([.string(modelType == "qwen2" ? "Qwen2ForCausalLM" : "MistralForCausalLM")]))
         }
         self.json = json
         architecture = ModelArchitecture.named(modelType) ?? .decoder(modelType)

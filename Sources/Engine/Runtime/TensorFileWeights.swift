@@ -84,7 +84,8 @@ extension DecoderConfig {
             hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, layerCount: c.numHiddenLayers,
             headCount: c.numAttentionHeads, kvHeadCount: c.numKeyValueHeads, headDim: c.headDim,
             vocabularySize: c.vocabSize, rmsNormEps: Float(c.rmsNormEps), rope: RopeConfig(theta: c.ropeTheta, scaling: scaling),
-            tiedEmbeddings: c.tieWordEmbeddings, maxPositions: c.maxPositionEmbeddings, attentionBias: c.attentionBias,
+            tiedEmbeddings: c.tieWordEmbeddings, maxPositions: c.maxPositionEmbeddings, slidingWindow: c.slidingWindow,
+            attentionBias: c.attentionBias,
             bosTokenID: c.bosTokenID, eosTokenIDs: c.eosTokenID.map { [$0] } ?? [])
         try validate()
     }

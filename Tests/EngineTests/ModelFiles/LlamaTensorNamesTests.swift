@@ -59,7 +59,8 @@ struct ModelFilesLlamaTensorNamesTests {
         var values: [String: [Float]] = [:]
         for (name, dims) in shapes {
             let n = Int(dims.reduce(1, *))
-            let v = (0..<n).map { Float($0) + Float(data.count) }
+            // rope_freqs holds llama3 divisors, now read into the config: 1 and 8 are plateaus of a factor-8 scaling.
+            let v = name == "rope_freqs.weight" ? [1, 8] : (0..<n).map { Float($0) + Float(data.count) }
             values[name] = v
             b.tensors.append(.init(name: name, dims: dims, type: 0, offset: offset))
             var bytes = v.flatMap { GGUFBuilder.le($0.bitPattern) }
