@@ -11,6 +11,9 @@ struct QualityCorpus {
     /// The book of each held-out pair (same order as `heldOut`).
     let heldOutBook: [String]
     let heldOutBooks: [String]
+    /// The books scored and translated: the held-out books, or only the validation books when given (a dev split for
+    /// choosing knobs: the fixed held-out books stay out of training and are not looked at).
+    let scoredBooks: [String]
 
     /// Held-out books per language pair: a deterministic, fixed choice spanning narrative, gospel and letter, about
     /// 3–10% of each corpus (a pair not listed here holds out `fallbackHeldOut`). Override with `--held-out`.
@@ -24,7 +27,7 @@ struct QualityCorpus {
         let description: String
     }
 
-    init(directory: URL, heldOut override: [String]?) throws {
+    init(directory: URL, heldOut override: [String]?, validation: [String]? = nil) throws {
         name = directory.lastPathComponent
         let pairsPath = directory.appendingPathComponent("pairs.tsv").path, refsPath = directory.appendingPathComponent("refs.txt").path
         guard let pairsText = try? String(contentsOfFile: pairsPath, encoding: .utf8) else { throw Failure(description: "cannot read \(pairsPath) as UTF-8 (run scripts/quality-data.sh)") }
@@ -32,7 +35,8 @@ struct QualityCorpus {
         let lines = pairsText.split(separator: "\n", omittingEmptySubsequences: false).dropLast(pairsText.hasSuffix("\n") ? 1 : 0)
         let refs = refsText.split(separator: "\n", omittingEmptySubsequences: false).dropLast(refsText.hasSuffix("\n") ? 1 : 0)
         guard lines.count == refs.count else { throw Failure(description: "\(pairsPath) has \(lines.count) lines but \(refsPath) has \(refs.count)") }
-        let books = override ?? Self.heldOutBooks[name] ?? Self.fallbackHeldOut
+        let fixed = override ?? Self.heldOutBooks[name] ?? Self.fallbackHeldOut
+        let books = fixed + (validation ?? []).filter { !fixed.contains($0) }
         let split: BookSplit
         do { split = try BookSplit(references: Array(refs), heldOutBooks: books) } catch { throw Failure(description: "\(refsPath): \(error)") }
         var pairs: [(String, String)?] = []
@@ -44,15 +48,19 @@ struct QualityCorpus {
         }
         train = split.train.compactMap { pairs[$0] }
         let held = zip(split.heldOut, split.heldOutBook).compactMap { i, book in pairs[i].map { ($0, book) } }
-        heldOut = held.map(\.0)
-        heldOutBook = held.map(\.1)
+        let scored = validation.map(Set.init) ?? Set(books)
+        let kept = held.filter { scored.contains($0.1) }
+        heldOut = kept.map(\.0)
+        heldOutBook = kept.map(\.1)
         self.heldOutBooks = books
+        scoredBooks = validation ?? books
+        guard !heldOut.isEmpty else { throw Failure(description: "\(refsPath): no verses of the scored books \(scoredBooks.joined(separator: ", "))") }
     }
 
     /// The held-out target text scored for bits/byte: whole verses, one per line, in corpus order; with `maxBytes`
     /// > 0 the opening of every held-out book, each up to an equal share of `maxBytes` (at least one verse each).
     func evaluationText(maxBytes: Int) -> String {
-        let share = maxBytes / max(1, heldOutBooks.count)
+        let share = maxBytes / max(1, scoredBooks.count)
         var text = "", used: [String: Int] = [:], closed = Set<String>()
         for ((_, target), book) in zip(heldOut, heldOutBook) where !closed.contains(book) {
             let add = target.utf8.count + 1

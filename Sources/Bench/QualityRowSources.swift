@@ -35,7 +35,15 @@ struct QualityRowSource {
 }
 
 enum QualityRowSources {
-    /// Extra row sources of `transtok-bench quality`. Add an entry here (e.g. embedding tuning) to get its curve
-    /// over `--budgets` in the same table as the initialisations and baselines.
-    static var all: [QualityRowSource] { [] }
+    /// Extra row sources of `transtok-bench quality`, each scored over `--budgets` in the same table as the
+    /// initialisations and baselines: the tuned model (`QualityTuningSource`).
+    /// With a distillation weight, the language-model-only curve and the distillation curve side by side (same
+    /// initialisation, same batches, same CPU budgets).
+    static func all(tuning: QualityTuningSource.Settings) -> [QualityRowSource] {
+        var lm = tuning
+        lm.distillation = 0
+        var sources = [QualityTuningSource(settings: lm).rowSource]
+        if tuning.distillation > 0 { sources.append(QualityTuningSource(settings: tuning).rowSource) }
+        return sources
+    }
 }

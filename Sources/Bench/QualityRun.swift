@@ -17,6 +17,31 @@ struct QualityRun {
         var stride: Int
         var threads: Int
         var heldOut: [String]?
+        var tuning = QualityTuningSource.Settings()
+        /// Decodings of the Hydra translation (each one translates the same verses); see `QualityTranslation.Decoding`.
+        var decodings: [DecodingSpec] = [DecodingSpec()]
+        var template: ChatTemplate?
+        /// Rows from a tuning state file (`--tune-state-dir` output) translated too, without tuning here.
+        var tunedState: String?
+        /// Evidence shrinkage strengths `k` measured as extra knob rows (`EvidenceShrinkage`).
+        var shrink: [Double] = []
+    }
+
+    /// A decoding as given on the command line: `plain` or `chat`, `stopN`, `lenF` joined by `+`.
+    struct DecodingSpec {
+        var chat = false
+        var repeatStop = 0
+        var lengthFactor: Double? = nil
+
+        init() {}
+        init(parsing text: String) throws {
+            for part in text.split(separator: "+") {
+                if part == "plain" { chat = false } else if part == "chat" { chat = true }
+                else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 { repeatStop = n }
+                else if part.hasPrefix("len"), let f = Double(part.dropFirst(3)), f > 0 { lengthFactor = f }
+                else { throw QualityCorpus.Failure(description: "--decodings: '\(part)' is not plain, chat, stopN or lenF") }
+            }
+        }
     }
 
     struct Row {
@@ -26,6 +51,10 @@ struct QualityRun {
         var tokens: Int
         var bytes: Int
         var seconds: Double
+        /// CPU minutes of an extra row source's budget (e.g. tuning), nil for the other rows.
+        var cpuMinutes: Double? = nil
+        /// The extra row source's name (one curve per source).
+        var series: String? = nil
         enum Kind { case original, aligner, baseline, knob, extra }
     }
 
@@ -35,6 +64,9 @@ struct QualityRun {
         var sourceTokensPerByte: Double
         var targetTokensPerByte: Double
         var translation: QualityTranslation.Outcome?
+        /// The same verses translated by the Hydra model with the tuned rows of the largest budget (when tuned).
+        var tunedTranslation: QualityTranslation.Outcome?
+        var tunedLabel: String?
     }
 
     let settings: Settings
@@ -45,7 +77,7 @@ struct QualityRun {
         let pairName = corpus.name
         let languages = pairName.split(separator: "-").map(String.init)
         let train = s.trainPairs.map { Array(corpus.train.prefix($0)) } ?? corpus.train
-        say("\n== \(pairName): \(train.count) training pairs, \(corpus.heldOut.count) held-out pairs (books: \(corpus.heldOutBooks.joined(separator: ", ")))")
+        say("\n== \(pairName): \(train.count) training pairs, \(corpus.heldOut.count) held-out pairs (books held out: \(corpus.heldOutBooks.joined(separator: ", ")); scored: \(corpus.scoredBooks.joined(separator: ", ")))")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-quality-\(getpid())-\(pairName)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -70,9 +102,10 @@ struct QualityRun {
 
         let models = try QualityModels(source: source)
         var rows: [Row] = []
-        func score(_ name: String, _ kind: Row.Kind, _ model: LlamaModel, _ tokenizer: Tokenizer) throws {
+        func score(_ name: String, _ kind: Row.Kind, _ model: LlamaModel, _ tokenizer: Tokenizer, cpuMinutes: Double? = nil, series: String? = nil) throws {
             let r = try QualityScore.measure(model: model, tokenizer: tokenizer, text: text, window: s.window, stride: s.stride)
-            let row = Row(name: name, kind: kind, bitsPerByte: r.result.bitsPerByte, tokens: r.result.tokens, bytes: r.result.bytes, seconds: r.seconds)
+            let row = Row(name: name, kind: kind, bitsPerByte: r.result.bitsPerByte, tokens: r.result.tokens, bytes: r.result.bytes, seconds: r.seconds,
+                          cpuMinutes: cpuMinutes, series: series)
             rows.append(row)
             QualityReport.printRow(pairName, row)
         }
@@ -114,35 +147,79 @@ struct QualityRun {
             }
         }
 
+        if !s.shrink.isEmpty, let table = tables[s.chosen], let initial = chosenTables {
+            let mapper = pipeline.mapper(units, reusing: prepared)
+            let evidence = EvidenceShrinkage.evidence(mapper.completedCounts(from: mapper.alignmentCounts(from: table.alignedWordPairs).0))
+            let meanE = EvidenceShrinkage.meanRow(source.embedding), meanH = source.head.map(EvidenceShrinkage.meanRow)
+            for k in s.shrink {
+                var e = initial.embedding, h = initial.head
+                EvidenceShrinkage.apply(to: &e, evidence: evidence, k: k, mean: meanE)
+                if var hh = h, let mh = meanH { EvidenceShrinkage.apply(to: &hh, evidence: evidence, k: k, mean: mh); h = hh }
+                try score("knob (\(s.chosen.rawValue)): shrink toward mean, k \(String(format: "%g", k))", .knob,
+                          try models.adapted(embedding: e, head: h, target: target), target)
+            }
+        }
+
+        var tuned: (label: String, embedding: EmbeddingMatrix, head: EmbeddingMatrix?)?
         if let initial = chosenTables, !s.budgets.isEmpty {
             let context = QualityContext(pair: pairName, source: source, target: target, tokenizerPath: tokenizerPath, train: train,
                                          evaluationText: text, initialEmbedding: initial.embedding, initialHead: initial.head,
                                          threads: s.threads, workDirectory: work)
-            for extra in QualityRowSources.all {
+            for extra in QualityRowSources.all(tuning: s.tuning) {
                 for minutes in s.budgets {
                     let label = "\(extra.name) @ \(String(format: "%g", minutes)) CPU-min"
                     switch try extra.produce(context, minutes) {
-                    case .tables(let e, let h): try score(label, .extra, try models.adapted(embedding: e, head: h, target: target), target)
+                    case .tables(let e, let h):
+                        if extra.name == "tuned" { tuned = (label, e, h) }
+                        try score(label, .extra, try models.adapted(embedding: e, head: h, target: target), target, cpuMinutes: minutes, series: extra.name)
                     case .modelDirectory(let path):
                         let loaded = try ModelLoader.load(path: path)
                         guard let tok = loaded.tokenizer else { throw QualityCorpus.Failure(description: "\(path) has no tokenizer.json") }
-                        try score(label, .extra, loaded.model, tok)
+                        try score(label, .extra, loaded.model, tok, cpuMinutes: minutes, series: extra.name)
                     }
                 }
             }
         }
 
         var translation: QualityTranslation.Outcome?
+        var tunedTranslation: QualityTranslation.Outcome?
         if s.translateVerses > 0, let initial = chosenTables, languages.count == 2 {
             _ = lap()
             let table = try QualityTranslation.lookupTable(corpus: units, threads: s.threads)
-            let hydra = try models.hydra(embedding: initial.embedding, head: initial.head, target: target)
-            translation = try QualityTranslation.run(
-                sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer, target: target,
-                sourceLanguage: languages[0], targetLanguage: languages[1], pipeline: pipeline, table: table, trainCorpus: units)
-            if let t = translation { QualityReport.printTranslation(pairName, t, aligner: s.chosen, seconds: lap()) }
+            var rowSets: [(String, EmbeddingMatrix, EmbeddingMatrix?)] = [("--aligner \(s.chosen.rawValue) init", initial.embedding, initial.head)]
+            if let tuned { rowSets.append((tuned.label, tuned.embedding, tuned.head)) }
+            if let path = s.tunedState {
+                let loaded = try QualityTuningSource.loadRows(path: path, source: source, initial: initial)
+                rowSets.append(("tuned rows of \(path)", loaded.embedding, loaded.head))
+            }
+            // Expected target tokens per source byte, from the training split (byte ratio × target tokens/byte).
+            let sampleLines = train.prefix(2000)
+            let sourceBytes = sampleLines.reduce(0) { $0 + $1.0.utf8.count }, targetBytes = sampleLines.reduce(0) { $0 + $1.1.utf8.count }
+            let targetTokens = sampleLines.reduce(0) { $0 + target.encodeIDs($1.1).count }
+            let rate = Double(targetTokens) / Double(max(1, sourceBytes))
+            say(String(format: "  (translation: training split has %.3f target bytes per source byte, %.3f target tokens per source byte)",
+                       Double(targetBytes) / Double(max(1, sourceBytes)), rate))
+            for (index, rows) in rowSets.enumerated() {
+                let hydra = try models.hydra(embedding: rows.1, head: rows.2, target: target)
+                for spec in s.decodings {
+                    var decoding = QualityTranslation.Decoding()
+                    decoding.template = spec.chat ? s.template : nil
+                    decoding.repeatStop = spec.repeatStop
+                    if let f = spec.lengthFactor { decoding.expectedTokensPerSourceByte = rate; decoding.lengthFactor = f }
+                    if spec.chat, s.template == nil { say("  (no chat template in the source model: plain prompt)") }
+                    let outcome = try QualityTranslation.run(
+                        sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer, target: target,
+                        sourceLanguage: languages[0], targetLanguage: languages[1], pipeline: pipeline, table: table, trainCorpus: units,
+                        decoding: decoding)
+                    QualityReport.printTranslation(pairName, outcome, rows: rows.0 + "; " + decoding.description, seconds: lap())
+                    if index == 0, translation == nil { translation = outcome }
+                    if index > 0, tunedTranslation == nil || outcome.hydraChrF > tunedTranslation!.hydraChrF { tunedTranslation = outcome }
+                }
+            }
         }
-        return PairResult(pair: pairName, rows: rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB, translation: translation)
+        QualityReport.printTuningSummary(pairName, rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB)
+        return PairResult(pair: pairName, rows: rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB, translation: translation,
+                          tunedTranslation: tunedTranslation, tunedLabel: tuned?.label ?? s.tunedState)
     }
 
     /// The mapping's knobs, one change at a time from the default (`MappingOptions()`: min count 10, smoothing,

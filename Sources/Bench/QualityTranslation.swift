@@ -52,12 +52,41 @@ struct QualityTranslation {
         }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// Greedy Hydra translation of each verse with the instruction `transtok translate` sends (no chat template:
-    /// the Hydra directory the daemon writes carries none), stopped at the target EOS or at the first token whose
-    /// text contains a newline (one verse in, one line out), at most 2 × source tokens + 16 new tokens.
+    /// How the Hydra model is prompted and stopped.
+    struct Decoding: CustomStringConvertible {
+        /// The source model's chat template around the instruction (the prompt is read through the source rows, so
+        /// the instruct model sees its own chat format); nil = the bare instruction.
+        var template: ChatTemplate?
+        /// Stop as soon as the last `repeatStop` words repeat an earlier word `repeatStop`-gram of the output, and
+        /// cut the output before the repetition (greedy decoding of a small model falls into loops; 0 = off).
+        var repeatStop = 0
+        /// Cap on new tokens: `lengthFactor` × the expected target tokens (source bytes × the training corpus's
+        /// target/source byte ratio × the target tokenizer's tokens per byte), + 8; nil = 2 × source tokens + 16.
+        var expectedTokensPerSourceByte: Double?
+        var lengthFactor = 1.5
+
+        var description: String {
+            "prompt \(template == nil ? "plain" : "chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
+                + (expectedTokensPerSourceByte.map { String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0) }
+                   ?? "length cap 2 × source tokens + 16")
+        }
+    }
+
+    /// The index in `words` where a repeated `n`-gram at the end first began its repetition (the start of the
+    /// last copy), or nil.
+    static func repetitionStart(_ words: [Substring], n: Int) -> Int? {
+        guard n > 0, words.count >= 2 * n else { return nil }
+        let tail = Array(words.suffix(n))
+        for start in 0...(words.count - 2 * n) where Array(words[start..<(start + n)]) == tail { return words.count - n }
+        return nil
+    }
+
+    /// Greedy Hydra translation of each verse with the instruction `transtok translate` sends (wrapped per
+    /// `decoding`), stopped at the target EOS or at the first token whose text contains a newline (one verse in,
+    /// one line out), at the length cap, or at a repetition (`decoding.repeatStop`).
     static func run(sample: [(String, String)], hydra: LlamaModel, source: Tokenizer, target: Tokenizer,
                     sourceLanguage: String, targetLanguage: String, pipeline: TransferPipeline, table: [String: String],
-                    trainCorpus: WordUnitCorpus) throws -> Outcome {
+                    trainCorpus: WordUnitCorpus, decoding: Decoding = Decoding()) throws -> Outcome {
         let translator = try HydraTranslator(model: hydra)
         var newline = Set<Int>()
         for id in 0..<target.vocabularySize where target.decodedBytes(for: id).contains(0x0A) { newline.insert(id) }
@@ -67,11 +96,25 @@ struct QualityTranslation {
         let start = Date()
         for (src, ref) in sample {
             var options = GenerationOptions()
-            options.maxTokens = min(256, 2 * source.encodeIDs(src).count + 16)
+            if let rate = decoding.expectedTokensPerSourceByte {
+                options.maxTokens = min(256, Int((decoding.lengthFactor * rate * Double(src.utf8.count)).rounded(.up)) + 8)
+            } else {
+                options.maxTokens = min(256, 2 * source.encodeIDs(src).count + 16)
+            }
             options.stopTokens = newline
+            var cut: Int?
+            var soFar = ""
             let (text, _) = try translator.translate(text: src, sourceLanguage: languageName(sourceLanguage), targetLanguage: languageName(targetLanguage),
-                                                     source: source, target: target, template: nil, options: options)
-            let line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                                                     source: source, target: target, template: decoding.template, options: options) { piece in
+                soFar += piece
+                guard decoding.repeatStop > 0, piece.contains(" ") else { return true }
+                // Whole words only: the text up to the last space.
+                let words = soFar[..<(soFar.lastIndex(of: " ") ?? soFar.startIndex)].split(separator: " ")
+                if let start = repetitionStart(words, n: decoding.repeatStop) { cut = start; return false }
+                return true
+            }
+            var line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            if let cut { line = line.split(separator: " ").prefix(cut).joined(separator: " ") }
             hydraOut.append(line.trimmingCharacters(in: .whitespaces))
             refs.append(ref)
         }

@@ -74,3 +74,34 @@ public enum RandomEmbedding {
         return out
     }
 }
+
+/// Shrinkage of initialised rows toward the mean source row in proportion to their evidence: row `t` becomes
+/// `λ_t·row_t + (1 − λ_t)·μ` with `λ_t = e_t / (e_t + k)`, `e_t` the total count behind the row (alignment,
+/// heuristic and smoothing counts; 0 for a fallback row). With a tied head, `h·μ` is the same for every token, so
+/// for the head this scales row `t`'s logit by `λ_t` (a token seen rarely is not predicted confidently).
+public enum EvidenceShrinkage {
+    /// Per target row, the total count behind its mapping (0 for rows without counts).
+    public static func evidence(_ counts: TokenMapper.CompletedCounts) -> [Double] {
+        (0..<counts.table.targetVocabularySize).map { counts.table.total($0) }
+    }
+
+    /// Shrinks `matrix`'s rows in place toward `mean` (a row of the same width).
+    public static func apply(to matrix: inout EmbeddingMatrix, evidence: [Double], k: Double, mean: [Float]) {
+        let d = matrix.columns
+        guard k > 0, mean.count == d else { return }
+        for t in 0..<min(matrix.rows, evidence.count) {
+            let e = max(0, evidence[t])
+            let lambda = Float(e / (e + k))
+            if lambda >= 1 { continue }
+            for j in 0..<d { matrix.values[t * d + j] = lambda * matrix.values[t * d + j] + (1 - lambda) * mean[j] }
+        }
+    }
+
+    /// The mean row of `matrix` (accumulated in Double).
+    public static func meanRow(_ matrix: EmbeddingMatrix) -> [Float] {
+        let d = matrix.columns
+        var acc = [Double](repeating: 0, count: d)
+        for r in 0..<matrix.rows { for j in 0..<d { acc[j] += Double(matrix.values[r * d + j]) } }
+        return acc.map { Float($0 / Double(max(1, matrix.rows))) }
+    }
+}

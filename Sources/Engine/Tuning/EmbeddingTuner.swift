@@ -4,11 +4,15 @@ public struct TuningOptions: Sendable, Equatable {
     public var sequences: Int
     public var length: Int
     public var adam: AdamOptions
+    /// Weight of the distillation term on batches that carry teacher targets (`DistillationStream`); 0 = the
+    /// language-model loss only (the default, see docs/method.md § Tuning for the measurement behind it).
+    public var distillation: Float
 
-    public init(sequences: Int = 4, length: Int = 128, adam: AdamOptions = AdamOptions()) {
+    public init(sequences: Int = 4, length: Int = 128, adam: AdamOptions = AdamOptions(), distillation: Float = 0) {
         self.sequences = sequences
         self.length = length
         self.adam = adam
+        self.distillation = distillation
     }
 }
 
@@ -76,6 +80,9 @@ public final class EmbeddingTuner {
     /// `state`: continue from a checkpoint (`TuningStateFile.load`, which also restored the rows into `model`).
     public init(model: TuningModel, options: TuningOptions, state: AdamState? = nil) throws {
         try options.adam.validate()
+        guard options.distillation >= 0, options.distillation.isFinite else {
+            throw TuningError.invalidOptions("the distillation weight must be ≥ 0, found \(options.distillation)")
+        }
         guard options.sequences >= 1, options.length >= 2, options.length <= model.config.maxPositions else {
             throw TuningError.invalidOptions("\(options.sequences) sequences of \(options.length) tokens (need ≥ 1 × 2…\(model.config.maxPositions))")
         }
@@ -94,7 +101,8 @@ public final class EmbeddingTuner {
     @discardableResult
     public func step(_ batch: TokenBatch) throws -> (loss: Double, gradientNorm: Float) {
         gradients.reset()
-        let outcome = try TrainingPass.run(model: model, batch: batch, workspace: workspace, gradients: gradients)
+        let outcome = try TrainingPass.run(model: model, batch: batch, workspace: workspace, gradients: gradients,
+                                           distillation: options.distillation)
         let norm = state.apply(gradients, to: model, options: options.adam, scoredTokens: outcome.scoredTokens)
         return (outcome.meanLoss, norm)
     }

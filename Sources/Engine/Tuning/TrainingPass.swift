@@ -8,11 +8,15 @@ enum TrainingPass {
         /// Σ −log p over scored positions, in nats.
         var totalNLL: Double
         var scoredTokens: Int
+        /// The distillation term's value (0 without teacher targets or weight).
+        var distillationLoss: Double = 0
         var meanLoss: Double { totalNLL / Double(scoredTokens) }
     }
 
+    /// `distillation`: weight of the hidden-state term (see `distillationGradient`), used when the batch carries
+    /// teacher targets.
     static func run(model: TuningModel, batch: TokenBatch, workspace ws: TrainingWorkspace,
-                    gradients: TuningGradients?) throws -> Outcome {
+                    gradients: TuningGradients?, distillation: Float = 0) throws -> Outcome {
         let c = model.config
         guard ws.fits(batch) else {
             throw TuningError.invalidBatch("\(batch.count) × \(batch.length) tokens exceed the workspace (\(ws.sequences) × \(ws.length))")
@@ -41,7 +45,7 @@ enum TrainingPass {
             }
         }
         for l in 0..<c.layerCount { forwardLayer(model, l, sequences: b, length: n, ws: ws) }
-        let outcome = headLoss(model, batch: batch, ws: ws, gradients: gradients)
+        let outcome = try headLoss(model, batch: batch, ws: ws, gradients: gradients, distillation: distillation)
         guard let gradients else { return outcome }
 
         for l in stride(from: c.layerCount - 1, through: 0, by: -1) {
@@ -116,7 +120,8 @@ enum TrainingPass {
 
     /// Final norm, logits, loss; with gradients: d logits, the head's gradient, and d x at the body's output (in
     /// `ws.dx`).
-    private static func headLoss(_ model: TuningModel, batch: TokenBatch, ws: TrainingWorkspace, gradients: TuningGradients?) -> Outcome {
+    private static func headLoss(_ model: TuningModel, batch: TokenBatch, ws: TrainingWorkspace, gradients: TuningGradients?,
+                                 distillation: Float) throws -> Outcome {
         let c = model.config, n = batch.length, rows = batch.count * n, h = c.hiddenSize, vocab = c.outputVocabularySize
         TuningMath.rmsNorm(ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
                            into: ws.finalNormed.pointer)
@@ -158,7 +163,13 @@ enum TrainingPass {
                 }
             }
         }
-        let outcome = Outcome(totalNLL: nll.reduce(0, +), scoredTokens: scored)
+        var outcome = Outcome(totalNLL: nll.reduce(0, +), scoredTokens: scored)
+        var distillationGradient: [Float]?
+        if distillation > 0, let teacher = batch.teacher {
+            let d = try distillationTerm(teacher, normed: ws.finalNormed.pointer, length: n, hidden: h, weight: distillation)
+            outcome.distillationLoss = d.loss
+            distillationGradient = d.gradient
+        }
         guard let gradients else { return outcome }
 
         // Head gradient: dH[vocab, h] = dlogitsᵀ · normed (tied: added to the input table's first rows).
@@ -170,10 +181,58 @@ enum TrainingPass {
         }
         // d normed = dlogits · H, then back through the final norm.
         TuningMath.gemm(m: rows, n: h, k: vocab, a: logits, lda: vocab, b: headTable, ldb: h, c: ws.dNorm.pointer, ldc: h)
+        if let g = distillationGradient { for i in 0..<(rows * h) { ws.dNorm.pointer[i] += g[i] } }
         ws.dx.pointer.update(repeating: 0, count: rows * h)
         TuningMath.rmsNormBackward(ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
                                    dy: ws.dNorm.pointer, addInto: ws.dx.pointer)
         return outcome
+    }
+
+    /// The distillation term: `weight · Σ‖n_p − t_p‖² / Σ‖t_p‖²` over the teacher's positions (`n_p` the
+    /// student's final-normed state, `t_p` the source model's at the same byte of the text; relative squared error,
+    /// so the weight does not depend on the model's scale), and its gradient with respect to the normed states
+    /// (`rows × hidden`, zero elsewhere).
+    static func distillationTerm(_ teacher: [DistillationTargets], normed: UnsafePointer<Float>, length n: Int, hidden h: Int,
+                                 weight: Float) throws -> (loss: Double, gradient: [Float]) {
+        var gradient = [Float](repeating: 0, count: teacher.count * n * h)
+        var error = 0.0, reference = 0.0
+        for (s, t) in teacher.enumerated() {
+            guard t.states.count == t.positions.count * h else {
+                throw TuningError.invalidBatch("sequence \(s): \(t.positions.count) distillation positions but \(t.states.count) state values")
+            }
+            for (k, p) in t.positions.enumerated() {
+                guard p >= 0, p < n else { throw TuningError.invalidBatch("sequence \(s): distillation position \(p) outside 0..<\(n)") }
+                let row = normed + (s * n + p) * h
+                for i in 0..<h {
+                    let target = t.states[k * h + i], diff = row[i] - target
+                    error += Double(diff * diff)
+                    reference += Double(target * target)
+                    gradient[(s * n + p) * h + i] = diff
+                }
+            }
+        }
+        guard reference > 0 else { return (0, [Float](repeating: 0, count: gradient.count)) }
+        let scale = Float(2 * Double(weight) / reference)
+        for i in gradient.indices { gradient[i] *= scale }
+        return (Double(weight) * error / reference, gradient)
+    }
+
+    /// Forward only: the final-normed hidden state of every position of `tokens` (`tokens.count × hidden`), the
+    /// quantity the distillation term compares.
+    static func normedStates(model: TuningModel, tokens: [Int], workspace ws: TrainingWorkspace) throws -> [Float] {
+        let c = model.config, n = tokens.count, h = c.hiddenSize, half = c.headDim / 2
+        guard n >= 1, n <= ws.length, n <= c.maxPositions else {
+            throw TuningError.invalidBatch("\(n) tokens for a workspace of \(ws.length) (model: \(c.maxPositions) positions)")
+        }
+        for t in tokens where t < 0 || t >= c.inputVocabularySize {
+            throw TuningError.invalidBatch("token id \(t) outside the input table 0..<\(c.inputVocabularySize)")
+        }
+        for p in 0..<n { model.rotary.angles(position: p, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half) }
+        for (p, t) in tokens.enumerated() { (ws.x.pointer + p * h).update(from: model.embedding.pointer + t * h, count: h) }
+        for l in 0..<c.layerCount { forwardLayer(model, l, sequences: 1, length: n, ws: ws) }
+        TuningMath.rmsNorm(ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h,
+                           into: ws.finalNormed.pointer)
+        return Array(UnsafeBufferPointer(start: ws.finalNormed.pointer, count: n * h))
     }
 
     // MARK: backward

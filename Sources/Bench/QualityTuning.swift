@@ -1,0 +1,99 @@
+import Engine
+import Foundation
+
+/// The tuned model as a row source of `transtok-bench quality`: embeddings-only tuning (`Engine/Tuning`) from
+/// transtok's initialisation on the training books' target side (never the held-out books), one run per language
+/// pair continued across the budgets of `--budgets`: the row `tuned @ N CPU-min` holds the tables after N minutes
+/// of process CPU time (all threads) spent in training steps. Scoring is done by the benchmark, not charged.
+final class QualityTuningSource {
+    struct Settings {
+        var sequences = 4
+        var length = 128
+        var learningRate: Float = 2e-3
+        /// Weight of the distillation term (`DistillationStream`: the source model's states at shared byte
+        /// boundaries); 0 = language-model loss only.
+        var distillation: Float = 0
+        /// When set, the rows and optimizer state after each budget are written to `<dir>/<pair>-<minutes>.state`
+        /// (`TuningStateFile`), e.g. to translate with them later (`--tuned-state`).
+        var stateDirectory: String?
+    }
+
+    /// One pair's tuner, kept between budgets (they come in increasing order).
+    private struct Run {
+        let pair: String
+        let tuner: EmbeddingTuner
+        var batches: any TuningBatchSource
+        var cpuSeconds: Double
+        var steps: Int
+        var tokens: Int
+        var wallSeconds: Double
+    }
+
+    let settings: Settings
+    private var run: Run?
+
+    init(settings: Settings) { self.settings = settings }
+
+    var rowSource: QualityRowSource {
+        QualityRowSource(name: settings.distillation > 0 ? "tuned (LM + distillation \(settings.distillation))" : "tuned") { [self] context, minutes in
+            try produce(context, minutes)
+        }
+    }
+
+    /// The rows of a state file written by `--tune-state-dir` for this source model and initialisation's shape.
+    static func loadRows(path: String, source: SourceModel, initial: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)) throws
+        -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
+        let model = try tuningModel(source: source, embedding: initial.embedding, head: initial.head)
+        _ = try TuningStateFile.load(from: path, into: model)
+        return (model.embeddingMatrix(), model.headMatrix())
+    }
+
+    static func tuningModel(source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws -> TuningModel {
+        guard let llama = source.config.llama else {
+            throw QualityCorpus.Failure(description: "tuning runs Llama-family decoders; this model is \(source.config.architecture)")
+        }
+        let tensors = source.tensors
+        var config = try DecoderConfig(llama, ropeFrequencyDivisors:
+            tensors.info("rope_freqs.weight") != nil ? try tensors.float32("rope_freqs.weight") : nil)
+        config.tiedEmbeddings = source.config.tieWordEmbeddings
+        return try TuningModel(config: config, tensors: tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
+    }
+
+    private func start(_ context: QualityContext) throws -> Run {
+        let model = try Self.tuningModel(source: context.source, embedding: context.initialEmbedding, head: context.initialHead)
+        let options = TuningOptions(sequences: settings.sequences, length: settings.length,
+                                    adam: AdamOptions(learningRate: settings.learningRate), distillation: settings.distillation)
+        let tuner = try EmbeddingTuner(model: model, options: options)
+        let text = TuningText(lines: context.train.map(\.1), codec: context.target)
+        let chunks = try TokenChunkStream(tokens: text.tokens, length: settings.length, sequences: settings.sequences)
+        let batches: any TuningBatchSource = settings.distillation > 0
+            ? try DistillationStream(inner: chunks, student: model, sourceEmbedding: context.source.embedding, targetCodec: context.target,
+                                     sourceCodec: context.source.tokenizer, maxSourceLength: 8 * settings.length)
+            : chunks
+        say("  (tuning \(context.pair): \(text.tokens.count) training tokens of the training books' target side, \(settings.sequences) × \(settings.length) tokens per step, lr \(settings.learningRate), distillation weight \(settings.distillation); CPU time = process CPU seconds of all threads during steps)")
+        return Run(pair: context.pair, tuner: tuner, batches: batches, cpuSeconds: 0, steps: 0, tokens: 0, wallSeconds: 0)
+    }
+
+    func produce(_ context: QualityContext, _ minutes: Double) throws -> QualityRowOutput {
+        if run?.pair != context.pair { run = try start(context) }
+        guard var r = run else { throw QualityCorpus.Failure(description: "tuning run missing") }
+        let remaining = minutes * 60 - r.cpuSeconds
+        if remaining > 0 {
+            let result = try r.tuner.run(budget: TuningBudget(cpuSeconds: remaining), batches: &r.batches)
+            r.cpuSeconds += result.cpuSeconds
+            r.wallSeconds += result.wallSeconds
+            r.steps += result.steps
+            r.tokens += result.tokens
+            say(String(format: "  (tuned %@ to %.2f CPU-min: %d steps, %d tokens, %.0f tokens/CPU-s, %.1f wall-min, recent loss %.3f nats/token, load %@)",
+                       context.pair, r.cpuSeconds / 60, r.steps, r.tokens, r.cpuSeconds > 0 ? Double(r.tokens) / r.cpuSeconds : 0,
+                       r.wallSeconds / 60, result.recentLoss, loadAverage()))
+        }
+        run = r
+        if let dir = settings.stateDirectory {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let series = settings.distillation > 0 ? "-distill" : ""
+            try r.tuner.saveState(to: dir + "/\(context.pair)\(series)-\(String(format: "%g", minutes)).state")
+        }
+        return .tables(embedding: r.tuner.model.embeddingMatrix(), head: r.tuner.model.headMatrix())
+    }
+}
