@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CZlib", "Hashing", "Systems", "Errdefs",
+                "COpenBLAS", "CKernels", "CZlib", "Hashing", "Systems", "Errdefs",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
@@ -88,6 +88,9 @@ let package = Package(
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
         // The endpoint table (`ControlEndpoints`) is the contract both sides are built from.
         .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime", "Errdefs", "CBuildInfo", "Entities"]),
+        // The runtime's fused dequantising matrix-vector kernels (C: AVX2/FMA/F16C chosen at run time, portable
+        // fallback), optimised in every configuration.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "CBuildInfo", cSettings: [.define("TRANSTOK_COMMIT", to: "\"\(buildCommit)\"")]),
         .executableTarget(
             name: "Daemon",

@@ -2,36 +2,50 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok-bench models`: a random-weight model with the exact tensor shapes, dtype and shard layout of
-/// Llama-3-8B (BF16 safetensors, sharded greedily at 5 GB in state-dict order as `save_pretrained` does), then
-/// `transtok transfer` and one daemon workspace to its first and second checkpoint. Prints, beside the ideal:
-/// disk written per output (bytes of files not hard-linked elsewhere) vs the bytes of the changed tables, and the
-/// peak RssAnon (anonymous memory, not mapped file pages) of each process vs 2 × (source + target tables in F32) + 1 GiB.
-/// The body is written sparsely (zero holes, nothing on disk); the embedding and head hold random BF16 values.
+/// `transtok-bench models`: random-weight models with the exact tensor shapes of real ones, run through what a user
+/// runs, beside the ideal measured in the same run. Shapes:
+/// - `llama3-8b`: Llama-3-8B, BF16 safetensors sharded greedily at 5 GB in state-dict order as `save_pretrained`
+///   does; the body is written sparsely (zero holes, nothing on disk), the embedding and head hold random BF16 values;
+/// - `qwen2.5-7b`: Qwen2.5-7B as a GGUF with llama.cpp's Q4_K_M type mix (Q4_K, Q6_K for the head and for attn_v and
+///   ffn_down in 14 of 28 layers), random block bytes, written by `scripts/bench/make_qwen25_7b_q4km.py`.
+/// Steps per shape: `transtok transfer`, one daemon workspace to its first and second checkpoint (disk written per
+/// output vs the bytes of the changed tables; peak RssAnon vs 2 × (source + target tables in F32) + 1 GiB), and
+/// `transtok generate` of 32 tokens on 2 threads: decode tokens/s vs the bandwidth bound (weight bytes read per
+/// token ÷ the streaming read bandwidth measured just before), prefill tokens/s and GFLOP/s vs OpenBLAS peak sgemm
+/// measured just before, peak RssAnon. Each shape's files are deleted before the next is generated.
 struct ModelsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "Disk written and peak anonymous memory of transfer and daemon checkpoints on a Llama-3-8B-shaped model.")
+        commandName: "models",
+        abstract: "Transfer, daemon checkpoints and generate on Llama-3-8B (BF16) and Qwen2.5-7B (Q4_K_M GGUF) shapes.")
 
-    @Option(help: "Scratch directory (needs ~20 GB free for the model; the body is sparse).") var scratch = NSTemporaryDirectory() + "transtok-bench-models"
+    @Option(help: "Scratch directory (deleted at the end unless --keep; needs ~7 GB for llama3-8b (sparse body), ~5 GB + 2 × 15 GB for qwen2.5-7b's transfer and daemon BF16 bodies).")
+    var scratch = NSTemporaryDirectory() + "transtok-bench-models"
     @Option(help: "Parallel corpus (TSV, gzip).") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
-    @Option(help: "Source tokenizer written into the model directory (any tokenizer.json with ≤ 128,256 tokens).")
+    @Option(help: "Source tokenizer written into the models (any byte-level BPE tokenizer.json with ≤ 128,256 tokens).")
     var sourceTokenizer = "Tests/EngineTests/Fixtures/tokenizers/smollm2.tokenizer.json.gz"
     @Option(help: "Target tokenizer.") var targetTokenizer = "Tests/EngineTests/Fixtures/tokenizers/trained-sentencepiece-bpe.tokenizer.json.gz"
     @Option(help: "Sentence pairs given to transfer and to the daemon (half for each checkpoint).") var pairs = 2_000
+    @Option(help: "Shapes, comma-separated: llama3-8b, qwen2.5-7b.") var shapes = "llama3-8b,qwen2.5-7b"
+    @Option(help: "Steps, comma-separated: transfer, daemon, generate.") var steps = "transfer,daemon,generate"
+    @Option(help: "Tokens `generate` produces.") var generateTokens = 32
+    @Option(help: "Bible verses in the `generate` prompt (its prefill).") var promptVerses = 3
+    @Option(help: "Threads for `generate` and the machine probes.") var threads = 2
     @Flag(help: "Keep the scratch directory.") var keep = false
 
     // Llama-3-8B.
     static let hidden = 4096, intermediate = 14_336, layers = 32, heads = 32, kvHeads = 8, vocab = 128_256
+    // Qwen2.5-7B.
+    static let qwenHidden = 3584, qwenVocab = 152_064
+
+    struct Context {
+        var bin: String, scratch: String, target: String, targetVocabulary: Int, lines: [String]
+    }
 
     func run() async throws {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         try? FileManager.default.removeItem(atPath: scratch)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
-        let model = scratch + "/llama3-8b-shape"
-        var clock = Date()
-        let shards = try Self.generate(into: model, tokenizer: sourceTokenizer)
-        print("transtok-bench models: Llama-3-8B shapes, BF16, \(shards) shards (5 GB, state-dict order), generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
         let target = scratch + "/target"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: targetTokenizer)))).write(to: URL(fileURLWithPath: target + "/tokenizer.json"))
@@ -41,56 +55,147 @@ struct ModelsBench: AsyncParsableCommand {
         let fields = lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) }.filter { $0.count == 2 }
         try fields.map { String($0[0]) }.joined(separator: "\n").write(toFile: scratch + "/en.txt", atomically: true, encoding: .utf8)
         try fields.map { String($0[1]) }.joined(separator: "\n").write(toFile: scratch + "/es.txt", atomically: true, encoding: .utf8)
+        let context = Context(bin: bin, scratch: scratch, target: target, targetVocabulary: targetVocabulary, lines: lines)
+        let prompt = fields.prefix(max(1, promptVerses)).map { String($0[0]) }.joined(separator: " ")
+        let wanted = Set(steps.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        print("transtok-bench models: \(Self.machine())")
+        print("    command: transtok-bench models --shapes \(shapes) --steps \(steps) --pairs \(pairs) --generate-tokens \(generateTokens) --threads \(threads)")
 
-        // Ideal: the changed tables (embedding + untied head) in the output dtype; the memory bound of the issue.
-        let changedBytes = 2 * targetVocabulary * Self.hidden * 2
-        let boundBytes = 2 * (2 * Self.vocab * Self.hidden * 4 + 2 * targetVocabulary * Self.hidden * 4) + (1 << 30)
-        print("  changed tables (embedding + head, \(targetVocabulary) × \(Self.hidden), BF16): \(Self.mib(changedBytes)) MiB;"
-              + " memory bound 2 × (source + target tables, F32) + 1 GiB = \(Self.mib(boundBytes)) MiB")
+        for shape in shapes.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let model: String, hidden: Int, vocab: Int, linksShards: Bool
+            let clock = Date()
+            switch shape {
+            case "llama3-8b":
+                model = scratch + "/llama3-8b-shape"
+                let shards = try Self.generate(into: model, tokenizer: sourceTokenizer)
+                print("== Llama-3-8B shapes, BF16, \(shards) shards (5 GB, state-dict order), generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+                (hidden, vocab, linksShards) = (Self.hidden, Self.vocab, true)
+            case "qwen2.5-7b":
+                model = scratch + "/qwen2.5-7b-shape.Q4_K_M.gguf"
+                let script = try PeakAnon.run(["/usr/bin/env", "python3", "scripts/bench/make_qwen25_7b_q4km.py", model,
+                                               sourceTokenizer])
+                guard script.status == 0 else { throw ValidationError("make_qwen25_7b_q4km.py failed:\n\(script.output.suffix(2000))") }
+                print("== Qwen2.5-7B shapes, Q4_K_M mix, GGUF \(Self.mib(Self.fileSize(model))) MiB, generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s: \(script.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+                print("    command: python3 scripts/bench/make_qwen25_7b_q4km.py \(model) \(sourceTokenizer)")
+                (hidden, vocab, linksShards) = (Self.qwenHidden, Self.qwenVocab, false)
+            default:
+                throw ValidationError("unknown shape '\(shape)' (llama3-8b, qwen2.5-7b)")
+            }
+            // Ideal: the changed tables (embedding + untied head) in BF16; the memory bound of the issue.
+            let changedBytes = 2 * targetVocabulary * hidden * 2
+            let boundBytes = 2 * (2 * vocab * hidden * 4 + 2 * targetVocabulary * hidden * 4) + (1 << 30)
+            print("  changed tables (embedding + head, \(targetVocabulary) × \(hidden), BF16): \(Self.mib(changedBytes)) MiB;"
+                  + " memory bound 2 × (source + target tables, F32) + 1 GiB = \(Self.mib(boundBytes)) MiB")
+            if wanted.contains("transfer") {
+                try transfer(model: model, context, linksShards: linksShards, changedBytes: changedBytes, boundBytes: boundBytes)
+            }
+            if wanted.contains("daemon") {
+                try daemon(model: model, context, changedBytes: changedBytes, boundBytes: boundBytes)
+            }
+            if wanted.contains("generate") {
+                try generate(model: model, context, prompt: prompt)
+            }
+            try? FileManager.default.removeItem(atPath: model)
+        }
+    }
 
-        // transfer (hard-linking the unchanged source shards).
-        clock = Date()
-        let out = scratch + "/transfer-out"
-        let transfer = try PeakAnon.run([bin + "/transtok", "transfer", "--model", model, "--target-tokenizer", target + "/tokenizer.json",
-                                         "--source-text", scratch + "/en.txt", "--target-text", scratch + "/es.txt",
-                                         "--output", out, "--link-source-shards"])
+    /// Load average, CPU count and the fused kernels in use.
+    static func machine() -> String {
+        var load = [Double](repeating: 0, count: 3)
+        _ = getloadavg(&load, 3)
+        return String(format: "load average %.1f %.1f %.1f, %d CPUs, fused kernels %@, OpenBLAS %@", load[0], load[1], load[2],
+                      ProcessInfo.processInfo.activeProcessorCount, Throughput.fusedKernelsVectorized ? "AVX2+FMA+F16C" : "portable",
+                      BLAS.configuration)
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
+    }
+
+    func transfer(model: String, _ c: Context, linksShards: Bool, changedBytes: Int, boundBytes: Int) throws {
+        let clock = Date()
+        let out = c.scratch + "/transfer-out"
+        let command = ["transfer", "--model", model, "--target-tokenizer", c.target + "/tokenizer.json",
+                       "--source-text", c.scratch + "/en.txt", "--target-text", c.scratch + "/es.txt", "--output", out]
+            + (linksShards ? ["--link-source-shards"] : [])
+        let transfer = try PeakAnon.run([c.bin + "/transtok"] + command)
         guard transfer.status == 0 else { throw ValidationError("transtok transfer failed:\n\(transfer.output.suffix(2000))") }
-        let transferWritten = try Self.ownBytes(out)
-        print(String(format: "  transfer: %.1f s, disk written %d MiB (%.2f × the changed tables; includes splitting the 2 shards that mix tables and body), peak RssAnon %d MiB (bound %d MiB)",
-                     Date().timeIntervalSince(clock), Self.mib(transferWritten), Double(transferWritten) / Double(changedBytes),
+        let written = try Self.ownBytes(out)
+        print(String(format: "  transfer: %.1f s, disk written %d MiB (%.2f × the changed tables; %@), peak RssAnon %d MiB (bound %d MiB)",
+                     Date().timeIntervalSince(clock), Self.mib(written), Double(written) / Double(changedBytes),
+                     linksShards ? "includes splitting the shards that mix tables and body" : "includes the body converted to BF16 once",
                      transfer.peakAnonKiB / 1024, Self.mib(boundBytes)))
-        print("    command: transtok transfer --model \(model) --target-tokenizer \(target)/tokenizer.json --source-text \(scratch)/en.txt --target-text \(scratch)/es.txt --output \(out) --link-source-shards")
+        print("    command: transtok " + command.joined(separator: " "))
         try? FileManager.default.removeItem(atPath: out)
+    }
 
-        // The daemon: one workspace, two checkpoints (half of the pairs each).
-        let incoming = scratch + "/incoming", state = scratch + "/state"
+    func daemon(model: String, _ c: Context, changedBytes: Int, boundBytes: Int) throws {
+        let incoming = c.scratch + "/incoming", state = c.scratch + "/state"
+        try? FileManager.default.removeItem(atPath: incoming)
+        try? FileManager.default.removeItem(atPath: state)
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         try """
-            {"socket": "\(scratch)/d.sock", "state_dir": "\(state)", "debounce_seconds": 0.05, "refresh_debounce_seconds": 0,
+            {"socket": "\(c.scratch)/d.sock", "state_dir": "\(state)", "debounce_seconds": 0.05, "refresh_debounce_seconds": 0,
              "min_new_pairs": 1, "blas_threads": 2,
              "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es", "source_model": "\(model)",
-               "target_tokenizer": "\(target)/tokenizer.json", "parallel_dirs": ["\(incoming)"]}]}
-            """.write(toFile: scratch + "/config.json", atomically: true, encoding: .utf8)
-        let daemon = try PeakAnon.start([bin + "/transtokd", "--config", scratch + "/config.json"], log: scratch + "/daemon.log")
-        defer { daemon.stop() }
-        let half = lines.count / 2
+               "target_tokenizer": "\(c.target)/tokenizer.json", "parallel_dirs": ["\(incoming)"]}]}
+            """.write(toFile: c.scratch + "/config.json", atomically: true, encoding: .utf8)
+        let daemon = try PeakAnon.start([c.bin + "/transtokd", "--config", c.scratch + "/config.json"], log: c.scratch + "/daemon.log")
+        defer {
+            daemon.stop()
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        let half = c.lines.count / 2
         let checkpoints = state + "/checkpoints/bench"
         var previousBase = 0
-        for (round, slice) in [lines[0..<half], lines[half...]].enumerated() {
-            clock = Date()
+        for (round, slice) in [c.lines[0..<half], c.lines[half...]].enumerated() {
+            let clock = Date()
             try (slice.joined(separator: "\n") + "\n").write(toFile: incoming + "/part\(round).tsv", atomically: true, encoding: .utf8)
             let manifest = checkpoints + String(format: "/%06d/manifest.json", round + 1)
             try daemon.wait(for: manifest, timeout: 1800)
             let directory = (manifest as NSString).deletingLastPathComponent
             let written = try Self.ownBytes(directory)
             let base = try Self.allocatedBytes(state + "/workspaces/bench/base") { $0.hasPrefix(CheckpointLayout.baseWeightsBaseName) }
-            print(String(format: "  daemon checkpoint %d: %.1f s after the file landed, disk written %d MiB (%.2f × the changed tables), base weights (model-base*, split from the mixed shards) %d MiB%@, daemon peak RssAnon so far %d MiB (bound %d MiB)",
+            print(String(format: "  daemon checkpoint %d: %.1f s after the file landed, disk written %d MiB (%.2f × the changed tables), base weights (model-base*) %d MiB%@, daemon peak RssAnon so far %d MiB (bound %d MiB)",
                          round + 1, Date().timeIntervalSince(clock), Self.mib(written), Double(written) / Double(changedBytes),
                          Self.mib(base), round == 0 ? " (once per workspace)" : (base == previousBase ? " (unchanged)" : " (CHANGED)"),
                          daemon.peakAnonKiB / 1024, Self.mib(boundBytes)))
             previousBase = base
         }
-        print("    command: swift run transtok-bench models --pairs \(pairs) (generate 32 tokens is not measured here)")
+        print("    command: transtokd --config \(c.scratch)/config.json (one workspace on the model; two parallel files)")
+    }
+
+    /// `transtok generate` on `threads` threads, beside the machine's limits measured just before.
+    func generate(model: String, _ c: Context, prompt: String) throws {
+        BLAS.setThreads(threads)
+        let loaded = try ModelLoader.load(path: model)  // mapped: for the bytes and FLOPs only
+        let bytesPerToken = Double(loaded.model.bytesReadPerToken)
+        print("  machine just before generate: \(Self.machine())")
+        let bandwidth = Throughput.readBandwidth(threads: threads)
+        let peak = Throughput.sgemmRate()
+        print(String(format: "  streaming read bandwidth (%d threads, 1 GiB) %.2f GB/s; weights read per decoded token %.0f MB → bound %.2f tokens/s; peak sgemm (%d threads) %.1f GFLOP/s",
+                     threads, bandwidth / 1e9, bytesPerToken / 1e6, bandwidth / bytesPerToken, threads, peak / 1e9))
+        let command = ["generate", "--model", model, "--prompt", prompt, "--no-chat", "--max-tokens", "\(generateTokens)",
+                       "--threads", "\(threads)", "--verbose"]
+        let run = try PeakAnon.run([c.bin + "/transtok"] + command)
+        guard run.status == 0 else { throw ValidationError("transtok generate failed:\n\(run.output.suffix(2000))") }
+        // "prompt P tokens in S s; N tokens in T s (R tokens/s); reason"
+        guard let line = run.output.split(separator: "\n").last(where: { $0.hasPrefix("prompt ") }) else {
+            throw ValidationError("transtok generate printed no timing line:\n\(run.output.suffix(2000))")
+        }
+        let numbers = line.split(whereSeparator: { " ;()".contains($0) }).compactMap { Double($0) }
+        guard numbers.count >= 4 else { throw ValidationError("cannot read the timing line '\(line)'") }
+        let (prompted, prefillSeconds, generated, decodeSeconds) = (numbers[0], numbers[1], numbers[2], numbers[3])
+        // N generated tokens take N − 1 decode steps (the first comes from the prefill's logits).
+        let decodeRate = generated > 1 ? (generated - 1) / decodeSeconds : 0
+        let bound = bandwidth / bytesPerToken
+        let prefillFLOPs = loaded.model.forwardFLOPs(tokens: Int(prompted))
+        print(String(format: "  generate: prompt %.0f tokens, prefill %.2f s = %.1f tokens/s, %.1f GFLOP/s = %.0f%% of peak sgemm; %.0f tokens, decode %.3f tokens/s = %.0f%% of the bandwidth bound (%.2f tokens/s); peak RssAnon %d MiB",
+                     prompted, prefillSeconds, prompted / prefillSeconds, prefillFLOPs / prefillSeconds / 1e9,
+                     100 * prefillFLOPs / prefillSeconds / peak, generated, decodeRate, 100 * decodeRate / bound, bound,
+                     run.peakAnonKiB / 1024))
+        print("    command: transtok " + command.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))
+        print("    \(line)")
     }
 
     static func mib(_ bytes: Int) -> Int { bytes / (1 << 20) }

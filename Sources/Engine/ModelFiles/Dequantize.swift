@@ -98,6 +98,34 @@ enum Dequantize {
         }
     }
 
+    /// Q5_K: Q4_K's scales and mins, 4-bit low parts `qs` and one high bit per element in `qh` (bit `j` for
+    /// sub-block `j`): `d·sc·(lo | hi << 4) − dmin·m` (gguf-py's `Q5_K.dequantize_blocks`).
+    static func q5_K(_ b: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
+        for blk in 0..<(out.count / 256) {
+            let o = blk * 176
+            var y = blk * 256
+            let d = half(b, o), dmin = half(b, o + 2)
+            let scales = o + 4, qh = o + 16
+            var q = o + 48
+            var sub = 0
+            for _ in 0..<4 {
+                let (sc1, m1) = scaleMinK4(sub, b, scales), (sc2, m2) = scaleMinK4(sub + 1, b, scales)
+                let d1 = d * Float(sc1), mm1 = dmin * Float(m1)
+                let d2 = d * Float(sc2), mm2 = dmin * Float(m2)
+                for l in 0..<32 {
+                    let h = b[qh + l]
+                    let lo = (b[q + l] & 0x0F) | (((h >> UInt8(sub)) & 1) << 4)
+                    let hi = (b[q + l] >> 4) | (((h >> UInt8(sub + 1)) & 1) << 4)
+                    out[y + l] = d1 * Float(lo) - mm1
+                    out[y + 32 + l] = d2 * Float(hi) - mm2
+                }
+                y += 64
+                q += 32
+                sub += 2
+            }
+        }
+    }
+
     static func q6_K(_ b: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
         for blk in 0..<(out.count / 256) {
             let o = blk * 210

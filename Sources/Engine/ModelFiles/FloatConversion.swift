@@ -30,6 +30,7 @@ public enum FloatConversion {
         case .q5_0: Dequantize.q5_0(bytes, out)
         case .q5_1: Dequantize.q5_1(bytes, out)
         case .q4_K: Dequantize.q4_K(bytes, out)
+        case .q5_K: Dequantize.q5_K(bytes, out)
         case .q6_K: Dequantize.q6_K(bytes, out)
         case .i64, .i32, .i16, .i8, .u64, .u32, .u16, .u8, .bool:
             preconditionFailure("decode(into:) called for non-float dtype \(dtype)")  // guarded by callers

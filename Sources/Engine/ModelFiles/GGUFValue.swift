@@ -51,6 +51,7 @@ enum GGMLType {
         case 7: .q5_1
         case 8: .q8_0
         case 12: .q4_K
+        case 13: .q5_K
         case 14: .q6_K
         case 24: .i8
         case 25: .i16
@@ -72,6 +73,7 @@ enum GGMLType {
         case .q5_1: 7
         case .q8_0: 8
         case .q4_K: 12
+        case .q5_K: 13
         case .q6_K: 14
         case .i8: 24
         case .i16: 25
@@ -85,7 +87,7 @@ enum GGMLType {
 
     /// Names of codes we recognise but cannot decode, for error messages.
     static func name(code: UInt32) -> String {
-        let names: [UInt32: String] = [9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 13: "Q5_K", 15: "Q8_K", 16: "IQ2_XXS",
+        let names: [UInt32: String] = [9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 15: "Q8_K", 16: "IQ2_XXS",
                                        17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 20: "IQ4_NL", 21: "IQ3_S",
                                        22: "IQ2_S", 23: "IQ4_XS", 29: "IQ1_M", 34: "TQ1_0", 35: "TQ2_0"]
         return names[code] ?? "ggml type \(code)"

@@ -6,7 +6,7 @@ public enum TensorDType: String, Sendable, Hashable, CaseIterable {
     case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8", bool = "BOOL"
     // GGML block-quantised types (GGUF only).
     case q4_0 = "Q4_0", q4_1 = "Q4_1", q5_0 = "Q5_0", q5_1 = "Q5_1", q8_0 = "Q8_0"
-    case q4_K = "Q4_K", q6_K = "Q6_K"
+    case q4_K = "Q4_K", q5_K = "Q5_K", q6_K = "Q6_K"
 
     /// Elements per block and bytes per block (1 element per "block" for plain types).
     public var block: (elements: Int, bytes: Int) {
@@ -21,6 +21,7 @@ public enum TensorDType: String, Sendable, Hashable, CaseIterable {
         case .q5_1: (32, 24)
         case .q8_0: (32, 34)
         case .q4_K: (256, 144)
+        case .q5_K: (256, 176)
         case .q6_K: (256, 210)
         }
     }
@@ -30,7 +31,7 @@ public enum TensorDType: String, Sendable, Hashable, CaseIterable {
     /// Whether `float32(_:)` can decode this type.
     public var isFloatConvertible: Bool {
         switch self {
-        case .f64, .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q6_K: true
+        case .f64, .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K: true
         default: false
         }
     }

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -20,6 +21,31 @@ public enum Throughput {
         return Double(bytes) / best
     }
 
+    /// Streaming read bandwidth in bytes per second: `threads` threads each sum their share of a `bytes` buffer
+    /// (filled first, so every page is resident; 1 GiB is far bigger than any cache), best of `repeats` passes. This
+    /// is the rate a decode step can at best stream its weights at.
+    public static func readBandwidth(bytes: Int = 1 << 30, threads: Int = 2, repeats: Int = 5) -> Double {
+        let count = bytes / 4
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 1, count: count)
+        let p = UncheckedSendable(UnsafePointer(buffer))
+        let parts = max(1, threads)
+        var best = Double.infinity
+        let clock = ContinuousClock()
+        let sink = SumSink()
+        for _ in 0..<max(1, repeats) {
+            let t = clock.now
+            DispatchQueue.concurrentPerform(iterations: parts) { i in
+                let lo = count * i / parts, hi = count * (i + 1) / parts
+                sink.add(tk_sum_floats(p.value + lo, Int64(hi - lo)))
+            }
+            best = min(best, (clock.now - t).seconds)
+        }
+        precondition(sink.total > 0)  // the sums are used, so the reads cannot be elided
+        return Double(count * 4) / best
+    }
+
     /// OpenBLAS sgemm rate in FLOP/s on `m×k · k×n` (best of `repeats`), at the current `BLAS.threads`.
     public static func sgemmRate(m: Int = 1024, n: Int = 1024, k: Int = 1024, repeats: Int = 5) -> Double {
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
@@ -36,6 +62,13 @@ public enum Throughput {
         }
         return 2 * Double(m) * Double(n) * Double(k) / best
     }
+}
+
+/// Collects the bandwidth probe's sums.
+private final class SumSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var total: Double = 0
+    func add(_ v: Float) { lock.lock(); total += Double(v); lock.unlock() }
 }
 
 extension LlamaModel {

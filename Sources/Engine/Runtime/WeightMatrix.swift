@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -91,6 +92,12 @@ public final class WeightMatrix: @unchecked Sendable {
             return
         }
         guard let bytes else { return }
+        if let kind = fusedKind {  // the C dequantiser: the same formulas, vectorised by the compiler
+            for (i, r) in range.enumerated() {
+                tk_dequantize_row(kind, bytes + (storedRows?[r] ?? r) * rowBytes, Int64(columns), out + i * columns)
+            }
+            return
+        }
         for (i, r) in range.enumerated() {
             let stored = storedRows?[r] ?? r
             FloatConversion.decode(UnsafeRawBufferPointer(start: bytes + stored * rowBytes, count: rowBytes), dtype: dtype,
@@ -98,10 +105,51 @@ public final class WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// Logical row `r` · `x` (`columns` values). Q8_0, Q4_0 and Q4_1 are fused (each weight is formed exactly as
+    /// The C kernel (`CKernels`) that reads this storage fused, or nil.
+    private var fusedKind: Int32? {
+        switch dtype {
+        case .bf16: Int32(TK_BF16.rawValue)
+        case .f16: Int32(TK_F16.rawValue)
+        case .q8_0: Int32(TK_Q8_0.rawValue)
+        case .q4_K: Int32(TK_Q4_K.rawValue)
+        case .q5_K: Int32(TK_Q5_K.rawValue)
+        case .q6_K: Int32(TK_Q6_K.rawValue)
+        default: nil
+        }
+    }
+
+    /// `y[r] = (accumulate ? y[r] : 0) + row r · x` for logical rows `range` (`x` has `columns` values, `y` is
+    /// indexed by logical row). BF16, F16, Q8_0, Q4_K, Q5_K and Q6_K run the fused C kernels (each weight formed as
+    /// dequantisation forms it, summed in F32 lanes); Q4_0 and Q4_1 a fused Swift loop; Q5_0 and Q5_1 dequantise
+    /// one row at a time into scratch.
+    func matvec(rows range: Range<Int>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        guard !range.isEmpty, let bytes else { return }
+        if let kind = fusedKind {
+            let run = { (map: UnsafePointer<Int64>?) in
+                tk_matvec(kind, bytes, self.rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), x,
+                          Int64(self.columns), y, accumulate ? 1 : 0)
+            }
+            if let storedRows {
+                storedRows.withUnsafeBufferPointer { p in
+                    run(p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int64.self) })
+                }
+            } else {
+                run(nil)
+            }
+            return
+        }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+        defer { scratch.deallocate() }
+        for r in range {
+            let d = dot(row: r, with: x, scratch: scratch)
+            y[r] = accumulate ? y[r] + d : d
+        }
+    }
+
+    /// Logical row `r` · `x` (`columns` values). Q4_0 and Q4_1 are fused (each weight is formed exactly as
     /// dequantisation forms it, then multiplied and summed in 16 lanes); other dtypes go through `scratch`.
     func dot(row r: Int, with x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
-        guard let bytes, dtype == .q8_0 || dtype == .q4_0 || dtype == .q4_1 else {
+        guard let bytes, dtype == .q4_0 || dtype == .q4_1 else {
             dequantizeRows(r..<(r + 1), into: scratch)
             return Kernels.dot(scratch, x, count: columns)
         }
@@ -114,21 +162,14 @@ public final class WeightMatrix: @unchecked Sendable {
         for b in 0..<(columns / 32) {
             let x0 = xr.loadUnaligned(fromByteOffset: 128 * b, as: SIMD16<Float>.self)
             let x1 = xr.loadUnaligned(fromByteOffset: 128 * b + 64, as: SIMD16<Float>.self)
-            switch dtype {
-            case .q8_0:
-                let p = base + 34 * b
-                let d = SIMD16<Float>(repeating: half(p))
-                let q0 = SIMD16<Float>(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
-                let q1 = SIMD16<Float>(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
-                acc += (q0 * d) * x0 + (q1 * d) * x1
-            case .q4_0:
+            if dtype == .q4_0 {
                 let p = base + 18 * b
                 let d = SIMD16<Float>(repeating: half(p))
                 let q = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
                 let lo = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q & 0x0F) &- 8)
                 let hi = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q &>> 4) &- 8)
                 acc += (d * lo) * x0 + (d * hi) * x1
-            default:  // q4_1
+            } else {  // q4_1
                 let p = base + 20 * b
                 let d = SIMD16<Float>(repeating: half(p)), m = SIMD16<Float>(repeating: half(p + 2))
                 let q = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
@@ -156,9 +197,9 @@ public final class WeightMatrix: @unchecked Sendable {
 
 extension Kernels {
     /// `y[rows, out] = x[rows, in] · W[0..<out]ᵀ` (`accumulate`: `y += …`) for any stored dtype. F32 goes to
-    /// BLAS as before. Otherwise one row (decode) is split over the worker threads, each dequantising one weight
-    /// row at a time and taking its dot product with `x`; more rows (prefill) dequantise a tile of weight rows (in
-    /// parallel) and multiply it with sgemm. Threads: `BLAS.threads`.
+    /// BLAS as before. Otherwise one row (decode) is split by output rows over the worker threads, each running the
+    /// fused dequantising kernel (`WeightMatrix.matvec`) on its rows; more rows (prefill) dequantise a tile of weight
+    /// rows (in parallel) and multiply it with sgemm. Threads: `BLAS.threads`.
     static func linear(
         _ w: WeightMatrix, out: Int, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>,
         accumulate: Bool = false
@@ -172,15 +213,11 @@ extension Kernels {
         let workers = max(1, BLAS.threads)  // one thread setting for both kinds of matmul
         let xs = UncheckedSendable(x), ys = UncheckedSendable(y)
         if rows == 1 {
+            // Rows split into a few chunks per worker (balance when other processes take a core); the workers are
+            // libdispatch's fixed pool, no thread is created per token.
             let chunks = workers == 1 ? 1 : min(out, workers * 4)
             let body: @Sendable (Int) -> Void = { c in
-                let lo = out * c / chunks, hi = out * (c + 1) / chunks
-                let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
-                defer { row.deallocate() }
-                for r in lo..<hi {
-                    let d = w.dot(row: r, with: xs.value, scratch: row)
-                    ys.value[r] = accumulate ? ys.value[r] + d : d
-                }
+                w.matvec(rows: (out * c / chunks)..<(out * (c + 1) / chunks), x: xs.value, y: ys.value, accumulate: accumulate)
             }
             if chunks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: body) }
             return

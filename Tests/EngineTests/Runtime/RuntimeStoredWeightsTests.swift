@@ -15,7 +15,7 @@ struct RuntimeStoredWeightsTests {
         let scales: [Int]
         switch dtype {
         case .q8_0, .q4_0, .q5_0: scales = [0]
-        case .q4_1, .q5_1, .q4_K: scales = [0, 2]
+        case .q4_1, .q5_1, .q4_K, .q5_K: scales = [0, 2]
         case .q6_K: scales = [208]
         default: scales = []
         }
@@ -56,7 +56,7 @@ struct RuntimeStoredWeightsTests {
         return (m, values)
     }
 
-    static let dtypes: [TensorDType] = [.f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q6_K]
+    static let dtypes: [TensorDType] = [.f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
     @Test("decode and prefill matmuls equal dequantise-then-F32 for every stored dtype", arguments: dtypes)
     func matmul(dtype: TensorDType) throws {
