@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Systems
 
 /// `transtok transfer`: tokenize → word units → align (`--aligner`; IBM Model 1 on the paper path) → token mapping → new embedding
 /// rows → Hugging Face directory with the target tokenizer, plus `token_mapping.json` and `transfer_report.txt`.
@@ -91,7 +92,7 @@ struct TransferCommand: AsyncParsableCommand {
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
         print(text)
-        try Data((text + "\n").utf8).write(to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL), options: .atomic)
+        try DurableFile.write(Data((text + "\n").utf8), to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL).path)
     }
 }
 
