@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Engine", "Sync", "ControlAPI", "Entities",
+                "Engine", "Sync", "ControlAPI", "Entities", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -105,12 +105,6 @@ struct CheckpointLayoutDaemonTests {
             let loaded = try ModelLoader.load(path: path)
             #expect(loaded.sourceTokenizer?.vocabularySize == source.vocabularySize)
             #expect(!FileManager.default.fileExists(atPath: path + "/" + CheckpointLayout.legacySourceTokenizer))
-            // The model card: the workspace's languages in the front matter, listed (and hashed) in the manifest.
-            let card = try String(contentsOfFile: path + "/" + CheckpointLayout.modelCard, encoding: .utf8)
-            #expect(card.hasPrefix("---\nlanguage:\n- es\n- en\n") && card.contains("library_name: transformers"), "\(card)")
-            #expect(card.contains("AutoModelForCausalLM.from_pretrained(path)") && card.contains("| target_vocabulary |"))
-            let manifest = try String(contentsOfFile: path + "/" + CheckpointLayout.manifest, encoding: .utf8)
-            #expect(manifest.contains("\"path\" : \"\(CheckpointLayout.modelCard)\""), "\(manifest)")
             let weights = try ShardedSafetensors(indexPath: path + "/" + CheckpointLayout.weightIndex)
             // Only the refreshed tables are in the checkpoint's own shard; every body shard is a base file.
             let own = Set([CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].compactMap { weights.weightMap[$0] })
@@ -155,12 +149,12 @@ struct CheckpointLayoutDaemonTests {
         let root = try makeTemporaryDirectory("dtypestatus")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        var spec = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                 parallelDirectories: ["/in"], outputDType: "bf16")
-        try store.upsertWorkspace(spec)
-        spec.name = "v"
-        spec.outputDType = nil
-        try store.upsertWorkspace(spec)
+        var config = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                   parallelDirectories: ["/in"], outputDType: "bf16")
+        try store.upsertWorkspace(config)
+        config.name = "v"
+        config.outputDType = nil
+        try store.upsertWorkspace(config)
         let status = try StatusProvider(store: store, stateDirectory: root, socket: "/s", startedAt: Date()).status()
         let dtypes = Dictionary(uniqueKeysWithValues: status.workspaces.map { ($0.name, $0.dtype) })
         #expect(dtypes == ["w": "bf16", "v": "auto"])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Systems
 
 /// `transtok convert --model FILE.gguf --output DIR`: a GGUF (or safetensors) Llama model as a Hugging Face
 /// model directory (dequantised, q/k un-permuted, tokenizer rebuilt from the GGUF metadata).
@@ -34,7 +35,7 @@ struct ConvertCommand: AsyncParsableCommand {
             for w in t.warnings { print("warning: \(w)") }
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             for (name, bytes) in HFTokenizerBundle(t).files {
-                try Data(bytes).write(to: URL(fileURLWithPath: output).appendingPathComponent(name), options: .atomic)
+                try DurableFile.write(bytes, to: URL(fileURLWithPath: output).appendingPathComponent(name).path)
             }
             print("wrote the tokenizer (\(t.vocabularySize) tokens) to \(output)")
             return

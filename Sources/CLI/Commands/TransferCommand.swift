@@ -2,6 +2,7 @@ import ArgumentParser
 import ControlAPI
 import Engine
 import Foundation
+import Systems
 
 /// `transtok transfer`: tokenize → word units → align (`--aligner`; IBM Model 1 on the paper path) → token mapping → new embedding
 /// rows → Hugging Face directory with the target tokenizer, plus `token_mapping.json` and `transfer_report.txt`.
@@ -111,7 +112,7 @@ struct TransferCommand: AsyncParsableCommand {
         let text = lines.joined(separator: "\n")
         progress.finish()
         if !global.quiet { print(text) }
-        try Data((text + "\n").utf8).write(to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL), options: .atomic)
+        try DurableFile.write(Data((text + "\n").utf8), to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL).path)
     }
 }
 

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Hashing
 import Logging
+import Systems
 
 /// The tensors a refresh never changes (the model body: everything but the tables a transfer replaces), prepared
 /// once per workspace, source model and output dtype. Every checkpoint (and Hydra directory) hard-links the base's
@@ -47,12 +48,10 @@ enum BaseWeights {
         logger.info("base weights written", metadata: [
             "path": "\(directory)", "reused_shards": "\(plan.reused.count)", "written_bytes": "\(plan.writtenBytes)",
         ])
-        try CheckpointPublisher.fsync(path: temporary)
-        guard rename(temporary, directory) == 0 else {
-            throw CheckpointError("cannot move the base weights into \(directory): \(String(cString: strerror(errno)))")
+        do { try DurableDirectory.publish(temporary, at: directory) } catch {
+            throw CheckpointError("cannot move the base weights into \(directory): \(error)")
         }
         done = true
-        try CheckpointPublisher.fsync(path: root)
         return try ShardedSafetensors(indexPath: index)
     }
 

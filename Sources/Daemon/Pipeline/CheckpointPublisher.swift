@@ -3,6 +3,7 @@ import Engine
 import Hashing
 import Logging
 import Store
+import Systems
 
 /// The manifest written last into every checkpoint directory: what it contains and where it came from.
 struct CheckpointManifest: Codable, Sendable, Equatable {
@@ -86,14 +87,13 @@ struct CheckpointPublisher: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData = try encoder.encode(manifest)
         let manifestPath = temporary + "/" + CheckpointLayout.manifest
-        try manifestData.write(to: URL(fileURLWithPath: manifestPath))
-        try Self.fsync(path: manifestPath)
-        try Self.fsync(path: temporary)
         let final = directory(for: workspace) + "/" + Self.name(for: number)
-        guard rename(temporary, final) == 0 else {
-            throw CheckpointError("cannot publish \(final): \(String(cString: strerror(errno)))")
+        do {
+            try DurableFile.write(manifestData, to: manifestPath)
+            try DurableDirectory.publish(temporary, at: final)
+        } catch {
+            throw CheckpointError("cannot publish \(final): \(error)")
         }
-        try Self.fsync(path: directory(for: workspace))
         let record = CheckpointRecord(
             workspaceID: workspaceID, number: number, path: final, manifestSHA256: Digest.sha256Hex(manifestData),
             parentNumber: parent, pairCount: pairs, sizeBytes: total + Int64(manifestData.count),
@@ -154,10 +154,7 @@ struct CheckpointPublisher: Sendable {
     }
 
     static func fsync(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CheckpointError("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard Glibc.fsync(fd) == 0 else { throw CheckpointError("fsync \(path): \(String(cString: strerror(errno)))") }
+        do { try DurableFile.sync(path: path) } catch { throw CheckpointError(error.description) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// fast_align's conditional probability table as exported by the authors' fork (`-p`): one row per kept pair,
 /// `e \t f \t ln t(f|e) \t c(e,f)`, with c the expected (soft) count of the penultimate EM pass. `<eps>` is NULL.
@@ -34,9 +35,9 @@ public struct LexicalTable: Sendable, Equatable {
 
     public func write(to path: String) throws {
         do {
-            try Data(tsv.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try DurableFile.write(Data(tsv.utf8), to: path)
         } catch {
-            throw AlignmentError.cannotRead(path: path, reason: "cannot write: \(error.localizedDescription)")
+            throw AlignmentError.cannotRead(path: path, reason: "cannot write: \(error)")
         }
     }
 

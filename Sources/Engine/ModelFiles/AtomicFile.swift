@@ -4,9 +4,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Systems
 
-/// A file written under a temporary name in its final directory, fsync'ed, then renamed into place.
-/// If `commit()` is never called the temporary file is removed.
+/// A file streamed under a temporary name in its final directory, then made durable and renamed into place with
+/// `Systems.DurableFile`'s guarantee (file fsync, rename, directory fsync). If `commit()` is never called the temporary
+/// file is removed.
 final class AtomicFile {
     let finalPath: String
     let tempPath: String
@@ -38,12 +40,13 @@ final class AtomicFile {
 
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
-    /// fsync, close and rename over the final path.
+    /// fsync, close, rename over the final path, fsync the directory.
     func commit() throws {
         guard fsync(fd) == 0 else { throw ModelFileError.posix(tempPath, "fsync") }
         guard close(fd) == 0 else { fd = -1; throw ModelFileError.posix(tempPath, "close") }
         fd = -1
         guard rename(tempPath, finalPath) == 0 else { throw ModelFileError.posix(finalPath, "rename") }
+        try Self.syncDirectory(URL(fileURLWithPath: finalPath).deletingLastPathComponent().path)
     }
 
     deinit {
@@ -53,18 +56,13 @@ final class AtomicFile {
         }
     }
 
-    /// Write `bytes` to `path` atomically.
+    /// Write `bytes` to `path` with `DurableFile`'s guarantee.
     static func write(_ bytes: [UInt8], to path: String) throws {
-        let f = try AtomicFile(path: path)
-        try f.write(bytes)
-        try f.commit()
+        do { try DurableFile.write(bytes, to: path) } catch { throw ModelFileError.posix(error.path, error.step.rawValue, error.code) }
     }
 
     /// fsync a directory so renames inside it are durable.
     static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw ModelFileError.posix(path, "open directory") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ModelFileError.posix(path, "fsync directory") }
+        do { try DurableFile.syncDirectory(path) } catch { throw ModelFileError.posix(path, error.step.rawValue, error.code) }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Systems
 
 /// The tokenizer files of an output model plus the facts the model config needs from them.
 public struct HFTokenizerBundle: Sendable {
@@ -232,21 +233,11 @@ public struct HFModelDirectoryWriter {
         files += tokenizer.files.map(\.0) + extraFiles.map(\.0)
         try AtomicFile.syncDirectory(tmp.path)
 
-        // Swap into place.
-        var old: URL?
-        if FileManager.default.fileExists(atPath: output.path) {
-            let o = parent.appendingPathComponent("\(output.lastPathComponent).old-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
-            guard rename(output.path, o.path) == 0 else { throw ModelFileError.posix(output.path, "rename existing output aside") }
-            old = o
-        }
-        guard rename(tmp.path, output.path) == 0 else {
-            let code = errnoValue()
-            if let old { _ = rename(old.path, output.path) }
-            throw ModelFileError.posix(output.path, "rename into place", code)
+        // Into place (an existing output is replaced only once the new one is complete and durable).
+        do { try DurableDirectory.publish(tmp.path, at: output.path, replacing: true) } catch {
+            throw ModelFileError.posix(output.path, error.step.rawValue, error.code)
         }
         committed = true
-        try AtomicFile.syncDirectory(parent.path)
-        if let old { try? FileManager.default.removeItem(at: old) }
         return Report(files: files, linkedShards: linked, tensorCount: names.count, writtenTensorBytes: writtenBytes)
     }
 

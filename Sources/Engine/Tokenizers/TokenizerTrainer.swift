@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// A trained tokenizer: the three files Hugging Face loads, and our own encoder for it.
 public struct TrainedTokenizer: Sendable {
@@ -9,12 +10,12 @@ public struct TrainedTokenizer: Sendable {
     public let mergeCount: Int
 
     /// Writes tokenizer.json, tokenizer_config.json and special_tokens_map.json into `directory` (created),
-    /// each atomically.
+    /// each with `DurableFile`'s guarantee.
     public func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (name, bytes) in [("tokenizer.json", tokenizerJSON), ("tokenizer_config.json", tokenizerConfigJSON),
                               ("special_tokens_map.json", specialTokensMapJSON)] {
-            try Data(bytes).write(to: directory.appendingPathComponent(name), options: .atomic)
+            try DurableFile.write(bytes, to: directory.appendingPathComponent(name).path)
         }
     }
 
