@@ -13,12 +13,15 @@ public struct WorkspaceRequest: Codable, Sendable, Equatable {
     public var createDirectories: Bool?
     /// Output dtype of checkpoints: `auto` (default), `f32`, `f16`, `bf16`.
     public var dtype: String?
+    /// Incremental aligner model: `ibm2` (default) or `ibm2-hmm`.
+    public var aligner: String?
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
-        remote: String? = nil, createDirectories: Bool? = nil, dtype: String? = nil
+        remote: String? = nil, createDirectories: Bool? = nil, dtype: String? = nil, aligner: String? = nil
     ) {
+        self.aligner = aligner
         self.createDirectories = createDirectories
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -41,8 +44,11 @@ public struct WorkspaceRebuildRequest: Codable, Sendable, Equatable {
     public var targetTokenizer: String?
     /// Train a new tokenizer version from the corpus (instead of `targetTokenizer`).
     public var retrainTokenizer: Bool?
+    /// Another incremental aligner model (`ibm2`, `ibm2-hmm`).
+    public var aligner: String?
 
-    public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil) {
+    public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil, aligner: String? = nil) {
+        self.aligner = aligner
         self.sourceModel = sourceModel
         self.targetTokenizer = targetTokenizer
         self.retrainTokenizer = retrainTokenizer

@@ -178,6 +178,11 @@ public enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE workspace ADD COLUMN output_dtype TEXT")
         }
 
+        // Per-workspace incremental aligner model (NULL = ibm2).
+        migrator.registerMigration("v8-workspace-aligner") { db in
+            try db.execute(sql: "ALTER TABLE workspace ADD COLUMN aligner TEXT")
+        }
+
         return migrator
     }
 }

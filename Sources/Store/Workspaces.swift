@@ -13,11 +13,16 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable {
     public var remote: String?
     /// Output dtype name of the checkpoints (`auto`, `f32`, `f16`, `bf16`; nil = auto).
     public var outputDType: String?
+    /// The incremental aligner model (`ibm2`, `ibm2-hmm`; nil = `ibm2`). Daemon-owned like the tokenizer: the
+    /// alignment was built with it, so a different one is a conflict until `workspace rebuild` applies it.
+    public var aligner: String?
+    /// The aligner of a workspace that names none (Engine's `IncrementalAlignerModel.default`).
+    public static let defaultAligner = "ibm2"
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil, outputDType: String? = nil
+        remote: String? = nil, outputDType: String? = nil, aligner: String? = nil
     ) {
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -28,6 +33,7 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable {
         self.monolingualDirectories = monolingualDirectories
         self.remote = remote
         self.outputDType = outputDType
+        self.aligner = aligner
     }
 }
 
@@ -84,11 +90,12 @@ extension WorkspaceSpec {
         }
         check("remote", remote, requested.remote)
         check("dtype", outputDType, requested.outputDType)
+        check("aligner", aligner ?? Self.defaultAligner, requested.aligner)
         return found
     }
 
     /// Keys whose change invalidates what was built from them (the alignment, the rows, the tokenizer).
-    static let stateKeys: Set<String> = ["source_language", "target_language", "source_model", "target_tokenizer"]
+    static let stateKeys: Set<String> = ["source_language", "target_language", "source_model", "target_tokenizer", "aligner"]
 }
 
 extension Store {
@@ -152,11 +159,14 @@ extension Store {
         public var targetTokenizer: String?
         /// Forget the trained tokenizer: the next cycle trains `tokenizer-v<version+1>`.
         public var retrainTokenizer = false
+        /// Another incremental aligner model.
+        public var aligner: String?
 
-        public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false) {
+        public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false, aligner: String? = nil) {
             self.sourceModel = sourceModel
             self.targetTokenizer = targetTokenizer
             self.retrainTokenizer = retrainTokenizer
+            self.aligner = aligner
         }
     }
 
@@ -179,6 +189,10 @@ extension Store {
                 try db.execute(sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
                                arguments: [tokenizer, now, existing.id])
             }
+            if let aligner = change.aligner {
+                try db.execute(sql: "UPDATE workspace SET aligner = ?, updated_at = ? WHERE id = ?",
+                               arguments: [aligner, now, existing.id])
+            }
             try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [existing.id])
             guard let updated = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
             return updated
@@ -200,11 +214,11 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                       remote, output_dtype, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       remote, output_dtype, aligner, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                        spec.targetTokenizer, spec.remote, spec.outputDType, now, now])
+                        spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, now, now])
         let id = db.lastInsertedRowID
         try replaceDirectories(of: id, spec, db)
         return id
@@ -238,7 +252,7 @@ extension Store {
             sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
             parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
             monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-            remote: row["remote"], outputDType: row["output_dtype"])
+            remote: row["remote"], outputDType: row["output_dtype"], aligner: row["aligner"])
         return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }
 

@@ -96,6 +96,7 @@ struct TransferCommand: AsyncParsableCommand {
 }
 
 extension OutputDType: ExpressibleByArgument {}
+extension IncrementalAlignerModel: ExpressibleByArgument {}
 
 func peakRSSMegabytes() -> Int {
     var usage = rusage()

@@ -137,6 +137,8 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
     var remote: String?
     /// Output dtype of checkpoints: `auto` (the source's; BF16 for a quantised GGUF), `f32`, `f16` or `bf16`.
     var dtype: String? = nil
+    /// The incremental aligner model: `ibm2` (default) or `ibm2-hmm` (its table refined by an HMM at each cycle).
+    var aligner: String? = nil
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
@@ -148,6 +150,7 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
         case monolingualDirs = "monolingual_dirs"
         case remote
         case dtype
+        case aligner
     }
 
     func validate(key: String) throws(ConfigError) {
@@ -157,6 +160,9 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
         }
         if let dtype, OutputDType(name: dtype) == nil {
             throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(dtype)")
+        }
+        if let aligner, IncrementalAlignerModel(rawValue: aligner) == nil {
+            throw .invalid(key: "\(key).aligner", message: "must be one of \(WorkspaceValidation.alignerNames), got \(aligner)")
         }
         for (field, dirs) in [("parallel_dirs", parallelDirs), ("monolingual_dirs", monolingualDirs ?? [])] {
             for dir in dirs where !dir.hasPrefix("/") {
@@ -184,7 +190,7 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
         WorkspaceSpec(
             name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: sourceModel,
             targetTokenizer: targetTokenizer, parallelDirectories: parallelDirs,
-            monolingualDirectories: monolingualDirs ?? [], remote: remote, outputDType: dtype)
+            monolingualDirectories: monolingualDirs ?? [], remote: remote, outputDType: dtype, aligner: aligner)
     }
 }
 

@@ -27,7 +27,7 @@ struct WorkspaceAdministration: Sendable {
             name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
             sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
             parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories, remote: body.remote,
-            dtype: body.dtype)
+            dtype: body.dtype, aligner: body.aligner)
         do { try config.validate(key: "workspace") } catch { throw DaemonAPIError(.invalidArgument, error.description) }
         // An existing name: identical is a no-op, anything else a conflict naming the key (nothing is changed).
         if let existing = try store.workspaces().first(where: { $0.spec.name == config.name }) {
@@ -71,10 +71,12 @@ struct WorkspaceAdministration: Sendable {
         do {
             if let model = body.sourceModel { try WorkspaceValidation.checkModel(model) }
             if let tokenizer = body.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
+            if let aligner = body.aligner { try WorkspaceValidation.checkAligner(aligner, key: "aligner") }
         } catch {
             throw DaemonAPIError(.invalidArgument, error.description)
         }
-        let change = Store.WorkspaceRebuild(sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain)
+        let change = Store.WorkspaceRebuild(
+            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain, aligner: body.aligner)
         let store = self.store
         let updated = try await pipeline.withWorkspaceStopped(existing.id, refresh: true) {
             try store.rebuildWorkspace(named: name, change)
@@ -84,6 +86,7 @@ struct WorkspaceAdministration: Sendable {
             "workspace": "\(name)",
             "source_model": "\(existing.spec.sourceModel) -> \(updated.spec.sourceModel)",
             "target_tokenizer": "\(existing.spec.targetTokenizer ?? "(none)") -> \(updated.spec.targetTokenizer ?? (retrain ? "(retrain)" : "(none)"))",
+            "aligner": "\(existing.spec.aligner ?? WorkspaceSpec.defaultAligner) -> \(updated.spec.aligner ?? WorkspaceSpec.defaultAligner)",
         ])
         return try workspaceStatus(name)
     }
@@ -125,6 +128,7 @@ struct WorkspaceAdministration: Sendable {
         switch conflict.key {
         case "source_model": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --model \(conflict.requested)`"
         case "target_tokenizer": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --target-tokenizer \(conflict.requested)`"
+        case "aligner": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --aligner \(conflict.requested)`"
         case "remote": hint = "change it with `transtok workspace set-remote \(conflict.workspace) \(conflict.requested)`"
         default: hint = "choose another name, or `transtok workspace delete \(conflict.workspace)` first"
         }

@@ -11,6 +11,16 @@ enum WorkspaceValidation {
         var description: String { "\(key): \(message)" }
     }
 
+    /// The incremental aligner models a workspace may name, for messages.
+    static var alignerNames: String { IncrementalAlignerModel.allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// An incremental aligner model name (`IncrementalAlignerModel`).
+    static func checkAligner(_ name: String, key: String) throws(Problem) {
+        guard IncrementalAlignerModel(rawValue: name) != nil else {
+            throw Problem(key: key, message: "must be one of \(alignerNames), got \(name)")
+        }
+    }
+
     /// A `.gguf` file (GGUF header, Llama tensor names) or a Hugging Face directory (`config.json` with a Llama
     /// configuration, `tokenizer.json`, safetensors with `model.embed_tokens.weight`).
     static func checkModel(_ path: String, key: String = "source_model") throws(Problem) {

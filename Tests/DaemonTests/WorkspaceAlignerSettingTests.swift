@@ -1,0 +1,65 @@
+import Engine
+import Foundation
+import Logging
+import Store
+import Testing
+@testable import Daemon
+
+/// The per-workspace `aligner` setting: validated by name, stored, and owned by the daemon like the tokenizer (a
+/// conflicting config file or create request is refused naming the key; `workspace rebuild` applies it).
+@Suite struct WorkspaceAlignerSettingTests {
+    static func config(aligner: String?) -> WorkspaceConfig {
+        WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", targetTokenizer: nil,
+                        parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, aligner: aligner)
+    }
+
+    @Test func alignerIsValidatedByName() throws {
+        do {
+            try Self.config(aligner: "ibm3").validate(key: "workspaces[0]")
+            Issue.record("aligner ibm3 accepted")
+        } catch {
+            #expect("\(error)".contains("workspaces[0].aligner") && "\(error)".contains("ibm2, ibm2-hmm"), "\(error)")
+        }
+        try Self.config(aligner: "ibm2-hmm").validate(key: "workspaces[0]")
+        #expect(WorkspaceSpec.defaultAligner == IncrementalAlignerModel.default.rawValue)
+    }
+
+    @Test func aSavedAlignerIsKeptAtRestartAndChangedOnlyByRebuild() throws {
+        let root = try makeTemporaryDirectory("alignerstore")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try Store(directory: root)
+        try store.upsertWorkspace(Self.config(aligner: nil).spec)
+        // Omitted and the default name are the same setting.
+        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2").spec).refused.isEmpty)
+        // Another model at a restart is refused, naming the key; the saved one stays.
+        let result = try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm").spec)
+        #expect(result.refused.map(\.key) == ["aligner"])
+        #expect(try store.workspaces().first?.spec.aligner == nil)
+        // A create request for the same name with another aligner is a conflict naming the key.
+        #expect(throws: WorkspaceConflict.self) { try store.createWorkspace(Self.config(aligner: "ibm2-hmm").spec) }
+        do { try store.createWorkspace(Self.config(aligner: "ibm2-hmm").spec) } catch let conflict as WorkspaceConflict {
+            #expect(conflict.key == "aligner")
+        }
+        // The explicit rebuild applies it (and forgets the alignment, rebuilt from the corpus).
+        let rebuilt = try store.rebuildWorkspace(named: "w", Store.WorkspaceRebuild(aligner: "ibm2-hmm"))
+        #expect(rebuilt.spec.aligner == "ibm2-hmm")
+        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm").spec).refused.isEmpty)
+        #expect(try store.alignmentState(workspaceID: rebuilt.id) == nil)
+    }
+
+    /// The cycle's aligner comes from the workspace's setting; a name the store holds but this build does not know
+    /// fails the cycle naming it (never silently replaced by the default).
+    @Test func theCycleUsesTheWorkspacesModel() throws {
+        let root = try makeTemporaryDirectory("alignerloader")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try Store(directory: root)
+        let loader = WorkspaceStateLoader(store: store, workspaceID: 1, stateDirectory: root, threads: 1, logger: Logger(label: "test"))
+        var spec = Self.config(aligner: "ibm2-hmm").spec
+        #expect(try loader.persistence(for: spec).model == .ibm2HMM)
+        #expect(try loader.persistence(for: spec).makeAligner() is HMMRefinedIncrementalAligner)
+        spec.aligner = nil
+        #expect(try loader.persistence(for: spec).model == .ibm2)
+        spec.aligner = "ibm9"
+        #expect { try loader.persistence(for: spec) } throws: { "\($0)".contains("ibm9") }
+    }
+}
