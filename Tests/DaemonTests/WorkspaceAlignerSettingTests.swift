@@ -62,4 +62,39 @@ import Testing
         spec.aligner = "ibm9"
         #expect { try loader.persistence(for: spec) } throws: { "\($0)".contains("ibm9") }
     }
+
+    /// A real daemon with `aligner: ibm2-hmm` publishes checkpoints and answers lookups from the refined table; a
+    /// restart whose config file names another aligner is refused and logged naming the key.
+    @Test func aDaemonRunsTheRefinedAlignerAndKeepsItAcrossARestart() throws {
+        let helper = WorkspaceLifecycleTests()
+        let root = try makeTemporaryDirectory("alignerdaemon")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/incoming", stateDir = root + "/state", model = root + "/model"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try TinyModel.write(to: model)
+        let config = root + "/config.json"
+        func writeConfig(aligner: String) throws {
+            try """
+                {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+                 "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es",
+                   "source_model": "\(model)", "parallel_dirs": ["\(folder)"], "aligner": "\(aligner)"}]}
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        try writeConfig(aligner: "ibm2-hmm")
+        try helper.corpus(300).write(toFile: folder + "/part.tsv", atomically: true, encoding: .utf8)
+        let first = try DaemonProcess(label: "aligner1", extraArguments: ["--config", config, "--state-dir", stateDir])
+        try first.waitUntilReady()
+        try helper.waitFor("the first checkpoint", first) { try helper.status(first).counts.checkpoints >= 1 }
+        let lookup = try first.client.send(method: "GET", path: "/v1/lookup?word=God&workspace=ws")
+        #expect(lookup.status == 200, "\(String(decoding: lookup.body, as: UTF8.self))")
+        #expect(try first.terminate() == 0)
+
+        try writeConfig(aligner: "ibm2")
+        let second = try DaemonProcess(label: "aligner2", extraArguments: ["--config", config, "--state-dir", stateDir])
+        try second.waitUntilReady()
+        #expect(second.log.contains("config change refused") && second.log.contains("--aligner ibm2"), "\(second.log.suffix(2000))")
+        let store = try Store(directory: stateDir)
+        #expect(try store.workspaces().first?.spec.aligner == "ibm2-hmm")
+        #expect(try second.terminate() == 0)
+    }
 }
