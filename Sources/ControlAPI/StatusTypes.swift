@@ -1,3 +1,5 @@
+import Entities
+
 /// `GET /v1/health`.
 public struct HealthResponse: Codable, Sendable, Equatable {
     public var status: String
@@ -72,11 +74,11 @@ public struct JobStatus: Codable, Sendable {
     public var id: Int64
     public var workspace: String?
     public var kind: String
-    public var state: String
+    public var state: JobState
     public var progress: Double
     public var message: String?
 
-    public init(id: Int64, workspace: String?, kind: String, state: String, progress: Double, message: String?) {
+    public init(id: Int64, workspace: String?, kind: String, state: JobState, progress: Double, message: String?) {
         self.id = id
         self.workspace = workspace
         self.kind = kind

@@ -1,4 +1,5 @@
 import Engine
+import Entities
 import Foundation
 import Logging
 import Store
@@ -8,9 +9,9 @@ import Testing
 /// The per-workspace `aligner` setting: validated by name, stored, and owned by the daemon like the tokenizer (a
 /// conflicting config file or create request is refused naming the key; `workspace rebuild` applies it).
 @Suite struct WorkspaceAlignerSettingTests {
-    static func config(aligner: String?) -> WorkspaceConfig {
-        WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", targetTokenizer: nil,
-                        parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, aligner: aligner)
+    static func config(aligner: String?) -> WorkspaceSpec {
+        WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: ["/in"],
+                      aligner: aligner)
     }
 
     @Test func alignerIsValidatedByName() throws {
@@ -28,22 +29,22 @@ import Testing
         let root = try makeTemporaryDirectory("alignerstore")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        try store.upsertWorkspace(Self.config(aligner: nil).spec)
+        try store.upsertWorkspace(Self.config(aligner: nil))
         // Omitted and the default name are the same setting.
-        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2").spec).refused.isEmpty)
+        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2")).refused.isEmpty)
         // Another model at a restart is refused, naming the key; the saved one stays.
-        let result = try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm").spec)
+        let result = try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm"))
         #expect(result.refused.map(\.key) == ["aligner"])
         #expect(try store.workspaces().first?.spec.aligner == nil)
         // A create request for the same name with another aligner is a conflict naming the key.
-        #expect(throws: WorkspaceConflict.self) { try store.createWorkspace(Self.config(aligner: "ibm2-hmm").spec) }
-        do { try store.createWorkspace(Self.config(aligner: "ibm2-hmm").spec) } catch let conflict as WorkspaceConflict {
+        #expect(throws: WorkspaceConflict.self) { try store.createWorkspace(Self.config(aligner: "ibm2-hmm")) }
+        do { try store.createWorkspace(Self.config(aligner: "ibm2-hmm")) } catch let conflict as WorkspaceConflict {
             #expect(conflict.key == "aligner")
         }
         // The explicit rebuild applies it (and forgets the alignment, rebuilt from the corpus).
         let rebuilt = try store.rebuildWorkspace(named: "w", Store.WorkspaceRebuild(aligner: "ibm2-hmm"))
         #expect(rebuilt.spec.aligner == "ibm2-hmm")
-        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm").spec).refused.isEmpty)
+        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm")).refused.isEmpty)
         #expect(try store.alignmentState(workspaceID: rebuilt.id) == nil)
     }
 
@@ -54,7 +55,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
         let loader = WorkspaceStateLoader(store: store, workspaceID: 1, stateDirectory: root, threads: 1, logger: Logger(label: "test"))
-        var spec = Self.config(aligner: "ibm2-hmm").spec
+        var spec = Self.config(aligner: "ibm2-hmm")
         #expect(try loader.persistence(for: spec).model == .ibm2HMM)
         #expect(try loader.persistence(for: spec).makeAligner() is HMMRefinedIncrementalAligner)
         spec.aligner = nil

@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Hashing
 import Logging
@@ -44,7 +45,7 @@ struct CorpusIngestor: Sendable {
             for file in try store.corpusFiles(workspaceID: id) where file.path == path || file.path.hasPrefix(path + "/") {
                 let change = try store.retractFile(workspaceID: id, path: file.path)
                 total.retracted += change.retracted
-                if file.state == "pending" { try store.forgetPendingFile(workspaceID: id, path: file.path) }
+                if file.state == .pending { try store.forgetPendingFile(workspaceID: id, path: file.path) }
             }
             return .retracted(total)
         }
@@ -192,11 +193,11 @@ struct CorpusIngestor: Sendable {
             return false
         }
         switch existing.state {
-        case "ingested":
+        case .ingested:
             _ = try store.ingestFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
                                      format: existing.format ?? "", pairs: [])
             return true
-        case "rejected":
+        case .rejected:
             try store.rejectFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
                                  format: existing.format, error: existing.error ?? "rejected", line: existing.errorLine)
             return true
