@@ -43,8 +43,11 @@ public struct WorkspaceRebuildRequest: Codable, Sendable, Equatable {
     public var targetTokenizer: String?
     /// Train a new tokenizer version from the corpus (instead of `targetTokenizer`).
     public var retrainTokenizer: Bool?
+    /// Another incremental aligner model (`ibm2`, `ibm2-hmm`).
+    public var aligner: String?
 
-    public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil) {
+    public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil, aligner: String? = nil) {
+        self.aligner = aligner
         self.sourceModel = sourceModel
         self.targetTokenizer = targetTokenizer
         self.retrainTokenizer = retrainTokenizer

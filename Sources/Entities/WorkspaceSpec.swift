@@ -23,11 +23,18 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
     /// Output dtype name of the checkpoints (`auto`, `f32`, `f16`, `bf16`, checked against Engine's `OutputDType`;
     /// nil = auto).
     public var outputDType: String?
+    /// The incremental aligner model (`ibm2`, `ibm2-hmm`, checked against Engine's `IncrementalAlignerModel`; nil =
+    /// `ibm2`). Daemon-owned like the tokenizer: the alignment was built with it, so a different one is a conflict
+    /// until `workspace rebuild` applies it.
+    public var aligner: String?
+    /// The aligner of a workspace that names none (Engine's `IncrementalAlignerModel.default`).
+    public static let defaultAligner = "ibm2"
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, sourceLanguage, targetLanguage, sourceModel, targetTokenizer, parallelDirectories
         case monolingualDirectories, remote
         case outputDType = "dtype"
+        case aligner
     }
     public typealias Keys = CodingKeys
 
@@ -38,8 +45,9 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil, outputDType: String? = nil
+        remote: String? = nil, outputDType: String? = nil, aligner: String? = nil
     ) {
+        self.aligner = aligner
         self.name = name
         self.sourceLanguage = sourceLanguage
         self.targetLanguage = targetLanguage
@@ -63,6 +71,7 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
         monolingualDirectories = try c.decodeIfPresent([String].self, forKey: .monolingualDirectories) ?? []
         remote = try c.decodeIfPresent(String.self, forKey: .remote)
         outputDType = try c.decodeIfPresent(String.self, forKey: .outputDType)
+        aligner = try c.decodeIfPresent(String.self, forKey: .aligner)
     }
 }
 
@@ -112,10 +121,11 @@ extension WorkspaceSpec {
         }
         check(.remote, remote, requested.remote)
         check(.outputDType, outputDType, requested.outputDType)
+        check(.aligner, aligner ?? Self.defaultAligner, requested.aligner)
         return found
     }
 
     /// Keys whose change invalidates what was built from them (the alignment, the rows, the tokenizer).
     public static let stateKeys: Set<String> = Set(
-        [CodingKeys.sourceLanguage, .targetLanguage, .sourceModel, .targetTokenizer].map { configKey(forWireKey: $0.rawValue) })
+        [CodingKeys.sourceLanguage, .targetLanguage, .sourceModel, .targetTokenizer, .aligner].map { configKey(forWireKey: $0.rawValue) })
 }

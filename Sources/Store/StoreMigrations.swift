@@ -183,6 +183,11 @@ public enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE remote ADD COLUMN part_integrity TEXT")
         }
 
+        // Per-workspace incremental aligner model (NULL = ibm2).
+        migrator.registerMigration("v9-workspace-aligner") { db in
+            try db.execute(sql: "ALTER TABLE workspace ADD COLUMN aligner TEXT")
+        }
+
         return migrator
     }
 }

@@ -79,8 +79,11 @@ extension Store {
         public var targetTokenizer: String?
         /// Forget the trained tokenizer: the next cycle trains `tokenizer-v<version+1>`.
         public var retrainTokenizer = false
+        /// Another incremental aligner model.
+        public var aligner: String?
 
-        public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false) {
+        public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false, aligner: String? = nil) {
+            self.aligner = aligner
             self.sourceModel = sourceModel
             self.targetTokenizer = targetTokenizer
             self.retrainTokenizer = retrainTokenizer
@@ -106,6 +109,10 @@ extension Store {
                 try db.execute(sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
                                arguments: [tokenizer, now, existing.id])
             }
+            if let aligner = change.aligner {
+                try db.execute(sql: "UPDATE workspace SET aligner = ?, updated_at = ? WHERE id = ?",
+                               arguments: [aligner, now, existing.id])
+            }
             try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [existing.id])
             guard let updated = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
             return updated
@@ -127,11 +134,11 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                       remote, output_dtype, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       remote, output_dtype, aligner, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                        spec.targetTokenizer, spec.remote, spec.outputDType, now, now])
+                        spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, now, now])
         let id = db.lastInsertedRowID
         try replaceDirectories(of: id, spec, db)
         return id
@@ -165,7 +172,7 @@ extension Store {
             sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
             parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
             monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-            remote: row["remote"], outputDType: row["output_dtype"])
+            remote: row["remote"], outputDType: row["output_dtype"], aligner: row["aligner"])
         return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }
 

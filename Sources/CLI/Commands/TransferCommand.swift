@@ -153,6 +153,7 @@ extension TransferCommand {
 }
 
 extension OutputDType: ExpressibleByArgument {}
+extension IncrementalAlignerModel: ExpressibleByArgument {}
 
 func peakRSSMegabytes() -> Int {
     var usage = rusage()

@@ -86,6 +86,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var createDirs = false
         @Option(help: "Float dtype of the checkpoints (default auto: the source's; BF16 for a quantised GGUF).")
         var dtype: OutputDType?
+        @Option(help: "Incremental aligner: ibm2 (default) or ibm2-hmm (the table refined by an HMM at each refresh: better alignments, slower cycles).")
+        var aligner: IncrementalAlignerModel?
 
         func run() async throws {
             func absolute(_ path: String) -> String {
@@ -96,7 +98,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 WorkspaceSpec(
                     name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
                     targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
-                    monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype?.rawValue),
+                    monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype?.rawValue,
+                    aligner: aligner?.rawValue),
                 createDirectories: createDirs)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.createWorkspace(request)
@@ -121,7 +124,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
 
     struct Rebuild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change the source model or target tokenizer of a workspace and rebuild its alignment.",
+            abstract: "Change the source model, target tokenizer or aligner of a workspace and rebuild its alignment.",
             discussion: """
                 The explicit way to change what a workspace was built from (the config file and `workspace create` \
                 never do). The new files are checked first; then the alignment is forgotten, the next refresh \
@@ -134,6 +137,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @Option(name: .customLong("target-tokenizer"), help: "Another target tokenizer.json.") var targetTokenizer: String?
         @Flag(name: .customLong("retrain-tokenizer"), help: "Train a new target tokenizer version from the corpus.")
         var retrainTokenizer = false
+        @Option(help: "Another incremental aligner: ibm2 or ibm2-hmm.") var aligner: IncrementalAlignerModel?
 
         func validate() throws {
             if retrainTokenizer, targetTokenizer != nil {
@@ -149,7 +153,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let name = name
             let body = WorkspaceRebuildRequest(
                 sourceModel: model.map(absolute), targetTokenizer: targetTokenizer.map(absolute),
-                retrainTokenizer: retrainTokenizer ? true : nil)
+                retrainTokenizer: retrainTokenizer ? true : nil, aligner: aligner?.rawValue)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.rebuildWorkspace(name, body)
             }

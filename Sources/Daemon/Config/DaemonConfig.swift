@@ -144,6 +144,9 @@ extension WorkspaceSpec {
         if let outputDType, OutputDType(name: outputDType) == nil {
             throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(outputDType)")
         }
+        if let aligner, IncrementalAlignerModel(rawValue: aligner) == nil {
+            throw .invalid(key: "\(key).aligner", message: "must be one of \(WorkspaceValidation.alignerNames), got \(aligner)")
+        }
         for (field, dirs) in [(CodingKeys.parallelDirectories, parallelDirectories), (.monolingualDirectories, monolingualDirectories)] {
             for dir in dirs where !dir.hasPrefix("/") {
                 throw .invalid(

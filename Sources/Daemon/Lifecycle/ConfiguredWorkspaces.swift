@@ -30,6 +30,7 @@ enum ConfiguredWorkspaces {
         switch conflict.key {
         case "source_model": "apply it with `transtok workspace rebuild \(name) --model \(conflict.requested)`"
         case "target_tokenizer": "apply it with `transtok workspace rebuild \(name) --target-tokenizer \(conflict.requested)`"
+        case "aligner": "apply it with `transtok workspace rebuild \(name) --aligner \(conflict.requested)`"
         default: "a workspace's languages cannot change: create another workspace (or `transtok workspace delete \(name)`)"
         }
     }

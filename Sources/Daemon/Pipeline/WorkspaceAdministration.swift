@@ -73,10 +73,12 @@ struct WorkspaceAdministration: Sendable {
         do {
             if let model = body.sourceModel { try WorkspaceValidation.checkModel(model) }
             if let tokenizer = body.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
+            if let aligner = body.aligner { try WorkspaceValidation.checkAligner(aligner, key: "aligner") }
         } catch {
             throw DaemonAPIError(.invalidArgument, error.description)
         }
-        let change = Store.WorkspaceRebuild(sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain)
+        let change = Store.WorkspaceRebuild(
+            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain, aligner: body.aligner)
         let store = self.store
         let updated = try await pipeline.withWorkspaceStopped(existing.id, refresh: true) {
             try store.rebuildWorkspace(named: name, change)
@@ -86,6 +88,7 @@ struct WorkspaceAdministration: Sendable {
             "workspace": "\(name)",
             "source_model": "\(existing.spec.sourceModel) -> \(updated.spec.sourceModel)",
             "target_tokenizer": "\(existing.spec.targetTokenizer ?? "(none)") -> \(updated.spec.targetTokenizer ?? (retrain ? "(retrain)" : "(none)"))",
+            "aligner": "\(existing.spec.aligner ?? WorkspaceSpec.defaultAligner) -> \(updated.spec.aligner ?? WorkspaceSpec.defaultAligner)",
         ])
         return try workspaceStatus(name)
     }
@@ -126,6 +129,7 @@ struct WorkspaceAdministration: Sendable {
         let hint: String
         switch conflict.key {
         case "source_model": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --model \(conflict.requested)`"
+        case "aligner": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --aligner \(conflict.requested)`"
         case "target_tokenizer": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --target-tokenizer \(conflict.requested)`"
         case "remote": hint = "change it with `transtok workspace set-remote \(conflict.workspace) \(conflict.requested)`"
         default: hint = "choose another name, or `transtok workspace delete \(conflict.workspace)` first"

@@ -74,7 +74,7 @@ final class WorkspacePipeline {
         // instead of copied.
         loaded = nil
         clock.lap("load")
-        let persistence = loader.persistence(for: state.spec)
+        let persistence = try loader.persistence(for: state.spec)
 
         // 1. New pair events → alignment (forward direction; the reverse one is updated while the checkpoint is built).
         let applied = try applyPairEvents(to: &state, persistence: persistence, progress: progress, clock: &clock)

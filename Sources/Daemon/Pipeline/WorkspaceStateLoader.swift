@@ -13,9 +13,14 @@ struct WorkspaceStateLoader {
     let threads: Int
     let logger: Logger
 
-    /// The persistence of the workspace's alignment, for its aligner model.
-    func persistence(for spec: WorkspaceSpec) -> AlignmentPersistence {
-        AlignmentPersistence(store: store, workspaceID: workspaceID, model: .default, threads: threads, logger: logger)
+    /// The persistence of the workspace's alignment, for its aligner model (`aligner`; a name the store holds but
+    /// this build does not know is refused naming the key, never silently replaced).
+    func persistence(for spec: WorkspaceSpec) throws -> AlignmentPersistence {
+        let name = spec.aligner ?? WorkspaceSpec.defaultAligner
+        guard let model = IncrementalAlignerModel(rawValue: name) else {
+            throw CheckpointError("workspace \(spec.name): aligner \(name) is not one of \(WorkspaceValidation.alignerNames)")
+        }
+        return AlignmentPersistence(store: store, workspaceID: workspaceID, model: model, threads: threads, logger: logger)
     }
 
     func load(assembler: CheckpointAssembler) throws -> WorkspaceState {
@@ -28,7 +33,7 @@ struct WorkspaceStateLoader {
         ).tokenizerPath(for: workspace)
         let target = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizerPath))
         let transfer = try TransferPipeline(source: model.tokenizer, target: target, options: MappingOptions())
-        let persistence = persistence(for: workspace.spec)
+        let persistence = try persistence(for: workspace.spec)
         var state = WorkspaceState(
             spec: workspace.spec, model: model, target: target, targetTokenizerPath: tokenizerPath, transfer: transfer,
             preparedVocabularies: transfer.prepareVocabularies(), aligner: persistence.makeAligner(), appliedSeq: 0,

@@ -11,6 +11,16 @@ enum WorkspaceValidation {
         var description: String { "\(key): \(message)" }
     }
 
+    /// The incremental aligner models a workspace may name, for messages.
+    static var alignerNames: String { IncrementalAlignerModel.allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// An incremental aligner model name (`IncrementalAlignerModel`).
+    static func checkAligner(_ name: String, key: String) throws(Problem) {
+        guard IncrementalAlignerModel(rawValue: name) != nil else {
+            throw Problem(key: key, message: "must be one of \(alignerNames), got \(name)")
+        }
+    }
+
     /// A source model the daemon can adapt: `ModelValidation.check` (a `.gguf` file or a Hugging Face directory of
     /// a supported architecture, headers only), and a decoder with Llama-family tensor names, which is what the
     /// refresh cycle rewrites.
