@@ -78,9 +78,11 @@ public enum GGUFTokenizerExport {
             for m in merges where m.split(separator: " ", omittingEmptySubsequences: false).count != 2 {
                 throw ModelFileError.invalidConfig("merge '\(m)' is not two space-separated tokens")
             }
-            modelJSON = bpeModel(vocab: vocab, merges: merges.map(JSONValue.string), unk: nil, byteFallback: false)
             let pre = gguf["tokenizer.ggml.pre"]?.string ?? "default"
-            preTokenizer = byteLevelPreTokenizer(pre: pre, warnings: &warnings)
+            preTokenizer = try byteLevelPreTokenizer(pre: pre)
+            // Llama 3's tokenizer.json sets ignore_merges (a word that is itself a token is not re-merged).
+            modelJSON = bpeModel(vocab: vocab, merges: merges.map(JSONValue.string), unk: nil, byteFallback: false,
+                                 ignoreMerges: Self.llama3Pre.contains(pre))
             normalizer = .null
             decoder = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
                                ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
@@ -152,11 +154,12 @@ public enum GGUFTokenizerExport {
                                 unkTokenID: unk, padTokenID: pad, vocabularySize: tokens.count, warnings: warnings)
     }
 
-    static func bpeModel(vocab: [(String, JSONValue)], merges: [JSONValue], unk: String?, byteFallback: Bool) -> JSONValue {
+    static func bpeModel(vocab: [(String, JSONValue)], merges: [JSONValue], unk: String?, byteFallback: Bool,
+                         ignoreMerges: Bool = false) -> JSONValue {
         .object([
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", unk.map(JSONValue.string) ?? .null),
             ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(byteFallback)),
-            ("byte_fallback", .bool(byteFallback)), ("ignore_merges", .bool(false)),
+            ("byte_fallback", .bool(byteFallback)), ("ignore_merges", .bool(ignoreMerges)),
             ("vocab", .object(vocab)), ("merges", .array(merges)),
         ])
     }
@@ -175,8 +178,13 @@ public enum GGUFTokenizerExport {
         .object([("type", .string("Sequence")), ("pretokenizers", .array(items))])
     }
 
-    /// llama.cpp's pre-tokenizer choice (`llama-vocab.cpp`) expressed as HF pre-tokenizers.
-    static func byteLevelPreTokenizer(pre: String, warnings: inout [String]) -> JSONValue {
+    static let llama3Pre: Set<String> = ["llama3", "llama-v3", "llama-bpe", "falcon3", "smaug-bpe", "dbrx", "pixtral"]
+    static let knownPre = ["default", "gpt2", "gpt-2", "starcoder", "refact", "olmo", "jais", "smollm", "qwen2",
+                           "deepseek-r1-qwen"] + llama3Pre.sorted()
+
+    /// llama.cpp's pre-tokenizer choice (`llama-vocab.cpp`) expressed as HF pre-tokenizers. An unknown one is an
+    /// error naming it: a GPT-2 guess would tokenize differently from the model's training without a sign.
+    static func byteLevelPreTokenizer(pre: String) throws -> JSONValue {
         switch pre {
         case "default", "gpt2", "gpt-2", "starcoder", "refact", "olmo", "jais":
             return byteLevel(useRegex: true)
@@ -187,8 +195,8 @@ public enum GGUFTokenizerExport {
         case "qwen2", "deepseek-r1-qwen":
             return sequence([split(qwen2Regex), byteLevel(useRegex: false)])
         default:
-            warnings.append("tokenizer.ggml.pre '\(pre)' is not known; using the GPT-2 pre-tokenizer")
-            return byteLevel(useRegex: true)
+            throw ModelFileError.invalidConfig("tokenizer.ggml.pre '\(pre)' is not supported (known: "
+                + knownPre.joined(separator: ", ") + "); refusing to guess a pre-tokenizer")
         }
     }
 

@@ -50,6 +50,26 @@ struct ModelFilesTokenizerExportTests {
         #expect(throws: ModelFileError.invalidConfig("tokenizer.ggml.eos_token_id = uint32(7) is not a token id")) {
             try GGUFTokenizerExport.export(try GGUFFile(path: try b.write()))
         }
+        // An unknown byte-level pre-tokenizer is an error naming it (main exported GPT-2's with only a warning that
+        // `transfer` and the runtime never showed); Llama 3's sets ignore_merges as its tokenizer.json does.
+        for (pre, ignoreMerges) in [("tekken-unknown", nil), ("llama-bpe", true), ("qwen2", false)] as [(String, Bool?)] {
+            var p = GGUFBuilder()
+            p.add("tokenizer.ggml.model", string: "gpt2")
+            p.add("tokenizer.ggml.pre", string: pre)
+            p.add("tokenizer.ggml.tokens", type: 9, raw: Self.stringArray(["a", "b", "ab"]))
+            p.add("tokenizer.ggml.merges", type: 9, raw: Self.stringArray(["a b"]))
+            let file = try GGUFFile(path: try p.write())
+            if let ignoreMerges {
+                #expect(try GGUFTokenizerExport.export(file).tokenizerJSON["model"]?["ignore_merges"]?.bool == ignoreMerges)
+            } else {
+                do {
+                    _ = try GGUFTokenizerExport.export(file)
+                    Issue.record("pre '\(pre)' accepted")
+                } catch {
+                    #expect("\(error)".contains("tokenizer.ggml.pre 'tekken-unknown'"), "\(error)")
+                }
+            }
+        }
         var c = GGUFBuilder()
         c.add("tokenizer.ggml.model", string: "bert")
         c.add("tokenizer.ggml.tokens", type: 9, raw: Self.stringArray(["a"]))
