@@ -155,12 +155,12 @@ struct CheckpointLayoutDaemonTests {
         let root = try makeTemporaryDirectory("dtypestatus")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        var config = WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                     targetTokenizer: nil, parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, dtype: "bf16")
-        try store.upsertWorkspace(config.spec)
+        var config = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                   parallelDirectories: ["/in"], outputDType: "bf16")
+        try store.upsertWorkspace(config)
         config.name = "v"
-        config.dtype = nil
-        try store.upsertWorkspace(config.spec)
+        config.outputDType = nil
+        try store.upsertWorkspace(config)
         let status = try StatusProvider(store: store, stateDirectory: root, socket: "/s", startedAt: Date()).status()
         let dtypes = Dictionary(uniqueKeysWithValues: status.workspaces.map { ($0.name, $0.dtype) })
         #expect(dtypes == ["w": "bf16", "v": "auto"])

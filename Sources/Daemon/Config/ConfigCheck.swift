@@ -62,7 +62,7 @@ enum ConfigCheck {
                     findings.append(finding(.error, key: error.key, error.message))
                 }
             }
-            for (field, folders) in [("parallel_dirs", workspace.parallelDirs), ("monolingual_dirs", workspace.monolingualDirs ?? [])] {
+            for (field, folders) in [("parallel_dirs", workspace.parallelDirectories), ("monolingual_dirs", workspace.monolingualDirectories)] {
                 for folder in folders {
                     switch WorkspaceValidation.folderState(folder) {
                     case .directory: break

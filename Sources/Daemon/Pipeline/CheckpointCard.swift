@@ -1,5 +1,6 @@
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 import Store
 
