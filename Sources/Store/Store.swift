@@ -20,6 +20,8 @@ public struct Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Temporary tables (a corpus file's staged pairs, `CorpusFiles.swift`) can be as large as a file: on disk.
+            try db.execute(sql: "PRAGMA temp_store = FILE")
         }
         let pool: DatabasePool
         do {
