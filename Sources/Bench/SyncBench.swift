@@ -1,4 +1,5 @@
 import ArgumentParser
+import Entities
 import Foundation
 import Hashing
 import Sync

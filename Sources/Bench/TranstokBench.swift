@@ -16,6 +16,7 @@ struct TranstokBench: AsyncParsableCommand {
             SyncBench.self,
             SyncUploadOnce.self,
             S3FaultProxyCommand.self,
+            SoakCommand.self,
             DaemonBench.self,
             ModelsBench.self,
             QualityBench.self,

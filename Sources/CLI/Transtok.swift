@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Foundation
 
 @main
 struct Transtok: AsyncParsableCommand {
@@ -35,4 +36,20 @@ struct Transtok: AsyncParsableCommand {
 
     /// Accepted before the verb as well as after it (see `GlobalOptions`).
     @OptionGroup var global: GlobalOptions
+
+    /// argument-parser's `main`, except that a `ValidationError` thrown by `run()` names the verb's usage
+    /// (`LateValidation`) instead of the top-level one.
+    static func main() async {
+        let parsed: ParsableCommand
+        do { parsed = try await asyncParseAsRoot(nil) } catch { exit(withError: error) }
+        var command = parsed
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        } catch let error as ValidationError {
+            printError(LateValidation.message(error, command: type(of: parsed)))
+            Foundation.exit(LateValidation.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

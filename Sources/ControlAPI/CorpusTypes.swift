@@ -1,17 +1,18 @@
+import Entities
+
 /// One corpus file as `GET /v1/files` reports it.
 public struct FileStatus: Codable, Sendable, Equatable {
     public var workspace: String
     public var path: String
     public var format: String?
-    /// `ingested`, `pending`, `rejected` or `retracted`.
-    public var state: String
+    public var state: CorpusFileState
     public var pairs: Int
     /// Why the file was rejected (or what a pending file waits for).
     public var reason: String?
     /// The 1-based line the rejection refers to.
     public var line: Int?
 
-    public init(workspace: String, path: String, format: String?, state: String, pairs: Int, reason: String?, line: Int?) {
+    public init(workspace: String, path: String, format: String?, state: CorpusFileState, pairs: Int, reason: String?, line: Int?) {
         self.workspace = workspace
         self.path = path
         self.format = format

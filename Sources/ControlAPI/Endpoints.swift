@@ -1,3 +1,5 @@
+import Entities
+
 /// The endpoint table: every route of the control API. The daemon registers exactly these (a test walks the table
 /// against its router) and `ControlClient` has one method per entry.
 public enum ControlEndpoints {
@@ -165,23 +167,18 @@ public struct WorkspaceQuery: QueryParameters, Equatable {
     public var items: [(String, String)] { workspace.map { [("workspace", $0)] } ?? [] }
 }
 
-/// A corpus file's state, as `GET /v1/files?state=` filters it.
-public enum FileStateFilter: String, Sendable, CaseIterable, Codable {
-    case ingested, pending, rejected, retracted
-}
-
 /// `GET /v1/files?workspace=&state=`.
 public struct FilesQuery: QueryParameters, Equatable {
     public static let keys = ["workspace", "state"]
     public var workspace: String?
-    public var state: FileStateFilter?
-    public init(workspace: String? = nil, state: FileStateFilter? = nil) {
+    public var state: CorpusFileState?
+    public init(workspace: String? = nil, state: CorpusFileState? = nil) {
         self.workspace = workspace
         self.state = state
     }
     public init(query: QueryValues) throws(ParameterError) {
         workspace = query.string("workspace")
-        state = try query.choice("state", as: FileStateFilter.self)
+        state = try query.choice("state", as: CorpusFileState.self)
     }
     public var items: [(String, String)] {
         (workspace.map { [("workspace", $0)] } ?? []) + (state.map { [("state", $0.rawValue)] } ?? [])

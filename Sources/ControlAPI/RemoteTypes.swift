@@ -1,61 +1,73 @@
-/// `POST /v1/remotes` body: a sync remote to add. Holds no secret: the daemon reads credentials from its own
-/// environment (`AWS_ACCESS_KEY_ID`, …) or from `credentialsFile` (AWS shared-credentials format, mode 0600).
+import Entities
+
+/// `POST /v1/remotes` body: a sync remote to add (the one `RemoteSpec`, its keys at the top level of the JSON) and
+/// whether to check it. Holds no secret: the daemon reads credentials from its own credential chain or from
+/// `credentialsFile` (AWS shared-credentials format, mode 0600).
+@dynamicMemberLookup
 public struct RemoteRequest: Codable, Sendable, Equatable {
-    public var name: String
-    /// `s3://bucket[/prefix]`.
-    public var url: String
-    public var endpoint: String?
-    public var region: String?
-    /// `path` or `virtual`.
-    public var addressing: String?
-    /// An absolute path, readable by the daemon.
-    public var credentialsFile: String?
-    public var profile: String?
+    public var remote: RemoteSpec
     /// Write, read and delete a probe object before saving (default true).
     public var check: Bool?
 
-    public init(
-        name: String, url: String, endpoint: String? = nil, region: String? = nil, addressing: String? = nil,
-        credentialsFile: String? = nil, profile: String? = nil, check: Bool? = nil
-    ) {
-        self.name = name
-        self.url = url
-        self.endpoint = endpoint
-        self.region = region
-        self.addressing = addressing
-        self.credentialsFile = credentialsFile
-        self.profile = profile
+    public init(_ remote: RemoteSpec, check: Bool? = nil) {
+        self.remote = remote
         self.check = check
+    }
+
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<RemoteSpec, Value>) -> Value {
+        get { remote[keyPath: keyPath] }
+        set { remote[keyPath: keyPath] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case check }
+
+    public init(from decoder: any Decoder) throws {
+        remote = try RemoteSpec(from: decoder)
+        check = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Bool.self, forKey: .check)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try remote.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(check, forKey: .check)
     }
 }
 
-/// `GET /v1/remotes` entry: a remote as the daemon knows it (never a secret).
+/// `GET /v1/remotes` entry: a remote as the daemon knows it (the `RemoteSpec` keys at the top level of the JSON,
+/// never a secret), where it was declared and who uses it.
+@dynamicMemberLookup
 public struct RemoteStatus: Codable, Sendable, Equatable {
-    public var name: String
-    public var url: String
-    public var endpoint: String?
-    public var region: String?
-    public var addressing: String?
-    public var credentialsFile: String?
-    public var profile: String?
+    public var remote: RemoteSpec
     /// `config` (the daemon's config file; edit it there) or `api` (`transtok remote add`).
-    public var origin: String
+    public var origin: RemoteOrigin
     /// Workspaces that sync to it.
     public var workspaces: [String]
 
-    public init(
-        name: String, url: String, endpoint: String?, region: String?, addressing: String?, credentialsFile: String?,
-        profile: String?, origin: String, workspaces: [String]
-    ) {
-        self.name = name
-        self.url = url
-        self.endpoint = endpoint
-        self.region = region
-        self.addressing = addressing
-        self.credentialsFile = credentialsFile
-        self.profile = profile
+    public init(_ remote: RemoteSpec, origin: RemoteOrigin, workspaces: [String]) {
+        self.remote = remote
         self.origin = origin
         self.workspaces = workspaces
+    }
+
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<RemoteSpec, Value>) -> Value {
+        get { remote[keyPath: keyPath] }
+        set { remote[keyPath: keyPath] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case origin, workspaces }
+
+    public init(from decoder: any Decoder) throws {
+        remote = try RemoteSpec(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        origin = try container.decode(RemoteOrigin.self, forKey: .origin)
+        workspaces = try container.decode([String].self, forKey: .workspaces)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try remote.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(origin, forKey: .origin)
+        try container.encode(workspaces, forKey: .workspaces)
     }
 }
 

@@ -1,3 +1,5 @@
+import Entities
+
 /// `GET /v1/health`.
 public struct HealthResponse: Codable, Sendable, Equatable {
     public var status: String
@@ -48,11 +50,13 @@ public struct WorkspaceStatus: Codable, Sendable {
     public var targetTokenizer: String?
     public var watchedDirectories: [String]
     public var remote: String?
+    /// Output dtype of the checkpoints (`auto`, `f32`, `f16`, `bf16`); nil from a daemon that does not report it.
+    public var dtype: String?
     public var counts: CountsStatus
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String, targetTokenizer: String?,
-        watchedDirectories: [String], remote: String?, counts: CountsStatus
+        watchedDirectories: [String], remote: String?, dtype: String? = nil, counts: CountsStatus
     ) {
         self.name = name
         self.sourceLanguage = sourceLanguage
@@ -61,6 +65,7 @@ public struct WorkspaceStatus: Codable, Sendable {
         self.targetTokenizer = targetTokenizer
         self.watchedDirectories = watchedDirectories
         self.remote = remote
+        self.dtype = dtype
         self.counts = counts
     }
 }
@@ -69,11 +74,11 @@ public struct JobStatus: Codable, Sendable {
     public var id: Int64
     public var workspace: String?
     public var kind: String
-    public var state: String
+    public var state: JobState
     public var progress: Double
     public var message: String?
 
-    public init(id: Int64, workspace: String?, kind: String, state: String, progress: Double, message: String?) {
+    public init(id: Int64, workspace: String?, kind: String, state: JobState, progress: Double, message: String?) {
         self.id = id
         self.workspace = workspace
         self.kind = kind

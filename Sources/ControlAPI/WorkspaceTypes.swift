@@ -1,34 +1,36 @@
-/// `POST /v1/workspaces` body: create a workspace. On an existing name the request must be identical (409 conflict
-/// otherwise, naming the key); the model, tokenizer and folders are checked before anything is saved.
+import Entities
+
+/// `POST /v1/workspaces` body: create a workspace (the one `WorkspaceSpec`, its keys at the top level of the JSON).
+/// On an existing name the request must be identical (409 conflict otherwise, naming the key); the model, tokenizer
+/// and folders are checked before anything is saved.
+@dynamicMemberLookup
 public struct WorkspaceRequest: Codable, Sendable, Equatable {
-    public var name: String
-    public var sourceLanguage: String
-    public var targetLanguage: String
-    public var sourceModel: String
-    public var targetTokenizer: String?
-    public var parallelDirectories: [String]
-    public var monolingualDirectories: [String]?
-    public var remote: String?
+    public var workspace: WorkspaceSpec
     /// Create missing watched folders (otherwise a folder that does not exist is refused).
     public var createDirectories: Bool?
-    /// Output dtype of checkpoints: `auto` (default), `f32`, `f16`, `bf16`.
-    public var dtype: String?
 
-    public init(
-        name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
-        targetTokenizer: String? = nil, parallelDirectories: [String], monolingualDirectories: [String]? = nil,
-        remote: String? = nil, createDirectories: Bool? = nil, dtype: String? = nil
-    ) {
+    public init(_ workspace: WorkspaceSpec, createDirectories: Bool? = nil) {
+        self.workspace = workspace
         self.createDirectories = createDirectories
-        self.name = name
-        self.sourceLanguage = sourceLanguage
-        self.targetLanguage = targetLanguage
-        self.sourceModel = sourceModel
-        self.targetTokenizer = targetTokenizer
-        self.parallelDirectories = parallelDirectories
-        self.monolingualDirectories = monolingualDirectories
-        self.remote = remote
-        self.dtype = dtype
+    }
+
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<WorkspaceSpec, Value>) -> Value {
+        get { workspace[keyPath: keyPath] }
+        set { workspace[keyPath: keyPath] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case createDirectories }
+
+    public init(from decoder: any Decoder) throws {
+        workspace = try WorkspaceSpec(from: decoder)
+        createDirectories = try decoder.container(keyedBy: CodingKeys.self)
+            .decodeIfPresent(Bool.self, forKey: .createDirectories)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try workspace.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(createDirectories, forKey: .createDirectories)
     }
 }
 

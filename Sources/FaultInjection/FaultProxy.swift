@@ -6,7 +6,10 @@ import Glibc
 
 /// A loopback TCP proxy in front of an S3 server that injects faults: one scripted fault per new connection (in
 /// order, then plain passing), plus conditions that hold until changed: a bandwidth cap on every connection and an
-/// outage (new connections reset at once, open ones cut). Used in-process by the Sync tests and, driven over stdin,
+/// outage (new connections reset at once, open ones cut), and an accepted access key (credential rotation: a request
+/// signed with any other key is answered 403 `InvalidAccessKeyId`; the key of the first request of each connection
+/// is checked and open connections are cut when the key changes, so a client cannot keep using a retired key on a
+/// kept-alive connection). Used in-process by the Sync tests and, driven over stdin,
 /// by `transtok-bench s3-fault-proxy` (for soak runs against a real daemon).
 public final class FaultProxy: Sendable {
     public enum Fault: Sendable, Equatable {
@@ -29,6 +32,8 @@ public final class FaultProxy: Sendable {
         /// Bytes passed from clients to the server, and back.
         public var bytesUp: Int64
         public var bytesDown: Int64
+        /// Requests refused because they were signed with an access key other than the accepted one.
+        public var keyRejections: Int
     }
 
     public let port: UInt16
@@ -45,6 +50,10 @@ public final class FaultProxy: Sendable {
     private let throttle = Atomic<Int64>(0)
     /// Until when (seconds since 1970, as bits of a Double) connections are refused; 0 = no outage.
     private let outageUntil = Atomic<UInt64>(0)
+    /// The only access key accepted (nil: any); changing it bumps `generation`, which cuts open connections.
+    private let acceptedKey = Mutex<String?>(nil)
+    private let generation = Atomic<Int>(0)
+    private let keyRejections = Atomic<Int>(0)
 
     /// Listens on 127.0.0.1:`port` (0: any free port) and forwards to 127.0.0.1:`upstreamPort`.
     public init(upstreamPort: UInt16, faults: [Fault] = [], port requested: UInt16 = 0) throws {
@@ -88,6 +97,24 @@ public final class FaultProxy: Sendable {
         outageUntil.store(Date().addingTimeInterval(seconds).timeIntervalSince1970.bitPattern, ordering: .relaxed)
     }
 
+    /// From now on only requests signed with `accessKey` pass (nil: any key); open connections are cut.
+    public func requireAccessKey(_ accessKey: String?) {
+        acceptedKey.withLock { $0 = accessKey }
+        generation.add(1, ordering: .relaxed)
+    }
+
+    /// The access key id a SigV4 request head names (`Authorization: … Credential=AKID/…` or `X-Amz-Credential=`).
+    public static func accessKey(inHead head: [UInt8]) -> String? {
+        let text = String(decoding: head, as: UTF8.self)
+        for marker in ["Credential=", "X-Amz-Credential="] {
+            guard let range = text.range(of: marker) else { continue }
+            let rest = text[range.upperBound...]
+            let end = rest.firstIndex { $0 == "/" || $0 == "%" || $0 == "," || $0 == "&" || $0 == " " || $0 == "\r" } ?? rest.endIndex
+            return String(rest[..<end])
+        }
+        return nil
+    }
+
     public var inOutage: Bool {
         Date().timeIntervalSince1970 < Double(bitPattern: outageUntil.load(ordering: .relaxed))
     }
@@ -96,7 +123,7 @@ public final class FaultProxy: Sendable {
         Stats(
             connections: connections.load(ordering: .relaxed), faultsInjected: faults.load(ordering: .relaxed),
             outageResets: outageResets.load(ordering: .relaxed), bytesUp: up.load(ordering: .relaxed),
-            bytesDown: down.load(ordering: .relaxed))
+            bytesDown: down.load(ordering: .relaxed), keyRejections: keyRejections.load(ordering: .relaxed))
     }
 
     public func stop() {
@@ -148,20 +175,37 @@ public final class FaultProxy: Sendable {
             resetAndClose(client)
         case .respond(let status, let code):
             _ = readHead(client)
-            let body = "<?xml version=\"1.0\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"
-            let response = "HTTP/1.1 \(status) Injected\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-            _ = Array(response.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            shutdown(client, Int32(SHUT_WR))
-            Thread.sleep(forTimeInterval: 0.05)
-            close(client)
+            respond(client, status: status, code: code)
         case .delay(let seconds):
             Thread.sleep(forTimeInterval: seconds)
-            pipe(client, dropResponse: false)
+            checkKeyThenPipe(client)
         case .pass:
-            pipe(client, dropResponse: false)
+            checkKeyThenPipe(client)
         case .dropResponse:
             pipe(client, dropResponse: true)
         }
+    }
+
+    private func respond(_ client: Int32, status: Int, code: String) {
+        let body = "<?xml version=\"1.0\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"
+        let response = "HTTP/1.1 \(status) Injected\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        _ = Array(response.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(client, Int32(SHUT_WR))
+        Thread.sleep(forTimeInterval: 0.05)
+        close(client)
+    }
+
+    /// With an accepted key set: reads the first request head and refuses it (403) if signed with another key,
+    /// else forwards it and pipes the rest. Without one: pipes.
+    private func checkKeyThenPipe(_ client: Int32) {
+        guard let accepted = acceptedKey.withLock({ $0 }) else { pipe(client, dropResponse: false); return }
+        let head = readHead(client)
+        guard Self.accessKey(inHead: head) == accepted else {
+            keyRejections.add(1, ordering: .relaxed)
+            respond(client, status: 403, code: "InvalidAccessKeyId")
+            return
+        }
+        pipe(client, dropResponse: false, head: head)
     }
 
     private func connectUpstream() -> Int32 {
@@ -177,13 +221,21 @@ public final class FaultProxy: Sendable {
         return fd
     }
 
-    private func pipe(_ client: Int32, dropResponse: Bool) {
+    private func pipe(_ client: Int32, dropResponse: Bool, head: [UInt8] = []) {
         let upstream = connectUpstream()
         guard upstream >= 0 else { resetAndClose(client); return }
+        var sentHead = 0
+        while sentHead < head.count {
+            let w = head.withUnsafeBytes { send(upstream, $0.baseAddress! + sentHead, head.count - sentHead, Int32(MSG_NOSIGNAL)) }
+            if w <= 0 { resetAndClose(client); close(upstream); return }
+            sentHead += w
+        }
+        up.add(Int64(head.count), ordering: .relaxed)
+        let born = generation.load(ordering: .relaxed)
         let done = DispatchGroup()
         done.enter()
         let upThread = Thread { [self] in
-            copy(from: client, to: upstream, upward: true)
+            copy(from: client, to: upstream, upward: true, born: born)
             shutdown(upstream, Int32(SHUT_WR))
             done.leave()
         }
@@ -197,7 +249,7 @@ public final class FaultProxy: Sendable {
             done.wait()
             return
         }
-        let cut = copy(from: upstream, to: client, upward: false)
+        let cut = copy(from: upstream, to: client, upward: false, born: born)
         if cut {
             resetAndClose(client)
             shutdown(upstream, Int32(SHUT_RDWR))
@@ -211,16 +263,27 @@ public final class FaultProxy: Sendable {
         close(upstream)
     }
 
-    /// Copies until EOF or an error; returns true if an outage cut the connection. Applies the throttle.
+    /// Copies until EOF or an error; returns true if an outage or a key change cut the connection. Applies the
+    /// throttle.
     @discardableResult
-    private func copy(from: Int32, to: Int32, upward: Bool) -> Bool {
+    private func copy(from: Int32, to: Int32, upward: Bool, born: Int) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            if inOutage { outageResets.add(1, ordering: .relaxed); shutdown(from, Int32(SHUT_RDWR)); shutdown(to, Int32(SHUT_RDWR)); return true }
+            if inOutage || generation.load(ordering: .relaxed) != born {
+                if inOutage { outageResets.add(1, ordering: .relaxed) }
+                shutdown(from, Int32(SHUT_RDWR)); shutdown(to, Int32(SHUT_RDWR))
+                return true
+            }
             let cap = throttle.load(ordering: .relaxed)
             let chunk = cap > 0 ? Int(min(Int64(buffer.count), max(1024, cap / 20))) : buffer.count
             let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, chunk, 0) }
-            if n <= 0 { return inOutage }
+            if n <= 0 { return inOutage || generation.load(ordering: .relaxed) != born }
+            // Bytes that arrive after an outage began or the key changed (e.g. the next request on an idle
+            // kept-alive connection) are not forwarded: the connection is cut.
+            if inOutage || generation.load(ordering: .relaxed) != born {
+                shutdown(from, Int32(SHUT_RDWR)); shutdown(to, Int32(SHUT_RDWR))
+                return true
+            }
             var sent = 0
             while sent < n {
                 let w = buffer.withUnsafeBytes { send(to, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }

@@ -23,7 +23,7 @@ struct AlignmentStateFiles {
     let directory: String
 
     init(store: Store) {
-        directory = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("alignment-state")
+        directory = (store.directory as NSString).appendingPathComponent("alignment-state")
     }
 
     /// The change records of a row (`state_changes`): one `name:bytes` line each, in the order they apply.

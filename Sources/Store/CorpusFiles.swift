@@ -1,4 +1,5 @@
 import Foundation
+import Entities
 import GRDB
 
 /// A parallel-text file as the store knows it.
@@ -10,7 +11,7 @@ public struct CorpusFileRecord: Sendable, Equatable, Codable {
     public var mtimeNs: Int64
     public var contentHash: String?
     public var format: String?
-    public var state: String
+    public var state: CorpusFileState
     public var error: String?
     public var errorLine: Int?
     public var pairCount: Int
@@ -54,12 +55,12 @@ extension Store {
         try pool.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM corpus_file WHERE workspace_id = ? AND path = ?", arguments: [workspaceID, path]
-            ).map(CorpusFileRecord.init(row:))
+            ).map { try CorpusFileRecord(row: $0) }
         }
     }
 
     /// Files of a workspace (all, or in one state), ordered by path.
-    public func corpusFiles(workspaceID: Int64? = nil, state: String? = nil) throws -> [CorpusFileRecord] {
+    public func corpusFiles(workspaceID: Int64? = nil, state: CorpusFileState? = nil) throws -> [CorpusFileRecord] {
         try pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -69,11 +70,11 @@ extension Store {
             }
             if let state {
                 clauses.append("state = ?")
-                arguments += [state]
+                arguments += [state.rawValue]
             }
             let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             return try Row.fetchAll(db, sql: "SELECT * FROM corpus_file \(filter) ORDER BY path", arguments: arguments)
-                .map(CorpusFileRecord.init(row:))
+                .map { try CorpusFileRecord(row: $0) }
         }
     }
 
@@ -174,7 +175,8 @@ extension Store {
         if let existing = try Row.fetchOne(
             db, sql: "SELECT id, content_hash, state FROM corpus_file WHERE workspace_id = ? AND path = ?",
             arguments: [workspaceID, path]),
-            existing["content_hash"] as String? == contentHash, existing["state"] as String == "ingested"
+            existing["content_hash"] as String? == contentHash,
+            existing["state"] as String == CorpusFileState.ingested.rawValue
         {
             // Same content (e.g. re-saved or touched): only remember the new size/mtime.
             try db.execute(
@@ -186,7 +188,7 @@ extension Store {
         var change = CorpusChange()
         let fileID = try upsertFileRow(
             db, workspaceID: workspaceID, path: path, size: size, mtimeNs: mtimeNs, contentHash: contentHash,
-            format: format, state: "ingested", error: nil, errorLine: nil, pairCount: pairCount, now: now)
+            format: format, state: .ingested, error: nil, errorLine: nil, pairCount: pairCount, now: now)
         try rememberAndDropProvenance(db, fileID: fileID)
         // Prepared once per transaction: this loop runs once per pair (millions for a large file).
         let findPair = try db.cachedStatement(
@@ -233,7 +235,7 @@ extension Store {
         try pool.write { db in
             _ = try upsertFileRow(
                 db, workspaceID: workspaceID, path: path, size: size, mtimeNs: mtimeNs, contentHash: contentHash,
-                format: format, state: "rejected", error: error, errorLine: line, pairCount: nil,
+                format: format, state: .rejected, error: error, errorLine: line, pairCount: nil,
                 now: Date().timeIntervalSince1970)
         }
     }
@@ -243,7 +245,7 @@ extension Store {
         try pool.write { db in
             _ = try upsertFileRow(
                 db, workspaceID: workspaceID, path: path, size: size, mtimeNs: mtimeNs, contentHash: nil, format: nil,
-                state: "pending", error: reason, errorLine: nil, pairCount: nil, now: Date().timeIntervalSince1970)
+                state: .pending, error: reason, errorLine: nil, pairCount: nil, now: Date().timeIntervalSince1970)
         }
     }
 
@@ -252,20 +254,20 @@ extension Store {
     public func retractFile(workspaceID: Int64, path: String) throws -> CorpusChange {
         try pool.write { db in
             guard let fileID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ? AND state != 'retracted'",
-                arguments: [workspaceID, path])
+                db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ? AND state != ?",
+                arguments: [workspaceID, path, CorpusFileState.retracted.rawValue])
             else { return CorpusChange(unchanged: true) }
             try rememberAndDropProvenance(db, fileID: fileID)
             try db.execute(
-                sql: "UPDATE corpus_file SET state = 'retracted', pair_count = 0, error = NULL, error_line = NULL, updated_at = ? WHERE id = ?",
-                arguments: [Date().timeIntervalSince1970, fileID])
+                sql: "UPDATE corpus_file SET state = ?, pair_count = 0, error = NULL, error_line = NULL, updated_at = ? WHERE id = ?",
+                arguments: [CorpusFileState.retracted.rawValue, Date().timeIntervalSince1970, fileID])
             return CorpusChange(retracted: try retractOrphans(db, workspaceID: workspaceID))
         }
     }
 
     private func upsertFileRow(
         _ db: Database, workspaceID: Int64, path: String, size: Int64, mtimeNs: Int64, contentHash: String?,
-        format: String?, state: String, error: String?, errorLine: Int?, pairCount: Int?, now: Double
+        format: String?, state: CorpusFileState, error: String?, errorLine: Int?, pairCount: Int?, now: Double
     ) throws -> Int64 {
         try db.execute(
             sql: """
@@ -279,7 +281,7 @@ extension Store {
                     pair_count = CASE WHEN ? IS NULL THEN corpus_file.pair_count ELSE excluded.pair_count END,
                     updated_at = excluded.updated_at
                 """,
-            arguments: [workspaceID, path, size, mtimeNs, contentHash, format, state, error, errorLine, pairCount ?? 0,
+            arguments: [workspaceID, path, size, mtimeNs, contentHash, format, state.rawValue, error, errorLine, pairCount ?? 0,
                         now, pairCount])
         guard let id = try Int64.fetchOne(
             db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ?", arguments: [workspaceID, path])
@@ -325,11 +327,22 @@ extension Store {
 }
 
 extension CorpusFileRecord {
-    init(row: Row) {
+    init(row: Row) throws {
         self.init(
             id: row["id"], workspaceID: row["workspace_id"], path: row["path"], size: row["size"], mtimeNs: row["mtime_ns"],
-            contentHash: row["content_hash"], format: row["format"], state: row["state"], error: row["error"],
-            errorLine: row["error_line"], pairCount: row["pair_count"])
+            contentHash: row["content_hash"], format: row["format"], state: try Store.decode(row, "state"),
+            error: row["error"], errorLine: row["error_line"], pairCount: row["pair_count"])
+    }
+}
+
+extension Store {
+    /// An enum column, with an error naming the column and the value instead of a crash on an unknown one.
+    static func decode<Value: RawRepresentable>(_ row: Row, _ column: String) throws -> Value where Value.RawValue == String {
+        let raw: String = row[column]
+        guard let value = Value(rawValue: raw) else {
+            throw StoreError.invalid("unknown \(column) \(raw) in the database (written by a newer transtok?)")
+        }
+        return value
     }
 }
 
@@ -338,8 +351,8 @@ extension Store {
     public func forgetPendingFile(workspaceID: Int64, path: String) throws {
         try pool.write { db in
             try db.execute(
-                sql: "DELETE FROM corpus_file WHERE workspace_id = ? AND path = ? AND state = 'pending'",
-                arguments: [workspaceID, path])
+                sql: "DELETE FROM corpus_file WHERE workspace_id = ? AND path = ? AND state = ?",
+                arguments: [workspaceID, path, CorpusFileState.pending.rawValue])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Entities
 import GRDB
 
 /// A unit of daemon work (ingest, align, refresh, checkpoint, sync) with its progress.
@@ -6,7 +7,7 @@ public struct JobRecord: Sendable, Equatable {
     public var id: Int64
     public var workspaceID: Int64?
     public var kind: String
-    public var state: String
+    public var state: JobState
     public var progress: Double
     public var message: String?
 }
@@ -16,8 +17,9 @@ extension Store {
     public func activeJobs() throws -> [JobRecord] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM job WHERE state IN ('queued', 'running') ORDER BY id"
-            ).map(JobRecord.init(row:))
+                db, sql: "SELECT * FROM job WHERE state IN (?, ?) ORDER BY id",
+                arguments: [JobState.queued.rawValue, JobState.running.rawValue]
+            ).map { try JobRecord(row: $0) }
         }
     }
 
@@ -27,17 +29,17 @@ extension Store {
     public func markInterruptedJobs() throws -> Int {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'interrupted', finished_at = ? WHERE state = 'running'",
-                arguments: [Date().timeIntervalSince1970])
+                sql: "UPDATE job SET state = ?, finished_at = ? WHERE state = ?",
+                arguments: [JobState.interrupted.rawValue, Date().timeIntervalSince1970, JobState.running.rawValue])
             return db.changesCount
         }
     }
 }
 
 extension JobRecord {
-    init(row: Row) {
+    init(row: Row) throws {
         self.init(
-            id: row["id"], workspaceID: row["workspace_id"], kind: row["kind"], state: row["state"],
+            id: row["id"], workspaceID: row["workspace_id"], kind: row["kind"], state: try Store.decode(row, "state"),
             progress: row["progress"], message: row["message"])
     }
 }
@@ -48,8 +50,8 @@ extension Store {
         try pool.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
-                sql: "INSERT INTO job (workspace_id, kind, state, message, created_at, started_at) VALUES (?, ?, 'running', ?, ?, ?)",
-                arguments: [workspaceID, kind, message, now, now])
+                sql: "INSERT INTO job (workspace_id, kind, state, message, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [workspaceID, kind, JobState.running.rawValue, message, now, now])
             return db.lastInsertedRowID
         }
     }
@@ -65,14 +67,14 @@ extension Store {
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = ?, progress = CASE WHEN ? THEN 1 ELSE progress END, message = ?, finished_at = ? WHERE id = ?",
-                arguments: [succeeded ? "done" : "failed", succeeded, message, Date().timeIntervalSince1970, id])
+                arguments: [(succeeded ? JobState.done : .failed).rawValue, succeeded, message, Date().timeIntervalSince1970, id])
         }
     }
 }
 
 extension Store {
     /// Total seconds and number of finished jobs by kind and final state (for metrics).
-    public func jobDurations() throws -> [(kind: String, state: String, seconds: Double, count: Int)] {
+    public func jobDurations() throws -> [(kind: String, state: JobState, seconds: Double, count: Int)] {
         try pool.read { db in
             try Row.fetchAll(
                 db,
@@ -80,7 +82,7 @@ extension Store {
                     SELECT kind, state, SUM(finished_at - started_at) AS seconds, COUNT(*) AS count FROM job
                     WHERE finished_at IS NOT NULL AND started_at IS NOT NULL GROUP BY kind, state ORDER BY kind, state
                     """
-            ).map { (kind: $0["kind"], state: $0["state"], seconds: $0["seconds"] ?? 0, count: $0["count"]) }
+            ).map { (kind: $0["kind"], state: try Store.decode($0, "state"), seconds: $0["seconds"] ?? 0, count: $0["count"]) }
         }
     }
 }

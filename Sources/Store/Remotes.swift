@@ -1,31 +1,12 @@
 import Foundation
+import Entities
 import GRDB
 
-/// A sync remote added over the control API: where the bucket is and where its credentials are. Never a secret.
-public struct RemoteSpec: Sendable, Equatable, Codable {
-    public var name: String
-    /// `s3://bucket[/prefix]`.
-    public var url: String
-    public var endpoint: String?
-    public var region: String?
-    /// `path` or `virtual`.
-    public var addressing: String?
-    /// An AWS shared-credentials file (mode 0600); nil: the daemon's environment.
-    public var credentialsFile: String?
-    public var profile: String?
-
-    public init(
-        name: String, url: String, endpoint: String? = nil, region: String? = nil, addressing: String? = nil,
-        credentialsFile: String? = nil, profile: String? = nil
-    ) {
-        self.name = name
-        self.url = url
-        self.endpoint = endpoint
-        self.region = region
-        self.addressing = addressing
-        self.credentialsFile = credentialsFile
-        self.profile = profile
-    }
+/// A remote's row in `remote`: one column per `RemoteSpec` key (snake_case), through `Codable`, so a new field
+/// needs only its migration here.
+extension RemoteSpec: FetchableRecord, EncodableRecord {
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
 extension Store {
@@ -35,23 +16,22 @@ extension Store {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM remote WHERE name = ?", arguments: [spec.name]) == true {
                 throw StoreError.conflict("a remote named \(spec.name) already exists")
             }
+            var columns = try spec.databaseDictionary
+            columns["created_at"] = Date().timeIntervalSince1970.databaseValue
+            let names = columns.keys.sorted()
             try db.execute(
-                sql: """
-                    INSERT INTO remote (name, url, endpoint, region, addressing, credentials_file, profile, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [spec.name, spec.url, spec.endpoint, spec.region, spec.addressing, spec.credentialsFile,
-                            spec.profile, Date().timeIntervalSince1970])
+                sql: "INSERT INTO remote (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+                arguments: StatementArguments(names.map { columns[$0] }))
         }
     }
 
     /// Stored remotes, by name.
     public func remotes() throws -> [RemoteSpec] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name").map { row in
-                RemoteSpec(
-                    name: row["name"], url: row["url"], endpoint: row["endpoint"], region: row["region"],
-                    addressing: row["addressing"], credentialsFile: row["credentials_file"], profile: row["profile"])
+            do { return try RemoteSpec.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name") } catch let error
+                where error is DecodingError || error is RowDecodingError
+            {
+                throw StoreError.invalid("a stored remote cannot be read (\(error)); remove it with `transtok remote remove`")
             }
         }
     }

@@ -5,9 +5,13 @@ import Systems
 
 /// The daemon's durable state: one SQLite database in WAL mode, opened through a GRDB `DatabasePool`
 /// (one writer, concurrent readers). Every state change that matters is one write transaction.
+/// `Store.inMemory` opens the same schema in memory (a `DatabaseQueue`), for in-process tests.
 public struct Store: Sendable {
-    public let pool: DatabasePool
+    public let pool: any DatabaseWriter
+    /// The database file (`:memory:` for an in-memory store).
     public let path: String
+    /// Where files kept beside the database go (the aligner state files).
+    public let directory: String
 
     /// Opens (creating if needed) `<directory>/transtok.sqlite` and migrates it forward.
     public init(directory: String, logger: Logger = Logger(label: "transtok.store")) throws {
@@ -15,20 +19,38 @@ public struct Store: Sendable {
     }
 
     public init(path: String, logger: Logger = Logger(label: "transtok.store")) throws {
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.configuration(synchronous: "NORMAL"))
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        try self.init(writer: pool, path: path, directory: (path as NSString).deletingLastPathComponent, logger: logger)
+    }
+
+    /// An empty store in memory, migrated like a file; files it keeps beside the database go to `filesDirectory`.
+    /// Gone when the value is released.
+    public static func inMemory(filesDirectory: String, logger: Logger = Logger(label: "transtok.store")) throws -> Store {
+        let queue: DatabaseQueue
+        do { queue = try DatabaseQueue(configuration: configuration(synchronous: "OFF")) } catch {
+            throw StoreError.cannotOpen(path: ":memory:", reason: "\(error)")
+        }
+        return try Store(writer: queue, path: ":memory:", directory: filesDirectory, logger: logger)
+    }
+
+    private static func configuration(synchronous: String) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Temporary tables (a corpus file's staged pairs, `CorpusFiles.swift`) can be as large as a file: on disk.
             try db.execute(sql: "PRAGMA temp_store = FILE")
         }
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: "\(error)")
-        }
+        return configuration
+    }
+
+    private init(writer pool: any DatabaseWriter, path: String, directory: String, logger: Logger) throws {
         let migrator = StoreMigrations.migrator()
         // A database written by a newer transtok has migrations we do not know: refuse rather than guess.
         if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
@@ -44,6 +66,7 @@ public struct Store: Sendable {
         }
         self.pool = pool
         self.path = path
+        self.directory = directory
     }
 
     /// Identifiers of the migrations applied to this database, in order.

@@ -1,3 +1,4 @@
+import Entities
 import GRDB
 
 /// Row counts by state, for `GET /v1/status` and metrics.
@@ -33,25 +34,25 @@ extension Store {
     /// figures are a consistent snapshot.
     public func counts(workspaceID: Int64? = nil) throws -> StoreCounts {
         try pool.read { db in
-            func count(_ table: String, _ condition: String) throws -> Int {
+            func count(_ table: String, _ condition: String, _ value: (any DatabaseValueConvertible)? = nil) throws -> Int {
                 var sql = "SELECT COUNT(*) FROM \(table) WHERE (\(condition))"
-                var arguments: StatementArguments = []
+                var arguments: StatementArguments = value.map { [$0] } ?? []
                 if let workspaceID {
                     sql += " AND workspace_id = ?"
-                    arguments = [workspaceID]
+                    arguments += [workspaceID]
                 }
                 return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
             }
             return StoreCounts(
                 workspaces: workspaceID == nil ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workspace") ?? 0 : 1,
-                filesIngested: try count("corpus_file", "state = 'ingested'"),
-                filesPending: try count("corpus_file", "state = 'pending'"),
-                filesRejected: try count("corpus_file", "state = 'rejected'"),
+                filesIngested: try count("corpus_file", "state = ?", CorpusFileState.ingested.rawValue),
+                filesPending: try count("corpus_file", "state = ?", CorpusFileState.pending.rawValue),
+                filesRejected: try count("corpus_file", "state = ?", CorpusFileState.rejected.rawValue),
                 pairs: try count("sentence_pair", "retracted = 0"),
                 pairsRetracted: try count("sentence_pair", "retracted = 1"),
                 checkpoints: try count("checkpoint", "state = 'complete'"),
-                jobsQueued: try count("job", "state = 'queued'"),
-                jobsRunning: try count("job", "state = 'running'"))
+                jobsQueued: try count("job", "state = ?", JobState.queued.rawValue),
+                jobsRunning: try count("job", "state = ?", JobState.running.rawValue))
         }
     }
 }

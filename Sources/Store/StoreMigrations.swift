@@ -178,6 +178,11 @@ public enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE workspace ADD COLUMN output_dtype TEXT")
         }
 
+        // Per-remote part integrity (`part_integrity`: contentMD5 or checksumSHA256; NULL = contentMD5).
+        migrator.registerMigration("v8-remote-part-integrity") { db in
+            try db.execute(sql: "ALTER TABLE remote ADD COLUMN part_integrity TEXT")
+        }
+
         return migrator
     }
 }

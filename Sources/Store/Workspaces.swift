@@ -1,54 +1,11 @@
 import Foundation
+import Entities
 import GRDB
-
-/// A language pair the daemon keeps adapted: source model, target tokenizer, watched folders, remote.
-public struct WorkspaceSpec: Sendable, Equatable, Codable {
-    public var name: String
-    public var sourceLanguage: String
-    public var targetLanguage: String
-    public var sourceModel: String
-    public var targetTokenizer: String?
-    public var parallelDirectories: [String]
-    public var monolingualDirectories: [String]
-    public var remote: String?
-    /// Output dtype name of the checkpoints (`auto`, `f32`, `f16`, `bf16`; nil = auto).
-    public var outputDType: String?
-
-    public init(
-        name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
-        targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil, outputDType: String? = nil
-    ) {
-        self.name = name
-        self.sourceLanguage = sourceLanguage
-        self.targetLanguage = targetLanguage
-        self.sourceModel = sourceModel
-        self.targetTokenizer = targetTokenizer
-        self.parallelDirectories = parallelDirectories
-        self.monolingualDirectories = monolingualDirectories
-        self.remote = remote
-        self.outputDType = outputDType
-    }
-}
 
 public struct WorkspaceRecord: Sendable, Equatable {
     public var id: Int64
     public var spec: WorkspaceSpec
     public var tokenizerVersion: Int
-}
-
-/// A requested workspace setting that contradicts the workspace's saved state (which the daemon owns: the source
-/// model and languages the alignment was built from, its frozen target tokenizer, its remote).
-public struct WorkspaceConflict: Error, CustomStringConvertible, Equatable, Sendable {
-    public var workspace: String
-    /// The config/API key (`source_model`, `target_tokenizer`, `parallel_dirs`, …).
-    public var key: String
-    public var saved: String
-    public var requested: String
-
-    public var description: String {
-        "workspace \(workspace) already exists with \(key) \(saved), not \(requested)"
-    }
 }
 
 /// What re-applying a config-file workspace did (the start-up path).
@@ -59,36 +16,6 @@ public struct WorkspaceReconciliation: Sendable, Equatable {
     public var refused: [WorkspaceConflict] = []
     /// The saved remote (set at runtime) kept over the config file's.
     public var keptRemote: WorkspaceConflict?
-}
-
-extension WorkspaceSpec {
-    /// The settings of `requested` that differ from this saved spec. Keys the request leaves out (nil target
-    /// tokenizer, monolingual folders or remote) are not differences: the saved values stand.
-    public func differences(from requested: WorkspaceSpec) -> [WorkspaceConflict] {
-        var found: [WorkspaceConflict] = []
-        func check(_ key: String, _ saved: String?, _ wanted: String?) {
-            guard let wanted, saved != wanted else { return }
-            found.append(WorkspaceConflict(workspace: name, key: key, saved: saved ?? "(none)", requested: wanted))
-        }
-        check("source_language", sourceLanguage, requested.sourceLanguage)
-        check("target_language", targetLanguage, requested.targetLanguage)
-        check("source_model", sourceModel, requested.sourceModel)
-        check("target_tokenizer", targetTokenizer, requested.targetTokenizer)
-        if Set(parallelDirectories) != Set(requested.parallelDirectories) {
-            check("parallel_dirs", parallelDirectories.sorted().joined(separator: ","),
-                  requested.parallelDirectories.sorted().joined(separator: ","))
-        }
-        if !requested.monolingualDirectories.isEmpty, Set(monolingualDirectories) != Set(requested.monolingualDirectories) {
-            check("monolingual_dirs", monolingualDirectories.sorted().joined(separator: ","),
-                  requested.monolingualDirectories.sorted().joined(separator: ","))
-        }
-        check("remote", remote, requested.remote)
-        check("dtype", outputDType, requested.outputDType)
-        return found
-    }
-
-    /// Keys whose change invalidates what was built from them (the alignment, the rows, the tokenizer).
-    static let stateKeys: Set<String> = ["source_language", "target_language", "source_model", "target_tokenizer"]
 }
 
 extension Store {

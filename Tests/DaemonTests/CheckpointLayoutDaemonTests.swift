@@ -1,5 +1,6 @@
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 import Logging
 import Store
@@ -104,6 +105,12 @@ struct CheckpointLayoutDaemonTests {
             let loaded = try ModelLoader.load(path: path)
             #expect(loaded.sourceTokenizer?.vocabularySize == source.vocabularySize)
             #expect(!FileManager.default.fileExists(atPath: path + "/" + CheckpointLayout.legacySourceTokenizer))
+            // The model card: the workspace's languages in the front matter, listed (and hashed) in the manifest.
+            let card = try String(contentsOfFile: path + "/" + CheckpointLayout.modelCard, encoding: .utf8)
+            #expect(card.hasPrefix("---\nlanguage:\n- es\n- en\n") && card.contains("library_name: transformers"), "\(card)")
+            #expect(card.contains("AutoModelForCausalLM.from_pretrained(path)") && card.contains("| target_vocabulary |"))
+            let manifest = try String(contentsOfFile: path + "/" + CheckpointLayout.manifest, encoding: .utf8)
+            #expect(manifest.contains("\"path\" : \"\(CheckpointLayout.modelCard)\""), "\(manifest)")
             let weights = try ShardedSafetensors(indexPath: path + "/" + CheckpointLayout.weightIndex)
             // Only the refreshed tables are in the checkpoint's own shard; every body shard is a base file.
             let own = Set([CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].compactMap { weights.weightMap[$0] })
@@ -119,27 +126,44 @@ struct CheckpointLayoutDaemonTests {
 /// The per-workspace `dtype` setting: validated in the config with the allowed values, stored with the workspace.
 @Suite struct WorkspaceDTypeSettingTests {
     @Test func dtypeIsValidatedAndStored() throws {
-        var config = WorkspaceConfig(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                     targetTokenizer: nil, parallelDirs: ["/in"], monolingualDirs: nil, remote: nil, dtype: "f8")
+        var config = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                   parallelDirectories: ["/in"], outputDType: "f8")
         do {
             try config.validate(key: "workspaces[0]")
             Issue.record("dtype f8 accepted")
         } catch {
             #expect("\(error)".contains("workspaces[0].dtype") && "\(error)".contains("auto, f32, f16, bf16"), "\(error)")
         }
-        config.dtype = "bf16"
+        config.outputDType = "bf16"
         try config.validate(key: "workspaces[0]")
         let root = try makeTemporaryDirectory("dtypestore")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        try store.upsertWorkspace(config.spec)
+        try store.upsertWorkspace(config)
         #expect(try store.workspaces().first?.spec.outputDType == "bf16")
         // A config file that names another dtype applies it; one that omits it keeps the saved one.
-        config.dtype = "f16"
-        try store.upsertWorkspace(config.spec)
+        config.outputDType = "f16"
+        try store.upsertWorkspace(config)
         #expect(try store.workspaces().first?.spec.outputDType == "f16")
-        config.dtype = nil
-        try store.upsertWorkspace(config.spec)
+        config.outputDType = nil
+        try store.upsertWorkspace(config)
         #expect(try store.workspaces().first?.spec.outputDType == "f16")
+    }
+
+    /// `GET /v1/status` and the workspace replies report the dtype (`auto` when none was set).
+    @Test func statusReportsTheDType() throws {
+        let root = try makeTemporaryDirectory("dtypestatus")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try Store(directory: root)
+        var spec = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                                 parallelDirectories: ["/in"])
+        spec.outputDType = "bf16"
+        try store.upsertWorkspace(spec)
+        spec.name = "v"
+        spec.outputDType = nil
+        try store.upsertWorkspace(spec)
+        let status = try StatusProvider(store: store, stateDirectory: root, socket: "/s", startedAt: Date()).status()
+        let dtypes = Dictionary(uniqueKeysWithValues: status.workspaces.map { ($0.name, $0.dtype) })
+        #expect(dtypes == ["w": "bf16", "v": "auto"])
     }
 }

@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Logging
 import Store
@@ -68,7 +69,7 @@ import Testing
         let summary = try await controller.scan()
         #expect(summary.rejected == 1)
         let file = try #require(try store.corpusFile(workspaceID: workspace.id, path: incoming + "/a.tsv"))
-        #expect(file.state == "rejected")
+        #expect(file.state == .rejected)
         #expect(file.errorLine == 2)
         #expect(try store.counts().pairs == 2)  // nothing half-applied, nothing lost
         // The user's file is never touched.
@@ -82,11 +83,11 @@ import Testing
         try write("bible.es", "En el principio\nDios\n")
         summary = try await controller.scan()
         #expect(summary.pairsAdded == 2)
-        #expect(try store.corpusFiles(workspaceID: workspace.id, state: "pending").isEmpty)
+        #expect(try store.corpusFiles(workspaceID: workspace.id, state: .pending).isEmpty)
         try write("bible.es", "En el principio\n")
         summary = try await controller.scan()
         #expect(summary.rejected == 1)
-        let rejected = try store.corpusFiles(workspaceID: workspace.id, state: "rejected")
+        let rejected = try store.corpusFiles(workspaceID: workspace.id, state: .rejected)
         #expect(rejected.first?.error?.contains("line counts differ") == true)
     }
 

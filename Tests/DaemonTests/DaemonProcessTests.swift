@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Testing
 
@@ -97,9 +98,9 @@ import Testing
         let daemon = try DaemonProcess(label: "ws")
         try daemon.waitUntilReady()
         try TinyModel.write(to: daemon.root + "/model")
-        let request = WorkspaceRequest(
+        let request = WorkspaceRequest(WorkspaceSpec(
             name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
-            parallelDirectories: [daemon.root + "/incoming"], createDirectories: true)
+            parallelDirectories: [daemon.root + "/incoming"]), createDirectories: true)
         _ = try daemon.client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
         let (status, _) = try daemon.client.call("GET", "/v1/status", as: StatusResponse.self)
         #expect(status.workspaces.map(\.name) == ["en-es"])

@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Testing
 
@@ -19,9 +20,9 @@ import Testing
         try daemon.waitUntilReady()
         let folder = daemon.root + "/incoming"
         try TinyModel.write(to: daemon.root + "/model")
-        _ = try daemon.client.call("POST", "/v1/workspaces", body: WorkspaceRequest(
+        _ = try daemon.client.call("POST", "/v1/workspaces", body: WorkspaceRequest(WorkspaceSpec(
             name: "memory", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
-            parallelDirectories: [folder], createDirectories: true), as: WorkspaceStatus.self)
+            parallelDirectories: [folder]), createDirectories: true), as: WorkspaceStatus.self)
 
         let staging = daemon.root + "/big.tsv.gz"
         let pairs = try await LargeCorpus.writeGzipTSV(to: staging, decompressedBytes: Self.decompressedMiB << 20)

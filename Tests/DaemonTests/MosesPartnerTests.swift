@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Logging
 import Store
@@ -25,7 +26,7 @@ import Testing
     }
 
     func rejection(_ name: String) throws -> String? {
-        try store.corpusFiles(workspaceID: try #require(try store.workspaces().first).id, state: "rejected")
+        try store.corpusFiles(workspaceID: try #require(try store.workspaces().first).id, state: .rejected)
             .first { $0.path.hasSuffix("/" + name) }?.error
     }
 

@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Store
 import Testing
@@ -98,7 +99,7 @@ struct RemoteManagementTests {
         #expect(again.stderr.contains("already exists"), "\(again.stderr)")
         let listed = try remotes(daemon)
         #expect(listed.map(\.name) == ["s3test"])
-        #expect(listed.first?.origin == "api")
+        #expect(listed.first?.origin == .api)
         #expect(listed.first?.url == url)
         let listText = try cli(daemon, ["remote", "list"])
         #expect(listText.stdout.contains("s3test\t\(url)"), "\(listText.stdout)")
@@ -183,7 +184,7 @@ struct RemoteManagementTests {
             label: "remotes-cfg", extraArguments: ["--config", config, "--state-dir", root + "/state"],
             environment: s3.environment())
         try daemon.waitUntilReady()
-        #expect(try remotes(daemon).map(\.origin) == ["config"])
+        #expect(try remotes(daemon).map(\.origin) == [.config])
         // Same name as a config remote: refused before any check.
         let clash = try cli(daemon, ["remote", "add", "cfg", "s3://\(s3.bucket)/t/other", "--endpoint", s3.endpoint])
         #expect(clash.status != 0)

@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Testing
 
@@ -7,9 +8,9 @@ import Testing
 @Suite(.serialized) struct WatchedFolderTests {
     func createWorkspace(_ daemon: DaemonProcess, folder: String) throws {
         try TinyModel.write(to: daemon.root + "/model")
-        let request = WorkspaceRequest(
+        let request = WorkspaceRequest(WorkspaceSpec(
             name: "demo", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
-            parallelDirectories: [folder], createDirectories: true)
+            parallelDirectories: [folder]), createDirectories: true)
         _ = try daemon.client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
     }
 

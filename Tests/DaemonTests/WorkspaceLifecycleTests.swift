@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Testing
 
@@ -96,8 +97,8 @@ struct WorkspaceLifecycleTests {
         let daemon = try DaemonProcess(label: "create")
         try daemon.waitUntilReady()
         func request(model: String, watch: [String] = [folder], create: Bool? = nil) -> WorkspaceRequest {
-            WorkspaceRequest(name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: model,
-                             parallelDirectories: watch, createDirectories: create)
+            WorkspaceRequest(WorkspaceSpec(name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: model,
+                             parallelDirectories: watch), createDirectories: create)
         }
         func workspaces() throws -> [WorkspaceStatus] { try daemon.client.call("GET", "/v1/workspaces", as: [WorkspaceStatus].self).0 }
 

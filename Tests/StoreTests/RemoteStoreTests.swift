@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import GRDB
 import Testing
@@ -34,6 +35,8 @@ import Testing
 
     @Test func theRemoteTableHasNoPlaceForASecret() throws {
         let columns = try store.pool.read { db in try db.columns(in: "remote").map(\.name) }
-        #expect(Set(columns) == ["name", "url", "endpoint", "region", "addressing", "credentials_file", "profile", "created_at"])
+        #expect(Set(columns) == [
+            "name", "url", "endpoint", "region", "addressing", "credentials_file", "profile", "part_integrity", "created_at",
+        ])
     }
 }

@@ -30,6 +30,7 @@ struct AlignCommand: ParsableCommand {
     @Flag(help: "Lowercase all tokens before aligning.") var lowercase = false
     @Option(help: "Longest accepted side, in tokens.") var maxTokens: Int = 1024
     @Flag(help: "Skip over-long pairs with a warning instead of failing.") var skipOverlong = false
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if input == nil && (source == nil || target == nil) { throw ValidationError("give --source and --target, or --input") }
@@ -39,6 +40,9 @@ struct AlignCommand: ParsableCommand {
     }
 
     func run() throws {
+        let progress = ProgressDisplay(label: "align", style: .detect(quiet: global.quiet || global.json))
+        defer { progress.finish() }
+        progress.step("reading the corpus", index: 0, of: 3)
         let reader = CorpusReader(lowercase: lowercase, maxTokens: maxTokens, skipOverlong: skipOverlong)
         let corpus: ParallelCorpus
         if let input { corpus = try reader.read(bitext: input) } else { corpus = try reader.read(source: source!, target: target!) }
@@ -49,11 +53,14 @@ struct AlignCommand: ParsableCommand {
         config.iterations = iterations
         config.symmetrize = symmetrize
         config.threads = threads
+        progress.step("aligning \(corpus.count) pairs (\(model.rawValue))", index: 1, of: 3)
         let result = try WordAligner.align(corpus, config)
+        progress.step("writing", index: 2, of: 3)
         if let ttable { try result.table.write(to: ttable) }
         var out = ""
         out.reserveCapacity(corpus.count * 64)
         for links in result.links { out += Pharaoh.format(links) + "\n" }
+        progress.finish()
         FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -10,7 +10,8 @@ struct ConvertCommand: AsyncParsableCommand {
         abstract: "Convert a llama or qwen2 GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
     )
 
-    @Option(name: .long, help: "Input model: a .gguf file.")
+    @Option(name: .long, help: ArgumentHelp("Input model: a .gguf file (llama or qwen2).", valueName: "file.gguf"),
+            transform: GGUFPath.checked)
     var model: String
 
     @Option(name: .long, help: "Output directory (written atomically; an existing one is replaced).")
@@ -26,7 +27,6 @@ struct ConvertCommand: AsyncParsableCommand {
     var tokenizerOnly = false
 
     func run() async throws {
-        guard model.hasSuffix(".gguf") else { throw ValidationError("--model must be a .gguf file") }
         let start = Date()
         let gguf = try GGUFFile(path: model)
         if tokenizerOnly {
@@ -57,5 +57,16 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         print("wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))")
         print(String(format: "took %.2f s", Date().timeIntervalSince(start)))
+    }
+}
+
+/// `convert --model`: checked while parsing, so a wrong file says what is accepted next to the command's own usage.
+enum GGUFPath {
+    static func checked(_ path: String) throws -> String {
+        guard path.lowercased().hasSuffix(".gguf") else {
+            let what = path.lowercased().hasSuffix(".safetensors") || path.hasSuffix("/") ? "a Hugging Face model" : "not a GGUF file"
+            throw ValidationError("\(what); allowed: a .gguf file (architectures llama, qwen2). A Hugging Face directory needs no conversion: pass it to transfer, generate or workspace create as it is")
+        }
+        return path
     }
 }

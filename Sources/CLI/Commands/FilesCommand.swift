@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Entities
 import Foundation
 
 struct FilesCommand: AsyncParsableCommand {
@@ -8,7 +9,7 @@ struct FilesCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Only rejected files.") var rejected = false
-    @Option(help: "Only files in this state.") var state: FileStateFilter?
+    @Option(help: "Only files in this state.") var state: CorpusFileState?
     @Option(help: "Only this workspace.") var workspace: String?
 
     func validate() throws {
@@ -87,11 +88,11 @@ struct IngestCommand: AsyncParsableCommand {
                 hint: "see `transtok files --workspace \(name)` in a moment"))
         }
         switch file.state {
-        case "rejected":
+        case .rejected:
             throw global.report(CLIError(
                 code: .invalidArgument,
                 message: "rejected: \(destination)" + (file.line.map { " line \($0)" } ?? "") + ": \(file.reason ?? "?")"))
-        case "pending":
+        case .pending:
             try global.output(file) { "pending: \(destination) (\(file.reason ?? "waiting"))" }
         default:
             try global.output(file) { "ingested \(destination): \(file.pairs) pairs (\(scan.pairsAdded) new in the workspace)" }

@@ -19,17 +19,40 @@ struct PullCommand: AsyncParsableCommand {
     @Option(help: "Blobs downloaded at the same time.")
     var concurrency = 4
 
+    @OptionGroup var global: GlobalOptions
+
     func run() async throws {
         let client = try remote.client()
         var options = SyncOptions()
         options.concurrency = max(1, concurrency)
         let sync = CheckpointSync(client: client, journal: nil, options: options)
         let start = Date()
-        let report = try await sync.pull(name: checkpoint, into: directory)
+        let counter = SyncProgress()
+        let progress = ProgressDisplay(label: "pull \(checkpoint)", style: .detect(quiet: global.quiet || global.json))
+        let watcher = Task {
+            while !Task.isCancelled {
+                let s = counter.snapshot()
+                let done = Double(s.uploadedBytes + s.skippedBytes), total = Double(s.totalBytes)
+                progress.set(completed: done, total: total > 0 ? total : nil,
+                             detail: "\(ProgressRenderer.bytes(done))/\(ProgressRenderer.bytes(total))"
+                                 + (s.bytesPerSecond > 0 ? " \(ProgressRenderer.bytes(s.bytesPerSecond))/s" : ""))
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let report: PullReport
+        do {
+            report = try await sync.pull(name: checkpoint, into: directory, progress: counter)
+            watcher.cancel()
+            progress.finish()
+        } catch {
+            watcher.cancel()
+            progress.finish()
+            throw error
+        }
         let seconds = Date().timeIntervalSince(start)
-        print(
+        if !global.quiet { print(
             "pulled \(report.checkpoint): \(report.files) files, \(formatBytes(report.totalBytes)) verified "
                 + "(\(formatBytes(report.bytesDownloaded)) downloaded, \(formatBytes(report.bytesReused)) reused) "
-                + String(format: "in %.1f s", seconds))
+                + String(format: "in %.1f s", seconds)) }
     }
 }

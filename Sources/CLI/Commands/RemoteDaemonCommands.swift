@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Entities
 import Foundation
 
 /// `transtok remote add|list|remove`: the remotes the running daemon keeps (in its store, next to those of its
@@ -25,17 +26,26 @@ struct RemoteAddCommand: AsyncParsableCommand {
         help: "S3 endpoint URL; --endpoint-url is awscli's name (default: the daemon's AWS_ENDPOINT_URL, else AWS S3 for the region).")
     var endpoint: String?
     @Option(help: "Region used in signatures (default: the daemon's AWS_REGION, else us-east-1).") var region: String?
-    @Option(help: "Bucket addressing: path or virtual (default: virtual for AWS, path otherwise).") var addressing: String?
+    @Option(help: "Bucket addressing (default: virtual for AWS, path otherwise).") var addressing: AddressingStyle?
     @Option(help: "AWS shared-credentials file (mode 0600) the daemon reads instead of its environment.")
     var credentialsFile: String?
     @Option(help: "Profile the daemon uses, in its credentials file or ~/.aws files (default: its AWS_PROFILE, else default); wins over its environment keys.")
     var profile: String?
+    @Option(help: "How uploads protect each part (default contentMD5; checksumSHA256 where the server verifies checksums).")
+    var partIntegrity: PartIntegrity?
     @Flag(help: "Save without the probe check.") var noCheck = false
 
+    /// What is sent: the one `RemoteSpec`, and whether the daemon checks it first.
+    var request: RemoteRequest {
+        RemoteRequest(
+            RemoteSpec(
+                name: name, url: url, endpoint: endpoint, region: region, addressing: addressing,
+                credentialsFile: credentialsFile.map(absolutePath), profile: profile, partIntegrity: partIntegrity),
+            check: !noCheck)
+    }
+
     func run() async throws {
-        let request = RemoteRequest(
-            name: name, url: url, endpoint: endpoint, region: region, addressing: addressing,
-            credentialsFile: credentialsFile.map(absolutePath), profile: profile, check: !noCheck)
+        let request = request
         let result = try await global.call { client throws(ControlClientError) in try client.addRemote(request) }
         try global.output(result) {
             (result.check.map { "ok   \($0.name): \($0.detail)" }

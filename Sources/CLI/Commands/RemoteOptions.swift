@@ -1,4 +1,5 @@
 import ArgumentParser
+import Entities
 import Foundation
 import Sync
 
@@ -17,8 +18,8 @@ struct RemoteOptions: ParsableArguments {
     @Option(help: "Region used in signatures (default: AWS_REGION, else us-east-1).")
     var region: String?
 
-    @Option(help: "Bucket addressing: path or virtual (default: virtual for AWS, path otherwise).")
-    var addressing: String?
+    @Option(help: "Bucket addressing (default: virtual for AWS, path otherwise).")
+    var addressing: AddressingStyle?
 
     @Option(help: "Connect through this Unix socket.")
     var unixSocket: String?
@@ -33,14 +34,7 @@ struct RemoteOptions: ParsableArguments {
     var profile: String?
 
     func client() throws -> S3Client {
-        var style: AddressingStyle?
-        if let addressing {
-            guard let s = AddressingStyle(rawValue: addressing) else {
-                throw ValidationError("--addressing must be path or virtual")
-            }
-            style = s
-        }
-        var config = try RemoteConfig.parse(remote, endpoint: endpoint, region: region, addressing: style)
+        var config = try RemoteConfig.parse(remote, endpoint: endpoint, region: region, addressing: addressing)
         config.unixSocketPath = unixSocket
         config.caBundlePath = caBundle
         let provider = CredentialsProvider(CredentialSettings(credentialsFile: credentialsFile, profile: profile))

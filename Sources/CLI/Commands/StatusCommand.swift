@@ -55,6 +55,7 @@ enum StatusFormatter {
             lines.append("workspace \(workspace.name) (\(workspace.sourceLanguage) → \(workspace.targetLanguage))")
             lines.append("  model:     \(workspace.sourceModel)")
             lines.append("  tokenizer: \(workspace.targetTokenizer ?? "not yet trained")")
+            if let dtype = workspace.dtype { lines.append("  dtype:     \(dtype)") }
             for dir in workspace.watchedDirectories { lines.append("  watching:  \(dir)") }
             lines.append(
                 "  pairs \(w.pairs) · files \(w.filesIngested) ingested, \(w.filesPending) pending, "

@@ -26,14 +26,21 @@ struct TrainTokenizerCommand: ParsableCommand {
     @Option(name: .long, help: "Output directory.")
     var output: String
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
         guard !input.isEmpty else { throw ValidationError("--input needs at least one file") }
         let options = TokenizerTrainingOptions(kind: kind, vocabSize: vocabSize, minFrequency: minFrequency,
                                                specialTokens: specialTokens.isEmpty ? nil : specialTokens)
         let start = Date()
+        let progress = ProgressDisplay(label: "train-tokenizer", style: .detect(quiet: global.quiet || global.json))
+        defer { progress.finish() }
+        progress.step("training \(kind.rawValue) on \(input.count) file\(input.count == 1 ? "" : "s")", index: 0, of: 2)
         let trained = try TokenizerTrainer.train(files: input.map { URL(fileURLWithPath: $0) }, options: options)
+        progress.step("writing \(output)", index: 1, of: 2)
         try trained.write(to: URL(fileURLWithPath: output))
-        print("trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
-              + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)")
+        progress.finish()
+        if !global.quiet { print("trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
+              + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)") }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlAPI
 import Engine
 import Foundation
 
@@ -15,6 +16,8 @@ struct TransferCommand: AsyncParsableCommand {
     @Option(help: "Parallel corpus, model's language side (one sentence per line).") var sourceText: String
     @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText: String
     @Option(help: "Output Hugging Face model directory.") var output: String
+    @Option(help: ArgumentHelp("Language of the model and of --source-text (ISO code, for the model card).", valueName: "code")) var sourceLanguage: String?
+    @Option(help: ArgumentHelp("Language of the new tokenizer and of --target-text (ISO code, for the model card).", valueName: "code")) var targetLanguage: String?
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
     @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit = .transtok
     @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
@@ -26,6 +29,7 @@ struct TransferCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (aligner, remap).") var threads = 2
     @Option(help: "Use only the first N sentence pairs.") var maxPairs: Int?
     @OptionGroup(title: "Embedding tuning") var tuning: TransferTuningOptions
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let method = initMethod
@@ -34,6 +38,11 @@ struct TransferCommand: AsyncParsableCommand {
         var timings: [(String, Double)] = []
         var clock = Date()
         func lap(_ name: String) { timings.append((name, Date().timeIntervalSince(clock))); clock = Date() }
+        let progress = ProgressDisplay(label: "transfer", style: .detect(quiet: global.quiet || global.json))
+        defer { progress.finish() }
+        let steps = ["load", "word units", "align", "mapping", "remap", "tune", "write"]
+        func step(_ name: String) { progress.step(name, index: steps.firstIndex(of: name) ?? 0, of: steps.count) }
+        step("load")
 
         let loaded = try SourceModel(path: model)
         let outDType = loaded.outputDType(dtype)
@@ -53,24 +62,32 @@ struct TransferCommand: AsyncParsableCommand {
 
         var mapping = BaselineMappings.mean(targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
         var reportText = ""
+        var mappingReport: MappingReport?
         if method == .transtok {
+            step("word units")
             let corpus = pipeline.wordUnits(pairs, threads: threads)
             lap("tokenize + word units (\(pairs.count) pairs)")
+            step("align")
             let table = try TransferPipeline.align(corpus, with: chosenAligner, threads: threads)
             lap("align (\(chosenAligner.rawValue); \(table.rows.count) table rows)")
+            step("mapping")
             let (m, report) = pipeline.mapper(corpus).build(from: table.alignedWordPairs)
             mapping = m
+            mappingReport = report
             reportText = report.description
             lap("mapping")
         }
+        step("remap")
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
         let (initialEmbedding, initialHead) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
         lap("remap (\(method.rawValue))")
+        if tuning.tuneMinutes > 0 { step("tune") }
         let (embedding, head, tuningReport) = try tuning.tune(source: loaded, modelPath: model, targetTokenizer: targetTok,
                                                               targetTokenizerPath: targetTokenizer, targetLines: pairs.map(\.1),
                                                               embedding: initialEmbedding, head: initialHead, threads: threads)
         if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 
+        step("write")
         let outURL = URL(fileURLWithPath: output)
         let bundle = try HFTokenizerBundle(targetTokenizer: targetTokenizer, tokenizer: targetTok)
         // Vocabulary-sized head biases (masked-LM encoders) follow the rows' mapping (the mean for random rows).
@@ -80,8 +97,10 @@ struct TransferCommand: AsyncParsableCommand {
         var biases: [String: EmbeddingMatrix] = [:]
         for (name, bias) in loaded.headBiases { biases[name] = try remapper.remap(bias, mapping: biasMapping) }
         let writer = TransferOutput(dtype: outDType, shardReuse: linkSourceShards ? .link : .copy)
+        let card = modelCard(source: loaded, target: targetTok, pairs: pairs.count, method: method, aligner: chosenAligner,
+                             report: mappingReport, tuning: tuningReport, dtype: outDType)
         try writer.write(to: outURL, source: loaded, embedding: embedding, head: head, headBiases: biases, mapping: mapping,
-                         tokenizer: bundle, hydra: hydra)
+                         tokenizer: bundle, hydra: hydra, card: card)
         lap("write \(hydra ? "Hydra " : "")model directory (\(outDType.rawValue))")
 
         var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
@@ -90,8 +109,45 @@ struct TransferCommand: AsyncParsableCommand {
         for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
-        print(text)
+        progress.finish()
+        if !global.quiet { print(text) }
         try Data((text + "\n").utf8).write(to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL), options: .atomic)
+    }
+}
+
+extension TransferCommand {
+    /// The output's `README.md`: what the source says about itself, this run's options and the mapping's figures.
+    func modelCard(source: SourceModel, target: Tokenizer, pairs: Int, method: EmbeddingInit, aligner: AlignerModel,
+                   report: MappingReport?, tuning: [String], dtype: TensorDType) -> ModelCard {
+        let base = BaseModelInfo.read(path: model)
+        var methodEntries = [ModelCard.Entry("Initialisation", method == .transtok
+            ? "transtok: each new row is the weighted mean of the rows of the source tokens it maps to"
+            : "\(method.rawValue) (baseline)")]
+        if method == .transtok {
+            methodEntries.append(.init("Aligner", aligner.rawValue + (paperCompat ? " (paper-compatible mapping)" : "")))
+            methodEntries.append(.init("Minimum pair count", String(format: "%g", minCount)))
+        }
+        if tuning.isEmpty == false, self.tuning.tuneMinutes > 0 {
+            methodEntries.append(.init("Embedding tuning", String(format: "%g CPU-minutes", self.tuning.tuneMinutes)))
+        }
+        var figures: [ModelCard.Entry] = [.init("Target vocabulary", "\(target.vocabularySize)")]
+        if let report {
+            figures += [
+                .init("Tokens mapped from aligned evidence", "\(report.directlyMapped) (\(String(format: "%.1f", 100 * report.coverage))%)"),
+                .init("Tokens smoothed from neighbours", "\(report.smoothed)"),
+                .init("Tokens with a fallback row", "\(report.unmappedCount)"),
+                .init("Aligned word pairs used", "\(report.alignment.pairsUsed)"),
+            ]
+        }
+        figures += tuning.map { .init("Tuning", $0.trimmingCharacters(in: .whitespaces)) }
+        return ModelCard(
+            title: "\(base.displayName)\(targetLanguage.map { " → \($0)" } ?? "")\(hydra ? " (Hydra)" : "") — transtok",
+            base: base, architecture: source.config.architecture.modelType, kind: source.config.architecture.kind,
+            sourceLanguage: sourceLanguage ?? (base.languages.count == 1 ? base.languages[0] : nil),
+            targetLanguage: targetLanguage,
+            tokenizer: ModelCard.tokenizerSummary(target),
+            corpusPairs: pairs, method: methodEntries, figures: figures, hydra: hydra, dtype: dtype.rawValue.lowercased(),
+            producedBy: "`transtok transfer` \(TranstokVersion.current) (commit \(TranstokVersion.commit))")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 
 struct WorkspaceCommand: AsyncParsableCommand {
@@ -92,10 +93,11 @@ struct WorkspaceCommand: AsyncParsableCommand {
                     .standardizedFileURL.path
             }
             let request = WorkspaceRequest(
-                name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
-                targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
-                monolingualDirectories: monolingual.map(absolute), remote: remote, createDirectories: createDirs,
-                dtype: dtype?.rawValue)
+                WorkspaceSpec(
+                    name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
+                    targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
+                    monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype?.rawValue),
+                createDirectories: createDirs)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.createWorkspace(request)
             }

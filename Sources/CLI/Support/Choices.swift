@@ -1,8 +1,15 @@
 import ArgumentParser
 import ControlAPI
 import Engine
+import Entities
 
-extension FileStateFilter: ExpressibleByArgument {}
+extension CorpusFileState: ExpressibleByArgument {}
+extension PartIntegrity: ExpressibleByArgument {}
+
+extension AddressingStyle: ExpressibleByArgument {
+    /// `path`, `virtual`, or AWS's name `virtual-hosted`, as the daemon's config file accepts them.
+    public init?(argument: String) { self.init(parsing: argument) }
+}
 
 /// Choices are enums: `--help` lists their values and a bad value names the allowed ones.
 extension TokenizerTrainingOptions.Kind: ExpressibleByArgument {}

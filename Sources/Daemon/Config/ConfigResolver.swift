@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 
 /// One source of settings; nil means "not set here". Layers are applied in increasing precedence.
@@ -7,6 +8,7 @@ struct ConfigLayer: Sendable, Equatable {
     var socketGroup: String?
     var stateDir: String?
     var logLevel: String?
+    var logFormat: String?
     var blasThreads: Int?
     var requestTimeoutSeconds: Int?
     var maxRequestBytes: Int?
@@ -16,8 +18,8 @@ struct ConfigLayer: Sendable, Equatable {
     var minNewPairs: Int?
     var maxRefreshIntervalSeconds: Int?
     var keepCheckpoints: Int?
-    var workspaces: [WorkspaceConfig]?
-    var remotes: [RemoteSettings]?
+    var workspaces: [WorkspaceSpec]?
+    var remotes: [RemoteSpec]?
     var metricsAddress: String?
 
     func apply(to config: inout DaemonConfig) {
@@ -25,6 +27,7 @@ struct ConfigLayer: Sendable, Equatable {
         if let socketGroup { config.socketGroup = socketGroup.isEmpty ? nil : socketGroup }
         if let stateDir { config.stateDir = stateDir }
         if let logLevel { config.logLevel = logLevel }
+        if let logFormat { config.logFormat = logFormat }
         if let blasThreads { config.blasThreads = blasThreads }
         if let requestTimeoutSeconds { config.requestTimeoutSeconds = requestTimeoutSeconds }
         if let maxRequestBytes { config.maxRequestBytes = maxRequestBytes }
@@ -51,8 +54,7 @@ enum ConfigResolver {
         flags: ConfigLayer, environment: [String: String], configFile explicitPath: String?
     ) throws(ConfigError) -> (config: DaemonConfig, configFile: String?) {
         var config = DaemonConfig.defaults(environment: environment)
-        let path = explicitPath ?? environment["TRANSTOK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (FileManager.default.fileExists(atPath: DefaultPaths.configFile) ? DefaultPaths.configFile : nil)
+        let path = configPath(explicit: explicitPath, environment: environment)
         if let path {
             try fileLayer(path: path).apply(to: &config)
         }
@@ -60,6 +62,12 @@ enum ConfigResolver {
         flags.apply(to: &config)
         try config.validate()
         return (config, path)
+    }
+
+    /// `--config`, else `$TRANSTOK_CONFIG`, else the system file when it exists.
+    static func configPath(explicit: String?, environment: [String: String]) -> String? {
+        explicit ?? environment["TRANSTOK_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (FileManager.default.fileExists(atPath: DefaultPaths.configFile) ? DefaultPaths.configFile : nil)
     }
 
     static func environmentLayer(_ env: [String: String]) throws(ConfigError) -> ConfigLayer {
@@ -79,6 +87,7 @@ enum ConfigResolver {
             socketGroup: string("TRANSTOK_SOCKET_GROUP"),
             stateDir: string("TRANSTOK_STATE_DIR"),
             logLevel: string("TRANSTOK_LOG_LEVEL"),
+            logFormat: string("TRANSTOK_LOG_FORMAT"),
             blasThreads: try int("TRANSTOK_BLAS_THREADS"),
             requestTimeoutSeconds: try int("TRANSTOK_REQUEST_TIMEOUT_SECONDS"),
             maxRequestBytes: try int("TRANSTOK_MAX_REQUEST_BYTES"),
@@ -100,28 +109,26 @@ enum ConfigResolver {
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw .unknownKey(path: path, key: unknown)
         }
-        if let remotes = top["remotes"] as? [[String: Any]] {
-            let knownRemote = Set(RemoteSettings.CodingKeys.allCases.map(\.rawValue))
-            for (index, remote) in remotes.enumerated() {
-                if let unknown = remote.keys.sorted().first(where: { !knownRemote.contains($0) }) {
-                    throw .unknownKey(path: path, key: "remotes[\(index)].\(unknown)")
-                }
-            }
-        }
-        if let workspaces = top["workspaces"] as? [[String: Any]] {
-            let knownWorkspace = Set(WorkspaceConfig.CodingKeys.allCases.map(\.rawValue))
-            for (index, workspace) in workspaces.enumerated() {
-                if let unknown = workspace.keys.sorted().first(where: { !knownWorkspace.contains($0) }) {
-                    throw .unknownKey(path: path, key: "workspaces[\(index)].\(unknown)")
+        for section in [DaemonConfig.CodingKeys.remotes, .workspaces] {
+            guard let elements = top[section.rawValue] as? [[String: Any]], let entity = ConfigKeys.entity(section.rawValue)
+            else { continue }
+            let known = Set(entity.configKeys)
+            for (index, element) in elements.enumerated() {
+                if let unknown = element.keys.sorted().first(where: { !known.contains($0) }) {
+                    throw .unknownKey(path: path, key: "\(section.rawValue)[\(index)].\(unknown)")
                 }
             }
         }
         let layer: ConfigLayer
-        do { layer = try JSONDecoder().decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(_, context),
-            let DecodingError.valueNotFound(_, context), let DecodingError.keyNotFound(_, context)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = ConfigKeys.decoding
+        do { layer = try decoder.decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(_, context),
+            let DecodingError.valueNotFound(_, context), let DecodingError.dataCorrupted(context)
         {
-            let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            throw .malformed(path: path, reason: "\(key.hasPrefix(".") ? String(key.dropFirst()) : key): \(context.debugDescription)")
+            throw .malformed(path: path, reason: "\(ConfigKeys.describe(context.codingPath)): \(context.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .malformed(
+                path: path, reason: "\(ConfigKeys.describe(context.codingPath + [key])): the key is required")
         } catch {
             throw .malformed(path: path, reason: ConfigFileReader.describe(error, in: data))
         }

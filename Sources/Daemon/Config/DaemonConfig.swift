@@ -1,5 +1,6 @@
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 import Logging
 import Store
@@ -13,6 +14,8 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var socketGroup: String?
     var stateDir: String
     var logLevel: String
+    /// `text` or `json` lines on stderr (`LogFormat`); under systemd each line also carries its journald priority.
+    var logFormat: String = LogFormat.text.rawValue
     var blasThreads: Int
     var requestTimeoutSeconds: Int
     var maxRequestBytes: Int
@@ -25,9 +28,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     var minNewPairs: Int
     var maxRefreshIntervalSeconds: Int
     var keepCheckpoints: Int
-    var workspaces: [WorkspaceConfig]
+    var workspaces: [WorkspaceSpec]
     /// Object stores that workspaces sync their checkpoints to (credentials are never here).
-    var remotes: [RemoteSettings]
+    var remotes: [RemoteSpec]
     /// Opt-in TCP listener serving only `GET /metrics` for Prometheus: `PORT` or `:PORT` (loopback), or
     /// `HOST:PORT` / `[IPv6]:PORT` to expose it further. Nil: metrics are on the control socket only.
     var metricsAddress: String?
@@ -37,6 +40,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         case socketGroup = "socket_group"
         case stateDir = "state_dir"
         case logLevel = "log_level"
+        case logFormat = "log_format"
         case blasThreads = "blas_threads"
         case requestTimeoutSeconds = "request_timeout_seconds"
         case maxRequestBytes = "max_request_bytes"
@@ -57,6 +61,7 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             socketGroup: nil,
             stateDir: DefaultPaths.stateDirectory(environment: environment),
             logLevel: "info",
+            logFormat: LogFormat.text.rawValue,
             blasThreads: 1,
             requestTimeoutSeconds: 30,
             maxRequestBytes: 1 << 20,
@@ -84,6 +89,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         }
         guard Self.logLevels.contains(logLevel) else {
             throw .invalid(key: "log_level", message: "must be one of \(Self.logLevels.joined(separator: ", "))")
+        }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw .invalid(key: "log_format", message: "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(logFormat)")
         }
         guard (1...256).contains(blasThreads) else { throw .invalid(key: "blas_threads", message: "must be 1…256") }
         guard (1...3600).contains(requestTimeoutSeconds) else {
@@ -125,42 +133,21 @@ struct DaemonConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// A workspace declared in the config file.
-struct WorkspaceConfig: Codable, Sendable, Equatable {
-    var name: String
-    var sourceLanguage: String
-    var targetLanguage: String
-    var sourceModel: String
-    var targetTokenizer: String?
-    var parallelDirs: [String]
-    var monolingualDirs: [String]?
-    var remote: String?
-    /// Output dtype of checkpoints: `auto` (the source's; BF16 for a quantised GGUF), `f32`, `f16` or `bf16`.
-    var dtype: String? = nil
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case name
-        case sourceLanguage = "source_language"
-        case targetLanguage = "target_language"
-        case sourceModel = "source_model"
-        case targetTokenizer = "target_tokenizer"
-        case parallelDirs = "parallel_dirs"
-        case monolingualDirs = "monolingual_dirs"
-        case remote
-        case dtype
-    }
-
+/// A workspace declared in the config file: the one `WorkspaceSpec`, with its snake_case config keys
+/// (`ConfigKeys` maps them); checks and folder creation here.
+extension WorkspaceSpec {
     func validate(key: String) throws(ConfigError) {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
             throw .invalid(key: "\(key).name", message: "must be non-empty letters, digits, '-', '_' or '.'")
         }
-        if let dtype, OutputDType(name: dtype) == nil {
-            throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(dtype)")
+        if let outputDType, OutputDType(name: outputDType) == nil {
+            throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(outputDType)")
         }
-        for (field, dirs) in [("parallel_dirs", parallelDirs), ("monolingual_dirs", monolingualDirs ?? [])] {
+        for (field, dirs) in [(CodingKeys.parallelDirectories, parallelDirectories), (.monolingualDirectories, monolingualDirectories)] {
             for dir in dirs where !dir.hasPrefix("/") {
-                throw .invalid(key: "\(key).\(field)", message: "must be absolute paths, got \(dir)")
+                throw .invalid(
+                    key: "\(key).\(Self.configKey(forWireKey: field.rawValue))", message: "must be absolute paths, got \(dir)")
             }
         }
     }
@@ -168,7 +155,7 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
     /// Creates missing watched folders. A failure is logged, not fatal: the folder may appear later (a mount), and
     /// the periodic rescan picks it up then.
     func createFolders(logger: Logger) {
-        for directory in parallelDirs + (monolingualDirs ?? []) {
+        for directory in parallelDirectories + monolingualDirectories {
             do {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
@@ -178,31 +165,6 @@ struct WorkspaceConfig: Codable, Sendable, Equatable {
                 ])
             }
         }
-    }
-
-    var spec: WorkspaceSpec {
-        WorkspaceSpec(
-            name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: sourceModel,
-            targetTokenizer: targetTokenizer, parallelDirectories: parallelDirs,
-            monolingualDirectories: monolingualDirs ?? [], remote: remote, outputDType: dtype)
-    }
-}
-
-/// A sync remote: `s3://bucket/prefix` on an S3-compatible endpoint.
-struct RemoteSettings: Codable, Sendable, Equatable {
-    var name: String
-    var url: String
-    var endpoint: String?
-    var region: String?
-    /// `path` or `virtual`.
-    var addressing: String?
-    /// An AWS shared-credentials file (must be mode 0600); default: the environment's AWS_* variables.
-    var credentialsFile: String?
-    var profile: String?
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, url, endpoint, region, addressing, profile
-        case credentialsFile = "credentials_file"
     }
 }
 

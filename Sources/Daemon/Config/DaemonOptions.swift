@@ -17,11 +17,17 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "Log lines on stderr: text or json (under systemd each line also starts with its journald priority, <3> for an error).")
+    var logFormat: LogFormat?
+
     @Option(name: .customLong("blas-threads"), help: "OpenBLAS threads for embedding and model work.")
     var blasThreads: Int?
 
     var layer: ConfigLayer {
         ConfigLayer(
-            socket: socket, socketGroup: socketGroup, stateDir: stateDir, logLevel: logLevel, blasThreads: blasThreads)
+            socket: socket, socketGroup: socketGroup, stateDir: stateDir, logLevel: logLevel, logFormat: logFormat?.rawValue,
+            blasThreads: blasThreads)
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}

@@ -87,7 +87,7 @@ final class CorpusController: Sendable {
             }
             // Files the store knows under this root that are no longer on disk.
             for file in try store.corpusFiles(workspaceID: workspace.id)
-            where file.state != "retracted" && file.path.hasPrefix(root + "/") && !seen.contains(file.path) {
+            where file.state != .retracted && file.path.hasPrefix(root + "/") && !seen.contains(file.path) {
                 record(ingestor.process(path: file.path, root: root, workspace: workspace), in: &summary,
                        workspace: workspace.id, changed: &changed)
             }

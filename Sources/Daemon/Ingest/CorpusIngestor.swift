@@ -1,4 +1,5 @@
 import Engine
+import Entities
 import Foundation
 import Hashing
 import Logging
@@ -45,7 +46,7 @@ struct CorpusIngestor: Sendable {
             for file in try store.corpusFiles(workspaceID: id) where file.path == path || file.path.hasPrefix(path + "/") {
                 let change = try store.retractFile(workspaceID: id, path: file.path)
                 total.retracted += change.retracted
-                if file.state == "pending" { try store.forgetPendingFile(workspaceID: id, path: file.path) }
+                if file.state == .pending { try store.forgetPendingFile(workspaceID: id, path: file.path) }
             }
             return .retracted(total)
         }
@@ -98,7 +99,7 @@ struct CorpusIngestor: Sendable {
         // A file already known (ingested or rejected) is hashed first: unchanged content (a touched file, every
         // scan) costs one read and no parse. Otherwise one pass parses, hashes and stages the pairs in batches.
         if let existing = try store.corpusFile(workspaceID: id, path: path), existing.contentHash != nil,
-            ["ingested", "rejected"].contains(existing.state)
+            [.ingested, .rejected].contains(existing.state)
         {
             switch try pass(path: path, partner: partner, parsing: nil) {
             case .unreadable(let error):
@@ -260,11 +261,11 @@ struct CorpusIngestor: Sendable {
             return false
         }
         switch existing.state {
-        case "ingested":
+        case .ingested:
             _ = try store.ingestFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
                                      format: existing.format ?? "", pairs: [])
             return true
-        case "rejected":
+        case .rejected:
             try store.rejectFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
                                  format: existing.format, error: existing.error ?? "rejected", line: existing.errorLine)
             return true

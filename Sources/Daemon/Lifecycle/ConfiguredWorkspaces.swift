@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Logging
 import Store
@@ -7,8 +8,8 @@ import Store
 /// the saved state (another source model, language or tokenizer) is refused and logged naming the key; the
 /// workspace keeps running on its saved settings until `transtok workspace rebuild` applies the change explicitly.
 enum ConfiguredWorkspaces {
-    static func apply(_ workspace: WorkspaceConfig, store: Store, logger: Logger) throws {
-        let result = try store.applyConfiguredWorkspace(workspace.spec)
+    static func apply(_ workspace: WorkspaceSpec, store: Store, logger: Logger) throws {
+        let result = try store.applyConfiguredWorkspace(workspace)
         for refused in result.refused {
             logger.error("config change refused: it conflicts with the workspace's saved state", metadata: [
                 "workspace": "\(workspace.name)", "key": "\(refused.key)", "saved": "\(refused.saved)",

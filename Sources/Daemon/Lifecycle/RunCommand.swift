@@ -23,10 +23,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.configurationError
         }
         let level = Logger.Level(rawValue: config.logLevel) ?? .info
+        let format = LogFormat(rawValue: config.logFormat) ?? .text
+        let journald = DaemonLogHandler.stderrIsJournal(environment: environment)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            DaemonLogHandler(label: label, level: level, format: format, journald: journald)
         }
         let logger = Logger(label: "transtok.daemon")
         do {
@@ -105,8 +105,9 @@ struct DaemonServices {
     let watcher: CorpusWatchService
     let routes: ControlRoutes
 
-    init(config: DaemonConfig, configFile: String? = nil, stateDirectory: String, logger: Logger) throws {
-        do { store = try Store(directory: stateDirectory, logger: logger) } catch {
+    /// `store`: an open store (in-process tests pass `Store.inMemory`); nil opens `<stateDirectory>/transtok.sqlite`.
+    init(config: DaemonConfig, configFile: String? = nil, stateDirectory: String, store existing: Store? = nil, logger: Logger) throws {
+        do { store = try existing ?? Store(directory: stateDirectory, logger: logger) } catch {
             throw DaemonError.startup("\(error)")
         }
         let interrupted = try store.markInterruptedJobs()

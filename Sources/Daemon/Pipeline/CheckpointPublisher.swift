@@ -58,13 +58,16 @@ struct CheckpointPublisher: Sendable {
         }
     }
 
-    /// Hashes the files, writes `manifest.json`, fsyncs and renames `temporary` into place, then records it.
+    /// Writes the model card (`CheckpointCard`), hashes the files, writes `manifest.json`, fsyncs and renames `temporary` into place, then records it.
     @discardableResult
     func publish(
         temporary: String, workspaceID: Int64, workspace: String, number: Int, parent: Int?, sourceModel: String,
         targetTokenizer: String?, pairs: Int, appliedSeq: Int64, statistics: [String: Double],
         digests: FileDigestCache = FileDigestCache()
     ) throws -> CheckpointRecord {
+        let spec = try store.workspaces().first { $0.id == workspaceID }?.spec
+        try CheckpointCard.make(directory: temporary, spec: spec, workspace: workspace, number: number, sourceModel: sourceModel,
+                                pairs: pairs, statistics: statistics).write(into: URL(fileURLWithPath: temporary))
         var entries: [CheckpointManifest.FileEntry] = []
         var total: Int64 = 0
         for relative in try FileManager.default.subpathsOfDirectory(atPath: temporary).sorted() {

@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Logging
 import Store
@@ -23,30 +24,31 @@ struct WorkspaceAdministration: Sendable {
     private var remoteRoutes: RemoteRoutes { RemoteRoutes(registry: remotes, store: store, sync: sync, status: status) }
 
     func create(_ body: WorkspaceRequest, logger requestLogger: Logger) async throws -> WorkspaceStatus {
-        let config = WorkspaceConfig(
-            name: body.name, sourceLanguage: body.sourceLanguage, targetLanguage: body.targetLanguage,
-            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer,
-            parallelDirs: body.parallelDirectories, monolingualDirs: body.monolingualDirectories, remote: body.remote,
-            dtype: body.dtype)
+        let config = body.workspace
         do { try config.validate(key: "workspace") } catch { throw DaemonAPIError(.invalidArgument, error.description) }
         // An existing name: identical is a no-op, anything else a conflict naming the key (nothing is changed).
         if let existing = try store.workspaces().first(where: { $0.spec.name == config.name }) {
-            if let conflict = existing.spec.differences(from: config.spec).first { throw Self.conflict(conflict) }
+            if let conflict = existing.spec.differences(from: config).first { throw Self.conflict(conflict) }
             return try workspaceStatus(config.name)
         }
         do {
             try WorkspaceValidation.checkModel(config.sourceModel)
             if let tokenizer = config.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
             let create = body.createDirectories ?? false
-            try WorkspaceValidation.checkFolders(config.parallelDirs, key: "parallel_dirs", create: create)
-            try WorkspaceValidation.checkFolders(config.monolingualDirs ?? [], key: "monolingual_dirs", create: create)
+            for (key, folders) in [
+                (WorkspaceSpec.CodingKeys.parallelDirectories, config.parallelDirectories),
+                (.monolingualDirectories, config.monolingualDirectories),
+            ] {
+                try WorkspaceValidation.checkFolders(
+                    folders, key: WorkspaceSpec.configKey(forWireKey: key.rawValue), create: create)
+            }
         } catch {
             throw DaemonAPIError(.invalidArgument, error.description)
         }
         // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
         _ = try remoteRoutes.retarget(workspace: config.name, to: config.remote) {
             let id: Int64
-            do { id = try store.createWorkspace(config.spec).id } catch let conflict as WorkspaceConflict {
+            do { id = try store.createWorkspace(config).id } catch let conflict as WorkspaceConflict {
                 throw Self.conflict(conflict)  // created concurrently by another request
             }
             guard let record = try store.workspaces().first(where: { $0.id == id }) else {

@@ -11,35 +11,19 @@ enum WorkspaceValidation {
         var description: String { "\(key): \(message)" }
     }
 
-    /// A `.gguf` file (GGUF header, Llama tensor names) or a Hugging Face directory (`config.json` with a Llama
-    /// configuration, `tokenizer.json`, safetensors with `model.embed_tokens.weight`).
+    /// A source model the daemon can adapt: `ModelValidation.check` (a `.gguf` file or a Hugging Face directory of
+    /// a supported architecture, headers only), and a decoder with Llama-family tensor names, which is what the
+    /// refresh cycle rewrites.
     static func checkModel(_ path: String, key: String = "source_model") throws(Problem) {
         var info = stat()
         guard stat(path, &info) == 0 else { throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))") }
-        let kind = "expected a .gguf file or a Hugging Face model directory (config.json, tokenizer.json, *.safetensors)"
-        do {
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR:
-                let directory = URL(fileURLWithPath: path)
-                _ = try LlamaConfig(contentsOf: directory.appendingPathComponent("config.json"))
-                guard access(path + "/tokenizer.json", R_OK) == 0 else {
-                    throw Problem(key: key, message: "\(path) has no readable tokenizer.json (\(kind))")
-                }
-                let tensors = try TensorFiles.open(path: path)
-                guard tensors.info("model.embed_tokens.weight") != nil else {
-                    throw Problem(key: key, message: "\(path) has no model.embed_tokens.weight tensor")
-                }
-            case S_IFREG:
-                guard access(path, R_OK) == 0 else { throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))") }
-                let gguf = try GGUFFile(path: path)
-                _ = try GGUFLlamaTensors(gguf)
-            default:
-                throw Problem(key: key, message: "\(path) is neither a file nor a directory (\(kind))")
-            }
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            throw Problem(key: key, message: "\(path) is not a usable model (\(kind)): \(error)")
+        let summary: ModelSummary
+        do { summary = try ModelValidation.check(path: path) } catch {
+            throw Problem(key: key, message: "\(path) is not a usable model: \(error)")
+        }
+        guard summary.kind == .decoder, summary.roles.embedding == CheckpointLayout.embeddingTensor else {
+            throw Problem(key: key, message: "\(path) is a '\(summary.architecture)' \(summary.kind); the daemon adapts "
+                + "decoders with Llama-family tensor names (llama, mistral, qwen2, phi3, gemma); use `transtok transfer` for it")
         }
     }
 
@@ -50,18 +34,28 @@ enum WorkspaceValidation {
         }
     }
 
+    /// What is at a watched folder's path.
+    enum FolderState: Equatable {
+        case directory, missing, notDirectory
+        case unusable(String)
+    }
+
+    static func folderState(_ folder: String) -> FolderState {
+        var info = stat()
+        guard stat(folder, &info) == 0 else { return errno == ENOENT ? .missing : .unusable(String(cString: strerror(errno))) }
+        return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .notDirectory
+    }
+
     /// Every folder must be an existing directory; with `create`, missing ones are created (0755) — never otherwise,
     /// so a mistyped path is an error instead of a new empty folder.
     static func checkFolders(_ folders: [String], key: String, create: Bool) throws(Problem) {
         for folder in folders {
-            var info = stat()
-            if stat(folder, &info) == 0 {
-                guard (info.st_mode & S_IFMT) == S_IFDIR else { throw Problem(key: key, message: "\(folder) is not a directory") }
-                continue
-            }
-            guard errno == ENOENT, create else {
-                let reason = errno == ENOENT ? "does not exist (pass --create-dirs to create it)" : String(cString: strerror(errno))
-                throw Problem(key: key, message: "\(folder) \(reason)")
+            switch folderState(folder) {
+            case .directory: continue
+            case .notDirectory: throw Problem(key: key, message: "\(folder) is not a directory")
+            case .unusable(let reason): throw Problem(key: key, message: "\(folder) \(reason)")
+            case .missing:
+                guard create else { throw Problem(key: key, message: "\(folder) does not exist (pass --create-dirs to create it)") }
             }
             do {
                 try FileManager.default.createDirectory(

@@ -61,7 +61,7 @@ struct ControlRoutes: Sendable {
                 }
                 workspaceID = match.id
             }
-            return try store.corpusFiles(workspaceID: workspaceID, state: input.query.state?.rawValue).map { file in
+            return try store.corpusFiles(workspaceID: workspaceID, state: input.query.state).map { file in
                 FileStatus(
                     workspace: names[file.workspaceID] ?? "?", path: file.path, format: file.format, state: file.state,
                     pairs: file.pairCount, reason: file.error, line: file.errorLine)

@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Hummingbird
 import Store
@@ -40,8 +41,10 @@ struct MetricsExporter: Sendable {
             let counts = try store.counts(workspaceID: workspace.id)
             pairs.add(labels, Double(counts.pairs))
             retracted.add(labels, Double(counts.pairsRetracted))
-            for (state, value) in [("ingested", counts.filesIngested), ("pending", counts.filesPending), ("rejected", counts.filesRejected)] {
-                files.add(labels + [("state", state)], Double(value))
+            for (state, value) in [
+                (CorpusFileState.ingested, counts.filesIngested), (.pending, counts.filesPending), (.rejected, counts.filesRejected),
+            ] {
+                files.add(labels + [("state", state.rawValue)], Double(value))
             }
             let stored = try store.checkpoints(workspaceID: workspace.id)
             checkpoints.add(labels, Double(stored.count))
@@ -52,7 +55,7 @@ struct MetricsExporter: Sendable {
 
         var jobs = MetricFamily("transtok_job_duration_seconds", "Duration of finished jobs, by kind (sum and count).", .summary)
         for row in try store.jobDurations() {
-            let labels = [("kind", row.kind), ("state", row.state)]
+            let labels = [("kind", row.kind), ("state", row.state.rawValue)]
             jobs.add(labels, row.seconds, suffix: "_sum")
             jobs.add(labels, Double(row.count), suffix: "_count")
         }

@@ -1,4 +1,5 @@
 import ControlAPI
+import Entities
 import Foundation
 import Hummingbird
 import Logging
@@ -45,9 +46,7 @@ struct RemoteRoutes: Sendable {
 
     /// Validates, checks (unless `check == false`) and saves a remote. Nothing is saved when a step fails.
     func add(_ body: RemoteRequest, logger: Logger) async throws -> RemoteAddResult {
-        let settings = RemoteSettings(
-            name: body.name, url: body.url, endpoint: body.endpoint, region: body.region, addressing: body.addressing,
-            credentialsFile: body.credentialsFile, profile: body.profile)
+        let settings = body.remote
         do { try settings.validate(key: "remote") } catch {
             guard case .invalid(let key, let message) = error else { throw DaemonAPIError(.invalidArgument, "\(error)") }
             throw DaemonAPIError(.invalidArgument, "\(key) \(message)")
@@ -78,8 +77,8 @@ struct RemoteRoutes: Sendable {
         return try save(settings, steps: steps, logger: logger)
     }
 
-    private func save(_ settings: RemoteSettings, steps: [RemoteCheckStep], logger: Logger) throws -> RemoteAddResult {
-        try store.insertRemote(settings.spec)
+    private func save(_ settings: RemoteSpec, steps: [RemoteCheckStep], logger: Logger) throws -> RemoteAddResult {
+        try store.insertRemote(settings)
         logger.info("remote added", metadata: [
             "remote": "\(settings.name)", "remote.url": "\(settings.url)", "remote.endpoint": "\(settings.endpoint ?? "default")",
             "remote.checked": "\(!steps.isEmpty)",
@@ -124,9 +123,6 @@ struct RemoteRoutes: Sendable {
     }
 
     static func status(_ entry: RemoteRegistry.Entry, workspaces: [String]) -> RemoteStatus {
-        let s = entry.settings
-        return RemoteStatus(
-            name: s.name, url: s.url, endpoint: s.endpoint, region: s.region, addressing: s.addressing,
-            credentialsFile: s.credentialsFile, profile: s.profile, origin: entry.origin.rawValue, workspaces: workspaces)
+        RemoteStatus(entry.settings, origin: entry.origin, workspaces: workspaces)
     }
 }

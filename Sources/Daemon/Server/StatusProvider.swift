@@ -27,7 +27,8 @@ struct StatusProvider: Sendable {
                     targetLanguage: record.spec.targetLanguage, sourceModel: record.spec.sourceModel,
                     targetTokenizer: record.spec.targetTokenizer,
                     watchedDirectories: record.spec.parallelDirectories + record.spec.monolingualDirectories,
-                    remote: record.spec.remote, counts: CountsStatus(try store.counts(workspaceID: record.id)))
+                    remote: record.spec.remote, dtype: record.spec.outputDType ?? "auto",
+                    counts: CountsStatus(try store.counts(workspaceID: record.id)))
             },
             jobs: jobs.map {
                 JobStatus(

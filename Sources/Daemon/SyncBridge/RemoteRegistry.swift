@@ -1,27 +1,24 @@
+import Entities
 import Foundation
 import Store
 
 /// Every remote the daemon knows: those declared in the config file and those added over the API (stored).
 /// A name is unique across both.
 struct RemoteRegistry: Sendable {
-    /// Where a remote was declared.
-    enum Origin: String, Sendable {
-        case config
-        case api
-    }
+    typealias Origin = RemoteOrigin
 
     struct Entry: Sendable {
-        var settings: RemoteSettings
+        var settings: RemoteSpec
         var origin: Origin
     }
 
-    let configured: [RemoteSettings]
+    let configured: [RemoteSpec]
     let store: Store
 
     /// Config remotes first, then stored ones, each sorted by name.
     func all() throws -> [Entry] {
         configured.sorted { $0.name < $1.name }.map { Entry(settings: $0, origin: .config) }
-            + (try store.remotes()).map { Entry(settings: RemoteSettings($0), origin: .api) }
+            + (try store.remotes()).map { Entry(settings: $0, origin: .api) }
     }
 
     func named(_ name: String) throws -> Entry? {

@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -65,7 +66,7 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     }
 
     /// A worker for `workspace` on `remote`, not yet running. Fails (naming the remote) if it cannot be used.
-    func makeWorker(_ remote: RemoteSettings, workspace: String) throws(RemoteUnusableError) -> SyncWorker {
+    func makeWorker(_ remote: RemoteSpec, workspace: String) throws(RemoteUnusableError) -> SyncWorker {
         let client = try remote.makeClient(workspace: workspace, logger: logger)
         var policy = SyncWorker.Policy()
         policy.keepLast = keepCheckpoints

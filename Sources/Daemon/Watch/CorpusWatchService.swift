@@ -133,6 +133,9 @@ private struct WatchLoop {
                         pending.insert(path)
                     }
                     lastEvent = now
+                case .writing(let path):
+                    // Written again after the close that reported it: complete only at its next close.
+                    pending.remove(path)
                 case .rescan(let reason):
                     pending.removeAll()
                     lastScan = now

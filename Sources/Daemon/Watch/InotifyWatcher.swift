@@ -4,6 +4,9 @@ import Foundation
 enum WatchEvent: Equatable, Sendable {
     /// A file finished writing (IN_CLOSE_WRITE), was renamed into place (IN_MOVED_TO), or was found in a new folder.
     case changed(String)
+    /// A file was written to (IN_MODIFY) after the close that reported it: it is being written again, so it is not
+    /// complete until its next IN_CLOSE_WRITE (a writer may close a file, reopen it and go on writing).
+    case writing(String)
     /// A file or folder was deleted or moved away.
     case removed(String)
     /// Events were lost (IN_Q_OVERFLOW) or a root vanished: only a full scan is correct now.
@@ -36,7 +39,7 @@ final class InotifyWatcher {
     /// Directories only: files report through their parent. IN_DONT_FOLLOW: symlinked folders are not entered.
     private static let mask = UInt32(
         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
-            | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+            | IN_MODIFY | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 
     init(roots: [String]) throws {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
@@ -147,6 +150,7 @@ final class InotifyWatcher {
         }
         if has(IN_CLOSE_WRITE) || has(IN_MOVED_TO) { return [.changed(path)] }
         if has(IN_DELETE) || has(IN_MOVED_FROM) { return [.removed(path)] }
+        if has(IN_MODIFY) { return [.writing(path)] }
         return []  // IN_CREATE of a file: wait for IN_CLOSE_WRITE
     }
 }

@@ -44,6 +44,13 @@ public final class FastAlignModel: @unchecked Sendable {
         buildPairs()
     }
 
+    /// Sets t(f|e) of every pair from `probability(e, f)` (word ids of `corpus`) as if trained, so that an
+    /// `HMMModel` can start from another model's table (the daemon's incremental IBM 2).
+    func seedProbabilities(_ probability: (Int32, Int32) -> Double) {
+        probabilities = (0..<pairs.count).map { probability(pairs.conditioning[$0], pairs.generated[$0]) }
+        probabilitiesInitialized = true
+    }
+
     private func buildPairs() {
         var table = PairTable(capacity: 1 << 16)
         var sizes: [Int: Int] = [:]

@@ -12,6 +12,7 @@ import Foundation
 /// DIR/token_mapping.json                target token → weighted source tokens
 /// DIR/model.safetensors                 all tensors, or
 /// DIR/model.safetensors.index.json      + shards: reused source shards, `model-transtok*.safetensors` (changed tensors)
+/// DIR/README.md                         model card (`ModelCard`): Hugging Face front matter, how to load it
 /// DIR/manifest.json                     daemon checkpoints only, written last
 /// DIR/transfer_report.txt               `transtok transfer` only
 /// ```
@@ -37,6 +38,8 @@ public enum CheckpointLayout {
 
     public static let tokenMapping = "token_mapping.json"
     public static let transferReport = "transfer_report.txt"
+    /// The model card (`ModelCard`), as the Hugging Face Hub reads it.
+    public static let modelCard = "README.md"
     /// Daemon checkpoints: written last, lists every other file with its digest.
     public static let manifest = "manifest.json"
 

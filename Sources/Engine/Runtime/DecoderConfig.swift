@@ -29,6 +29,22 @@ public struct DecoderConfig: Sendable, Equatable {
     /// Gemma: RMSNorm weights are stored as `w` and applied as `1 + w`; the embedding is scaled by √hidden; the MLP
     /// is GeGLU (tanh-approximated GELU) instead of SwiGLU.
     public var gemma: Bool = false
+    /// Gemma 2/3 blocks: the attention output and the MLP output are each RMS-normalised before the residual add
+    /// (`post_attention_layernorm`, `post_feedforward_layernorm`); the MLP's input norm is `pre_feedforward_layernorm`.
+    public var sandwichNorms: Bool = false
+    /// Gemma 3: per-head RMSNorm of queries and keys (`q_norm`, `k_norm`, `headDim` weights) before the rotation.
+    public var queryKeyNorm: Bool = false
+    /// Multiplier of `q·k` (Gemma 2/3: `query_pre_attn_scalar^-0.5`); nil means `headDim^-0.5`.
+    public var attentionScale: Float?
+    /// Gemma 2: attention scores become `cap·tanh(score/cap)` before the mask and softmax.
+    public var attentionSoftCap: Float?
+    /// Gemma 2: logits become `cap·tanh(logit/cap)`.
+    public var finalLogitSoftCap: Float?
+    /// Which layers use `slidingWindow` (Gemma 2/3 `layer_types`); nil means every layer does (Mistral).
+    public var slidingLayers: [Bool]?
+    /// Rotary parameters of the sliding-window layers when they differ from `rope` (Gemma 3's
+    /// `rope_local_base_freq`); nil means every layer uses `rope`.
+    public var localRope: RopeConfig?
 
     public init(
         hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int, headDim: Int? = nil,
@@ -59,6 +75,16 @@ public struct DecoderConfig: Sendable, Equatable {
     public var kvDim: Int { kvHeadCount * headDim }
     public var isHydra: Bool { hydraSourceOffset != nil }
 
+    /// Whether layer `l` attends through the sliding window.
+    public func isSliding(layer l: Int) -> Bool {
+        guard slidingWindow != nil else { return false }
+        guard let layers = slidingLayers else { return true }
+        return l < layers.count && layers[l]
+    }
+
+    /// The attention window of layer `l` (nil: the whole causal prefix).
+    public func window(layer l: Int) -> Int? { isSliding(layer: l) ? slidingWindow : nil }
+
     /// Checks the relations the forward pass relies on.
     public func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw RuntimeError.invalidConfig(message) } }
@@ -72,7 +98,16 @@ public struct DecoderConfig: Sendable, Equatable {
         if let offset = hydraSourceOffset {
             try need(offset >= 0 && offset <= inputVocabularySize, "hydra source offset \(offset) is outside the input table")
         }
-        try rope.validate()
+        if let layers = slidingLayers {
+            try need(layers.count == layerCount, "\(layers.count) layer types for \(layerCount) layers")
+        }
+        if let w = slidingWindow { try need(w > 0, "sliding window \(w) must be positive") }
+        for (name, cap) in [("attention", attentionSoftCap), ("final logit", finalLogitSoftCap)] {
+            if let cap { try need(cap > 0 && cap.isFinite, "\(name) soft-cap \(cap) must be positive") }
+        }
+        if let s = attentionScale { try need(s > 0 && s.isFinite, "attention scale \(s) must be positive") }
+        try rope.validate(headDim: headDim)
+        try localRope?.validate(headDim: headDim)
     }
 }
 
@@ -86,7 +121,7 @@ public struct RopeConfig: Sendable, Equatable {
         self.scaling = scaling
     }
 
-    func validate() throws {
+    func validate(headDim: Int) throws {
         guard theta > 0 else { throw RuntimeError.invalidConfig("rope theta must be positive, found \(theta)") }
         switch scaling {
         case .none: break
@@ -99,6 +134,13 @@ public struct RopeConfig: Sendable, Equatable {
         case .frequencyDivisors(let d):
             guard d.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw RuntimeError.invalidConfig("rope frequency divisors must be positive")
+            }
+        case .longrope(let short, let long, let original, let attentionFactor):
+            guard short.count == headDim / 2, long.count == headDim / 2 else {
+                throw RuntimeError.invalidConfig("longrope short_factor and long_factor need \(headDim / 2) values each (head_dim / 2), found \(short.count) and \(long.count)")
+            }
+            guard (short + long).allSatisfy({ $0 > 0 && $0.isFinite }), original > 0, attentionFactor > 0 else {
+                throw RuntimeError.invalidConfig("longrope factors, original_max_position_embeddings and attention_factor must be positive")
             }
         }
     }
@@ -113,4 +155,8 @@ public enum RopeScaling: Sendable, Equatable {
     case llama3(factor: Double, lowFreqFactor: Double, highFreqFactor: Double, originalMaxPositions: Int)
     /// One divisor per frequency (`headDim / 2`), as llama.cpp stores llama3 scaling in GGUF (`rope_freqs.weight`).
     case frequencyDivisors([Float])
+    /// Phi-3 LongRoPE (`longrope`, formerly `su`): one divisor per frequency, `shortFactors` while a forward call's
+    /// sequence (cached positions + new ones) fits in `originalMaxPositions`, `longFactors` beyond; cos and sin are
+    /// multiplied by `attentionFactor`. As in transformers, the choice is made per forward call.
+    case longrope(shortFactors: [Float], longFactors: [Float], originalMaxPositions: Int, attentionFactor: Double)
 }

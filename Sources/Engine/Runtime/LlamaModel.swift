@@ -1,5 +1,8 @@
+import Foundation
+
 /// A Llama-family decoder on the CPU: RMSNorm, rotary positions, grouped-query attention, SwiGLU MLP, tied or untied
-/// head, F32 arithmetic on weights kept in their stored format (see `WeightMatrix`). Prefill (many tokens) runs on
+/// head (with the family variations `DecoderConfig` names: Gemma's (1+w) norms, √d scale, GeGLU, sandwich norms,
+/// q/k norms, soft-capping and per-layer windows/rotary bases; Mistral's window; Qwen2's biases; Phi-3's LongRoPE), F32 arithmetic on weights kept in their stored format (see `WeightMatrix`). Prefill (many tokens) runs on
 /// OpenBLAS sgemm, decode (one token) on sgemv (F32 weights) or threaded dequantising dot products, with a KV cache.
 /// The model is immutable after loading, so one instance can serve several sequences (each with its own `KVCache`)
 /// from different threads; OpenBLAS's thread count is process-wide (`BLAS.setThreads`).
@@ -7,12 +10,15 @@ public final class LlamaModel: @unchecked Sendable {
     public let config: DecoderConfig
     let weights: LlamaWeights
     let rotary: RotaryEmbedding
+    /// The sliding-window layers' rotary embedding when it differs (Gemma 3's local base frequency).
+    let localRotary: RotaryEmbedding?
 
     public init(config: DecoderConfig, weights source: WeightSource) throws {
         try config.validate()
         self.config = config
         self.weights = try LlamaWeights(config: config, source: source)
         self.rotary = RotaryEmbedding(headDim: config.headDim, rope: config.rope)
+        self.localRotary = config.localRope.map { RotaryEmbedding(headDim: config.headDim, rope: $0) }
     }
 
     public func makeCache(capacity: Int = 64) -> KVCache {
@@ -53,8 +59,13 @@ public final class LlamaModel: @unchecked Sendable {
             for i in 0..<(n * h) { ws.x[i] *= scale }
         }
         let half = c.headDim / 2
+        let long = rotary.usesLongFrequencies(sequenceLength: start + n)
         for r in 0..<n {
-            rotary.angles(position: start + r, cos: ws.cos + r * half, sin: ws.sin + r * half)
+            rotary.angles(position: start + r, cos: ws.cos + r * half, sin: ws.sin + r * half, long: long)
+            if let local = localRotary {
+                local.angles(position: start + r, cos: ws.localCos + r * half, sin: ws.localSin + r * half,
+                             long: local.usesLongFrequencies(sequenceLength: start + n))
+            }
         }
         for l in 0..<c.layerCount {
             layer(l, rows: n, start: start, cache: cache, ws: &ws)
@@ -74,15 +85,31 @@ public final class LlamaModel: @unchecked Sendable {
         if let b = w.qBias { Kernels.addBias(b.pointer, y: ws.q, rows: n, out: c.queryDim) }
         if let b = w.kBias { Kernels.addBias(b.pointer, y: keys, rows: n, out: c.kvDim) }
         if let b = w.vBias { Kernels.addBias(b.pointer, y: values, rows: n, out: c.kvDim) }
+        // Gemma 3: every head vector of q and k normalised on its own (in place; rows are contiguous heads).
+        if let qn = w.queryNorm, let kn = w.keyNorm {
+            Kernels.rmsNorm(ws.q, weight: qn.pointer, eps: c.rmsNormEps, rows: n * c.headCount, dim: c.headDim, into: ws.q)
+            Kernels.rmsNorm(keys, weight: kn.pointer, eps: c.rmsNormEps, rows: n * c.kvHeadCount, dim: c.headDim, into: keys)
+        }
         let half = c.headDim / 2
+        let sliding = c.isSliding(layer: l)
+        let (cos, sin) = sliding && localRotary != nil ? (ws.localCos, ws.localSin) : (ws.cos, ws.sin)
+        let rotation = sliding ? (localRotary ?? rotary) : rotary
         for r in 0..<n {
-            rotary.rotate(ws.q + r * c.queryDim, heads: c.headCount, cos: ws.cos + r * half, sin: ws.sin + r * half)
-            rotary.rotate(keys + r * c.kvDim, heads: c.kvHeadCount, cos: ws.cos + r * half, sin: ws.sin + r * half)
+            rotation.rotate(ws.q + r * c.queryDim, heads: c.headCount, cos: cos + r * half, sin: sin + r * half)
+            rotation.rotate(keys + r * c.kvDim, heads: c.kvHeadCount, cos: cos + r * half, sin: sin + r * half)
         }
         Attention.run(config: c, queries: ws.q, rows: n, start: start,
-                      keys: cache.keys(layer: l), values: cache.values(layer: l), scores: ws.scores, out: ws.attention)
-        Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.x, accumulate: true)
-        if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.x, rows: n, out: h) }
+                      keys: cache.keys(layer: l), values: cache.values(layer: l), scores: ws.scores, out: ws.attention,
+                      window: c.window(layer: l))
+        if let post = w.postAttentionNorm {
+            // Gemma 2/3: x += norm(o(attention)).
+            Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.norm)
+            if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.norm, rows: n, out: h) }
+            Self.addNormalized(ws.norm, weight: post, eps: c.rmsNormEps, rows: n, dim: h, to: ws.x)
+        } else {
+            Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.x, accumulate: true)
+            if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.x, rows: n, out: h) }
+        }
 
         Kernels.rmsNorm(ws.x, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
         Kernels.linear(w.gate, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.gate)
@@ -92,7 +119,20 @@ public final class LlamaModel: @unchecked Sendable {
         } else {
             Kernels.swiGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
         }
-        Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.x, accumulate: true)
+        if let post = w.postFeedForwardNorm {
+            Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.norm)
+            Self.addNormalized(ws.norm, weight: post, eps: c.rmsNormEps, rows: n, dim: h, to: ws.x)
+        } else {
+            Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.x, accumulate: true)
+        }
+    }
+
+    /// `x += rmsNorm(y) · weight` row by row (`y` is overwritten).
+    private static func addNormalized(
+        _ y: UnsafeMutablePointer<Float>, weight: FloatStorage, eps: Float, rows: Int, dim: Int, to x: UnsafeMutablePointer<Float>
+    ) {
+        Kernels.rmsNorm(y, weight: weight.pointer, eps: eps, rows: rows, dim: dim, into: y)
+        for i in 0..<(rows * dim) { x[i] += y[i] }
     }
 
     private func head(ws: Workspace, rows n: Int, which: LogitRows) -> Logits {
@@ -112,6 +152,9 @@ public final class LlamaModel: @unchecked Sendable {
         let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in
             if let base = buffer.baseAddress {
                 Kernels.linear(weights.head, out: v, x: ws.norm, rows: count, y: base)
+                if let cap = c.finalLogitSoftCap {  // Gemma 2: cap · tanh(logit / cap)
+                    for i in 0..<(count * v) { base[i] = tanhf(base[i] / cap) * cap }
+                }
             }
             initialized = count * v
         }
@@ -135,7 +178,7 @@ public struct Logits: Sendable {
 
 /// Scratch buffers of one forward call.
 struct Workspace {
-    let x, norm, q, attention, gate, up, scores, cos, sin: UnsafeMutablePointer<Float>
+    let x, norm, q, attention, gate, up, scores, cos, sin, localCos, localSin: UnsafeMutablePointer<Float>
 
     init(config c: DecoderConfig, rows n: Int, keys: Int) {
         x = .allocate(capacity: n * c.hiddenSize)
@@ -147,9 +190,12 @@ struct Workspace {
         scores = .allocate(capacity: n * keys)
         cos = .allocate(capacity: n * c.headDim / 2)
         sin = .allocate(capacity: n * c.headDim / 2)
+        let local = c.localRope == nil ? 1 : n * c.headDim / 2
+        localCos = .allocate(capacity: local)
+        localSin = .allocate(capacity: local)
     }
 
     func release() {
-        for p in [x, norm, q, attention, gate, up, scores, cos, sin] { p.deallocate() }
+        for p in [x, norm, q, attention, gate, up, scores, cos, sin, localCos, localSin] { p.deallocate() }
     }
 }

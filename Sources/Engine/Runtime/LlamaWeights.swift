@@ -8,6 +8,10 @@ final class LlamaWeights: @unchecked Sendable {
         var qBias: FloatStorage?, kBias: FloatStorage?, vBias: FloatStorage?, oBias: FloatStorage?
         var mlpNorm: FloatStorage
         var gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
+        /// Gemma 2/3 (`sandwichNorms`): norms of the attention output and of the MLP output.
+        var postAttentionNorm: FloatStorage?, postFeedForwardNorm: FloatStorage?
+        /// Gemma 3 (`queryKeyNorm`): per-head norms of queries and keys, `headDim` values each.
+        var queryNorm: FloatStorage?, keyNorm: FloatStorage?
     }
 
     let embedding: WeightMatrix
@@ -39,8 +43,8 @@ final class LlamaWeights: @unchecked Sendable {
             return WeightMatrix(float32: try load(name, [rows, columns]), rows: rows, columns: columns)
         }
         // Gemma applies its RMSNorm weights as `1 + w` (in F32, as transformers does): stored once that way.
-        func norm(_ name: String) throws -> FloatStorage {
-            let w = try load(name, [c.hiddenSize])
+        func norm(_ name: String, size: Int? = nil) throws -> FloatStorage {
+            let w = try load(name, [size ?? c.hiddenSize])
             return c.gemma ? FloatStorage(w.buffer.map { 1 + $0 }) : w
         }
         func optional(_ name: String, _ shape: [Int]) throws -> FloatStorage? {
@@ -70,6 +74,7 @@ final class LlamaWeights: @unchecked Sendable {
                 gate = try matrix(names.layer(l, .gate), c.intermediateSize, h)
                 up = try matrix(names.layer(l, .up), c.intermediateSize, h)
             }
+            let sandwich = c.sandwichNorms, qkNorm = c.queryKeyNorm
             return Layer(
                 attentionNorm: try norm(names.layer(l, .attentionNorm)),
                 q: q, k: k, v: v,
@@ -78,9 +83,13 @@ final class LlamaWeights: @unchecked Sendable {
                 kBias: bias ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
                 vBias: bias ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
                 oBias: try optional(names.layer(l, .oBias), [h]),
-                mlpNorm: try norm(names.layer(l, .mlpNorm)),
+                mlpNorm: try norm(names.layer(l, sandwich ? .preFeedForwardNorm : .mlpNorm)),
                 gate: gate, up: up,
-                down: try matrix(names.layer(l, .down), h, c.intermediateSize))
+                down: try matrix(names.layer(l, .down), h, c.intermediateSize),
+                postAttentionNorm: sandwich ? try norm(names.layer(l, .postAttentionNorm)) : nil,
+                postFeedForwardNorm: sandwich ? try norm(names.layer(l, .postFeedForwardNorm)) : nil,
+                queryNorm: qkNorm ? try norm(names.layer(l, .queryNorm), size: c.headDim) : nil,
+                keyNorm: qkNorm ? try norm(names.layer(l, .keyNorm), size: c.headDim) : nil)
         }
         finalNorm = try norm(names.finalNorm)
         if c.tiedEmbeddings || source.shape(of: names.head) == nil {
@@ -97,7 +106,8 @@ final class LlamaWeights: @unchecked Sendable {
         let f = MemoryLayout<Float>.size
         let matrices = layers.reduce(0) { sum, l in
             sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount(rows: $1.rows) }
-                + (l.attentionNorm.count + l.mlpNorm.count) * f
+                + (l.attentionNorm.count + l.mlpNorm.count + (l.postAttentionNorm?.count ?? 0)
+                   + (l.postFeedForwardNorm?.count ?? 0)) * f
         }
         return matrices + finalNorm.count * f + head.byteCount(rows: c.outputVocabularySize) + embedding.byteCount(rows: 1)
     }
@@ -105,7 +115,12 @@ final class LlamaWeights: @unchecked Sendable {
 
 /// Tensor naming schemes: Hugging Face (`model.layers.N.self_attn.q_proj.weight`) and GGUF (`blk.N.attn_q.weight`).
 struct TensorNames {
-    enum Part { case attentionNorm, q, k, v, qkv, o, qBias, kBias, vBias, oBias, mlpNorm, gate, up, gateUp, down }
+    /// `mlpNorm` is Llama's pre-MLP norm (HF `post_attention_layernorm`); Gemma 2/3 call theirs
+    /// `pre_feedforward_layernorm` and use `post_attention_layernorm` for the norm of the attention output.
+    enum Part {
+        case attentionNorm, q, k, v, qkv, o, qBias, kBias, vBias, oBias, mlpNorm, gate, up, gateUp, down
+        case postAttentionNorm, preFeedForwardNorm, postFeedForwardNorm, queryNorm, keyNorm
+    }
 
     let gguf: Bool
 
@@ -135,6 +150,11 @@ struct TensorNames {
             case .gate: suffix = "ffn_gate.weight"
             case .up, .gateUp: suffix = "ffn_up.weight"  // llama.cpp's phi3 stores gate_up as a 2×-tall ffn_up
             case .down: suffix = "ffn_down.weight"
+            case .postAttentionNorm: suffix = "post_attention_norm.weight"
+            case .preFeedForwardNorm: suffix = "ffn_norm.weight"
+            case .postFeedForwardNorm: suffix = "post_ffw_norm.weight"
+            case .queryNorm: suffix = "attn_q_norm.weight"
+            case .keyNorm: suffix = "attn_k_norm.weight"
             }
             return "blk.\(l).\(suffix)"
         }
@@ -155,6 +175,11 @@ struct TensorNames {
         case .up: suffix = "mlp.up_proj.weight"
         case .gateUp: suffix = "mlp.gate_up_proj.weight"
         case .down: suffix = "mlp.down_proj.weight"
+        case .postAttentionNorm: suffix = "post_attention_layernorm.weight"
+        case .preFeedForwardNorm: suffix = "pre_feedforward_layernorm.weight"
+        case .postFeedForwardNorm: suffix = "post_feedforward_layernorm.weight"
+        case .queryNorm: suffix = "self_attn.q_norm.weight"
+        case .keyNorm: suffix = "self_attn.k_norm.weight"
         }
         return "model.layers.\(l).\(suffix)"
     }

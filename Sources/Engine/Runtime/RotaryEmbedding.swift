@@ -6,15 +6,21 @@ struct RotaryEmbedding: Sendable {
     let headDim: Int
     /// `headDim / 2` inverse frequencies after scaling.
     let inverseFrequencies: [Float]
+    /// LongRoPE: the frequencies used once a forward call's sequence exceeds `longFrom` positions.
+    let longInverseFrequencies: [Float]?
+    let longFrom: Int
+    /// Multiplier of cos and sin (LongRoPE's attention factor; 1 otherwise).
+    let attentionScaling: Float
 
     init(headDim: Int, rope: RopeConfig) {
         self.headDim = headDim
         let half = headDim / 2
         let base = Float(rope.theta)
-        var inv = (0..<half).map { i -> Float in
-            let exponent = Float(2 * i) / Float(headDim)
-            return 1 / powf(base, exponent)
-        }
+        let powers = (0..<half).map { i -> Float in powf(base, Float(2 * i) / Float(headDim)) }
+        var inv = powers.map { 1 / $0 }
+        var long: [Float]?
+        var longFrom = Int.max
+        var attentionScaling: Float = 1
         switch rope.scaling {
         case .none:
             break
@@ -33,17 +39,33 @@ struct RotaryEmbedding: Sendable {
             }
         case .frequencyDivisors(let divisors):
             inv = inv.enumerated().map { i, freq in i < divisors.count ? freq / divisors[i] : freq }
+        case .longrope(let short, let longFactors, let original, let factor):
+            // transformers: inv_freq = 1 / (ext_factors · base^(2i/d)), in F32.
+            inv = zip(short, powers).map { 1 / ($0 * $1) }
+            long = zip(longFactors, powers).map { 1 / ($0 * $1) }
+            longFrom = original
+            attentionScaling = Float(factor)
         }
         inverseFrequencies = inv
+        longInverseFrequencies = long
+        self.longFrom = longFrom
+        self.attentionScaling = attentionScaling
+    }
+
+    /// Whether a forward call ending at `sequenceLength` positions uses the long frequencies (as transformers
+    /// decides: the call's highest position + 1 against `original_max_position_embeddings`).
+    func usesLongFrequencies(sequenceLength: Int) -> Bool {
+        longInverseFrequencies != nil && sequenceLength > longFrom
     }
 
     /// cos and sin tables for one position (`headDim / 2` each).
-    func angles(position: Int, cos c: UnsafeMutablePointer<Float>, sin s: UnsafeMutablePointer<Float>) {
+    func angles(position: Int, cos c: UnsafeMutablePointer<Float>, sin s: UnsafeMutablePointer<Float>, long: Bool = false) {
         let p = Float(position)
-        for i in 0..<inverseFrequencies.count {
-            let a = p * inverseFrequencies[i]
-            c[i] = cosf(a)
-            s[i] = sinf(a)
+        let frequencies = long ? (longInverseFrequencies ?? inverseFrequencies) : inverseFrequencies
+        for i in 0..<frequencies.count {
+            let a = p * frequencies[i]
+            c[i] = cosf(a) * attentionScaling
+            s[i] = sinf(a) * attentionScaling
         }
     }
 

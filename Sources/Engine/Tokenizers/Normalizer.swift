@@ -50,7 +50,8 @@ indirect enum Normalizer {
         switch self {
         case .unicode(let form): form.apply(to: &t)
         case .lowercase: Normalizer.lowercase(&t)
-        case .stripAccents: t.filter { UnicodeClasses.classes($0) & UnicodeClasses.nonspacingMark == 0 }
+        // Both strip by the reference's Unicode version, not Swift's (`UnicodeMarks`).
+        case .stripAccents: t.filter { !UnicodeMarks.isCombiningMark($0) }
         case .strip(let l, let r): t.strip(left: l, right: r) { UnicodeClasses.isWhitespace($0) }
         case .replace(let pattern, let content): t.replace(ranges: pattern.matches(in: t.scalars), with: content)
         case .prepend(let p): t.prepend(p)
@@ -66,7 +67,7 @@ indirect enum Normalizer {
             }
             if strip {
                 UnicodeNormalForm.nfd.apply(to: &t)
-                t.filter { UnicodeClasses.classes($0) & UnicodeClasses.nonspacingMark == 0 }
+                t.filter { !UnicodeMarks.isBertNonspacingMark($0) }
             }
             if lower { Normalizer.lowercase(&t) }
         case .precompiled(let map): map?.apply(&t)

@@ -177,13 +177,13 @@ indirect enum PreTokenizer {
         case .bert:
             var tmp = [NormalizedText]()
             splitting(p, scalarMatches(p.scalars) { UnicodeClasses.isWhitespace($0) }, .removed, into: &tmp)
-            for q in tmp { splitting(q, scalarMatches(q.scalars) { UnicodeClasses.isPunctuation($0) }, .isolated, into: &out) }
+            for q in tmp { splitting(q, scalarMatches(q.scalars) { UnicodeMarks.isBertPunctuation($0) }, .isolated, into: &out) }
         case .whitespace:
             splitting(p, PreTokenizer.wordOrSymbolRuns(p.scalars), .removed, invert: true, into: &out)
         case .whitespaceSplit:
             splitting(p, scalarMatches(p.scalars) { UnicodeClasses.isWhitespace($0) }, .removed, into: &out)
         case .punctuation(let behavior):
-            splitting(p, scalarMatches(p.scalars) { UnicodeClasses.isPunctuation($0) }, behavior, into: &out)
+            splitting(p, scalarMatches(p.scalars) { UnicodeMarks.isBertPunctuation($0) }, behavior, into: &out)
         case .digits(let individual):
             splitting(p, scalarMatches(p.scalars) { UnicodeClasses.isNumber($0) }, individual ? .isolated : .contiguous, into: &out)
         case .split(let pattern, let behavior, let invert):

@@ -3,7 +3,7 @@ import Foundation
 /// Writes a Hydra model directory (`CheckpointLayout`): every body tensor of the source (unchanged safetensors shards
 /// reused, not rewritten), `model.embed_tokens.weight` = `[E_tgt ; E_src]`, `lm_head.weight` = `U_tgt`, the source
 /// `config.json` with the Hydra keys (`HydraConfig`: `input_vocab_size`, `output_vocab_size`, `hydra_source_offset`,
-/// `model_type` `llama_hydra`) that the runtime reads, the target tokenizer and `source_tokenizer/tokenizer.json`.
+/// and `model_type` `llama_hydra` for a Llama source; other decoders keep theirs) that the runtime reads, the target tokenizer and `source_tokenizer/tokenizer.json`.
 public enum HydraWriter {
     public static func write(to output: URL, config: ModelConfig, source: any TensorFile, target: EmbeddingMatrix, targetHead: EmbeddingMatrix?,
                              sourceEmbedding: EmbeddingMatrix, tokenizer: HFTokenizerBundle, dtype: TensorDType,
@@ -16,9 +16,14 @@ public enum HydraWriter {
         let input = hydra.inputEmbedding, head = hydra.outputHead
         var writer = HFModelDirectoryWriter(outputDType: dtype)
         writer.shardReuse = shardReuse
-        var extra: [(String, JSONValue)] = [
+        // A Llama source becomes `llama_hydra` (the Tweeties checkpoints' name); any other decoder keeps its own
+        // model_type and architectures, so the runtime still runs its family's blocks (Gemma norms, windows…) and
+        // recognises Hydra by the keys below.
+        var extra: [(String, JSONValue)] = config.architecture.modelType == "llama" ? [
             ("architectures", .array(hydra.config.architectures.map { .string($0) })),
             ("model_type", .string(hydra.config.modelType)),
+        ] : []
+        extra += [
             ("input_vocab_size", .int(hydra.config.inputVocabSize)),
             ("output_vocab_size", .int(hydra.config.outputVocabSize)),
             ("vocab_size", .int(hydra.config.vocabSize)),

@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes what `transtok transfer` produces (`CheckpointLayout`), atomically as one directory: the model with the new
 /// tables (a Hugging Face directory of the source's architecture, or a Hydra directory), the target tokenizer,
-/// `token_mapping.json` and `source_tokenizer/tokenizer.json`.
+/// `token_mapping.json`, `source_tokenizer/tokenizer.json` and, when given, the model card `README.md`.
 public struct TransferOutput {
     public var dtype: TensorDType
     public var shardReuse: HFModelDirectoryWriter.ShardReuse
@@ -20,14 +20,15 @@ public struct TransferOutput {
     @discardableResult
     public func write(to output: URL, source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
                       headBiases: [String: EmbeddingMatrix] = [:], mapping: TokenMapping, tokenizer: HFTokenizerBundle,
-                      hydra: Bool = false) throws -> HFModelDirectoryWriter.Report? {
+                      hydra: Bool = false, card: ModelCard? = nil) throws -> HFModelDirectoryWriter.Report? {
         let mappingBytes = try TokenMappingJSON.encode(mapping)
+        let cardFiles: [(String, [UInt8])] = card.map { [(CheckpointLayout.modelCard, Array($0.markdown.utf8))] } ?? []
         let sourceTokenizer: [UInt8] = Array((source.tokenizerJSON.hasSuffix("\n") ? source.tokenizerJSON : source.tokenizerJSON + "\n").utf8)
         if hydra {
             try HydraWriter.write(to: output, config: source.config, source: source.tensors, target: embedding, targetHead: head,
                                   sourceEmbedding: source.embedding, tokenizer: tokenizer, dtype: dtype,
                                   sourceTokenizerJSON: source.tokenizerJSON, shardReuse: shardReuse,
-                                  extraFiles: [(CheckpointLayout.tokenMapping, mappingBytes)])
+                                  extraFiles: [(CheckpointLayout.tokenMapping, mappingBytes)] + cardFiles)
             return nil
         }
         let roles = source.config.roles
@@ -41,6 +42,6 @@ public struct TransferOutput {
         writer.shardReuse = shardReuse
         return try writer.write(to: output, config: source.config, tokenizer: tokenizer, source: source.tensors,
                                 replacements: replacements,
-                                extraFiles: [(CheckpointLayout.tokenMapping, mappingBytes), (CheckpointLayout.sourceTokenizer, sourceTokenizer)])
+                                extraFiles: [(CheckpointLayout.tokenMapping, mappingBytes), (CheckpointLayout.sourceTokenizer, sourceTokenizer)] + cardFiles)
     }
 }

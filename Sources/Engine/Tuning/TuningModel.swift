@@ -16,6 +16,9 @@ public final class TuningModel: @unchecked Sendable {
     init(config: DecoderConfig, body: FrozenBody, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
          trainableInputRows: Range<Int>? = nil) throws {
         try config.validate()
+        guard config.isPlainLlamaBlock else {
+            throw TuningError.invalidOptions("embedding tuning supports Llama-block models (llama, mistral, qwen2, phi3 without LongRoPE), not Gemma norms, soft-capping, per-layer windows or LongRoPE")
+        }
         let h = config.hiddenSize
         guard embedding.columns == h, embedding.rows == config.inputVocabularySize else {
             throw TuningError.shapeMismatch(tensor: "model.embed_tokens.weight", expected: [config.inputVocabularySize, h],

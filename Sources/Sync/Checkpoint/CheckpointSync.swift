@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Hashing
 import Logging
@@ -10,9 +11,10 @@ public struct SyncOptions: Sendable {
     /// Blobs larger than this go up as multipart uploads.
     public var multipartThreshold: Int64 = 64 << 20
     public var partSizeMinimum: Int64 = PartPlan.defaultMinimum
-    /// Content-MD5 (default; ETags checked) or x-amz-checksum-sha256 (blobs need no hash beyond their SHA-256
-    /// key; multipart parts one SHA-256 each). Use the latter where the server verifies checksums.
-    public var integrity: PartIntegrity = .contentMD5
+    /// Content-MD5 (ETags checked) or x-amz-checksum-sha256 (blobs need no hash beyond their SHA-256 key;
+    /// multipart parts one SHA-256 each). Use the latter where the server verifies checksums. Nil: the remote's
+    /// `partIntegrity` (`RemoteConfig`, from the remote's `part_integrity` setting).
+    public var integrity: PartIntegrity?
     public init() {}
 }
 
@@ -46,6 +48,9 @@ public struct CheckpointSync: Sendable {
     }
 
     var config: RemoteConfig { client.config }
+
+    /// The options' integrity, else the remote's.
+    public var integrity: PartIntegrity { options.integrity ?? client.config.partIntegrity }
 
     public func publish(
         directory: String, name: String, progress: SyncProgress? = nil, cancel: CancellationFlag? = nil
@@ -152,7 +157,7 @@ public struct CheckpointSync: Sendable {
             if span.length > options.multipartThreshold {
                 var up = MultipartUploader(
                     client: client, journal: journal, partSizeMinimum: options.partSizeMinimum, concurrency: 2)
-                up.integrity = options.integrity
+                up.integrity = integrity
                 _ = try up.upload(
                     file: source.file, offset: span.offset, length: span.length, sha256Hex: hash, key: key,
                     budget: budget, cancel: cancel, progress: progress)
@@ -163,7 +168,7 @@ public struct CheckpointSync: Sendable {
                 if let progress, let transfer { sent = { progress.transferSent(transfer, $0) } }
                 do throws(SyncError) {
                     let body = RequestBody.file(fd: source.file.fd, offset: span.offset, length: span.length)
-                    if options.integrity == .checksumSHA256, let sha = Self.bytes(hex: hash) {
+                    if integrity == .checksumSHA256, let sha = Self.bytes(hex: hash) {
                         try client.putObject(
                             key: key, body: body, sha256: sha, metadata: ["sha256": hash], budget: budget,
                             cancel: cancel, progress: sent)

@@ -1,12 +1,5 @@
+import Entities
 import Foundation
-
-/// How bucket names go into URLs.
-public enum AddressingStyle: String, Sendable, Codable {
-    /// `https://endpoint/bucket/key` (MinIO, SeaweedFS, most self-hosted servers).
-    case path
-    /// `https://bucket.endpoint/key` (AWS default).
-    case virtualHosted = "virtual"
-}
 
 /// Where checkpoints go: an S3-compatible endpoint, a bucket and a key prefix. Holds no secret.
 public struct RemoteConfig: Sendable, Codable, Equatable {
@@ -21,10 +14,13 @@ public struct RemoteConfig: Sendable, Codable, Equatable {
     public var unixSocketPath: String?
     /// A PEM CA bundle instead of the system store (HTTPS only).
     public var caBundlePath: String?
+    /// How uploads protect each part (`CheckpointSync` uses it unless its options name one).
+    public var partIntegrity: PartIntegrity
 
     public init(
         endpoint: String, bucket: String, prefix: String = "", region: String = "us-east-1",
-        addressing: AddressingStyle = .path, unixSocketPath: String? = nil, caBundlePath: String? = nil
+        addressing: AddressingStyle = .path, unixSocketPath: String? = nil, caBundlePath: String? = nil,
+        partIntegrity: PartIntegrity = .contentMD5
     ) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.bucket = bucket
@@ -33,6 +29,19 @@ public struct RemoteConfig: Sendable, Codable, Equatable {
         self.addressing = addressing
         self.unixSocketPath = unixSocketPath
         self.caBundlePath = caBundlePath
+        self.partIntegrity = partIntegrity
+    }
+
+    /// A remote's settings (the one `RemoteSpec`): its URL, endpoint, region and addressing as `parse` reads them,
+    /// and its part integrity.
+    public static func parse(
+        _ remote: RemoteSpec, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SyncError) -> RemoteConfig {
+        var config = try parse(
+            remote.url, endpoint: remote.endpoint, region: remote.region, addressing: remote.addressing,
+            environment: environment)
+        config.partIntegrity = remote.partIntegrity ?? .contentMD5
+        return config
     }
 
     /// Parses `s3://bucket[/prefix]`; endpoint and region come from the arguments or `AWS_ENDPOINT_URL` / `AWS_REGION`.

@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 import Synchronization
 
@@ -24,14 +25,6 @@ public struct PartInfo: Sendable, Equatable {
         self.size = size
         self.checksumSHA256 = checksumSHA256
     }
-}
-
-/// How each multipart part is protected in transit.
-public enum PartIntegrity: String, Sendable, Codable {
-    /// Content-MD5 plus a signed SHA-256 payload hash; the part ETag is checked against the MD5.
-    case contentMD5
-    /// `x-amz-checksum-sha256` (also the signed payload hash): one SHA-256 per part, no MD5 (less CPU).
-    case checksumSHA256
 }
 
 public struct MultipartUploadInfo: Sendable, Equatable {

@@ -3,11 +3,13 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Store
 
 @testable import Daemon
 
-/// The daemon's services and router built in this process (no socket, no child process), driven with
-/// Hummingbird's router test client. The services are not started: routes that only read or validate answer.
+/// The daemon's services and router built in this process (no socket, no child process, the store in memory),
+/// driven with Hummingbird's router test client. The services are not started: routes that only read, validate or
+/// write the store answer.
 struct InProcessDaemon {
     let root: String
     let services: DaemonServices
@@ -23,7 +25,9 @@ struct InProcessDaemon {
         try FileManager.default.createDirectory(atPath: config.stateDir, withIntermediateDirectories: true)
         var logger = Logger(label: "test.inprocess")
         logger.logLevel = .warning
-        services = try DaemonServices(config: config, stateDirectory: config.stateDir, logger: logger)
+        services = try DaemonServices(
+            config: config, stateDirectory: config.stateDir, store: try Store.inMemory(filesDirectory: config.stateDir),
+            logger: logger)
         (router, registered) = ControlServer.makeRouter(config: config, routes: services.routes, policy: nil)
     }
 

@@ -66,6 +66,18 @@ struct CheckpointLayoutTests {
         #expect(config["tie_word_embeddings"]?.bool == false)
     }
 
+    /// A Hydra made from a non-Llama decoder keeps its model_type, so the runtime runs that family's blocks
+    /// (on main it became `llama_hydra` and a Gemma body ran as Llama).
+    @Test func hydraOfAGemmaSourceKeepsItsFamily() throws {
+        let t = try transfer(hydra: true, modelType: "gemma", extraConfig: [("architectures", .array([.string("GemmaForCausalLM")]))])
+        defer { try? FileManager.default.removeItem(at: t.root) }
+        let config = try JSONValue.parse(String(contentsOf: t.output.appendingPathComponent("config.json"), encoding: .utf8))
+        #expect(config["model_type"]?.string == "gemma" && config["architectures"] == .array([.string("GemmaForCausalLM")]))
+        let loaded = try ModelLoader.load(path: t.output.path)
+        #expect(loaded.model.config.gemma && loaded.model.config.isHydra)
+        #expect(loaded.model.config.hydraSourceOffset == t.targetVocabulary)
+    }
+
     /// The daemon's checkpoint writer path: `HFModelDirectoryWriter` over the base weights with the mapping and the
     /// source tokenizer as `CheckpointLayout` names them (before the layout, the daemon wrote `source_tokenizer.json`
     /// at the root, which `mapping show` did not find).

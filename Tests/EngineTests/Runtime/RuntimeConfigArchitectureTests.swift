@@ -22,8 +22,8 @@ struct RuntimeConfigArchitectureTests {
         }
     }
 
-    @Test("Gemma 2/3 and BERT are refused with their model_type named",
-          arguments: ["gemma2", "gemma3_text", "bert"])
+    @Test("multimodal Gemma 3, Gemma 3n and BERT are refused with their model_type named",
+          arguments: ["gemma3", "gemma3n_text", "bert"])
     func refusedModelTypes(type: String) throws {
         let m = try #require(Self.message(Self.config(["model_type": type, "hidden_act": "silu"])))
         #expect(m.contains("model_type '\(type)'") && m.contains("not supported"), "\(m)")

@@ -11,6 +11,10 @@ enum RuntimeFixtures {
         let inputIDs: [Int]
         let logits: [[Float]]
         let greedy: [Int]
+        /// The config.json transformers itself writes for this model (families fixtures only).
+        var savedConfig: [String: Any]? = nil
+        /// Logits of the first 6 prompt tokens run alone (families fixtures only).
+        var shortLogits: [[Float]]? = nil
     }
 
     static func tinyModels(_ file: String = "runtime/tiny_llama.json") throws -> [TinyModel] {
@@ -31,7 +35,9 @@ enum RuntimeFixtures {
                 weights: weights,
                 inputIDs: try #require(m["input_ids"] as? [Int]),
                 logits: try #require(m["logits"] as? [[Double]]).map { $0.map { Float($0) } },
-                greedy: try #require(m["greedy"] as? [Int]))
+                greedy: try #require(m["greedy"] as? [Int]),
+                savedConfig: m["saved_config"] as? [String: Any],
+                shortLogits: (m["short_logits"] as? [[Double]])?.map { $0.map { Float($0) } })
         }
     }
 

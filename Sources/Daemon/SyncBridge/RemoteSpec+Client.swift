@@ -1,44 +1,19 @@
+import Entities
 import Foundation
 import Logging
 import Store
 import Sync
 
-/// Turns remote settings (from the config file or the store) into an S3 client. Secrets are read by the client's
+/// Turns a remote (from the config file or the store) into an S3 client. Secrets are read by the client's
 /// `CredentialsProvider` through the AWS credential chain (the remote's 0600 `credentials_file` or `profile`, else
 /// the daemon's environment, shared files, `credential_process`, web identity, instance metadata), again for each
 /// job and after an authentication failure, and never leave the client.
-extension RemoteSettings {
-    init(_ spec: RemoteSpec) {
-        self.init(
-            name: spec.name, url: spec.url, endpoint: spec.endpoint, region: spec.region, addressing: spec.addressing,
-            credentialsFile: spec.credentialsFile, profile: spec.profile)
-    }
-
-    var spec: RemoteSpec {
-        RemoteSpec(
-            name: name, url: url, endpoint: endpoint, region: region, addressing: addressing,
-            credentialsFile: credentialsFile, profile: profile)
-    }
-
-    /// The spellings `addressing` accepts.
-    static let addressingValues = ["path", "virtual", "virtual-hosted"]
-
-    var addressingStyle: AddressingStyle? {
-        switch addressing {
-        case "virtual", "virtual-hosted": .virtualHosted
-        case "path": .path
-        default: nil
-        }
-    }
-
+extension RemoteSpec {
     /// Syntax checks that need no network and no credentials; messages name the offending key.
     func validate(key: String) throws(ConfigError) {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard !name.isEmpty, name.count <= 100, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".")
         else { throw .invalid(key: "\(key).name", message: "must be 1…100 letters, digits, '-', '_' or '.'") }
-        if let addressing, !Self.addressingValues.contains(addressing) {
-            throw .invalid(key: "\(key).addressing", message: "must be path or virtual, got \(addressing)")
-        }
         if let credentialsFile, !credentialsFile.hasPrefix("/") {
             throw .invalid(key: "\(key).credentials_file", message: "must be an absolute path, got \(credentialsFile)")
         }
@@ -47,9 +22,9 @@ extension RemoteSettings {
         }
     }
 
-    /// Bucket, prefix, endpoint and region; unset values fall back to `AWS_ENDPOINT_URL` / `AWS_REGION`.
+    /// Bucket, prefix, endpoint, region and part integrity; unset values fall back to `AWS_ENDPOINT_URL` / `AWS_REGION`.
     func location(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SyncError) -> RemoteConfig {
-        try RemoteConfig.parse(url, endpoint: endpoint, region: region, addressing: addressingStyle, environment: environment)
+        try RemoteConfig.parse(self, environment: environment)
     }
 
     /// A client for this remote. `workspace`, when given, is appended to the prefix: each workspace owns

@@ -1,0 +1,30 @@
+import Engine
+import Foundation
+
+/// The Hydra model directory of a checkpoint (input table `[E_tgt ; E_src]`, head `U_tgt`), written once per
+/// checkpoint under `<state>/hydra/<workspace>/<number>` — outside the checkpoint, whose manifest is final — and the
+/// workspace's older Hydra directories removed.
+struct HydraExport {
+    let stateDirectory: String
+
+    func directory(
+        forCheckpoint number: Int, state: WorkspaceState, base: (any TensorFile)?
+    ) throws -> String {
+        let path = stateDirectory + "/hydra/\(state.spec.name)/\(CheckpointPublisher.name(for: number))"
+        let url = URL(fileURLWithPath: path)
+        guard !FileManager.default.fileExists(atPath: CheckpointLayout.url(CheckpointLayout.config, in: url).path) else { return path }
+        guard let embedding = state.embedding else { throw CheckpointError("no refreshed rows yet") }
+        let parent = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
+        try HydraWriter.write(
+            to: url, config: state.model.config, source: base ?? state.model.tensors, target: embedding,
+            targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
+            dtype: state.outputDType, sourceTokenizerJSON: state.model.tokenizerJSON)
+        // Older Hydra directories of this workspace are no longer needed.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name != url.lastPathComponent {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
+        return path
+    }
+}
