@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Entities
 import Foundation
 
 /// `transtok-bench soak`: a real `transtokd` under a seeded schedule of hostile events, with its invariants checked
@@ -249,7 +250,7 @@ final class SoakRun {
                 // Uploads stop at once on SIGTERM, but a refresh cycle in progress is finished first (by design:
                 // its checkpoint is atomic either way), so the bound is systemd's 90 s stop timeout then, and 10 s
                 // otherwise. Stops that waited for a cycle are counted and reported apart.
-                let cycleRunning = (try? daemon.client.status())?.jobs.contains { $0.kind == "refresh" && $0.state == "running" } ?? false
+                let cycleRunning = (try? daemon.client.status())?.jobs.contains { $0.kind == "refresh" && $0.state == .running } ?? false
                 let (status, took) = try daemon.terminate()
                 detail += String(format: ", exit %d in %.2f s%@", status, took, cycleRunning ? " (a cycle was running)" : "")
                 if status != 0 { violation(index, event.rawValue, ["transtokd exited \(status) on SIGTERM"]) }

@@ -10,6 +10,7 @@ struct TranstokBench: AsyncParsableCommand {
             AlignBench.self,
             AlignTuneBench.self,
             TransferBench.self,
+            IngestBench.self,
             RuntimeBenchmark.self,
             TokenizersBenchmark.self,
             SyncBench.self,

@@ -44,6 +44,8 @@ public struct Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Temporary tables (a corpus file's staged pairs, `CorpusFiles.swift`) can be as large as a file: on disk.
+            try db.execute(sql: "PRAGMA temp_store = FILE")
         }
         return configuration
     }

@@ -66,6 +66,21 @@ import Testing
         }
     }
 
+    /// Issue #14 item 7: a record over the limit is an error naming its line or unit, not unbounded growth.
+    @Test func overlongLinesAndUnitsAreRejectedWithTheirLine() {
+        let long = String(repeating: "x", count: 300_000)
+        #expect(throws: CorpusParseError("line longer than 100000 bytes", line: 2)) {
+            try parser.parseTSV(Data("a\tb\n\(long)\tc\n".utf8))
+        }
+        #expect(throws: CorpusParseError("target file: line longer than 100000 bytes", line: 3)) {
+            try parser.parseMoses(source: Data("a\nb\nc\n".utf8), target: Data("x\ny\n\(long)\n".utf8))
+        }
+        let tmx = "<tmx version=\"1.4\"><header srclang=\"en\"/><body>\n<tu><tuv xml:lang=\"en\"><seg>ok</seg></tuv><tuv xml:lang=\"es\"><seg>vale</seg></tuv></tu>\n<tu><tuv xml:lang=\"en\"><seg>\(long)</seg></tuv></tu></body></tmx>"
+        #expect(throws: CorpusParseError("translation unit longer than 100000 bytes", line: 3)) {
+            try parser.parseTMX(Data(tmx.utf8), sourceLanguage: "en", targetLanguage: "es")
+        }
+    }
+
     @Test func jsonLinesNeedBothFields() throws {
         let pairs = try parser.parseJSONLines(Data((#"{"src": "Hello", "tgt": "Hola"}"# + "\n").utf8))
         #expect(pairs.first?.target == "Hola")

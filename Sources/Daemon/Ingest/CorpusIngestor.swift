@@ -1,3 +1,4 @@
+import Engine
 import Entities
 import Foundation
 import Hashing
@@ -95,56 +96,123 @@ struct CorpusIngestor: Sendable {
             break
         }
 
-        let content: Content
-        switch Result(catching: { () throws(CorpusParseError) in try readContent(path: path, partner: partner) }) {
-        case .success(let value): content = value
-        case .failure(let error):
+        // A file already known (ingested or rejected) is hashed first: unchanged content (a touched file, every
+        // scan) costs one read and no parse. Otherwise one pass parses, hashes and stages the pairs in batches.
+        if let existing = try store.corpusFile(workspaceID: id, path: path), existing.contentHash != nil,
+            [.ingested, .rejected].contains(existing.state)
+        {
+            switch try pass(path: path, partner: partner, parsing: nil) {
+            case .unreadable(let error):
+                return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name, error)
+            case .read(let hash, _, _):
+                if try isUnchanged(path, workspace: id, hash: hash, size: size, mtime: mtime) { return .unchanged }
+            }
+        }
+        let staging = try store.beginPairStaging()
+        let result: PassResult
+        do {
+            result = try pass(path: path, partner: partner, parsing: (format, workspace, staging))
+        } catch {
+            try? store.discard(staging)
+            throw error
+        }
+        switch result {
+        case .unreadable(let error):
+            try store.discard(staging)
             return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name, error)
-        }
-        if try isUnchanged(path, workspace: id, hash: content.hash, size: size, mtime: mtime) { return .unchanged }
-        switch Result(catching: { () throws(CorpusParseError) in try parsePairs(format, content, workspace: workspace) }) {
-        case .success(let pairs):
+        case .read(let hash, let pairs, let parseError):
+            if let failure = parseError ?? (pairs == 0 ? CorpusParseError("no sentence pairs found") : nil) {
+                try store.discard(staging)
+                return try reject(path, workspace: id, size: size, mtime: mtime, hash: hash, format: format.name, failure)
+            }
             return .ingested(try store.ingestFile(
-                workspaceID: id, path: path, size: size, mtimeNs: mtime, contentHash: content.hash, format: format.name,
-                pairs: pairs))
-        case .failure(let error):
-            return try reject(path, workspace: id, size: size, mtime: mtime, hash: content.hash, format: format.name, error)
+                workspaceID: id, path: path, size: size, mtimeNs: mtime, contentHash: hash, format: format.name,
+                staged: staging))
         }
     }
 
-    /// A file's bytes (both files for a Moses pair) and their content hash.
-    private struct Content {
-        var hash: String
-        var data: Data
-        var partnerData: Data?
+    /// Pairs are staged in batches of this many (or fewer when they are long: `batchBytes`).
+    static let batchPairs = 4096
+    static let batchBytes = 4 << 20
+
+    private enum PassResult {
+        /// Read to the end: the content hash (both files' for a Moses pair), the number of pairs staged and the
+        /// first problem that rejects the file.
+        case read(hash: String, pairs: Int, parseError: CorpusParseError?)
+        /// Not readable as a corpus file (gone, not a regular file, too large, corrupt gzip): no hash.
+        case unreadable(CorpusParseError)
     }
 
-    private func readContent(path: String, partner: String?) throws(CorpusParseError) -> Content {
-        let data = try parser.read(path: path)
-        guard let partner else { return Content(hash: Digest.sha256Hex(data), data: data) }
-        let partnerData: Data
-        do { partnerData = try parser.read(path: partner) } catch {
-            throw CorpusParseError("\((partner as NSString).lastPathComponent): \(error.reason)", line: error.line)
+    /// Reads a file (and its Moses partner) once, to the end, hashing every byte; with `parsing`, also parses it and
+    /// stages its pairs. Memory is bounded whatever the file's size: one chunk, one line or unit, one batch.
+    /// A parse error stops the parse but not the read, so the hash (and a later read error, which takes
+    /// precedence as it did when files were read whole) is still known.
+    private func pass(
+        path: String, partner: String?, parsing: (format: CorpusFormat, workspace: WorkspaceRecord, staging: PairStaging)?
+    ) throws -> PassResult {
+        let primary: CorpusByteStream
+        var partnerStream: CorpusByteStream?
+        do { primary = try parser.open(path: path) } catch { return .unreadable(error) }
+        if let partner {
+            do { partnerStream = try parser.open(path: partner) } catch {
+                return .unreadable(partnerError(partner, error))
+            }
         }
-        return Content(hash: Digest.sha256Hex(Digest.sha256(data) + Digest.sha256(partnerData)), data: data,
-                       partnerData: partnerData)
+        let primaryHash = StreamHash(primary)
+        let partnerHash = partnerStream.map(StreamHash.init)
+
+        var parseError: CorpusParseError?
+        var staged = 0
+        if let parsing {
+            var batch: [IngestedPair] = []
+            batch.reserveCapacity(Self.batchPairs)
+            var batchBytes = 0
+            let emit = { (pair: IngestedPair) throws in
+                batch.append(pair)
+                batchBytes += pair.source.utf8.count + pair.target.utf8.count
+                if batch.count >= Self.batchPairs || batchBytes >= Self.batchBytes {
+                    try store.stage(batch, in: parsing.staging)
+                    staged += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                    batchBytes = 0
+                }
+            }
+            do {
+                try parse(parsing.format, primary, partnerStream, workspace: parsing.workspace, emit: emit)
+                try store.stage(batch, in: parsing.staging)
+                staged += batch.count
+            } catch let error as CorpusParseError {
+                parseError = error
+            }
+        }
+        do { try primary.drain() } catch { return .unreadable(CorpusParseError(error)) }
+        if let partner, let partnerStream {
+            do { try partnerStream.drain() } catch { return .unreadable(partnerError(partner, CorpusParseError(error))) }
+        }
+        let hash = partnerHash.map { Digest.sha256Hex(primaryHash.digest() + $0.digest()) } ?? Digest.hex(primaryHash.digest())
+        return .read(hash: hash, pairs: staged, parseError: parseError)
     }
 
-    private func parsePairs(_ format: CorpusFormat, _ content: Content, workspace: WorkspaceRecord)
-        throws(CorpusParseError) -> [IngestedPair]
-    {
-        let pairs: [IngestedPair]
+    private func parse(
+        _ format: CorpusFormat, _ primary: CorpusByteStream, _ partner: CorpusByteStream?, workspace: WorkspaceRecord,
+        emit: (IngestedPair) throws -> Void
+    ) throws {
         switch format {
-        case .tsv: pairs = try parser.parseTSV(content.data)
-        case .jsonLines: pairs = try parser.parseJSONLines(content.data)
+        case .tsv: try parser.parseTSV(parser.lines(primary), emit: emit)
+        case .jsonLines: try parser.parseJSONLines(parser.lines(primary), emit: emit)
         case .tmx:
-            pairs = try parser.parseTMX(
-                content.data, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage)
+            try parser.parseTMX(
+                primary, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage,
+                emit: emit)
         case .mosesSource, .mosesTarget:
-            pairs = try parser.parseMoses(source: content.data, target: content.partnerData ?? Data())
+            guard let partner else { throw CorpusParseError("the Moses partner file was not opened") }
+            try parser.parseMoses(source: parser.lines(primary), target: parser.lines(partner), emit: emit)
         }
-        if pairs.isEmpty { throw CorpusParseError("no sentence pairs found") }
-        return pairs
+    }
+
+    /// A partner's read problem, naming the partner file only.
+    private func partnerError(_ partner: String, _ error: CorpusParseError) -> CorpusParseError {
+        CorpusParseError("\((partner as NSString).lastPathComponent): \(error.reason)", line: error.line)
     }
 
     /// Whether `path` may be read as a corpus file of the watched folder `root`: a regular file, or a symbolic link
@@ -216,4 +284,15 @@ struct CorpusIngestor: Sendable {
                              format: format, error: error.reason, line: error.line)
         return .rejected(error)
     }
+}
+
+/// SHA-256 of everything a stream hands out.
+private final class StreamHash {
+    private var hasher: SHA256Hasher? = SHA256Hasher()
+
+    init(_ stream: CorpusByteStream) {
+        stream.observer = { [unowned self] chunk in self.hasher?.update(chunk) }
+    }
+
+    func digest() -> [UInt8] { hasher.take()?.finalize() ?? [] }
 }

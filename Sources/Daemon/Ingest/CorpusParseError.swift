@@ -17,3 +17,9 @@ struct CorpusLimits: Sendable {
     var maxLineBytes = 100_000
     var maxSentenceBytes = 10_000
 }
+
+import Engine
+
+extension CorpusParseError {
+    init(_ error: CorpusReadError) { self.init(error.reason, line: error.line) }
+}

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -22,29 +23,90 @@ struct TranslationUnit: Equatable {
     }
 }
 
-/// Reads `<tu>`/`<tuv xml:lang>`/`<seg>` from TMX 1.4 with Foundation's XMLParser (no external entities).
+/// Reads `<tu>`/`<tuv xml:lang>`/`<seg>` from TMX 1.4 with Foundation's XMLParser (no external entities), streaming:
+/// the parser is fed the file's chunks and each unit is handed on as soon as it closes, so only one unit is held
+/// (at most `maxUnitBytes` of segment text, else an error naming its line).
 /// Inline markup is flattened to its text (CDATA sections included), except `<bpt>`, `<ept>`, `<it>` and `<ph>`, whose content is native
 /// formatting code, not translatable text.
 enum TMXReader {
-    static func read(_ data: Data) throws(CorpusParseError) -> [TranslationUnit] {
-        let delegate = Delegate()
-        let parser = XMLParser(data: data)
+    static func read(
+        _ stream: CorpusByteStream, maxUnitBytes: Int = 100_000, unit: @escaping (TranslationUnit) throws -> Void
+    ) throws {
+        let delegate = Delegate(maxUnitBytes: maxUnitBytes, emit: unit)
+        let input = ChunkInputStream(stream)
+        let parser = XMLParser(stream: input)
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
         let ok = parser.parse()
+        // A read error (a corrupt .gz, a file over the limit) comes first: the XML error it causes is only a symptom.
+        if let error = input.failure { throw CorpusParseError(error) }
         if let error = delegate.failure { throw error }
         guard ok else {
             throw CorpusParseError(
                 "malformed TMX/XML: \(parser.parserError?.localizedDescription ?? "parse error")", line: parser.lineNumber)
         }
         guard delegate.sawRoot else { throw CorpusParseError("not a TMX document (no <tmx> root element)") }
-        return delegate.units
+    }
+
+    /// All units of in-memory TMX (tests).
+    static func read(_ data: Data) throws -> [TranslationUnit] {
+        var units: [TranslationUnit] = []
+        try read(CorpusByteStream(data: data)) { units.append($0) }
+        return units
+    }
+
+    /// Feeds XMLParser from a `CorpusByteStream` (XMLParser pulls its input through an `InputStream`).
+    private final class ChunkInputStream: InputStream {
+        private let source: CorpusByteStream
+        private var chunk: UnsafeRawBufferPointer?
+        private var position = 0
+        private var status: Stream.Status = .notOpen
+        private(set) var failure: CorpusReadError?
+
+        init(_ source: CorpusByteStream) {
+            self.source = source
+            super.init(data: Data())
+        }
+
+        override func open() { status = .open }
+        override func close() { status = .closed }
+        override var streamStatus: Stream.Status { status }
+        override var hasBytesAvailable: Bool { status == .open }
+
+        override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength length: Int) -> Int {
+            if chunk == nil || position >= chunk!.count {
+                do {
+                    guard let next = try source.next() else {
+                        status = .atEnd
+                        return 0
+                    }
+                    chunk = next
+                    position = 0
+                } catch {
+                    failure = error
+                    status = .error
+                    return -1
+                }
+            }
+            let current = chunk!
+            let count = min(length, current.count - position)
+            UnsafeMutableRawPointer(buffer).copyMemory(from: current.baseAddress! + position, byteCount: count)
+            position += count
+            return count
+        }
     }
 
     private final class Delegate: NSObject, XMLParserDelegate {
-        var units: [TranslationUnit] = []
-        var failure: CorpusParseError?
+        var failure: Error?
         var sawRoot = false
+        let maxUnitBytes: Int
+        let emit: (TranslationUnit) throws -> Void
+        private var unitBytes = 0
+
+        init(maxUnitBytes: Int, emit: @escaping (TranslationUnit) throws -> Void) {
+            self.maxUnitBytes = maxUnitBytes
+            self.emit = emit
+        }
         private var unit: TranslationUnit?
         private var language: String?
         private var segment: String?
@@ -57,7 +119,9 @@ enum TMXReader {
             open.append(name)
             switch name {
             case "tmx": sawRoot = true
-            case "tu": unit = TranslationUnit(line: parser.lineNumber, segments: [])
+            case "tu":
+                unit = TranslationUnit(line: parser.lineNumber, segments: [])
+                unitBytes = 0
             case "tuv": language = attributes["xml:lang"] ?? attributes["lang"]
             case "seg":
                 if language == nil {
@@ -84,7 +148,12 @@ enum TMXReader {
                 segment = nil
             case "tuv": language = nil
             case "tu":
-                if let unit { units.append(unit) }
+                if let unit {
+                    do { try emit(unit) } catch {
+                        failure = error
+                        parser.abortParsing()
+                    }
+                }
                 unit = nil
             case "bpt", "ept", "it", "ph": if segment != nil { skipDepth = max(0, skipDepth - 1) }
             default: break
@@ -98,7 +167,20 @@ enum TMXReader {
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if segment != nil, skipDepth == 0 { segment! += string }
+            if segment != nil, skipDepth == 0 { append(string, parser) }
+        }
+
+        /// Adds segment text, bounding a unit's size (a unit is the one thing held in memory).
+        private func append(_ text: String, _ parser: XMLParser) {
+            guard failure == nil else { return }
+            unitBytes += text.utf8.count
+            if unitBytes > maxUnitBytes {
+                failure = CorpusParseError(
+                    "translation unit longer than \(maxUnitBytes) bytes", line: unit?.line ?? parser.lineNumber)
+                parser.abortParsing()
+                return
+            }
+            segment! += text
         }
 
         /// `<![CDATA[…]]>` inside a segment is text like any other (XMLParser reports it separately).
@@ -109,7 +191,7 @@ enum TMXReader {
                 parser.abortParsing()
                 return
             }
-            segment! += text
+            append(text, parser)
         }
     }
 }

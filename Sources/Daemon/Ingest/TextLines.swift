@@ -1,43 +1,16 @@
+import Engine
 import Foundation
 
-/// Splits a file's bytes into validated UTF-8 lines ('\n'; a trailing '\r' is dropped), with 1-based numbers.
-/// Rejects binary content (NUL bytes), invalid UTF-8 and over-long lines, naming the line.
+/// Splits in-memory bytes into validated UTF-8 lines ('\n'; a trailing '\r' is dropped), with 1-based numbers,
+/// through the same reader as corpus files (`Engine.CorpusLineReader`). Rejects binary content (NUL bytes), invalid
+/// UTF-8 and over-long lines, naming the line.
 enum TextLines {
     static func split(_ data: Data, limits: CorpusLimits) throws(CorpusParseError) -> [(number: Int, text: String)] {
+        let reader = CorpusLineReader(stream: CorpusByteStream(data: data), maxLineBytes: limits.maxLineBytes, strict: true)
         var lines: [(Int, String)] = []
-        var failure: CorpusParseError?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var start = 0
-            var number = 0
-            // A UTF-8 byte order mark at the very start is not content.
-            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-            while start < bytes.count {
-                number += 1
-                var end = start
-                while end < bytes.count, bytes[end] != 0x0A {
-                    if bytes[end] == 0 {
-                        failure = CorpusParseError("binary data (NUL byte); is this a text file?", line: number)
-                        return
-                    }
-                    end += 1
-                }
-                var lineEnd = end
-                if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if lineEnd - start > limits.maxLineBytes {
-                    failure = CorpusParseError("line longer than \(limits.maxLineBytes) bytes", line: number)
-                    return
-                }
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<lineEnd])
-                guard let text = String(validating: slice, as: UTF8.self) else {
-                    failure = CorpusParseError("invalid UTF-8", line: number)
-                    return
-                }
-                lines.append((number, text))
-                start = end + 1
-            }
-        }
-        if let failure { throw failure }
+        do {
+            while let text = try reader.next() { lines.append((reader.lineNumber, text)) }
+        } catch { throw CorpusParseError(error) }
         return lines
     }
 }

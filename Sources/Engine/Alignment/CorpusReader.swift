@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reads parallel text: fast_align's single-file `source ||| target` format or two line-parallel files.
+/// Reads parallel text: fast_align's single-file `source ||| target` format or two line-parallel files, plain or
+/// gzip-compressed, streamed through `CorpusLineReader` (the reader the daemon's watched folders use too).
 ///
 /// Parsing decisions (deliberate, documented differences from fast_align's `Dict::ConvertWhitespaceDelimitedLine`):
 /// - Tokens are separated by runs of ASCII spaces or tabs; a trailing `\r` is dropped. Other Unicode spaces (NBSP …)
@@ -8,6 +9,8 @@ import Foundation
 /// - In the single-file format the separator is the whitespace-delimited token `|||`. Unlike fast_align, a tab is
 ///   *not* a separator: a tab-separated two-column file is rejected with `missingSeparator` instead of being read.
 ///   A second `|||` on a line is an error (fast_align would silently treat it as a target word).
+/// - A UTF-8 byte order mark at the start of a file is not part of the first token. Invalid UTF-8 is decoded with
+///   replacement characters; a line longer than `maxLineBytes` is an error naming the line.
 /// - An empty side is a warning, not an error: the pair is kept (line numbering), skipped in training and unlinked.
 ///   fast_align prints "Error in line" and trains on it anyway, producing NaN.
 /// - A side longer than `maxTokens` is an error naming the line (or, with `skipOverlong`, a warning and an
@@ -16,6 +19,8 @@ public struct CorpusReader: Sendable {
     public var lowercase: Bool
     public var maxTokens: Int
     public var skipOverlong: Bool
+    /// A line longer than this is an error (a file without newlines must not be read into memory whole).
+    public var maxLineBytes = 16 << 20
 
     public init(lowercase: Bool = false, maxTokens: Int = 1024, skipOverlong: Bool = false) {
         self.lowercase = lowercase
@@ -23,13 +28,29 @@ public struct CorpusReader: Sendable {
         self.skipOverlong = skipOverlong
     }
 
+    /// The lines of `path` (gzip inflated). FIFOs such as `/dev/stdin` are allowed: the CLI is handed paths by its user.
+    private func lines(_ path: String) throws -> CorpusLineReader {
+        do {
+            return CorpusLineReader(
+                stream: try CorpusByteStream(path: path, regularFileOnly: false), maxLineBytes: maxLineBytes, strict: false)
+        } catch { throw AlignmentError.cannotRead(path: path, reason: error.reason) }
+    }
+
+    private func next(_ reader: CorpusLineReader, _ path: String) throws -> String? {
+        do { return try reader.next() } catch { throw Self.alignmentError(error, path) }
+    }
+
+    private static func alignmentError(_ error: CorpusReadError, _ path: String) -> AlignmentError {
+        if let line = error.line { return .malformedLine(path: path, line: line, reason: error.reason) }
+        return .cannotRead(path: path, reason: error.reason)
+    }
+
     /// `source ||| target` per line.
     public func read(bitext path: String) throws -> ParallelCorpus {
         var corpus = ParallelCorpus()
-        let reader = try LineReader(path: path)
-        var lineNumber = 0
-        while let line = reader.next() {
-            lineNumber += 1
+        let reader = try lines(path)
+        while let line = try next(reader, path) {
+            let lineNumber = reader.lineNumber
             let tokens = tokenize(line)
             var separator: Int? = nil
             for (i, t) in tokens.enumerated() where t == "|||" {
@@ -45,19 +66,19 @@ public struct CorpusReader: Sendable {
     /// Two line-parallel files.
     public func read(source sourcePath: String, target targetPath: String) throws -> ParallelCorpus {
         var corpus = ParallelCorpus()
-        let src = try LineReader(path: sourcePath)
-        let tgt = try LineReader(path: targetPath)
+        let src = try lines(sourcePath)
+        let tgt = try lines(targetPath)
         var lineNumber = 0
         while true {
-            let s = src.next()
-            let t = tgt.next()
+            let s = try next(src, sourcePath)
+            let t = try next(tgt, targetPath)
             if s == nil && t == nil { break }
             lineNumber += 1
             guard let s, let t else {
                 // Count the rest of the longer file for the message.
-                var rest = 0
-                let longer = s == nil ? tgt : src
-                while longer.next() != nil { rest += 1 }
+                let (longer, longerPath) = s == nil ? (tgt, targetPath) : (src, sourcePath)
+                let rest: Int
+                do { rest = try longer.skipToEnd() } catch { throw Self.alignmentError(error, longerPath) }
                 let sl = s == nil ? lineNumber - 1 : lineNumber + rest
                 let tl = t == nil ? lineNumber - 1 : lineNumber + rest
                 throw AlignmentError.lineCountMismatch(sourcePath: sourcePath, sourceLines: sl, targetPath: targetPath, targetLines: tl)
@@ -107,7 +128,8 @@ public struct CorpusReader: Sendable {
     }
 }
 
-/// Streams the lines of a file (getline), without the newline.
+/// Streams the lines of a file (getline), without the newline: for line-oriented files that are not corpora
+/// (a lexical table, gold alignments). Parallel text is read with `CorpusLineReader`.
 final class LineReader {
     private let file: UnsafeMutablePointer<FILE>
     private var buffer: UnsafeMutablePointer<CChar>? = nil
