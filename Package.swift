@@ -5,7 +5,7 @@ import PackageDescription
 /// Engine is pure computation (tokenizers, aligner, mapping, tensors, model runtime); Store ingests tens of
 /// thousands of rows per file. Both are optimised even in debug builds so tests and the demo run real workloads.
 let engineSettings: [SwiftSetting] = [
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-O"], .when(configuration: .debug))
 ]
 
 /// The commit `transtok version` and `transtok_build_info` report: `TRANSTOK_COMMIT` if set (packaging), else the

@@ -12,6 +12,9 @@ if [ -x scripts/s3-test-server.sh ]; then
     trap 'scripts/s3-test-server.sh stop' EXIT
 fi
 
+# Formatting is part of the suite: a Swift file that `swift format` would change fails here (scripts/format.sh apply).
+scripts/format.sh check
+
 swift build --build-tests
 # Suites whose assertions depend on timers run on their own, after the rest: how fast an upload stops after
 # cancellation (SyncLifeTests), a scan's settle window (ScanSettleTests), and the 3-minute soak (SoakTests: a real

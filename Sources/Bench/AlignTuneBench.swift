@@ -5,7 +5,8 @@ import Foundation
 /// `transtok-bench align-tune`: one training of the best model's two directions, scored with several decodings.
 /// Used to choose the defaults of `--model best`; kept so the choice can be re-checked on other data.
 struct AlignTuneBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "align-tune", abstract: "Best-model settings: AER of decoding variants.")
+    static let configuration = CommandConfiguration(
+        commandName: "align-tune", abstract: "Best-model settings: AER of decoding variants.")
 
     @Option var data = "../shared/data/grc-eng"
     @Option var source = "grc"
@@ -18,8 +19,9 @@ struct AlignTuneBench: ParsableCommand {
 
     func run() throws {
         let dir = URL(fileURLWithPath: data)
-        let corpus = try CorpusReader(lowercase: true).read(source: dir.appendingPathComponent("corpus.\(source)").path,
-                                                            target: dir.appendingPathComponent("corpus.\(target)").path)
+        let corpus = try CorpusReader(lowercase: true).read(
+            source: dir.appendingPathComponent("corpus.\(source)").path,
+            target: dir.appendingPathComponent("corpus.\(target)").path)
         let gold = try GoldAlignment(contentsOf: dir.appendingPathComponent("gold.dev.align").path)
         var hmm = HMMOptions()
         hmm.p0 = p0
@@ -41,7 +43,10 @@ struct AlignTuneBench: ParsableCommand {
             model.train()
             models.append(model)
         }
-        print(String(format: "p0 %.2f alpha %.3f ibm passes %d hmm iterations %d: training CPU %.2f s", p0, alpha, ibmIterations, hmmIterations, cpuSeconds() - t0))
+        print(
+            String(
+                format: "p0 %.2f alpha %.3f ibm passes %d hmm iterations %d: training CPU %.2f s", p0, alpha,
+                ibmIterations, hmmIterations, cpuSeconds() - t0))
         let f = models[0].align(), r = models[1].align()
         func show(_ name: String, _ links: [[AlignmentLink]]) {
             let s = try! AlignmentEvaluation.score(gold: gold, hypothesis: links)
@@ -55,7 +60,9 @@ struct AlignTuneBench: ParsableCommand {
         for tau in [0.2, 0.3, 0.4, 0.5] {
             let links = grids.map { g -> [AlignmentLink] in
                 var out: [AlignmentLink] = []
-                for i in g.0.indices { for j in g.0[i].indices where (g.0[i][j] + g.1[i][j]) / 2 >= tau { out.append(AlignmentLink(i, j)) } }
+                for i in g.0.indices {
+                    for j in g.0[i].indices where (g.0[i][j] + g.1[i][j]) / 2 >= tau { out.append(AlignmentLink(i, j)) }
+                }
                 return out
             }
             show(String(format: "soft average >= %.1f", tau), links)

@@ -19,11 +19,14 @@ struct DaemonBench: AsyncParsableCommand {
     @Option(help: "The daemon's refresh debounce (seconds; part of the measured latency).") var refreshDebounce = 0.0
 
     func run() async throws {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .path
         let modelPath = URL(fileURLWithPath: model).standardizedFileURL.path
         let lines = try Self.shell("zcat '\(corpus)'").split(separator: "\n").map(String.init)
         let total = base + added * rounds
-        guard rounds >= 1, lines.count >= total else { throw ValidationError("the corpus has only \(lines.count) pairs, need \(total)") }
+        guard rounds >= 1, lines.count >= total else {
+            throw ValidationError("the corpus has only \(lines.count) pairs, need \(total)")
+        }
         let root = NSTemporaryDirectory() + "transtok-bench-daemon-\(getpid())"
         let incoming = root + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
@@ -32,11 +35,11 @@ struct DaemonBench: AsyncParsableCommand {
         // Debounce windows are policy (waiting on purpose for more files), not work: the benchmark sets them short
         // and prints them, so the figure is the machinery's latency. Defaults: 2 s and 5 s.
         try """
-            {"socket": "\(socket)", "state_dir": "\(root)/state", "debounce_seconds": \(watchDebounce), "refresh_debounce_seconds": \(refreshDebounce),
-             "min_new_pairs": 1, "blas_threads": 2,
-             "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es",
-               "source_model": "\(modelPath)", "parallel_dirs": ["\(incoming)"]}]}
-            """.write(toFile: root + "/config.json", atomically: true, encoding: .utf8)
+        {"socket": "\(socket)", "state_dir": "\(root)/state", "debounce_seconds": \(watchDebounce), "refresh_debounce_seconds": \(refreshDebounce),
+         "min_new_pairs": 1, "blas_threads": 2,
+         "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es",
+           "source_model": "\(modelPath)", "parallel_dirs": ["\(incoming)"]}]}
+        """.write(toFile: root + "/config.json", atomically: true, encoding: .utf8)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: bin + "/transtokd")
         daemon.arguments = ["--config", root + "/config.json"]
@@ -45,7 +48,10 @@ struct DaemonBench: AsyncParsableCommand {
         FileManager.default.createFile(atPath: log, contents: nil)
         daemon.standardError = FileHandle(forWritingAtPath: log)
         try daemon.run()
-        defer { daemon.terminate(); daemon.waitUntilExit() }
+        defer {
+            daemon.terminate()
+            daemon.waitUntilExit()
+        }
         let checkpoints = root + "/state/checkpoints/bench"
 
         print("transtok-bench daemon: \(base) + \(rounds) × \(added) pairs of \(corpus), model \(model)")
@@ -72,19 +78,26 @@ struct DaemonBench: AsyncParsableCommand {
 
         // The peer: a from-scratch transfer of the same corpus with the tokenizer the daemon trained.
         let all = lines[0..<total].map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
-        try all.map { String($0[0]) }.joined(separator: "\n").write(toFile: root + "/all.en", atomically: true, encoding: .utf8)
-        try all.map { String($0.count > 1 ? $0[1] : "") }.joined(separator: "\n").write(toFile: root + "/all.es", atomically: true, encoding: .utf8)
+        try all.map { String($0[0]) }.joined(separator: "\n").write(
+            toFile: root + "/all.en", atomically: true, encoding: .utf8)
+        try all.map { String($0.count > 1 ? $0[1] : "") }.joined(separator: "\n").write(
+            toFile: root + "/all.es", atomically: true, encoding: .utf8)
         // As many runs as refresh rounds, the median compared (the same statistic on both sides).
         var peers: [ChildRun.Result] = []
         for run in 0..<rounds {
             let result = try ChildRun.measure(
-                [bin + "/transtok", "transfer", "--model", modelPath,
-                 "--target-tokenizer", root + "/state/workspaces/bench/tokenizer-v1/tokenizer.json",
-                 "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output", root + "/full-\(run)",
-                 // The peer of earlier runs (IBM 1): `transfer`'s default is now the slower `best` aligner.
-                 "--aligner", "ibm1"],
+                [
+                    bin + "/transtok", "transfer", "--model", modelPath,
+                    "--target-tokenizer", root + "/state/workspaces/bench/tokenizer-v1/tokenizer.json",
+                    "--source-text", root + "/all.en", "--target-text", root + "/all.es", "--output",
+                    root + "/full-\(run)",
+                    // The peer of earlier runs (IBM 1): `transfer`'s default is now the slower `best` aligner.
+                    "--aligner", "ibm1",
+                ],
                 environment: ProcessInfo.processInfo.environment)
-            guard result.status == 0 else { throw ValidationError("transtok transfer failed:\n\(result.output.suffix(2000))") }
+            guard result.status == 0 else {
+                throw ValidationError("transtok transfer failed:\n\(result.output.suffix(2000))")
+            }
             try? FileManager.default.removeItem(atPath: root + "/full-\(run)")
             peers.append(result)
         }
@@ -111,20 +124,37 @@ struct DaemonBench: AsyncParsableCommand {
 
         print("")
         print(String(format: "  first checkpoint (tokenizer training + %d pairs)   %8.1f s", base, first))
-        print(String(format: "  +%d pairs: file landed → new checkpoint, median   %8.2f s   (rounds: %@; debounce %.2f s + %.2f s included)",
-                     added, median, latencies.map { String(format: "%.2f", $0) }.joined(separator: " "), watchDebounce, refreshDebounce))
+        print(
+            String(
+                format:
+                    "  +%d pairs: file landed → new checkpoint, median   %8.2f s   (rounds: %@; debounce %.2f s + %.2f s included)",
+                added, median, latencies.map { String(format: "%.2f", $0) }.joined(separator: " "), watchDebounce,
+                refreshDebounce))
         print("    steps of the median round (\(medianRound + 1)):")
         for (name, seconds) in steps[medianRound] {
             let label = name.replacingOccurrences(of: "_", with: " ")
-            print("      " + label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds))
+            print(
+                "      " + label.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)
+            )
         }
-        print(String(format: "  from-scratch transtok transfer (%d pairs), median %8.1f s wall, %.1f s CPU, peak %d MiB   (runs: %@)",
-                     total, full.wall, full.cpu, full.maxRSSKiB / 1024, peers.map { String(format: "%.1f", $0.wall) }.joined(separator: " ")))
-        print(String(format: "  ratio incremental (median) / full                 %8.1f %%   (goal ≤ 10%%)", 100 * median / full.wall))
+        print(
+            String(
+                format:
+                    "  from-scratch transtok transfer (%d pairs), median %8.1f s wall, %.1f s CPU, peak %d MiB   (runs: %@)",
+                total, full.wall, full.cpu, full.maxRSSKiB / 1024,
+                peers.map { String(format: "%.1f", $0.wall) }.joined(separator: " ")))
+        print(
+            String(
+                format: "  ratio incremental (median) / full                 %8.1f %%   (goal ≤ 10%%)",
+                100 * median / full.wall))
         let lastManifest = checkpoints + String(format: "/%06d/manifest.json", rounds + 1)
         if let bytes = Self.statistic("alignment_change_bytes", manifest: lastManifest),
-           let snapshot = Self.statistic("alignment_snapshot_bytes", manifest: lastManifest) {
-            print(String(format: "  alignment state saved: %.1f MB of change records on a %.1f MB snapshot", bytes / 1e6, snapshot / 1e6))
+            let snapshot = Self.statistic("alignment_snapshot_bytes", manifest: lastManifest)
+        {
+            print(
+                String(
+                    format: "  alignment state saved: %.1f MB of change records on a %.1f MB snapshot", bytes / 1e6,
+                    snapshot / 1e6))
         }
         print(String(format: "  daemon RSS idle with the workspace loaded         %8d MiB", idle / 1024))
         print(String(format: "  daemon peak RSS while ingesting %d pairs      %8d MiB", synthetic.count, peak / 1024))
@@ -136,12 +166,16 @@ struct DaemonBench: AsyncParsableCommand {
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let statistics = json["statistics"] as? [String: Double]
         else { return [] }
-        let order = ["load", "word_units", "align", "map", "refresh_rows", "write_base_weights__once_",
-                     "write_checkpoint", "wait_for_the_alignment_state_to_be_saved",
-                     "align_reverse_direction__background_", "save_alignment_state__background_"]
+        let order = [
+            "load", "word_units", "align", "map", "refresh_rows", "write_base_weights__once_",
+            "write_checkpoint", "wait_for_the_alignment_state_to_be_saved",
+            "align_reverse_direction__background_", "save_alignment_state__background_",
+        ]
         return statistics.filter { $0.key.hasPrefix("seconds_") }
             .map { (String($0.key.dropFirst("seconds_".count)), $0.value) }
-            .sorted { (order.firstIndex(of: $0.0) ?? order.count, $0.0) < (order.firstIndex(of: $1.0) ?? order.count, $1.0) }
+            .sorted {
+                (order.firstIndex(of: $0.0) ?? order.count, $0.0) < (order.firstIndex(of: $1.0) ?? order.count, $1.0)
+            }
     }
 
     static func statistic(_ name: String, manifest path: String) -> Double? {
@@ -156,15 +190,20 @@ struct DaemonBench: AsyncParsableCommand {
     static func drop(_ lines: ArraySlice<String>, as name: String, into folder: String) throws {
         let temporary = folder + "/." + name + ".tmp"
         try (lines.joined(separator: "\n") + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
-        guard rename(temporary, folder + "/" + name) == 0 else { throw ValidationError("rename failed: \(String(cString: strerror(errno)))") }
+        guard rename(temporary, folder + "/" + name) == 0 else {
+            throw ValidationError("rename failed: \(String(cString: strerror(errno)))")
+        }
     }
 
     static func wait(for path: String, daemon: Process, log: String, timeout: Double = 1800) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: path) { return }
-            guard daemon.isRunning else { throw ValidationError("transtokd exited:\n\((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")") }
-            usleep(5_000)  // the measurement's resolution
+            guard daemon.isRunning else {
+                throw ValidationError(
+                    "transtokd exited:\n\((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")")
+            }
+            usleep(5_000) // the measurement's resolution
         }
         throw ValidationError("no \(path) within \(Int(timeout)) s")
     }

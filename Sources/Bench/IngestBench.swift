@@ -17,7 +17,8 @@ struct IngestBench: AsyncParsableCommand {
     var workDir = NSTemporaryDirectory()
 
     func run() async throws {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .path
         let root = (workDir as NSString).appendingPathComponent("transtok-bench-ingest-\(getpid())")
         let incoming = root + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
@@ -29,16 +30,18 @@ struct IngestBench: AsyncParsableCommand {
         let staging = root + "/big.tsv.gz"
         let pairs = try SyntheticCorpus.writeGzipTSV(to: staging, decompressedBytes: bytes)
         let compressed = (try? FileManager.default.attributesOfItem(atPath: staging)[.size] as? Int) ?? 0
-        print(String(format: "  generated %d pairs, %.1f MiB compressed, in %.0f s", pairs, Double(compressed) / 1048576,
-                     Date().timeIntervalSince(start)))
+        print(
+            String(
+                format: "  generated %d pairs, %.1f MiB compressed, in %.0f s", pairs, Double(compressed) / 1048576,
+                Date().timeIntervalSince(start)))
 
         let socket = root + "/d.sock"
         try """
-            {"socket": "\(socket)", "state_dir": "\(root)/state", "debounce_seconds": 0.2, "min_new_pairs": 1000000000,
-             "max_refresh_interval_seconds": 1000000,
-             "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es",
-               "source_model": "\(URL(fileURLWithPath: model).standardizedFileURL.path)", "parallel_dirs": ["\(incoming)"]}]}
-            """.write(toFile: root + "/config.json", atomically: true, encoding: .utf8)
+        {"socket": "\(socket)", "state_dir": "\(root)/state", "debounce_seconds": 0.2, "min_new_pairs": 1000000000,
+         "max_refresh_interval_seconds": 1000000,
+         "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es",
+           "source_model": "\(URL(fileURLWithPath: model).standardizedFileURL.path)", "parallel_dirs": ["\(incoming)"]}]}
+        """.write(toFile: root + "/config.json", atomically: true, encoding: .utf8)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: bin + "/transtokd")
         daemon.arguments = ["--config", root + "/config.json"]
@@ -47,7 +50,10 @@ struct IngestBench: AsyncParsableCommand {
         daemon.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         daemon.standardError = FileHandle(forWritingAtPath: log)
         try daemon.run()
-        defer { daemon.terminate(); daemon.waitUntilExit() }
+        defer {
+            daemon.terminate()
+            daemon.waitUntilExit()
+        }
         let pid = daemon.processIdentifier
         let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: socket), Date() < deadline { usleep(50_000) }
@@ -61,7 +67,8 @@ struct IngestBench: AsyncParsableCommand {
         while daemon.isRunning {
             let files = try DaemonBench.shell("'\(bin)/transtok' files --socket '\(socket)' 2>&1")
             if let line = files.split(separator: "\n").first(where: { $0.contains("big.tsv.gz") }),
-               line.contains("ingested") || line.contains("rejected") {
+                line.contains("ingested") || line.contains("rejected")
+            {
                 state = String(line)
                 break
             }
@@ -70,13 +77,19 @@ struct IngestBench: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let peak = Self.kib("VmHWM", pid)
         guard state.contains("ingested") else {
-            throw ValidationError("not ingested: \(state)\n\((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")")
+            throw ValidationError(
+                "not ingested: \(state)\n\((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? "")")
         }
         let above = (peak - idle) / 1024
-        print(String(format: "  ingested in %.0f s (%.0f pairs/s, %.1f MiB/s of text)", seconds, Double(pairs) / seconds,
-                     Double(bytes) / 1048576 / seconds))
-        print("  daemon RSS idle \(idle / 1024) MiB, peak while ingesting \(peak / 1024) MiB: \(above) MiB above idle (bound \(boundMib) MiB)")
-        print("  reading the file whole (the pre-streaming approach) would need ≥ \(bytes >> 20) MiB for the text alone")
+        print(
+            String(
+                format: "  ingested in %.0f s (%.0f pairs/s, %.1f MiB/s of text)", seconds, Double(pairs) / seconds,
+                Double(bytes) / 1048576 / seconds))
+        print(
+            "  daemon RSS idle \(idle / 1024) MiB, peak while ingesting \(peak / 1024) MiB: \(above) MiB above idle (bound \(boundMib) MiB)"
+        )
+        print(
+            "  reading the file whole (the pre-streaming approach) would need ≥ \(bytes >> 20) MiB for the text alone")
         if above > boundMib { throw ExitCode(1) }
     }
 
@@ -98,7 +111,9 @@ enum SyntheticCorpus {
         let pipe = Pipe()
         gzip.standardInput = pipe
         try gzip.run()
-        let words = (0..<512).map { i in String(repeating: String(UnicodeScalar(UInt8(97 + i % 26))), count: 3 + i % 7) + "\(i % 97)" }
+        let words = (0..<512).map { i in
+            String(repeating: String(UnicodeScalar(UInt8(97 + i % 26))), count: 3 + i % 7) + "\(i % 97)"
+        }
         var random: UInt64 = 0x9E37_79B9_7F4A_7C15
         func sentence() -> [UInt8] {
             var out: [UInt8] = []

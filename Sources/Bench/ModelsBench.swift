@@ -18,12 +18,16 @@ struct ModelsBench: AsyncParsableCommand {
         commandName: "models",
         abstract: "Transfer, daemon checkpoints and generate on Llama-3-8B (BF16) and Qwen2.5-7B (Q4_K_M GGUF) shapes.")
 
-    @Option(help: "Scratch directory (deleted at the end unless --keep; needs ~7 GB for llama3-8b (sparse body), ~5 GB + 2 × 15 GB for qwen2.5-7b's transfer and daemon BF16 bodies).")
+    @Option(
+        help:
+            "Scratch directory (deleted at the end unless --keep; needs ~7 GB for llama3-8b (sparse body), ~5 GB + 2 × 15 GB for qwen2.5-7b's transfer and daemon BF16 bodies)."
+    )
     var scratch = NSTemporaryDirectory() + "transtok-bench-models"
     @Option(help: "Parallel corpus (TSV, gzip).") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
     @Option(help: "Source tokenizer written into the models (any byte-level BPE tokenizer.json with ≤ 128,256 tokens).")
     var sourceTokenizer = "Tests/EngineTests/Fixtures/tokenizers/smollm2.tokenizer.json.gz"
-    @Option(help: "Target tokenizer.") var targetTokenizer = "Tests/EngineTests/Fixtures/tokenizers/trained-sentencepiece-bpe.tokenizer.json.gz"
+    @Option(help: "Target tokenizer.") var targetTokenizer =
+        "Tests/EngineTests/Fixtures/tokenizers/trained-sentencepiece-bpe.tokenizer.json.gz"
     @Option(help: "Sentence pairs given to transfer and to the daemon (half for each checkpoint).") var pairs = 2_000
     @Option(help: "Shapes, comma-separated: llama3-8b, qwen2.5-7b.") var shapes = "llama3-8b,qwen2.5-7b"
     @Option(help: "Steps, comma-separated: transfer, daemon, generate.") var steps = "transfer,daemon,generate"
@@ -42,24 +46,32 @@ struct ModelsBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .path
         try? FileManager.default.removeItem(atPath: scratch)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
         let target = scratch + "/target"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: targetTokenizer)))).write(to: URL(fileURLWithPath: target + "/tokenizer.json"))
-        let targetVocabulary = try Tokenizer(contentsOf: URL(fileURLWithPath: target + "/tokenizer.json")).vocabularySize
+        try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: targetTokenizer)))).write(
+            to: URL(fileURLWithPath: target + "/tokenizer.json"))
+        let targetVocabulary = try Tokenizer(contentsOf: URL(fileURLWithPath: target + "/tokenizer.json"))
+            .vocabularySize
         let lines = try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: corpus))))
             .split(separator: UInt8(ascii: "\n")).prefix(pairs).map { String(decoding: $0, as: UTF8.self) }
         let fields = lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) }.filter { $0.count == 2 }
-        try fields.map { String($0[0]) }.joined(separator: "\n").write(toFile: scratch + "/en.txt", atomically: true, encoding: .utf8)
-        try fields.map { String($0[1]) }.joined(separator: "\n").write(toFile: scratch + "/es.txt", atomically: true, encoding: .utf8)
-        let context = Context(bin: bin, scratch: scratch, target: target, targetVocabulary: targetVocabulary, lines: lines)
+        try fields.map { String($0[0]) }.joined(separator: "\n").write(
+            toFile: scratch + "/en.txt", atomically: true, encoding: .utf8)
+        try fields.map { String($0[1]) }.joined(separator: "\n").write(
+            toFile: scratch + "/es.txt", atomically: true, encoding: .utf8)
+        let context = Context(
+            bin: bin, scratch: scratch, target: target, targetVocabulary: targetVocabulary, lines: lines)
         let prompt = fields.prefix(max(1, promptVerses)).map { String($0[0]) }.joined(separator: " ")
         let wanted = Set(steps.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         print("transtok-bench models: \(Self.machine())")
-        print("    command: transtok-bench models --shapes \(shapes) --steps \(steps) --pairs \(pairs) --generate-tokens \(generateTokens) --threads \(threads)")
+        print(
+            "    command: transtok-bench models --shapes \(shapes) --steps \(steps) --pairs \(pairs) --generate-tokens \(generateTokens) --threads \(threads)"
+        )
 
         for shape in shapes.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let model: String, hidden: Int, vocab: Int, linksShards: Bool
@@ -68,14 +80,22 @@ struct ModelsBench: AsyncParsableCommand {
             case "llama3-8b":
                 model = scratch + "/llama3-8b-shape"
                 let shards = try Self.generate(into: model, tokenizer: sourceTokenizer)
-                print("== Llama-3-8B shapes, BF16, \(shards) shards (5 GB, state-dict order), generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
+                print(
+                    "== Llama-3-8B shapes, BF16, \(shards) shards (5 GB, state-dict order), generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s"
+                )
                 (hidden, vocab, linksShards) = (Self.hidden, Self.vocab, true)
             case "qwen2.5-7b":
                 model = scratch + "/qwen2.5-7b-shape.Q4_K_M.gguf"
-                let script = try PeakAnon.run(["/usr/bin/env", "python3", "scripts/bench/make_qwen25_7b_q4km.py", model,
-                                               sourceTokenizer])
-                guard script.status == 0 else { throw ValidationError("make_qwen25_7b_q4km.py failed:\n\(script.output.suffix(2000))") }
-                print("== Qwen2.5-7B shapes, Q4_K_M mix, GGUF \(Self.mib(Self.fileSize(model))) MiB, generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s: \(script.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+                let script = try PeakAnon.run([
+                    "/usr/bin/env", "python3", "scripts/bench/make_qwen25_7b_q4km.py", model,
+                    sourceTokenizer,
+                ])
+                guard script.status == 0 else {
+                    throw ValidationError("make_qwen25_7b_q4km.py failed:\n\(script.output.suffix(2000))")
+                }
+                print(
+                    "== Qwen2.5-7B shapes, Q4_K_M mix, GGUF \(Self.mib(Self.fileSize(model))) MiB, generated in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s: \(script.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+                )
                 print("    command: python3 scripts/bench/make_qwen25_7b_q4km.py \(model) \(sourceTokenizer)")
                 (hidden, vocab, linksShards) = (Self.qwenHidden, Self.qwenVocab, false)
             default:
@@ -84,10 +104,12 @@ struct ModelsBench: AsyncParsableCommand {
             // Ideal: the changed tables (embedding + untied head) in BF16; the memory bound of the issue.
             let changedBytes = 2 * targetVocabulary * hidden * 2
             let boundBytes = 2 * (2 * vocab * hidden * 4 + 2 * targetVocabulary * hidden * 4) + (1 << 30)
-            print("  changed tables (embedding + head, \(targetVocabulary) × \(hidden), BF16): \(Self.mib(changedBytes)) MiB;"
-                  + " memory bound 2 × (source + target tables, F32) + 1 GiB = \(Self.mib(boundBytes)) MiB")
+            print(
+                "  changed tables (embedding + head, \(targetVocabulary) × \(hidden), BF16): \(Self.mib(changedBytes)) MiB;"
+                    + " memory bound 2 × (source + target tables, F32) + 1 GiB = \(Self.mib(boundBytes)) MiB")
             if wanted.contains("transfer") {
-                try transfer(model: model, context, linksShards: linksShards, changedBytes: changedBytes, boundBytes: boundBytes)
+                try transfer(
+                    model: model, context, linksShards: linksShards, changedBytes: changedBytes, boundBytes: boundBytes)
             }
             if wanted.contains("daemon") {
                 try daemon(model: model, context, changedBytes: changedBytes, boundBytes: boundBytes)
@@ -103,9 +125,11 @@ struct ModelsBench: AsyncParsableCommand {
     static func machine() -> String {
         var load = [Double](repeating: 0, count: 3)
         _ = getloadavg(&load, 3)
-        return String(format: "load average %.1f %.1f %.1f, %d CPUs, fused kernels %@, OpenBLAS %@", load[0], load[1], load[2],
-                      ProcessInfo.processInfo.activeProcessorCount, Throughput.fusedKernelsVectorized ? "AVX2+FMA+F16C" : "portable",
-                      BLAS.configuration)
+        return String(
+            format: "load average %.1f %.1f %.1f, %d CPUs, fused kernels %@, OpenBLAS %@", load[0], load[1], load[2],
+            ProcessInfo.processInfo.activeProcessorCount,
+            Throughput.fusedKernelsVectorized ? "AVX2+FMA+F16C" : "portable",
+            BLAS.configuration)
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -115,16 +139,26 @@ struct ModelsBench: AsyncParsableCommand {
     func transfer(model: String, _ c: Context, linksShards: Bool, changedBytes: Int, boundBytes: Int) throws {
         let clock = Date()
         let out = c.scratch + "/transfer-out"
-        let command = ["transfer", "--model", model, "--target-tokenizer", c.target + "/tokenizer.json",
-                       "--source-text", c.scratch + "/en.txt", "--target-text", c.scratch + "/es.txt", "--output", out]
+        let command =
+            [
+                "transfer", "--model", model, "--target-tokenizer", c.target + "/tokenizer.json",
+                "--source-text", c.scratch + "/en.txt", "--target-text", c.scratch + "/es.txt", "--output", out,
+            ]
             + (linksShards ? ["--link-source-shards"] : [])
         let transfer = try PeakAnon.run([c.bin + "/transtok"] + command)
-        guard transfer.status == 0 else { throw ValidationError("transtok transfer failed:\n\(transfer.output.suffix(2000))") }
+        guard transfer.status == 0 else {
+            throw ValidationError("transtok transfer failed:\n\(transfer.output.suffix(2000))")
+        }
         let written = try Self.ownBytes(out)
-        print(String(format: "  transfer: %.1f s, disk written %d MiB (%.2f × the changed tables; %@), peak RssAnon %d MiB (bound %d MiB)",
-                     Date().timeIntervalSince(clock), Self.mib(written), Double(written) / Double(changedBytes),
-                     linksShards ? "includes splitting the shards that mix tables and body" : "includes the body converted to BF16 once",
-                     transfer.peakAnonKiB / 1024, Self.mib(boundBytes)))
+        print(
+            String(
+                format:
+                    "  transfer: %.1f s, disk written %d MiB (%.2f × the changed tables; %@), peak RssAnon %d MiB (bound %d MiB)",
+                Date().timeIntervalSince(clock), Self.mib(written), Double(written) / Double(changedBytes),
+                linksShards
+                    ? "includes splitting the shards that mix tables and body"
+                    : "includes the body converted to BF16 once",
+                transfer.peakAnonKiB / 1024, Self.mib(boundBytes)))
         print("    command: transtok " + command.joined(separator: " "))
         try? FileManager.default.removeItem(atPath: out)
     }
@@ -135,12 +169,13 @@ struct ModelsBench: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: state)
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         try """
-            {"socket": "\(c.scratch)/d.sock", "state_dir": "\(state)", "debounce_seconds": 0.05, "refresh_debounce_seconds": 0,
-             "min_new_pairs": 1, "blas_threads": 2,
-             "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es", "source_model": "\(model)",
-               "target_tokenizer": "\(c.target)/tokenizer.json", "parallel_dirs": ["\(incoming)"]}]}
-            """.write(toFile: c.scratch + "/config.json", atomically: true, encoding: .utf8)
-        let daemon = try PeakAnon.start([c.bin + "/transtokd", "--config", c.scratch + "/config.json"], log: c.scratch + "/daemon.log")
+        {"socket": "\(c.scratch)/d.sock", "state_dir": "\(state)", "debounce_seconds": 0.05, "refresh_debounce_seconds": 0,
+         "min_new_pairs": 1, "blas_threads": 2,
+         "workspaces": [{"name": "bench", "source_language": "en", "target_language": "es", "source_model": "\(model)",
+           "target_tokenizer": "\(c.target)/tokenizer.json", "parallel_dirs": ["\(incoming)"]}]}
+        """.write(toFile: c.scratch + "/config.json", atomically: true, encoding: .utf8)
+        let daemon = try PeakAnon.start(
+            [c.bin + "/transtokd", "--config", c.scratch + "/config.json"], log: c.scratch + "/daemon.log")
         defer {
             daemon.stop()
             try? FileManager.default.removeItem(atPath: state)
@@ -150,33 +185,47 @@ struct ModelsBench: AsyncParsableCommand {
         var previousBase = 0
         for (round, slice) in [c.lines[0..<half], c.lines[half...]].enumerated() {
             let clock = Date()
-            try (slice.joined(separator: "\n") + "\n").write(toFile: incoming + "/part\(round).tsv", atomically: true, encoding: .utf8)
+            try (slice.joined(separator: "\n") + "\n").write(
+                toFile: incoming + "/part\(round).tsv", atomically: true, encoding: .utf8)
             let manifest = checkpoints + String(format: "/%06d/manifest.json", round + 1)
             try daemon.wait(for: manifest, timeout: 1800)
             let directory = (manifest as NSString).deletingLastPathComponent
             let written = try Self.ownBytes(directory)
-            let base = try Self.allocatedBytes(state + "/workspaces/bench/base") { $0.hasPrefix(CheckpointLayout.baseWeightsBaseName) }
-            print(String(format: "  daemon checkpoint %d: %.1f s after the file landed, disk written %d MiB (%.2f × the changed tables), base weights (model-base*) %d MiB%@, daemon peak RssAnon so far %d MiB (bound %d MiB)",
-                         round + 1, Date().timeIntervalSince(clock), Self.mib(written), Double(written) / Double(changedBytes),
-                         Self.mib(base), round == 0 ? " (once per workspace)" : (base == previousBase ? " (unchanged)" : " (CHANGED)"),
-                         daemon.peakAnonKiB / 1024, Self.mib(boundBytes)))
+            let base = try Self.allocatedBytes(state + "/workspaces/bench/base") {
+                $0.hasPrefix(CheckpointLayout.baseWeightsBaseName)
+            }
+            print(
+                String(
+                    format:
+                        "  daemon checkpoint %d: %.1f s after the file landed, disk written %d MiB (%.2f × the changed tables), base weights (model-base*) %d MiB%@, daemon peak RssAnon so far %d MiB (bound %d MiB)",
+                    round + 1, Date().timeIntervalSince(clock), Self.mib(written),
+                    Double(written) / Double(changedBytes),
+                    Self.mib(base),
+                    round == 0 ? " (once per workspace)" : (base == previousBase ? " (unchanged)" : " (CHANGED)"),
+                    daemon.peakAnonKiB / 1024, Self.mib(boundBytes)))
             previousBase = base
         }
-        print("    command: transtokd --config \(c.scratch)/config.json (one workspace on the model; two parallel files)")
+        print(
+            "    command: transtokd --config \(c.scratch)/config.json (one workspace on the model; two parallel files)")
     }
 
     /// `transtok generate` on `threads` threads, beside the machine's limits measured just before.
     func generate(model: String, _ c: Context, prompt: String) throws {
         BLAS.setThreads(threads)
-        let loaded = try ModelLoader.load(path: model)  // mapped: for the bytes and FLOPs only
+        let loaded = try ModelLoader.load(path: model) // mapped: for the bytes and FLOPs only
         let bytesPerToken = Double(loaded.model.bytesReadPerToken)
         print("  machine just before generate: \(Self.machine())")
         let bandwidth = Throughput.readBandwidth(threads: threads)
         let peak = Throughput.sgemmRate()
-        print(String(format: "  streaming read bandwidth (%d threads, 1 GiB) %.2f GB/s; weights read per decoded token %.0f MB → bound %.2f tokens/s; peak sgemm (%d threads) %.1f GFLOP/s",
-                     threads, bandwidth / 1e9, bytesPerToken / 1e6, bandwidth / bytesPerToken, threads, peak / 1e9))
-        let command = ["generate", "--model", model, "--prompt", prompt, "--no-chat", "--max-tokens", "\(generateTokens)",
-                       "--threads", "\(threads)", "--verbose"]
+        print(
+            String(
+                format:
+                    "  streaming read bandwidth (%d threads, 1 GiB) %.2f GB/s; weights read per decoded token %.0f MB → bound %.2f tokens/s; peak sgemm (%d threads) %.1f GFLOP/s",
+                threads, bandwidth / 1e9, bytesPerToken / 1e6, bandwidth / bytesPerToken, threads, peak / 1e9))
+        let command = [
+            "generate", "--model", model, "--prompt", prompt, "--no-chat", "--max-tokens", "\(generateTokens)",
+            "--threads", "\(threads)", "--verbose",
+        ]
         let run = try PeakAnon.run([c.bin + "/transtok"] + command)
         guard run.status == 0 else { throw ValidationError("transtok generate failed:\n\(run.output.suffix(2000))") }
         // "prompt P tokens in S s; N tokens in T s (R tokens/s); reason"
@@ -190,10 +239,13 @@ struct ModelsBench: AsyncParsableCommand {
         let decodeRate = generated > 1 ? (generated - 1) / decodeSeconds : 0
         let bound = bandwidth / bytesPerToken
         let prefillFLOPs = loaded.model.forwardFLOPs(tokens: Int(prompted))
-        print(String(format: "  generate: prompt %.0f tokens, prefill %.2f s = %.1f tokens/s, %.1f GFLOP/s = %.0f%% of peak sgemm; %.0f tokens, decode %.3f tokens/s = %.0f%% of the bandwidth bound (%.2f tokens/s); peak RssAnon %d MiB",
-                     prompted, prefillSeconds, prompted / prefillSeconds, prefillFLOPs / prefillSeconds / 1e9,
-                     100 * prefillFLOPs / prefillSeconds / peak, generated, decodeRate, 100 * decodeRate / bound, bound,
-                     run.peakAnonKiB / 1024))
+        print(
+            String(
+                format:
+                    "  generate: prompt %.0f tokens, prefill %.2f s = %.1f tokens/s, %.1f GFLOP/s = %.0f%% of peak sgemm; %.0f tokens, decode %.3f tokens/s = %.0f%% of the bandwidth bound (%.2f tokens/s); peak RssAnon %d MiB",
+                prompted, prefillSeconds, prompted / prefillSeconds, prefillFLOPs / prefillSeconds / 1e9,
+                100 * prefillFLOPs / prefillSeconds / peak, generated, decodeRate, 100 * decodeRate / bound, bound,
+                run.peakAnonKiB / 1024))
         print("    command: transtok " + command.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))
         print("    \(line)")
     }
@@ -206,7 +258,8 @@ struct ModelsBench: AsyncParsableCommand {
         var total = 0
         for relative in (FileManager.default.subpaths(atPath: directory) ?? []) {
             var info = stat()
-            guard lstat(directory + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 else { continue }
+            guard lstat(directory + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1
+            else { continue }
             total += Int(info.st_blocks) * 512
         }
         return total
@@ -215,7 +268,8 @@ struct ModelsBench: AsyncParsableCommand {
     /// Allocated bytes of the regular files under `directory` whose name passes `include` (links counted once each).
     static func allocatedBytes(_ directory: String, include: (String) -> Bool) throws -> Int {
         var total = 0
-        for relative in (FileManager.default.subpaths(atPath: directory) ?? []) where include((relative as NSString).lastPathComponent) {
+        for relative in (FileManager.default.subpaths(atPath: directory) ?? [])
+        where include((relative as NSString).lastPathComponent) {
             var info = stat()
             guard lstat(directory + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             total += Int(info.st_blocks) * 512
@@ -226,7 +280,8 @@ struct ModelsBench: AsyncParsableCommand {
     /// Writes config.json, tokenizer.json and the BF16 shards; returns the shard count.
     static func generate(into directory: String, tokenizer: String) throws -> Int {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: tokenizer)))).write(to: URL(fileURLWithPath: directory + "/tokenizer.json"))
+        try Data(try Gzip.decompress(Data(contentsOf: URL(fileURLWithPath: tokenizer)))).write(
+            to: URL(fileURLWithPath: directory + "/tokenizer.json"))
         let config = """
             {"architectures": ["LlamaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 128000,
              "eos_token_id": 128001, "hidden_act": "silu", "hidden_size": \(hidden), "initializer_range": 0.02,
@@ -241,11 +296,14 @@ struct ModelsBench: AsyncParsableCommand {
         var tensors: [(String, [Int])] = [("model.embed_tokens.weight", [vocab, hidden])]
         for l in 0..<layers {
             let p = "model.layers.\(l)."
-            tensors += [(p + "self_attn.q_proj.weight", [hidden, hidden]), (p + "self_attn.k_proj.weight", [kv, hidden]),
-                        (p + "self_attn.v_proj.weight", [kv, hidden]), (p + "self_attn.o_proj.weight", [hidden, hidden]),
-                        (p + "mlp.gate_proj.weight", [intermediate, hidden]), (p + "mlp.up_proj.weight", [intermediate, hidden]),
-                        (p + "mlp.down_proj.weight", [hidden, intermediate]), (p + "input_layernorm.weight", [hidden]),
-                        (p + "post_attention_layernorm.weight", [hidden])]
+            tensors += [
+                (p + "self_attn.q_proj.weight", [hidden, hidden]), (p + "self_attn.k_proj.weight", [kv, hidden]),
+                (p + "self_attn.v_proj.weight", [kv, hidden]), (p + "self_attn.o_proj.weight", [hidden, hidden]),
+                (p + "mlp.gate_proj.weight", [intermediate, hidden]),
+                (p + "mlp.up_proj.weight", [intermediate, hidden]),
+                (p + "mlp.down_proj.weight", [hidden, intermediate]), (p + "input_layernorm.weight", [hidden]),
+                (p + "post_attention_layernorm.weight", [hidden]),
+            ]
         }
         tensors += [("model.norm.weight", [hidden]), ("lm_head.weight", [vocab, hidden])]
         // Greedy 5 GB shards in order, as `save_pretrained`.
@@ -253,22 +311,34 @@ struct ModelsBench: AsyncParsableCommand {
         var size = 0
         for t in tensors {
             let bytes = t.1.reduce(2, *)
-            if size + bytes > 5_000_000_000, !shards[shards.count - 1].isEmpty { shards.append([]); size = 0 }
+            if size + bytes > 5_000_000_000, !shards[shards.count - 1].isEmpty {
+                shards.append([])
+                size = 0
+            }
             shards[shards.count - 1].append(t)
             size += bytes
         }
         var weightMap: [(String, JSONValue)] = []
         var total = 0
         for (k, shard) in shards.enumerated() {
-            let name = CheckpointLayout.shardFileName(baseName: CheckpointLayout.weightsBaseName, index: k + 1, count: shards.count)
+            let name = CheckpointLayout.shardFileName(
+                baseName: CheckpointLayout.weightsBaseName, index: k + 1, count: shards.count)
             var members: [(String, JSONValue)] = [("__metadata__", .object([("format", .string("pt"))]))]
             var offset = 0
             var randomRanges: [Range<Int>] = []
             for (tensor, shape) in shard {
                 let bytes = shape.reduce(2, *)
-                members.append((tensor, .object([("dtype", .string("BF16")), ("shape", .array(shape.map(JSONValue.int))),
-                                                 ("data_offsets", .array([.int(offset), .int(offset + bytes)]))])))
-                if tensor == "model.embed_tokens.weight" || tensor == "lm_head.weight" { randomRanges.append(offset..<(offset + bytes)) }
+                members.append(
+                    (
+                        tensor,
+                        .object([
+                            ("dtype", .string("BF16")), ("shape", .array(shape.map(JSONValue.int))),
+                            ("data_offsets", .array([.int(offset), .int(offset + bytes)])),
+                        ])
+                    ))
+                if tensor == "model.embed_tokens.weight" || tensor == "lm_head.weight" {
+                    randomRanges.append(offset..<(offset + bytes))
+                }
                 weightMap.append((tensor, .string(name)))
                 offset += bytes
             }
@@ -281,7 +351,7 @@ struct ModelsBench: AsyncParsableCommand {
             defer { try? handle.close() }
             try handle.write(contentsOf: withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header)
             let dataStart = 8 + header.count
-            try handle.truncate(atOffset: UInt64(dataStart + offset))  // the body: a hole of zeros
+            try handle.truncate(atOffset: UInt64(dataStart + offset)) // the body: a hole of zeros
             var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(k)
             for range in randomRanges {
                 try handle.seek(toOffset: UInt64(dataStart + range.lowerBound))
@@ -291,7 +361,7 @@ struct ModelsBench: AsyncParsableCommand {
                     let n = min(chunk.count, remaining)
                     chunk.withUnsafeMutableBytes { raw in
                         let words = raw.bindMemory(to: UInt16.self)
-                        for i in 0..<(n / 2) {  // BF16 of a uniform value in ±0.03
+                        for i in 0..<(n / 2) { // BF16 of a uniform value in ±0.03
                             state = state &* 6364136223846793005 &+ 1442695040888963407
                             let v = Float(Int64(bitPattern: state) >> 40) / Float(1 << 23) * 0.03
                             words[i] = UInt16(v.bitPattern >> 16)
@@ -303,8 +373,11 @@ struct ModelsBench: AsyncParsableCommand {
             }
         }
         weightMap.sort { $0.0 < $1.0 }
-        let index = JSONValue.object([("metadata", .object([("total_size", .int(total))])), ("weight_map", .object(weightMap))])
-        try index.serialized(indent: 2).write(toFile: directory + "/" + CheckpointLayout.weightIndex, atomically: true, encoding: .utf8)
+        let index = JSONValue.object([
+            ("metadata", .object([("total_size", .int(total))])), ("weight_map", .object(weightMap)),
+        ])
+        try index.serialized(indent: 2).write(
+            toFile: directory + "/" + CheckpointLayout.weightIndex, atomically: true, encoding: .utf8)
         return shards.count
     }
 }
@@ -316,7 +389,11 @@ final class PeakAnon: @unchecked Sendable {
     private var peak = 0
     private var done = false
 
-    var peakAnonKiB: Int { lock.lock(); defer { lock.unlock() }; return peak }
+    var peakAnonKiB: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peak
+    }
 
     static func start(_ command: [String], log: String) throws -> PeakAnon {
         let p = PeakAnon()
@@ -330,7 +407,10 @@ final class PeakAnon: @unchecked Sendable {
         Thread.detachNewThread {
             while true {
                 p.lock.lock()
-                if p.done { p.lock.unlock(); return }
+                if p.done {
+                    p.lock.unlock()
+                    return
+                }
                 p.peak = max(p.peak, Self.anonKiB(pid))
                 p.lock.unlock()
                 usleep(20_000)
@@ -342,7 +422,11 @@ final class PeakAnon: @unchecked Sendable {
 
     var logPath = ""
 
-    struct Result { var status: Int32; var peakAnonKiB: Int; var output: String }
+    struct Result {
+        var status: Int32
+        var peakAnonKiB: Int
+        var output: String
+    }
 
     static func run(_ command: [String]) throws -> Result {
         let log = NSTemporaryDirectory() + "transtok-bench-models-\(getpid()).log"
@@ -366,7 +450,10 @@ final class PeakAnon: @unchecked Sendable {
     }
 
     func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
         lock.lock()
         done = true
         lock.unlock()

@@ -29,7 +29,8 @@ struct QualityModels {
     init(source: SourceModel) throws {
         self.source = source
         guard let llama = source.config.llama else {
-            throw ValidationError("the quality benchmark runs Llama-family decoders; this model is \(source.config.architecture)")
+            throw ValidationError(
+                "the quality benchmark runs Llama-family decoders; this model is \(source.config.architecture)")
         }
         baseConfig = try DecoderConfig(llama)
     }
@@ -49,7 +50,9 @@ struct QualityModels {
         config.outputVocabularySize = embedding.rows
         config.bosTokenID = target.specialTokenIDs[.bos]
         config.eosTokenIDs = target.specialTokenIDs[.eos].map { [$0] } ?? []
-        var overrides = ["model.embed_tokens.weight": (shape: [embedding.rows, embedding.columns], values: embedding.values)]
+        var overrides = [
+            "model.embed_tokens.weight": (shape: [embedding.rows, embedding.columns], values: embedding.values)
+        ]
         if !config.tiedEmbeddings {
             let h = head ?? embedding
             overrides["lm_head.weight"] = ([h.rows, h.columns], h.values)
@@ -60,7 +63,8 @@ struct QualityModels {
     /// A Hydra model (§3) in memory, laid out as `HydraWriter` writes it: input `[E_tgt ; E_src]`, head `U_tgt`
     /// (`E_tgt` for a tied source model), source ids offset by |V_tgt|, the target tokenizer's BOS/EOS.
     func hydra(embedding: EmbeddingMatrix, head: EmbeddingMatrix?, target: Tokenizer) throws -> LlamaModel {
-        let assembled = try HydraAssembler.assemble(targetEmbedding: embedding, sourceEmbedding: source.embedding, targetHead: head)
+        let assembled = try HydraAssembler.assemble(
+            targetEmbedding: embedding, sourceEmbedding: source.embedding, targetHead: head)
         var config = baseConfig
         config.inputVocabularySize = assembled.config.inputVocabSize
         config.outputVocabularySize = assembled.config.outputVocabSize
@@ -69,10 +73,14 @@ struct QualityModels {
         config.bosTokenID = target.specialTokenIDs[.bos]
         config.eosTokenIDs = target.specialTokenIDs[.eos].map { [$0] } ?? []
         let input = assembled.inputEmbedding, out = assembled.outputHead
-        return try LlamaModel(config: config, weights: OverlayWeights(base: weights(), overrides: [
-            "model.embed_tokens.weight": ([input.rows, input.columns], input.values),
-            "lm_head.weight": ([out.rows, out.columns], out.values),
-        ]))
+        return try LlamaModel(
+            config: config,
+            weights: OverlayWeights(
+                base: weights(),
+                overrides: [
+                    "model.embed_tokens.weight": ([input.rows, input.columns], input.values),
+                    "lm_head.weight": ([out.rows, out.columns], out.values),
+                ]))
     }
 }
 
@@ -83,7 +91,9 @@ struct QualityScore {
     var result: EvaluationResult
     var seconds: Double
 
-    static func measure(model: LlamaModel, tokenizer: Tokenizer, text: String, window: Int, stride: Int) throws -> QualityScore {
+    static func measure(model: LlamaModel, tokenizer: Tokenizer, text: String, window: Int, stride: Int) throws
+        -> QualityScore
+    {
         let start = Date()
         let evaluator = try Evaluator(model: model, window: min(window, model.config.maxPositions), stride: stride)
         let bos = tokenizer.specialTokenIDs[.bos] ?? model.config.bosTokenID

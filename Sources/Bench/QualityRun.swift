@@ -36,10 +36,17 @@ struct QualityRun {
         init() {}
         init(parsing text: String) throws {
             for part in text.split(separator: "+") {
-                if part == "plain" { chat = false } else if part == "chat" { chat = true }
-                else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 { repeatStop = n }
-                else if part.hasPrefix("len"), let f = Double(part.dropFirst(3)), f > 0 { lengthFactor = f }
-                else { throw QualityCorpus.Failure(description: "--decodings: '\(part)' is not plain, chat, stopN or lenF") }
+                if part == "plain" {
+                    chat = false
+                } else if part == "chat" {
+                    chat = true
+                } else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 {
+                    repeatStop = n
+                } else if part.hasPrefix("len"), let f = Double(part.dropFirst(3)), f > 0 {
+                    lengthFactor = f
+                } else {
+                    throw QualityCorpus.Failure(description: "--decodings: '\(part)' is not plain, chat, stopN or lenF")
+                }
             }
         }
     }
@@ -77,13 +84,20 @@ struct QualityRun {
         let pairName = corpus.name
         let languages = pairName.split(separator: "-").map(String.init)
         let train = s.trainPairs.map { Array(corpus.train.prefix($0)) } ?? corpus.train
-        say("\n== \(pairName): \(train.count) training pairs, \(corpus.heldOut.count) held-out pairs (books held out: \(corpus.heldOutBooks.joined(separator: ", ")); scored: \(corpus.scoredBooks.joined(separator: ", ")))")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-quality-\(getpid())-\(pairName)")
+        say(
+            "\n== \(pairName): \(train.count) training pairs, \(corpus.heldOut.count) held-out pairs (books held out: \(corpus.heldOutBooks.joined(separator: ", ")); scored: \(corpus.scoredBooks.joined(separator: ", ")))"
+        )
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transtok-quality-\(getpid())-\(pairName)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
 
         var clock = Date()
-        func lap() -> Double { let t = Date().timeIntervalSince(clock); clock = Date(); return t }
+        func lap() -> Double {
+            let t = Date().timeIntervalSince(clock)
+            clock = Date()
+            return t
+        }
         var options = TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: s.vocabSize)
         options.threads = s.threads
         let trained = try TokenizerTrainer.train(lines: train.map(\.1), options: options)
@@ -96,16 +110,25 @@ struct QualityRun {
         let bytes = text.utf8.count
         let sourceTPB = Double(source.tokenizer.encodeIDs(text).count) / Double(bytes)
         let targetTPB = Double(target.encodeIDs(text).count) / Double(bytes)
-        say(String(format: "held-out text scored (the opening of each held-out book): %d bytes, %d verses; tokens/byte: source tokenizer %.4f, target tokenizer %.4f (%.1f%% fewer tokens)",
-                     bytes, text.split(separator: "\n").count, sourceTPB, targetTPB, 100 * (1 - targetTPB / sourceTPB)))
+        say(
+            String(
+                format:
+                    "held-out text scored (the opening of each held-out book): %d bytes, %d verses; tokens/byte: source tokenizer %.4f, target tokenizer %.4f (%.1f%% fewer tokens)",
+                bytes, text.split(separator: "\n").count, sourceTPB, targetTPB, 100 * (1 - targetTPB / sourceTPB)))
         QualityReport.printHeader()
 
         let models = try QualityModels(source: source)
         var rows: [Row] = []
-        func score(_ name: String, _ kind: Row.Kind, _ model: LlamaModel, _ tokenizer: Tokenizer, cpuMinutes: Double? = nil, series: String? = nil) throws {
-            let r = try QualityScore.measure(model: model, tokenizer: tokenizer, text: text, window: s.window, stride: s.stride)
-            let row = Row(name: name, kind: kind, bitsPerByte: r.result.bitsPerByte, tokens: r.result.tokens, bytes: r.result.bytes, seconds: r.seconds,
-                          cpuMinutes: cpuMinutes, series: series)
+        func score(
+            _ name: String, _ kind: Row.Kind, _ model: LlamaModel, _ tokenizer: Tokenizer, cpuMinutes: Double? = nil,
+            series: String? = nil
+        ) throws {
+            let r = try QualityScore.measure(
+                model: model, tokenizer: tokenizer, text: text, window: s.window, stride: s.stride)
+            let row = Row(
+                name: name, kind: kind, bitsPerByte: r.result.bitsPerByte, tokens: r.result.tokens,
+                bytes: r.result.bytes, seconds: r.seconds,
+                cpuMinutes: cpuMinutes, series: series)
             rows.append(row)
             QualityReport.printRow(pairName, row)
         }
@@ -126,55 +149,77 @@ struct QualityRun {
             guard let table = tables[aligner] else { continue }
             let (mapping, _) = pipeline.mapper(units, reusing: prepared).build(from: table.alignedWordPairs)
             anyMapping = mapping
-            let init_ = try pipeline.initialize(.transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
+            let init_ = try pipeline.initialize(
+                .transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
             if aligner == s.chosen { chosenTables = init_ }
             if s.aligners.contains(aligner) {
-                try score("transtok init, --aligner \(aligner.rawValue)", .aligner, try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
+                try score(
+                    "transtok init, --aligner \(aligner.rawValue)", .aligner,
+                    try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
             }
         }
         for baseline in s.baselines {
-            let mapping = anyMapping ?? BaselineMappings.mean(targetVocabularySize: target.vocabularySize, sourceVocabularySize: source.tokenizer.vocabularySize)
-            let init_ = try pipeline.initialize(baseline, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
-            try score("baseline --init \(baseline.rawValue)", .baseline, try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
+            let mapping =
+                anyMapping
+                ?? BaselineMappings.mean(
+                    targetVocabularySize: target.vocabularySize, sourceVocabularySize: source.tokenizer.vocabularySize)
+            let init_ = try pipeline.initialize(
+                baseline, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
+            try score(
+                "baseline --init \(baseline.rawValue)", .baseline,
+                try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
         }
 
         if s.knobs, let table = tables[s.chosen] {
             for (name, options) in Self.knobVariants() {
                 let p = try TransferPipeline(source: source.tokenizer, target: target, options: options)
                 let (mapping, _) = p.mapper(units).build(from: table.alignedWordPairs)
-                let init_ = try p.initialize(.transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
-                try score("knob (\(s.chosen.rawValue)): \(name)", .knob, try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
+                let init_ = try p.initialize(
+                    .transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
+                try score(
+                    "knob (\(s.chosen.rawValue)): \(name)", .knob,
+                    try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
             }
         }
 
         if !s.shrink.isEmpty, let table = tables[s.chosen], let initial = chosenTables {
             let mapper = pipeline.mapper(units, reusing: prepared)
-            let evidence = EvidenceShrinkage.evidence(mapper.completedCounts(from: mapper.alignmentCounts(from: table.alignedWordPairs).0))
+            let evidence = EvidenceShrinkage.evidence(
+                mapper.completedCounts(from: mapper.alignmentCounts(from: table.alignedWordPairs).0))
             let meanE = EvidenceShrinkage.meanRow(source.embedding), meanH = source.head.map(EvidenceShrinkage.meanRow)
             for k in s.shrink {
                 var e = initial.embedding, h = initial.head
                 EvidenceShrinkage.apply(to: &e, evidence: evidence, k: k, mean: meanE)
-                if var hh = h, let mh = meanH { EvidenceShrinkage.apply(to: &hh, evidence: evidence, k: k, mean: mh); h = hh }
-                try score("knob (\(s.chosen.rawValue)): shrink toward mean, k \(String(format: "%g", k))", .knob,
-                          try models.adapted(embedding: e, head: h, target: target), target)
+                if var hh = h, let mh = meanH {
+                    EvidenceShrinkage.apply(to: &hh, evidence: evidence, k: k, mean: mh)
+                    h = hh
+                }
+                try score(
+                    "knob (\(s.chosen.rawValue)): shrink toward mean, k \(String(format: "%g", k))", .knob,
+                    try models.adapted(embedding: e, head: h, target: target), target)
             }
         }
 
         var tuned: (label: String, embedding: EmbeddingMatrix, head: EmbeddingMatrix?)?
         if let initial = chosenTables, !s.budgets.isEmpty {
-            let context = QualityContext(pair: pairName, source: source, target: target, tokenizerPath: tokenizerPath, train: train,
-                                         evaluationText: text, initialEmbedding: initial.embedding, initialHead: initial.head,
-                                         threads: s.threads, workDirectory: work)
+            let context = QualityContext(
+                pair: pairName, source: source, target: target, tokenizerPath: tokenizerPath, train: train,
+                evaluationText: text, initialEmbedding: initial.embedding, initialHead: initial.head,
+                threads: s.threads, workDirectory: work)
             for extra in QualityRowSources.all(tuning: s.tuning) {
                 for minutes in s.budgets {
                     let label = "\(extra.name) @ \(String(format: "%g", minutes)) CPU-min"
                     switch try extra.produce(context, minutes) {
                     case .tables(let e, let h):
                         if extra.name == "tuned" { tuned = (label, e, h) }
-                        try score(label, .extra, try models.adapted(embedding: e, head: h, target: target), target, cpuMinutes: minutes, series: extra.name)
+                        try score(
+                            label, .extra, try models.adapted(embedding: e, head: h, target: target), target,
+                            cpuMinutes: minutes, series: extra.name)
                     case .modelDirectory(let path):
                         let loaded = try ModelLoader.load(path: path)
-                        guard let tok = loaded.tokenizer else { throw QualityCorpus.Failure(description: "\(path) has no tokenizer.json") }
+                        guard let tok = loaded.tokenizer else {
+                            throw QualityCorpus.Failure(description: "\(path) has no tokenizer.json")
+                        }
                         try score(label, .extra, loaded.model, tok, cpuMinutes: minutes, series: extra.name)
                     }
                 }
@@ -186,7 +231,9 @@ struct QualityRun {
         if s.translateVerses > 0, let initial = chosenTables, languages.count == 2 {
             _ = lap()
             let table = try QualityTranslation.lookupTable(corpus: units, threads: s.threads)
-            var rowSets: [(String, EmbeddingMatrix, EmbeddingMatrix?)] = [("--aligner \(s.chosen.rawValue) init", initial.embedding, initial.head)]
+            var rowSets: [(String, EmbeddingMatrix, EmbeddingMatrix?)] = [
+                ("--aligner \(s.chosen.rawValue) init", initial.embedding, initial.head)
+            ]
             if let tuned { rowSets.append((tuned.label, tuned.embedding, tuned.head)) }
             if let path = s.tunedState {
                 let loaded = try QualityTuningSource.loadRows(path: path, source: source, initial: initial)
@@ -194,32 +241,46 @@ struct QualityRun {
             }
             // Expected target tokens per source byte, from the training split (byte ratio × target tokens/byte).
             let sampleLines = train.prefix(2000)
-            let sourceBytes = sampleLines.reduce(0) { $0 + $1.0.utf8.count }, targetBytes = sampleLines.reduce(0) { $0 + $1.1.utf8.count }
+            let sourceBytes = sampleLines.reduce(0) { $0 + $1.0.utf8.count },
+                targetBytes = sampleLines.reduce(0) { $0 + $1.1.utf8.count }
             let targetTokens = sampleLines.reduce(0) { $0 + target.encodeIDs($1.1).count }
             let rate = Double(targetTokens) / Double(max(1, sourceBytes))
-            say(String(format: "  (translation: training split has %.3f target bytes per source byte, %.3f target tokens per source byte)",
-                       Double(targetBytes) / Double(max(1, sourceBytes)), rate))
+            say(
+                String(
+                    format:
+                        "  (translation: training split has %.3f target bytes per source byte, %.3f target tokens per source byte)",
+                    Double(targetBytes) / Double(max(1, sourceBytes)), rate))
             for (index, rows) in rowSets.enumerated() {
                 let hydra = try models.hydra(embedding: rows.1, head: rows.2, target: target)
                 for spec in s.decodings {
                     var decoding = QualityTranslation.Decoding()
                     decoding.template = spec.chat ? s.template : nil
                     decoding.repeatStop = spec.repeatStop
-                    if let f = spec.lengthFactor { decoding.expectedTokensPerSourceByte = rate; decoding.lengthFactor = f }
+                    if let f = spec.lengthFactor {
+                        decoding.expectedTokensPerSourceByte = rate
+                        decoding.lengthFactor = f
+                    }
                     if spec.chat, s.template == nil { say("  (no chat template in the source model: plain prompt)") }
                     let outcome = try QualityTranslation.run(
-                        sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer, target: target,
-                        sourceLanguage: languages[0], targetLanguage: languages[1], pipeline: pipeline, table: table, trainCorpus: units,
+                        sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer,
+                        target: target,
+                        sourceLanguage: languages[0], targetLanguage: languages[1], pipeline: pipeline, table: table,
+                        trainCorpus: units,
                         decoding: decoding)
-                    QualityReport.printTranslation(pairName, outcome, rows: rows.0 + "; " + decoding.description, seconds: lap())
+                    QualityReport.printTranslation(
+                        pairName, outcome, rows: rows.0 + "; " + decoding.description, seconds: lap())
                     if index == 0, translation == nil { translation = outcome }
-                    if index > 0, tunedTranslation == nil || outcome.hydraChrF > tunedTranslation!.hydraChrF { tunedTranslation = outcome }
+                    if index > 0, tunedTranslation == nil || outcome.hydraChrF > tunedTranslation!.hydraChrF {
+                        tunedTranslation = outcome
+                    }
                 }
             }
         }
         QualityReport.printTuningSummary(pairName, rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB)
-        return PairResult(pair: pairName, rows: rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB, translation: translation,
-                          tunedTranslation: tunedTranslation, tunedLabel: tuned?.label ?? s.tunedState)
+        return PairResult(
+            pair: pairName, rows: rows, sourceTokensPerByte: sourceTPB, targetTokensPerByte: targetTPB,
+            translation: translation,
+            tunedTranslation: tunedTranslation, tunedLabel: tuned?.label ?? s.tunedState)
     }
 
     /// The mapping's knobs, one change at a time from the default (`MappingOptions()`: min count 10, smoothing,

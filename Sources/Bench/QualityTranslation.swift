@@ -36,8 +36,10 @@ struct QualityTranslation {
 
     /// Each source word unit replaced by its lookup translation (decoded with the target tokenizer, as lookup prints
     /// it); units without one are copied (names and numbers often are the same in both languages).
-    static func wordByWord(_ text: String, pipeline: TransferPipeline, table: [String: String], trainCorpus: WordUnitCorpus,
-                           source: Tokenizer, target: Tokenizer) -> String {
+    static func wordByWord(
+        _ text: String, pipeline: TransferPipeline, table: [String: String], trainCorpus: WordUnitCorpus,
+        source: Tokenizer, target: Tokenizer
+    ) -> String {
         var probe = WordUnitCorpus(codec: pipeline.codec)
         let (s, t) = pipeline.splitters()
         probe.append(source: text, target: text, sourceSplitter: s, targetSplitter: t)
@@ -67,8 +69,10 @@ struct QualityTranslation {
 
         var description: String {
             "prompt \(template == nil ? "plain" : "chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
-                + (expectedTokensPerSourceByte.map { String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0) }
-                   ?? "length cap 2 × source tokens + 16")
+                + (expectedTokensPerSourceByte.map {
+                    String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0)
+                }
+                    ?? "length cap 2 × source tokens + 16")
         }
     }
 
@@ -77,16 +81,20 @@ struct QualityTranslation {
     static func repetitionStart(_ words: [Substring], n: Int) -> Int? {
         guard n > 0, words.count >= 2 * n else { return nil }
         let tail = Array(words.suffix(n))
-        for start in 0...(words.count - 2 * n) where Array(words[start..<(start + n)]) == tail { return words.count - n }
+        for start in 0...(words.count - 2 * n) where Array(words[start..<(start + n)]) == tail {
+            return words.count - n
+        }
         return nil
     }
 
     /// Greedy Hydra translation of each verse with the instruction `transtok translate` sends (wrapped per
     /// `decoding`), stopped at the target EOS or at the first token whose text contains a newline (one verse in,
     /// one line out), at the length cap, or at a repetition (`decoding.repeatStop`).
-    static func run(sample: [(String, String)], hydra: LlamaModel, source: Tokenizer, target: Tokenizer,
-                    sourceLanguage: String, targetLanguage: String, pipeline: TransferPipeline, table: [String: String],
-                    trainCorpus: WordUnitCorpus, decoding: Decoding = Decoding()) throws -> Outcome {
+    static func run(
+        sample: [(String, String)], hydra: LlamaModel, source: Tokenizer, target: Tokenizer,
+        sourceLanguage: String, targetLanguage: String, pipeline: TransferPipeline, table: [String: String],
+        trainCorpus: WordUnitCorpus, decoding: Decoding = Decoding()
+    ) throws -> Outcome {
         let translator = try HydraTranslator(model: hydra)
         var newline = Set<Int>()
         for id in 0..<target.vocabularySize where target.decodedBytes(for: id).contains(0x0A) { newline.insert(id) }
@@ -97,20 +105,26 @@ struct QualityTranslation {
         for (src, ref) in sample {
             var options = GenerationOptions()
             if let rate = decoding.expectedTokensPerSourceByte {
-                options.maxTokens = min(256, Int((decoding.lengthFactor * rate * Double(src.utf8.count)).rounded(.up)) + 8)
+                options.maxTokens = min(
+                    256, Int((decoding.lengthFactor * rate * Double(src.utf8.count)).rounded(.up)) + 8)
             } else {
                 options.maxTokens = min(256, 2 * source.encodeIDs(src).count + 16)
             }
             options.stopTokens = newline
             var cut: Int?
             var soFar = ""
-            let (text, _) = try translator.translate(text: src, sourceLanguage: languageName(sourceLanguage), targetLanguage: languageName(targetLanguage),
-                                                     source: source, target: target, template: decoding.template, options: options) { piece in
+            let (text, _) = try translator.translate(
+                text: src, sourceLanguage: languageName(sourceLanguage), targetLanguage: languageName(targetLanguage),
+                source: source, target: target, template: decoding.template, options: options
+            ) { piece in
                 soFar += piece
                 guard decoding.repeatStop > 0, piece.contains(" ") else { return true }
                 // Whole words only: the text up to the last space.
                 let words = soFar[..<(soFar.lastIndex(of: " ") ?? soFar.startIndex)].split(separator: " ")
-                if let start = repetitionStart(words, n: decoding.repeatStop) { cut = start; return false }
+                if let start = repetitionStart(words, n: decoding.repeatStop) {
+                    cut = start
+                    return false
+                }
                 return true
             }
             var line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -120,11 +134,14 @@ struct QualityTranslation {
         }
         let seconds = Date().timeIntervalSince(start)
         for (src, _) in sample {
-            wordOut.append(wordByWord(src, pipeline: pipeline, table: table, trainCorpus: trainCorpus, source: source, target: target))
+            wordOut.append(
+                wordByWord(
+                    src, pipeline: pipeline, table: table, trainCorpus: trainCorpus, source: source, target: target))
         }
         for i in 0..<min(3, sample.count) { examples.append((sample[i].0, sample[i].1, hydraOut[i], wordOut[i])) }
-        return Outcome(hydraChrF: try chrf.corpusScore(hypotheses: hydraOut, references: refs),
-                       wordByWordChrF: try chrf.corpusScore(hypotheses: wordOut, references: refs),
-                       verses: sample.count, hydraSeconds: seconds, examples: examples)
+        return Outcome(
+            hydraChrF: try chrf.corpusScore(hypotheses: hydraOut, references: refs),
+            wordByWordChrF: try chrf.corpusScore(hypotheses: wordOut, references: refs),
+            verses: sample.count, hydraSeconds: seconds, examples: examples)
     }
 }

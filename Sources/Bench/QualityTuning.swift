@@ -35,43 +35,61 @@ final class QualityTuningSource {
     init(settings: Settings) { self.settings = settings }
 
     var rowSource: QualityRowSource {
-        QualityRowSource(name: settings.distillation > 0 ? "tuned (LM + distillation \(settings.distillation))" : "tuned") { [self] context, minutes in
+        QualityRowSource(
+            name: settings.distillation > 0 ? "tuned (LM + distillation \(settings.distillation))" : "tuned"
+        ) { [self] context, minutes in
             try produce(context, minutes)
         }
     }
 
     /// The rows of a state file written by `--tune-state-dir` for this source model and initialisation's shape.
-    static func loadRows(path: String, source: SourceModel, initial: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)) throws
-        -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
+    static func loadRows(
+        path: String, source: SourceModel, initial: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)
+    ) throws
+        -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)
+    {
         let model = try tuningModel(source: source, embedding: initial.embedding, head: initial.head)
         _ = try TuningStateFile.load(from: path, into: model)
         return (model.embeddingMatrix(), model.headMatrix())
     }
 
-    static func tuningModel(source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws -> TuningModel {
+    static func tuningModel(source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws
+        -> TuningModel
+    {
         guard let llama = source.config.llama else {
-            throw QualityCorpus.Failure(description: "tuning runs Llama-family decoders; this model is \(source.config.architecture)")
+            throw QualityCorpus.Failure(
+                description: "tuning runs Llama-family decoders; this model is \(source.config.architecture)")
         }
         let tensors = source.tensors
-        var config = try DecoderConfig(llama, ropeFrequencyDivisors:
-            tensors.info("rope_freqs.weight") != nil ? try tensors.float32("rope_freqs.weight") : nil)
+        var config = try DecoderConfig(
+            llama,
+            ropeFrequencyDivisors:
+                tensors.info("rope_freqs.weight") != nil ? try tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
-        return try TuningModel(config: config, tensors: tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
+        return try TuningModel(
+            config: config, tensors: tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
     }
 
     private func start(_ context: QualityContext) throws -> Run {
-        let model = try Self.tuningModel(source: context.source, embedding: context.initialEmbedding, head: context.initialHead)
-        let options = TuningOptions(sequences: settings.sequences, length: settings.length,
-                                    adam: AdamOptions(learningRate: settings.learningRate), distillation: settings.distillation)
+        let model = try Self.tuningModel(
+            source: context.source, embedding: context.initialEmbedding, head: context.initialHead)
+        let options = TuningOptions(
+            sequences: settings.sequences, length: settings.length,
+            adam: AdamOptions(learningRate: settings.learningRate), distillation: settings.distillation)
         let tuner = try EmbeddingTuner(model: model, options: options)
         let text = TuningText(lines: context.train.map(\.1), codec: context.target)
         let chunks = try TokenChunkStream(tokens: text.tokens, length: settings.length, sequences: settings.sequences)
-        let batches: any TuningBatchSource = settings.distillation > 0
-            ? try DistillationStream(inner: chunks, student: model, sourceEmbedding: context.source.embedding, targetCodec: context.target,
-                                     sourceCodec: context.source.tokenizer, maxSourceLength: 8 * settings.length)
+        let batches: any TuningBatchSource =
+            settings.distillation > 0
+            ? try DistillationStream(
+                inner: chunks, student: model, sourceEmbedding: context.source.embedding, targetCodec: context.target,
+                sourceCodec: context.source.tokenizer, maxSourceLength: 8 * settings.length)
             : chunks
-        say("  (tuning \(context.pair): \(text.tokens.count) training tokens of the training books' target side, \(settings.sequences) × \(settings.length) tokens per step, lr \(settings.learningRate), distillation weight \(settings.distillation); CPU time = process CPU seconds of all threads during steps)")
-        return Run(pair: context.pair, tuner: tuner, batches: batches, cpuSeconds: 0, steps: 0, tokens: 0, wallSeconds: 0)
+        say(
+            "  (tuning \(context.pair): \(text.tokens.count) training tokens of the training books' target side, \(settings.sequences) × \(settings.length) tokens per step, lr \(settings.learningRate), distillation weight \(settings.distillation); CPU time = process CPU seconds of all threads during steps)"
+        )
+        return Run(
+            pair: context.pair, tuner: tuner, batches: batches, cpuSeconds: 0, steps: 0, tokens: 0, wallSeconds: 0)
     }
 
     func produce(_ context: QualityContext, _ minutes: Double) throws -> QualityRowOutput {
@@ -84,9 +102,13 @@ final class QualityTuningSource {
             r.wallSeconds += result.wallSeconds
             r.steps += result.steps
             r.tokens += result.tokens
-            say(String(format: "  (tuned %@ to %.2f CPU-min: %d steps, %d tokens, %.0f tokens/CPU-s, %.1f wall-min, recent loss %.3f nats/token, load %@)",
-                       context.pair, r.cpuSeconds / 60, r.steps, r.tokens, r.cpuSeconds > 0 ? Double(r.tokens) / r.cpuSeconds : 0,
-                       r.wallSeconds / 60, result.recentLoss, loadAverage()))
+            say(
+                String(
+                    format:
+                        "  (tuned %@ to %.2f CPU-min: %d steps, %d tokens, %.0f tokens/CPU-s, %.1f wall-min, recent loss %.3f nats/token, load %@)",
+                    context.pair, r.cpuSeconds / 60, r.steps, r.tokens,
+                    r.cpuSeconds > 0 ? Double(r.tokens) / r.cpuSeconds : 0,
+                    r.wallSeconds / 60, result.recentLoss, loadAverage()))
         }
         run = r
         if let dir = settings.stateDirectory {

@@ -8,7 +8,8 @@ import Foundation
 /// `--peer`, is the same GGUF dequantised once to owned F32 (the runtime before weights stayed in their stored format).
 struct RuntimeBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runtime", abstract: "Llama runtime: prefill/decode tokens/s vs memory-bandwidth and sgemm limits.")
+        commandName: "runtime", abstract: "Llama runtime: prefill/decode tokens/s vs memory-bandwidth and sgemm limits."
+    )
 
     @Option(help: "GGUF model file.") var model: String = {
         let assets = ProcessInfo.processInfo.environment["TRANSTOK_ASSETS"] ?? ".assets"
@@ -31,9 +32,12 @@ struct RuntimeBenchmark: AsyncParsableCommand {
             let tensors = try GGUFLlamaTensors(file)
             let divisors = file.info("rope_freqs.weight") != nil ? try file.float32("rope_freqs.weight") : nil
             let start = MemoryUsage.current()
-            let f32 = try LlamaModel(config: try DecoderConfig(tensors.config, ropeFrequencyDivisors: divisors),
-                                     weights: OwnedFloat32Weights(TensorFileWeights(gguf: tensors)))
-            print("peer memory: before load \(start), after load \(MemoryUsage.current()) (weights dequantised to owned F32)")
+            let f32 = try LlamaModel(
+                config: try DecoderConfig(tensors.config, ropeFrequencyDivisors: divisors),
+                weights: OwnedFloat32Weights(TensorFileWeights(gguf: tensors)))
+            print(
+                "peer memory: before load \(start), after load \(MemoryUsage.current()) (weights dequantised to owned F32)"
+            )
             try measure(f32, label: "peer: owned F32")
         }
         print("memory at the end: \(MemoryUsage.current())")
@@ -42,20 +46,28 @@ struct RuntimeBenchmark: AsyncParsableCommand {
     private func measure(_ m: LlamaModel, label: String) throws {
         print("== \(label)")
         let c = m.config
-        print("model \(model): \(c.layerCount) layers, hidden \(c.hiddenSize), \(c.headCount)/\(c.kvHeadCount) heads, vocab \(c.outputVocabularySize)")
+        print(
+            "model \(model): \(c.layerCount) layers, hidden \(c.hiddenSize), \(c.headCount)/\(c.kvHeadCount) heads, vocab \(c.outputVocabularySize)"
+        )
         print("OpenBLAS: \(BLAS.configuration)")
         if BLAS.configuration.contains("Prescott") {
-            print("warning: OpenBLAS picked its generic Prescott kernels (CPU newer than this OpenBLAS knows); "
-                  + "set OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) for several times faster sgemm/sgemv")
+            print(
+                "warning: OpenBLAS picked its generic Prescott kernels (CPU newer than this OpenBLAS knows); "
+                    + "set OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) for several times faster sgemm/sgemv")
         }
         let bytesPerToken = Double(m.bytesReadPerToken)
         let bandwidth = Throughput.copyBandwidth()
         let bound = bandwidth / bytesPerToken
-        print(String(format: "weights read per decoded token: %.1f MB; memcpy bandwidth %.2f GB/s → decode bound %.1f tokens/s",
-                     bytesPerToken / 1e6, bandwidth / 1e9, bound))
+        print(
+            String(
+                format:
+                    "weights read per decoded token: %.1f MB; memcpy bandwidth %.2f GB/s → decode bound %.1f tokens/s",
+                bytesPerToken / 1e6, bandwidth / 1e9, bound))
         var random = SeededRandom(seed: 7)
         let prompt = (0..<promptTokens).map { _ in Int(random.next() % UInt64(c.inputVocabularySize)) }
-        print("threads | prefill tok/s | prefill GFLOP/s | peak sgemm GFLOP/s | prefill/peak | decode tok/s | bound tok/s | decode/bound")
+        print(
+            "threads | prefill tok/s | prefill GFLOP/s | peak sgemm GFLOP/s | prefill/peak | decode tok/s | bound tok/s | decode/bound"
+        )
         for t in threads.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
             BLAS.setThreads(t)
             let peak = Throughput.sgemmRate()
@@ -74,9 +86,11 @@ struct RuntimeBenchmark: AsyncParsableCommand {
             }
             let prefillRate = m.forwardFLOPs(tokens: promptTokens) / prefill
             let decodeRate = Double(decodeTokens) / decode
-            print(String(format: "%7d | %13.1f | %15.2f | %18.2f | %11.0f%% | %12.1f | %11.1f | %11.0f%%",
-                         t, Double(promptTokens) / prefill, prefillRate / 1e9, peak / 1e9, 100 * prefillRate / peak,
-                         decodeRate, bound, 100 * decodeRate / bound))
+            print(
+                String(
+                    format: "%7d | %13.1f | %15.2f | %18.2f | %11.0f%% | %12.1f | %11.1f | %11.0f%%",
+                    t, Double(promptTokens) / prefill, prefillRate / 1e9, peak / 1e9, 100 * prefillRate / peak,
+                    decodeRate, bound, 100 * decodeRate / bound))
         }
     }
 }

@@ -55,7 +55,8 @@ struct S3FaultProxyCommand: ParsableCommand {
             proxy.inject(Array(repeating: verb == "reset" ? .reset : .dropResponse, count: n))
             return "ok \(verb) \(n)"
         case "error":
-            guard words.count >= 3, let status = Int(words[1]), (400...599).contains(status), let n = count(at: 3) else {
+            guard words.count >= 3, let status = Int(words[1]), (400...599).contains(status), let n = count(at: 3)
+            else {
                 return "error: usage: error STATUS CODE [N] (STATUS 400…599)"
             }
             proxy.inject(Array(repeating: .respond(status, words[2]), count: n))
@@ -76,7 +77,9 @@ struct S3FaultProxyCommand: ParsableCommand {
             proxy.setThrottle(bytesPerSecond: rate)
             return "ok throttle \(rate)"
         case "outage":
-            guard words.count == 2, let seconds = Double(words[1]), seconds >= 0 else { return "error: usage: outage SECONDS" }
+            guard words.count == 2, let seconds = Double(words[1]), seconds >= 0 else {
+                return "error: usage: outage SECONDS"
+            }
             proxy.startOutage(seconds: seconds)
             return "ok outage \(seconds)"
         case "key":

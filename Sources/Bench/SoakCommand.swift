@@ -8,7 +8,8 @@ import Foundation
 struct SoakCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak",
-        abstract: "Drive a real transtokd through restarts, S3 faults, hostile files and a full disk; check invariants.",
+        abstract:
+            "Drive a real transtokd through restarts, S3 faults, hostile files and a full disk; check invariants.",
         discussion: """
             Needs root (the state directory is a small tmpfs the soak fills and empties), the built transtokd beside
             this binary, SeaweedFS (`weed`, started privately through scripts/s3-test-server.sh), curl, sqlite3,
@@ -16,38 +17,50 @@ struct SoakCommand: ParsableCommand {
             end and one line `soak-summary {json}`; exits 1 on any invariant violation. See docs/sync.md ("Soak").
             """)
 
-    @Option(help: "Planned length in minutes (the first round of every event kind always completes).") var minutes: Double = 30
+    @Option(help: "Planned length in minutes (the first round of every event kind always completes).") var minutes:
+        Double = 30
     @Option(help: "Seed of the schedule and of the file contents.") var seed: UInt64 = 1
-    @Option(help: "Source model (default: $TRANSTOK_ASSETS/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf).") var model: String?
+    @Option(help: "Source model (default: $TRANSTOK_ASSETS/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf).") var model:
+        String?
     @Option(help: "Parallel corpus, TSV (gzip) source<TAB>target.") var corpus = "data/en-es-bible/bible.en-es.tsv.gz"
     @Option(help: "The S3 server script.") var s3Script = "scripts/s3-test-server.sh"
     @Option(help: "Size of the state directory's tmpfs in MiB.") var tmpfsMib = 1024
     @Option(help: "RSS bound for the daemon in MiB (a violation beyond).") var maxRssMib = 1536
-    @Option(help: "Work directory (default: a new one under /tmp, removed at the end unless --keep).") var workDir: String?
+    @Option(help: "Work directory (default: a new one under /tmp, removed at the end unless --keep).") var workDir:
+        String?
     @Flag(help: "Keep the work directory (daemon log, state) at the end.") var keep = false
 
     func run() throws {
-        guard geteuid() == 0 else { throw ValidationError("the soak mounts a tmpfs for the daemon's state: run it as root") }
+        guard geteuid() == 0 else {
+            throw ValidationError("the soak mounts a tmpfs for the daemon's state: run it as root")
+        }
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let repo = bin.deletingLastPathComponent().deletingLastPathComponent().path  // .build/<config>/ → the package
+        let repo = bin.deletingLastPathComponent().deletingLastPathComponent().path // .build/<config>/ → the package
         func locate(_ path: String) -> String {
-            if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return URL(fileURLWithPath: path).standardizedFileURL.path }
+            if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) {
+                return URL(fileURLWithPath: path).standardizedFileURL.path
+            }
             return repo + "/" + path
         }
         let modelPath: String
-        if let model { modelPath = locate(model) } else {
+        if let model {
+            modelPath = locate(model)
+        } else {
             guard let assets = ProcessInfo.processInfo.environment["TRANSTOK_ASSETS"], !assets.isEmpty else {
                 throw ValidationError("set TRANSTOK_ASSETS (or give --model)")
             }
             modelPath = assets + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
         }
-        for (what, path) in [("model", modelPath), ("corpus", locate(corpus)), ("S3 server script", locate(s3Script)),
-                             ("transtokd", bin.path + "/transtokd")] where !FileManager.default.fileExists(atPath: path) {
+        for (what, path) in [
+            ("model", modelPath), ("corpus", locate(corpus)), ("S3 server script", locate(s3Script)),
+            ("transtokd", bin.path + "/transtokd"),
+        ] where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("no \(what) at \(path)")
         }
         let run = try SoakRun(
             minutes: minutes, seed: seed, model: modelPath, corpus: locate(corpus), script: locate(s3Script),
-            daemonBinary: bin.path + "/transtokd", tmpfsMiB: tmpfsMib, maxRSSMiB: maxRssMib, workDir: workDir, keep: keep)
+            daemonBinary: bin.path + "/transtokd", tmpfsMiB: tmpfsMib, maxRSSMiB: maxRssMib, workDir: workDir,
+            keep: keep)
         let report = run.execute()
         print(report.printed())
         let encoder = JSONEncoder()
@@ -76,8 +89,10 @@ final class SoakRun {
     /// Timings of the daemon's configuration (short, so events come fast; printed with the report).
     let debounce = 0.3, refreshDebounce = 0.3
 
-    init(minutes: Double, seed: UInt64, model: String, corpus: String, script: String, daemonBinary: String,
-         tmpfsMiB: Int, maxRSSMiB: Int, workDir: String?, keep: Bool) throws {
+    init(
+        minutes: Double, seed: UInt64, model: String, corpus: String, script: String, daemonBinary: String,
+        tmpfsMiB: Int, maxRSSMiB: Int, workDir: String?, keep: Bool
+    ) throws {
         self.minutes = minutes
         self.seed = seed
         self.model = model
@@ -132,7 +147,8 @@ final class SoakRun {
         }
         do {
             for dir in [root, stateDir, folder, root + "/outside", root + "/home"] {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                try FileManager.default.createDirectory(
+                    atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             }
             try SoakShell.check("/bin/mount", ["-t", "tmpfs", "-o", "size=\(tmpfsMiB)m,mode=0700", "tmpfs", stateDir])
             mounted = true
@@ -143,17 +159,20 @@ final class SoakRun {
             let remotePrefix = "soak-\(seed)-\(getpid())"
             let config = root + "/transtokd.json"
             try """
-                {"socket": "\(root)/transtokd.sock", "state_dir": "\(stateDir)", "log_level": "info", "blas_threads": 1,
-                 "debounce_seconds": \(debounce), "refresh_debounce_seconds": \(refreshDebounce), "min_new_pairs": 1,
-                 "keep_checkpoints": 2,
-                 "remotes": [{"name": "soak", "url": "s3://\(server.bucket)/\(remotePrefix)", "endpoint": "\(server.proxy.endpoint)",
-                   "region": "\(server.region)", "addressing": "path", "credentials_file": "\(server.credentialsFile)"}],
-                 "workspaces": [{"name": "\(workspace)", "source_language": "en", "target_language": "es",
-                   "source_model": "\(model)", "parallel_dirs": ["\(folder)"], "remote": "soak"}]}
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            {"socket": "\(root)/transtokd.sock", "state_dir": "\(stateDir)", "log_level": "info", "blas_threads": 1,
+             "debounce_seconds": \(debounce), "refresh_debounce_seconds": \(refreshDebounce), "min_new_pairs": 1,
+             "keep_checkpoints": 2,
+             "remotes": [{"name": "soak", "url": "s3://\(server.bucket)/\(remotePrefix)", "endpoint": "\(server.proxy.endpoint)",
+               "region": "\(server.region)", "addressing": "path", "credentials_file": "\(server.credentialsFile)"}],
+             "workspaces": [{"name": "\(workspace)", "source_language": "en", "target_language": "es",
+               "source_model": "\(model)", "parallel_dirs": ["\(folder)"], "remote": "soak"}]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
             let corpus = try SoakCorpus(folder: folder, outside: root + "/outside", corpus: corpusPath)
-            let checks = SoakInvariants(stateDir: stateDir, workspace: workspace, folder: folder, s3: server, remotePrefix: remotePrefix)
-            let d = SoakDaemon(binary: daemonBinary, config: config, socket: root + "/transtokd.sock", logPath: root + "/daemon.log", home: root + "/home")
+            let checks = SoakInvariants(
+                stateDir: stateDir, workspace: workspace, folder: folder, s3: server, remotePrefix: remotePrefix)
+            let d = SoakDaemon(
+                binary: daemonBinary, config: config, socket: root + "/transtokd.sock", logPath: root + "/daemon.log",
+                home: root + "/home")
             daemon = d
             try loop(daemon: d, s3: server, corpus: corpus, checks: checks)
         } catch {
@@ -185,7 +204,9 @@ final class SoakRun {
         while Date() < deadline {
             daemon.sampleRSS()
             if let status = try? daemon.client.status(), status.counts.checkpoints >= 1 { break }
-            guard daemon.isRunning else { throw SoakError("transtokd exited before its first checkpoint:\n\(daemon.logTail())") }
+            guard daemon.isRunning else {
+                throw SoakError("transtokd exited before its first checkpoint:\n\(daemon.logTail())")
+            }
             usleep(250_000)
         }
         log("first checkpoint after \(String(format: "%.1f", elapsed)) s")
@@ -202,14 +223,16 @@ final class SoakRun {
             log("event \(index): \(event.rawValue) \(what)")
             timings.removeAll()
             let restarted = event == .sigterm || event == .kill9
-            try settleAndCheck(index, event.rawValue, daemon: daemon, corpus: corpus, checks: checks, queries: restarted)
+            try settleAndCheck(
+                index, event.rawValue, daemon: daemon, corpus: corpus, checks: checks, queries: restarted)
             report.eventsSurvived += 1
             log("  " + timings.joined(separator: "; "))
         }
 
         // At the end the newest checkpoint reaches the remote (asked for, as faults may have left it in backoff).
         let newest = try checks.checkpoints().newest
-        _ = try? daemon.client.send(method: "POST", path: "/v1/sync", body: Array(#"{"workspace":"\#(workspace)"}"#.utf8))
+        _ = try? daemon.client.send(
+            method: "POST", path: "/v1/sync", body: Array(#"{"workspace":"\#(workspace)"}"#.utf8))
         let until = Date().addingTimeInterval(180)
         var published: [String] = []
         while Date() < until {
@@ -218,7 +241,9 @@ final class SoakRun {
             daemon.sampleRSS()
             sleep(1)
         }
-        if let newest, !published.contains(newest) { violation(index, "end", ["newest checkpoint \(newest) not on the remote within 180 s (\(published))"]) }
+        if let newest, !published.contains(newest) {
+            violation(index, "end", ["newest checkpoint \(newest) not on the remote within 180 s (\(published))"])
+        }
         report.checkpointsPublishedRemote = published.count
         report.pairsExpected = corpus.expected.count
         report.filesInFolder = corpus.files.count
@@ -228,7 +253,9 @@ final class SoakRun {
     }
 
     /// Applies one event; returns a description for the log.
-    func apply(_ event: SoakEvent, index: Int, daemon: SoakDaemon, s3: SoakS3, corpus: SoakCorpus, checks: SoakInvariants) throws -> String {
+    func apply(
+        _ event: SoakEvent, index: Int, daemon: SoakDaemon, s3: SoakS3, corpus: SoakCorpus, checks: SoakInvariants
+    ) throws -> String {
         switch event {
         case .add: return try corpus.add(using: &rng)
         case .edit: return try corpus.edit(using: &rng)
@@ -250,16 +277,22 @@ final class SoakRun {
                 // Uploads stop at once on SIGTERM, but a refresh cycle in progress is finished first (by design:
                 // its checkpoint is atomic either way), so the bound is systemd's 90 s stop timeout then, and 10 s
                 // otherwise. Stops that waited for a cycle are counted and reported apart.
-                let cycleRunning = (try? daemon.client.status())?.jobs.contains { $0.kind == "refresh" && $0.state == .running } ?? false
+                let cycleRunning =
+                    (try? daemon.client.status())?.jobs.contains { $0.kind == "refresh" && $0.state == .running }
+                    ?? false
                 let (status, took) = try daemon.terminate()
-                detail += String(format: ", exit %d in %.2f s%@", status, took, cycleRunning ? " (a cycle was running)" : "")
+                detail += String(
+                    format: ", exit %d in %.2f s%@", status, took, cycleRunning ? " (a cycle was running)" : "")
                 if status != 0 { violation(index, event.rawValue, ["transtokd exited \(status) on SIGTERM"]) }
                 if cycleRunning {
                     report.sigtermsDuringCycle += 1
                     report.slowestSigtermStopDuringCycleSeconds = max(report.slowestSigtermStopDuringCycleSeconds, took)
-                    if took > 90 { violation(index, event.rawValue, [String(format: "SIGTERM during a cycle took %.1f s", took)]) }
+                    if took > 90 {
+                        violation(index, event.rawValue, [String(format: "SIGTERM during a cycle took %.1f s", took)])
+                    }
                 } else {
-                    report.slowestSigtermStopIdleOrUploadSeconds = max(report.slowestSigtermStopIdleOrUploadSeconds, took)
+                    report.slowestSigtermStopIdleOrUploadSeconds = max(
+                        report.slowestSigtermStopIdleOrUploadSeconds, took)
                     if took > 10 { violation(index, event.rawValue, [String(format: "SIGTERM took %.1f s", took)]) }
                 }
             } else {
@@ -308,7 +341,9 @@ final class SoakRun {
     /// (checkpoints complete, no temporary leftovers once settled, queries answered), and frees the space.
     func diskFull(index: Int, daemon: SoakDaemon, corpus: SoakCorpus, checks: SoakInvariants) throws -> String {
         var info = statvfs()
-        guard statvfs(stateDir, &info) == 0 else { throw SoakError("statvfs \(stateDir): \(String(cString: strerror(errno)))") }
+        guard statvfs(stateDir, &info) == 0 else {
+            throw SoakError("statvfs \(stateDir): \(String(cString: strerror(errno)))")
+        }
         let free = Int(info.f_bavail) * Int(info.f_frsize)
         try SoakShell.check("/usr/bin/fallocate", ["-l", "\(max(4096, free - 256 * 1024))", ballast])
         report.faults["disk full", default: 0] += 1
@@ -321,7 +356,8 @@ final class SoakRun {
         report.checks += 1
         try FileManager.default.removeItem(atPath: ballast)
         // Space is back: the next cycle (asked for, instead of waiting for the periodic retry) must succeed.
-        _ = try? daemon.client.send(method: "POST", path: "/v1/refresh", body: Array(#"{"workspace":"\#(workspace)"}"#.utf8))
+        _ = try? daemon.client.send(
+            method: "POST", path: "/v1/refresh", body: Array(#"{"workspace":"\#(workspace)"}"#.utf8))
         return "filled \(free >> 20) MiB, edited \(name), emptied"
     }
 
@@ -336,11 +372,18 @@ final class SoakRun {
         while Date() < deadline, !SoakRun.interrupted {
             daemon.sampleRSS()
             if let status = try? daemon.client.status() {
-                let busy = status.counts.filesPending > 0 || status.counts.jobsQueued > 0 || status.counts.jobsRunning > 0
-                if busy { quietSince = nil } else if let since = quietSince {
+                let busy =
+                    status.counts.filesPending > 0 || status.counts.jobsQueued > 0 || status.counts.jobsRunning > 0
+                if busy {
+                    quietSince = nil
+                } else if let since = quietSince {
                     if Date().timeIntervalSince(since) >= quiet { return true }
-                } else { quietSince = Date() }
-            } else { quietSince = nil }
+                } else {
+                    quietSince = Date()
+                }
+            } else {
+                quietSince = nil
+            }
             usleep(150_000)
         }
         return false
@@ -349,16 +392,22 @@ final class SoakRun {
     func lookupFails(_ daemon: SoakDaemon) -> String? {
         let reply = try? daemon.client.send(method: "GET", path: "/v1/lookup?word=God&workspace=\(workspace)")
         guard let reply else { return "lookup: no answer" }
-        return reply.status == 200 ? nil : "lookup: HTTP \(reply.status) \(String(decoding: reply.body.prefix(300), as: UTF8.self))"
+        return reply.status == 200
+            ? nil : "lookup: HTTP \(reply.status) \(String(decoding: reply.body.prefix(300), as: UTF8.self))"
     }
 
     func translateFails(_ daemon: SoakDaemon) -> String? {
         var client = daemon.client
         client.timeoutSeconds = 120
-        guard let body = try? JSONEncoder().encode(TranslateRequest(
-            workspace: workspace, text: "In the beginning God created the heaven and the earth.", beams: nil, maxTokens: 8))
+        guard
+            let body = try? JSONEncoder().encode(
+                TranslateRequest(
+                    workspace: workspace, text: "In the beginning God created the heaven and the earth.", beams: nil,
+                    maxTokens: 8))
         else { return "translate: cannot encode" }
-        guard let reply = try? client.send(method: "POST", path: "/v1/stream/translate", body: Array(body)) else { return "translate: no answer" }
+        guard let reply = try? client.send(method: "POST", path: "/v1/stream/translate", body: Array(body)) else {
+            return "translate: no answer"
+        }
         guard reply.status == 200, !reply.body.isEmpty else {
             return "translate: HTTP \(reply.status) \(String(decoding: reply.body.prefix(300), as: UTF8.self))"
         }
@@ -367,19 +416,29 @@ final class SoakRun {
 
     /// Settles, then checks every invariant; a mismatch of the corpus is re-checked after settling again (for up to
     /// a minute: events are hints, the daemon may still be catching up) before it counts as a violation.
-    func settleAndCheck(_ index: Int, _ what: String, daemon: SoakDaemon, corpus: SoakCorpus, checks: SoakInvariants, queries: Bool) throws {
+    func settleAndCheck(
+        _ index: Int, _ what: String, daemon: SoakDaemon, corpus: SoakCorpus, checks: SoakInvariants, queries: Bool
+    ) throws {
         let started = Date()
         let deadline = started.addingTimeInterval(60)
         var problems: [String] = []
         var settledAfter = 0.0
         repeat {
             if SoakRun.interrupted { throw SoakError("interrupted") }
-            guard daemon.isRunning else { violation(index, what, ["transtokd died:\n\(daemon.logTail())"]); throw SoakError("transtokd died") }
-            if !settle(daemon: daemon, timeout: 120) { problems = ["the daemon did not settle within 120 s"]; continue }
+            guard daemon.isRunning else {
+                violation(index, what, ["transtokd died:\n\(daemon.logTail())"])
+                throw SoakError("transtokd died")
+            }
+            if !settle(daemon: daemon, timeout: 120) {
+                problems = ["the daemon did not settle within 120 s"]
+                continue
+            }
             settledAfter = Date().timeIntervalSince(started)
             let (pending, lasting) = try checks.pairs(corpus)
             problems = pending
-            if problems.isEmpty, let status = try? daemon.client.status() { problems = checks.statusAgrees(status, corpus) }
+            if problems.isEmpty, let status = try? daemon.client.status() {
+                problems = checks.statusAgrees(status, corpus)
+            }
             problems += lasting
             if problems.count == lasting.count { break }
             usleep(500_000)
@@ -392,8 +451,11 @@ final class SoakRun {
         if let failure = lookupFails(daemon) { problems.append(failure) }
         let translating = Date()
         if queries, let failure = translateFails(daemon) { problems.append(failure) }
-        timings.append(String(format: "settled %.1f s, checked %.1f s, translate %.1f s",
-                              settledAfter, Date().timeIntervalSince(started) - settledAfter, queries ? Date().timeIntervalSince(translating) : 0))
+        timings.append(
+            String(
+                format: "settled %.1f s, checked %.1f s, translate %.1f s",
+                settledAfter, Date().timeIntervalSince(started) - settledAfter,
+                queries ? Date().timeIntervalSince(translating) : 0))
         let rss = daemon.sampleRSS()
         if rss / 1024 > maxRSSMiB { problems.append("RSS \(rss / 1024) MiB above the bound of \(maxRSSMiB) MiB") }
         report.checks += 1

@@ -63,7 +63,8 @@ final class SoakCorpus {
             let base = verses[cursor % verses.count]
             let round = cursor / verses.count
             cursor += 1
-            return round == 0 ? base : SoakPair(source: base.source + " (\(round))", target: base.target + " (\(round))")
+            return round == 0
+                ? base : SoakPair(source: base.source + " (\(round))", target: base.target + " (\(round))")
         }
     }
 
@@ -76,7 +77,9 @@ final class SoakCorpus {
         Data(pairs.map { "\($0.source)\t\($0.target)\n" }.joined().utf8)
     }
 
-    var validNames: [String] { files.filter { $0.value.kind == .tsv || $0.value.kind == .gzip || $0.value.kind == .halfWritten }.keys.sorted() }
+    var validNames: [String] {
+        files.filter { $0.value.kind == .tsv || $0.value.kind == .gzip || $0.value.kind == .halfWritten }.keys.sorted()
+    }
     var allNames: [String] { files.keys.sorted() }
 
     // MARK: events
@@ -95,15 +98,22 @@ final class SoakCorpus {
 
     /// Rewrites a valid plain TSV file: drops some lines, adds fresh ones; in place (truncate + write) or by rename.
     func edit<R: RandomNumberGenerator>(using rng: inout R) throws -> String {
-        guard let name = files.filter({ $0.value.kind == .tsv || $0.value.kind == .halfWritten }).keys.sorted().randomElement(using: &rng),
-              var entry = files[name] else { return try add(using: &rng) }
-        entry.pairs = entry.pairs.filter { _ in Int.random(in: 0..<4, using: &rng) > 0 } + fresh(Int.random(in: 5...20, using: &rng))
+        guard
+            let name = files.filter({ $0.value.kind == .tsv || $0.value.kind == .halfWritten }).keys.sorted()
+                .randomElement(using: &rng),
+            var entry = files[name]
+        else { return try add(using: &rng) }
+        entry.pairs =
+            entry.pairs.filter { _ in Int.random(in: 0..<4, using: &rng) > 0 }
+            + fresh(Int.random(in: 5...20, using: &rng))
         entry.kind = .tsv
         let data = Self.tsv(entry.pairs)
         if Bool.random(using: &rng) {
             try SoakShell.writeAtomically(data, to: folder + "/" + name)
         } else {
-            guard let handle = FileHandle(forWritingAtPath: folder + "/" + name) else { throw SoakError("cannot open \(name)") }
+            guard let handle = FileHandle(forWritingAtPath: folder + "/" + name) else {
+                throw SoakError("cannot open \(name)")
+            }
             try handle.truncate(atOffset: 0)
             try handle.write(contentsOf: data)
             try handle.close()
@@ -140,11 +150,15 @@ final class SoakCorpus {
         case 0:
             how = "a line without a tab"
             name = nextName("bad-", ".tsv")
-            data = Self.tsv(Array(pairs[..<cut])) + Data("\(pairs[cut].source) \(pairs[cut].target)\n".utf8) + Self.tsv(Array(pairs[(cut + 1)...]))
+            data =
+                Self.tsv(Array(pairs[..<cut])) + Data("\(pairs[cut].source) \(pairs[cut].target)\n".utf8)
+                + Self.tsv(Array(pairs[(cut + 1)...]))
         case 1:
             how = "invalid UTF-8"
             name = nextName("bad-", ".tsv")
-            data = Self.tsv(Array(pairs[..<cut])) + Data([0x66, 0xC3, 0x28, 0xFF, 0x09, 0x61, 0x0A]) + Self.tsv(Array(pairs[cut...]))
+            data =
+                Self.tsv(Array(pairs[..<cut])) + Data([0x66, 0xC3, 0x28, 0xFF, 0x09, 0x61, 0x0A])
+                + Self.tsv(Array(pairs[cut...]))
         default:
             how = "a truncated gzip stream"
             name = nextName("bad-", ".tsv.gz")
@@ -184,7 +198,9 @@ final class SoakCorpus {
         let cut = Int.random(in: data.count / 4...(3 * data.count / 4), using: &rng)
         let name = nextName("half-", ".tsv")
         let path = folder + "/" + name
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw SoakError("cannot create \(path)")
         }
         try handle.write(contentsOf: data.prefix(cut))

@@ -34,11 +34,15 @@ final class SoakDaemon {
     var isRunning: Bool { process?.isRunning ?? false }
 
     func start() throws {
-        let process = try SoakChild(binary, ["--config", config], environment: environment, stdin: "/dev/null", stdout: logPath, stderr: logPath)
+        let process = try SoakChild(
+            binary, ["--config", config], environment: environment, stdin: "/dev/null", stdout: logPath, stderr: logPath
+        )
         self.process = process
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
-            guard process.isRunning else { throw SoakError("transtokd exited at start (\(process.exitStatus ?? -1)):\n\(logTail())") }
+            guard process.isRunning else {
+                throw SoakError("transtokd exited at start (\(process.exitStatus ?? -1)):\n\(logTail())")
+            }
             if let reply = try? client.send(method: "GET", path: "/v1/health"), reply.status == 200 { return }
             usleep(50_000)
         }

@@ -24,7 +24,10 @@ final class SoakS3 {
         credentialsFile = root + "/aws-credentials"
         var rng = SoakRandom(seed: seed ^ 0x5EED_C0DE)
         generations = (0...maxRotations).map { n in
-            (String(format: "AKIASOAKGEN%09d", n), (0..<40).map { _ in String(UInt8.random(in: 0..<16, using: &rng), radix: 16) }.joined())
+            (
+                String(format: "AKIASOAKGEN%09d", n),
+                (0..<40).map { _ in String(UInt8.random(in: 0..<16, using: &rng), radix: 16) }.joined()
+            )
         }
         let envFile = root + "/s3.env"
         var env = ProcessInfo.processInfo.environment
@@ -41,8 +44,8 @@ final class SoakS3 {
             if parts.count == 2 { settings[String(parts[0])] = String(parts[1]) }
         }
         guard let endpoint = settings["TRANSTOK_S3_TEST_ENDPOINT"], let bucket = settings["TRANSTOK_S3_TEST_BUCKET"],
-              let ak = settings["TRANSTOK_S3_TEST_ACCESS_KEY"], let sk = settings["TRANSTOK_S3_TEST_SECRET_KEY"],
-              let port = UInt16(endpoint.split(separator: ":").last ?? "")
+            let ak = settings["TRANSTOK_S3_TEST_ACCESS_KEY"], let sk = settings["TRANSTOK_S3_TEST_SECRET_KEY"],
+            let port = UInt16(endpoint.split(separator: ":").last ?? "")
         else { throw SoakError("\(envFile) lacks the server's settings") }
         self.endpoint = endpoint
         self.bucket = bucket
@@ -61,7 +64,8 @@ final class SoakS3 {
     /// Runs the server script with its output in a file: the server it starts keeps inherited descriptors open, so
     /// a pipe would never reach end-of-file.
     static func runScript(_ script: String, _ verb: String, environment: [String: String], log: String) throws {
-        let child = try SoakChild("/bin/bash", [script, verb], environment: environment, stdin: "/dev/null", stdout: log, stderr: log)
+        let child = try SoakChild(
+            "/bin/bash", [script, verb], environment: environment, stdin: "/dev/null", stdout: log, stderr: log)
         guard let status = child.wait(timeout: 120) else {
             child.signal(SIGKILL)
             throw SoakError("\(script) \(verb) did not finish within 120 s; see \(log)")
@@ -85,17 +89,21 @@ final class SoakS3 {
     private func writeCredentials() throws {
         let (ak, sk) = generations[generation]
         try SoakShell.writeAtomically(
-            Data("[default]\naws_access_key_id = \(ak)\naws_secret_access_key = \(sk)\n".utf8), to: credentialsFile, mode: 0o600)
+            Data("[default]\naws_access_key_id = \(ak)\naws_secret_access_key = \(sk)\n".utf8), to: credentialsFile,
+            mode: 0o600)
     }
 
     // MARK: direct reads of the bucket (SigV4 by curl, straight to SeaweedFS)
 
     private func curl(_ path: String) throws -> Data {
-        let result = try SoakShell.run("/usr/bin/curl", [
-            "-sS", "--fail-with-body", "--max-time", "30", "--aws-sigv4", "aws:amz:\(region):s3", "--user", "\(adminKey.0):\(adminKey.1)",
-            "-H", "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-            endpoint + path,
-        ], timeout: 60)
+        let result = try SoakShell.run(
+            "/usr/bin/curl",
+            [
+                "-sS", "--fail-with-body", "--max-time", "30", "--aws-sigv4", "aws:amz:\(region):s3", "--user",
+                "\(adminKey.0):\(adminKey.1)",
+                "-H", "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                endpoint + path,
+            ], timeout: 60)
         guard result.status == 0 else {
             throw SoakError("GET \(path): curl \(result.status) \(result.stderr) \(result.text.prefix(300))")
         }
@@ -111,18 +119,26 @@ final class SoakS3 {
             if let token { query += "&continuation-token=" + Self.escape(token) }
             let xml = String(decoding: try curl("/\(bucket)?\(query)"), as: UTF8.self)
             for contents in xml.components(separatedBy: "<Contents>").dropFirst() {
-                guard let key = Self.element("Key", in: contents), let size = Self.element("Size", in: contents).flatMap({ Int64($0) }) else { continue }
+                guard let key = Self.element("Key", in: contents),
+                    let size = Self.element("Size", in: contents).flatMap({ Int64($0) })
+                else { continue }
                 objects[Self.unescapeXML(key)] = size
             }
-            token = Self.element("IsTruncated", in: xml) == "true" ? Self.element("NextContinuationToken", in: xml).map(Self.unescapeXML) : nil
+            token =
+                Self.element("IsTruncated", in: xml) == "true"
+                ? Self.element("NextContinuationToken", in: xml).map(Self.unescapeXML) : nil
         } while token != nil
         return objects
     }
 
-    func get(_ key: String) throws -> Data { try curl("/\(bucket)/" + key.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/")) }
+    func get(_ key: String) throws -> Data {
+        try curl("/\(bucket)/" + key.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/"))
+    }
 
     static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+        guard let open = xml.range(of: "<\(name)>"),
+            let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
+        else { return nil }
         return String(xml[open.upperBound..<close.lowerBound])
     }
 

@@ -80,19 +80,34 @@ struct SoakReport: Codable {
 
     func printed() -> String {
         var lines: [String] = []
-        lines.append(String(format: "transtok-bench soak: seed %llu, %.1f min planned, %.1f min wall", seed, minutes, wallSeconds / 60))
+        lines.append(
+            String(
+                format: "transtok-bench soak: seed %llu, %.1f min planned, %.1f min wall", seed, minutes,
+                wallSeconds / 60))
         lines.append("  events survived          \(eventsSurvived)")
-        for (name, count) in events.sorted(by: { $0.key < $1.key }) { lines.append("    " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(count)") }
-        lines.append("  restarts                 \(restartsSigterm + restartsKill9) (SIGTERM \(restartsSigterm), kill -9 \(restartsKill9); slowest SIGTERM stop \(String(format: "%.2f", slowestSigtermStopSeconds)) s)")
-        lines.append("    SIGTERM stops           slowest \(String(format: "%.2f", slowestSigtermStopIdleOrUploadSeconds)) s idle or uploading (bound 10 s); \(sigtermsDuringCycle) during a refresh cycle, which is finished first: slowest \(String(format: "%.2f", slowestSigtermStopDuringCycleSeconds)) s (bound 90 s)")
+        for (name, count) in events.sorted(by: { $0.key < $1.key }) {
+            lines.append("    " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(count)")
+        }
+        lines.append(
+            "  restarts                 \(restartsSigterm + restartsKill9) (SIGTERM \(restartsSigterm), kill -9 \(restartsKill9); slowest SIGTERM stop \(String(format: "%.2f", slowestSigtermStopSeconds)) s)"
+        )
+        lines.append(
+            "    SIGTERM stops           slowest \(String(format: "%.2f", slowestSigtermStopIdleOrUploadSeconds)) s idle or uploading (bound 10 s); \(sigtermsDuringCycle) during a refresh cycle, which is finished first: slowest \(String(format: "%.2f", slowestSigtermStopDuringCycleSeconds)) s (bound 90 s)"
+        )
         lines.append("  faults injected          \(faults.values.reduce(0, +))")
-        for (name, count) in faults.sorted(by: { $0.key < $1.key }) { lines.append("    " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(count)") }
-        lines.append("  proxy                    \(proxyConnections) connections, \(proxyFaultsApplied) scripted faults applied, \(proxyKeyRejections) refused for a retired key, \(proxyOutageResets) cut or refused by outages")
+        for (name, count) in faults.sorted(by: { $0.key < $1.key }) {
+            lines.append("    " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(count)")
+        }
+        lines.append(
+            "  proxy                    \(proxyConnections) connections, \(proxyFaultsApplied) scripted faults applied, \(proxyKeyRejections) refused for a retired key, \(proxyOutageResets) cut or refused by outages"
+        )
         lines.append("  invariant checks         \(checks)")
         lines.append("  invariant violations     \(violations.count)")
         for v in violations.prefix(50) { lines.append("    " + v) }
         lines.append("  peak RSS                 \(peakRSSMiB) MiB (bound \(rssBoundMiB) MiB)")
-        lines.append("  at the end               \(pairsExpected) pairs expected from \(filesInFolder) files; \(checkpointsPublishedRemote) checkpoints on the remote")
+        lines.append(
+            "  at the end               \(pairsExpected) pairs expected from \(filesInFolder) files; \(checkpointsPublishedRemote) checkpoints on the remote"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -52,10 +52,14 @@ enum SoakShell {
 
     /// Runs and requires exit status 0.
     @discardableResult
-    static func check(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> Result {
+    static func check(
+        _ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil
+    ) throws -> Result {
         let result = try run(executable, arguments, input: input, environment: environment)
         guard result.status == 0 else {
-            throw SoakError("\(executable) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr.suffix(1000))")
+            throw SoakError(
+                "\(executable) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr.suffix(1000))"
+            )
         }
         return result
     }
@@ -74,10 +78,13 @@ enum SoakShell {
     static func writeAtomically(_ data: Data, to path: String, mode: Int = 0o644) throws {
         let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
         let temporary = directory + "/." + name + ".soak-tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: mode]) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: mode])
+        else {
             throw SoakError("cannot write \(temporary)")
         }
-        guard rename(temporary, path) == 0 else { throw SoakError("rename \(temporary): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, path) == 0 else {
+            throw SoakError("rename \(temporary): \(String(cString: strerror(errno)))")
+        }
     }
 }
 
@@ -88,7 +95,10 @@ final class SoakChild {
     private(set) var exitStatus: Int32?
 
     /// Starts `executable`; stdin/stdout/stderr are opened from the paths given (stdout and stderr appended).
-    init(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String, stdout: String, stderr: String) throws {
+    init(
+        _ executable: String, _ arguments: [String], environment: [String: String], stdin: String, stdout: String,
+        stderr: String
+    ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

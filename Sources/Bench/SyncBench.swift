@@ -36,27 +36,40 @@ struct SyncBench: AsyncParsableCommand {
 
         let me = CommandLine.arguments[0]
         let ours = try ChildRun.measure(
-            [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok.bin", "--concurrency", "\(concurrency)"],
+            [
+                me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok.bin", "--concurrency",
+                "\(concurrency)",
+            ],
             environment: childEnv)
         guard ours.status == 0 else { throw ValidationError("transtok upload failed:\n\(ours.output)") }
-        report("transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) concurrent on one libcurl multi handle, MD5 + signed SHA-256 per part, whole-file SHA-256)",
+        report(
+            "transtok, Content-MD5 parts (multipart 8 MiB parts, \(concurrency) concurrent on one libcurl multi handle, MD5 + signed SHA-256 per part, whole-file SHA-256)",
             ours, mib: mib)
         let lean = try ChildRun.measure(
-            [me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok-cks.bin", "--concurrency", "\(concurrency)",
-                "--integrity", "checksumSHA256"],
+            [
+                me, "sync-upload-once", "--file", file, "--key", "\(run)/transtok-cks.bin", "--concurrency",
+                "\(concurrency)",
+                "--integrity", "checksumSHA256",
+            ],
             environment: childEnv)
         guard lean.status == 0 else { throw ValidationError("transtok upload failed:\n\(lean.output)") }
         report("transtok, x-amz-checksum-sha256 parts (one SHA-256 per part, whole-file SHA-256)", lean, mib: mib)
 
         if !skipAws {
             let aws = try ChildRun.measure(
-                ["/usr/bin/env", "aws", "--endpoint-url", env.endpoint, "s3", "cp", "--only-show-errors", file,
-                    "s3://\(env.bucket)/\(run)/aws.bin"],
+                [
+                    "/usr/bin/env", "aws", "--endpoint-url", env.endpoint, "s3", "cp", "--only-show-errors", file,
+                    "s3://\(env.bucket)/\(run)/aws.bin",
+                ],
                 environment: childEnv)
             if aws.status == 0 {
                 report("aws s3 cp (awscli defaults: 8 MiB parts, 10 threads)", aws, mib: mib)
-                print(String(format: "ratio vs aws: Content-MD5 mode throughput %.2f×, CPU %.2f×; checksum mode throughput %.2f×, CPU %.2f×",
-                    aws.wall / ours.wall, ours.cpu / max(0.001, aws.cpu), aws.wall / lean.wall, lean.cpu / max(0.001, aws.cpu)))
+                print(
+                    String(
+                        format:
+                            "ratio vs aws: Content-MD5 mode throughput %.2f×, CPU %.2f×; checksum mode throughput %.2f×, CPU %.2f×",
+                        aws.wall / ours.wall, ours.cpu / max(0.001, aws.cpu), aws.wall / lean.wall,
+                        lean.cpu / max(0.001, aws.cpu)))
             } else {
                 print("aws s3 cp failed (status \(aws.status)): \(aws.output.prefix(500))")
             }
@@ -67,8 +80,10 @@ struct SyncBench: AsyncParsableCommand {
     }
 
     func report(_ name: String, _ r: ChildRun.Result, mib: Double) {
-        print(String(format: "%@\n  %.1f MiB/s  wall %.2f s  CPU %.2f s (user %.2f + sys %.2f)  peak RSS %.0f MiB",
-            name, mib / r.wall, r.wall, r.cpu, r.user, r.sys, Double(r.maxRSSKiB) / 1024))
+        print(
+            String(
+                format: "%@\n  %.1f MiB/s  wall %.2f s  CPU %.2f s (user %.2f + sys %.2f)  peak RSS %.0f MiB",
+                name, mib / r.wall, r.wall, r.cpu, r.user, r.sys, Double(r.maxRSSKiB) / 1024))
     }
 
     /// SmolLM2-135M shapes (vocab 49152, hidden 576, 30 layers, MLP 1536, 3 KV heads of 64, tied embeddings), BF16.
@@ -83,8 +98,9 @@ struct SyncBench: AsyncParsableCommand {
             ("fine", "default chunking (row tables in 64 KiB blobs)", ChunkingPolicy()),
             ("coarse", "row tables cut at 4 MiB like other tensors", ChunkingPolicy(embeddingChunkSize: 4 << 20)),
         ]
-        for (run, label, policy) in runs {  // separate prefixes: no blob shared between the two runs
-            var config = RemoteConfig(endpoint: env.endpoint, bucket: env.bucket, prefix: prefix + "/" + run, region: env.region)
+        for (run, label, policy) in runs { // separate prefixes: no blob shared between the two runs
+            var config = RemoteConfig(
+                endpoint: env.endpoint, bucket: env.bucket, prefix: prefix + "/" + run, region: env.region)
             config.unixSocketPath = nil
             var options = SyncOptions()
             options.chunking = policy
@@ -111,24 +127,41 @@ struct SyncBench: AsyncParsableCommand {
         let t4 = Date()
         let manifest = try sync.client.getObject(key: sync.client.config.key(RemoteLayout.manifest("\(run)-1")))
         let total = Double(first.totalBytes)
-        print(String(format: "re-sync of a SmolLM2-135M-shaped checkpoint (%.1f MiB), %@: %d blobs, manifest %.1f KiB",
-            total / 1048576, label, first.blobs, Double(manifest.count) / 1024))
-        print(String(format: "  first publish: %.1f MiB uploaded in %.2f s (%.1f MiB/s)", Double(first.bytesUploaded) / 1048576,
-            t1.timeIntervalSince(t0), Double(first.bytesUploaded) / 1048576 / t1.timeIntervalSince(t0)))
-        print(String(format: "  unchanged, new name: %lld bytes uploaded (%.2f s)", again.bytesUploaded,
-            t2.timeIntervalSince(t1)))
-        print(String(format: "  %d contiguous embedding rows refreshed (%.0f%% of vocab): %.1f MiB in %d blobs uploaded = %.1f%% of the checkpoint (%.2f s)",
-            rows, refreshFraction * 100, Double(refreshed.bytesUploaded) / 1048576, refreshed.blobsUploaded,
-            100 * Double(refreshed.bytesUploaded) / total, t3.timeIntervalSince(t2)))
-        print(String(format: "  %d scattered embedding rows refreshed (1%% of vocab, every 100th row): %.1f MiB in %d blobs uploaded = %.1f%% of the checkpoint (%.2f s)",
-            shapes.vocab / 100, Double(scattered.bytesUploaded) / 1048576, scattered.blobsUploaded,
-            100 * Double(scattered.bytesUploaded) / total, t4.timeIntervalSince(t3)))
+        print(
+            String(
+                format: "re-sync of a SmolLM2-135M-shaped checkpoint (%.1f MiB), %@: %d blobs, manifest %.1f KiB",
+                total / 1048576, label, first.blobs, Double(manifest.count) / 1024))
+        print(
+            String(
+                format: "  first publish: %.1f MiB uploaded in %.2f s (%.1f MiB/s)",
+                Double(first.bytesUploaded) / 1048576,
+                t1.timeIntervalSince(t0), Double(first.bytesUploaded) / 1048576 / t1.timeIntervalSince(t0)))
+        print(
+            String(
+                format: "  unchanged, new name: %lld bytes uploaded (%.2f s)", again.bytesUploaded,
+                t2.timeIntervalSince(t1)))
+        print(
+            String(
+                format:
+                    "  %d contiguous embedding rows refreshed (%.0f%% of vocab): %.1f MiB in %d blobs uploaded = %.1f%% of the checkpoint (%.2f s)",
+                rows, refreshFraction * 100, Double(refreshed.bytesUploaded) / 1048576, refreshed.blobsUploaded,
+                100 * Double(refreshed.bytesUploaded) / total, t3.timeIntervalSince(t2)))
+        print(
+            String(
+                format:
+                    "  %d scattered embedding rows refreshed (1%% of vocab, every 100th row): %.1f MiB in %d blobs uploaded = %.1f%% of the checkpoint (%.2f s)",
+                shapes.vocab / 100, Double(scattered.bytesUploaded) / 1048576, scattered.blobsUploaded,
+                100 * Double(scattered.bytesUploaded) / total, t4.timeIntervalSince(t3)))
     }
 
     func writeRandom(path: String, bytes: Int64) throws {
-        guard let out = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil
-        }() else { throw ValidationError("cannot write \(path)") }
+        guard
+            let out = FileHandle(forWritingAtPath: path)
+                ?? {
+                    FileManager.default.createFile(atPath: path, contents: nil)
+                        ? FileHandle(forWritingAtPath: path) : nil
+                }()
+        else { throw ValidationError("cannot write \(path)") }
         defer { try? out.close() }
         var rng = SystemRandomNumberGenerator()
         var left = bytes
@@ -198,7 +231,8 @@ struct BenchEnv {
         var values = ProcessInfo.processInfo.environment
         let tmp = values["TMPDIR"] ?? "/tmp"
         if values["TRANSTOK_S3_TEST_ENDPOINT"] == nil,
-            let text = try? String(contentsOfFile: values["TRANSTOK_S3_ENV"] ?? tmp + "/transtok-s3.env", encoding: .utf8)
+            let text = try? String(
+                contentsOfFile: values["TRANSTOK_S3_ENV"] ?? tmp + "/transtok-s3.env", encoding: .utf8)
         {
             for line in text.split(separator: "\n") {
                 let kv = line.split(separator: "=", maxSplits: 1)
@@ -318,7 +352,10 @@ struct SmolShapes {
         defer { try? out.close() }
         var len = UInt64(json.count)
         var prefix: [UInt8] = []
-        for _ in 0..<8 { prefix.append(UInt8(len & 0xff)); len >>= 8 }
+        for _ in 0..<8 {
+            prefix.append(UInt8(len & 0xff))
+            len >>= 8
+        }
         try out.write(contentsOf: prefix + json)
         let rowBytes = hidden * 2
         let stride = scatteredRows > 0 ? vocab / scatteredRows : 0
@@ -329,7 +366,9 @@ struct SmolShapes {
             data.withUnsafeMutableBytes { raw in
                 var x = UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
                 for i in 0..<raw.count {
-                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                    x ^= x << 13
+                    x ^= x >> 7
+                    x ^= x << 17
                     raw[i] = UInt8(truncatingIfNeeded: x)
                 }
             }

@@ -25,10 +25,15 @@ struct TokenizersBenchmark: ParsableCommand {
     var python = "python3"
 
     func run() throws {
-        let files = text.isEmpty
-            ? ["../shared/data/en-es-bible/corpus.en", "../shared/data/en-es-bible/corpus.es", "../shared/data/grc-eng/corpus.grc",
-               "/work/shared/data/en-es-bible/corpus.en", "/work/shared/data/en-es-bible/corpus.es", "/work/shared/data/grc-eng/corpus.grc"]
-                .filter { FileManager.default.fileExists(atPath: $0) }.prefix(3).map { $0 }
+        let files =
+            text.isEmpty
+            ? [
+                "../shared/data/en-es-bible/corpus.en", "../shared/data/en-es-bible/corpus.es",
+                "../shared/data/grc-eng/corpus.grc",
+                "/work/shared/data/en-es-bible/corpus.en", "/work/shared/data/en-es-bible/corpus.es",
+                "/work/shared/data/grc-eng/corpus.grc",
+            ]
+            .filter { FileManager.default.fileExists(atPath: $0) }.prefix(3).map { $0 }
             : text
         guard !files.isEmpty else { throw ValidationError("no text: pass --text FILE…") }
         // An equal-proportion prefix of every file (whole lines), so every script is represented.
@@ -57,12 +62,18 @@ struct TokenizersBenchmark: ParsableCommand {
         let textFile = tmp.appendingPathComponent("text.txt")
         try Data(bytes).write(to: textFile)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print(String(format: "text: %.2f MB, %d lines from %@; %d cores", mb, lines.count, files.joined(separator: ", "), cores))
+        print(
+            String(
+                format: "text: %.2f MB, %d lines from %@; %d cores", mb, lines.count, files.joined(separator: ", "),
+                cores))
 
         let names = (try FileManager.default.contentsOfDirectory(atPath: tokenizers))
             .filter { $0.hasSuffix(".tokenizer.json.gz") && !$0.hasPrefix("trained-") && !$0.hasPrefix("hf-") }.sorted()
-        print("MB/s wall clock (1T = one thread, \(cores)T = all cores); cpu = MB per CPU-second of the encoding thread")
-        print("tokenizer            transtok 1T   transtok \(cores)T   HF 1T      HF \(cores)T     transtok 1T cpu   HF 1T cpu")
+        print(
+            "MB/s wall clock (1T = one thread, \(cores)T = all cores); cpu = MB per CPU-second of the encoding thread")
+        print(
+            "tokenizer            transtok 1T   transtok \(cores)T   HF 1T      HF \(cores)T     transtok 1T cpu   HF 1T cpu"
+        )
         for name in names {
             let url = URL(fileURLWithPath: tokenizers).appendingPathComponent(name)
             let tok = try Tokenizer(contentsOf: url)
@@ -82,25 +93,39 @@ struct TokenizersBenchmark: ParsableCommand {
             try Data(try gunzipFile(url)).write(to: jsonURL)
             let hf = runPython(encodeScript, [jsonURL.path, textFile.path])
             let label = name.replacingOccurrences(of: ".tokenizer.json.gz", with: "")
-            print(String(format: "%@ %9.2f   %9.2f   %9@  %9@   %9.2f   %9@   tokens %d%@", label.padding(toLength: 20, withPad: " ", startingAt: 0) as NSString, mb / single, mb / parallel,
-                         hf.map { String(format: "%.2f", mb / ($0["single"] ?? .nan)) as NSString } ?? "n/a",
-                         hf.map { String(format: "%.2f", mb / ($0["batch"] ?? .nan)) as NSString } ?? "n/a",
-                         mb / singleCPU, hf.map { String(format: "%.2f", mb / ($0["single_cpu"] ?? .nan)) as NSString } ?? "n/a",
-                         tokens, (batchTokens == tokens ? "" : " (batch token count differs!)") as NSString))
-            if let hfTokens = hf?["tokens"], Int(hfTokens) != tokens { print("  warning: HF produced \(Int(hfTokens)) tokens") }
+            print(
+                String(
+                    format: "%@ %9.2f   %9.2f   %9@  %9@   %9.2f   %9@   tokens %d%@",
+                    label.padding(toLength: 20, withPad: " ", startingAt: 0) as NSString, mb / single, mb / parallel,
+                    hf.map { String(format: "%.2f", mb / ($0["single"] ?? .nan)) as NSString } ?? "n/a",
+                    hf.map { String(format: "%.2f", mb / ($0["batch"] ?? .nan)) as NSString } ?? "n/a",
+                    mb / singleCPU,
+                    hf.map { String(format: "%.2f", mb / ($0["single_cpu"] ?? .nan)) as NSString } ?? "n/a",
+                    tokens, (batchTokens == tokens ? "" : " (batch token count differs!)") as NSString))
+            if let hfTokens = hf?["tokens"], Int(hfTokens) != tokens {
+                print("  warning: HF produced \(Int(hfTokens)) tokens")
+            }
         }
         guard trainVocab > 0 else { return }
         for kind in TokenizerTrainingOptions.Kind.allCases {
             let t = Date()
             let cpu0 = processCPUSeconds()
-            let trained = try TokenizerTrainer.train(files: [textFile], options: TokenizerTrainingOptions(kind: kind, vocabSize: trainVocab))
+            let trained = try TokenizerTrainer.train(
+                files: [textFile], options: TokenizerTrainingOptions(kind: kind, vocabSize: trainVocab))
             let ours = Date().timeIntervalSince(t)
             let oursCPU = processCPUSeconds() - cpu0
             var peer = "n/a"
-            if kind == .byteLevelBPE, let hf = runPython(trainScript, [textFile.path, String(trainVocab)]), let s = hf["seconds"] {
-                peer = String(format: "HF BpeTrainer %.2f s wall, %.2f s CPU (%d merges)", s, hf["cpu"] ?? .nan, Int(hf["merges"] ?? 0))
+            if kind == .byteLevelBPE, let hf = runPython(trainScript, [textFile.path, String(trainVocab)]),
+                let s = hf["seconds"]
+            {
+                peer = String(
+                    format: "HF BpeTrainer %.2f s wall, %.2f s CPU (%d merges)", s, hf["cpu"] ?? .nan,
+                    Int(hf["merges"] ?? 0))
             }
-            print(String(format: "train %@ vocab %d: transtok %.2f s wall, %.2f s CPU (%d merges); %@", kind.rawValue, trainVocab, ours, oursCPU, trained.mergeCount, peer))
+            print(
+                String(
+                    format: "train %@ vocab %d: transtok %.2f s wall, %.2f s CPU (%d merges); %@", kind.rawValue,
+                    trainVocab, ours, oursCPU, trained.mergeCount, peer))
         }
     }
 
@@ -141,33 +166,34 @@ struct TokenizersBenchmark: ParsableCommand {
         let d = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0, let last = String(decoding: d, as: UTF8.self).split(separator: "\n").last,
-              let o = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else { return nil }
+            let o = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+        else { return nil }
         return o.compactMapValues { ($0 as? NSNumber)?.doubleValue }
     }
 
     /// HF single thread: `encode` per line from Python (how the paper's pipeline calls it); all cores: `encode_batch`.
     let encodeScript = """
-    import json, sys, time
-    from tokenizers import Tokenizer
-    tok = Tokenizer.from_file(sys.argv[1])
-    lines = [l for l in open(sys.argv[2], encoding="utf-8", newline="").read().split("\\n") if l]
-    t = time.perf_counter(); c = time.thread_time()
-    n = sum(len(tok.encode(l, add_special_tokens=False).ids) for l in lines)
-    single = time.perf_counter() - t; single_cpu = time.thread_time() - c
-    t = time.perf_counter(); b = tok.encode_batch(lines, add_special_tokens=False); batch = time.perf_counter() - t
-    print(json.dumps({"single": single, "batch": batch, "tokens": n, "single_cpu": single_cpu}))
-    """
+        import json, sys, time
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(sys.argv[1])
+        lines = [l for l in open(sys.argv[2], encoding="utf-8", newline="").read().split("\\n") if l]
+        t = time.perf_counter(); c = time.thread_time()
+        n = sum(len(tok.encode(l, add_special_tokens=False).ids) for l in lines)
+        single = time.perf_counter() - t; single_cpu = time.thread_time() - c
+        t = time.perf_counter(); b = tok.encode_batch(lines, add_special_tokens=False); batch = time.perf_counter() - t
+        print(json.dumps({"single": single, "batch": batch, "tokens": n, "single_cpu": single_cpu}))
+        """
 
     let trainScript = """
-    import json, sys, time
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    t = Tokenizer(models.BPE())
-    t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
-    tr = trainers.BpeTrainer(vocab_size=int(sys.argv[2]), min_frequency=2, special_tokens=["<|endoftext|>", "<pad>"],
-                             initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    s = time.perf_counter(); c = time.process_time()
-    lines = open(sys.argv[1], encoding="utf-8", newline="").read().split("\\n")
-    t.train_from_iterator(lines, tr); s = time.perf_counter() - s
-    print(json.dumps({"seconds": s, "cpu": time.process_time() - c, "merges": len(json.loads(t.to_str())["model"]["merges"])}))
-    """
+        import json, sys, time
+        from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+        t = Tokenizer(models.BPE())
+        t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+        tr = trainers.BpeTrainer(vocab_size=int(sys.argv[2]), min_frequency=2, special_tokens=["<|endoftext|>", "<pad>"],
+                                 initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+        s = time.perf_counter(); c = time.process_time()
+        lines = open(sys.argv[1], encoding="utf-8", newline="").read().split("\\n")
+        t.train_from_iterator(lines, tr); s = time.perf_counter() - s
+        print(json.dumps({"seconds": s, "cpu": time.process_time() - c, "merges": len(json.loads(t.to_str())["model"]["merges"])}))
+        """
 }

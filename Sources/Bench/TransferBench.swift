@@ -5,23 +5,32 @@ import Foundation
 /// `transtok-bench transfer`: the embedding remap of a Mistral-7B-sized table (32,000 × 4,096) with both kernels
 /// at 1 and 2 workers, and (with `--full`) the whole SmolLM2 → Spanish transfer on the en–es Bible.
 struct TransferBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "transfer", abstract: "Embedding remap speed; full transfer timings and peak memory.")
+    static let configuration = CommandConfiguration(
+        commandName: "transfer", abstract: "Embedding remap speed; full transfer timings and peak memory.")
 
     @Option(help: "Target rows of the remap benchmark.") var targetRows = 32_000
     @Option(help: "Source rows of the remap benchmark.") var sourceRows = 32_000
     @Option(help: "Embedding width.") var width = 4_096
-    @Option(help: "Mean nonzeros per target row of the synthetic mapping (overridden by --mapping).") var meanNonzeros = 12.0
-    @Option(help: "A token_mapping.json from `transtok transfer` whose row sizes drive the synthetic mapping.") var mapping: String?
+    @Option(help: "Mean nonzeros per target row of the synthetic mapping (overridden by --mapping).") var meanNonzeros =
+        12.0
+    @Option(help: "A token_mapping.json from `transtok transfer` whose row sizes drive the synthetic mapping.")
+    var mapping: String?
     @Option(help: "Repetitions per configuration (best is reported).") var repeats = 3
 
     func run() throws {
         print("OpenBLAS: \(BLAS.configuration)")
         let source = syntheticMatrix(rows: sourceRows, columns: width)
-        let map = try mapping.map { try TokenMappingFile.read(from: URL(fileURLWithPath: $0)) }.map { resized($0) } ?? syntheticMapping()
+        let map =
+            try mapping.map { try TokenMappingFile.read(from: URL(fileURLWithPath: $0)) }.map { resized($0) }
+            ?? syntheticMapping()
         let nnz = map.rows.reduce(0) { $0 + $1.sources.count }
         let meanRows = map.rows.filter { $0.origin == .sourceMean }.count
-        print("remap \(map.targetVocabularySize) × \(width) from \(sourceRows) source rows: \(nnz) nonzeros (\(String(format: "%.1f", Double(nnz) / Double(map.targetVocabularySize))) per row), \(meanRows) mean rows")
-        print("(load average \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores: CPU seconds are the figure to read)")
+        print(
+            "remap \(map.targetVocabularySize) × \(width) from \(sourceRows) source rows: \(nnz) nonzeros (\(String(format: "%.1f", Double(nnz) / Double(map.targetVocabularySize))) per row), \(meanRows) mean rows"
+        )
+        print(
+            "(load average \(loadAverage()) on \(ProcessInfo.processInfo.activeProcessorCount) cores: CPU seconds are the figure to read)"
+        )
         print("kernel       workers | best wall s | best CPU s | alloc+zero CPU s")
         for kernel in EmbeddingRemapper.Kernel.allCases {
             for workers in [1, 2] {
@@ -36,7 +45,9 @@ struct TransferBench: ParsableCommand {
                     best = min(best, Date().timeIntervalSince(t0))
                     bestCPU = min(bestCPU, cpuSeconds() - c0)
                 }
-                print("\(kernel.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(workers)       | \(String(format: "%.3f", best))       | \(String(format: "%.3f", bestCPU))      | \(String(format: "%.3f", allocCPU))")
+                print(
+                    "\(kernel.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(workers)       | \(String(format: "%.3f", best))       | \(String(format: "%.3f", bestCPU))      | \(String(format: "%.3f", allocCPU))"
+                )
             }
         }
         print("peak RSS \(peakResidentMegabytes()) MB")
@@ -49,14 +60,18 @@ struct TransferBench: ParsableCommand {
             x = x &* 6364136223846793005 &+ 1442695040888963407
             values[i] = Float(Int64(bitPattern: x) >> 40) / Float(1 << 23) * 0.02
         }
-        return (try? EmbeddingMatrix(rows: rows, columns: columns, values: values)) ?? EmbeddingMatrix(zeros: rows, columns: columns)
+        return (try? EmbeddingMatrix(rows: rows, columns: columns, values: values))
+            ?? EmbeddingMatrix(zeros: rows, columns: columns)
     }
 
     /// Geometric row sizes with the requested mean, Zipf-like source ids (frequent source tokens are shared by
     /// many target rows, as alignment counts are), 1% mean rows.
     func syntheticMapping() -> TokenMapping {
         var x: UInt64 = 42
-        func uniform() -> Double { x = x &* 6364136223846793005 &+ 1442695040888963407; return (Double(x >> 11) + 0.5) / 9_007_199_254_740_992 }
+        func uniform() -> Double {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return (Double(x >> 11) + 0.5) / 9_007_199_254_740_992
+        }
         let p = 1 / meanNonzeros
         let rows = (0..<targetRows).map { t -> TokenMapping.Row in
             if t % 100 == 99 { return .init(origin: .sourceMean, sources: [], weights: []) }
@@ -66,7 +81,8 @@ struct TransferBench: ParsableCommand {
                 let s = min(sourceRows - 1, Int(pow(Double(sourceRows), uniform())) - 1)
                 counts[s, default: 0] += 1 + 20 * uniform()
             }
-            return TokenMapping.normalized(counts, origin: .aligned) ?? .init(origin: .sourceMean, sources: [], weights: [])
+            return TokenMapping.normalized(counts, origin: .aligned)
+                ?? .init(origin: .sourceMean, sources: [], weights: [])
         }
         return TokenMapping(rows: rows, sourceVocabularySize: sourceRows)
     }

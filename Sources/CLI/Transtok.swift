@@ -7,7 +7,8 @@ struct Transtok: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transtok",
         abstract: "Adapt a language model to a new language by trans-tokenization, and talk to transtokd.",
-        version: "\(TranstokVersion.current) (commit \(TranstokVersion.commit)); `transtok version` also shows the daemon's",
+        version:
+            "\(TranstokVersion.current) (commit \(TranstokVersion.commit)); `transtok version` also shows the daemon's",
         subcommands: [
             StatusCommand.self,
             WorkspaceCommand.self,
@@ -44,7 +45,11 @@ struct Transtok: AsyncParsableCommand {
         do { parsed = try await asyncParseAsRoot(nil) } catch { exit(withError: error) }
         var command = parsed
         do {
-            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as ValidationError {
             printError(LateValidation.message(error, command: type(of: parsed)))
             Foundation.exit(LateValidation.exitCode)

@@ -25,7 +25,9 @@ extension ControlClient {
         try call(ControlEndpoints.CreateWorkspace.self, .init(), query: .init(), body: request)
     }
 
-    public func rebuildWorkspace(_ name: String, _ request: WorkspaceRebuildRequest) throws(ControlClientError) -> WorkspaceStatus {
+    public func rebuildWorkspace(_ name: String, _ request: WorkspaceRebuildRequest) throws(ControlClientError)
+        -> WorkspaceStatus
+    {
         try call(ControlEndpoints.RebuildWorkspace.self, NameParameter(name), query: .init(), body: request)
     }
 
@@ -34,7 +36,9 @@ extension ControlClient {
     }
 
     public func setWorkspaceRemote(workspace: String, remote: String?) throws(ControlClientError) -> WorkspaceStatus {
-        try call(ControlEndpoints.SetWorkspaceRemote.self, NameParameter(workspace), query: .init(), body: .init(remote: remote))
+        try call(
+            ControlEndpoints.SetWorkspaceRemote.self, NameParameter(workspace), query: .init(),
+            body: .init(remote: remote))
     }
 
     public func files(_ query: FilesQuery) throws(ControlClientError) -> [FileStatus] {

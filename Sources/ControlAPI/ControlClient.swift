@@ -38,7 +38,9 @@ public struct ControlClient: Sendable {
         onData: (@Sendable ([UInt8]) -> Void)? = nil
     ) throws(ControlClientError) -> Reply {
         try ensureCurlInitialized()
-        guard let handle = curl_easy_init() else { throw .transport(socket: socketPath, message: "curl_easy_init failed") }
+        guard let handle = curl_easy_init() else {
+            throw .transport(socket: socketPath, message: "curl_easy_init failed")
+        }
         defer { curl_easy_cleanup(handle) }
 
         let sink = ResponseSink(onData: onData)
@@ -95,7 +97,8 @@ public struct ControlClient: Sendable {
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        let reply = Reply(status: status, body: sink.body, serverVersion: sink.serverVersion, contentType: sink.contentType)
+        let reply = Reply(
+            status: status, body: sink.body, serverVersion: sink.serverVersion, contentType: sink.contentType)
         if let warning = reply.versionWarning { onVersionMismatch?(warning) }
         return reply
     }

@@ -22,7 +22,9 @@ public enum CorpusFileName: Equatable, Sendable {
     /// not corpus files (unknown extensions, hidden and temporary files).
     public static func classify(path: String, sourceLanguage: String, targetLanguage: String) -> CorpusFileName? {
         let fileName = (path as NSString).lastPathComponent
-        if fileName.hasPrefix(".") || fileName.hasSuffix("~") || fileName.hasSuffix(".tmp") || fileName.hasSuffix(".part") {
+        if fileName.hasPrefix(".") || fileName.hasSuffix("~") || fileName.hasSuffix(".tmp")
+            || fileName.hasSuffix(".part")
+        {
             return nil
         }
         let gzip = fileName.hasSuffix(".gz")

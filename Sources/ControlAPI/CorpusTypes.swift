@@ -12,7 +12,10 @@ public struct FileStatus: Codable, Sendable, Equatable {
     /// The 1-based line the rejection refers to.
     public var line: Int?
 
-    public init(workspace: String, path: String, format: String?, state: CorpusFileState, pairs: Int, reason: String?, line: Int?) {
+    public init(
+        workspace: String, path: String, format: String?, state: CorpusFileState, pairs: Int, reason: String?,
+        line: Int?
+    ) {
         self.workspace = workspace
         self.path = path
         self.format = format

@@ -56,7 +56,8 @@ public struct QueryValues: Sendable {
     public func int(_ key: String, in range: ClosedRange<Int>) throws(ParameterError) -> Int? {
         guard let raw = values[key] else { return nil }
         guard let value = Int(raw), range.contains(value) else {
-            throw ParameterError("\(key) must be an integer in \(range.lowerBound)…\(range.upperBound) (got \"\(raw)\")")
+            throw ParameterError(
+                "\(key) must be an integer in \(range.lowerBound)…\(range.upperBound) (got \"\(raw)\")")
         }
         return value
     }
@@ -74,7 +75,8 @@ public struct QueryValues: Sendable {
     where T.RawValue == String {
         guard let raw = values[key] else { return nil }
         guard let value = T(rawValue: raw) else {
-            throw ParameterError("\(key) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(raw)\")")
+            throw ParameterError(
+                "\(key) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(raw)\")")
         }
         return value
     }
@@ -96,7 +98,8 @@ public enum QueryString {
                 UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+                out +=
+                    "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
             }
         }
         return out

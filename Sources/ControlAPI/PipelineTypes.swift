@@ -14,7 +14,10 @@ public struct CheckpointStatus: Codable, Sendable, Equatable {
     public var createdAt: Double
     public var manifestSHA256: String
 
-    public init(workspace: String, number: Int, path: String, pairs: Int, sizeBytes: Int64, createdAt: Double, manifestSHA256: String) {
+    public init(
+        workspace: String, number: Int, path: String, pairs: Int, sizeBytes: Int64, createdAt: Double,
+        manifestSHA256: String
+    ) {
         self.workspace = workspace
         self.number = number
         self.path = path

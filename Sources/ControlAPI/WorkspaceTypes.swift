@@ -46,7 +46,10 @@ public struct WorkspaceRebuildRequest: Codable, Sendable, Equatable {
     /// Another incremental aligner model (`ibm2`, `ibm2-hmm`).
     public var aligner: String?
 
-    public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil, aligner: String? = nil) {
+    public init(
+        sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil,
+        aligner: String? = nil
+    ) {
         self.aligner = aligner
         self.sourceModel = sourceModel
         self.targetTokenizer = targetTokenizer

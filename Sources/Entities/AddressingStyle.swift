@@ -18,9 +18,11 @@ public enum AddressingStyle: String, Sendable, Codable, CaseIterable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let style = AddressingStyle(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "must be \(Self.allCases.map(\.rawValue).joined(separator: " or ")), got \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "must be \(Self.allCases.map(\.rawValue).joined(separator: " or ")), got \(text)")
+            )
         }
         self = style
     }

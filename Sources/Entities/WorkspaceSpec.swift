@@ -104,9 +104,10 @@ extension WorkspaceSpec {
         var found: [WorkspaceConflict] = []
         func check(_ key: CodingKeys, _ saved: String?, _ wanted: String?) {
             guard let wanted, saved != wanted else { return }
-            found.append(WorkspaceConflict(
-                workspace: name, key: Self.configKey(forWireKey: key.rawValue), saved: saved ?? "(none)",
-                requested: wanted))
+            found.append(
+                WorkspaceConflict(
+                    workspace: name, key: Self.configKey(forWireKey: key.rawValue), saved: saved ?? "(none)",
+                    requested: wanted))
         }
         func folders(_ paths: [String]) -> String { paths.sorted().joined(separator: ",") }
         check(.sourceLanguage, sourceLanguage, requested.sourceLanguage)
@@ -116,7 +117,9 @@ extension WorkspaceSpec {
         if Set(parallelDirectories) != Set(requested.parallelDirectories) {
             check(.parallelDirectories, folders(parallelDirectories), folders(requested.parallelDirectories))
         }
-        if !requested.monolingualDirectories.isEmpty, Set(monolingualDirectories) != Set(requested.monolingualDirectories) {
+        if !requested.monolingualDirectories.isEmpty,
+            Set(monolingualDirectories) != Set(requested.monolingualDirectories)
+        {
             check(.monolingualDirectories, folders(monolingualDirectories), folders(requested.monolingualDirectories))
         }
         check(.remote, remote, requested.remote)
@@ -127,5 +130,7 @@ extension WorkspaceSpec {
 
     /// Keys whose change invalidates what was built from them (the alignment, the rows, the tokenizer).
     public static let stateKeys: Set<String> = Set(
-        [CodingKeys.sourceLanguage, .targetLanguage, .sourceModel, .targetTokenizer, .aligner].map { configKey(forWireKey: $0.rawValue) })
+        [CodingKeys.sourceLanguage, .targetLanguage, .sourceModel, .targetTokenizer, .aligner].map {
+            configKey(forWireKey: $0.rawValue)
+        })
 }

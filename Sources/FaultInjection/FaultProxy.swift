@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A loopback TCP proxy in front of an S3 server that injects faults: one scripted fault per new connection (in
@@ -67,7 +68,9 @@ public final class FaultProxy: Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = requested.bigEndian
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 64) == 0 else {
             close(fd)
@@ -109,7 +112,9 @@ public final class FaultProxy: Sendable {
         for marker in ["Credential=", "X-Amz-Credential="] {
             guard let range = text.range(of: marker) else { continue }
             let rest = text[range.upperBound...]
-            let end = rest.firstIndex { $0 == "/" || $0 == "%" || $0 == "," || $0 == "&" || $0 == " " || $0 == "\r" } ?? rest.endIndex
+            let end =
+                rest.firstIndex { $0 == "/" || $0 == "%" || $0 == "," || $0 == "&" || $0 == " " || $0 == "\r" }
+                ?? rest.endIndex
             return String(rest[..<end])
         }
         return nil
@@ -164,7 +169,7 @@ public final class FaultProxy: Sendable {
     private func resetAndClose(_ fd: Int32) {
         var l = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
-        shutdown(fd, Int32(SHUT_RD))  // wakes a thread blocked in recv on it
+        shutdown(fd, Int32(SHUT_RD)) // wakes a thread blocked in recv on it
         close(fd)
     }
 
@@ -188,7 +193,8 @@ public final class FaultProxy: Sendable {
 
     private func respond(_ client: Int32, status: Int, code: String) {
         let body = "<?xml version=\"1.0\"?><Error><Code>\(code)</Code><Message>injected</Message></Error>"
-        let response = "HTTP/1.1 \(status) Injected\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let response =
+            "HTTP/1.1 \(status) Injected\r\nContent-Type: application/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         _ = Array(response.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(client, Int32(SHUT_WR))
         Thread.sleep(forTimeInterval: 0.05)
@@ -198,7 +204,10 @@ public final class FaultProxy: Sendable {
     /// With an accepted key set: reads the first request head and refuses it (403) if signed with another key,
     /// else forwards it and pipes the rest. Without one: pipes.
     private func checkKeyThenPipe(_ client: Int32) {
-        guard let accepted = acceptedKey.withLock({ $0 }) else { pipe(client, dropResponse: false); return }
+        guard let accepted = acceptedKey.withLock({ $0 }) else {
+            pipe(client, dropResponse: false)
+            return
+        }
         let head = readHead(client)
         guard Self.accessKey(inHead: head) == accepted else {
             keyRejections.add(1, ordering: .relaxed)
@@ -215,19 +224,33 @@ public final class FaultProxy: Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = upstreamPort.bigEndian
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        if rc != 0 { close(fd); return -1 }
+        if rc != 0 {
+            close(fd)
+            return -1
+        }
         return fd
     }
 
     private func pipe(_ client: Int32, dropResponse: Bool, head: [UInt8] = []) {
         let upstream = connectUpstream()
-        guard upstream >= 0 else { resetAndClose(client); return }
+        guard upstream >= 0 else {
+            resetAndClose(client)
+            return
+        }
         var sentHead = 0
         while sentHead < head.count {
-            let w = head.withUnsafeBytes { send(upstream, $0.baseAddress! + sentHead, head.count - sentHead, Int32(MSG_NOSIGNAL)) }
-            if w <= 0 { resetAndClose(client); close(upstream); return }
+            let w = head.withUnsafeBytes {
+                send(upstream, $0.baseAddress! + sentHead, head.count - sentHead, Int32(MSG_NOSIGNAL))
+            }
+            if w <= 0 {
+                resetAndClose(client)
+                close(upstream)
+                return
+            }
             sentHead += w
         }
         up.add(Int64(head.count), ordering: .relaxed)
@@ -242,7 +265,7 @@ public final class FaultProxy: Sendable {
         upThread.start()
         if dropResponse {
             var byte: UInt8 = 0
-            _ = recv(upstream, &byte, 1, 0)  // the server has answered, so it acted on the request
+            _ = recv(upstream, &byte, 1, 0) // the server has answered, so it acted on the request
             Thread.sleep(forTimeInterval: 0.2)
             resetAndClose(client)
             close(upstream)
@@ -271,7 +294,8 @@ public final class FaultProxy: Sendable {
         while true {
             if inOutage || generation.load(ordering: .relaxed) != born {
                 if inOutage { outageResets.add(1, ordering: .relaxed) }
-                shutdown(from, Int32(SHUT_RDWR)); shutdown(to, Int32(SHUT_RDWR))
+                shutdown(from, Int32(SHUT_RDWR))
+                shutdown(to, Int32(SHUT_RDWR))
                 return true
             }
             let cap = throttle.load(ordering: .relaxed)
@@ -281,7 +305,8 @@ public final class FaultProxy: Sendable {
             // Bytes that arrive after an outage began or the key changed (e.g. the next request on an idle
             // kept-alive connection) are not forwarded: the connection is cut.
             if inOutage || generation.load(ordering: .relaxed) != born {
-                shutdown(from, Int32(SHUT_RDWR)); shutdown(to, Int32(SHUT_RDWR))
+                shutdown(from, Int32(SHUT_RDWR))
+                shutdown(to, Int32(SHUT_RDWR))
                 return true
             }
             var sent = 0

@@ -45,7 +45,8 @@ extension Store {
     /// The last pair event the saved alignment includes (without reading the state blob, which can be large).
     public func alignmentAppliedSeq(workspaceID: Int64) throws -> Int64? {
         try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT applied_seq FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID])
+            try Int64.fetchOne(
+                db, sql: "SELECT applied_seq FROM alignment_state WHERE workspace_id = ?", arguments: [workspaceID])
         }
     }
 
@@ -69,8 +70,10 @@ extension Store {
                             applied_seq = excluded.applied_seq, state_file = excluded.state_file,
                             state_bytes = excluded.state_bytes, state_changes = ''
                         """,
-                    arguments: [workspaceID, record.generation, record.pairCount, Date().timeIntervalSince1970,
-                                record.appliedSeq, name, record.state.count])
+                    arguments: [
+                        workspaceID, record.generation, record.pairCount, Date().timeIntervalSince1970,
+                        record.appliedSeq, name, record.state.count,
+                    ])
             }
         } catch {
             unlink(files.directory + "/" + name)
@@ -111,7 +114,9 @@ extension Store {
             var names = Set<String>()
             for row in try Row.fetchAll(db, sql: "SELECT state_file, state_changes FROM alignment_state") {
                 if let file = row["state_file"] as String? { names.insert(file) }
-                for entry in AlignmentStateFiles.ChangeList(row["state_changes"] ?? "").entries { names.insert(entry.name) }
+                for entry in AlignmentStateFiles.ChangeList(row["state_changes"] ?? "").entries {
+                    names.insert(entry.name)
+                }
             }
             return names
         }
@@ -135,10 +140,13 @@ extension Store {
                             state_changes = state_changes || ?
                         WHERE workspace_id = ? AND state_file IS NOT NULL
                         """,
-                    arguments: [generation, pairCount, appliedSeq, Date().timeIntervalSince1970,
-                                AlignmentStateFiles.ChangeList.line(name: name, bytes: changes.count), workspaceID])
+                    arguments: [
+                        generation, pairCount, appliedSeq, Date().timeIntervalSince1970,
+                        AlignmentStateFiles.ChangeList.line(name: name, bytes: changes.count), workspaceID,
+                    ])
                 guard db.changesCount == 1 else {
-                    throw StoreError.invalid("workspace \(workspaceID) has no saved alignment snapshot to add changes to")
+                    throw StoreError.invalid(
+                        "workspace \(workspaceID) has no saved alignment snapshot to add changes to")
                 }
             }
         } catch {
@@ -151,7 +159,8 @@ extension Store {
     public func activePairs(workspaceID: Int64) throws -> [(source: String, target: String)] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT source, target FROM sentence_pair WHERE workspace_id = ? AND retracted = 0 ORDER BY id",
+                db,
+                sql: "SELECT source, target FROM sentence_pair WHERE workspace_id = ? AND retracted = 0 ORDER BY id",
                 arguments: [workspaceID]
             ).map { (source: $0["source"], target: $0["target"]) }
         }
@@ -161,7 +170,8 @@ extension Store {
     public func setTargetTokenizer(workspaceID: Int64, path: String) throws {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE workspace SET target_tokenizer = ?, tokenizer_version = tokenizer_version + 1, updated_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE workspace SET target_tokenizer = ?, tokenizer_version = tokenizer_version + 1, updated_at = ? WHERE id = ?",
                 arguments: [path, Date().timeIntervalSince1970, workspaceID])
         }
     }

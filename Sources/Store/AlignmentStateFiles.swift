@@ -32,7 +32,9 @@ struct AlignmentStateFiles {
 
         init(_ text: String) {
             for line in text.split(separator: "\n") {
-                guard let colon = line.lastIndex(of: ":"), let bytes = Int(line[line.index(after: colon)...]) else { continue }
+                guard let colon = line.lastIndex(of: ":"), let bytes = Int(line[line.index(after: colon)...]) else {
+                    continue
+                }
                 entries.append((String(line[..<colon]), bytes))
             }
         }
@@ -89,7 +91,10 @@ struct AlignmentStateFiles {
             // A file from before the frame: only its size can be checked (the decoder bounds-checks the rest).
             guard let expectedBytes, file.count == expectedBytes, file.count > 0 else {
                 throw AlignmentStateUnreadable(
-                    path: path, problem: "no state-file header and \(file.count) bytes (expected \(expectedBytes.map(String.init) ?? "?"))")
+                    path: path,
+                    problem:
+                        "no state-file header and \(file.count) bytes (expected \(expectedBytes.map(String.init) ?? "?"))"
+                )
             }
             return file
         }
@@ -100,7 +105,8 @@ struct AlignmentStateFiles {
         for (k, b) in file[8..<16].enumerated() { length |= UInt64(b) << (8 * UInt64(k)) }
         let actual = file.count - headerBytes
         guard length == UInt64(actual) else {
-            throw AlignmentStateUnreadable(path: path, problem: "the header says \(length) bytes, the file holds \(actual)")
+            throw AlignmentStateUnreadable(
+                path: path, problem: "the header says \(length) bytes, the file holds \(actual)")
         }
         if let expectedBytes, expectedBytes != actual {
             throw AlignmentStateUnreadable(path: path, problem: "\(actual) bytes, the store expected \(expectedBytes)")
@@ -124,7 +130,8 @@ struct AlignmentStateFiles {
     /// Every file of the directory that no row names (start-up sweep): leftovers of crashes and of deleted workspaces.
     func removeUnreferenced(keeping names: Set<String>) -> Int {
         var removed = 0
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !names.contains(file) {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !names.contains(file)
+        {
             if unlink(directory + "/" + file) == 0 { removed += 1 }
         }
         return removed

@@ -40,8 +40,10 @@ extension Store {
                                             size_bytes, state, created_at, applied_seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?)
                     """,
-                arguments: [record.workspaceID, record.number, record.path, record.manifestSHA256, record.parentNumber,
-                            record.pairCount, record.sizeBytes, record.createdAt, record.appliedSeq])
+                arguments: [
+                    record.workspaceID, record.number, record.path, record.manifestSHA256, record.parentNumber,
+                    record.pairCount, record.sizeBytes, record.createdAt, record.appliedSeq,
+                ])
         }
     }
 
@@ -64,7 +66,9 @@ extension Store {
     /// The next checkpoint number (numbers are never reused, even after retention deletes old ones).
     public func nextCheckpointNumber(workspaceID: Int64) throws -> Int {
         try pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM checkpoint WHERE workspace_id = ?", arguments: [workspaceID]) ?? 0) + 1
+            (try Int.fetchOne(
+                db, sql: "SELECT MAX(number) FROM checkpoint WHERE workspace_id = ?", arguments: [workspaceID]) ?? 0)
+                + 1
         }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import Entities
+import Foundation
 import GRDB
 
 /// A parallel-text file as the store knows it.
@@ -54,7 +54,8 @@ extension Store {
     public func corpusFile(workspaceID: Int64, path: String) throws -> CorpusFileRecord? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM corpus_file WHERE workspace_id = ? AND path = ?", arguments: [workspaceID, path]
+                db, sql: "SELECT * FROM corpus_file WHERE workspace_id = ? AND path = ?",
+                arguments: [workspaceID, path]
             ).map { try CorpusFileRecord(row: $0) }
         }
     }
@@ -103,18 +104,21 @@ extension Store {
     ) throws -> CorpusChange {
         defer { try? discard(staging) }
         return try pool.write { db in
-            let count = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM temp.staged_pair WHERE stage = ?", arguments: [staging.id]) ?? 0
+            let count =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM temp.staged_pair WHERE stage = ?", arguments: [staging.id]) ?? 0
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT content_hash, source, target, line FROM temp.staged_pair WHERE stage = ? ORDER BY rowid",
+                db,
+                sql: "SELECT content_hash, source, target, line FROM temp.staged_pair WHERE stage = ? ORDER BY rowid",
                 arguments: [staging.id])
             return try applyFile(
                 db, workspaceID: workspaceID, path: path, size: size, mtimeNs: mtimeNs, contentHash: contentHash,
                 format: format, pairCount: count,
                 next: {
                     try cursor.next().map { row in
-                        IngestedPair(source: row["source"], target: row["target"], contentHash: row["content_hash"],
-                                     line: row["line"])
+                        IngestedPair(
+                            source: row["source"], target: row["target"], contentHash: row["content_hash"],
+                            line: row["line"])
                     }
                 })
         }
@@ -130,7 +134,8 @@ extension Store {
             let id = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(stage), 0) + 1 FROM temp.staged_pair") ?? 1
             // Reserve the id with a marker row (line 0) so a second staging started before any batch gets another.
             try db.execute(
-                sql: "INSERT INTO temp.staged_pair (stage, content_hash, source, target, line) VALUES (?, '', '', '', 0)",
+                sql:
+                    "INSERT INTO temp.staged_pair (stage, content_hash, source, target, line) VALUES (?, '', '', '', 0)",
                 arguments: [id])
             return PairStaging(id: id)
         }
@@ -156,13 +161,14 @@ extension Store {
     }
 
     private static func createTemporaryTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TEMP TABLE IF NOT EXISTS staged_pair (
-                stage INTEGER NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-                line INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS temp.staged_pair_stage ON staged_pair(stage);
-            CREATE TEMP TABLE IF NOT EXISTS previous_pair (pair_id INTEGER PRIMARY KEY);
-            """)
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS staged_pair (
+                    stage INTEGER NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+                    line INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS temp.staged_pair_stage ON staged_pair(stage);
+                CREATE TEMP TABLE IF NOT EXISTS previous_pair (pair_id INTEGER PRIMARY KEY);
+                """)
     }
 
     /// The body of both `ingestFile`s: `next` yields the file's pairs in order (the marker row of a staging, line
@@ -195,14 +201,16 @@ extension Store {
             sql: "SELECT id, retracted FROM sentence_pair WHERE workspace_id = ? AND content_hash = ?")
         let revive = try db.cachedStatement(sql: "UPDATE sentence_pair SET retracted = 0 WHERE id = ?")
         let insertPair = try db.cachedStatement(
-            sql: "INSERT INTO sentence_pair (workspace_id, content_hash, source, target, created_at) VALUES (?, ?, ?, ?, ?)")
+            sql:
+                "INSERT INTO sentence_pair (workspace_id, content_hash, source, target, created_at) VALUES (?, ?, ?, ?, ?)"
+        )
         let insertEvent = try db.cachedStatement(
             sql: "INSERT INTO pair_event (workspace_id, pair_id, kind) VALUES (?, ?, 'add')")
         let insertProvenance = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO pair_provenance (pair_id, file_id, line) VALUES (?, ?, ?)")
         while let pair = try next() {
             if pair.line == 0 {
-                pairCount -= 1  // a staging's marker row
+                pairCount -= 1 // a staging's marker row
                 continue
             }
             let pairID: Int64
@@ -253,13 +261,15 @@ extension Store {
     @discardableResult
     public func retractFile(workspaceID: Int64, path: String) throws -> CorpusChange {
         try pool.write { db in
-            guard let fileID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ? AND state != ?",
-                arguments: [workspaceID, path, CorpusFileState.retracted.rawValue])
+            guard
+                let fileID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ? AND state != ?",
+                    arguments: [workspaceID, path, CorpusFileState.retracted.rawValue])
             else { return CorpusChange(unchanged: true) }
             try rememberAndDropProvenance(db, fileID: fileID)
             try db.execute(
-                sql: "UPDATE corpus_file SET state = ?, pair_count = 0, error = NULL, error_line = NULL, updated_at = ? WHERE id = ?",
+                sql:
+                    "UPDATE corpus_file SET state = ?, pair_count = 0, error = NULL, error_line = NULL, updated_at = ? WHERE id = ?",
                 arguments: [CorpusFileState.retracted.rawValue, Date().timeIntervalSince1970, fileID])
             return CorpusChange(retracted: try retractOrphans(db, workspaceID: workspaceID))
         }
@@ -281,10 +291,14 @@ extension Store {
                     pair_count = CASE WHEN ? IS NULL THEN corpus_file.pair_count ELSE excluded.pair_count END,
                     updated_at = excluded.updated_at
                 """,
-            arguments: [workspaceID, path, size, mtimeNs, contentHash, format, state.rawValue, error, errorLine, pairCount ?? 0,
-                        now, pairCount])
-        guard let id = try Int64.fetchOne(
-            db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ?", arguments: [workspaceID, path])
+            arguments: [
+                workspaceID, path, size, mtimeNs, contentHash, format, state.rawValue, error, errorLine, pairCount ?? 0,
+                now, pairCount,
+            ])
+        guard
+            let id = try Int64.fetchOne(
+                db, sql: "SELECT id FROM corpus_file WHERE workspace_id = ? AND path = ?",
+                arguments: [workspaceID, path])
         else { throw StoreError.notFound("corpus file \(path)") }
         return id
     }
@@ -295,7 +309,8 @@ extension Store {
         try Self.createTemporaryTables(db)
         try db.execute(sql: "DELETE FROM temp.previous_pair")
         try db.execute(
-            sql: "INSERT OR IGNORE INTO temp.previous_pair (pair_id) SELECT pair_id FROM pair_provenance WHERE file_id = ?",
+            sql:
+                "INSERT OR IGNORE INTO temp.previous_pair (pair_id) SELECT pair_id FROM pair_provenance WHERE file_id = ?",
             arguments: [fileID])
         try db.execute(sql: "DELETE FROM pair_provenance WHERE file_id = ?", arguments: [fileID])
     }
@@ -303,11 +318,14 @@ extension Store {
     /// Retracts the pairs of `temp.previous_pair` that no file provides any more, in id order.
     private func retractOrphans(_ db: Database, workspaceID: Int64) throws -> Int {
         var retracted = 0
-        let orphans = try Int64.fetchCursor(db, sql: """
-            SELECT p.pair_id FROM temp.previous_pair p
-            WHERE NOT EXISTS (SELECT 1 FROM pair_provenance WHERE pair_id = p.pair_id) ORDER BY p.pair_id
-            """)
-        let retract = try db.cachedStatement(sql: "UPDATE sentence_pair SET retracted = 1 WHERE id = ? AND retracted = 0")
+        let orphans = try Int64.fetchCursor(
+            db,
+            sql: """
+                SELECT p.pair_id FROM temp.previous_pair p
+                WHERE NOT EXISTS (SELECT 1 FROM pair_provenance WHERE pair_id = p.pair_id) ORDER BY p.pair_id
+                """)
+        let retract = try db.cachedStatement(
+            sql: "UPDATE sentence_pair SET retracted = 1 WHERE id = ? AND retracted = 0")
         while let pairID = try orphans.next() {
             try retract.execute(arguments: [pairID])
             if db.changesCount > 0 {
@@ -329,7 +347,8 @@ extension Store {
 extension CorpusFileRecord {
     init(row: Row) throws {
         self.init(
-            id: row["id"], workspaceID: row["workspace_id"], path: row["path"], size: row["size"], mtimeNs: row["mtime_ns"],
+            id: row["id"], workspaceID: row["workspace_id"], path: row["path"], size: row["size"],
+            mtimeNs: row["mtime_ns"],
             contentHash: row["content_hash"], format: row["format"], state: try Store.decode(row, "state"),
             error: row["error"], errorLine: row["error_line"], pairCount: row["pair_count"])
     }
@@ -337,7 +356,8 @@ extension CorpusFileRecord {
 
 extension Store {
     /// An enum column, with an error naming the column and the value instead of a crash on an unknown one.
-    static func decode<Value: RawRepresentable>(_ row: Row, _ column: String) throws -> Value where Value.RawValue == String {
+    static func decode<Value: RawRepresentable>(_ row: Row, _ column: String) throws -> Value
+    where Value.RawValue == String {
         let raw: String = row[column]
         guard let value = Value(rawValue: raw) else {
             throw StoreError.invalid("unknown \(column) \(raw) in the database (written by a newer transtok?)")

@@ -1,5 +1,5 @@
-import Foundation
 import Entities
+import Foundation
 import GRDB
 
 /// A unit of daemon work (ingest, align, refresh, checkpoint, sync) with its progress.
@@ -50,7 +50,8 @@ extension Store {
         try pool.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
-                sql: "INSERT INTO job (workspace_id, kind, state, message, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO job (workspace_id, kind, state, message, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [workspaceID, kind, JobState.running.rawValue, message, now, now])
             return db.lastInsertedRowID
         }
@@ -58,7 +59,8 @@ extension Store {
 
     public func updateJob(_ id: Int64, progress: Double, message: String?) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE job SET progress = ?, message = ? WHERE id = ?", arguments: [progress, message, id])
+            try db.execute(
+                sql: "UPDATE job SET progress = ?, message = ? WHERE id = ?", arguments: [progress, message, id])
         }
     }
 
@@ -66,8 +68,12 @@ extension Store {
     public func finishJob(_ id: Int64, succeeded: Bool, message: String?) throws {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = ?, progress = CASE WHEN ? THEN 1 ELSE progress END, message = ?, finished_at = ? WHERE id = ?",
-                arguments: [(succeeded ? JobState.done : .failed).rawValue, succeeded, message, Date().timeIntervalSince1970, id])
+                sql:
+                    "UPDATE job SET state = ?, progress = CASE WHEN ? THEN 1 ELSE progress END, message = ?, finished_at = ? WHERE id = ?",
+                arguments: [
+                    (succeeded ? JobState.done : .failed).rawValue, succeeded, message, Date().timeIntervalSince1970,
+                    id,
+                ])
         }
     }
 }
@@ -82,7 +88,12 @@ extension Store {
                     SELECT kind, state, SUM(finished_at - started_at) AS seconds, COUNT(*) AS count FROM job
                     WHERE finished_at IS NOT NULL AND started_at IS NOT NULL GROUP BY kind, state ORDER BY kind, state
                     """
-            ).map { (kind: $0["kind"], state: try Store.decode($0, "state"), seconds: $0["seconds"] ?? 0, count: $0["count"]) }
+            ).map {
+                (
+                    kind: $0["kind"], state: try Store.decode($0, "state"), seconds: $0["seconds"] ?? 0,
+                    count: $0["count"]
+                )
+            }
         }
     }
 }

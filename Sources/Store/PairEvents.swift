@@ -32,7 +32,8 @@ extension Store {
     /// The newest event sequence number of a workspace (0 when none).
     public func latestPairEvent(workspaceID: Int64) throws -> Int64 {
         try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM pair_event WHERE workspace_id = ?", arguments: [workspaceID]) ?? 0
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(seq) FROM pair_event WHERE workspace_id = ?", arguments: [workspaceID]) ?? 0
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Entities
+import Foundation
 import GRDB
 
 /// A remote's row in `remote`: one column per `RemoteSpec` key (snake_case), through `Codable`, so a new field
@@ -20,7 +20,8 @@ extension Store {
             columns["created_at"] = Date().timeIntervalSince1970.databaseValue
             let names = columns.keys.sorted()
             try db.execute(
-                sql: "INSERT INTO remote (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+                sql:
+                    "INSERT INTO remote (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
                 arguments: StatementArguments(names.map { columns[$0] }))
         }
     }
@@ -31,7 +32,8 @@ extension Store {
             do { return try RemoteSpec.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name") } catch let error
                 where error is DecodingError || error is RowDecodingError
             {
-                throw StoreError.invalid("a stored remote cannot be read (\(error)); remove it with `transtok remote remove`")
+                throw StoreError.invalid(
+                    "a stored remote cannot be read (\(error)); remove it with `transtok remote remove`")
             }
         }
     }

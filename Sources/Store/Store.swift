@@ -30,7 +30,9 @@ public struct Store: Sendable {
 
     /// An empty store in memory, migrated like a file; files it keeps beside the database go to `filesDirectory`.
     /// Gone when the value is released.
-    public static func inMemory(filesDirectory: String, logger: Logger = Logger(label: "transtok.store")) throws -> Store {
+    public static func inMemory(filesDirectory: String, logger: Logger = Logger(label: "transtok.store")) throws
+        -> Store
+    {
         let queue: DatabaseQueue
         do { queue = try DatabaseQueue(configuration: configuration(synchronous: "OFF")) } catch {
             throw StoreError.cannotOpen(path: ":memory:", reason: "\(error)")
@@ -60,9 +62,11 @@ public struct Store: Sendable {
         try migrator.migrate(pool)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
         if applied.count != pending.count {
-            logger.info("store migrated", metadata: [
-                "store.path": "\(path)", "store.migrations.applied": "\(applied.count - pending.count)",
-            ])
+            logger.info(
+                "store migrated",
+                metadata: [
+                    "store.path": "\(path)", "store.migrations.applied": "\(applied.count - pending.count)",
+                ])
         }
         self.pool = pool
         self.path = path
@@ -95,7 +99,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .notFound(let what): "\(what) not found"
         case .invalid(let what): what
         case .conflict(let what): what
-        case .newerSchema(let path): "\(path) was written by a newer transtok (unknown schema migrations); upgrade transtok"
+        case .newerSchema(let path):
+            "\(path) was written by a newer transtok (unknown schema migrations); upgrade transtok"
         case .io(let error): error.description
         }
     }

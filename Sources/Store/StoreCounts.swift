@@ -34,7 +34,9 @@ extension Store {
     /// figures are a consistent snapshot.
     public func counts(workspaceID: Int64? = nil) throws -> StoreCounts {
         try pool.read { db in
-            func count(_ table: String, _ condition: String, _ value: (any DatabaseValueConvertible)? = nil) throws -> Int {
+            func count(_ table: String, _ condition: String, _ value: (any DatabaseValueConvertible)? = nil) throws
+                -> Int
+            {
                 var sql = "SELECT COUNT(*) FROM \(table) WHERE (\(condition))"
                 var arguments: StatementArguments = value.map { [$0] } ?? []
                 if let workspaceID {

@@ -8,12 +8,12 @@ import GRDB
 public func registerSyncJournalMigrations(_ migrator: inout DatabaseMigrator) {
     migrator.registerMigration("sync-v1 multipart journal") { db in
         try db.create(table: "sync_upload") { t in
-            t.column("remote", .text).notNull()  // endpoint + bucket, see SyncJournal.remoteID
+            t.column("remote", .text).notNull() // endpoint + bucket, see SyncJournal.remoteID
             t.column("key", .text).notNull()
             t.column("upload_id", .text).notNull()
             t.column("part_size", .integer).notNull()
             t.column("size", .integer).notNull()
-            t.column("sha256", .text).notNull()  // content being uploaded; a different file means a new upload
+            t.column("sha256", .text).notNull() // content being uploaded; a different file means a new upload
             t.column("created_at", .double).notNull()
             t.primaryKey(["remote", "key"])
         }
@@ -32,7 +32,7 @@ public func registerSyncJournalMigrations(_ migrator: inout DatabaseMigrator) {
     }
     migrator.registerMigration("sync-v3 publish queue with retry state") { db in
         try db.create(table: "sync_pending") { t in
-            t.column("scope", .text).notNull()  // endpoint + bucket + prefix of the destination
+            t.column("scope", .text).notNull() // endpoint + bucket + prefix of the destination
             t.column("checkpoint", .text).notNull()
             t.column("directory", .text).notNull()
             t.column("failures", .integer).notNull().defaults(to: 0)

@@ -1,5 +1,5 @@
-import Foundation
 import Entities
+import Foundation
 import GRDB
 
 public struct WorkspaceRecord: Sendable, Equatable {
@@ -50,8 +50,9 @@ extension Store {
             for difference in existing.spec.differences(from: spec) {
                 // No tokenizer yet (none given, none trained): nothing was built from one, so the config's applies.
                 if difference.key == "target_tokenizer", existing.spec.targetTokenizer == nil {
-                    try db.execute(sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
-                                   arguments: [spec.targetTokenizer, Date().timeIntervalSince1970, existing.id])
+                    try db.execute(
+                        sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
+                        arguments: [spec.targetTokenizer, Date().timeIntervalSince1970, existing.id])
                     continue
                 }
                 if WorkspaceSpec.stateKeys.contains(difference.key) { result.refused.append(difference) }
@@ -61,12 +62,14 @@ extension Store {
             // so a new dtype gets a new base): a dtype the config file names applies; an omitted one keeps the saved
             // one, like every other key the file leaves out (no silent rewrite of a large base to `auto`).
             if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
-                try db.execute(sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
-                               arguments: [dtype, Date().timeIntervalSince1970, existing.id])
+                try db.execute(
+                    sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
+                    arguments: [dtype, Date().timeIntervalSince1970, existing.id])
             }
             if existing.spec.remote == nil, let remote = spec.remote {
-                try db.execute(sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",
-                               arguments: [remote, Date().timeIntervalSince1970, existing.id])
+                try db.execute(
+                    sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",
+                    arguments: [remote, Date().timeIntervalSince1970, existing.id])
             }
             try Self.replaceDirectories(of: existing.id, spec, db)
             return result
@@ -82,7 +85,10 @@ extension Store {
         /// Another incremental aligner model.
         public var aligner: String?
 
-        public init(sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false, aligner: String? = nil) {
+        public init(
+            sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false,
+            aligner: String? = nil
+        ) {
             self.aligner = aligner
             self.sourceModel = sourceModel
             self.targetTokenizer = targetTokenizer
@@ -96,25 +102,33 @@ extension Store {
     @discardableResult
     public func rebuildWorkspace(named name: String, _ change: WorkspaceRebuild) throws -> WorkspaceRecord {
         try pool.write { db in
-            guard let existing = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
+            guard let existing = try Self.workspace(named: name, db) else {
+                throw StoreError.notFound("workspace \(name)")
+            }
             let now = Date().timeIntervalSince1970
             if let model = change.sourceModel {
-                try db.execute(sql: "UPDATE workspace SET source_model = ?, updated_at = ? WHERE id = ?",
-                               arguments: [model, now, existing.id])
+                try db.execute(
+                    sql: "UPDATE workspace SET source_model = ?, updated_at = ? WHERE id = ?",
+                    arguments: [model, now, existing.id])
             }
             if change.retrainTokenizer {
-                try db.execute(sql: "UPDATE workspace SET target_tokenizer = NULL, updated_at = ? WHERE id = ?",
-                               arguments: [now, existing.id])
+                try db.execute(
+                    sql: "UPDATE workspace SET target_tokenizer = NULL, updated_at = ? WHERE id = ?",
+                    arguments: [now, existing.id])
             } else if let tokenizer = change.targetTokenizer {
-                try db.execute(sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
-                               arguments: [tokenizer, now, existing.id])
+                try db.execute(
+                    sql: "UPDATE workspace SET target_tokenizer = ?, updated_at = ? WHERE id = ?",
+                    arguments: [tokenizer, now, existing.id])
             }
             if let aligner = change.aligner {
-                try db.execute(sql: "UPDATE workspace SET aligner = ?, updated_at = ? WHERE id = ?",
-                               arguments: [aligner, now, existing.id])
+                try db.execute(
+                    sql: "UPDATE workspace SET aligner = ?, updated_at = ? WHERE id = ?",
+                    arguments: [aligner, now, existing.id])
             }
             try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [existing.id])
-            guard let updated = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
+            guard let updated = try Self.workspace(named: name, db) else {
+                throw StoreError.notFound("workspace \(name)")
+            }
             return updated
         }
     }
@@ -123,7 +137,9 @@ extension Store {
     /// foreign keys cascade), in one transaction; returns what was deleted. Files are the caller's to remove.
     public func deleteWorkspace(named name: String) throws -> WorkspaceRecord {
         try pool.write { db in
-            guard let existing = try Self.workspace(named: name, db) else { throw StoreError.notFound("workspace \(name)") }
+            guard let existing = try Self.workspace(named: name, db) else {
+                throw StoreError.notFound("workspace \(name)")
+            }
             try db.execute(sql: "DELETE FROM workspace WHERE id = ?", arguments: [existing.id])
             return existing
         }
@@ -137,8 +153,10 @@ extension Store {
                                        remote, output_dtype, aligner, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                        spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, now, now])
+            arguments: [
+                spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
+                spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, now, now,
+            ])
         let id = db.lastInsertedRowID
         try replaceDirectories(of: id, spec, db)
         return id
@@ -159,7 +177,9 @@ extension Store {
     }
 
     static func workspace(named name: String, _ db: Database) throws -> WorkspaceRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workspace WHERE name = ?", arguments: [name]) else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workspace WHERE name = ?", arguments: [name]) else {
+            return nil
+        }
         return try record(row, db)
     }
 

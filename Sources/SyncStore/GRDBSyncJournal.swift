@@ -23,8 +23,9 @@ public struct GRDBSyncJournal: MultipartJournal, PublishQueueJournal {
 
     public func upload(remote: String, key: String) throws -> JournaledUpload? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM sync_upload WHERE remote = ? AND key = ?", arguments: [remote, key])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM sync_upload WHERE remote = ? AND key = ?", arguments: [remote, key])
             else { return nil }
             let id: String = row["upload_id"]
             var parts: [Int: String] = [:]
@@ -56,8 +57,10 @@ public struct GRDBSyncJournal: MultipartJournal, PublishQueueJournal {
                       part_size = excluded.part_size, size = excluded.size, sha256 = excluded.sha256,
                       created_at = excluded.created_at, integrity = excluded.integrity
                     """,
-                arguments: [u.remote, u.key, u.uploadID, u.partSize, u.size, u.sha256, u.createdAt.timeIntervalSince1970,
-                    u.integrity])
+                arguments: [
+                    u.remote, u.key, u.uploadID, u.partSize, u.size, u.sha256, u.createdAt.timeIntervalSince1970,
+                    u.integrity,
+                ])
         }
     }
 
@@ -104,8 +107,10 @@ public struct GRDBSyncJournal: MultipartJournal, PublishQueueJournal {
                     ON CONFLICT(scope, checkpoint) DO UPDATE SET directory = excluded.directory,
                       failures = excluded.failures, not_before = excluded.not_before, last_error = excluded.last_error
                     """,
-                arguments: [e.scope, e.checkpoint, e.directory, e.failures, e.notBefore.timeIntervalSince1970,
-                    e.lastError, Date().timeIntervalSince1970])
+                arguments: [
+                    e.scope, e.checkpoint, e.directory, e.failures, e.notBefore.timeIntervalSince1970,
+                    e.lastError, Date().timeIntervalSince1970,
+                ])
         }
     }
 

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Publishing a directory built under a temporary name (a checkpoint, a workspace's base weights, a model directory).
 ///
@@ -21,7 +22,8 @@ public enum DurableDirectory {
         var old: String?
         var info = stat()
         if replacing, lstat(path, &info) == 0 {
-            let aside = parent + "/." + (path as NSString).lastPathComponent
+            let aside =
+                parent + "/." + (path as NSString).lastPathComponent
                 + ".old-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
             guard rename(path, aside) == 0 else { throw DurableFileError(.rename, path: path) }
             old = aside

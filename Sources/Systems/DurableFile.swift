@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Durable, atomic replacement of one file.
 ///
@@ -17,9 +18,13 @@ import Foundation
 /// so the rename itself is durable. Errors carry the path, the step and `errno` (`ENOSPC` stays recognisable).
 public enum DurableFile {
     /// Writes `bytes` to `path` as described above; the file gets `permissions` (before the umask) when created.
-    public static func write(_ bytes: some ContiguousBytes, to path: String, permissions: mode_t = 0o644) throws(DurableFileError) {
+    public static func write(_ bytes: some ContiguousBytes, to path: String, permissions: mode_t = 0o644)
+        throws(DurableFileError)
+    {
         try write(to: path, permissions: permissions) { (fd) throws(DurableFileError) in
-            try bytes.withUnsafeBytes { raw in Result { () throws(DurableFileError) in try writeAll(fd, raw, path: path) } }.get()
+            try bytes.withUnsafeBytes { raw in
+                Result { () throws(DurableFileError) in try writeAll(fd, raw, path: path) }
+            }.get()
         }
     }
 
@@ -30,7 +35,8 @@ public enum DurableFile {
     ) throws(DurableFileError) {
         let directory = Self.directory(of: path)
         let name = (path as NSString).lastPathComponent
-        let temporary = directory + "/." + name + ".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let temporary =
+            directory + "/." + name + ".tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw DurableFileError(.create, path: temporary) }
         do throws(DurableFileError) {
@@ -91,7 +97,8 @@ public enum DurableFile {
 /// A failed step of a durable write: which step, on which path, and the `errno` it failed with.
 public struct DurableFileError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Step: String, Sendable {
-        case create = "create", write = "write", sync = "fsync", rename = "rename", syncDirectory = "fsync the directory"
+        case create = "create", write = "write", sync = "fsync", rename = "rename", syncDirectory =
+            "fsync the directory"
     }
 
     public var step: Step

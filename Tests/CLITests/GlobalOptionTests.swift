@@ -20,7 +20,8 @@ import Testing
         let nested = try parse(["--socket", "/n.sock", "--json", "workspace", "list"], as: WorkspaceCommand.List.self)
         #expect(nested.global.socketPath == "/n.sock")
         #expect(nested.global.json)
-        let deep = try parse(["workspace", "set-remote", "w", "--none", "--socket", "/d.sock"], as: WorkspaceCommand.SetRemote.self)
+        let deep = try parse(
+            ["workspace", "set-remote", "w", "--none", "--socket", "/d.sock"], as: WorkspaceCommand.SetRemote.self)
         #expect(deep.global.socketPath == "/d.sock")
     }
 
@@ -38,7 +39,9 @@ import Testing
     }
 
     @Test func workspaceCreateTakesTheCheckpointDTypeAsAChoice() throws {
-        let base = ["workspace", "create", "w", "--source-language", "en", "--target-language", "es", "--model", "m.gguf"]
+        let base = [
+            "workspace", "create", "w", "--source-language", "en", "--target-language", "es", "--model", "m.gguf",
+        ]
         let chosen = try parse(base + ["--dtype", "bf16"], as: WorkspaceCommand.Create.self)
         #expect(chosen.dtype == .bf16)
         #expect(try parse(base, as: WorkspaceCommand.Create.self).dtype == nil)
@@ -95,7 +98,9 @@ enum ParsingErrorProbe {
 
     @Test func theSystemDaemonWhenTheUsersSocketIsAbsent() {
         let own = "/run/user/1000/transtok.sock"
-        #expect(DefaultPaths.clientSocket(environment: environment, uid: 1000) { $0 == DefaultPaths.systemSocket } == DefaultPaths.systemSocket)
+        #expect(
+            DefaultPaths.clientSocket(environment: environment, uid: 1000) { $0 == DefaultPaths.systemSocket }
+                == DefaultPaths.systemSocket)
         #expect(DefaultPaths.clientSocket(environment: environment, uid: 1000) { _ in true } == own)
         #expect(DefaultPaths.clientSocket(environment: environment, uid: 1000) { _ in false } == own)
         // root's own default is the system socket.

@@ -14,7 +14,8 @@ import Testing
 
     @Test func aPipeGetsNoProgressAndATerminalDoes() throws {
         let pipe = Pipe()
-        let piped = ProgressDisplay.Style.detect(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, quiet: false, environment: [:])
+        let piped = ProgressDisplay.Style.detect(
+            fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, quiet: false, environment: [:])
         #expect(!piped.enabled)
 
         // A pseudo-terminal (Linux /dev/ptmx: TIOCSPTLCK unlocks, TIOCGPTN names the /dev/pts peer).
@@ -29,16 +30,22 @@ import Testing
         let tty = ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: false, environment: ["TERM": "xterm"])
         #expect(tty.enabled && tty.color)
         #expect(!ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: true, environment: [:]).enabled)
-        #expect(!ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: false, environment: ["TERM": "dumb"]).enabled)
-        let noColor = ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: false, environment: ["NO_COLOR": "1"])
+        #expect(
+            !ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: false, environment: ["TERM": "dumb"]).enabled
+        )
+        let noColor = ProgressDisplay.Style.detect(
+            fileDescriptor: terminal, quiet: false, environment: ["NO_COLOR": "1"])
         #expect(noColor.enabled && !noColor.color)
-        #expect(ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: false, environment: ["NO_COLOR": ""]).color,
-                "an empty NO_COLOR does not count (no-color.org)")
+        #expect(
+            ProgressDisplay.Style.detect(fileDescriptor: terminal, quiet: false, environment: ["NO_COLOR": ""]).color,
+            "an empty NO_COLOR does not count (no-color.org)")
     }
 
     @Test func disabledDisplayWritesNothing() {
         let sink = Sink()
-        let display = ProgressDisplay(label: "transfer", style: .init(enabled: false, color: true, width: 80)) { sink.write($0) }
+        let display = ProgressDisplay(label: "transfer", style: .init(enabled: false, color: true, width: 80)) {
+            sink.write($0)
+        }
         display.step("align", index: 2, of: 7)
         display.set(completed: 5, total: 10)
         display.finish()
@@ -47,10 +54,12 @@ import Testing
 
     @Test func enabledDisplayRedrawsOneLineAndErasesItAtTheEnd() {
         let sink = Sink()
-        let display = ProgressDisplay(label: "pull 000001", style: .init(enabled: true, color: false, width: 60)) { sink.write($0) }
+        let display = ProgressDisplay(label: "pull 000001", style: .init(enabled: true, color: false, width: 60)) {
+            sink.write($0)
+        }
         display.set(completed: 512, total: 1024, detail: "512 B/1.0 KiB")
         display.finish()
-        display.set(completed: 1024, total: 1024)  // after finish: nothing more
+        display.set(completed: 1024, total: 1024) // after finish: nothing more
         let text = sink.text
         #expect(text.hasPrefix("\rpull 000001 ["), "\(text.debugDescription)")
         #expect(text.contains(" 50% 512 B/1.0 KiB ") && text.hasSuffix("\r\u{1B}[K"), "\(text.debugDescription)")
@@ -64,7 +73,8 @@ import Testing
         let plain = ProgressRenderer.line(state, style: .init(enabled: true, color: false, width: 60), now: now)
         #expect(plain.count <= 60, "\(plain)")
         #expect(plain.hasPrefix("transfer align [") && plain.hasSuffix("]  43% 4/7 12.3s"), "\(plain)")
-        #expect(plain.filter { $0 == "#" }.count == Int(3.0 / 7.0 * Double(plain.filter { $0 == "#" || $0 == "-" }.count)))
+        #expect(
+            plain.filter { $0 == "#" }.count == Int(3.0 / 7.0 * Double(plain.filter { $0 == "#" || $0 == "-" }.count)))
         let colored = ProgressRenderer.line(state, style: .init(enabled: true, color: true, width: 60), now: now)
         #expect(colored.contains("\u{1B}[32m") && colored.contains("\u{1B}[0m"))
         let narrow = ProgressRenderer.line(
@@ -75,14 +85,18 @@ import Testing
     }
 
     @Test func longCommandsTakeQuietFromTheGlobalFlags() throws {
-        let transfer = try Transtok.parseAsRoot(["-q", "transfer", "--model", "m", "--target-tokenizer", "t", "--source-text", "s",
-                                                 "--target-text", "t", "--output", "o"])
+        let transfer = try Transtok.parseAsRoot([
+            "-q", "transfer", "--model", "m", "--target-tokenizer", "t", "--source-text", "s",
+            "--target-text", "t", "--output", "o",
+        ])
         #expect((transfer as? TransferCommand)?.global.quiet == true)
         let pull = try Transtok.parseAsRoot(["pull", "s3://b/p", "000001", "/tmp/x", "--quiet"])
         #expect((pull as? PullCommand)?.global.quiet == true)
         let align = try Transtok.parseAsRoot(["align", "--input", "x", "-q"])
         #expect((align as? AlignCommand)?.global.quiet == true)
-        let train = try Transtok.parseAsRoot(["train-tokenizer", "--input", "a", "--vocab-size", "300", "--output", "o", "-q"])
+        let train = try Transtok.parseAsRoot([
+            "train-tokenizer", "--input", "a", "--vocab-size", "300", "--output", "o", "-q",
+        ])
         #expect((train as? TrainTokenizerCommand)?.global.quiet == true)
     }
 }

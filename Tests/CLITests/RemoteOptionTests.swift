@@ -16,8 +16,11 @@ import Testing
 
     @Test func remoteAddSendsAddressingAndPartIntegrity() throws {
         let add = try parse(
-            ["remote", "add", "backup", "s3://b/p", "--addressing", "virtual-hosted", "--part-integrity", "checksumSHA256",
-             "--no-check"],
+            [
+                "remote", "add", "backup", "s3://b/p", "--addressing", "virtual-hosted", "--part-integrity",
+                "checksumSHA256",
+                "--no-check",
+            ],
             as: RemoteAddCommand.self)
         let request = add.request
         #expect(request.remote.addressing == .virtualHosted)
@@ -36,10 +39,14 @@ import Testing
 
     @Test func addressingIsAChoiceListedInHelpAndErrors() throws {
         // Both spellings the daemon's config file accepts, on both commands that take the flag.
-        #expect(try parse(["remote", "add", "r", "s3://b", "--addressing", "path"], as: RemoteAddCommand.self).addressing == .path)
-        #expect(try parse(["pull", "s3://b/p", "000001", "/tmp/x", "--addressing", "virtual-hosted"], as: PullCommand.self)
-            .remote.addressing == .virtualHosted)
-        let message = Transtok.message(for: ParsingErrorProbe.error(["remote", "add", "r", "s3://b", "--addressing", "sideways"]))
+        #expect(
+            try parse(["remote", "add", "r", "s3://b", "--addressing", "path"], as: RemoteAddCommand.self).addressing
+                == .path)
+        #expect(
+            try parse(["pull", "s3://b/p", "000001", "/tmp/x", "--addressing", "virtual-hosted"], as: PullCommand.self)
+                .remote.addressing == .virtualHosted)
+        let message = Transtok.message(
+            for: ParsingErrorProbe.error(["remote", "add", "r", "s3://b", "--addressing", "sideways"]))
         #expect(message.contains("path") && message.contains("virtual"), "\(message)")
         for help in [Transtok.helpMessage(for: RemoteAddCommand.self), Transtok.helpMessage(for: PullCommand.self)] {
             #expect(help.contains("values: path, virtual"), "\(help)")

@@ -6,13 +6,17 @@ import Testing
 
 @Suite struct StatusFormatterTests {
     static func status(dtype: String?) -> StatusResponse {
-        let counts = CountsStatus(filesIngested: 0, filesPending: 0, filesRejected: 0, pairs: 0, pairsRetracted: 0,
-                                  checkpoints: 0, jobsQueued: 0, jobsRunning: 0)
+        let counts = CountsStatus(
+            filesIngested: 0, filesPending: 0, filesRejected: 0, pairs: 0, pairsRetracted: 0,
+            checkpoints: 0, jobsQueued: 0, jobsRunning: 0)
         return StatusResponse(
             version: "test", pid: 1, startedAt: 0, uptimeSeconds: 1, stateDirectory: "/state", socket: "/s",
-            workspaces: [WorkspaceStatus(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                         targetTokenizer: nil, watchedDirectories: [], remote: nil, dtype: dtype,
-                                         counts: counts)],
+            workspaces: [
+                WorkspaceStatus(
+                    name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                    targetTokenizer: nil, watchedDirectories: [], remote: nil, dtype: dtype,
+                    counts: counts)
+            ],
             jobs: [], counts: counts)
     }
 

@@ -49,8 +49,11 @@ import Testing
         try TinyModel.write(to: model)
         let created = try runCommand(
             Binaries.cli,
-            ["workspace", "create", "en-tt", "--socket", daemon.socket, "--source-language", "en", "--target-language", "tt",
-             "--model", model, "--watch", watched, "--create-dirs"])
+            [
+                "workspace", "create", "en-tt", "--socket", daemon.socket, "--source-language", "en",
+                "--target-language", "tt",
+                "--model", model, "--watch", watched, "--create-dirs",
+            ])
         #expect(created.status == 0, "\(created.stderr)")
         let notes = daemon.root + "/notes.txt"
         try "hello\tsälam\n".write(toFile: notes, atomically: true, encoding: .utf8)
@@ -78,14 +81,18 @@ import Testing
         try daemon.waitUntilReady()
         let version = try runCommand(Binaries.cli, ["version", "--socket", daemon.socket])
         #expect(version.status == 0, "\(version.stderr)")
-        #expect(version.stdout.contains("client: transtok \(TranstokVersion.current) (commit \(TranstokVersion.commit))"))
-        #expect(version.stdout.contains("daemon: transtokd \(TranstokVersion.current) (commit \(TranstokVersion.commit))"))
+        #expect(
+            version.stdout.contains("client: transtok \(TranstokVersion.current) (commit \(TranstokVersion.commit))"))
+        #expect(
+            version.stdout.contains("daemon: transtokd \(TranstokVersion.current) (commit \(TranstokVersion.commit))"))
         let flag = try runCommand(Binaries.cli, ["--version"])
         #expect(flag.stdout.contains(TranstokVersion.commit))
     }
 
     @Test func completionScriptsForEachShell() throws {
-        for (shell, marker) in [("bash", "-F _transtok transtok"), ("zsh", "#compdef transtok"), ("fish", "complete -c 'transtok'")] {
+        for (shell, marker) in [
+            ("bash", "-F _transtok transtok"), ("zsh", "#compdef transtok"), ("fish", "complete -c 'transtok'"),
+        ] {
             let script = try runCommand(Binaries.cli, ["completion", shell])
             #expect(script.status == 0)
             #expect(script.stdout.contains(marker), "\(shell): \(script.stdout.prefix(200))")

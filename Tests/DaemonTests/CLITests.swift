@@ -39,15 +39,21 @@ import Testing
         try TinyModel.write(to: daemon.root + "/model")
         let created = try runCommand(
             Binaries.cli,
-            ["workspace", "create", "en-tt", "--socket", daemon.socket, "--source-language", "en", "--target-language", "tt",
-             "--model", daemon.root + "/model", "--watch", daemon.root + "/in", "--create-dirs"])
+            [
+                "workspace", "create", "en-tt", "--socket", daemon.socket, "--source-language", "en",
+                "--target-language", "tt",
+                "--model", daemon.root + "/model", "--watch", daemon.root + "/in", "--create-dirs",
+            ])
         #expect(created.status == 0, "\(created.stderr)")
         let listed = try runCommand(Binaries.cli, ["workspace", "list", "--socket", daemon.socket])
         #expect(listed.stdout.contains("en-tt"))
         let bad = try runCommand(
             Binaries.cli,
-            ["workspace", "create", "bad name", "--socket", daemon.socket, "--source-language", "en", "--target-language", "tt",
-             "--model", "/m"])
+            [
+                "workspace", "create", "bad name", "--socket", daemon.socket, "--source-language", "en",
+                "--target-language", "tt",
+                "--model", "/m",
+            ])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("invalid_argument"))
     }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Store
 import Testing
+
 @testable import Daemon
 
 /// Daemon checkpoints as `CheckpointLayout` names them, read by the runtime (`ModelLoader`) and by `transtok mapping
@@ -32,7 +33,8 @@ struct CheckpointLayoutDaemonTests {
         let model = try SourceModel(path: modelDir)
         let logger = Logger(label: "test")
         let workspace = root + "/workspace"
-        let base = try BaseWeights.open(model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .f32, logger: logger)
+        let base = try BaseWeights.open(
+            model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .f32, logger: logger)
         let refreshed: Set<String> = [CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor]
         #expect(Set(base.tensorNames) == Set(source.tensorNames).subtracting(refreshed))
         let sharded = try #require(base as? ShardedSafetensors)
@@ -46,16 +48,19 @@ struct CheckpointLayoutDaemonTests {
 
         // Opening again reuses the base (same files); a base that fails to open is reported, not rebuilt.
         let splitInode = try inode(baseDir + "/" + split)
-        _ = try BaseWeights.open(model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .f32, logger: logger)
+        _ = try BaseWeights.open(
+            model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .f32, logger: logger)
         #expect(try inode(baseDir + "/" + split) == splitInode)
         try FileManager.default.removeItem(atPath: sharded.indexPath)
         #expect(throws: (any Error).self) {
-            _ = try BaseWeights.open(model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .f32, logger: logger)
+            _ = try BaseWeights.open(
+                model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .f32, logger: logger)
         }
         #expect(try inode(baseDir + "/" + split) == splitInode)
 
         // Another dtype is another base (converted once); the old one is removed.
-        let bf16 = try BaseWeights.open(model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .bf16, logger: logger)
+        let bf16 = try BaseWeights.open(
+            model: model, sourcePath: modelDir, workspaceDirectory: workspace, dtype: .bf16, logger: logger)
         #expect(bf16.info("model.layers.0.mlp.up_proj.weight")?.dtype == .bf16)
         #expect(!FileManager.default.fileExists(atPath: baseDir))
     }
@@ -69,18 +74,23 @@ struct CheckpointLayoutDaemonTests {
         let targetTokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
         let config = root + "/config.json"
         try """
-            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-             "workspaces": [{"name": "layout", "source_language": "en", "target_language": "es",
-               "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+         "workspaces": [{"name": "layout", "source_language": "en", "target_language": "es",
+           "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 120)
         func drop(_ part: Int) throws {
-            try (corpus[(part * 60)..<((part + 1) * 60)].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
+            try
+                (corpus[(part * 60)..<((part + 1) * 60)].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n")
+                + "\n")
                 .write(toFile: folder + "/part\(part).tsv", atomically: true, encoding: .utf8)
         }
-        let daemon = try DaemonProcess(label: "layoutdaemon", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let daemon = try DaemonProcess(
+            label: "layoutdaemon", extraArguments: ["--config", config, "--state-dir", stateDir])
         try daemon.waitUntilReady()
-        func checkpoints() throws -> [CheckpointStatus] { try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0 }
+        func checkpoints() throws -> [CheckpointStatus] {
+            try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0
+        }
         func waitFor(count: Int) throws {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
@@ -107,11 +117,14 @@ struct CheckpointLayoutDaemonTests {
             #expect(!FileManager.default.fileExists(atPath: path + "/" + CheckpointLayout.legacySourceTokenizer))
             let weights = try ShardedSafetensors(indexPath: path + "/" + CheckpointLayout.weightIndex)
             // Only the refreshed tables are in the checkpoint's own shard; every body shard is a base file.
-            let own = Set([CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].compactMap { weights.weightMap[$0] })
+            let own = Set(
+                [CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].compactMap { weights.weightMap[$0] })
             #expect(own.allSatisfy { $0.hasPrefix(CheckpointLayout.changedWeightsBaseName) })
-            #expect(Set(own.flatMap { weights.shards[$0]?.tensorNames ?? [] })
+            #expect(
+                Set(own.flatMap { weights.shards[$0]?.tensorNames ?? [] })
                     == [CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor])
-            bodyInodes.append(Set(try weights.shards.keys.filter { !own.contains($0) }.compactMap { try inode(path + "/" + $0) }))
+            bodyInodes.append(
+                Set(try weights.shards.keys.filter { !own.contains($0) }.compactMap { try inode(path + "/" + $0) }))
         }
         #expect(bodyInodes.count == 2 && bodyInodes[0] == bodyInodes[1] && !bodyInodes[0].isEmpty)
     }
@@ -120,13 +133,15 @@ struct CheckpointLayoutDaemonTests {
 /// The per-workspace `dtype` setting: validated in the config with the allowed values, stored with the workspace.
 @Suite struct WorkspaceDTypeSettingTests {
     @Test func dtypeIsValidatedAndStored() throws {
-        var config = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                   parallelDirectories: ["/in"], outputDType: "f8")
+        var config = WorkspaceSpec(
+            name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+            parallelDirectories: ["/in"], outputDType: "f8")
         do {
             try config.validate(key: "workspaces[0]")
             Issue.record("dtype f8 accepted")
         } catch {
-            #expect("\(error)".contains("workspaces[0].dtype") && "\(error)".contains("auto, f32, f16, bf16"), "\(error)")
+            #expect(
+                "\(error)".contains("workspaces[0].dtype") && "\(error)".contains("auto, f32, f16, bf16"), "\(error)")
         }
         config.outputDType = "bf16"
         try config.validate(key: "workspaces[0]")
@@ -149,8 +164,9 @@ struct CheckpointLayoutDaemonTests {
         let root = try makeTemporaryDirectory("dtypestatus")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        var config = WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-                                   parallelDirectories: ["/in"], outputDType: "bf16")
+        var config = WorkspaceSpec(
+            name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+            parallelDirectories: ["/in"], outputDType: "bf16")
         try store.upsertWorkspace(config)
         config.name = "v"
         config.outputDType = nil

@@ -23,8 +23,10 @@ import Testing
         return Setup(root: root, model: model, tokenizer: tokenizer, folder: folder)
     }
 
-    func config(_ s: Setup, model: String? = nil, tokenizer: String? = nil, folder: String? = nil,
-                remote: String = "") -> String {
+    func config(
+        _ s: Setup, model: String? = nil, tokenizer: String? = nil, folder: String? = nil,
+        remote: String = ""
+    ) -> String {
         """
         {
           "socket": "\(s.root)/run/transtokd.sock",
@@ -67,8 +69,11 @@ import Testing
         let errors = result.errors.map(\.description)
         #expect(errors.count == 3, "\(errors)")
         #expect(errors.contains { $0.hasPrefix("\(path):9: error: workspaces[0].source_model: \(log)") }, "\(errors)")
-        #expect(errors.contains { $0.hasPrefix("\(path):10: error: workspaces[0].target_tokenizer: \(log)") }, "\(errors)")
-        #expect(errors.contains { $0 == "\(path):11: error: workspaces[0].parallel_dirs: \(log) is not a directory" }, "\(errors)")
+        #expect(
+            errors.contains { $0.hasPrefix("\(path):10: error: workspaces[0].target_tokenizer: \(log)") }, "\(errors)")
+        #expect(
+            errors.contains { $0 == "\(path):11: error: workspaces[0].parallel_dirs: \(log) is not a directory" },
+            "\(errors)")
     }
 
     @Test func aMissingFolderIsAWarningBecauseTheDaemonCreatesIt() throws {
@@ -87,7 +92,8 @@ import Testing
         let other = s.root + "/falcon"
         try FileManager.default.copyItem(atPath: s.model, toPath: other)
         let configPath = other + "/config.json"
-        let text = try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(of: "\"llama\"", with: "\"falcon\"")
+        let text = try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(
+            of: "\"llama\"", with: "\"falcon\"")
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         let (result, _) = try check(config(s, model: other), in: s)
         #expect(result.errors.count == 1 && result.errors[0].description.contains("falcon"), "\(result.findings)")
@@ -98,7 +104,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: s.root) }
         let typo = config(s).replacingOccurrences(of: "\"target_tokenizer\"", with: "\"target_tokeniser\"")
         let (unknown, path) = try check(typo, in: s)
-        #expect(unknown.errors.map(\.description) == ["\(path):10: error: workspaces[0].target_tokeniser: unknown key (see `transtokd config default` for the known ones)"])
+        #expect(
+            unknown.errors.map(\.description) == [
+                "\(path):10: error: workspaces[0].target_tokeniser: unknown key (see `transtokd config default` for the known ones)"
+            ])
 
         let remote = """
             "remotes": [
@@ -109,12 +118,16 @@ import Testing
             """
         let (missingCredentials, remotePath) = try check(config(s, remote: remote), in: s)
         let errors = missingCredentials.errors.map(\.description)
-        #expect(errors.count == 1 && errors[0].hasPrefix("\(remotePath):5: error: remotes[0]: ") && errors[0].contains("absent-credentials"), "\(errors)")
+        #expect(
+            errors.count == 1 && errors[0].hasPrefix("\(remotePath):5: error: remotes[0]: ")
+                && errors[0].contains("absent-credentials"), "\(errors)")
 
         let badValue = config(s).replacingOccurrences(of: "\"name\": \"en-xx\"", with: "\"name\": \"en xx\"")
         let (invalid, invalidPath) = try check(badValue, in: s)
-        #expect(invalid.errors.map(\.description).first?.hasPrefix("\(invalidPath):6: error: workspaces[0].name: must be") == true,
-                "\(invalid.findings)")
+        #expect(
+            invalid.errors.map(\.description).first?.hasPrefix("\(invalidPath):6: error: workspaces[0].name: must be")
+                == true,
+            "\(invalid.findings)")
     }
 
     @Test func theCommandExitsZeroOrSeventyEight() throws {
@@ -128,6 +141,7 @@ import Testing
         let refused = try runCommand(Binaries.daemon, ["config", "check", "--config", bad], environment: [:])
         #expect(refused.status == 78, "\(refused)")
         #expect(refused.stderr.contains("\(bad):10: error: workspaces[0].target_tokenizer"), "\(refused.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: s.root + "/state"), "a check must not create the state directory")
+        #expect(
+            !FileManager.default.fileExists(atPath: s.root + "/state"), "a check must not create the state directory")
     }
 }

@@ -11,21 +11,24 @@ import Testing
     }
 
     @Test func flagsBeatEnvironmentBeatFileBeatDefaults() throws {
-        let file = try writeConfig("""
+        let file = try writeConfig(
+            """
             {"socket": "/file/s.sock", "state_dir": "/file/state", "log_level": "debug", "blas_threads": 3,
              "request_timeout_seconds": 7}
             """)
-        let environment = ["TRANSTOK_SOCKET": "/env/s.sock", "TRANSTOK_STATE_DIR": "/env/state", "HOME": "/home/x",
-                           "TRANSTOK_BLAS_THREADS": "5"]
+        let environment = [
+            "TRANSTOK_SOCKET": "/env/s.sock", "TRANSTOK_STATE_DIR": "/env/state", "HOME": "/home/x",
+            "TRANSTOK_BLAS_THREADS": "5",
+        ]
         let flags = ConfigLayer(socket: "/flag/s.sock")
         let (config, used) = try ConfigResolver.resolve(flags: flags, environment: environment, configFile: file)
         #expect(used == file)
-        #expect(config.socket == "/flag/s.sock")          // flag
-        #expect(config.stateDir == "/env/state")          // environment over file
-        #expect(config.blasThreads == 5)                  // environment over file
-        #expect(config.logLevel == "debug")               // file over default
-        #expect(config.requestTimeoutSeconds == 7)        // file
-        #expect(config.maxRequestBytes == DaemonConfig.defaults().maxRequestBytes)  // default
+        #expect(config.socket == "/flag/s.sock") // flag
+        #expect(config.stateDir == "/env/state") // environment over file
+        #expect(config.blasThreads == 5) // environment over file
+        #expect(config.logLevel == "debug") // file over default
+        #expect(config.requestTimeoutSeconds == 7) // file
+        #expect(config.maxRequestBytes == DaemonConfig.defaults().maxRequestBytes) // default
     }
 
     @Test func configFileComesFromTheEnvironmentWhenNoFlag() throws {
@@ -41,7 +44,9 @@ import Testing
         #expect(throws: ConfigError.unknownKey(path: file, key: "sockett")) {
             try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file)
         }
-        let nested = try writeConfig(#"{"workspaces": [{"name": "a", "source_language": "en", "target_language": "es", "source_model": "/m", "parallel_dirs": [], "colour": 1}]}"#)
+        let nested = try writeConfig(
+            #"{"workspaces": [{"name": "a", "source_language": "en", "target_language": "es", "source_model": "/m", "parallel_dirs": [], "colour": 1}]}"#
+        )
         #expect(throws: ConfigError.unknownKey(path: nested, key: "workspaces[0].colour")) {
             try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: nested)
         }
@@ -63,7 +68,8 @@ import Testing
             return reason.contains("blas_threads")
         }
         #expect(throws: ConfigError.invalid(key: "TRANSTOK_BLAS_THREADS", message: "must be an integer, got x")) {
-            try ConfigResolver.resolve(flags: ConfigLayer(), environment: ["TRANSTOK_BLAS_THREADS": "x"], configFile: nil)
+            try ConfigResolver.resolve(
+                flags: ConfigLayer(), environment: ["TRANSTOK_BLAS_THREADS": "x"], configFile: nil)
         }
         #expect {
             try ConfigResolver.resolve(flags: ConfigLayer(socket: "relative.sock"), environment: [:], configFile: nil)
@@ -71,7 +77,8 @@ import Testing
             guard case .invalid(let key, _) = error as? ConfigError else { return false }
             return key == "socket"
         }
-        let duplicate = try writeConfig("""
+        let duplicate = try writeConfig(
+            """
             {"workspaces": [
               {"name": "a", "source_language": "en", "target_language": "es", "source_model": "/m", "parallel_dirs": ["/p"]},
               {"name": "a", "source_language": "en", "target_language": "tt", "source_model": "/m", "parallel_dirs": ["/q"]}]}
@@ -82,7 +89,9 @@ import Testing
     }
 
     @Test func defaultsFollowXDGForUsers() {
-        let config = DaemonConfig.defaults(environment: ["XDG_RUNTIME_DIR": "/run/user/1000", "XDG_STATE_HOME": "/home/u/.state"])
+        let config = DaemonConfig.defaults(environment: [
+            "XDG_RUNTIME_DIR": "/run/user/1000", "XDG_STATE_HOME": "/home/u/.state",
+        ])
         if getuid() == 0 {
             #expect(config.socket == "/run/transtok/transtokd.sock")
             #expect(config.stateDir == "/var/lib/transtok")
@@ -90,7 +99,9 @@ import Testing
             #expect(config.socket == "/run/user/1000/transtok.sock")
             #expect(config.stateDir == "/home/u/.state/transtok")
         }
-        let systemd = DaemonConfig.defaults(environment: ["STATE_DIRECTORY": "/var/lib/transtok", "RUNTIME_DIRECTORY": "/run/transtok"])
+        let systemd = DaemonConfig.defaults(environment: [
+            "STATE_DIRECTORY": "/var/lib/transtok", "RUNTIME_DIRECTORY": "/run/transtok",
+        ])
         #expect(systemd.stateDir == "/var/lib/transtok")
         #expect(systemd.socket == "/run/transtok/transtokd.sock")
     }

@@ -35,7 +35,8 @@ import Testing
     /// found the route: the reply is never the router's own "no such endpoint" or "method not allowed", and a
     /// successful JSON reply decodes as `E.Response`.
     private func probe<E: Endpoint>(_: E.Type, _ client: some TestClientProtocol) async throws {
-        let path = try E.PathParameters(values: Dictionary(uniqueKeysWithValues: E.PathParameters.names.map { ($0, "nope") }))
+        let path = try E.PathParameters(
+            values: Dictionary(uniqueKeysWithValues: E.PathParameters.names.map { ($0, "nope") }))
         let query = try E.Query(query: QueryValues(E.Query.keys.contains("word") ? ["word": "x"] : [:]))
         let target = E.target(path, query)
         let response = try await client.execute(
@@ -63,7 +64,8 @@ import Testing
             #expect(status.workspaces.isEmpty)
             let sync = try await client.call(ControlEndpoints.SyncStatus.self, .init(), query: .init(), body: .init())
             #expect(sync.workspaces.isEmpty)
-            let files = try await client.call(ControlEndpoints.ListFiles.self, .init(), query: .init(state: .rejected), body: .init())
+            let files = try await client.call(
+                ControlEndpoints.ListFiles.self, .init(), query: .init(state: .rejected), body: .init())
             #expect(files.isEmpty)
         }
     }
@@ -89,8 +91,10 @@ import Testing
         let daemon = try InProcessDaemon(label: "badquery")
         defer { daemon.removeFiles() }
         let (state, limit) = try await daemon.test { client in
-            (try await client.execute(uri: "/v1/files?state=lost", method: .get),
-             try await client.execute(uri: "/v1/lookup?word=x&limit=500", method: .get))
+            (
+                try await client.execute(uri: "/v1/files?state=lost", method: .get),
+                try await client.execute(uri: "/v1/lookup?word=x&limit=500", method: .get)
+            )
         }
         #expect(state.status == .badRequest)
         #expect(apiError(state)?.error.code == .invalidArgument)
@@ -106,9 +110,13 @@ import Testing
         let daemon = try InProcessDaemon(label: "notfound")
         defer { daemon.removeFiles() }
         let (remote, files) = try await daemon.test { client in
-            (try await client.send(
-                ControlEndpoints.SetWorkspaceRemote.self, NameParameter("nope"), query: .init(), body: .init(remote: nil)),
-             try await client.send(ControlEndpoints.ListFiles.self, .init(), query: .init(workspace: "nope"), body: .init()))
+            (
+                try await client.send(
+                    ControlEndpoints.SetWorkspaceRemote.self, NameParameter("nope"), query: .init(),
+                    body: .init(remote: nil)),
+                try await client.send(
+                    ControlEndpoints.ListFiles.self, .init(), query: .init(workspace: "nope"), body: .init())
+            )
         }
         #expect(remote.status == .notFound)
         #expect(apiError(remote)?.error.code == .notFound)
@@ -124,7 +132,8 @@ import Testing
         router.get("/store-not-found") { _, _ -> String in throw StoreError.notFound("workspace ghost") }
         router.get("/store-conflict") { _, _ -> String in throw StoreError.conflict("a remote named r already exists") }
         router.get("/store-open") { _, _ -> String in throw StoreError.cannotOpen(path: "/secret/db", reason: "EIO") }
-        router.get("/config") { _, _ -> String in throw ConfigError.invalid(key: "workspace.name", message: "is empty") }
+        router.get("/config") { _, _ -> String in throw ConfigError.invalid(key: "workspace.name", message: "is empty")
+        }
         let replies = try await Application(router: router).test(.router) { client in
             var replies: [String: TestResponse] = [:]
             for path in ["/store-not-found", "/store-conflict", "/store-open", "/config"] {

@@ -19,8 +19,10 @@ import Testing
         incoming = root + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         store = try Store(directory: root)
-        try store.upsertWorkspace(WorkspaceSpec(
-            name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: [incoming]))
+        try store.upsertWorkspace(
+            WorkspaceSpec(
+                name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                parallelDirectories: [incoming]))
         workspace = try #require(try store.workspaces().first)
         controller = CorpusController(store: store, logger: Logger(label: "test")) { _ in }
     }
@@ -39,7 +41,7 @@ import Testing
 
         try FileManager.default.removeItem(atPath: incoming + "/a.tsv")
         summary = try await controller.scan()
-        #expect(summary.pairsRetracted == 1)  // "two" is still provided by b.tsv
+        #expect(summary.pairsRetracted == 1) // "two" is still provided by b.tsv
         #expect(try store.counts().pairs == 2)
         let events = try store.pairEvents(workspaceID: workspace.id, after: 0)
         #expect(events.filter(\.isAddition).count == 3)
@@ -71,7 +73,7 @@ import Testing
         let file = try #require(try store.corpusFile(workspaceID: workspace.id, path: incoming + "/a.tsv"))
         #expect(file.state == .rejected)
         #expect(file.errorLine == 2)
-        #expect(try store.counts().pairs == 2)  // nothing half-applied, nothing lost
+        #expect(try store.counts().pairs == 2) // nothing half-applied, nothing lost
         // The user's file is never touched.
         #expect(try String(contentsOfFile: incoming + "/a.tsv", encoding: .utf8) == "one\tuno\nbroken line\n")
     }
@@ -111,7 +113,7 @@ import Testing
         if getuid() == 0 {
             // Root reads any file regardless of its mode; a path that cannot be read as a file still rejects.
             #expect {
-                try CorpusParser().read(path: incoming)  // a directory
+                try CorpusParser().read(path: incoming) // a directory
             } throws: { error in
                 (error as? CorpusParseError)?.reason == "not a regular file"
             }

@@ -35,11 +35,14 @@ import Testing
             return out
         }
         let samples = [
-            "  plain ASCII\t text \r\n", "año\u{A0}niño\u{85}x", "cafe\u{301} au lait", "\u{212B}ngström", "\u{1100}\u{1161} 한국어",
+            "  plain ASCII\t text \r\n", "año\u{A0}niño\u{85}x", "cafe\u{301} au lait", "\u{212B}ngström",
+            "\u{1100}\u{1161} 한국어",
             "Ελληνικά  κείμενο", "ǅemal ȘȚ ɐ", "\u{2003}em space\u{3000}", "a\u{0B47}\u{0B3E}b", "\u{0958} देवनागरी", "",
         ]
         for text in samples {
-            #expect(SentenceNormalizer.normalize(text) == full(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(
+                SentenceNormalizer.normalize(text) == full(text),
+                "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
         }
         // Every scalar below U+0300 takes the fast path and keeps its place.
         let latin = String(String.UnicodeScalarView((0x20..<0x300).compactMap(Unicode.Scalar.init)))
@@ -52,7 +55,9 @@ import Testing
         #expect(throws: CorpusParseError("expected 2 tab-separated fields (source, target), found 3", line: 2)) {
             try parser.parseTSV(Data("a\tb\nc\td\te\n".utf8))
         }
-        #expect(throws: CorpusParseError("empty target sentence", line: 1)) { try parser.parseTSV(Data("a\t  \n".utf8)) }
+        #expect(throws: CorpusParseError("empty target sentence", line: 1)) {
+            try parser.parseTSV(Data("a\t  \n".utf8))
+        }
         #expect(throws: CorpusParseError("invalid UTF-8", line: 3)) {
             try parser.parseTSV(Data([UInt8]("a\tb\nc\td\n".utf8) + [0x66, 0xFF, 0x09, 0x67, 0x0A]))
         }
@@ -75,7 +80,8 @@ import Testing
         #expect(throws: CorpusParseError("target file: line longer than 100000 bytes", line: 3)) {
             try parser.parseMoses(source: Data("a\nb\nc\n".utf8), target: Data("x\ny\n\(long)\n".utf8))
         }
-        let tmx = "<tmx version=\"1.4\"><header srclang=\"en\"/><body>\n<tu><tuv xml:lang=\"en\"><seg>ok</seg></tuv><tuv xml:lang=\"es\"><seg>vale</seg></tuv></tu>\n<tu><tuv xml:lang=\"en\"><seg>\(long)</seg></tuv></tu></body></tmx>"
+        let tmx =
+            "<tmx version=\"1.4\"><header srclang=\"en\"/><body>\n<tu><tuv xml:lang=\"en\"><seg>ok</seg></tuv><tuv xml:lang=\"es\"><seg>vale</seg></tuv></tu>\n<tu><tuv xml:lang=\"en\"><seg>\(long)</seg></tuv></tu></body></tmx>"
         #expect(throws: CorpusParseError("translation unit longer than 100000 bytes", line: 3)) {
             try parser.parseTMX(Data(tmx.utf8), sourceLanguage: "en", targetLanguage: "es")
         }
@@ -125,8 +131,9 @@ import Testing
         #expect(cdataPairs.map(\.source) == ["Use <b> & <i> tags"])
         #expect(cdataPairs.map(\.target) == ["Usa <b> & <i> etiquetas"])
         #expect(throws: CorpusParseError.self) {
-            try parser.parseTMX(Data("<tmx><body><tu><tuv xml:lang='en'><seg>x</tuv></tu></body></tmx>".utf8),
-                                sourceLanguage: "en", targetLanguage: "es")
+            try parser.parseTMX(
+                Data("<tmx><body><tu><tuv xml:lang='en'><seg>x</tuv></tu></body></tmx>".utf8),
+                sourceLanguage: "en", targetLanguage: "es")
         }
     }
 
@@ -153,8 +160,12 @@ import Testing
         #expect(CorpusFormat.detect(path: "/in/a.tsv", sourceLanguage: "en", targetLanguage: "es") == .tsv)
         #expect(CorpusFormat.detect(path: "/in/a.jsonl.gz", sourceLanguage: "en", targetLanguage: "es") == .jsonLines)
         #expect(CorpusFormat.detect(path: "/in/a.tmx", sourceLanguage: "en", targetLanguage: "es") == .tmx)
-        #expect(CorpusFormat.detect(path: "/in/bible.en", sourceLanguage: "en", targetLanguage: "es") == .mosesSource(partner: "/in/bible.es"))
-        #expect(CorpusFormat.detect(path: "/in/bible.es.gz", sourceLanguage: "en", targetLanguage: "es") == .mosesTarget(partner: "/in/bible.en.gz"))
+        #expect(
+            CorpusFormat.detect(path: "/in/bible.en", sourceLanguage: "en", targetLanguage: "es")
+                == .mosesSource(partner: "/in/bible.es"))
+        #expect(
+            CorpusFormat.detect(path: "/in/bible.es.gz", sourceLanguage: "en", targetLanguage: "es")
+                == .mosesTarget(partner: "/in/bible.en.gz"))
         #expect(CorpusFormat.detect(path: "/in/.a.tsv", sourceLanguage: "en", targetLanguage: "es") == nil)
         #expect(CorpusFormat.detect(path: "/in/a.tsv.tmp", sourceLanguage: "en", targetLanguage: "es") == nil)
         #expect(CorpusFormat.detect(path: "/in/notes.txt", sourceLanguage: "en", targetLanguage: "es") == nil)

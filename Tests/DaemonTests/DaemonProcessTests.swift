@@ -33,7 +33,8 @@ import Testing
     @Test func aSecondDaemonOnTheSameStateDirectoryIsRefused() throws {
         let first = try DaemonProcess(label: "lock")
         try first.waitUntilReady()
-        let second = try runCommand(Binaries.daemon, ["--state-dir", first.stateDir, "--socket", first.root + "/other.sock"])
+        let second = try runCommand(
+            Binaries.daemon, ["--state-dir", first.stateDir, "--socket", first.root + "/other.sock"])
         #expect(second.status == 1)
         #expect(second.stderr.contains("already using the state directory"))
         #expect(second.stderr.contains("pid \(first.process.processIdentifier)"))
@@ -54,7 +55,11 @@ import Testing
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
         close(fd)
         #expect(FileManager.default.fileExists(atPath: path))
         let daemon = try DaemonProcess(label: "stale2", socket: path)
@@ -78,11 +83,14 @@ import Testing
 
         let invalidName = try client.send(
             method: "POST", path: "/v1/workspaces",
-            body: Array(#"{"name":"../x","sourceLanguage":"en","targetLanguage":"es","sourceModel":"/m","parallelDirectories":[]}"#.utf8))
+            body: Array(
+                #"{"name":"../x","sourceLanguage":"en","targetLanguage":"es","sourceModel":"/m","parallelDirectories":[]}"#
+                    .utf8))
         #expect(invalidName.status == 400)
         #expect(try error(invalidName).error.message.contains("name"))
 
-        let huge = try client.send(method: "POST", path: "/v1/workspaces", body: Array(repeating: UInt8(ascii: " "), count: 64 * 1024))
+        let huge = try client.send(
+            method: "POST", path: "/v1/workspaces", body: Array(repeating: UInt8(ascii: " "), count: 64 * 1024))
         #expect(huge.status == 413)
         #expect(try error(huge).error.code == .payloadTooLarge)
 
@@ -98,9 +106,10 @@ import Testing
         let daemon = try DaemonProcess(label: "ws")
         try daemon.waitUntilReady()
         try TinyModel.write(to: daemon.root + "/model")
-        let request = WorkspaceRequest(WorkspaceSpec(
-            name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
-            parallelDirectories: [daemon.root + "/incoming"]), createDirectories: true)
+        let request = WorkspaceRequest(
+            WorkspaceSpec(
+                name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
+                parallelDirectories: [daemon.root + "/incoming"]), createDirectories: true)
         _ = try daemon.client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
         let (status, _) = try daemon.client.call("GET", "/v1/status", as: StatusResponse.self)
         #expect(status.workspaces.map(\.name) == ["en-es"])
@@ -117,7 +126,9 @@ import Testing
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0)
         var timeout = timeval(tv_sec: 20, tv_usec: 0)

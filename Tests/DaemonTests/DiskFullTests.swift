@@ -29,20 +29,23 @@ struct DiskFullTests {
         let tokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
         let config = root + "/config.json"
         try """
-            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-             "keep_checkpoints": 1,
-             "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es", "source_model": "\(model)",
-               "target_tokenizer": "\(tokenizer)", "parallel_dirs": ["\(folder)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+         "keep_checkpoints": 1,
+         "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es", "source_model": "\(model)",
+           "target_tokenizer": "\(tokenizer)", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 400)
         func drop(_ name: String, _ range: Range<Int>) throws {
             try (corpus[range].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
                 .write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
         }
         try drop("a.tsv", 0..<200)
-        let daemon = try DaemonProcess(label: "diskfull", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let daemon = try DaemonProcess(
+            label: "diskfull", extraArguments: ["--config", config, "--state-dir", stateDir])
         try daemon.waitUntilReady()
-        func status() throws -> StatusResponse { try daemon.client.call("GET", "/v1/status", as: StatusResponse.self).0 }
+        func status() throws -> StatusResponse {
+            try daemon.client.call("GET", "/v1/status", as: StatusResponse.self).0
+        }
         func waitFor(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) throws {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
@@ -76,7 +79,8 @@ struct DiskFullTests {
 
         // Space returns: the next cycle (asked for, instead of waiting a minute for the retry) publishes.
         try FileManager.default.removeItem(atPath: filler)
-        _ = try daemon.client.call("POST", "/v1/refresh", body: RefreshRequest(workspace: "ws"), as: RefreshRequest.self)
+        _ = try daemon.client.call(
+            "POST", "/v1/refresh", body: RefreshRequest(workspace: "ws"), as: RefreshRequest.self)
         try waitFor("the checkpoint after space returned") {
             try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0.first?.number ?? 0 >= 2
         }

@@ -11,18 +11,23 @@ import Testing
     static let boundMiB = 96
 
     @Test func aLargeGzipFileIsIngestedInBoundedMemory() async throws {
-        let daemon = try DaemonProcess(label: "ingest-memory", environment: [
-            "TRANSTOK_DEBOUNCE_SECONDS": "0.2",
-            // Only ingestion is measured: no refresh cycle starts.
-            "TRANSTOK_MIN_NEW_PAIRS": "1000000000", "TRANSTOK_MAX_REFRESH_INTERVAL_SECONDS": "1000000",
-        ])
+        let daemon = try DaemonProcess(
+            label: "ingest-memory",
+            environment: [
+                "TRANSTOK_DEBOUNCE_SECONDS": "0.2",
+                // Only ingestion is measured: no refresh cycle starts.
+                "TRANSTOK_MIN_NEW_PAIRS": "1000000000", "TRANSTOK_MAX_REFRESH_INTERVAL_SECONDS": "1000000",
+            ])
         defer { try? FileManager.default.removeItem(atPath: daemon.root) }
         try daemon.waitUntilReady()
         let folder = daemon.root + "/incoming"
         try TinyModel.write(to: daemon.root + "/model")
-        _ = try daemon.client.call("POST", "/v1/workspaces", body: WorkspaceRequest(WorkspaceSpec(
-            name: "memory", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
-            parallelDirectories: [folder]), createDirectories: true), as: WorkspaceStatus.self)
+        _ = try daemon.client.call(
+            "POST", "/v1/workspaces",
+            body: WorkspaceRequest(
+                WorkspaceSpec(
+                    name: "memory", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
+                    parallelDirectories: [folder]), createDirectories: true), as: WorkspaceStatus.self)
 
         let staging = daemon.root + "/big.tsv.gz"
         let pairs = try await LargeCorpus.writeGzipTSV(to: staging, decompressedBytes: Self.decompressedMiB << 20)
@@ -48,8 +53,9 @@ import Testing
         let log = String(daemon.log.suffix(2000))
         #expect(ingested == pairs, "\(ingested) of \(pairs) pairs ingested:\n\(log)")
         let aboveIdleMiB = (peak - idle) / 1024
-        #expect(aboveIdleMiB < Self.boundMiB,
-                "peak RSS \(peak / 1024) MiB, \(aboveIdleMiB) MiB above idle, for \(Self.decompressedMiB) MiB of text")
+        #expect(
+            aboveIdleMiB < Self.boundMiB,
+            "peak RSS \(peak / 1024) MiB, \(aboveIdleMiB) MiB above idle, for \(Self.decompressedMiB) MiB of text")
     }
 }
 
@@ -76,7 +82,9 @@ enum LargeCorpus {
         let plain = String(path.dropLast(3))
         FileManager.default.createFile(atPath: plain, contents: nil)
         let handle = try #require(FileHandle(forWritingAtPath: plain))
-        let words = (0..<512).map { i in String(repeating: String(UnicodeScalar(UInt8(97 + i % 26))), count: 3 + i % 7) + "\(i % 97)" }
+        let words = (0..<512).map { i in
+            String(repeating: String(UnicodeScalar(UInt8(97 + i % 26))), count: 3 + i % 7) + "\(i % 97)"
+        }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func sentence() -> [UInt8] {
             var out: [UInt8] = []
@@ -111,7 +119,9 @@ enum LargeCorpus {
         gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
         gzip.arguments = ["-1", "-f", plain]
         try await gzip.runToExit()
-        guard gzip.terminationStatus == 0 else { throw DaemonTestError("gzip failed with status \(gzip.terminationStatus)") }
+        guard gzip.terminationStatus == 0 else {
+            throw DaemonTestError("gzip failed with status \(gzip.terminationStatus)")
+        }
         return pairs
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// `--log-format text|json` and journald priority prefixes under systemd (#17).
 @Suite struct LogFormatTests {
-    let date = Date(timeIntervalSince1970: 1_796_342_400.25)  // 2026-12-04T00:00:00.250Z
+    let date = Date(timeIntervalSince1970: 1_796_342_400.25) // 2026-12-04T00:00:00.250Z
 
     @Test func textLinesCarryTimeLevelLabelAndSortedMetadata() {
         let line = DaemonLogHandler.render(
@@ -33,11 +33,13 @@ import Testing
             (.critical, "<2>"),
         ]
         for (level, prefix) in expected {
-            let text = DaemonLogHandler.render(level: level, message: "m", metadata: [:], label: "l", source: "s",
-                                               date: date, format: .text, journald: true)
+            let text = DaemonLogHandler.render(
+                level: level, message: "m", metadata: [:], label: "l", source: "s",
+                date: date, format: .text, journald: true)
             #expect(text == "\(prefix)\(level.rawValue) l: m\n", "journald stamps the time itself")
-            let json = DaemonLogHandler.render(level: level, message: "m", metadata: [:], label: "l", source: "s",
-                                               date: date, format: .json, journald: true)
+            let json = DaemonLogHandler.render(
+                level: level, message: "m", metadata: [:], label: "l", source: "s",
+                date: date, format: .json, journald: true)
             #expect(json.hasPrefix(prefix + "{"))
         }
     }
@@ -64,12 +66,15 @@ import Testing
     }
 
     @Test func theFormatIsAConfigKeyAFlagAndAnEnvironmentVariable() throws {
-        let env = try ConfigResolver.resolve(flags: ConfigLayer(), environment: ["TRANSTOK_LOG_FORMAT": "json"], configFile: nil)
+        let env = try ConfigResolver.resolve(
+            flags: ConfigLayer(), environment: ["TRANSTOK_LOG_FORMAT": "json"], configFile: nil)
         #expect(env.config.logFormat == "json")
-        let flag = try ConfigResolver.resolve(flags: ConfigLayer(logFormat: "text"), environment: ["TRANSTOK_LOG_FORMAT": "json"], configFile: nil)
+        let flag = try ConfigResolver.resolve(
+            flags: ConfigLayer(logFormat: "text"), environment: ["TRANSTOK_LOG_FORMAT": "json"], configFile: nil)
         #expect(flag.config.logFormat == "text")
         #expect(throws: ConfigError.self) {
-            try ConfigResolver.resolve(flags: ConfigLayer(), environment: ["TRANSTOK_LOG_FORMAT": "xml"], configFile: nil)
+            try ConfigResolver.resolve(
+                flags: ConfigLayer(), environment: ["TRANSTOK_LOG_FORMAT": "xml"], configFile: nil)
         }
         #expect(throws: (any Error).self) { try RunCommand.parse(["--log-format", "xml"]) }
         #expect(try RunCommand.parse(["--log-format", "json"]).options.logFormat == .json)
@@ -87,7 +92,9 @@ import Testing
         try "x".write(toFile: root + "/not-a-dir", atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.daemon)
-        process.arguments = ["--log-format", "json", "--state-dir", root + "/state", "--socket", root + "/not-a-dir/s.sock"]
+        process.arguments = [
+            "--log-format", "json", "--state-dir", root + "/state", "--socket", root + "/not-a-dir/s.sock",
+        ]
         process.environment = ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)", "PATH": "/usr/bin:/bin"]
         process.standardError = FileHandle(forWritingAtPath: errPath)
         process.standardOutput = FileHandle.nullDevice
@@ -96,7 +103,9 @@ import Testing
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
-        let logged = try String(contentsOfFile: errPath, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("<") }
+        let logged = try String(contentsOfFile: errPath, encoding: .utf8).split(separator: "\n").filter {
+            $0.hasPrefix("<")
+        }
         #expect(!logged.isEmpty, "no journald-prefixed line")
         for line in logged {
             let body = line.drop { $0 != ">" }.dropFirst()

@@ -64,7 +64,9 @@ import Testing
         let start = try #require(parsed.family("process_start_time_seconds")?.samples.first?.value)
         #expect(abs(start - Date().timeIntervalSince1970) < 3600, "the process started within the hour: \(start)")
         #expect(parsed.family("process_cpu_seconds")?.type == "counter")
-        for name in ["transtok_pairs", "transtok_files", "transtok_last_checkpoint_timestamp_seconds", "transtok_sync_errors"] {
+        for name in [
+            "transtok_pairs", "transtok_files", "transtok_last_checkpoint_timestamp_seconds", "transtok_sync_errors",
+        ] {
             #expect(parsed.family(name) != nil, "\(name) missing")
         }
     }

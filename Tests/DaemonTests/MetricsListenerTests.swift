@@ -29,14 +29,18 @@ import Testing
         let daemon = try DaemonProcess(label: "metricstcp", environment: ["TRANSTOK_METRICS_ADDRESS": "\(port)"])
         try daemon.waitUntilReady()
         let url = "http://127.0.0.1:\(port)/metrics"
-        var page = try runCommand("/usr/bin/curl", ["-sS", "--retry", "5", "--retry-connrefused", "--retry-delay", "1", url])
+        var page = try runCommand(
+            "/usr/bin/curl", ["-sS", "--retry", "5", "--retry-connrefused", "--retry-delay", "1", url])
         #expect(page.status == 0, "\(page.stderr)\n\(daemon.log)")
-        #expect(page.stdout.contains("transtok_build_info{commit=\"\(TranstokVersion.commit)\",version=\"\(TranstokVersion.current)\"} 1"))
+        #expect(
+            page.stdout.contains(
+                "transtok_build_info{commit=\"\(TranstokVersion.commit)\",version=\"\(TranstokVersion.current)\"} 1"))
         page = try runCommand(
             "/usr/bin/curl", ["-sS", "-H", "Accept: application/openmetrics-text; version=1.0.0", "-D", "-", url])
         #expect(page.stdout.lowercased().contains("content-type: application/openmetrics-text"))
         #expect(page.stdout.hasSuffix("# EOF\n"))
-        let other = try runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/status"])
+        let other = try runCommand(
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/status"])
         #expect(other.stdout == "404", "the listener serves only /metrics")
         #expect(try daemon.terminate() == 0)
     }

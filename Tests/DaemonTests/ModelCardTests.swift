@@ -10,10 +10,14 @@ import Testing
     static func pythonBlocks(_ markdown: String) -> [String] {
         var blocks: [String] = [], current: [Substring]? = nil
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```python" { current = [] } else if current != nil, line == "```" {
+            if current == nil, line == "```python" {
+                current = []
+            } else if current != nil, line == "```" {
                 blocks.append(current!.joined(separator: "\n") + "\n")
                 current = nil
-            } else if current != nil { current!.append(line) }
+            } else if current != nil {
+                current!.append(line)
+            }
         }
         return blocks
     }
@@ -25,22 +29,29 @@ import Testing
         try TinyModel.write(to: model)
         let target = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
         let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 150)
-        try corpus.map(\.source).joined(separator: "\n").write(toFile: root + "/en.txt", atomically: true, encoding: .utf8)
-        try corpus.map(\.target).joined(separator: "\n").write(toFile: root + "/es.txt", atomically: true, encoding: .utf8)
-        let transfer = try runCommand(Binaries.cli, [
-            "transfer", "--model", model, "--target-tokenizer", target, "--source-text", root + "/en.txt",
-            "--target-text", root + "/es.txt", "--output", output, "--min-count", "1", "--threads", "1", "--aligner", "ibm1",
-            "--source-language", "en", "--target-language", "es",
-        ] + (hydra ? ["--hydra"] : []), timeout: 300)
+        try corpus.map(\.source).joined(separator: "\n").write(
+            toFile: root + "/en.txt", atomically: true, encoding: .utf8)
+        try corpus.map(\.target).joined(separator: "\n").write(
+            toFile: root + "/es.txt", atomically: true, encoding: .utf8)
+        let transfer = try runCommand(
+            Binaries.cli,
+            [
+                "transfer", "--model", model, "--target-tokenizer", target, "--source-text", root + "/en.txt",
+                "--target-text", root + "/es.txt", "--output", output, "--min-count", "1", "--threads", "1",
+                "--aligner", "ibm1",
+                "--source-language", "en", "--target-language", "es",
+            ] + (hydra ? ["--hydra"] : []), timeout: 300)
         #expect(transfer.status == 0, "\(transfer.stderr)")
 
         let card = try String(contentsOfFile: output + "/" + CheckpointLayout.modelCard, encoding: .utf8)
-        let front = try #require(card.split(separator: "---\n", maxSplits: 2, omittingEmptySubsequences: false).dropFirst().first)
+        let front = try #require(
+            card.split(separator: "---\n", maxSplits: 2, omittingEmptySubsequences: false).dropFirst().first)
         #expect(front.contains("language:\n- es\n- en\n"), "\(front)")
         #expect(front.contains("library_name: transformers\n") && front.contains("pipeline_tag: text-generation\n"))
         #expect(front.contains("tags:\n- transtok\n- trans-tokenization\n" + (hydra ? "- hydra\n" : "")), "\(front)")
         #expect(!front.contains("base_model:"), "the tiny model states no Hub id; none may be invented")
-        #expect(card.contains("| Parallel corpus | 150 sentence pairs |") && card.contains("| Aligner | ibm1 |"), "\(card)")
+        #expect(
+            card.contains("| Parallel corpus | 150 sentence pairs |") && card.contains("| Aligner | ibm1 |"), "\(card)")
         #expect(card.contains("| Tokenizer | BPE, "), "\(card)")
 
         let blocks = Self.pythonBlocks(card)
@@ -55,7 +66,8 @@ import Testing
     @Test func frontMatterTakesLicenseAndHubIDOnlyFromTheSource() throws {
         let root = try makeTemporaryDirectory("modelcard-base")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try "---\nlicense: apache-2.0\nlanguage:\n- en\n---\n# x\n".write(toFile: root + "/README.md", atomically: true, encoding: .utf8)
+        try "---\nlicense: apache-2.0\nlanguage:\n- en\n---\n# x\n".write(
+            toFile: root + "/README.md", atomically: true, encoding: .utf8)
         try #"{"model_type": "llama", "_name_or_path": "HuggingFaceTB/SmolLM2-135M"}"#
             .write(toFile: root + "/config.json", atomically: true, encoding: .utf8)
         let info = BaseModelInfo.read(path: root)
@@ -65,16 +77,19 @@ import Testing
         #expect(BaseModelInfo.read(path: root).hubID == nil)
         let card = ModelCard(
             title: "t", base: info, architecture: "llama", kind: .decoder, sourceLanguage: "en", targetLanguage: "es",
-            tokenizer: "BPE, 10 tokens", corpusPairs: 3, method: [], figures: [], hydra: false, dtype: "bf16", producedBy: "p")
-        #expect(card.markdown.hasPrefix("""
-            ---
-            language:
-            - es
-            - en
-            base_model: HuggingFaceTB/SmolLM2-135M
-            library_name: transformers
-            license: apache-2.0
-            pipeline_tag: text-generation
-            """))
+            tokenizer: "BPE, 10 tokens", corpusPairs: 3, method: [], figures: [], hydra: false, dtype: "bf16",
+            producedBy: "p")
+        #expect(
+            card.markdown.hasPrefix(
+                """
+                ---
+                language:
+                - es
+                - en
+                base_model: HuggingFaceTB/SmolLM2-135M
+                library_name: transformers
+                license: apache-2.0
+                pipeline_tag: text-generation
+                """))
     }
 }

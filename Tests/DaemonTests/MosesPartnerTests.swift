@@ -20,8 +20,10 @@ import Testing
         incoming = root + "/incoming"
         try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true)
         store = try Store(directory: root)
-        try store.upsertWorkspace(WorkspaceSpec(
-            name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: [incoming]))
+        try store.upsertWorkspace(
+            WorkspaceSpec(
+                name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+                parallelDirectories: [incoming]))
         controller = CorpusController(store: store, logger: Logger(label: "test")) { _ in }
     }
 
@@ -42,14 +44,16 @@ import Testing
         #expect(try store.counts().pairs == 0)
         let reason = try #require(try rejection("x.en"))
         #expect(reason.contains("outside the watched folder"), "\(reason)")
-        for leak in ["has 3", "3 line", "AKIA", "s3cr3t", "[default]", "line counts"] { #expect(!reason.contains(leak), "\(reason)") }
+        for leak in ["has 3", "3 line", "AKIA", "s3cr3t", "[default]", "line counts"] {
+            #expect(!reason.contains(leak), "\(reason)")
+        }
     }
 
     @Test(.timeLimit(.minutes(1))) func aFIFOPartnerIsRefusedWithoutBlocking() async throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try "one\n".write(toFile: incoming + "/y.en", atomically: true, encoding: .utf8)
         #expect(mkfifo(incoming + "/y.es", 0o600) == 0)
-        _ = try await controller.scan()  // blocked forever on main
+        _ = try await controller.scan() // blocked forever on main
         #expect(try rejection("y.en")?.contains("FIFO") == true)
         #expect(try store.counts().pairs == 0)
     }
@@ -62,7 +66,7 @@ import Testing
         #expect(try rejection("z.en") != nil)
         // A device linked from inside the folder (a bind-mounted /dev would look like this) is refused too.
         try FileManager.default.createDirectory(atPath: incoming + "/dev", withIntermediateDirectories: true)
-        #expect(mknod(incoming + "/dev/w.es", S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0)  // /dev/zero's numbers
+        #expect(mknod(incoming + "/dev/w.es", S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0) // /dev/zero's numbers
         try "one\n".write(toFile: incoming + "/dev/w.en", atomically: true, encoding: .utf8)
         _ = try await controller.scan()
         #expect(try rejection("w.en")?.contains("character device") == true)

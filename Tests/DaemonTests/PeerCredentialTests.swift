@@ -10,8 +10,11 @@ struct PeerCredentialTests {
     func curlAsNobody(socket: String, groups: String) throws -> CommandResult {
         try runCommand(
             "/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=65534", "--groups=\(groups)", "--", "/usr/bin/curl", "-s", "-w", "\n%{http_code}",
-             "--unix-socket", socket, "http://localhost/v1/status"])
+            [
+                "--reuid=65534", "--regid=65534", "--groups=\(groups)", "--", "/usr/bin/curl", "-s", "-w",
+                "\n%{http_code}",
+                "--unix-socket", socket, "http://localhost/v1/status",
+            ])
     }
 
     @Test func anotherUserCannotOpenThePrivateSocket() throws {
@@ -44,8 +47,10 @@ struct PeerCredentialTests {
         // With the group as its primary gid the peer is allowed.
         let allowed = try runCommand(
             "/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=100", "--clear-groups", "--", "/usr/bin/curl", "-s", "-w", "\n%{http_code}",
-             "--unix-socket", daemon.socket, "http://localhost/v1/health"])
+            [
+                "--reuid=65534", "--regid=100", "--clear-groups", "--", "/usr/bin/curl", "-s", "-w", "\n%{http_code}",
+                "--unix-socket", daemon.socket, "http://localhost/v1/health",
+            ])
         #expect(allowed.stdout.hasSuffix("200"), "got \(allowed.stdout)")
     }
 }

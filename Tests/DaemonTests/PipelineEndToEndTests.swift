@@ -10,7 +10,8 @@ enum SmolLM2Asset {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let path: String = {
-        let assets = ProcessInfo.processInfo.environment["TRANSTOK_ASSETS"].flatMap { $0.isEmpty ? nil : $0 }
+        let assets =
+            ProcessInfo.processInfo.environment["TRANSTOK_ASSETS"].flatMap { $0.isEmpty ? nil : $0 }
             ?? repository.appendingPathComponent(".assets").path
         return assets + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
     }()
@@ -32,7 +33,8 @@ struct PipelineEndToEndTests {
         return result.stdout
     }
 
-    func waitFor(_ what: String, _ daemon: DaemonProcess, timeout: Double = 300, _ condition: () throws -> Bool) throws {
+    func waitFor(_ what: String, _ daemon: DaemonProcess, timeout: Double = 300, _ condition: () throws -> Bool) throws
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return }
@@ -53,13 +55,16 @@ struct PipelineEndToEndTests {
             .write(toFile: monolingual + "/extra.txt", atomically: true, encoding: .utf8)
         let config = root + "/config.json"
         try """
-            {"refresh_debounce_seconds": 0.5, "min_new_pairs": 10, "debounce_seconds": 0.2, "keep_checkpoints": 2,
-             "workspaces": [{"name": "en-es", "source_language": "en", "target_language": "es",
-               "source_model": "\(Self.model)", "parallel_dirs": ["\(folder)"], "monolingual_dirs": ["\(monolingual)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(label: "pipe", extraArguments: ["--config", config, "--state-dir", root + "/state"])
+        {"refresh_debounce_seconds": 0.5, "min_new_pairs": 10, "debounce_seconds": 0.2, "keep_checkpoints": 2,
+         "workspaces": [{"name": "en-es", "source_language": "en", "target_language": "es",
+           "source_model": "\(Self.model)", "parallel_dirs": ["\(folder)"], "monolingual_dirs": ["\(monolingual)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(
+            label: "pipe", extraArguments: ["--config", config, "--state-dir", root + "/state"])
         try daemon.waitUntilReady()
-        func status() throws -> StatusResponse { try daemon.client.call("GET", "/v1/status", as: StatusResponse.self).0 }
+        func status() throws -> StatusResponse {
+            try daemon.client.call("GET", "/v1/status", as: StatusResponse.self).0
+        }
 
         try bible(from: 0, count: 400).write(toFile: folder + "/genesis.tsv", atomically: true, encoding: .utf8)
         try "no tab on this line\n".write(toFile: folder + "/bad.tsv", atomically: true, encoding: .utf8)
@@ -73,8 +78,10 @@ struct PipelineEndToEndTests {
         let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
         let files = (manifest["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String } ?? []
         // The body once as the workspace's base weights (hard-linked), the refreshed rows in their own shard.
-        for name in ["config.json", "generation_config.json", "model-base.safetensors", "model-transtok.safetensors",
-                     "model.safetensors.index.json", "tokenizer.json"] {
+        for name in [
+            "config.json", "generation_config.json", "model-base.safetensors", "model-transtok.safetensors",
+            "model.safetensors.index.json", "tokenizer.json",
+        ] {
             #expect(files.contains(name), "checkpoint lacks \(name)")
         }
         func inode(_ path: String) -> UInt64 {
@@ -84,12 +91,14 @@ struct PipelineEndToEndTests {
         let baseInode = inode(first.path + "/model-base.safetensors")
         #expect(baseInode != 0)
         let modelConfig = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first.path + "/config.json"))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first.path + "/config.json")))
+                as? [String: Any])
         let statistics = try #require(manifest["statistics"] as? [String: Double])
         #expect(modelConfig["vocab_size"] as? Int == Int(statistics["target_vocabulary"] ?? -1))
         let weights = try TensorFiles.open(path: first.path)
         #expect(weights.info("model.embed_tokens.weight")?.shape == [Int(statistics["target_vocabulary"] ?? -1), 576])
-        #expect(weights.info("model.layers.0.self_attn.q_proj.weight")?.dtype == .bf16)  // dtype auto: BF16 for a quantised GGUF
+        // Dtype auto: BF16 for a quantised GGUF.
+        #expect(weights.info("model.layers.0.self_attn.q_proj.weight")?.dtype == .bf16)
         let tokenizerPath = try #require(try status().workspaces.first?.targetTokenizer)
         #expect(tokenizerPath.hasSuffix("tokenizer-v1/tokenizer.json"))
         #expect(try String(contentsOfFile: tokenizerPath, encoding: .utf8).contains("quetzal"))
@@ -102,17 +111,21 @@ struct PipelineEndToEndTests {
         try bible(from: 400, count: 100).write(toFile: folder + "/more.tsv", atomically: true, encoding: .utf8)
         try waitFor("the second checkpoint", daemon) { try status().counts.checkpoints >= 2 }
         let second = try #require(try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0.first)
-        let secondManifest = try #require(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: second.path + "/manifest.json"))) as? [String: Any])
+        let secondManifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: second.path + "/manifest.json"))) as? [String: Any])
         let secondStatistics = try #require(secondManifest["statistics"] as? [String: Double])
         #expect(secondManifest["parent"] as? Int == 1)
         #expect(inode(second.path + "/model-base.safetensors") == baseInode, "the body is linked, not rewritten")
         // On a corpus this small the update touches nearly all of the alignment, so a change record would be larger
         // than a snapshot: the cycle saved a snapshot instead (change records are for large corpora; the crash-loop
         // test restores from them).
-        let changeBytes = secondStatistics["alignment_change_bytes"] ?? -1, snapshotBytes = secondStatistics["alignment_snapshot_bytes"] ?? 0
-        #expect(changeBytes == 0 && snapshotBytes > (statistics["alignment_snapshot_bytes"] ?? .infinity),
-                "change records \(changeBytes) B on a \(snapshotBytes) B snapshot (first: \(statistics["alignment_snapshot_bytes"] ?? -1) B)")
+        let changeBytes = secondStatistics["alignment_change_bytes"] ?? -1,
+            snapshotBytes = secondStatistics["alignment_snapshot_bytes"] ?? 0
+        #expect(
+            changeBytes == 0 && snapshotBytes > (statistics["alignment_snapshot_bytes"] ?? .infinity),
+            "change records \(changeBytes) B on a \(snapshotBytes) B snapshot (first: \(statistics["alignment_snapshot_bytes"] ?? -1) B)"
+        )
         let recomputed = secondStatistics["rows_recomputed"] ?? .infinity
         #expect(recomputed < statistics["target_vocabulary"] ?? 0)
         #expect(try #require(second.pairs) > first.pairs)
@@ -131,7 +144,8 @@ struct PipelineEndToEndTests {
         // kill -9 and restart: nothing lost, the alignment state resumes from the store (no new checkpoint needed).
         kill(daemon.process.processIdentifier, SIGKILL)
         daemon.process.waitUntilExit()
-        let restarted = try DaemonProcess(label: "pipe2", extraArguments: ["--config", config, "--state-dir", root + "/state"])
+        let restarted = try DaemonProcess(
+            label: "pipe2", extraArguments: ["--config", config, "--state-dir", root + "/state"])
         try restarted.waitUntilReady()
         // Killed right after publishing checkpoint 3, possibly before pruning: start-up applies the retention.
         try waitFor("retention after the restart", restarted) {
@@ -139,6 +153,6 @@ struct PipelineEndToEndTests {
         }
         let after = try restarted.client.call("GET", "/v1/status", as: StatusResponse.self).0
         #expect(after.counts.pairs == second.pairs)
-        #expect(!FileManager.default.fileExists(atPath: first.path))  // keep_checkpoints = 2: checkpoint 1 is gone
+        #expect(!FileManager.default.fileExists(atPath: first.path)) // keep_checkpoints = 2: checkpoint 1 is gone
     }
 }

@@ -8,15 +8,24 @@ import Testing
         let root = try makeTemporaryDirectory("progress-pipe")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 200)
-        try corpus.map(\.target).joined(separator: "\n").write(toFile: root + "/es.txt", atomically: true, encoding: .utf8)
-        let run = try runCommand(Binaries.cli, ["train-tokenizer", "--input", root + "/es.txt", "--vocab-size", "400",
-                                                "--output", root + "/tok"], environment: ["TERM": "xterm"], timeout: 120)
+        try corpus.map(\.target).joined(separator: "\n").write(
+            toFile: root + "/es.txt", atomically: true, encoding: .utf8)
+        let run = try runCommand(
+            Binaries.cli,
+            [
+                "train-tokenizer", "--input", root + "/es.txt", "--vocab-size", "400",
+                "--output", root + "/tok",
+            ], environment: ["TERM": "xterm"], timeout: 120)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("trained sentencepiece-bpe"), "\(run.stdout)")
         #expect(run.stderr.isEmpty, "progress drawn into a pipe: \(run.stderr.debugDescription)")
         #expect(!run.stdout.contains("\r") && !run.stdout.contains("\u{1B}"))
-        let quiet = try runCommand(Binaries.cli, ["-q", "train-tokenizer", "--input", root + "/es.txt", "--vocab-size", "400",
-                                                  "--output", root + "/tok2"], timeout: 120)
+        let quiet = try runCommand(
+            Binaries.cli,
+            [
+                "-q", "train-tokenizer", "--input", root + "/es.txt", "--vocab-size", "400",
+                "--output", root + "/tok2",
+            ], timeout: 120)
         #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet)")
     }
 
@@ -41,7 +50,9 @@ import Testing
         }
         reader.start()
         let deadline = Date().addingTimeInterval(20)
-        func count() -> Int { String(decoding: frames.value, as: UTF8.self).components(separatedBy: "\n---\n").count - 1 }
+        func count() -> Int {
+            String(decoding: frames.value, as: UTF8.self).components(separatedBy: "\n---\n").count - 1
+        }
         while Date() < deadline, count() < 2 { usleep(100_000) }
         let seen = count()
         process.terminate()

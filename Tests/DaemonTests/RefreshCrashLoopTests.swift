@@ -77,11 +77,11 @@ struct RefreshCrashLoopTests {
         let targetTokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
         let config = root + "/config.json"
         try """
-            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1,
-             "max_refresh_interval_seconds": 1, "keep_checkpoints": \(Self.keep), "blas_threads": 1,
-             "workspaces": [{"name": "crash", "source_language": "en", "target_language": "es",
-               "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1,
+         "max_refresh_interval_seconds": 1, "keep_checkpoints": \(Self.keep), "blas_threads": 1,
+         "workspaces": [{"name": "crash", "source_language": "en", "target_language": "es",
+           "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let checkpointDir = stateDir + "/checkpoints/crash"
 
         // Distinct Bible verse pairs, dropped as one file per round until they run out (the last rounds only
@@ -106,7 +106,8 @@ struct RefreshCrashLoopTests {
             let dropWhileRunning = Bool.random(using: &random)
             let droppedBefore = dropped
             if !dropWhileRunning, dropped < files - 2 { try drop() }
-            let daemon = try DaemonProcess(label: "crashloop\(round)", extraArguments: ["--config", config, "--state-dir", stateDir])
+            let daemon = try DaemonProcess(
+                label: "crashloop\(round)", extraArguments: ["--config", config, "--state-dir", stateDir])
             try daemon.waitUntilReady()
             if dropWhileRunning, dropped < files - 2 { try drop() }
 
@@ -139,9 +140,10 @@ struct RefreshCrashLoopTests {
         // file dropped while its first cycle runs is ingested during that cycle: the next cycle applies it, and the
         // checkpoint of the running one must not count it.
         try drop()
-        let final = try DaemonProcess(label: "crashloop-final", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let final = try DaemonProcess(
+            label: "crashloop-final", extraArguments: ["--config", config, "--state-dir", stateDir])
         try final.waitUntilReady()
-        try Self.waitForStep(0.2, daemon: final, timeout: 15)  // aligning: the cycle has read its events
+        try Self.waitForStep(0.2, daemon: final, timeout: 15) // aligning: the cycle has read its events
         try drop()
         let deadline = Date().addingTimeInterval(60)
         var settled = false
@@ -162,14 +164,18 @@ struct RefreshCrashLoopTests {
         let phases = Phase.allCases.map { "  \(histogram[$0, default: 0])\t\($0.rawValue)" }.joined(separator: "\n")
         print("refresh crash loop, seed \(seed), \(rounds) kills, \(cycleKills) inside a cycle:\n\(phases)")
         #expect(try final.terminate() == 0, "seed \(seed): graceful shutdown failed:\n\(finalLog.suffix(2000))")
-        try #require(settled, "seed \(seed): the daemon did not settle within 60 s after the kill loop:\n\(finalLog.suffix(3000))")
+        try #require(
+            settled,
+            "seed \(seed): the daemon did not settle within 60 s after the kill loop:\n\(finalLog.suffix(3000))")
 
         try Self.verifyFinalState(
             seed: seed, stateDir: stateDir, checkpointDir: checkpointDir, corpus: corpus, modelDir: modelDir,
             targetTokenizer: targetTokenizer, cycleKills: cycleKills)
         // Kills must really have landed inside cycles, in several different steps (else the test proves little).
         let cyclePhases = histogram.filter { $0.key != .idle && $0.value > 0 }.count
-        #expect(cycleKills >= rounds / 2 && cyclePhases >= 4, "seed \(seed): kills landed in too few cycle phases:\n\(phases)")
+        #expect(
+            cycleKills >= rounds / 2 && cyclePhases >= 4,
+            "seed \(seed): kills landed in too few cycle phases:\n\(phases)")
         print("refresh crash loop took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 
@@ -184,10 +190,10 @@ struct RefreshCrashLoopTests {
         let targetTokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
         let config = root + "/config.json"
         try """
-            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-             "workspaces": [{"name": "failing", "source_language": "en", "target_language": "es",
-               "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+         "workspaces": [{"name": "failing", "source_language": "en", "target_language": "es",
+           "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         // A regular file where the workspace's checkpoint directory belongs: writing the checkpoint fails.
         let blocker = stateDir + "/checkpoints/failing"
         try FileManager.default.createDirectory(atPath: stateDir + "/checkpoints", withIntermediateDirectories: true)
@@ -196,7 +202,8 @@ struct RefreshCrashLoopTests {
         try (corpus.map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
             .write(toFile: folder + "/part.tsv", atomically: true, encoding: .utf8)
 
-        let daemon = try DaemonProcess(label: "failedcycle", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let daemon = try DaemonProcess(
+            label: "failedcycle", extraArguments: ["--config", config, "--state-dir", stateDir])
         try daemon.waitUntilReady()
         func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
             let deadline = Date().addingTimeInterval(30)
@@ -208,7 +215,9 @@ struct RefreshCrashLoopTests {
         }
         try waitFor("the first cycle to fail") { daemon.log.contains("refresh failed") }
         try FileManager.default.removeItem(atPath: blocker)
-        let reply = try daemon.client.call("POST", "/v1/refresh", body: RefreshRequest(workspace: "failing"), as: RefreshRequest.self).1
+        let reply = try daemon.client.call(
+            "POST", "/v1/refresh", body: RefreshRequest(workspace: "failing"), as: RefreshRequest.self
+        ).1
         #expect(reply.status == 200)
         try waitFor("a checkpoint after the failed cycle") {
             try !daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0.isEmpty
@@ -245,9 +254,10 @@ struct RefreshCrashLoopTests {
     /// Polls the checkpoint directory until a new hidden temporary directory or a new numbered one appears.
     static func waitForCheckpointEntry(in checkpointDir: String, renamed: Bool, timeout: Double) {
         func entries() -> Set<String> {
-            Set(((try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []).filter {
-                renamed ? Int($0) != nil : $0.contains(".tmp-")
-            })
+            Set(
+                ((try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []).filter {
+                    renamed ? Int($0) != nil : $0.contains(".tmp-")
+                })
         }
         let before = entries()
         let deadline = Date().addingTimeInterval(timeout)
@@ -259,8 +269,12 @@ struct RefreshCrashLoopTests {
     static func waitForRetention(in checkpointDir: String, timeout: Double) {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let numbered = ((try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []).filter { Int($0) != nil }
-            guard numbered.count >= keep, let oldest = numbered.min(), let manifest = try? manifest(at: checkpointDir + "/" + oldest) else {
+            let numbered = ((try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []).filter {
+                Int($0) != nil
+            }
+            guard numbered.count >= keep, let oldest = numbered.min(),
+                let manifest = try? manifest(at: checkpointDir + "/" + oldest)
+            else {
                 usleep(500)
                 continue
             }
@@ -289,7 +303,9 @@ struct RefreshCrashLoopTests {
         case ..<1:
             let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []
             let known = Set(checkpoints.map(\.number))
-            if names.contains(where: { $0.contains(".tmp-") && !$0.contains(".tmp-retired") }) { return .checkpointWriting }
+            if names.contains(where: { $0.contains(".tmp-") && !$0.contains(".tmp-retired") }) {
+                return .checkpointWriting
+            }
             if names.contains(where: { Int($0).map { !known.contains($0) } ?? false }) { return .checkpointRenamed }
             if (alignment?.appliedSeq ?? 0) == (checkpoints.first?.appliedSeq ?? -1) { return .retention }
             return .checkpointPreparing
@@ -300,13 +316,15 @@ struct RefreshCrashLoopTests {
     // MARK: invariants
 
     static func manifest(at directory: String) throws -> CheckpointManifestFile {
-        try JSONDecoder().decode(CheckpointManifestFile.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json")))
+        try JSONDecoder().decode(
+            CheckpointManifestFile.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json")))
     }
 
     /// Numbered checkpoint directories that are not complete: no manifest, or files that differ from it.
     static func invalidCheckpointDirectories(_ checkpointDir: String) throws -> [String] {
         var problems: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? [] where !name.hasPrefix(".") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: checkpointDir)) ?? []
+        where !name.hasPrefix(".") {
             guard let number = Int(name) else {
                 problems.append("unexpected entry \(name) in \(checkpointDir)")
                 continue
@@ -318,17 +336,23 @@ struct RefreshCrashLoopTests {
             }
             if manifest.number != number { problems.append("checkpoint \(name) has a manifest for \(manifest.number)") }
             let listed = Set(manifest.files.map(\.path))
-            let present = Set((FileManager.default.subpaths(atPath: directory) ?? []).filter {
-                var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: directory + "/" + $0, isDirectory: &isDirectory) && !isDirectory.boolValue
-            }).subtracting(["manifest.json"])
+            let present = Set(
+                (FileManager.default.subpaths(atPath: directory) ?? []).filter {
+                    var isDirectory: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: directory + "/" + $0, isDirectory: &isDirectory)
+                        && !isDirectory.boolValue
+                }
+            ).subtracting(["manifest.json"])
             if listed != present {
-                problems.append("checkpoint \(name): files \(present.sorted()) but the manifest lists \(listed.sorted())")
+                problems.append(
+                    "checkpoint \(name): files \(present.sorted()) but the manifest lists \(listed.sorted())")
             }
             for file in manifest.files where present.contains(file.path) {
                 let path = directory + "/" + file.path
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? -1
-                if size != file.size { problems.append("checkpoint \(name): \(file.path) has \(size) bytes, manifest \(file.size)") }
+                if size != file.size {
+                    problems.append("checkpoint \(name): \(file.path) has \(size) bytes, manifest \(file.size)")
+                }
                 if (try? Digest.sha256Hex(fileAt: path)) != file.sha256 {
                     problems.append("checkpoint \(name): \(file.path) does not match its SHA-256 in the manifest")
                 }
@@ -338,7 +362,8 @@ struct RefreshCrashLoopTests {
     }
 
     static func verifyFinalState(
-        seed: UInt64, stateDir: String, checkpointDir: String, corpus: [(source: String, target: String)], modelDir: String,
+        seed: UInt64, stateDir: String, checkpointDir: String, corpus: [(source: String, target: String)],
+        modelDir: String,
         targetTokenizer: String, cycleKills: Int
     ) throws {
         let store = try Store(directory: stateDir)
@@ -349,67 +374,103 @@ struct RefreshCrashLoopTests {
         let stored = Set(active.map { "\($0.source)\t\($0.target)" })
         let expected = Set(corpus.map { "\($0.source)\t\($0.target)" })
         #expect(active.count == corpus.count, "seed \(seed): \(active.count) active pairs, \(corpus.count) dropped")
-        #expect(stored == expected, "seed \(seed): \(expected.subtracting(stored).count) pairs lost, \(stored.subtracting(expected).count) unexpected")
+        #expect(
+            stored == expected,
+            "seed \(seed): \(expected.subtracting(stored).count) pairs lost, \(stored.subtracting(expected).count) unexpected"
+        )
         let events = try store.pairEvents(workspaceID: workspace.id, after: 0, limit: Int.max)
-        #expect(events.allSatisfy(\.isAddition) && events.count == corpus.count && Set(events.map(\.pairID)).count == corpus.count,
-                "seed \(seed): \(events.count) pair events for \(Set(events.map(\.pairID)).count) pairs, \(corpus.count) dropped")
+        #expect(
+            events.allSatisfy(\.isAddition) && events.count == corpus.count
+                && Set(events.map(\.pairID)).count == corpus.count,
+            "seed \(seed): \(events.count) pair events for \(Set(events.map(\.pairID)).count) pairs, \(corpus.count) dropped"
+        )
         let latest = try store.latestPairEvent(workspaceID: workspace.id)
 
         // The alignment: applied up to the newest event, every sentence once, batches in event order.
-        let saved = try #require(try store.alignmentState(workspaceID: workspace.id), "seed \(seed): no alignment state")
+        let saved = try #require(
+            try store.alignmentState(workspaceID: workspace.id), "seed \(seed): no alignment state")
         let aligner = try IncrementalAligner(serialized: saved.state, changes: saved.changes, threads: 1)
-        #expect(saved.appliedSeq == latest, "seed \(seed): alignment applied up to event \(saved.appliedSeq), newest is \(latest)")
-        #expect(aligner.sentenceCount == corpus.count && saved.pairCount == corpus.count,
-                "seed \(seed): the alignment holds \(aligner.sentenceCount) sentences (row says \(saved.pairCount)), \(corpus.count) pairs are active")
+        #expect(
+            saved.appliedSeq == latest,
+            "seed \(seed): alignment applied up to event \(saved.appliedSeq), newest is \(latest)")
+        #expect(
+            aligner.sentenceCount == corpus.count && saved.pairCount == corpus.count,
+            "seed \(seed): the alignment holds \(aligner.sentenceCount) sentences (row says \(saved.pairCount)), \(corpus.count) pairs are active"
+        )
         let batchIDs = aligner.batchIDs
-        #expect(batchIDs == batchIDs.sorted() && Set(batchIDs).count == batchIDs.count && batchIDs.first.map(Int64.init) == events.first?.seq,
-                "seed \(seed): alignment batches \(batchIDs) are not the event order starting at \(events.first?.seq ?? -1)")
+        #expect(
+            batchIDs == batchIDs.sorted() && Set(batchIDs).count == batchIDs.count
+                && batchIDs.first.map(Int64.init) == events.first?.seq,
+            "seed \(seed): alignment batches \(batchIDs) are not the event order starting at \(events.first?.seq ?? -1)"
+        )
 
         // Checkpoints on disk: no leftovers, all complete, exactly the store's rows, the retention respected.
         let names = try FileManager.default.contentsOfDirectory(atPath: checkpointDir)
-        #expect(!names.contains { $0.contains(".tmp-") }, "seed \(seed): leftover temporary directories \(names.sorted())")
-        for problem in try invalidCheckpointDirectories(checkpointDir) { Issue.record("seed \(seed), after settling: \(problem)") }
+        #expect(
+            !names.contains { $0.contains(".tmp-") }, "seed \(seed): leftover temporary directories \(names.sorted())")
+        for problem in try invalidCheckpointDirectories(checkpointDir) {
+            Issue.record("seed \(seed), after settling: \(problem)")
+        }
         let records = try store.checkpoints(workspaceID: workspace.id)
         let onDisk = Set(names.compactMap { Int($0) })
-        #expect(Set(records.map(\.number)) == onDisk, "seed \(seed): store rows \(records.map(\.number)), directories \(onDisk.sorted())")
+        #expect(
+            Set(records.map(\.number)) == onDisk,
+            "seed \(seed): store rows \(records.map(\.number)), directories \(onDisk.sorted())")
         #expect(records.count == keep, "seed \(seed): \(records.count) checkpoints kept, keep_checkpoints = \(keep)")
         for record in records {
             let data = try Data(contentsOf: URL(fileURLWithPath: record.path + "/manifest.json"))
-            #expect(Digest.sha256Hex(data) == record.manifestSHA256, "seed \(seed): checkpoint \(record.number) manifest differs from its row")
+            #expect(
+                Digest.sha256Hex(data) == record.manifestSHA256,
+                "seed \(seed): checkpoint \(record.number) manifest differs from its row")
         }
 
         // The history of every checkpoint ever recorded: numbers and applied events strictly increase, each the
         // child of the previous one (a cycle published twice, or a lost parent, breaks this).
-        let history = try runCommand("/usr/bin/env", ["python3", "-c", """
-            import sqlite3,sys
-            db=sqlite3.connect(sys.argv[1])
-            q = ("select number, applied_seq, coalesce(parent_number, 0), state = 'deleted', pair_count,"
-                 " (select count(*) from pair_event e where e.seq <= c.applied_seq) from checkpoint c order by id")
-            for r in db.execute(q): print(*r)
-            """, stateDir + "/transtok.sqlite"])
+        let history = try runCommand(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sqlite3,sys
+                db=sqlite3.connect(sys.argv[1])
+                q = ("select number, applied_seq, coalesce(parent_number, 0), state = 'deleted', pair_count,"
+                     " (select count(*) from pair_event e where e.seq <= c.applied_seq) from checkpoint c order by id")
+                for r in db.execute(q): print(*r)
+                """, stateDir + "/transtok.sqlite",
+            ])
         // number, applied_seq, parent, deleted, pair_count, events up to applied_seq
         let rows = history.stdout.split(separator: "\n").map { $0.split(separator: " ").compactMap { Int64($0) } }
-        #expect(history.status == 0 && !rows.isEmpty && rows.allSatisfy { $0.count == 6 },
-                "seed \(seed): cannot read the checkpoint history: \(history.stdout) \(history.stderr)")
+        #expect(
+            history.status == 0 && !rows.isEmpty && rows.allSatisfy { $0.count == 6 },
+            "seed \(seed): cannot read the checkpoint history: \(history.stdout) \(history.stderr)")
         for (previous, row) in zip(rows, rows.dropFirst()) where row.count == 6 && previous.count == 6 {
-            #expect(row[0] > previous[0] && row[1] > previous[1] && row[2] == previous[0],
-                    "seed \(seed): checkpoint history \(previous) → \(row) (number, applied_seq, parent, …)")
+            #expect(
+                row[0] > previous[0] && row[1] > previous[1] && row[2] == previous[0],
+                "seed \(seed): checkpoint history \(previous) → \(row) (number, applied_seq, parent, …)")
         }
         // A checkpoint counts the pairs it was built from (all events are additions here), not pairs ingested later.
         for row in rows where row.count == 6 {
-            #expect(row[4] == row[5], "seed \(seed): checkpoint \(row[0]) says \(row[4]) pairs but includes the first \(row[5]) events")
+            #expect(
+                row[4] == row[5],
+                "seed \(seed): checkpoint \(row[0]) says \(row[4]) pairs but includes the first \(row[5]) events")
         }
         #expect(rows.filter { $0.count == 6 && $0[3] == 1 }.count == rows.count - keep, "seed \(seed): history \(rows)")
 
         // Every kill inside a cycle left a running job, marked interrupted at the next start; none runs now.
         let activeJobs = try store.activeJobs()
         #expect(activeJobs.isEmpty, "seed \(seed): jobs still active: \(activeJobs)")
-        let interrupted = try runCommand("/usr/bin/env", ["python3", "-c", """
-            import sqlite3,sys
-            print(sqlite3.connect(sys.argv[1]).execute("select count(*) from job where kind='refresh' and state='interrupted'").fetchone()[0])
-            """, stateDir + "/transtok.sqlite"])
-        #expect(Int(interrupted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == cycleKills,
-                "seed \(seed): \(interrupted.stdout) interrupted jobs, \(cycleKills) kills inside a cycle")
+        let interrupted = try runCommand(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sqlite3,sys
+                print(sqlite3.connect(sys.argv[1]).execute("select count(*) from job where kind='refresh' and state='interrupted'").fetchone()[0])
+                """, stateDir + "/transtok.sqlite",
+            ])
+        #expect(
+            Int(interrupted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == cycleKills,
+            "seed \(seed): \(interrupted.stdout) interrupted jobs, \(cycleKills) kills inside a cycle")
 
         // Replay without any crash: the same batches (each from its first event to the next batch's first) into a
         // fresh aligner must give the same state, and the embedding and head from it must equal the newest checkpoint.
@@ -418,7 +479,7 @@ struct RefreshCrashLoopTests {
         let transfer = try TransferPipeline(source: model.tokenizer, target: target, options: MappingOptions())
         var options = IncrementalOptions()
         options.threads = 1
-        options.reverseDirection = false  // as the daemon
+        options.reverseDirection = false // as the daemon
         let replay = IncrementalAligner(options: options)
         for (index, id) in batchIDs.enumerated() {
             let end = index + 1 < batchIDs.count ? Int64(batchIDs[index + 1]) : Int64.max
@@ -427,24 +488,35 @@ struct RefreshCrashLoopTests {
         }
         // (Compared as one Bool: a failing comparison of two large byte arrays makes swift-testing diff them for minutes.)
         let sameState = replay.serialized() == aligner.serialized()
-        #expect(sameState, "seed \(seed): the alignment state (snapshot + \(saved.changes.count) change records) differs from a crash-free replay of batches \(batchIDs)")
+        #expect(
+            sameState,
+            "seed \(seed): the alignment state (snapshot + \(saved.changes.count) change records) differs from a crash-free replay of batches \(batchIDs)"
+        )
 
         let newest = try #require(records.first)
         let statistics = try manifest(at: newest.path).statistics
-        #expect(Int64(statistics["applied_seq"] ?? -1) == latest && Int(statistics["aligned_sentences"] ?? -1) == corpus.count,
-                "seed \(seed): newest checkpoint \(newest.number) statistics \(statistics)")
+        #expect(
+            Int64(statistics["applied_seq"] ?? -1) == latest
+                && Int(statistics["aligned_sentences"] ?? -1) == corpus.count,
+            "seed \(seed): newest checkpoint \(newest.number) statistics \(statistics)")
         let lexicons = transfer.wordUnits(active.map { ($0.source, $0.target) })
         let (mapping, _) = transfer.mapper(lexicons).build(from: replay.lexicalTable().alignedWordPairs)
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: 1)
         let tensors = try TensorFiles.open(path: newest.path)
-        for (name, source) in [("model.embed_tokens.weight", model.embedding), ("lm_head.weight", try #require(model.head))] {
+        for (name, source) in [
+            ("model.embed_tokens.weight", model.embedding), ("lm_head.weight", try #require(model.head)),
+        ] {
             let reference = try remapper.remap(source, mapping: mapping)
             let published = try tensors.float32(name)
-            #expect(tensors.info(name)?.shape == [reference.rows, reference.columns],
-                    "seed \(seed): \(name) of checkpoint \(newest.number) has shape \(tensors.info(name)?.shape ?? [])")
+            #expect(
+                tensors.info(name)?.shape == [reference.rows, reference.columns],
+                "seed \(seed): \(name) of checkpoint \(newest.number) has shape \(tensors.info(name)?.shape ?? [])")
             guard published.count == reference.values.count else { continue }
             let worst = zip(published, reference.values).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-5, "seed \(seed): \(name) of checkpoint \(newest.number) differs from the crash-free replay by up to \(worst)")
+            #expect(
+                worst <= 1e-5,
+                "seed \(seed): \(name) of checkpoint \(newest.number) differs from the crash-free replay by up to \(worst)"
+            )
         }
     }
 
@@ -457,11 +529,15 @@ struct RefreshCrashLoopTests {
         for line in text.split(separator: "\n") where pairs.count < count {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 2 else { continue }
-            let source = fields[0].trimmingCharacters(in: .whitespaces), target = fields[1].trimmingCharacters(in: .whitespaces)
-            guard !source.isEmpty, !target.isEmpty, sources.insert(source).inserted, targets.insert(target).inserted else { continue }
+            let source = fields[0].trimmingCharacters(in: .whitespaces),
+                target = fields[1].trimmingCharacters(in: .whitespaces)
+            guard !source.isEmpty, !target.isEmpty, sources.insert(source).inserted, targets.insert(target).inserted
+            else { continue }
             pairs.append((source, target))
         }
-        guard pairs.count == count else { throw DaemonTestError("only \(pairs.count) distinct verse pairs, wanted \(count)") }
+        guard pairs.count == count else {
+            throw DaemonTestError("only \(pairs.count) distinct verse pairs, wanted \(count)")
+        }
         return pairs
     }
 }

@@ -8,13 +8,18 @@ import Testing
     let t0 = Date(timeIntervalSince1970: 1_000_000)
 
     @Test func waitsForTheDebounceWindow() {
-        #expect(!policy.shouldRefresh(pendingEvents: 500, firstPendingAt: t0, lastChangeAt: t0, now: t0 + 5, forced: false))
-        #expect(policy.shouldRefresh(pendingEvents: 500, firstPendingAt: t0, lastChangeAt: t0, now: t0 + 10, forced: false))
+        #expect(
+            !policy.shouldRefresh(pendingEvents: 500, firstPendingAt: t0, lastChangeAt: t0, now: t0 + 5, forced: false))
+        #expect(
+            policy.shouldRefresh(pendingEvents: 500, firstPendingAt: t0, lastChangeAt: t0, now: t0 + 10, forced: false))
     }
 
     @Test func smallChangesWaitForEnoughPairsOrTheMaximumInterval() {
-        #expect(!policy.shouldRefresh(pendingEvents: 20, firstPendingAt: t0, lastChangeAt: t0, now: t0 + 60, forced: false))
-        #expect(policy.shouldRefresh(pendingEvents: 20, firstPendingAt: t0, lastChangeAt: t0 + 100, now: t0 + 3600, forced: false))
+        #expect(
+            !policy.shouldRefresh(pendingEvents: 20, firstPendingAt: t0, lastChangeAt: t0, now: t0 + 60, forced: false))
+        #expect(
+            policy.shouldRefresh(
+                pendingEvents: 20, firstPendingAt: t0, lastChangeAt: t0 + 100, now: t0 + 3600, forced: false))
     }
 
     @Test func nothingPendingMeansNothingToDoUnlessForced() {

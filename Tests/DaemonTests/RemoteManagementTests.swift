@@ -17,7 +17,8 @@ struct RemoteManagementTests {
     func seedState(_ stateDir: String, root: String) throws -> String {
         let checkpoint = root + "/checkpoints/000001"
         try FileManager.default.createDirectory(atPath: checkpoint, withIntermediateDirectories: true)
-        try #"{"model_type": "llama", "vocab_size": 32}"#.write(toFile: checkpoint + "/config.json", atomically: true, encoding: .utf8)
+        try #"{"model_type": "llama", "vocab_size": 32}"#.write(
+            toFile: checkpoint + "/config.json", atomically: true, encoding: .utf8)
         var bytes = [UInt8](repeating: 0, count: 300_000)
         for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }
         try Data(bytes).write(to: URL(fileURLWithPath: checkpoint + "/weights.bin"))
@@ -25,10 +26,13 @@ struct RemoteManagementTests {
             atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let store = try Store(directory: stateDir)
         let id = try store.upsertWorkspace(
-            WorkspaceSpec(name: "ws1", sourceLanguage: "en", targetLanguage: "es", sourceModel: root + "/no-model.gguf"))
-        try store.recordCheckpoint(CheckpointRecord(
-            workspaceID: id, number: 1, path: checkpoint, manifestSHA256: String(repeating: "0", count: 64),
-            parentNumber: nil, pairCount: 0, sizeBytes: Int64(bytes.count + 40), createdAt: Date().timeIntervalSince1970))
+            WorkspaceSpec(name: "ws1", sourceLanguage: "en", targetLanguage: "es", sourceModel: root + "/no-model.gguf")
+        )
+        try store.recordCheckpoint(
+            CheckpointRecord(
+                workspaceID: id, number: 1, path: checkpoint, manifestSHA256: String(repeating: "0", count: 64),
+                parentNumber: nil, pairCount: 0, sizeBytes: Int64(bytes.count + 40),
+                createdAt: Date().timeIntervalSince1970))
         return checkpoint
     }
 
@@ -69,22 +73,26 @@ struct RemoteManagementTests {
         #expect(try remotes(daemon).isEmpty)
 
         // A wrong secret: a clear error naming the remote and the cause; nothing saved; the secret never echoed.
-        let badSecret = try cli(daemon, ["remote", "add", "bad", url, "--endpoint", s3.endpoint, "--credentials-file", badCredentials])
+        let badSecret = try cli(
+            daemon, ["remote", "add", "bad", url, "--endpoint", s3.endpoint, "--credentials-file", badCredentials])
         #expect(badSecret.status != 0)
         #expect(badSecret.stderr.contains("remote bad failed the check"), "\(badSecret.stderr)")
         #expect(badSecret.stderr.contains("SignatureDoesNotMatch"), "\(badSecret.stderr)")
         #expect(badSecret.stderr.contains("nothing saved"))
         #expect(!(badSecret.stdout + badSecret.stderr).contains(wrongSecret))
         // A bucket that does not exist.
-        let badBucket = try cli(daemon, [
-            "remote", "add", "nobucket", "s3://transtok-missing-\(UUID().uuidString.prefix(8).lowercased())/x",
-            "--endpoint", s3.endpoint,
-        ])
+        let badBucket = try cli(
+            daemon,
+            [
+                "remote", "add", "nobucket", "s3://transtok-missing-\(UUID().uuidString.prefix(8).lowercased())/x",
+                "--endpoint", s3.endpoint,
+            ])
         #expect(badBucket.status != 0)
         #expect(badBucket.stderr.contains("remote nobucket failed the check"), "\(badBucket.stderr)")
         #expect(badBucket.stderr.contains("NoSuchBucket"), "\(badBucket.stderr)")
         // An unreadable credentials file is refused before any request.
-        let missingFile = try cli(daemon, ["remote", "add", "nofile", url, "--endpoint", s3.endpoint, "--credentials-file", root + "/nope"])
+        let missingFile = try cli(
+            daemon, ["remote", "add", "nofile", url, "--endpoint", s3.endpoint, "--credentials-file", root + "/nope"])
         #expect(missingFile.status != 0)
         #expect(missingFile.stderr.contains("remote nofile"), "\(missingFile.stderr)")
         #expect(try remotes(daemon).isEmpty)
@@ -106,16 +114,22 @@ struct RemoteManagementTests {
 
         // An unknown remote is refused when creating a workspace; a known one starts syncing at once.
         try TinyModel.write(to: root + "/model")
-        let unknown = try cli(daemon, [
-            "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model", root + "/model",
-            "--remote", "nope",
-        ])
+        let unknown = try cli(
+            daemon,
+            [
+                "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model",
+                root + "/model",
+                "--remote", "nope",
+            ])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no remote named nope"), "\(unknown.stderr)")
-        let created = try cli(daemon, [
-            "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model", root + "/model",
-            "--remote", "s3test",
-        ])
+        let created = try cli(
+            daemon,
+            [
+                "workspace", "create", "ws2", "--source-language", "en", "--target-language", "es", "--model",
+                root + "/model",
+                "--remote", "s3test",
+            ])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(try daemon.client.call("GET", "/v1/sync", as: SyncReply.self).0.workspaces.keys.contains("ws2"))
 
@@ -132,7 +146,8 @@ struct RemoteManagementTests {
             environment: s3.environment(), timeout: 60)
         #expect(pulled.status == 0, "\(pulled.stderr)")
         for name in ["config.json", "weights.bin"] {
-            #expect(FileManager.default.contentsEqual(atPath: checkpoint + "/" + name, andPath: root + "/pulled/" + name))
+            #expect(
+                FileManager.default.contentsEqual(atPath: checkpoint + "/" + name, andPath: root + "/pulled/" + name))
         }
 
         // Still in use: removal refused, naming the workspaces.
@@ -162,10 +177,13 @@ struct RemoteManagementTests {
 
         // No secret in what the daemon answers or logs (the right one or the wrong one).
         let status = String(decoding: try restarted.client.send(method: "GET", path: "/v1/status").body, as: UTF8.self)
-        let remotesJSON = String(decoding: try restarted.client.send(method: "GET", path: "/v1/remotes").body, as: UTF8.self)
+        let remotesJSON = String(
+            decoding: try restarted.client.send(method: "GET", path: "/v1/remotes").body, as: UTF8.self)
         let syncJSON = String(decoding: try restarted.client.send(method: "GET", path: "/v1/sync").body, as: UTF8.self)
         let listedJSON = try JSONEncoder().encode(listed)
-        for text in [status, remotesJSON, syncJSON, String(decoding: listedJSON, as: UTF8.self), daemon.log, restarted.log] {
+        for text in [
+            status, remotesJSON, syncJSON, String(decoding: listedJSON, as: UTF8.self), daemon.log, restarted.log,
+        ] {
             #expect(!text.contains(s3.secretKey))
             #expect(!text.contains(wrongSecret))
         }
@@ -178,8 +196,8 @@ struct RemoteManagementTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let config = root + "/config.json"
         try """
-            {"remotes": [{"name": "cfg", "url": "s3://\(s3.bucket)/t/cfg", "endpoint": "\(s3.endpoint)"}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"remotes": [{"name": "cfg", "url": "s3://\(s3.bucket)/t/cfg", "endpoint": "\(s3.endpoint)"}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(
             label: "remotes-cfg", extraArguments: ["--config", config, "--state-dir", root + "/state"],
             environment: s3.environment())
@@ -188,7 +206,9 @@ struct RemoteManagementTests {
         // Same name as a config remote: refused before any check.
         let clash = try cli(daemon, ["remote", "add", "cfg", "s3://\(s3.bucket)/t/other", "--endpoint", s3.endpoint])
         #expect(clash.status != 0)
-        #expect(clash.stderr.contains("a remote named cfg already exists (declared in the daemon's config file)"), "\(clash.stderr)")
+        #expect(
+            clash.stderr.contains("a remote named cfg already exists (declared in the daemon's config file)"),
+            "\(clash.stderr)")
         let removeConfigured = try cli(daemon, ["remote", "remove", "cfg"])
         #expect(removeConfigured.status != 0)
         #expect(removeConfigured.stderr.contains("config file"), "\(removeConfigured.stderr)")
@@ -196,7 +216,8 @@ struct RemoteManagementTests {
         #expect(invalid.status != 0)
         #expect(invalid.stderr.contains("remote.name"), "\(invalid.stderr)")
         // A stored remote next to the config one.
-        let added = try cli(daemon, ["remote", "add", "api1", "s3://\(s3.bucket)/t/api1", "--endpoint", s3.endpoint, "--no-check"])
+        let added = try cli(
+            daemon, ["remote", "add", "api1", "s3://\(s3.bucket)/t/api1", "--endpoint", s3.endpoint, "--no-check"])
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stdout.contains("not checked"))
         #expect(try remotes(daemon).map(\.name) == ["cfg", "api1"])
@@ -204,15 +225,17 @@ struct RemoteManagementTests {
 
         // The config file now declares the stored name too: the daemon refuses to start and says what to do.
         try """
-            {"remotes": [{"name": "api1", "url": "s3://\(s3.bucket)/t/api1", "endpoint": "\(s3.endpoint)"}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        chmod(root, 0o700)  // the socket's directory must not be open to group or others
+        {"remotes": [{"name": "api1", "url": "s3://\(s3.bucket)/t/api1", "endpoint": "\(s3.endpoint)"}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(root, 0o700) // the socket's directory must not be open to group or others
         let refused = try runCommand(
             Binaries.daemon,
             ["--config", config, "--state-dir", root + "/state", "--socket", root + "/refused.sock"],
             environment: s3.environment())
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("remote api1 is declared in the config file and was also added"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("remote api1 is declared in the config file and was also added"),
+            "\(refused.stderr)")
     }
 }
 

@@ -31,12 +31,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let file = root + "/transtokd.json"
         try """
-            {"remotes": [
-              {"name": "sha", "url": "s3://b/p", "endpoint": "http://127.0.0.1:9", "addressing": "virtual-hosted",
-               "credentials_file": "\(try credentials(in: root))", "part_integrity": "checksumSHA256"},
-              {"name": "plain", "url": "s3://b/q", "endpoint": "http://127.0.0.1:9", "credentials_file": "\(root)/credentials"}
-            ]}
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        {"remotes": [
+          {"name": "sha", "url": "s3://b/p", "endpoint": "http://127.0.0.1:9", "addressing": "virtual-hosted",
+           "credentials_file": "\(try credentials(in: root))", "part_integrity": "checksumSHA256"},
+          {"name": "plain", "url": "s3://b/q", "endpoint": "http://127.0.0.1:9", "credentials_file": "\(root)/credentials"}
+        ]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let (config, _) = try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file)
         let sha = try #require(config.remotes.first { $0.name == "sha" })
         #expect(sha.partIntegrity == .checksumSHA256 && sha.addressing == .virtualHosted)
@@ -50,7 +50,9 @@ import Testing
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = ConfigKeys.encoding
         let dumped = String(decoding: try encoder.encode(config), as: UTF8.self)
-        #expect(dumped.contains("\"part_integrity\":\"checksumSHA256\"") && dumped.contains("\"credentials_file\""), "\(dumped)")
+        #expect(
+            dumped.contains("\"part_integrity\":\"checksumSHA256\"") && dumped.contains("\"credentials_file\""),
+            "\(dumped)")
         #expect(!dumped.contains("partIntegrity") && !dumped.contains("credentialsFile"), "\(dumped)")
     }
 
@@ -88,7 +90,8 @@ import Testing
         try await daemon.test { client in
             let added = try await client.call(ControlEndpoints.AddRemote.self, .init(), query: .init(), body: request)
             #expect(added.remote.remote == request.remote && added.remote.origin == .api)
-            let listed = try await client.call(ControlEndpoints.ListRemotes.self, .init(), query: .init(), body: .init())
+            let listed = try await client.call(
+                ControlEndpoints.ListRemotes.self, .init(), query: .init(), body: .init())
             #expect(listed.map(\.partIntegrity) == [.checksumSHA256])
         }
         let stored = try daemon.services.store.remotes()

@@ -25,7 +25,9 @@ import Testing
     static func missingPrerequisite() -> String? {
         if geteuid() != 0 { return "the soak mounts a tmpfs: it needs root" }
         let assets = ProcessInfo.processInfo.environment["TRANSTOK_ASSETS"] ?? ""
-        if assets.isEmpty || !FileManager.default.fileExists(atPath: assets + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") {
+        if assets.isEmpty
+            || !FileManager.default.fileExists(atPath: assets + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+        {
             return "TRANSTOK_ASSETS does not hold smollm2/SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch-assets.sh)"
         }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""

@@ -50,7 +50,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: elsewhere)
         #expect(refusal(link + "/transtok.sock")?.contains("not a directory") == true)
 
-        if uid == 0 {  // only root can give a directory away
+        if uid == 0 { // only root can give a directory away
             let foreign = try fallback()
             #expect(mkdir(foreign, 0o700) == 0 && chown(foreign, 65_534, 65_534) == 0)
             #expect(refusal(foreign + "/transtok.sock")?.contains("owned by uid 65534") == true)

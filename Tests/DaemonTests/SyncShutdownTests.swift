@@ -88,13 +88,16 @@ struct SyncShutdownTests {
         // 4 MiB chunk target are not cut), so at most 4 blobs (the upload concurrency) can be partly sent.
         let checkpoint = root + "/checkpoints/000001"
         try FileManager.default.createDirectory(atPath: checkpoint, withIntermediateDirectories: true)
-        try #"{"model_type": "llama", "vocab_size": 32}"#.write(toFile: checkpoint + "/config.json", atomically: true, encoding: .utf8)
+        try #"{"model_type": "llama", "vocab_size": 32}"#.write(
+            toFile: checkpoint + "/config.json", atomically: true, encoding: .utf8)
         let blob = (4 << 20) - 1024
         var x: UInt64 = 0x9E37_79B9_7F4A_7C15
         for file in 0..<12 {
             var bytes = [UInt8](repeating: 0, count: blob)
             for i in bytes.indices {
-                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                x ^= x << 13
+                x ^= x >> 7
+                x ^= x << 17
                 bytes[i] = UInt8(truncatingIfNeeded: x)
             }
             try Data(bytes).write(to: URL(fileURLWithPath: checkpoint + "/shard-\(file).bin"))
@@ -104,10 +107,12 @@ struct SyncShutdownTests {
             atPath: stateDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let store = try Store(directory: stateDir)
         let id = try store.upsertWorkspace(
-            WorkspaceSpec(name: "ws1", sourceLanguage: "en", targetLanguage: "es", sourceModel: root + "/no-model.gguf"))
-        try store.recordCheckpoint(CheckpointRecord(
-            workspaceID: id, number: 1, path: checkpoint, manifestSHA256: String(repeating: "0", count: 64),
-            parentNumber: nil, pairCount: 0, sizeBytes: size + 40, createdAt: Date().timeIntervalSince1970))
+            WorkspaceSpec(name: "ws1", sourceLanguage: "en", targetLanguage: "es", sourceModel: root + "/no-model.gguf")
+        )
+        try store.recordCheckpoint(
+            CheckpointRecord(
+                workspaceID: id, number: 1, path: checkpoint, manifestSHA256: String(repeating: "0", count: 64),
+                parentNumber: nil, pairCount: 0, sizeBytes: size + 40, createdAt: Date().timeIntervalSince1970))
 
         let port = String(s3.endpoint.split(separator: ":").last ?? "")
         let proxy = try Proxy(upstreamPort: port)
@@ -115,13 +120,19 @@ struct SyncShutdownTests {
         // the rest (about 13 s) cannot be sent within the 5 s allowed.
         #expect(proxy.send("throttle 524288") == "ok throttle 524288")
         let url = "s3://\(s3.bucket)/t/sync-term-\(UUID().uuidString.prefix(8).lowercased())"
-        let daemon = try DaemonProcess(label: "sync-term", extraArguments: ["--state-dir", stateDir], environment: s3.environment())
+        let daemon = try DaemonProcess(
+            label: "sync-term", extraArguments: ["--state-dir", stateDir], environment: s3.environment())
         try daemon.waitUntilReady()
         let added = try runCommand(
-            Binaries.cli, ["remote", "add", "s3test", url, "--endpoint-url", proxy.endpoint, "--no-check", "--socket", daemon.socket],
+            Binaries.cli,
+            [
+                "remote", "add", "s3test", url, "--endpoint-url", proxy.endpoint, "--no-check", "--socket",
+                daemon.socket,
+            ],
             timeout: 60)
         #expect(added.status == 0, "\(added.stderr)")
-        let attached = try runCommand(Binaries.cli, ["workspace", "set-remote", "ws1", "s3test", "--socket", daemon.socket], timeout: 60)
+        let attached = try runCommand(
+            Binaries.cli, ["workspace", "set-remote", "ws1", "s3test", "--socket", daemon.socket], timeout: 60)
         #expect(attached.status == 0, "\(attached.stderr)")
 
         // Stop once 24 MiB are on the wire or up (at most 4 blobs partly sent, so at least 8 MiB of whole blobs).
@@ -138,7 +149,9 @@ struct SyncShutdownTests {
         let stopTook = Date().timeIntervalSince(stopAsked)
         #expect(status == 0)
         #expect(stopTook < 5, "transtokd took \(stopTook) s to stop")
-        print("sync-term: transtokd stopped \(String(format: "%.2f", stopTook)) s after SIGTERM with \(uploaded) bytes up")
+        print(
+            "sync-term: transtokd stopped \(String(format: "%.2f", stopTook)) s after SIGTERM with \(uploaded) bytes up"
+        )
         #expect(daemon.log.contains("sync interrupted"), "\(daemon.log.suffix(2000))")
 
         // Restart at full speed: the checkpoint is published, and the blobs already up are not sent again.
@@ -151,7 +164,8 @@ struct SyncShutdownTests {
             if now == before { break }
             before = now
         }
-        let restarted = try DaemonProcess(label: "sync-term2", extraArguments: ["--state-dir", stateDir], environment: s3.environment())
+        let restarted = try DaemonProcess(
+            label: "sync-term2", extraArguments: ["--state-dir", stateDir], environment: s3.environment())
         try restarted.waitUntilReady()
         let until = Date().addingTimeInterval(90)
         var worker: Worker?

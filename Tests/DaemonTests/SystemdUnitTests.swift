@@ -45,7 +45,9 @@ import Testing
             entry.hasPrefix("TRANSTOK_SOCKET_GROUP=") ? String(entry.dropFirst("TRANSTOK_SOCKET_GROUP=".count)) : nil
         }.last
         if let group {
-            #expect(try values("SupplementaryGroups").joined(separator: " ").split(separator: " ").contains(Substring(group)))
+            #expect(
+                try values("SupplementaryGroups").joined(separator: " ").split(separator: " ").contains(
+                    Substring(group)))
         }
     }
 
@@ -57,7 +59,8 @@ import Testing
         #expect(!files.isEmpty)
         for file in files {
             let path = file.dropFirst("file://".count)
-            #expect(readme.contains("install -D -m 0644") && readme.contains(String(path)), "no install step for \(path)")
+            #expect(
+                readme.contains("install -D -m 0644") && readme.contains(String(path)), "no install step for \(path)")
         }
     }
 

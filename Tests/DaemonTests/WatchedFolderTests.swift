@@ -8,9 +8,10 @@ import Testing
 @Suite(.serialized) struct WatchedFolderTests {
     func createWorkspace(_ daemon: DaemonProcess, folder: String) throws {
         try TinyModel.write(to: daemon.root + "/model")
-        let request = WorkspaceRequest(WorkspaceSpec(
-            name: "demo", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
-            parallelDirectories: [folder]), createDirectories: true)
+        let request = WorkspaceRequest(
+            WorkspaceSpec(
+                name: "demo", sourceLanguage: "en", targetLanguage: "es", sourceModel: daemon.root + "/model",
+                parallelDirectories: [folder]), createDirectories: true)
         _ = try daemon.client.call("POST", "/v1/workspaces", body: request, as: WorkspaceStatus.self)
     }
 
@@ -36,7 +37,8 @@ import Testing
         try "one\tuno\ntwo\tdos\n".write(toFile: daemon.root + "/staging.tsv", atomically: true, encoding: .utf8)
         try FileManager.default.moveItem(atPath: daemon.root + "/staging.tsv", toPath: folder + "/a.tsv")
         try FileManager.default.createDirectory(atPath: folder + "/batch2", withIntermediateDirectories: true)
-        try #"{"src": "three", "tgt": "tres"}"#.write(toFile: folder + "/batch2/b.jsonl", atomically: false, encoding: .utf8)
+        try #"{"src": "three", "tgt": "tres"}"#.write(
+            toFile: folder + "/batch2/b.jsonl", atomically: false, encoding: .utf8)
         try "fine\tbien\nno tab here\n".write(toFile: folder + "/bad.tsv", atomically: false, encoding: .utf8)
         try waitFor("3 pairs and a rejected file") {
             let c = try counts(daemon)
@@ -74,22 +76,25 @@ import Testing
                 lines.append("source sentence \(i)\tfrase \(i)")
                 expected.insert("source sentence \(i)")
             }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/part\(file).tsv", atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + "\n").write(
+                toFile: folder + "/part\(file).tsv", atomically: true, encoding: .utf8)
         }
         let config = root + "/config.json"
         try """
-            {"workspaces": [{"name": "crash", "source_language": "en", "target_language": "es",
-              "source_model": "/m", "parallel_dirs": ["\(folder)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"workspaces": [{"name": "crash", "source_language": "en", "target_language": "es",
+          "source_model": "/m", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let stateDir = root + "/state"
         for round in 0..<4 {
             // Start, let it ingest for a varying moment, then kill -9 (no graceful shutdown at all).
-            let daemon = try DaemonProcess(label: "crash\(round)", extraArguments: ["--config", config, "--state-dir", stateDir])
+            let daemon = try DaemonProcess(
+                label: "crash\(round)", extraArguments: ["--config", config, "--state-dir", stateDir])
             usleep(UInt32(150_000 + round * 200_000))
             kill(daemon.process.processIdentifier, SIGKILL)
             daemon.process.waitUntilExit()
         }
-        let final = try DaemonProcess(label: "crashfinal", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let final = try DaemonProcess(
+            label: "crashfinal", extraArguments: ["--config", config, "--state-dir", stateDir])
         try final.waitUntilReady()
         try waitFor("all files ingested", timeout: 60) { try counts(final).filesIngested == 20 }
         let c = try counts(final)
@@ -97,12 +102,17 @@ import Testing
         #expect(c.pairsRetracted == 0)
         #expect(c.jobsRunning == 0)
         // Exactly one add event per pair: nothing was counted twice across the crashes.
-        let sqlite = try runCommand("/usr/bin/env", ["python3", "-c", """
-            import sqlite3,sys
-            db=sqlite3.connect(sys.argv[1])
-            print(db.execute("select count(*), count(distinct pair_id) from pair_event where kind='add'").fetchone())
-            print(db.execute("select count(*) from sentence_pair").fetchone()[0])
-            """, stateDir + "/transtok.sqlite"])
+        let sqlite = try runCommand(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sqlite3,sys
+                db=sqlite3.connect(sys.argv[1])
+                print(db.execute("select count(*), count(distinct pair_id) from pair_event where kind='add'").fetchone())
+                print(db.execute("select count(*) from sentence_pair").fetchone()[0])
+                """, stateDir + "/transtok.sqlite",
+            ])
         #expect(sqlite.stdout.contains("(\(expected.count), \(expected.count))"), "\(sqlite.stdout) \(sqlite.stderr)")
     }
 }

@@ -4,14 +4,16 @@ import Foundation
 import Logging
 import Store
 import Testing
+
 @testable import Daemon
 
 /// The per-workspace `aligner` setting: validated by name, stored, and owned by the daemon like the tokenizer (a
 /// conflicting config file or create request is refused naming the key; `workspace rebuild` applies it).
 @Suite struct WorkspaceAlignerSettingTests {
     static func config(aligner: String?) -> WorkspaceSpec {
-        WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: ["/in"],
-                      aligner: aligner)
+        WorkspaceSpec(
+            name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: ["/in"],
+            aligner: aligner)
     }
 
     @Test func alignerIsValidatedByName() throws {
@@ -54,7 +56,8 @@ import Testing
         let root = try makeTemporaryDirectory("alignerloader")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
-        let loader = WorkspaceStateLoader(store: store, workspaceID: 1, stateDirectory: root, threads: 1, logger: Logger(label: "test"))
+        let loader = WorkspaceStateLoader(
+            store: store, workspaceID: 1, stateDirectory: root, threads: 1, logger: Logger(label: "test"))
         var spec = Self.config(aligner: "ibm2-hmm")
         #expect(try loader.persistence(for: spec).model == .ibm2HMM)
         #expect(try loader.persistence(for: spec).makeAligner() is HMMRefinedIncrementalAligner)
@@ -76,10 +79,10 @@ import Testing
         let config = root + "/config.json"
         func writeConfig(aligner: String) throws {
             try """
-                {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-                 "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es",
-                   "source_model": "\(model)", "parallel_dirs": ["\(folder)"], "aligner": "\(aligner)"}]}
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+             "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es",
+               "source_model": "\(model)", "parallel_dirs": ["\(folder)"], "aligner": "\(aligner)"}]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
         }
         try writeConfig(aligner: "ibm2-hmm")
         try helper.corpus(300).write(toFile: folder + "/part.tsv", atomically: true, encoding: .utf8)
@@ -91,9 +94,12 @@ import Testing
         #expect(try first.terminate() == 0)
 
         try writeConfig(aligner: "ibm2")
-        let second = try DaemonProcess(label: "aligner2", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let second = try DaemonProcess(
+            label: "aligner2", extraArguments: ["--config", config, "--state-dir", stateDir])
         try second.waitUntilReady()
-        #expect(second.log.contains("config change refused") && second.log.contains("--aligner ibm2"), "\(second.log.suffix(2000))")
+        #expect(
+            second.log.contains("config change refused") && second.log.contains("--aligner ibm2"),
+            "\(second.log.suffix(2000))")
         let store = try Store(directory: stateDir)
         #expect(try store.workspaces().first?.spec.aligner == "ibm2-hmm")
         #expect(try second.terminate() == 0)

@@ -10,7 +10,8 @@ import Testing
 /// alignment state file is rebuilt from the corpus.
 @Suite(.serialized)
 struct WorkspaceLifecycleTests {
-    func waitFor(_ what: String, _ daemon: DaemonProcess, timeout: Double = 120, _ condition: () throws -> Bool) throws {
+    func waitFor(_ what: String, _ daemon: DaemonProcess, timeout: Double = 120, _ condition: () throws -> Bool) throws
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return }
@@ -29,7 +30,8 @@ struct WorkspaceLifecycleTests {
     }
 
     func corpus(_ count: Int) throws -> String {
-        try RefreshCrashLoopTests.bibleCorpus(count: count).map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n"
+        try RefreshCrashLoopTests.bibleCorpus(count: count).map { "\($0.source)\t\($0.target)" }.joined(separator: "\n")
+            + "\n"
     }
 
     @Test func aRestartKeepsTheTrainedTokenizerAndTranslatesWithoutNewData() throws {
@@ -41,10 +43,10 @@ struct WorkspaceLifecycleTests {
         let config = root + "/config.json"
         // No target tokenizer: the daemon trains one from the corpus and freezes it.
         try """
-            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-             "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es",
-               "source_model": "\(model)", "parallel_dirs": ["\(folder)"]}]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+         "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es",
+           "source_model": "\(model)", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         try corpus(300).write(toFile: folder + "/part.tsv", atomically: true, encoding: .utf8)
 
         let first = try DaemonProcess(label: "restart1", extraArguments: ["--config", config, "--state-dir", stateDir])
@@ -55,13 +57,17 @@ struct WorkspaceLifecycleTests {
         let tokenizerBytes = try Data(contentsOf: URL(fileURLWithPath: tokenizer))
         #expect(try first.terminate() == 0)
 
-        let second = try DaemonProcess(label: "restart2", extraArguments: ["--config", config, "--state-dir", stateDir])
+        let second = try DaemonProcess(
+            label: "restart2", extraArguments: ["--config", config, "--state-dir", stateDir])
         try second.waitUntilReady()
-        #expect(try status(second).workspaces.first?.targetTokenizer == tokenizer, "the config file reset the tokenizer")
+        #expect(
+            try status(second).workspaces.first?.targetTokenizer == tokenizer, "the config file reset the tokenizer")
         // translate answers from the restored rows, without any new data.
-        let translation = try post(second, "/v1/stream/translate", TranslateRequest(workspace: "ws", text: "In the beginning", beams: 1, maxTokens: 4))
+        let translation = try post(
+            second, "/v1/stream/translate",
+            TranslateRequest(workspace: "ws", text: "In the beginning", beams: 1, maxTokens: 4))
         #expect(translation.status == 200, "\(translation.text)\n\(second.log.suffix(2000))")
-        usleep(1_500_000)  // a retrain would start at once (every pair pending again): give it time to show
+        usleep(1_500_000) // a retrain would start at once (every pair pending again): give it time to show
         #expect(!FileManager.default.fileExists(atPath: stateDir + "/workspaces/ws/tokenizer-v2"))
         #expect(!second.log.contains("training the target tokenizer"), "\(second.log.suffix(2000))")
         #expect(try status(second).counts.checkpoints == 1, "no new cycle without new data")
@@ -69,7 +75,9 @@ struct WorkspaceLifecycleTests {
         #expect(try second.terminate() == 0)
 
         // A corrupt alignment state file: logged and rebuilt from the corpus; lookups answer, nothing stalls.
-        let stateFiles = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/alignment-state").filter { !$0.hasPrefix(".") }
+        let stateFiles = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/alignment-state").filter {
+            !$0.hasPrefix(".")
+        }
         #expect(!stateFiles.isEmpty)
         for name in stateFiles {
             let path = stateDir + "/alignment-state/" + name
@@ -97,32 +105,44 @@ struct WorkspaceLifecycleTests {
         let daemon = try DaemonProcess(label: "create")
         try daemon.waitUntilReady()
         func request(model: String, watch: [String] = [folder], create: Bool? = nil) -> WorkspaceRequest {
-            WorkspaceRequest(WorkspaceSpec(name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: model,
-                             parallelDirectories: watch), createDirectories: create)
+            WorkspaceRequest(
+                WorkspaceSpec(
+                    name: "en-es", sourceLanguage: "en", targetLanguage: "es", sourceModel: model,
+                    parallelDirectories: watch), createDirectories: create)
         }
-        func workspaces() throws -> [WorkspaceStatus] { try daemon.client.call("GET", "/v1/workspaces", as: [WorkspaceStatus].self).0 }
+        func workspaces() throws -> [WorkspaceStatus] {
+            try daemon.client.call("GET", "/v1/workspaces", as: [WorkspaceStatus].self).0
+        }
 
-        for (bad, expected) in [(root + "/nonexistent.gguf", "No such file"), (root + "/daemon.log.txt", "not a usable model")] {
+        for (bad, expected) in [
+            (root + "/nonexistent.gguf", "No such file"), (root + "/daemon.log.txt", "not a usable model"),
+        ] {
             let reply = try post(daemon, "/v1/workspaces", request(model: bad, create: true))
-            #expect(reply.status == 400 && reply.text.contains("source_model") && reply.text.contains(expected), "\(reply)")
+            #expect(
+                reply.status == 400 && reply.text.contains("source_model") && reply.text.contains(expected), "\(reply)")
         }
         let missing = try post(daemon, "/v1/workspaces", request(model: model))
-        #expect(missing.status == 400 && missing.text.contains("parallel_dirs") && missing.text.contains("--create-dirs"), "\(missing)")
+        #expect(
+            missing.status == 400 && missing.text.contains("parallel_dirs") && missing.text.contains("--create-dirs"),
+            "\(missing)")
         #expect(!FileManager.default.fileExists(atPath: folder), "the daemon created a folder it was not asked to")
         #expect(try workspaces().isEmpty, "nothing is saved after a refused create")
 
         let created = try post(daemon, "/v1/workspaces", request(model: model, create: true))
         #expect(created.status == 200, "\(created)")
         #expect(FileManager.default.fileExists(atPath: folder))
-        #expect(try post(daemon, "/v1/workspaces", request(model: model)).status == 200, "an identical create is a no-op")
+        #expect(
+            try post(daemon, "/v1/workspaces", request(model: model)).status == 200, "an identical create is a no-op")
         let conflict = try post(daemon, "/v1/workspaces", request(model: otherModel))
         #expect(conflict.status == 409 && conflict.text.contains("source_model"), "\(conflict)")
         #expect(try workspaces().first?.sourceModel == model)
 
         // The explicit way: rebuild checks the new model, then applies it.
-        let badRebuild = try post(daemon, "/v1/workspaces/en-es/rebuild", WorkspaceRebuildRequest(sourceModel: root + "/daemon.log.txt"))
+        let badRebuild = try post(
+            daemon, "/v1/workspaces/en-es/rebuild", WorkspaceRebuildRequest(sourceModel: root + "/daemon.log.txt"))
         #expect(badRebuild.status == 400, "\(badRebuild)")
-        let rebuild = try runCommand(Binaries.cli, ["workspace", "rebuild", "en-es", "--model", otherModel, "--socket", daemon.socket])
+        let rebuild = try runCommand(
+            Binaries.cli, ["workspace", "rebuild", "en-es", "--model", otherModel, "--socket", daemon.socket])
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(try workspaces().first?.sourceModel == otherModel)
         #expect(daemon.log.contains("workspace rebuild requested"))

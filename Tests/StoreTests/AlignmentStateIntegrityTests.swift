@@ -17,9 +17,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.upsertWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        let id = try store.upsertWorkspace(
+            WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         let state = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 1, pairCount: 1, state: state))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 1, pairCount: 1, state: state))
         let path = directory + "/alignment-state/" + (try #require(stateFiles().first))
         let good = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(good.count == state.count + AlignmentStateFiles.headerBytes)
@@ -34,7 +36,7 @@ import Testing
         #expect { try store.alignmentState(workspaceID: id) } throws: { error in
             (error as? AlignmentStateUnreadable)?.problem.contains("header") == true
         }
-        var lying = good  // the header's length changed to match a truncated payload: the store's size still disagrees
+        var lying = good // the header's length changed to match a truncated payload: the store's size still disagrees
         lying[8] = UInt8(truncatingIfNeeded: state.count - 1)
         lying[9] = UInt8(truncatingIfNeeded: (state.count - 1) >> 8)
         try lying.dropLast().write(to: URL(fileURLWithPath: path))
@@ -50,8 +52,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.upsertWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 1, pairCount: 1, state: [1]))
+        let id = try store.upsertWorkspace(
+            WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 1, pairCount: 1, state: [1]))
         try store.appendAlignmentChanges(workspaceID: id, generation: 2, appliedSeq: 2, pairCount: 1, changes: [2])
         for orphan in ["ws\(id)-g9-dead.bin", ".ws\(id)-g9-dead.bin.tmp-1-2", "ws99-g1-aa.bin"] {
             FileManager.default.createFile(atPath: directory + "/alignment-state/" + orphan, contents: Data([0]))

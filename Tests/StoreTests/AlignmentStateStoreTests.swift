@@ -17,18 +17,21 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.upsertWorkspace(WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        let id = try store.upsertWorkspace(
+            WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         #expect(try store.alignmentState(workspaceID: id) == nil)
         #expect(try store.alignmentAppliedSeq(workspaceID: id) == nil)
 
         let first = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 10, pairCount: 5, state: first))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 10, pairCount: 5, state: first))
         #expect(stateFiles().count == 1)
         let blob = try store.pool.read { db in try Data.fetchOne(db, sql: "SELECT state FROM alignment_state") }
         #expect(blob?.isEmpty == true, "the bytes must not also be stored in the database")
 
         let second = [UInt8](repeating: 7, count: 1234)
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 2, appliedSeq: 20, pairCount: 9, state: second))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 2, appliedSeq: 20, pairCount: 9, state: second))
         #expect(stateFiles().count == 1, "the previous generation's file is removed: \(stateFiles())")
         let reopened = try Store(directory: directory)
         let loaded = try #require(try reopened.alignmentState(workspaceID: id))
@@ -46,10 +49,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.upsertWorkspace(WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        let id = try store.upsertWorkspace(
+            WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         try store.pool.write { db in
             try db.execute(
-                sql: "INSERT INTO alignment_state (workspace_id, generation, pair_count, state, updated_at, applied_seq) VALUES (?, 3, 4, ?, 0, 5)",
+                sql:
+                    "INSERT INTO alignment_state (workspace_id, generation, pair_count, state, updated_at, applied_seq) VALUES (?, 3, 4, ?, 0, 5)",
                 arguments: [id, Data([1, 2, 3])])
         }
         #expect(try store.alignmentState(workspaceID: id)?.state == [1, 2, 3])
@@ -68,13 +73,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try Store(directory: directory)
-        let id = try store.upsertWorkspace(WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        let id = try store.upsertWorkspace(
+            WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         #expect(throws: StoreError.self, "no snapshot to build on") {
             try store.appendAlignmentChanges(workspaceID: id, generation: 1, appliedSeq: 1, pairCount: 1, changes: [1])
         }
         #expect(stateFiles().isEmpty, "the refused record's file is removed")
 
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 10, pairCount: 5, state: [9, 9, 9]))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 10, pairCount: 5, state: [9, 9, 9]))
         try store.appendAlignmentChanges(workspaceID: id, generation: 2, appliedSeq: 20, pairCount: 7, changes: [1, 2])
         try store.appendAlignmentChanges(workspaceID: id, generation: 3, appliedSeq: 30, pairCount: 8, changes: [3])
         let loaded = try #require(try Store(directory: directory).alignmentState(workspaceID: id))
@@ -93,7 +100,8 @@ import Testing
         #expect(throws: AlignmentStateUnreadable.self) { try store.alignmentState(workspaceID: id) }
         try saved.write(to: URL(fileURLWithPath: path))
 
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 4, appliedSeq: 40, pairCount: 9, state: [4]))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 4, appliedSeq: 40, pairCount: 9, state: [4]))
         let compacted = try #require(try store.alignmentState(workspaceID: id))
         #expect(compacted.changes.isEmpty)
         #expect(stateFiles().count == 1, "\(stateFiles())")

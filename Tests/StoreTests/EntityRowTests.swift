@@ -23,14 +23,16 @@ import Testing
     /// The values a `CHECK (column IN ('a', 'b'))` constraint allows, read from the schema SQLite stored.
     func checkedValues(_ table: String, _ column: String) throws -> Set<String> {
         let sql = try store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
+            try String.fetchOne(
+                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
         }
         let text = try #require(sql)
         let start = try #require(text.range(of: "\(column) TEXT NOT NULL CHECK (\(column) IN ("))
         let end = try #require(text[start.upperBound...].range(of: ")"))
-        return Set(text[start.upperBound..<end.lowerBound].split(separator: ",").map {
-            $0.trimmingCharacters(in: CharacterSet(charactersIn: " '"))
-        })
+        return Set(
+            text[start.upperBound..<end.lowerBound].split(separator: ",").map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: " '"))
+            })
     }
 
     @Test func stateConstraintsListExactlyTheEnumCases() throws {
@@ -44,7 +46,9 @@ import Testing
 
     /// A workspace key is a `workspace` column (snake_case, or the name below), or a kind of watched folder.
     @Test func everyWorkspaceKeyHasItsColumn() throws {
-        let folderKinds: [WorkspaceSpec.CodingKeys: String] = [.parallelDirectories: "parallel", .monolingualDirectories: "monolingual"]
+        let folderKinds: [WorkspaceSpec.CodingKeys: String] = [
+            .parallelDirectories: "parallel", .monolingualDirectories: "monolingual",
+        ]
         let renamed: [WorkspaceSpec.CodingKeys: String] = [.outputDType: "output_dtype"]
         let workspaceColumns = try columns("workspace")
         for key in WorkspaceSpec.CodingKeys.allCases {
@@ -66,14 +70,18 @@ import Testing
             credentialsFile: "/etc/c", profile: "p", partIntegrity: .checksumSHA256)
         try store.insertRemote(spec)
         #expect(try store.remotes() == [spec])
-        let raw = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT addressing, part_integrity FROM remote") }
+        let raw = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT addressing, part_integrity FROM remote")
+        }
         #expect(raw?["addressing"] == "virtual" && raw?["part_integrity"] == "checksumSHA256")
     }
 
     /// Rows written when the daemon accepted `virtual-hosted` as a spelling read back as the one style.
     @Test func aLegacyAddressingSpellingReadsBack() throws {
         try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO remote (name, url, addressing, created_at) VALUES ('old', 's3://b', 'virtual-hosted', 0)")
+            try db.execute(
+                sql:
+                    "INSERT INTO remote (name, url, addressing, created_at) VALUES ('old', 's3://b', 'virtual-hosted', 0)"
+            )
         }
         #expect(try store.remotes().first?.addressing == .virtualHosted)
     }
@@ -81,13 +89,15 @@ import Testing
     /// An unknown value in an enum column is an error naming it, not a crash.
     @Test func anUnknownAddressingIsAnError() throws {
         try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO remote (name, url, addressing, created_at) VALUES ('odd', 's3://b', 'sideways', 0)")
+            try db.execute(
+                sql: "INSERT INTO remote (name, url, addressing, created_at) VALUES ('odd', 's3://b', 'sideways', 0)")
         }
         #expect(throws: StoreError.self) { try store.remotes() }
     }
 
     @Test func fileAndJobStatesReadBackTyped() throws {
-        let id = try store.upsertWorkspace(WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        let id = try store.upsertWorkspace(
+            WorkspaceSpec(name: "w", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         try store.markFilePending(workspaceID: id, path: "/a.en", size: 1, mtimeNs: 1, reason: "partner")
         #expect(try store.corpusFiles(workspaceID: id, state: .pending).map(\.state) == [.pending])
         #expect(try store.corpusFiles(workspaceID: id, state: .ingested).isEmpty)

@@ -16,12 +16,14 @@ import Testing
     }
 
     @Test func namesAreUniqueAndDeletionWaitsUntilNoWorkspaceUsesIt() throws {
-        let spec = RemoteSpec(name: "backup", url: "s3://b/p", endpoint: "http://127.0.0.1:9000", credentialsFile: "/etc/c")
+        let spec = RemoteSpec(
+            name: "backup", url: "s3://b/p", endpoint: "http://127.0.0.1:9000", credentialsFile: "/etc/c")
         try store.insertRemote(spec)
         #expect(try store.remotes() == [spec])
         #expect(throws: StoreError.conflict("a remote named backup already exists")) { try store.insertRemote(spec) }
 
-        try store.upsertWorkspace(WorkspaceSpec(name: "ws", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        try store.upsertWorkspace(
+            WorkspaceSpec(name: "ws", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         #expect(try store.setWorkspaceRemote(workspace: "ws", remote: "backup").spec.remote == "backup")
         #expect(throws: StoreError.self) { try store.deleteRemote(named: "backup") }
         #expect(try store.remotes().count == 1)
@@ -30,13 +32,17 @@ import Testing
         try store.deleteRemote(named: "backup")
         #expect(try store.remotes().isEmpty)
         #expect(throws: StoreError.notFound("remote backup")) { try store.deleteRemote(named: "backup") }
-        #expect(throws: StoreError.notFound("workspace nope")) { try store.setWorkspaceRemote(workspace: "nope", remote: nil) }
+        #expect(throws: StoreError.notFound("workspace nope")) {
+            try store.setWorkspaceRemote(workspace: "nope", remote: nil)
+        }
     }
 
     @Test func theRemoteTableHasNoPlaceForASecret() throws {
         let columns = try store.pool.read { db in try db.columns(in: "remote").map(\.name) }
-        #expect(Set(columns) == [
-            "name", "url", "endpoint", "region", "addressing", "credentials_file", "profile", "part_integrity", "created_at",
-        ])
+        #expect(
+            Set(columns) == [
+                "name", "url", "endpoint", "region", "addressing", "credentials_file", "profile", "part_integrity",
+                "created_at",
+            ])
     }
 }

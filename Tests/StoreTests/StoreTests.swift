@@ -23,7 +23,9 @@ import Testing
         let tables = try store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        for table in ["workspace", "corpus_file", "sentence_pair", "pair_provenance", "job", "alignment_state", "checkpoint"] {
+        for table in [
+            "workspace", "corpus_file", "sentence_pair", "pair_provenance", "job", "alignment_state", "checkpoint",
+        ] {
             #expect(tables.contains(table), "missing table \(table)")
         }
     }
@@ -31,7 +33,8 @@ import Testing
     @Test func reopeningAppliesNothingTwiceAndKeepsData() throws {
         do {
             let store = try Store(directory: directory)
-            try store.upsertWorkspace(WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+            try store.upsertWorkspace(
+                WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         }
         let reopened = try Store(directory: directory)
         #expect(try reopened.appliedMigrations().count == StoreMigrations.migrator().migrations.count)
@@ -63,22 +66,28 @@ import Testing
         let records = try store.workspaces()
         #expect(records.count == 1)
         #expect(records[0].spec == spec)
-        #expect(throws: StoreError.self) { try store.upsertWorkspace(WorkspaceSpec(name: "", sourceLanguage: "", targetLanguage: "", sourceModel: "")) }
+        #expect(throws: StoreError.self) {
+            try store.upsertWorkspace(WorkspaceSpec(name: "", sourceLanguage: "", targetLanguage: "", sourceModel: ""))
+        }
     }
 
     @Test func countsAreScopedToAWorkspace() throws {
         let store = try Store(directory: directory)
-        let a = try store.upsertWorkspace(WorkspaceSpec(name: "a", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m"))
-        let b = try store.upsertWorkspace(WorkspaceSpec(name: "b", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
+        let a = try store.upsertWorkspace(
+            WorkspaceSpec(name: "a", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m"))
+        let b = try store.upsertWorkspace(
+            WorkspaceSpec(name: "b", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m"))
         try store.pool.write { db in
             let now = Date().timeIntervalSince1970
             for (workspace, hash) in [(a, "h1"), (a, "h2"), (b, "h3")] {
                 try db.execute(
-                    sql: "INSERT INTO sentence_pair (workspace_id, content_hash, source, target, created_at) VALUES (?, ?, 's', 't', ?)",
+                    sql:
+                        "INSERT INTO sentence_pair (workspace_id, content_hash, source, target, created_at) VALUES (?, ?, 's', 't', ?)",
                     arguments: [workspace, hash, now])
             }
             try db.execute(
-                sql: "INSERT INTO corpus_file (workspace_id, path, size, mtime_ns, state, error, updated_at) VALUES (?, '/x.tsv', 1, 1, 'rejected', 'bad', ?)",
+                sql:
+                    "INSERT INTO corpus_file (workspace_id, path, size, mtime_ns, state, error, updated_at) VALUES (?, '/x.tsv', 1, 1, 'rejected', 'bad', ?)",
                 arguments: [b, now])
         }
         #expect(try store.counts().pairs == 3)
@@ -92,8 +101,10 @@ import Testing
         let store = try Store(directory: directory)
         try store.pool.write { db in
             let now = Date().timeIntervalSince1970
-            try db.execute(sql: "INSERT INTO job (kind, state, created_at) VALUES ('align', 'running', ?)", arguments: [now])
-            try db.execute(sql: "INSERT INTO job (kind, state, created_at) VALUES ('ingest', 'queued', ?)", arguments: [now])
+            try db.execute(
+                sql: "INSERT INTO job (kind, state, created_at) VALUES ('align', 'running', ?)", arguments: [now])
+            try db.execute(
+                sql: "INSERT INTO job (kind, state, created_at) VALUES ('ingest', 'queued', ?)", arguments: [now])
         }
         #expect(try store.markInterruptedJobs() == 1)
         #expect(try store.activeJobs().map(\.kind) == ["ingest"])

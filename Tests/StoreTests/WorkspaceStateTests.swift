@@ -9,8 +9,9 @@ import Testing
 /// create; conflicting changes are refused naming the key, and applied only by an explicit rebuild.
 @Suite struct WorkspaceStateTests {
     let directory = NSTemporaryDirectory() + "transtok-workspace-state-\(UUID().uuidString)"
-    let spec = WorkspaceSpec(name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m/a.gguf",
-                             parallelDirectories: ["/c/en-tt"])
+    let spec = WorkspaceSpec(
+        name: "en-tt", sourceLanguage: "en", targetLanguage: "tt", sourceModel: "/m/a.gguf",
+        parallelDirectories: ["/c/en-tt"])
 
     func store() throws -> Store {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -22,7 +23,9 @@ import Testing
         let store = try store()
         let id = try store.applyConfiguredWorkspace(spec).id
         try store.setTargetTokenizer(workspaceID: id, path: "/state/workspaces/en-tt/tokenizer-v1/tokenizer.json")
-        try store.pool.write { db in try db.execute(sql: "UPDATE workspace SET remote = 'backup' WHERE id = ?", arguments: [id]) }
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE workspace SET remote = 'backup' WHERE id = ?", arguments: [id])
+        }
 
         var moved = spec
         moved.parallelDirectories = ["/c/other"]
@@ -40,7 +43,8 @@ import Testing
         let store = try store()
         let id = try store.applyConfiguredWorkspace(spec).id
         try store.setTargetTokenizer(workspaceID: id, path: "/t/v1.json")
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 3, pairCount: 3, state: [1, 2]))
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 3, pairCount: 3, state: [1, 2]))
         var changed = spec
         changed.sourceModel = "/m/b.gguf"
         changed.targetTokenizer = "/t/other.json"
@@ -57,7 +61,7 @@ import Testing
         let first = try store.createWorkspace(spec)
         #expect(first.created)
         try store.setTargetTokenizer(workspaceID: first.id, path: "/t/v1.json")
-        let same = try store.createWorkspace(spec)  // the tokenizer left out: the saved one stands
+        let same = try store.createWorkspace(spec) // the tokenizer left out: the saved one stands
         #expect(same.id == first.id && !same.created)
         var other = spec
         other.sourceModel = "/m/b.gguf"
@@ -75,9 +79,13 @@ import Testing
         let store = try store()
         let id = try store.createWorkspace(spec).id
         try store.setTargetTokenizer(workspaceID: id, path: "/t/v1.json")
-        try store.saveAlignmentState(workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 3, pairCount: 3, state: [1, 2]))
-        let rebuilt = try store.rebuildWorkspace(named: "en-tt", .init(sourceModel: "/m/b.gguf", retrainTokenizer: true))
-        #expect(rebuilt.spec.sourceModel == "/m/b.gguf" && rebuilt.spec.targetTokenizer == nil && rebuilt.tokenizerVersion == 1)
+        try store.saveAlignmentState(
+            workspaceID: id, AlignmentStateRecord(generation: 1, appliedSeq: 3, pairCount: 3, state: [1, 2]))
+        let rebuilt = try store.rebuildWorkspace(
+            named: "en-tt", .init(sourceModel: "/m/b.gguf", retrainTokenizer: true))
+        #expect(
+            rebuilt.spec.sourceModel == "/m/b.gguf" && rebuilt.spec.targetTokenizer == nil
+                && rebuilt.tokenizerVersion == 1)
         #expect(try store.alignmentAppliedSeq(workspaceID: id) == nil)
         #expect(throws: StoreError.notFound("workspace nope")) { try store.rebuildWorkspace(named: "nope", .init()) }
 

@@ -2,6 +2,7 @@ import Foundation
 import Hashing
 import SyncStore
 import Testing
+
 @testable import Sync
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
@@ -41,8 +42,9 @@ struct CheckpointSyncTests {
         }
         #expect(!FileManager.default.fileExists(atPath: dst.path + "/.transtok-pull"))
         // Files are written durably through temporary names; none is left behind.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dst.path).sorted()
-            == ["config.json", "model.safetensors", "tokenizer.json"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dst.path).sorted()
+                == ["config.json", "model.safetensors", "tokenizer.json"])
         // Pulling again reuses the verified files.
         let again = try await sync(remote).pull(name: "000001", into: dst.path)
         #expect(again.bytesDownloaded == 0)
@@ -56,7 +58,7 @@ struct CheckpointSyncTests {
         let log = EventLog()
         var s = sync(remote, log: log)
         s.options.integrity = .checksumSHA256
-        s.options.chunking = .wholeFiles  // big.bin (13 MiB) goes up as multipart, the small files as single PUTs
+        s.options.chunking = .wholeFiles // big.bin (13 MiB) goes up as multipart, the small files as single PUTs
         let r = try await s.publish(directory: src.path, name: "1")
         #expect(r.bytesUploaded == r.totalBytes)
         #expect(log.count("UploadPart") >= 2)
@@ -79,7 +81,7 @@ struct CheckpointSyncTests {
         let copy = try await sync(remote, log: log2).publish(directory: src.path, name: "2")
         #expect(copy.bytesUploaded == 0)
         #expect(copy.blobsUploaded == 0)
-        #expect(log2.count("PutObject") == 1)  // only the new manifest
+        #expect(log2.count("PutObject") == 1) // only the new manifest
     }
 
     @Test func embeddingRefreshUploadsOnlyChangedChunks() async throws {
@@ -91,11 +93,13 @@ struct CheckpointSyncTests {
         let first = try await sync(remote).publish(directory: a.path, name: "1")
         let second = try await sync(remote).publish(directory: b.path, name: "2")
         #expect(second.bytesUploaded > 0)
-        #expect(second.bytesUploaded == 4 * (64 << 10))  // 2 chunks (128 rows each) of embed_tokens and lm_head
+        #expect(second.bytesUploaded == 4 * (64 << 10)) // 2 chunks (128 rows each) of embed_tokens and lm_head
         #expect(Double(second.bytesUploaded) / Double(first.totalBytes) <= 0.15)
         let dst = TempDir()
         _ = try await sync(remote).pull(name: "2", into: dst.path)
-        #expect(FileManager.default.contentsEqual(atPath: b.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: b.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
     }
 
     /// Default chunking: refreshing 1% of the rows, scattered over both row tables, re-uploads ≤ 15% of the bytes,
@@ -116,7 +120,9 @@ struct CheckpointSyncTests {
         #expect(second.bytesUploaded == Int64(2 * rows.count) * (64 << 10))
         let dst = TempDir()
         _ = try await sync(remote).pull(name: "2", into: dst.path)
-        #expect(FileManager.default.contentsEqual(atPath: b.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: b.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
     }
 
     @Test func differentContentUnderAPublishedNameIsAConflict() async throws {
@@ -128,7 +134,9 @@ struct CheckpointSyncTests {
         await #expect(throws: SyncError.self) { _ = try await sync(remote).publish(directory: b.path, name: "7") }
         let dst = TempDir()
         _ = try await sync(remote).pull(name: "7", into: dst.path)
-        #expect(FileManager.default.contentsEqual(atPath: a.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: a.path + "/model.safetensors", andPath: dst.path + "/model.safetensors"))
     }
 
     @Test func cancelledPublishLeavesNoManifest() async throws {
@@ -140,11 +148,16 @@ struct CheckpointSyncTests {
         var o = SyncOptions()
         o.chunking = ChunkingPolicy(targetSize: 128 << 10)
         o.concurrency = 1
-        let s = CheckpointSync(client: env.client(remote, observer: { e in
-            log.observer(e)
-            if log.count("PutObject") >= 5 { cancel.cancel() }
-        }), journal: nil, options: o)
-        await #expect(throws: SyncError.cancelled) { _ = try await s.publish(directory: src.path, name: "1", cancel: cancel) }
+        let s = CheckpointSync(
+            client: env.client(
+                remote,
+                observer: { e in
+                    log.observer(e)
+                    if log.count("PutObject") >= 5 { cancel.cancel() }
+                }), journal: nil, options: o)
+        await #expect(throws: SyncError.cancelled) {
+            _ = try await s.publish(directory: src.path, name: "1", cancel: cancel)
+        }
         #expect(try env.client(remote).headObject(key: remote.key("checkpoints/1/manifest.json")) == nil)
         #expect(try s.listCheckpoints().isEmpty)
     }
@@ -163,7 +176,8 @@ struct CheckpointSyncTests {
         #expect(log.count("UploadPart") == 3)
         let dst = TempDir()
         _ = try await sync(remote).pull(name: "1", into: dst.path)
-        #expect(FileManager.default.contentsEqual(atPath: src.path + "/weights.bin", andPath: dst.path + "/weights.bin"))
+        #expect(
+            FileManager.default.contentsEqual(atPath: src.path + "/weights.bin", andPath: dst.path + "/weights.bin"))
     }
 
     @Test func retentionKeepsLastNAndReferencedBlobs() async throws {
@@ -205,13 +219,17 @@ struct CheckpointSyncTests {
         let stale = try client.createMultipartUpload(key: remote.key("blobs/sha256/stale"))
         let ours = try client.createMultipartUpload(key: remote.key("blobs/sha256/ours"))
         let s = CheckpointSync(client: client, journal: journal)
-        try journal.begin(JournaledUpload(remote: MultipartUploader(client: client, journal: nil).remoteID,
-            key: remote.key("blobs/sha256/ours"), uploadID: ours, partSize: 5 << 20, size: 1, sha256: "x"))
+        try journal.begin(
+            JournaledUpload(
+                remote: MultipartUploader(client: client, journal: nil).remoteID,
+                key: remote.key("blobs/sha256/ours"), uploadID: ours, partSize: 5 << 20, size: 1, sha256: "x"))
         let otherPrefix = env.remote("stale-other")
         let foreign = try client.createMultipartUpload(key: otherPrefix.key("x"))
-        #expect(try s.abortStaleUploads(olderThan: 3600).isEmpty)  // too young
+        #expect(try s.abortStaleUploads(olderThan: 3600).isEmpty) // too young
         #expect(try s.abortStaleUploads(olderThan: 0) == [remote.key("blobs/sha256/stale")])
-        #expect(throws: SyncError.self) { _ = try client.listParts(key: remote.key("blobs/sha256/stale"), uploadID: stale) }
+        #expect(throws: SyncError.self) {
+            _ = try client.listParts(key: remote.key("blobs/sha256/stale"), uploadID: stale)
+        }
         #expect(try client.listParts(key: remote.key("blobs/sha256/ours"), uploadID: ours).isEmpty)
         #expect(try client.listParts(key: otherPrefix.key("x"), uploadID: foreign).isEmpty)
     }
@@ -228,7 +246,8 @@ struct CheckpointSyncTests {
         // State an interrupted download leaves behind: the first MiB of the blob in the staging area.
         try FileManager.default.createDirectory(atPath: dst.path + "/.transtok-pull", withIntermediateDirectories: true)
         let head = Array(testBytes(3 << 20, seed: 8).prefix(1 << 20))
-        _ = FileManager.default.createFile(atPath: dst.path + "/.transtok-pull/\(blob.sha256).part", contents: Data(head))
+        _ = FileManager.default.createFile(
+            atPath: dst.path + "/.transtok-pull/\(blob.sha256).part", contents: Data(head))
         let log = EventLog()
         let r = try await sync(remote, log: log).pull(name: "1", into: dst.path)
         #expect(r.bytesDownloaded == (3 << 20) - (1 << 20))
@@ -244,12 +263,13 @@ struct CheckpointSyncTests {
         _ = try await s.publish(directory: src.path, name: "1")
         let blob = try #require(try s.manifest("1").files.first?.chunks.first)
         try FileManager.default.createDirectory(atPath: dst.path + "/.transtok-pull", withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: dst.path + "/.transtok-pull/\(blob.sha256).part",
+        _ = FileManager.default.createFile(
+            atPath: dst.path + "/.transtok-pull/\(blob.sha256).part",
             contents: Data(repeating: 0, count: 1000))
         let error = await #expect(throws: SyncError.self) { _ = try await s.pull(name: "1", into: dst.path) }
         #expect(error?.errorClass == .validation)
         #expect(!FileManager.default.fileExists(atPath: dst.path + "/w.bin"))
-        _ = try await s.pull(name: "1", into: dst.path)  // the bad partial was discarded; a retry succeeds
+        _ = try await s.pull(name: "1", into: dst.path) // the bad partial was discarded; a retry succeeds
         #expect(FileManager.default.contentsEqual(atPath: src.path + "/w.bin", andPath: dst.path + "/w.bin"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Sync
 
 /// Files that cannot change under the same identity (read-only or hard-linked) are hashed once per cache; every
@@ -8,7 +9,9 @@ import Testing
     @Test func readOnlyAndLinkedFilesAreHashedOnce() throws {
         let tmp = TempDir()
         let first = tmp.path + "/000001", second = tmp.path + "/000002"
-        for dir in [first, second] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        for dir in [first, second] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
         let base = [UInt8]((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         try Data(base).write(to: URL(fileURLWithPath: first + "/model-base.safetensors"))
         #expect(chmod(first + "/model-base.safetensors", 0o444) == 0)
@@ -26,7 +29,9 @@ import Testing
         // Same digests as without a cache.
         let uncached = try LocalCheckpoint.scan(directory: second, name: "000002", policy: policy)
         #expect(b.manifest == uncached.manifest)
-        #expect(a.manifest.files.first { $0.path == "model-base.safetensors" } == b.manifest.files.first { $0.path == "model-base.safetensors" })
+        #expect(
+            a.manifest.files.first { $0.path == "model-base.safetensors" }
+                == b.manifest.files.first { $0.path == "model-base.safetensors" })
         #expect(b.blobs.count == uncached.blobs.count)
 
         // A writable, singly linked file is hashed every time, so an in-place edit is always seen.
@@ -43,6 +48,8 @@ import Testing
         #expect(throws: SyncError.cancelled) {
             try LocalCheckpoint.scan(directory: tmp.path + "/ckpt", name: "1", policy: ChunkingPolicy(), cancel: cancel)
         }
-        #expect(try LocalCheckpoint.scan(directory: tmp.path + "/ckpt", name: "1", policy: ChunkingPolicy()).blobs.count == 1)
+        #expect(
+            try LocalCheckpoint.scan(directory: tmp.path + "/ckpt", name: "1", policy: ChunkingPolicy()).blobs.count
+                == 1)
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
 import Hashing
 import Testing
+
 @testable import Sync
 
 @Suite struct ChunkerTests {
     func hashes(_ path: String, _ policy: ChunkingPolicy) throws -> [(String, Int64)] {
         let f = try OpenFile(path: path)
-        return try Chunker.spans(for: f, policy: policy).map { (try f.sha256(offset: $0.offset, length: $0.length), $0.length) }
+        return try Chunker.spans(for: f, policy: policy).map {
+            (try f.sha256(offset: $0.offset, length: $0.length), $0.length)
+        }
     }
 
     @Test func safetensorsSpansTileTheFileAtTensorBoundaries() throws {
@@ -76,14 +79,15 @@ import Testing
         }
         let tensors = [
             t("model.embed_tokens.weight", [49152, 576]), t("transformer.wte.weight", [50257, 768]),
-            t("output.weight", [32000, 4096]), t("decoder.projection.weight", [49152, 576]),  // by vocab
+            t("output.weight", [32000, 4096]), t("decoder.projection.weight", [49152, 576]), // by vocab
             t("model.layers.0.mlp.up_proj.weight", [1536, 576]), t("model.norm.weight", [576]),
             t("bert.encoder.layer.0.attention.output.weight", [768, 768]), t("embed_tokens.weight.scale", [49152]),
         ]
-        #expect(TokenRowTables.names(in: tensors) == [
-            "model.embed_tokens.weight", "transformer.wte.weight", "output.weight", "decoder.projection.weight",
-        ])
-        #expect(TokenRowTables.names(in: [t("lm_head.weight", [128256])]).isEmpty)  // not a matrix
+        #expect(
+            TokenRowTables.names(in: tensors) == [
+                "model.embed_tokens.weight", "transformer.wte.weight", "output.weight", "decoder.projection.weight",
+            ])
+        #expect(TokenRowTables.names(in: [t("lm_head.weight", [128256])]).isEmpty) // not a matrix
     }
 
     @Test func hugeRowTablesHaveBoundedBlobCount() {
@@ -117,13 +121,15 @@ import Testing
     @Test func smallFilesAreOneChunk() throws {
         let tmp = TempDir()
         let p = tmp.write("c.json", Array("{}".utf8))
-        #expect(try Chunker.spans(for: OpenFile(path: p), policy: ChunkingPolicy()) == [ChunkSpan(offset: 0, length: 2)])
+        #expect(
+            try Chunker.spans(for: OpenFile(path: p), policy: ChunkingPolicy()) == [ChunkSpan(offset: 0, length: 2)])
     }
 
     @Test func manifestRejectsEscapingPathsAndBadHashes() throws {
         let good = String(repeating: "a", count: 64)
         func json(_ path: String, _ hash: String) -> [UInt8] {
-            Array("""
+            Array(
+                """
                 {"format":"transtok-checkpoint-v1","checkpoint":"1","files":[{"path":"\(path)","size":1,"sha256":"\(good)",
                 "chunks":[{"sha256":"\(hash)","size":1}]}]}
                 """.utf8)

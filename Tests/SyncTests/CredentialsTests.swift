@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Sync
 
 @Suite struct CredentialsTests {
@@ -25,8 +26,10 @@ import Testing
     static let offline = ["AWS_EC2_METADATA_DISABLED": "true", "HOME": "/nonexistent"]
 
     func resolve(_ env: [String: String], file: String? = nil, profile: String? = nil) throws -> Credentials {
-        try CredentialChain.resolve(CredentialSettings(
-            credentialsFile: file, profile: profile, environment: Self.offline.merging(env) { $1 })).credentials
+        try CredentialChain.resolve(
+            CredentialSettings(
+                credentialsFile: file, profile: profile, environment: Self.offline.merging(env) { $1 })
+        ).credentials
     }
 
     @Test func environmentWins() throws {
@@ -56,7 +59,9 @@ import Testing
     @Test func missingProfileAndMissingCredentials() {
         let (tmp, p) = file(text, mode: 0o600)
         defer { _ = tmp }
-        #expect(throws: CredentialsError.profileMissing(path: p, profile: "nope")) { try resolve([:], file: p, profile: "nope") }
+        #expect(throws: CredentialsError.profileMissing(path: p, profile: "nope")) {
+            try resolve([:], file: p, profile: "nope")
+        }
         #expect(throws: CredentialsError.self) { try resolve([:]) }
     }
 
@@ -66,7 +71,8 @@ import Testing
         #expect(r.prefix == "some/prefix")
         #expect(r.endpoint == "https://s3.eu-west-1.amazonaws.com")
         #expect(r.addressing == .virtualHosted)
-        #expect(r.location(forKey: "some/prefix/a b").url == "https://bucket.s3.eu-west-1.amazonaws.com/some/prefix/a%20b")
+        #expect(
+            r.location(forKey: "some/prefix/a b").url == "https://bucket.s3.eu-west-1.amazonaws.com/some/prefix/a%20b")
         let local = try RemoteConfig.parse("s3://b", endpoint: "http://127.0.0.1:9000/", environment: [:])
         #expect(local.addressing == .path)
         #expect(local.location(forKey: "k").url == "http://127.0.0.1:9000/b/k")

@@ -1,12 +1,15 @@
 import FaultInjection
 import Foundation
 import Testing
+
 @testable import Sync
 
 /// `transtok-bench s3-fault-proxy` driven over stdin as a soak run drives it: injected error answers and resets,
 /// a bandwidth cap, an outage, and the counters, each seen through a real S3 client.
-@Suite(.enabled(if: S3TestEnv.available && S3TestEnv.runs(needing: UploaderBinary.path != nil),
-    Comment(rawValue: S3TestEnv.skipMessage + " (and the transtok-bench binary from swift build --build-tests)")))
+@Suite(
+    .enabled(
+        if: S3TestEnv.available && S3TestEnv.runs(needing: UploaderBinary.path != nil),
+        Comment(rawValue: S3TestEnv.skipMessage + " (and the transtok-bench binary from swift build --build-tests)")))
 struct FaultProxyCommandTests {
     let env: S3TestEnv
     init() throws { env = try S3TestEnv.required() }
@@ -63,15 +66,21 @@ struct FaultProxyCommandTests {
         try client.putObject(key: key, bytes: Array("hello".utf8))
 
         #expect(proxy.send("error 503 SlowDown 1") == "ok error 503 SlowDown 1")
-        #expect(throws: SyncError.self) { _ = try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key) }
+        #expect(throws: SyncError.self) {
+            _ = try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key)
+        }
         #expect(try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key) == Array("hello".utf8))
 
         #expect(proxy.send("reset 1") == "ok reset 1")
-        let reset = #expect(throws: SyncError.self) { _ = try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key) }
+        let reset = #expect(throws: SyncError.self) {
+            _ = try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key)
+        }
         #expect(reset?.errorClass == .retryable)
 
         #expect(proxy.send("outage 1.5") == "ok outage 1.5")
-        #expect(throws: SyncError.self) { _ = try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key) }
+        #expect(throws: SyncError.self) {
+            _ = try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key)
+        }
         Thread.sleep(forTimeInterval: 1.6)
         #expect(try env.client(remote, retry: RetryPolicy(maxAttempts: 1)).getObject(key: key) == Array("hello".utf8))
 

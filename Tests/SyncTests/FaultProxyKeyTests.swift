@@ -1,15 +1,20 @@
 import FaultInjection
 import Foundation
 import Testing
+
 @testable import Sync
 
 /// The fault proxy's key check (credential rotation in the soak test): only the accepted access key passes, a
 /// retired one is answered 403 `InvalidAccessKeyId` even on a connection kept alive from before the change.
 @Suite struct FaultProxyKeyParsingTests {
     @Test func theAccessKeyOfASigV4HeadOrPresignedQuery() {
-        let header = Array("PUT /b/k HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIAONE/20261204/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=ab\r\n\r\n".utf8)
+        let header = Array(
+            "PUT /b/k HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIAONE/20261204/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=ab\r\n\r\n"
+                .utf8)
         #expect(FaultProxy.accessKey(inHead: header) == "AKIAONE")
-        let query = Array("GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIATWO%2F20261204%2Fus-east-1%2Fs3%2Faws4_request HTTP/1.1\r\n\r\n".utf8)
+        let query = Array(
+            "GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIATWO%2F20261204%2Fus-east-1%2Fs3%2Faws4_request HTTP/1.1\r\n\r\n"
+                .utf8)
         #expect(FaultProxy.accessKey(inHead: query) == "AKIATWO")
         #expect(FaultProxy.accessKey(inHead: Array("GET / HTTP/1.1\r\n\r\n".utf8)) == nil)
     }
@@ -34,7 +39,9 @@ struct FaultProxyKeyTests {
         let error = #expect(throws: SyncError.self) { try client.putObject(key: remote.key("k2"), bytes: [4]) }
         if case .http(_, _, let status, let code, _, _)? = error {
             #expect(status == 403 && code == "InvalidAccessKeyId")
-        } else { Issue.record("expected a 403, got \(String(describing: error))") }
+        } else {
+            Issue.record("expected a 403, got \(String(describing: error))")
+        }
         #expect(proxy.stats.keyRejections >= 1)
 
         proxy.requireAccessKey(nil)

@@ -1,10 +1,14 @@
 import Foundation
 import Hashing
 import Testing
+
 @testable import Sync
 
 /// boto3 (an independent S3 client and signer) reads back what we published, byte for byte.
-@Suite(.enabled(if: S3TestEnv.available && S3TestEnv.runs(needing: Python.hasBoto3), Comment(rawValue: S3TestEnv.skipMessage + " (and python3 with boto3)")))
+@Suite(
+    .enabled(
+        if: S3TestEnv.available && S3TestEnv.runs(needing: Python.hasBoto3),
+        Comment(rawValue: S3TestEnv.skipMessage + " (and python3 with boto3)")))
 struct IndependentClientTests {
     let env: S3TestEnv
     init() throws { env = try S3TestEnv.required() }
@@ -12,7 +16,7 @@ struct IndependentClientTests {
     @Test func boto3ReassemblesPublishedCheckpoint() async throws {
         let src = TempDir()
         CheckpointFixture().write(to: src.path)
-        _ = src.write("big.bin", testBytes(11 << 20, seed: 31))  // goes up as a multipart blob
+        _ = src.write("big.bin", testBytes(11 << 20, seed: 31)) // goes up as a multipart blob
         let remote = env.remote("boto3")
         var o = SyncOptions()
         o.chunking = ChunkingPolicy(targetSize: 256 << 10, contentDefined: false)
@@ -21,7 +25,7 @@ struct IndependentClientTests {
         var sync = CheckpointSync(client: env.client(remote), journal: nil, options: o)
         _ = try await sync.publish(directory: src.path, name: "1")
         sync.options.chunking = .wholeFiles
-        _ = try await sync.publish(directory: src.path, name: "2")  // whole-file blobs: big.bin via multipart
+        _ = try await sync.publish(directory: src.path, name: "2") // whole-file blobs: big.bin via multipart
 
         let script = """
             import boto3, hashlib, json, os, sys
@@ -41,15 +45,17 @@ struct IndependentClientTests {
                         assert h["Metadata"]["sha256"] == c["sha256"], h["Metadata"]
                 print(ck, "ok", len(m["files"]))
             """
-        let r = try Python.run(script, env: [
-            "EP": env.endpoint, "REGION": env.region, "AK": env.accessKey, "SK": env.secretKey, "BUCKET": env.bucket,
-            "PREFIX": remote.prefix, "SRC": src.path,
-        ])
+        let r = try Python.run(
+            script,
+            env: [
+                "EP": env.endpoint, "REGION": env.region, "AK": env.accessKey, "SK": env.secretKey,
+                "BUCKET": env.bucket,
+                "PREFIX": remote.prefix, "SRC": src.path,
+            ])
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.contains("1 ok 4") && r.output.contains("2 ok 4"), "\(r.output)")
     }
 }
-
 
 enum Python {
     static let hasBoto3: Bool = { (try? run("import boto3", env: [:]).status) == 0 }()

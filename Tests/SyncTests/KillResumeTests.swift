@@ -2,6 +2,7 @@ import Foundation
 import Hashing
 import SyncStore
 import Testing
+
 @testable import Sync
 
 /// The uploader runs in a real child process (`transtok-bench sync-upload-once`, built with the tests) that is
@@ -18,8 +19,10 @@ enum UploaderBinary {
     }()
 }
 
-@Suite(.enabled(if: S3TestEnv.available && S3TestEnv.runs(needing: UploaderBinary.path != nil),
-    Comment(rawValue: S3TestEnv.skipMessage + " (and the transtok-bench binary from swift build --build-tests)")))
+@Suite(
+    .enabled(
+        if: S3TestEnv.available && S3TestEnv.runs(needing: UploaderBinary.path != nil),
+        Comment(rawValue: S3TestEnv.skipMessage + " (and the transtok-bench binary from swift build --build-tests)")))
 struct KillResumeTests {
     let env: S3TestEnv
     init() throws { env = try S3TestEnv.required() }
@@ -27,7 +30,7 @@ struct KillResumeTests {
     @Test func killedUploaderResumesWithoutResendingFinishedParts() async throws {
         let tmp = TempDir()
         let part: Int64 = 5 << 20
-        let bytes = testBytes(Int(4 * part) + 4321, seed: 77)  // 5 parts
+        let bytes = testBytes(Int(4 * part) + 4321, seed: 77) // 5 parts
         let path = tmp.write("ckpt.bin", bytes)
         let journalPath = tmp.path + "/journal.sqlite"
         let remote = env.remote("kill")
@@ -36,8 +39,10 @@ struct KillResumeTests {
 
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try #require(UploaderBinary.path))
-        child.arguments = ["sync-upload-once", "--file", path, "--key", key, "--journal", journalPath,
-            "--part-mib", "5", "--concurrency", "1", "--max-send-kib-per-sec", "4096"]
+        child.arguments = [
+            "sync-upload-once", "--file", path, "--key", key, "--journal", journalPath,
+            "--part-mib", "5", "--concurrency", "1", "--max-send-kib-per-sec", "4096",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["TRANSTOK_S3_TEST_ENDPOINT"] = env.endpoint
         environment["TRANSTOK_S3_TEST_ACCESS_KEY"] = env.accessKey
@@ -72,9 +77,11 @@ struct KillResumeTests {
         #expect(try env.client(remote).headObject(key: key) == nil)
 
         let log = EventLog()
-        let up = MultipartUploader(client: env.client(remote, observer: log.observer), journal: journal,
+        let up = MultipartUploader(
+            client: env.client(remote, observer: log.observer), journal: journal,
             partSizeMinimum: part, concurrency: 2)
-        _ = try up.upload(file: OpenFile(path: path), length: Int64(bytes.count), sha256Hex: Digest.sha256Hex(bytes),
+        _ = try up.upload(
+            file: OpenFile(path: path), length: Int64(bytes.count), sha256Hex: Digest.sha256Hex(bytes),
             key: key)
         let resent = Set(log.all.filter { $0.operation == "UploadPart" }.compactMap(\.partNumber))
         #expect(resent.isDisjoint(with: before.parts.keys), "re-sent \(resent.sorted())")

@@ -3,6 +3,7 @@ import Foundation
 import Hashing
 import SyncStore
 import Testing
+
 @testable import Sync
 
 @Suite struct PartPlanTests {
@@ -13,7 +14,9 @@ import Testing
         let part = try PartPlan.partSize(forSize: size)
         #expect(part == 9 << 20)
         #expect(PartPlan.partCount(size: size, partSize: part) <= 10_000)
-        #expect(PartPlan.partCount(size: 15_000_000_000, partSize: try PartPlan.partSize(forSize: 15_000_000_000)) <= 10_000)
+        #expect(
+            PartPlan.partCount(size: 15_000_000_000, partSize: try PartPlan.partSize(forSize: 15_000_000_000)) <= 10_000
+        )
         #expect(throws: SyncError.self) { try PartPlan.partSize(forSize: 10, minimum: 1 << 20) }
         #expect(throws: SyncError.self) { try PartPlan.partSize(forSize: 60_000 * (5 << 30)) }
     }
@@ -45,7 +48,7 @@ struct MultipartTests {
         let sha = Digest.sha256Hex(bytes)
         let etag = try up.upload(file: file, length: file.size, sha256Hex: sha, key: remote.key("big.bin"))
         #expect(etag.hasSuffix("-3"))
-        #expect(etag != Digest.hex(Digest.md5(bytes)))  // a multipart ETag is not the content's MD5
+        #expect(etag != Digest.hex(Digest.md5(bytes))) // a multipart ETag is not the content's MD5
         let info = try #require(try client.headObject(key: remote.key("big.bin")))
         #expect(info.etag == etag)
         #expect(info.metadata["sha256"] == sha)
@@ -58,7 +61,7 @@ struct MultipartTests {
     func resumeAfterAbortMidPartSendsNoFinishedPartAgain(_ integrity: PartIntegrity) throws {
         let tmp = TempDir()
         let journal = try GRDBSyncJournal.open(path: tmp.path + "/journal.sqlite")
-        let bytes = testBytes(Int(3 * Self.part) + 777, seed: 11)  // parts 1-3 full, part 4 short
+        let bytes = testBytes(Int(3 * Self.part) + 777, seed: 11) // parts 1-3 full, part 4 short
         let file = try OpenFile(path: tmp.write("ckpt.bin", bytes))
         let sha = Digest.sha256Hex(bytes)
         let remote = env.remote("resume")
@@ -77,7 +80,7 @@ struct MultipartTests {
         }
         let journaled = try #require(try journal.upload(remote: up1.remoteID, key: key))
         #expect(Set(journaled.parts.keys) == [1, 2])
-        #expect(try env.client(remote).headObject(key: key) == nil)  // nothing published
+        #expect(try env.client(remote).headObject(key: key) == nil) // nothing published
 
         // Run 2: a fresh uploader (as after a restart) resumes from the journal, reconciled with ListParts.
         let log2 = EventLog()
@@ -102,7 +105,11 @@ struct MultipartTests {
         let remote = env.remote("onethread")
         var options = TransportOptions()
         options.maxSendBytesPerSecond = 8 << 20
-        struct Seen: Sendable { var threads: Set<UInt> = []; var sent: [Int: Int64] = [:]; var maxMidway = 0 }
+        struct Seen: Sendable {
+            var threads: Set<UInt> = []
+            var sent: [Int: Int64] = [:]
+            var maxMidway = 0
+        }
         let seen = Locked(Seen())
         var up = MultipartUploader(
             client: env.client(remote, options: options), journal: nil, partSizeMinimum: Self.part, concurrency: 3)
@@ -114,7 +121,8 @@ struct MultipartTests {
                 $0.maxMidway = max($0.maxMidway, $0.sent.values.filter { $0 > 0 && $0 < Self.part }.count)
             }
         }
-        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("three.bin"))
+        _ = try up.upload(
+            file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("three.bin"))
         #expect(seen.value.threads.count == 1)
         #expect(seen.value.maxMidway >= 2, "parts on the wire at once: \(seen.value.maxMidway)")
         #expect(try env.client(remote).getObject(key: remote.key("three.bin")) == bytes)
@@ -140,7 +148,8 @@ struct MultipartTests {
                 seen.withLock { $0.append(progress.snapshot().uploadedBytes) }
             }
         }
-        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("slow.bin"),
+        _ = try up.upload(
+            file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("slow.bin"),
             progress: progress)
         let midPart = try #require(seen.value.max())
         #expect(midPart > 1 << 20 && midPart < Self.part, "snapshot while part 1 was on the wire: \(midPart)")
@@ -159,13 +168,19 @@ struct MultipartTests {
         // Simulate a crash between UploadPart answering and the journal write: part 1 is on the server only.
         let id = try client.createMultipartUpload(key: key, metadata: ["sha256": sha])
         let up = MultipartUploader(client: client, journal: journal, partSizeMinimum: Self.part)
-        try journal.begin(JournaledUpload(remote: up.remoteID, key: key, uploadID: id, partSize: Self.part,
-            size: file.size, sha256: sha))
+        try journal.begin(
+            JournaledUpload(
+                remote: up.remoteID, key: key, uploadID: id, partSize: Self.part,
+                size: file.size, sha256: sha))
         let (psha, pmd5) = try file.digests(offset: 0, length: Self.part)
-        _ = try client.uploadPart(key: key, uploadID: id, partNumber: 1, body: .file(fd: file.fd, offset: 0,
-            length: Self.part), sha256Hex: psha, md5: pmd5)
+        _ = try client.uploadPart(
+            key: key, uploadID: id, partNumber: 1,
+            body: .file(
+                fd: file.fd, offset: 0,
+                length: Self.part), sha256Hex: psha, md5: pmd5)
         let log = EventLog()
-        let up2 = MultipartUploader(client: env.client(remote, observer: log.observer), journal: journal,
+        let up2 = MultipartUploader(
+            client: env.client(remote, observer: log.observer), journal: journal,
             partSizeMinimum: Self.part)
         _ = try up2.upload(file: file, length: file.size, sha256Hex: sha, key: key)
         #expect(log.all.filter { $0.operation == "UploadPart" }.compactMap(\.partNumber).sorted() == [2, 3])
@@ -180,8 +195,10 @@ struct MultipartTests {
         let client = env.client(remote)
         let oldID = try client.createMultipartUpload(key: key)
         let up = MultipartUploader(client: client, journal: journal, partSizeMinimum: Self.part)
-        try journal.begin(JournaledUpload(remote: up.remoteID, key: key, uploadID: oldID, partSize: Self.part,
-            size: 99, sha256: "old"))
+        try journal.begin(
+            JournaledUpload(
+                remote: up.remoteID, key: key, uploadID: oldID, partSize: Self.part,
+                size: 99, sha256: "old"))
         let bytes = testBytes(1000, seed: 2)
         let file = try OpenFile(path: tmp.write("f.bin", bytes))
         _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: key)
@@ -197,7 +214,8 @@ struct MultipartTests {
         let id = try client.createMultipartUpload(key: key, checksumSHA256: true)
         let bytes = testBytes(1000)
         let error = #expect(throws: SyncError.self) {
-            _ = try client.uploadPart(key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
+            _ = try client.uploadPart(
+                key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
                 sha256: Digest.sha256(Array("other".utf8)))
         }
         #expect(error?.errorClass == .validation)
@@ -210,10 +228,12 @@ struct MultipartTests {
         let key = remote.key("x")
         let id = try client.createMultipartUpload(key: key)
         let bytes = testBytes(1000)
-        _ = try client.uploadPart(key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
+        _ = try client.uploadPart(
+            key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
             sha256Hex: Digest.sha256Hex(bytes), md5: Digest.md5(bytes))
         let error = #expect(throws: SyncError.self) {
-            _ = try client.completeMultipartUpload(key: key, uploadID: id,
+            _ = try client.completeMultipartUpload(
+                key: key, uploadID: id,
                 parts: [PartInfo(partNumber: 1, etag: String(repeating: "0", count: 32), size: 1000)])
         }
         #expect(error?.errorClass == .validation)

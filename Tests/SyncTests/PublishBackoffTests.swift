@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Sync
 
 @Suite struct PublishBackoffTests {
     @Test func growsExponentiallyIsCappedAndJitteredWithinBounds() {
         let b = PublishBackoff(initial: 5, maximum: 900)
         #expect((1...10).map { b.step(afterFailures: $0) } == [5, 10, 20, 40, 80, 160, 320, 640, 900, 900])
-        #expect(b.step(afterFailures: 10_000) == 900)  // no overflow, still capped
+        #expect(b.step(afterFailures: 10_000) == 900) // no overflow, still capped
         for failures in 1...12 {
             let step = b.step(afterFailures: failures)
             #expect(b.delay(afterFailures: failures, unit: 0) == step / 2)

@@ -2,12 +2,14 @@ import FaultInjection
 import Foundation
 import Hashing
 import Testing
+
 @testable import Sync
 
 @Suite struct ErrorClassificationTests {
     @Test func classes() {
         func http(_ status: Int, _ code: String?) -> ErrorClass {
-            SyncError.http(operation: "Op", key: "k", status: status, code: code, message: nil, requestID: nil).errorClass
+            SyncError.http(operation: "Op", key: "k", status: status, code: code, message: nil, requestID: nil)
+                .errorClass
         }
         #expect(http(500, "InternalError") == .retryable)
         #expect(http(503, "SlowDown") == .retryable)
@@ -20,9 +22,11 @@ import Testing
         #expect(http(404, "NoSuchKey") == .notFound)
         #expect(http(412, "PreconditionFailed") == .conflict)
         #expect(SyncError.transport(operation: "Op", key: "k", curlCode: 56, message: "reset").errorClass == .retryable)
-        #expect(SyncError.transport(operation: "Op", key: "k", curlCode: 28, message: "timeout").errorClass == .retryable)
+        #expect(
+            SyncError.transport(operation: "Op", key: "k", curlCode: 28, message: "timeout").errorClass == .retryable)
         #expect(SyncError.transport(operation: "Op", key: "k", curlCode: 60, message: "cert").errorClass == .auth)
-        #expect(!SyncError.budgetExhausted(last: .transport(operation: "", key: "", curlCode: 56, message: "")).isRetryable)
+        #expect(
+            !SyncError.budgetExhausted(last: .transport(operation: "", key: "", curlCode: 56, message: "")).isRetryable)
     }
 
     @Test func backoffGrowsAndIsCapped() {
@@ -63,13 +67,15 @@ struct RetryTests {
         let remote = env.remote("noretry", endpoint: proxy.endpoint)
         let log = EventLog()
         let client = env.client(
-            remote, credentials: Credentials(accessKeyID: env.accessKey, secretAccessKey: "wrong"), observer: log.observer)
+            remote, credentials: Credentials(accessKeyID: env.accessKey, secretAccessKey: "wrong"),
+            observer: log.observer)
         #expect(throws: SyncError.self) { try client.putObject(key: remote.key("x"), bytes: [1]) }
         #expect(log.count("PutObject") == 1)
     }
 
     @Test func perRequestAttemptsAndSyncBudgetAreBounded() throws {
-        let proxy = try FaultProxy(upstreamPort: env.port, faults: Array(repeating: .respond(500, "InternalError"), count: 20))
+        let proxy = try FaultProxy(
+            upstreamPort: env.port, faults: Array(repeating: .respond(500, "InternalError"), count: 20))
         defer { proxy.stop() }
         let remote = env.remote("budget", endpoint: proxy.endpoint)
         let log = EventLog()
@@ -78,9 +84,14 @@ struct RetryTests {
         #expect(log.count("PutObject") == 3)
         #expect(e1?.isRetryable == true)
         let budget = RetryBudget(1)
-        let e2 = #expect(throws: SyncError.self) { try client.putObject(key: remote.key("b"), bytes: [1], budget: budget) }
-        #expect(log.count("PutObject") == 5)  // 2 more: the first try and the one retry the budget allowed
-        if case .budgetExhausted = e2 {} else { Issue.record("expected budgetExhausted, got \(String(describing: e2))") }
+        let e2 = #expect(throws: SyncError.self) {
+            try client.putObject(key: remote.key("b"), bytes: [1], budget: budget)
+        }
+        #expect(log.count("PutObject") == 5) // 2 more: the first try and the one retry the budget allowed
+        if case .budgetExhausted = e2 {
+        } else {
+            Issue.record("expected budgetExhausted, got \(String(describing: e2))")
+        }
     }
 
     @Test func slowResponsesTimeOutAndAreRetried() throws {
@@ -95,7 +106,9 @@ struct RetryTests {
         #expect(try client.headObject(key: remote.key("nothing")) == nil)
         #expect(Date().timeIntervalSince(start) < 2.5)
         let first = try #require(log.all.first)
-        if case .transport(_, _, let code, _)? = first.error { #expect(code == 28) } else {
+        if case .transport(_, _, let code, _)? = first.error {
+            #expect(code == 28)
+        } else {
             Issue.record("first attempt should have timed out: \(String(describing: first.error))")
         }
     }
@@ -111,11 +124,13 @@ struct RetryTests {
         let client = env.client(direct)
         let id = try client.createMultipartUpload(key: key)
         let bytes = testBytes(1000, seed: 5)
-        let etag = try client.uploadPart(key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
+        let etag = try client.uploadPart(
+            key: key, uploadID: id, partNumber: 1, body: .bytes(bytes),
             sha256Hex: Digest.sha256Hex(bytes), md5: Digest.md5(bytes))
         let log = EventLog()
         let proxied = env.client(viaProxy, retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01), observer: log.observer)
-        let final = try proxied.completeMultipartUpload(key: key, uploadID: id,
+        let final = try proxied.completeMultipartUpload(
+            key: key, uploadID: id,
             parts: [PartInfo(partNumber: 1, etag: etag, size: 1000)])
         #expect(final == S3Client.multipartETag(partETags: [etag]))
         #expect(log.all.filter { $0.operation == "CompleteMultipartUpload" }.allSatisfy { $0.error != nil })
@@ -125,7 +140,8 @@ struct RetryTests {
     }
 
     @Test func multipartSurvivesInjectedFaults() throws {
-        let proxy = try FaultProxy(upstreamPort: env.port,
+        let proxy = try FaultProxy(
+            upstreamPort: env.port,
             faults: [.pass, .reset, .respond(500, "InternalError"), .reset, .respond(503, "SlowDown")])
         defer { proxy.stop() }
         let tmp = TempDir()
@@ -135,7 +151,8 @@ struct RetryTests {
         let client = env.client(remote)
         let budget = RetryBudget(20)
         let up = MultipartUploader(client: client, journal: nil, partSizeMinimum: 5 << 20, concurrency: 2)
-        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("f"),
+        _ = try up.upload(
+            file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("f"),
             budget: budget)
         #expect(budget.retriesUsed >= 1)
         #expect(try client.getObject(key: remote.key("f")) == bytes)
@@ -153,7 +170,8 @@ struct RetryTests {
         let progress = SyncProgress()
         let up = MultipartUploader(
             client: env.client(remote, observer: log.observer), journal: nil, partSizeMinimum: 5 << 20, concurrency: 1)
-        _ = try up.upload(file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("f"),
+        _ = try up.upload(
+            file: file, length: file.size, sha256Hex: Digest.sha256Hex(bytes), key: remote.key("f"),
             progress: progress)
         #expect(log.all.contains { $0.operation == "UploadPart" && $0.error != nil })
         #expect(progress.snapshot().uploadedBytes == file.size)

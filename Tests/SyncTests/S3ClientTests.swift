@@ -1,6 +1,7 @@
 import Foundation
 import Hashing
 import Testing
+
 @testable import Sync
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
@@ -12,7 +13,7 @@ struct S3ClientTests {
         let remote = env.remote("roundtrip")
         let client = env.client(remote)
         let bytes = testBytes(300_000, seed: 7)
-        let key = remote.key("dir/a b+ü=&.bin")  // encoding of awkward keys in the signature
+        let key = remote.key("dir/a b+ü=&.bin") // encoding of awkward keys in the signature
         let etag = try client.putObject(key: key, bytes: bytes, metadata: ["sha256": Digest.sha256Hex(bytes)])
         #expect(etag == Digest.hex(Digest.md5(bytes)))
         let info = try #require(try client.headObject(key: key))
@@ -39,7 +40,8 @@ struct S3ClientTests {
 
     @Test func unknownAccessKeyIsRefused() {
         let remote = env.remote("badkey")
-        let client = env.client(remote, credentials: Credentials(accessKeyID: "AKIANOSUCHKEY0000000", secretAccessKey: "x"))
+        let client = env.client(
+            remote, credentials: Credentials(accessKeyID: "AKIANOSUCHKEY0000000", secretAccessKey: "x"))
         let error = #expect(throws: SyncError.self) { _ = try client.listObjects(prefix: remote.prefix) }
         #expect(error?.errorClass == .auth)
     }
@@ -81,7 +83,9 @@ struct S3ClientTests {
         let remote = env.remote("inm")
         let client = env.client(remote)
         try client.putObject(key: remote.key("m"), bytes: [1], ifNoneMatch: true)
-        let error = #expect(throws: SyncError.self) { try client.putObject(key: remote.key("m"), bytes: [2], ifNoneMatch: true) }
+        let error = #expect(throws: SyncError.self) {
+            try client.putObject(key: remote.key("m"), bytes: [2], ifNoneMatch: true)
+        }
         #expect(error?.errorClass == .conflict)
         #expect(try client.getObject(key: remote.key("m")) == [1])
     }
@@ -125,7 +129,7 @@ struct TLSTests {
         let log = EventLog()
         let client = env.client(remote, observer: log.observer)
         let error = #expect(throws: SyncError.self) { _ = try client.headObject(key: remote.key("x")) }
-        #expect(error?.errorClass == .auth)  // TLS/certificate problems: fix the configuration
+        #expect(error?.errorClass == .auth) // TLS/certificate problems: fix the configuration
         #expect(log.count("HeadObject") == 1)
     }
 }

@@ -1,5 +1,6 @@
-import Testing
 import Foundation
+import Testing
+
 @testable import Sync
 
 /// Examples from the AWS S3 documentation "Signature Calculations for the Authorization Header: Transferring
@@ -26,7 +27,9 @@ enum AWSDocVectors {
             name: "GET object with Range",
             request: SignableRequest(
                 method: "GET", encodedPath: "/test.txt",
-                headers: [("Host", host), ("Range", "bytes=0-9"), ("x-amz-content-sha256", empty), ("x-amz-date", date)],
+                headers: [
+                    ("Host", host), ("Range", "bytes=0-9"), ("x-amz-content-sha256", empty), ("x-amz-date", date),
+                ],
                 payloadHash: empty),
             canonicalRequest: """
                 GET
@@ -135,8 +138,9 @@ enum AWSDocVectors {
         #expect(result.canonicalRequest == v.canonicalRequest, "\(v.name)")
         #expect(result.stringToSign == v.stringToSign, "\(v.name)")
         #expect(result.signature == v.signature, "\(v.name)")
-        #expect(result.authorization.hasPrefix(
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders="))
+        #expect(
+            result.authorization.hasPrefix(
+                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders="))
         #expect(!result.authorization.contains(AWSDocVectors.credentials.secretAccessKey))
     }
 
@@ -152,7 +156,8 @@ enum AWSDocVectors {
         #expect(URIEncoding.encode("a b+c/ü=&~") == "a%20b%2Bc%2F%C3%BC%3D%26~")
         #expect(URIEncoding.encodePath("ckpt/00 1/ü+x") == "ckpt/00%201/%C3%BC%2Bx")
         #expect(URIEncoding.canonicalQuery([("uploads", "")]) == "uploads=")
-        #expect(URIEncoding.canonicalQuery([("uploadId", "a/b"), ("partNumber", "3")]) == "partNumber=3&uploadId=a%2Fb")
+        #expect(
+            URIEncoding.canonicalQuery([("uploadId", "a/b"), ("partNumber", "3")]) == "partNumber=3&uploadId=a%2Fb")
     }
 
     @Test func headerValuesAreTrimmedAndCollapsed() {

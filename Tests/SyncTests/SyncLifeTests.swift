@@ -3,6 +3,7 @@ import Foundation
 import Hashing
 import SyncStore
 import Testing
+
 @testable import Sync
 
 /// Sync in the daemon's life (#14.5) against the real S3 server: a worker cancelled in the middle of a large upload
@@ -51,26 +52,29 @@ struct SyncLifeTests {
 
     @Test func cancelledUploadStopsWithinSecondsAndResumesWithoutResendingFinishedParts() async throws {
         let tmp = TempDir()
-        let bytes = testBytes(Int(8 * Self.part) + 4321, seed: 314)  // 9 parts
+        let bytes = testBytes(Int(8 * Self.part) + 4321, seed: 314) // 9 parts
         _ = tmp.write("ckpt/weights.bin", bytes)
         let directory = tmp.path + "/ckpt"
         let journal = try GRDBSyncJournal.open(path: tmp.path + "/journal.sqlite")
         let remote = env.remote("cancel")
         let key = remote.key(RemoteLayout.blob(Digest.sha256Hex(bytes)))
         var slow = TransportOptions()
-        slow.maxSendBytesPerSecond = 3 << 20  // ≈ 1.7 s per part and connection: the whole upload takes > 7 s
+        slow.maxSendBytesPerSecond = 3 << 20 // ≈ 1.7 s per part and connection: the whole upload takes > 7 s
 
         // Request events with the time they were recorded (on the upload threads, independent of the task pool).
         let stamped = Locked<[(Date, RequestEvent)]>([])
         let first = SyncWorker(
             sync: CheckpointSync(
-                client: env.client(remote, options: slow, observer: { e in stamped.withLock { $0.append((Date(), e)) } }),
+                client: env.client(
+                    remote, options: slow, observer: { e in stamped.withLock { $0.append((Date(), e)) } }),
                 journal: journal, options: largeFileOptions()),
             policy: policy(), queueJournal: journal)
         let remoteID = MultipartUploader(client: first.sync.client, journal: nil).remoteID
         first.enqueue(directory: directory, name: "000007")
         let running = Task { await first.run() }
-        let twoParts = try await waitFor(240) { (try journal.upload(remote: remoteID, key: key)?.parts.count ?? 0) >= 2 }
+        let twoParts = try await waitFor(240) {
+            (try journal.upload(remote: remoteID, key: key)?.parts.count ?? 0) >= 2
+        }
         try #require(twoParts, "two parts were never journaled")
         let stopAsked = Date()
         running.cancel()
@@ -93,7 +97,8 @@ struct SyncLifeTests {
         // A restart: a new worker restores its queue from the journal and resumes the multipart upload.
         let log = EventLog()
         let second = SyncWorker(
-            sync: CheckpointSync(client: env.client(remote, observer: log.observer), journal: journal,
+            sync: CheckpointSync(
+                client: env.client(remote, observer: log.observer), journal: journal,
                 options: largeFileOptions()),
             policy: policy(), queueJournal: journal)
         #expect(second.status().queued == ["000007"])
@@ -103,12 +108,15 @@ struct SyncLifeTests {
         await resumed.value
         try #require(published, "not published after the restart: \(String(describing: second.status().lastError))")
 
-        let resentParts = Set(log.all.filter { $0.operation == "UploadPart" && $0.error == nil }.compactMap(\.partNumber))
+        let resentParts = Set(
+            log.all.filter { $0.operation == "UploadPart" && $0.error == nil }.compactMap(\.partNumber))
         #expect(resentParts.isDisjoint(with: finished.keys), "re-sent \(resentParts.sorted())")
         let finishedBytes = Int64(finished.count) * Self.part
         #expect(log.bytesSent("UploadPart") <= Int64(bytes.count) - finishedBytes)
         #expect(log.count("CreateMultipartUpload") == 0)
-        print("sync-life: \(finished.count) of 9 parts finished before the stop; resumed sent \(log.bytesSent("UploadPart")) part bytes of \(bytes.count)")
+        print(
+            "sync-life: \(finished.count) of 9 parts finished before the stop; resumed sent \(log.bytesSent("UploadPart")) part bytes of \(bytes.count)"
+        )
         #expect(try journal.pending(scope: second.scope).isEmpty)
         #expect(try journal.upload(remote: remoteID, key: key) == nil)
         #expect(try env.client(remote).getObject(key: key) == bytes)
@@ -138,7 +146,7 @@ struct SyncLifeTests {
         }
         let stored = try #require(try journal.pending(scope: first.scope).first)
         #expect(stored.failures == 3)
-        #expect(stored.notBefore > Date())  // backing off
+        #expect(stored.notBefore > Date()) // backing off
         #expect(stored.lastError?.contains("ServiceUnavailable") == true)
 
         // After a restart the checkpoint is still there with its failures and keeps being retried until it works.
@@ -156,10 +164,11 @@ struct SyncLifeTests {
     @Test func newerCheckpointSupersedesAFailedOne() async throws {
         let tmp = TempDir()
         let journal = try GRDBSyncJournal.open(path: tmp.path + "/journal.sqlite")
-        let remote = env.remote("supersede", endpoint: "http://127.0.0.1:9")  // nothing listens: connection refused
+        let remote = env.remote("supersede", endpoint: "http://127.0.0.1:9") // nothing listens: connection refused
         let w = SyncWorker(
             sync: CheckpointSync(
-                client: env.client(remote, retry: RetryPolicy(maxAttempts: 1)), journal: journal, options: smallOptions()),
+                client: env.client(remote, retry: RetryPolicy(maxAttempts: 1)), journal: journal,
+                options: smallOptions()),
             policy: policy(PublishBackoff(initial: 60, maximum: 60)), queueJournal: journal)
         let a = TempDir(), b = TempDir()
         CheckpointFixture().write(to: a.path)
@@ -177,7 +186,8 @@ struct SyncLifeTests {
         let other = env.remote("supersede2", endpoint: "http://127.0.0.1:9")
         let v = SyncWorker(
             sync: CheckpointSync(
-                client: env.client(other, retry: RetryPolicy(maxAttempts: 1)), journal: journal, options: smallOptions()),
+                client: env.client(other, retry: RetryPolicy(maxAttempts: 1)), journal: journal, options: smallOptions()
+            ),
             policy: policy(PublishBackoff(initial: 60, maximum: 60)), queueJournal: journal)
         v.enqueue(directory: a.path, name: "1")
         v.enqueue(directory: b.path, name: "2")
@@ -190,15 +200,19 @@ struct SyncLifeTests {
     @Test func rotatedCredentialsFileIsReadByTheNextJob() async throws {
         let tmp = TempDir()
         func writeKeys(secret: String) {
-            let p = tmp.write("credentials", Array(
-                "[default]\naws_access_key_id = \(env.accessKey)\naws_secret_access_key = \(secret)\n".utf8))
+            let p = tmp.write(
+                "credentials",
+                Array(
+                    "[default]\naws_access_key_id = \(env.accessKey)\naws_secret_access_key = \(secret)\n".utf8))
             chmod(p, 0o600)
         }
         writeKeys(secret: env.secretKey)
-        let provider = CredentialsProvider(CredentialSettings(
-            credentialsFile: tmp.path + "/credentials", environment: ["AWS_EC2_METADATA_DISABLED": "true"]))
+        let provider = CredentialsProvider(
+            CredentialSettings(
+                credentialsFile: tmp.path + "/credentials", environment: ["AWS_EC2_METADATA_DISABLED": "true"]))
         let client = S3Client(
-            config: env.remote("rotate"), credentialsProvider: provider, retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01))
+            config: env.remote("rotate"), credentialsProvider: provider,
+            retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01))
         let w = SyncWorker(
             sync: CheckpointSync(client: client, journal: nil, options: smallOptions()),
             policy: policy(PublishBackoff(initial: 0.05, maximum: 0.05)))
@@ -214,7 +228,7 @@ struct SyncLifeTests {
         w.enqueue(directory: b.path, name: "2")
         await w.drain()
         let error = try #require(w.status().lastError)
-        #expect(error.kind == "auth" && error.checkpoint == "2")  // job 2 signed with the keys now in the file
+        #expect(error.kind == "auth" && error.checkpoint == "2") // job 2 signed with the keys now in the file
         #expect(!error.message.contains(wrong))
 
         writeKeys(secret: env.secretKey)
@@ -225,14 +239,19 @@ struct SyncLifeTests {
 
     @Test func authenticationFailureRereadsCredentialsAndRetries() throws {
         let tmp = TempDir()
-        let path = tmp.write("credentials", Array(
-            "[default]\naws_access_key_id = \(env.accessKey)\naws_secret_access_key = expired-secret\n".utf8))
+        let path = tmp.write(
+            "credentials",
+            Array(
+                "[default]\naws_access_key_id = \(env.accessKey)\naws_secret_access_key = expired-secret\n".utf8))
         chmod(path, 0o600)
-        let provider = CredentialsProvider(CredentialSettings(
-            credentialsFile: path, environment: ["AWS_EC2_METADATA_DISABLED": "true"]))
-        _ = try provider.current()  // cached: the old keys
-        _ = tmp.write("credentials", Array(
-            "[default]\naws_access_key_id = \(env.accessKey)\naws_secret_access_key = \(env.secretKey)\n".utf8))
+        let provider = CredentialsProvider(
+            CredentialSettings(
+                credentialsFile: path, environment: ["AWS_EC2_METADATA_DISABLED": "true"]))
+        _ = try provider.current() // cached: the old keys
+        _ = tmp.write(
+            "credentials",
+            Array(
+                "[default]\naws_access_key_id = \(env.accessKey)\naws_secret_access_key = \(env.secretKey)\n".utf8))
         chmod(path, 0o600)
         let log = EventLog()
         let remote = env.remote("renew")

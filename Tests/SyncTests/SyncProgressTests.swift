@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Sync
 
 @Suite struct SyncProgressTests {
@@ -15,13 +16,13 @@ import Testing
         #expect(p.snapshot().uploadedBytes == 100)
         p.transferSent(a, 600)
         p.endTransfer(a, uploaded: 600)
-        p.endTransfer(b, uploaded: nil)  // cancelled: its bytes stop counting
+        p.endTransfer(b, uploaded: nil) // cancelled: its bytes stop counting
         p.addSkipped(400)
         let s = p.snapshot()
         #expect(s.uploadedBytes == 600)
         #expect(s.skippedBytes == 400)
         #expect(s.etaSeconds == nil || s.etaSeconds == 0)
-        p.transferSent(a, 50)  // a finished transfer reports nothing more
+        p.transferSent(a, 50) // a finished transfer reports nothing more
         #expect(p.snapshot().uploadedBytes == 600)
     }
 }

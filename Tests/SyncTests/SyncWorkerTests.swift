@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Sync
 
 @Suite(.enabled(if: S3TestEnv.available, Comment(rawValue: S3TestEnv.skipMessage)))
@@ -26,7 +27,7 @@ struct SyncWorkerTests {
         CheckpointFixture().write(to: b.path, refreshRows: 0..<10)
         w.enqueue(directory: a.path, name: "1")
         w.enqueue(directory: b.path, name: "2")
-        w.enqueue(directory: b.path, name: "2")  // duplicate ignored
+        w.enqueue(directory: b.path, name: "2") // duplicate ignored
         #expect(w.status().queued == ["1", "2"])
         let task = Task { await w.run() }
         for _ in 0..<400 where w.status().lastPublished != "2" { try await Task.sleep(for: .milliseconds(25)) }
@@ -38,7 +39,7 @@ struct SyncWorkerTests {
         #expect(s.inFlight == nil)
         #expect(s.lastError == nil)
         #expect(s.lastBytesUploaded.map { $0 < s.lastTotalBytes ?? 0 } == true)
-        #expect(try w.sync.listCheckpoints() == ["2"])  // keep-last-1 retention ran
+        #expect(try w.sync.listCheckpoints() == ["2"]) // keep-last-1 retention ran
     }
 
     @Test func authFailureIsReportedWithoutTheSecret() async throws {
@@ -62,8 +63,12 @@ struct SyncWorkerTests {
         #expect(steps.count == 4)
         #expect(steps.allSatisfy { $0.ok }, "\(steps)")
         #expect(try env.client(remote).listObjects(prefix: remote.prefix + "/").isEmpty)
-        let bad = await RemoteCheck.run(env.client(remote, credentials: Credentials(accessKeyID: env.accessKey,
-            secretAccessKey: "nope")))
+        let bad = await RemoteCheck.run(
+            env.client(
+                remote,
+                credentials: Credentials(
+                    accessKeyID: env.accessKey,
+                    secretAccessKey: "nope")))
         #expect(bad.first?.ok == false)
     }
 }

@@ -17,7 +17,9 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "second")
         #expect(entries() == ["state.json"])
         var info = stat()
-        #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600 & ~currentUmask(), "the mode given to the replacing write")
+        #expect(
+            stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600 & ~currentUmask(),
+            "the mode given to the replacing write")
     }
 
     @Test func aFailingBodyKeepsTheOldContentAndRemovesTheTemporaryFile() throws {

@@ -10,22 +10,25 @@ struct AlignCommand: ParsableCommand {
         commandName: "align",
         abstract: "Word-align parallel text; Pharaoh links (i-j, i indexing the source line) to stdout.",
         discussion: """
-        Input: --source and --target (line-parallel files) or --input (fast_align's 'source ||| target' lines).
-        Tokens are separated by spaces or tabs. Empty sides are warned about (with line numbers) and get an empty
-        output line; sides longer than --max-tokens are an error (or, with --skip-overlong, a warning).
-        Models: ibm1 (the paper: fast_align IBM Model 1, -I 7), fastalign (fast_align -d -o -v),
-        best (fast_align IBM 2 -> HMM, both directions, grow-diag-final-and; with --reverse and no --symmetrize, the reverse HMM alone). Output is the same for any --threads.
-        """
+            Input: --source and --target (line-parallel files) or --input (fast_align's 'source ||| target' lines).
+            Tokens are separated by spaces or tabs. Empty sides are warned about (with line numbers) and get an empty
+            output line; sides longer than --max-tokens are an error (or, with --skip-overlong, a warning).
+            Models: ibm1 (the paper: fast_align IBM Model 1, -I 7), fastalign (fast_align -d -o -v),
+            best (fast_align IBM 2 -> HMM, both directions, grow-diag-final-and; with --reverse and no --symmetrize, the reverse HMM alone). Output is the same for any --threads.
+            """
     )
 
     @Option(help: "Source-side file, one sentence per line.") var source: String?
     @Option(help: "Target-side file, line-parallel to --source.") var target: String?
     @Option(help: "Single file of 'source ||| target' lines (instead of --source/--target).") var input: String?
     @Option(help: "ibm1 | fastalign | best") var model: AlignerModel = .best
-    @Flag(help: "Align in the reverse direction (the target side conditions), links still printed source-target.") var reverse = false
+    @Flag(help: "Align in the reverse direction (the target side conditions), links still printed source-target.")
+    var reverse = false
     @Option(help: "Passes (fast_align -I for ibm1/fastalign; HMM iterations for best).") var iterations: Int?
-    @Option(help: "Combine both directions: intersect, union, grow-diag, grow-diag-final, grow-diag-final-and.") var symmetrize: SymmetrizationMethod?
-    @Option(help: "Write the lexical table (e<TAB>f<TAB>ln t(f|e)<TAB>count, beam t >= max^4) here.") var ttable: String?
+    @Option(help: "Combine both directions: intersect, union, grow-diag, grow-diag-final, grow-diag-final-and.")
+    var symmetrize: SymmetrizationMethod?
+    @Option(help: "Write the lexical table (e<TAB>f<TAB>ln t(f|e)<TAB>count, beam t >= max^4) here.") var ttable:
+        String?
     @Option(help: "Worker threads.") var threads: Int = 1
     @Flag(help: "Lowercase all tokens before aligning.") var lowercase = false
     @Option(help: "Longest accepted side, in tokens.") var maxTokens: Int = 1024
@@ -33,8 +36,12 @@ struct AlignCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if input == nil && (source == nil || target == nil) { throw ValidationError("give --source and --target, or --input") }
-        if input != nil && (source != nil || target != nil) { throw ValidationError("--input excludes --source/--target") }
+        if input == nil && (source == nil || target == nil) {
+            throw ValidationError("give --source and --target, or --input")
+        }
+        if input != nil && (source != nil || target != nil) {
+            throw ValidationError("--input excludes --source/--target")
+        }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let n = iterations, n < 1 { throw ValidationError("--iterations must be at least 1") }
     }
@@ -45,7 +52,11 @@ struct AlignCommand: ParsableCommand {
         progress.step("reading the corpus", index: 0, of: 3)
         let reader = CorpusReader(lowercase: lowercase, maxTokens: maxTokens, skipOverlong: skipOverlong)
         let corpus: ParallelCorpus
-        if let input { corpus = try reader.read(bitext: input) } else { corpus = try reader.read(source: source!, target: target!) }
+        if let input {
+            corpus = try reader.read(bitext: input)
+        } else {
+            corpus = try reader.read(source: source!, target: target!)
+        }
         for w in corpus.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         var config = WordAlignerConfiguration()
         config.model = model

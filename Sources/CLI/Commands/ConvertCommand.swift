@@ -11,20 +11,24 @@ struct ConvertCommand: AsyncParsableCommand {
         abstract: "Convert a llama or qwen2 GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
     )
 
-    @Option(name: .long, help: ArgumentHelp("Input model: a .gguf file (llama or qwen2).", valueName: "file.gguf"),
-            transform: GGUFPath.checked)
+    @Option(
+        name: .long, help: ArgumentHelp("Input model: a .gguf file (llama or qwen2).", valueName: "file.gguf"),
+        transform: GGUFPath.checked)
     var model: String
 
     @Option(name: .long, help: "Output directory (written atomically; an existing one is replaced).")
     var output: String
 
-    @Option(name: .long, help: "Output dtype of the float tensors (auto: the GGUF's F32/F16, BF16 for a quantised GGUF).")
+    @Option(
+        name: .long, help: "Output dtype of the float tensors (auto: the GGUF's F32/F16, BF16 for a quantised GGUF).")
     var dtype: OutputDType = .auto
 
     @Option(name: .long, help: "Maximum shard size in bytes (default 5 GB).")
     var maxShardBytes: Int = 5_000_000_000
 
-    @Flag(name: .long, help: "Write only the tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json).")
+    @Flag(
+        name: .long,
+        help: "Write only the tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json).")
     var tokenizerOnly = false
 
     func run() async throws {
@@ -46,17 +50,21 @@ struct ConvertCommand: AsyncParsableCommand {
         for w in tokenizer.warnings { print("warning: \(w)") }
         var writer = HFModelDirectoryWriter(outputDType: out, maxShardBytes: maxShardBytes)
         writer.linkUnchangedShards = false
-        let report = try writer.write(to: URL(fileURLWithPath: output),
-                                      config: ModelConfig(llama: tensors.config, modelType: gguf.architecture ?? "llama"),
-                                      tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
+        let report = try writer.write(
+            to: URL(fileURLWithPath: output),
+            config: ModelConfig(llama: tensors.config, modelType: gguf.architecture ?? "llama"),
+            tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
         if !tensors.skippedTensors.isEmpty {
             print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
         }
         if tensors.skippedTensors.contains("rope_freqs.weight") {
-            print("warning: rope_freqs.weight holds Llama-3-style rope scaling factors, which GGUF does not describe "
-                  + "by parameters; config.json has no such rope_scaling: copy it from the original model's config")
+            print(
+                "warning: rope_freqs.weight holds Llama-3-style rope scaling factors, which GGUF does not describe "
+                    + "by parameters; config.json has no such rope_scaling: copy it from the original model's config")
         }
-        print("wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))")
+        print(
+            "wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))"
+        )
         print(String(format: "took %.2f s", Date().timeIntervalSince(start)))
     }
 }
@@ -65,8 +73,12 @@ struct ConvertCommand: AsyncParsableCommand {
 enum GGUFPath {
     static func checked(_ path: String) throws -> String {
         guard path.lowercased().hasSuffix(".gguf") else {
-            let what = path.lowercased().hasSuffix(".safetensors") || path.hasSuffix("/") ? "a Hugging Face model" : "not a GGUF file"
-            throw ValidationError("\(what); allowed: a .gguf file (architectures llama, qwen2). A Hugging Face directory needs no conversion: pass it to transfer, generate or workspace create as it is")
+            let what =
+                path.lowercased().hasSuffix(".safetensors") || path.hasSuffix("/")
+                ? "a Hugging Face model" : "not a GGUF file"
+            throw ValidationError(
+                "\(what); allowed: a .gguf file (architectures llama, qwen2). A Hugging Face directory needs no conversion: pass it to transfer, generate or workspace create as it is"
+            )
         }
         return path
     }

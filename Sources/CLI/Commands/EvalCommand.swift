@@ -30,15 +30,20 @@ struct EvalCommand: AsyncParsableCommand {
         let r = try evaluator.evaluate(text: content, codec: tokenizer, context: contextToken.map { [$0] } ?? [])
         let seconds = Date().timeIntervalSince(start)
         if global.json {
-            print(String(format: #"{"tokens":%d,"bytes":%d,"mean_nll":%.6f,"perplexity":%.6f,"bits_per_byte":%.6f,"windows":%d,"seconds":%.2f}"#,
-                         r.tokens, r.bytes, r.meanNLL, r.perplexity, r.bitsPerByte, r.windows, seconds))
+            print(
+                String(
+                    format:
+                        #"{"tokens":%d,"bytes":%d,"mean_nll":%.6f,"perplexity":%.6f,"bits_per_byte":%.6f,"windows":%d,"seconds":%.2f}"#,
+                    r.tokens, r.bytes, r.meanNLL, r.perplexity, r.bitsPerByte, r.windows, seconds))
         } else {
             print("tokens scored   \(r.tokens)")
             print("bytes           \(r.bytes)")
             print(String(format: "mean NLL        %.4f nats/token", r.meanNLL))
             print(String(format: "perplexity      %.3f", r.perplexity))
             print(String(format: "bits per byte   %.4f", r.bitsPerByte))
-            print("windows         \(r.windows) (window \(evaluator.window), stride \(evaluator.stride)); \(String(format: "%.1f s", seconds))")
+            print(
+                "windows         \(r.windows) (window \(evaluator.window), stride \(evaluator.stride)); \(String(format: "%.1f s", seconds))"
+            )
         }
     }
 }

@@ -13,7 +13,9 @@ struct FilesCommand: AsyncParsableCommand {
     @Option(help: "Only this workspace.") var workspace: String?
 
     func validate() throws {
-        if rejected, let state, state != .rejected { throw ValidationError("--rejected and --state \(state) exclude each other") }
+        if rejected, let state, state != .rejected {
+            throw ValidationError("--rejected and --state \(state) exclude each other")
+        }
     }
 
     func run() async throws {
@@ -53,27 +55,35 @@ struct IngestCommand: AsyncParsableCommand {
         let candidates = status.workspaces.filter { workspace == nil || $0.name == workspace }
         guard candidates.count == 1, let target = candidates.first else {
             throw global.report(
-                workspace.map { CLIError(code: .notFound, message: "no workspace named \($0)", hint: "see `transtok workspace list`") }
+                workspace.map {
+                    CLIError(
+                        code: .notFound, message: "no workspace named \($0)", hint: "see `transtok workspace list`")
+                }
                     ?? CLIError(
                         code: .invalidArgument,
-                        message: status.workspaces.isEmpty ? "there is no workspace yet" : "choose a workspace with --workspace",
+                        message: status.workspaces.isEmpty
+                            ? "there is no workspace yet" : "choose a workspace with --workspace",
                         hint: status.workspaces.isEmpty
                             ? "create one with `transtok workspace create`"
                             : "one of: " + status.workspaces.map(\.name).joined(separator: ", ")))
         }
         // Refuse what the daemon would ignore, before anything is copied.
-        guard CorpusFileName.classify(
-            path: source, sourceLanguage: target.sourceLanguage, targetLanguage: target.targetLanguage) != nil
+        guard
+            CorpusFileName.classify(
+                path: source, sourceLanguage: target.sourceLanguage, targetLanguage: target.targetLanguage) != nil
         else {
-            throw global.report(CLIError(
-                code: .invalidArgument, message: "\(path): not a corpus file format transtokd reads",
-                hint: "accepted: " + CorpusFileName.accepted(
-                    sourceLanguage: target.sourceLanguage, targetLanguage: target.targetLanguage)))
+            throw global.report(
+                CLIError(
+                    code: .invalidArgument, message: "\(path): not a corpus file format transtokd reads",
+                    hint: "accepted: "
+                        + CorpusFileName.accepted(
+                            sourceLanguage: target.sourceLanguage, targetLanguage: target.targetLanguage)))
         }
         guard let folder = target.watchedDirectories.first else {
-            throw global.report(CLIError(
-                code: .invalidArgument, message: "workspace \(target.name) watches no folder",
-                hint: "give it one with `transtok workspace create \(target.name) … --watch DIR`"))
+            throw global.report(
+                CLIError(
+                    code: .invalidArgument, message: "workspace \(target.name) watches no folder",
+                    hint: "give it one with `transtok workspace create \(target.name) … --watch DIR`"))
         }
         let destination: String
         do { destination = try FileChecks.copyAtomically(source, into: folder) } catch { throw global.report(error) }
@@ -83,19 +93,24 @@ struct IngestCommand: AsyncParsableCommand {
             try client.files(FilesQuery(workspace: name))
         }
         guard let file = files.first(where: { $0.path == destination }) else {
-            throw global.report(CLIError(
-                code: .internal, message: "copied to \(destination), but the daemon's scan did not list it",
-                hint: "see `transtok files --workspace \(name)` in a moment"))
+            throw global.report(
+                CLIError(
+                    code: .internal, message: "copied to \(destination), but the daemon's scan did not list it",
+                    hint: "see `transtok files --workspace \(name)` in a moment"))
         }
         switch file.state {
         case .rejected:
-            throw global.report(CLIError(
-                code: .invalidArgument,
-                message: "rejected: \(destination)" + (file.line.map { " line \($0)" } ?? "") + ": \(file.reason ?? "?")"))
+            throw global.report(
+                CLIError(
+                    code: .invalidArgument,
+                    message: "rejected: \(destination)" + (file.line.map { " line \($0)" } ?? "")
+                        + ": \(file.reason ?? "?")"))
         case .pending:
             try global.output(file) { "pending: \(destination) (\(file.reason ?? "waiting"))" }
         default:
-            try global.output(file) { "ingested \(destination): \(file.pairs) pairs (\(scan.pairsAdded) new in the workspace)" }
+            try global.output(file) {
+                "ingested \(destination): \(file.pairs) pairs (\(scan.pairsAdded) new in the workspace)"
+            }
         }
     }
 }

@@ -10,10 +10,12 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(help: "Model: a .gguf file or a Hugging Face directory.") var model: String
     @Option(help: "Prompt text (with --hydra: the text to translate).") var prompt: String
-    @Flag(help: "Translate with a Hydra checkpoint: the prompt goes through the source tokenizer and rows.") var hydra = false
+    @Flag(help: "Translate with a Hydra checkpoint: the prompt goes through the source tokenizer and rows.") var hydra =
+        false
     @Option(help: "Hydra: source language name used in the instruction.") var sourceLanguage = "English"
     @Option(help: "Hydra: target language name used in the instruction.") var targetLanguage = "Target"
-    @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).") var sourceTokenizer: String?
+    @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).")
+    var sourceTokenizer: String?
     @Flag(inversion: .prefixedNo, help: "Wrap the prompt in the model's chat template.") var chat = true
     @Option(help: "System prompt for chat models.") var system: String?
     @Option(help: "Maximum new tokens.") var maxTokens = 256
@@ -30,9 +32,10 @@ struct GenerateCommand: AsyncParsableCommand {
         BLAS.setThreads(threads)
         let loaded = try ModelLoader.load(path: model)
         guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(model) has no tokenizer") }
-        let options = GenerationOptions(maxTokens: maxTokens,
-                                        sampling: SamplingOptions(temperature: temperature, topP: topP, topK: topK, seed: seed),
-                                        beams: beams)
+        let options = GenerationOptions(
+            maxTokens: maxTokens,
+            sampling: SamplingOptions(temperature: temperature, topP: topP, topK: topK, seed: seed),
+            beams: beams)
         let template = chat ? loaded.chatTemplate : nil
         let printPiece: (String) -> Bool = { piece in
             FileHandle.standardOutput.write(Data(piece.utf8))
@@ -47,21 +50,31 @@ struct GenerateCommand: AsyncParsableCommand {
             } else if let s = loaded.sourceTokenizer {
                 source = s
             } else {
-                throw ValidationError("no source tokenizer: pass --source-tokenizer or add source_tokenizer/tokenizer.json to \(model)")
+                throw ValidationError(
+                    "no source tokenizer: pass --source-tokenizer or add source_tokenizer/tokenizer.json to \(model)")
             }
-            generation = try translator.translate(text: prompt, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
-                                                  source: source, target: tokenizer, template: template, options: options,
-                                                  onText: printPiece).generation
+            generation = try translator.translate(
+                text: prompt, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
+                source: source, target: tokenizer, template: template, options: options,
+                onText: printPiece
+            ).generation
         } else {
             let generator = TextGenerator(model: loaded.model, codec: tokenizer, template: template)
-            generation = try generator.generate(prompt: prompt, chat: template != nil, system: system, options: options,
-                                                onText: printPiece).generation
+            generation = try generator.generate(
+                prompt: prompt, chat: template != nil, system: system, options: options,
+                onText: printPiece
+            ).generation
         }
         print("")
         if global.verbose {
-            FileHandle.standardError.write(Data(String(format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s); %@\n",
-                generation.promptTokenCount, generation.prefillSeconds, generation.tokens.count, generation.decodeSeconds,
-                generation.decodeTokensPerSecond, "\(generation.finishReason)").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "prompt %d tokens in %.2f s; %d tokens in %.2f s (%.1f tokens/s); %@\n",
+                        generation.promptTokenCount, generation.prefillSeconds, generation.tokens.count,
+                        generation.decodeSeconds,
+                        generation.decodeTokensPerSecond, "\(generation.finishReason)"
+                    ).utf8))
         }
     }
 }

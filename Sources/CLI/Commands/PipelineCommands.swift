@@ -10,19 +10,24 @@ struct RefreshCommand: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = workspace
-        let reply = try await global.call { client throws(ControlClientError) in try client.refresh(workspace: workspace) }
+        let reply = try await global.call { client throws(ControlClientError) in
+            try client.refresh(workspace: workspace)
+        }
         try global.output(reply) { "refresh of \(reply.workspace ?? "?") requested; follow it with `transtok status`" }
     }
 }
 
 struct CheckpointsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checkpoints", abstract: "List a workspace's local checkpoints.")
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoints", abstract: "List a workspace's local checkpoints.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Workspace (default: the only one).") var workspace: String?
 
     func run() async throws {
         let workspace = workspace
-        let list = try await global.call { client throws(ControlClientError) in try client.checkpoints(workspace: workspace) }
+        let list = try await global.call { client throws(ControlClientError) in
+            try client.checkpoints(workspace: workspace)
+        }
         try global.output(list) {
             if list.isEmpty { return "no checkpoints yet" }
             return list.map { c in
@@ -39,7 +44,8 @@ struct LookupCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A word of the source language (or of the target language with --reverse).") var word: String
     @Flag(help: "Look up a target-language word.") var reverse = false
-    @Option(help: "How many translations (\(LookupQuery.limits.lowerBound)…\(LookupQuery.limits.upperBound)).") var limit = 5
+    @Option(help: "How many translations (\(LookupQuery.limits.lowerBound)…\(LookupQuery.limits.upperBound)).")
+    var limit = 5
     @Option(help: "Workspace (default: the only one).") var workspace: String?
 
     func validate() throws {

@@ -33,9 +33,10 @@ struct PullCommand: AsyncParsableCommand {
             while !Task.isCancelled {
                 let s = counter.snapshot()
                 let done = Double(s.uploadedBytes + s.skippedBytes), total = Double(s.totalBytes)
-                progress.set(completed: done, total: total > 0 ? total : nil,
-                             detail: "\(ProgressRenderer.bytes(done))/\(ProgressRenderer.bytes(total))"
-                                 + (s.bytesPerSecond > 0 ? " \(ProgressRenderer.bytes(s.bytesPerSecond))/s" : ""))
+                progress.set(
+                    completed: done, total: total > 0 ? total : nil,
+                    detail: "\(ProgressRenderer.bytes(done))/\(ProgressRenderer.bytes(total))"
+                        + (s.bytesPerSecond > 0 ? " \(ProgressRenderer.bytes(s.bytesPerSecond))/s" : ""))
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
@@ -50,9 +51,11 @@ struct PullCommand: AsyncParsableCommand {
             throw error
         }
         let seconds = Date().timeIntervalSince(start)
-        if !global.quiet { print(
-            "pulled \(report.checkpoint): \(report.files) files, \(formatBytes(report.totalBytes)) verified "
-                + "(\(formatBytes(report.bytesDownloaded)) downloaded, \(formatBytes(report.bytesReused)) reused) "
-                + String(format: "in %.1f s", seconds)) }
+        if !global.quiet {
+            print(
+                "pulled \(report.checkpoint): \(report.files) files, \(formatBytes(report.totalBytes)) verified "
+                    + "(\(formatBytes(report.bytesDownloaded)) downloaded, \(formatBytes(report.bytesReused)) reused) "
+                    + String(format: "in %.1f s", seconds))
+        }
     }
 }

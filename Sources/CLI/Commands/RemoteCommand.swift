@@ -12,7 +12,9 @@ struct RemoteTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Check credentials and permissions: list, write a probe object, read it back, delete it.",
-        discussion: "Runs here, with this shell's credentials (not the daemon's); `remote add` runs the same check in the daemon.")
+        discussion:
+            "Runs here, with this shell's credentials (not the daemon's); `remote add` runs the same check in the daemon."
+    )
 
     @OptionGroup var remote: RemoteOptions
 

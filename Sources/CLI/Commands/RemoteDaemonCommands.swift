@@ -23,15 +23,21 @@ struct RemoteAddCommand: AsyncParsableCommand {
     @Argument(help: "Where checkpoints go: s3://BUCKET[/PREFIX].") var url: String
     @Option(
         name: [.customLong("endpoint"), .customLong("endpoint-url")],
-        help: "S3 endpoint URL; --endpoint-url is awscli's name (default: the daemon's AWS_ENDPOINT_URL, else AWS S3 for the region).")
+        help:
+            "S3 endpoint URL; --endpoint-url is awscli's name (default: the daemon's AWS_ENDPOINT_URL, else AWS S3 for the region)."
+    )
     var endpoint: String?
     @Option(help: "Region used in signatures (default: the daemon's AWS_REGION, else us-east-1).") var region: String?
     @Option(help: "Bucket addressing (default: virtual for AWS, path otherwise).") var addressing: AddressingStyle?
     @Option(help: "AWS shared-credentials file (mode 0600) the daemon reads instead of its environment.")
     var credentialsFile: String?
-    @Option(help: "Profile the daemon uses, in its credentials file or ~/.aws files (default: its AWS_PROFILE, else default); wins over its environment keys.")
+    @Option(
+        help:
+            "Profile the daemon uses, in its credentials file or ~/.aws files (default: its AWS_PROFILE, else default); wins over its environment keys."
+    )
     var profile: String?
-    @Option(help: "How uploads protect each part (default contentMD5; checksumSHA256 where the server verifies checksums).")
+    @Option(
+        help: "How uploads protect each part (default contentMD5; checksumSHA256 where the server verifies checksums).")
     var partIntegrity: PartIntegrity?
     @Flag(help: "Save without the probe check.") var noCheck = false
 
@@ -49,7 +55,9 @@ struct RemoteAddCommand: AsyncParsableCommand {
         let result = try await global.call { client throws(ControlClientError) in try client.addRemote(request) }
         try global.output(result) {
             (result.check.map { "ok   \($0.name): \($0.detail)" }
-                + ["remote \(result.remote.name) added (\(result.remote.url)\(result.check.isEmpty ? ", not checked" : ""))"])
+                + [
+                    "remote \(result.remote.name) added (\(result.remote.url)\(result.check.isEmpty ? ", not checked" : ""))"
+                ])
                 .joined(separator: "\n")
         }
     }
@@ -84,7 +92,8 @@ struct RemoteRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = name
-        let removed = try await global.call { client throws(ControlClientError) in try client.removeRemote(named: name) }
+        let removed = try await global.call { client throws(ControlClientError) in try client.removeRemote(named: name)
+        }
         try global.output(removed) { "remote \(removed.name) removed" }
     }
 }

@@ -12,7 +12,8 @@ struct RemoteOptions: ParsableArguments {
 
     @Option(
         name: [.customLong("endpoint"), .customLong("endpoint-url")],
-        help: "S3 endpoint URL; --endpoint-url is awscli's name (default: AWS_ENDPOINT_URL, else AWS S3 for the region).")
+        help:
+            "S3 endpoint URL; --endpoint-url is awscli's name (default: AWS_ENDPOINT_URL, else AWS S3 for the region).")
     var endpoint: String?
 
     @Option(help: "Region used in signatures (default: AWS_REGION, else us-east-1).")
@@ -30,7 +31,10 @@ struct RemoteOptions: ParsableArguments {
     @Option(help: "AWS shared-credentials file (must be mode 0600); credentials then come only from it.")
     var credentialsFile: String?
 
-    @Option(help: "Profile in ~/.aws/credentials or ~/.aws/config (default: AWS_PROFILE, else default); wins over AWS_ACCESS_KEY_ID as in awscli.")
+    @Option(
+        help:
+            "Profile in ~/.aws/credentials or ~/.aws/config (default: AWS_PROFILE, else default); wins over AWS_ACCESS_KEY_ID as in awscli."
+    )
     var profile: String?
 
     func client() throws -> S3Client {
@@ -38,7 +42,7 @@ struct RemoteOptions: ParsableArguments {
         config.unixSocketPath = unixSocket
         config.caBundlePath = caBundle
         let provider = CredentialsProvider(CredentialSettings(credentialsFile: credentialsFile, profile: profile))
-        _ = try provider.current()  // a missing or unsafe credential is reported now, before any transfer
+        _ = try provider.current() // a missing or unsafe credential is reported now, before any transfer
         return S3Client(config: config, credentialsProvider: provider)
     }
 }
@@ -47,6 +51,9 @@ func formatBytes(_ n: Int64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var v = Double(n)
     var i = 0
-    while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
+    while v >= 1024 && i < units.count - 1 {
+        v /= 1024
+        i += 1
+    }
     return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
 }

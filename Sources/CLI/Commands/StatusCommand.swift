@@ -14,7 +14,10 @@ struct StatusCommand: AsyncParsableCommand {
     var watch = false
 
     func run() async throws {
-        if watch { try await watchLoop(); return }
+        if watch {
+            try await watchLoop()
+            return
+        }
         let status = try await global.call { client throws(ControlClientError) in try client.status() }
         try global.output(status) { StatusFormatter.render(status) }
     }
@@ -30,7 +33,7 @@ extension StatusCommand {
             var screen = StatusFormatter.render(status)
             if let sync, let line = StatusFormatter.syncLine(sync) { screen += "\n" + line }
             print((terminal ? "\u{1B}[H\u{1B}[2J" : "") + screen + (terminal ? "" : "\n---"))
-            fflush(nil)  // all streams: stdout may be a pipe (block-buffered)
+            fflush(nil) // all streams: stdout may be a pipe (block-buffered)
             try await Task.sleep(for: .seconds(1))
         }
     }
@@ -91,8 +94,9 @@ enum StatusFormatter {
             if let flight = status.inFlight {
                 let p = flight.progress
                 let eta = p.etaSeconds.map { String(format: " ETA %.0fs", $0) } ?? ""
-                lines.append("  \(name) \(flight.checkpoint) \(bar(p.fraction))"
-                    + String(format: " %.1f MiB/s", p.bytesPerSecond / 1_048_576) + eta)
+                lines.append(
+                    "  \(name) \(flight.checkpoint) \(bar(p.fraction))"
+                        + String(format: " %.1f MiB/s", p.bytesPerSecond / 1_048_576) + eta)
             } else {
                 lines.append("  \(name) idle; last published: \(status.lastPublished ?? "nothing yet")")
             }

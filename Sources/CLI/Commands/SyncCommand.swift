@@ -10,7 +10,8 @@ struct SyncCommand: AsyncParsableCommand {
         defaultSubcommand: Status.self)
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Queued and in-flight uploads, the last publication and the last error.")
+        static let configuration = CommandConfiguration(
+            abstract: "Queued and in-flight uploads, the last publication and the last error.")
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
@@ -41,13 +42,16 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     struct Now: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "now", abstract: "Queue the latest checkpoint for upload now.")
+        static let configuration = CommandConfiguration(
+            commandName: "now", abstract: "Queue the latest checkpoint for upload now.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Workspace (default: the only one).") var workspace: String?
 
         func run() async throws {
             let workspace = workspace
-            let sync = try await global.call { client throws(ControlClientError) in try client.syncNow(workspace: workspace) }
+            let sync = try await global.call { client throws(ControlClientError) in
+                try client.syncNow(workspace: workspace)
+            }
             try global.output(sync) { "queued; follow it with `transtok sync status`" }
         }
     }

@@ -49,7 +49,10 @@ struct TokenizeCommand: ParsableCommand {
                 out += Array(e.ids.map(String.init).joined(separator: " ").utf8)
             }
             out.append(0x0A)
-            if out.count > 1 << 20 { FileHandle.standardOutput.write(Data(out)); out.removeAll(keepingCapacity: true) }
+            if out.count > 1 << 20 {
+                FileHandle.standardOutput.write(Data(out))
+                out.removeAll(keepingCapacity: true)
+            }
         }
         FileHandle.standardOutput.write(Data(out))
     }

@@ -6,7 +6,9 @@ import Foundation
 struct TrainTokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-tokenizer",
-        abstract: "Train a BPE tokenizer (streamed input) and write tokenizer.json, tokenizer_config.json, special_tokens_map.json.")
+        abstract:
+            "Train a BPE tokenizer (streamed input) and write tokenizer.json, tokenizer_config.json, special_tokens_map.json."
+    )
 
     @Option(name: .long, parsing: .upToNextOption, help: "UTF-8 text files, one sentence or paragraph per line.")
     var input: [String]
@@ -30,8 +32,9 @@ struct TrainTokenizerCommand: ParsableCommand {
 
     func run() throws {
         guard !input.isEmpty else { throw ValidationError("--input needs at least one file") }
-        let options = TokenizerTrainingOptions(kind: kind, vocabSize: vocabSize, minFrequency: minFrequency,
-                                               specialTokens: specialTokens.isEmpty ? nil : specialTokens)
+        let options = TokenizerTrainingOptions(
+            kind: kind, vocabSize: vocabSize, minFrequency: minFrequency,
+            specialTokens: specialTokens.isEmpty ? nil : specialTokens)
         let start = Date()
         let progress = ProgressDisplay(label: "train-tokenizer", style: .detect(quiet: global.quiet || global.json))
         defer { progress.finish() }
@@ -40,7 +43,10 @@ struct TrainTokenizerCommand: ParsableCommand {
         progress.step("writing \(output)", index: 1, of: 2)
         try trained.write(to: URL(fileURLWithPath: output))
         progress.finish()
-        if !global.quiet { print("trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
-              + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)") }
+        if !global.quiet {
+            print(
+                "trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
+                    + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)")
+        }
     }
 }

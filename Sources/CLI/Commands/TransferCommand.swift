@@ -12,21 +12,42 @@ struct TransferCommand: AsyncParsableCommand {
         abstract: "Adapt a model to a new tokenizer by trans-tokenization (end to end)."
     )
 
-    @Option(help: "Source model: a Llama .gguf or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert).") var model: String
+    @Option(
+        help:
+            "Source model: a Llama .gguf or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert)."
+    ) var model: String
     @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
     @Option(help: "Parallel corpus, model's language side (one sentence per line).") var sourceText: String
-    @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText: String
+    @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText:
+        String
     @Option(help: "Output Hugging Face model directory.") var output: String
-    @Option(help: ArgumentHelp("Language of the model and of --source-text (ISO code, for the model card).", valueName: "code")) var sourceLanguage: String?
-    @Option(help: ArgumentHelp("Language of the new tokenizer and of --target-text (ISO code, for the model card).", valueName: "code")) var targetLanguage: String?
+    @Option(
+        help: ArgumentHelp(
+            "Language of the model and of --source-text (ISO code, for the model card).", valueName: "code"))
+    var sourceLanguage: String?
+    @Option(
+        help: ArgumentHelp(
+            "Language of the new tokenizer and of --target-text (ISO code, for the model card).", valueName: "code"))
+    var targetLanguage: String?
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
-    @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit = .transtok
+    @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit =
+        .transtok
     @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
-    @Option(help: ArgumentHelp("Aligner whose soft counts feed the mapping: ibm1 (the paper's IBM Model 1), fastalign (fast_align -d -o -v), best (fast_align IBM 2 refined by an HMM). Default: \(TransferPipeline.defaultAligner.rawValue) (lowest mean held-out bits/byte in transtok-bench quality); --paper-compat always uses ibm1."))
+    @Option(
+        help: ArgumentHelp(
+            "Aligner whose soft counts feed the mapping: ibm1 (the paper's IBM Model 1), fastalign (fast_align -d -o -v), best (fast_align IBM 2 refined by an HMM). Default: \(TransferPipeline.defaultAligner.rawValue) (lowest mean held-out bits/byte in transtok-bench quality); --paper-compat always uses ibm1."
+        ))
     var aligner: AlignerModel?
-    @Flag(help: "Reproduce the reference mapping exactly (integer counts, piece strings, in-place smoothing, unk fallback).") var paperCompat = false
-    @Option(help: "Output dtype of the float tensors (auto: the source's; BF16 for a quantised GGUF).") var dtype: OutputDType = .auto
-    @Flag(help: "Hard-link the source's unchanged safetensors shards into the output instead of copying them (they then share storage: never modify them in place).") var linkSourceShards = false
+    @Flag(
+        help:
+            "Reproduce the reference mapping exactly (integer counts, piece strings, in-place smoothing, unk fallback)."
+    ) var paperCompat = false
+    @Option(help: "Output dtype of the float tensors (auto: the source's; BF16 for a quantised GGUF).") var dtype:
+        OutputDType = .auto
+    @Flag(
+        help:
+            "Hard-link the source's unchanged safetensors shards into the output instead of copying them (they then share storage: never modify them in place)."
+    ) var linkSourceShards = false
     @Option(help: "Worker threads (aligner, remap).") var threads = 2
     @Option(help: "Use only the first N sentence pairs.") var maxPairs: Int?
     @OptionGroup(title: "Embedding tuning") var tuning: TransferTuningOptions
@@ -34,11 +55,17 @@ struct TransferCommand: AsyncParsableCommand {
 
     func run() async throws {
         let method = initMethod
-        if paperCompat, let aligner, aligner != .ibm1 { throw ValidationError("--paper-compat reproduces the reference with --aligner ibm1, not \(aligner.rawValue)") }
+        if paperCompat, let aligner, aligner != .ibm1 {
+            throw ValidationError(
+                "--paper-compat reproduces the reference with --aligner ibm1, not \(aligner.rawValue)")
+        }
         let chosenAligner = paperCompat ? AlignerModel.ibm1 : aligner ?? TransferPipeline.defaultAligner
         var timings: [(String, Double)] = []
         var clock = Date()
-        func lap(_ name: String) { timings.append((name, Date().timeIntervalSince(clock))); clock = Date() }
+        func lap(_ name: String) {
+            timings.append((name, Date().timeIntervalSince(clock)))
+            clock = Date()
+        }
         let progress = ProgressDisplay(label: "transfer", style: .detect(quiet: global.quiet || global.json))
         defer { progress.finish() }
         let steps = ["load", "word units", "align", "mapping", "remap", "tune", "write"]
@@ -48,20 +75,24 @@ struct TransferCommand: AsyncParsableCommand {
         let loaded = try SourceModel(path: model)
         let outDType = loaded.outputDType(dtype)
         if hydra, loaded.config.architecture.kind != .decoder {
-            throw ValidationError("--hydra needs a decoder; \(model) is a '\(loaded.config.architecture.modelType)' encoder")
+            throw ValidationError(
+                "--hydra needs a decoder; \(model) is a '\(loaded.config.architecture.modelType)' encoder")
         }
         let targetTok = try Tokenizer(contentsOf: URL(fileURLWithPath: targetTokenizer))
         lap("load model and tokenizers")
 
-        let src = try String(contentsOfFile: sourceText, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-        let tgt = try String(contentsOfFile: targetText, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let src = try String(contentsOfFile: sourceText, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        let tgt = try String(contentsOfFile: targetText, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         var pairs = zip(src, tgt).map { (String($0), String($1)) }.filter { !$0.0.isEmpty && !$0.1.isEmpty }
         if let n = maxPairs { pairs = Array(pairs.prefix(n)) }
         var options = paperCompat ? MappingOptions.paper : MappingOptions()
         options.minCount = minCount
         let pipeline = try TransferPipeline(source: loaded.tokenizer, target: targetTok, options: options)
 
-        var mapping = BaselineMappings.mean(targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
+        var mapping = BaselineMappings.mean(
+            targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
         var reportText = ""
         var mappingReport: MappingReport?
         if method == .transtok {
@@ -80,52 +111,74 @@ struct TransferCommand: AsyncParsableCommand {
         }
         step("remap")
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
-        let (initialEmbedding, initialHead) = try pipeline.initialize(method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
+        let (initialEmbedding, initialHead) = try pipeline.initialize(
+            method, mapping: mapping, embedding: loaded.embedding, head: loaded.head, remapper: remapper)
         lap("remap (\(method.rawValue))")
         if tuning.tuneMinutes > 0 { step("tune") }
-        let (embedding, head, tuningReport) = try tuning.tune(source: loaded, modelPath: model, targetTokenizer: targetTok,
-                                                              targetTokenizerPath: targetTokenizer, targetLines: pairs.map(\.1),
-                                                              embedding: initialEmbedding, head: initialHead, threads: threads)
+        let (embedding, head, tuningReport) = try tuning.tune(
+            source: loaded, modelPath: model, targetTokenizer: targetTok,
+            targetTokenizerPath: targetTokenizer, targetLines: pairs.map(\.1),
+            embedding: initialEmbedding, head: initialHead, threads: threads)
         if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 
         step("write")
         let outURL = URL(fileURLWithPath: output)
         let bundle = try HFTokenizerBundle(targetTokenizer: targetTokenizer, tokenizer: targetTok)
         // Vocabulary-sized head biases (masked-LM encoders) follow the rows' mapping (the mean for random rows).
-        let biasMapping = method == .transtok ? mapping : method == .copyOverlap
-            ? BaselineMappings.copyOverlap(source: loaded.tokenizer, target: targetTok)
-            : BaselineMappings.mean(targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
+        let biasMapping =
+            method == .transtok
+            ? mapping
+            : method == .copyOverlap
+                ? BaselineMappings.copyOverlap(source: loaded.tokenizer, target: targetTok)
+                : BaselineMappings.mean(
+                    targetVocabularySize: targetTok.vocabularySize,
+                    sourceVocabularySize: loaded.tokenizer.vocabularySize)
         var biases: [String: EmbeddingMatrix] = [:]
         for (name, bias) in loaded.headBiases { biases[name] = try remapper.remap(bias, mapping: biasMapping) }
         let writer = TransferOutput(dtype: outDType, shardReuse: linkSourceShards ? .link : .copy)
-        let card = modelCard(source: loaded, target: targetTok, pairs: pairs.count, method: method, aligner: chosenAligner,
-                             report: mappingReport, tuning: tuningReport, dtype: outDType)
-        try writer.write(to: outURL, source: loaded, embedding: embedding, head: head, headBiases: biases, mapping: mapping,
-                         tokenizer: bundle, hydra: hydra, card: card)
+        let card = modelCard(
+            source: loaded, target: targetTok, pairs: pairs.count, method: method, aligner: chosenAligner,
+            report: mappingReport, tuning: tuningReport, dtype: outDType)
+        try writer.write(
+            to: outURL, source: loaded, embedding: embedding, head: head, headBiases: biases, mapping: mapping,
+            tokenizer: bundle, hydra: hydra, card: card)
         lap("write \(hydra ? "Hydra " : "")model directory (\(outDType.rawValue))")
 
-        var lines = ["transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"]
+        var lines = [
+            "transtok transfer: \(model) → \(output) (init \(method.rawValue)\(paperCompat ? ", paper-compat" : ""))"
+        ]
         if !reportText.isEmpty { lines.append(reportText) }
         lines += tuningReport
-        for (name, seconds) in timings { lines.append("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds)) }
+        for (name, seconds) in timings {
+            lines.append(
+                "  " + name.padding(toLength: 56, withPad: " ", startingAt: 0) + String(format: "%8.2f s", seconds))
+        }
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
         progress.finish()
         if !global.quiet { print(text) }
-        try DurableFile.write(Data((text + "\n").utf8), to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL).path)
+        try DurableFile.write(
+            Data((text + "\n").utf8), to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL).path)
     }
 }
 
 extension TransferCommand {
     /// The output's `README.md`: what the source says about itself, this run's options and the mapping's figures.
-    func modelCard(source: SourceModel, target: Tokenizer, pairs: Int, method: EmbeddingInit, aligner: AlignerModel,
-                   report: MappingReport?, tuning: [String], dtype: TensorDType) -> ModelCard {
+    func modelCard(
+        source: SourceModel, target: Tokenizer, pairs: Int, method: EmbeddingInit, aligner: AlignerModel,
+        report: MappingReport?, tuning: [String], dtype: TensorDType
+    ) -> ModelCard {
         let base = BaseModelInfo.read(path: model)
-        var methodEntries = [ModelCard.Entry("Initialisation", method == .transtok
-            ? "transtok: each new row is the weighted mean of the rows of the source tokens it maps to"
-            : "\(method.rawValue) (baseline)")]
+        var methodEntries = [
+            ModelCard.Entry(
+                "Initialisation",
+                method == .transtok
+                    ? "transtok: each new row is the weighted mean of the rows of the source tokens it maps to"
+                    : "\(method.rawValue) (baseline)")
+        ]
         if method == .transtok {
-            methodEntries.append(.init("Aligner", aligner.rawValue + (paperCompat ? " (paper-compatible mapping)" : "")))
+            methodEntries.append(
+                .init("Aligner", aligner.rawValue + (paperCompat ? " (paper-compatible mapping)" : "")))
             methodEntries.append(.init("Minimum pair count", String(format: "%g", minCount)))
         }
         if tuning.isEmpty == false, self.tuning.tuneMinutes > 0 {
@@ -134,7 +187,9 @@ extension TransferCommand {
         var figures: [ModelCard.Entry] = [.init("Target vocabulary", "\(target.vocabularySize)")]
         if let report {
             figures += [
-                .init("Tokens mapped from aligned evidence", "\(report.directlyMapped) (\(String(format: "%.1f", 100 * report.coverage))%)"),
+                .init(
+                    "Tokens mapped from aligned evidence",
+                    "\(report.directlyMapped) (\(String(format: "%.1f", 100 * report.coverage))%)"),
                 .init("Tokens smoothed from neighbours", "\(report.smoothed)"),
                 .init("Tokens with a fallback row", "\(report.unmappedCount)"),
                 .init("Aligned word pairs used", "\(report.alignment.pairsUsed)"),
@@ -147,7 +202,8 @@ extension TransferCommand {
             sourceLanguage: sourceLanguage ?? (base.languages.count == 1 ? base.languages[0] : nil),
             targetLanguage: targetLanguage,
             tokenizer: ModelCard.tokenizerSummary(target),
-            corpusPairs: pairs, method: methodEntries, figures: figures, hydra: hydra, dtype: dtype.rawValue.lowercased(),
+            corpusPairs: pairs, method: methodEntries, figures: figures, hydra: hydra,
+            dtype: dtype.rawValue.lowercased(),
             producedBy: "`transtok transfer` \(TranstokVersion.current) (commit \(TranstokVersion.commit))")
     }
 }

@@ -6,17 +6,26 @@ import Foundation
 /// for N CPU-minutes on the language-model loss of the corpus's target side (plus optional monolingual files), the
 /// body frozen; a deterministic tail of the target side is held out and scored before and after.
 struct TransferTuningOptions: ParsableArguments {
-    @Option(help: "Tune the new rows for this many CPU-minutes (process CPU time, all threads) after the initialisation; 0 = no tuning.")
+    @Option(
+        help:
+            "Tune the new rows for this many CPU-minutes (process CPU time, all threads) after the initialisation; 0 = no tuning."
+    )
     var tuneMinutes: Double = 0
-    @Option(parsing: .singleValue, help: "Extra target-language text for tuning (UTF-8, one sentence or paragraph per line; repeatable).")
+    @Option(
+        parsing: .singleValue,
+        help: "Extra target-language text for tuning (UTF-8, one sentence or paragraph per line; repeatable).")
     var tuneText: [String] = []
     @Option(help: "Adam learning rate for the rows.") var tuneLearningRate: Float = 2e-3
     @Option(help: "Tokens per training sequence.") var tuneLength = 128
     @Option(help: "Sequences per step.") var tuneBatch = 4
-    @Option(help: "Hold out this fraction of the target side's last lines (at most --tune-holdout-max-lines) for scoring.")
+    @Option(
+        help: "Hold out this fraction of the target side's last lines (at most --tune-holdout-max-lines) for scoring.")
     var tuneHoldoutFraction = 0.01
     @Option(help: "Upper bound on held-out lines.") var tuneHoldoutMaxLines = 200
-    @Option(help: "Also score the held-out text every this many CPU-minutes of tuning (not charged to the budget; 0 = only before and after).")
+    @Option(
+        help:
+            "Also score the held-out text every this many CPU-minutes of tuning (not charged to the budget; 0 = only before and after)."
+    )
     var tuneEvalEvery: Double = 0
     @Option(help: "Optimizer state file: resumed from when it exists (same model and tokenizer), written after tuning.")
     var tuneState: String?
@@ -24,7 +33,9 @@ struct TransferTuningOptions: ParsableArguments {
     func validate() throws {
         guard tuneMinutes >= 0, tuneMinutes.isFinite else { throw ValidationError("--tune-minutes must be ≥ 0") }
         guard tuneLearningRate > 0 else { throw ValidationError("--tune-learning-rate must be positive") }
-        guard tuneLength >= 2, tuneBatch >= 1 else { throw ValidationError("--tune-length must be ≥ 2 and --tune-batch ≥ 1") }
+        guard tuneLength >= 2, tuneBatch >= 1 else {
+            throw ValidationError("--tune-length must be ≥ 2 and --tune-batch ≥ 1")
+        }
         guard tuneHoldoutFraction > 0, tuneHoldoutFraction < 1, tuneHoldoutMaxLines >= 1 else {
             throw ValidationError("--tune-holdout-fraction must be in (0, 1) and --tune-holdout-max-lines ≥ 1")
         }
@@ -32,9 +43,11 @@ struct TransferTuningOptions: ParsableArguments {
     }
 
     /// The tuned tables (the given ones unchanged when `--tune-minutes` is 0) and report lines.
-    func tune(source: SourceModel, modelPath: String, targetTokenizer: Tokenizer, targetTokenizerPath: String,
-              targetLines: [String], embedding: EmbeddingMatrix,
-              head: EmbeddingMatrix?, threads: Int) throws -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?, report: [String]) {
+    func tune(
+        source: SourceModel, modelPath: String, targetTokenizer: Tokenizer, targetTokenizerPath: String,
+        targetLines: [String], embedding: EmbeddingMatrix,
+        head: EmbeddingMatrix?, threads: Int
+    ) throws -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?, report: [String]) {
         guard tuneMinutes > 0 else { return (embedding, head, []) }
         BLAS.setThreads(threads)
         var monolingual: [String] = []
@@ -47,63 +60,87 @@ struct TransferTuningOptions: ParsableArguments {
             }
         }
         let split = TuningText.splitTail(targetLines, fraction: tuneHoldoutFraction, maxLines: tuneHoldoutMaxLines)
-        guard !split.heldOut.isEmpty else { throw ValidationError("--tune-minutes needs at least two target sentences") }
+        guard !split.heldOut.isEmpty else {
+            throw ValidationError("--tune-minutes needs at least two target sentences")
+        }
         let train = TuningText(lines: split.train + monolingual, codec: targetTokenizer)
         let heldOutText = TuningText(lines: split.heldOut, codec: targetTokenizer, linesPerBlock: split.heldOut.count)
         let heldOut = try HeldOutSet(text: heldOutText, length: tuneLength)
 
         guard let llama = source.config.llama else {
-            throw ValidationError("--tune-minutes tunes Llama-family decoders; this model is \(source.config.architecture)")
+            throw ValidationError(
+                "--tune-minutes tunes Llama-family decoders; this model is \(source.config.architecture)")
         }
-        var config = try DecoderConfig(llama, ropeFrequencyDivisors:
-            source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
+        var config = try DecoderConfig(
+            llama,
+            ropeFrequencyDivisors:
+                source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
-        let model = try TuningModel(config: config, tensors: source.tensors, embedding: embedding,
-                                    head: source.config.tieWordEmbeddings ? nil : head)
+        let model = try TuningModel(
+            config: config, tensors: source.tensors, embedding: embedding,
+            head: source.config.tieWordEmbeddings ? nil : head)
         var state: AdamState?
         // The state belongs to this model file and target tokenizer (a directory model: its config and tokenizer).
-        let identity = FileManager.default.fileExists(atPath: modelPath + "/config.json") ? [modelPath + "/config.json"] : [modelPath]
-        let fingerprint = tuneState == nil ? "" : try TuningStateFile.fingerprint(files: identity + [targetTokenizerPath])
+        let identity =
+            FileManager.default.fileExists(atPath: modelPath + "/config.json")
+            ? [modelPath + "/config.json"] : [modelPath]
+        let fingerprint =
+            tuneState == nil ? "" : try TuningStateFile.fingerprint(files: identity + [targetTokenizerPath])
         if let path = tuneState, FileManager.default.fileExists(atPath: path) {
             state = try TuningStateFile.load(from: path, into: model, fingerprint: fingerprint)
         }
-        let options = TuningOptions(sequences: tuneBatch, length: tuneLength, adam: AdamOptions(learningRate: tuneLearningRate))
+        let options = TuningOptions(
+            sequences: tuneBatch, length: tuneLength, adam: AdamOptions(learningRate: tuneLearningRate))
         let tuner = try EmbeddingTuner(model: model, options: options, state: state)
         var batches = try TokenChunkStream(tokens: train.tokens, length: tuneLength, sequences: tuneBatch)
 
         var lines: [String] = []
-        func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }  // unbuffered: progress shows live
+        // Unbuffered: progress shows live.
+        func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         func say(_ line: String) {
             emit(line)
             lines.append(line)
         }
-        say("tuning: \(train.tokens.count) training tokens (\(split.train.count) corpus lines + \(monolingual.count) monolingual), "
-            + "held out the last \(split.heldOut.count) target lines (\(heldOut.scoredTokens) scored tokens, \(heldOut.bytes) bytes); "
-            + "\(tuneBatch) × \(tuneLength) tokens per step, lr \(tuneLearningRate), \(threads) BLAS threads"
-            + (state.map { ", resumed at step \($0.step)" } ?? ""))
+        say(
+            "tuning: \(train.tokens.count) training tokens (\(split.train.count) corpus lines + \(monolingual.count) monolingual), "
+                + "held out the last \(split.heldOut.count) target lines (\(heldOut.scoredTokens) scored tokens, \(heldOut.bytes) bytes); "
+                + "\(tuneBatch) × \(tuneLength) tokens per step, lr \(tuneLearningRate), \(threads) BLAS threads"
+                + (state.map { ", resumed at step \($0.step)" } ?? ""))
         let before = try tuner.evaluate(heldOut)
-        say(String(format: "  held-out bits/byte  %.4f  (init%@)", before.bitsPerByte, state == nil ? "" : ", resumed rows"))
+        say(
+            String(
+                format: "  held-out bits/byte  %.4f  (init%@)", before.bitsPerByte, state == nil ? "" : ", resumed rows"
+            ))
         var nextEval = tuneEvalEvery > 0 ? tuneEvalEvery * 60 : .infinity
         var lastPrint = CPUClock.wallSeconds()
         let result = try tuner.run(budget: TuningBudget(cpuSeconds: tuneMinutes * 60), batches: &batches) { p in
             let now = CPUClock.wallSeconds()
             if now - lastPrint >= 30 {
                 lastPrint = now
-                emit(String(format: "  step %5d  loss %.4f  grad-norm %.3f  %.0f CPU-s  %.0f wall-s  %.1f tok/s wall", p.step, p.loss,
-                            p.gradientNorm, p.cpuSeconds, p.wallSeconds, p.tokensPerWallSecond))
+                emit(
+                    String(
+                        format: "  step %5d  loss %.4f  grad-norm %.3f  %.0f CPU-s  %.0f wall-s  %.1f tok/s wall",
+                        p.step, p.loss,
+                        p.gradientNorm, p.cpuSeconds, p.wallSeconds, p.tokensPerWallSecond))
             }
             if p.cpuSeconds >= nextEval {
                 nextEval += tuneEvalEvery * 60
                 let score = try tuner.evaluate(heldOut)
-                say(String(format: "  held-out bits/byte  %.4f  after %.1f CPU-min (%.1f wall-min), step %d, %d tokens", score.bitsPerByte,
-                           p.cpuSeconds / 60, p.wallSeconds / 60, p.step, p.tokens))
+                say(
+                    String(
+                        format: "  held-out bits/byte  %.4f  after %.1f CPU-min (%.1f wall-min), step %d, %d tokens",
+                        score.bitsPerByte,
+                        p.cpuSeconds / 60, p.wallSeconds / 60, p.step, p.tokens))
             }
             return .proceed
         }
         let after = try tuner.evaluate(heldOut)
-        say(String(format: "  held-out bits/byte  %.4f  after %.1f CPU-min (%.1f wall-min), %d steps, %d tokens (%.1f tok/s wall, %.1f tok/CPU-s)",
-                   after.bitsPerByte, result.cpuSeconds / 60, result.wallSeconds / 60, result.steps, result.tokens,
-                   result.tokensPerWallSecond, result.tokensPerCPUSecond))
+        say(
+            String(
+                format:
+                    "  held-out bits/byte  %.4f  after %.1f CPU-min (%.1f wall-min), %d steps, %d tokens (%.1f tok/s wall, %.1f tok/CPU-s)",
+                after.bitsPerByte, result.cpuSeconds / 60, result.wallSeconds / 60, result.steps, result.tokens,
+                result.tokensPerWallSecond, result.tokensPerCPUSecond))
         if let path = tuneState {
             try tuner.saveState(to: path, fingerprint: fingerprint)
             say("  optimizer state → \(path) (step \(tuner.state.step), \(tuner.state.tokensSeen) tokens)")

@@ -46,7 +46,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retrain-tokenizer",
             abstract: "Train a new version of the target tokenizer from the current corpus (invalidates every row).",
-            discussion: "The next refresh realigns the whole corpus with the new tokenizer and writes a new checkpoint.")
+            discussion: "The next refresh realigns the whole corpus with the new tokenizer and writes a new checkpoint."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace (default: the only one).") var name: String?
 
@@ -75,10 +76,14 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @Option(name: .customLong("source-language"), help: "Source language code, e.g. en.") var sourceLanguage: String
         @Option(name: .customLong("target-language"), help: "Target language code, e.g. tt.") var targetLanguage: String
         @Option(help: "Source model: a .gguf file or a Hugging Face model directory.") var model: String
-        @Option(name: .customLong("target-tokenizer"), help: "Target tokenizer.json (omit to train one from the corpus).")
+        @Option(
+            name: .customLong("target-tokenizer"), help: "Target tokenizer.json (omit to train one from the corpus).")
         var targetTokenizer: String?
-        @Option(name: .customLong("watch"), help: "A folder of parallel text to watch (repeatable).") var watch: [String] = []
-        @Option(name: .customLong("monolingual"), help: "A folder of target-language text for tokenizer training (repeatable).")
+        @Option(name: .customLong("watch"), help: "A folder of parallel text to watch (repeatable).") var watch:
+            [String] = []
+        @Option(
+            name: .customLong("monolingual"),
+            help: "A folder of target-language text for tokenizer training (repeatable).")
         var monolingual: [String] = []
         @Option(help: "Remote to sync checkpoints to (see `transtok remote list`); syncing starts at once.")
         var remote: String?
@@ -86,7 +91,10 @@ struct WorkspaceCommand: AsyncParsableCommand {
         var createDirs = false
         @Option(help: "Float dtype of the checkpoints (default auto: the source's; BF16 for a quantised GGUF).")
         var dtype: OutputDType?
-        @Option(help: "Incremental aligner: ibm2 (default) or ibm2-hmm (the table refined by an HMM at each refresh: better alignments, slower cycles).")
+        @Option(
+            help:
+                "Incremental aligner: ibm2 (default) or ibm2-hmm (the table refined by an HMM at each refresh: better alignments, slower cycles)."
+        )
         var aligner: IncrementalAlignerModel?
 
         func run() async throws {
@@ -96,7 +104,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
             }
             let request = WorkspaceRequest(
                 WorkspaceSpec(
-                    name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, sourceModel: absolute(model),
+                    name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
+                    sourceModel: absolute(model),
                     targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
                     monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype?.rawValue,
                     aligner: aligner?.rawValue),
@@ -134,7 +143,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Workspace.") var name: String
         @Option(help: "Another source model: a .gguf file or a Hugging Face model directory.") var model: String?
-        @Option(name: .customLong("target-tokenizer"), help: "Another target tokenizer.json.") var targetTokenizer: String?
+        @Option(name: .customLong("target-tokenizer"), help: "Another target tokenizer.json.") var targetTokenizer:
+            String?
         @Flag(name: .customLong("retrain-tokenizer"), help: "Train a new target tokenizer version from the corpus.")
         var retrainTokenizer = false
         @Option(help: "Another incremental aligner: ibm2 or ibm2-hmm.") var aligner: IncrementalAlignerModel?

@@ -54,7 +54,8 @@ struct CLIError: Error, Sendable {
             return "start transtokd with `--socket \(socket)`, or point --socket / TRANSTOK_SOCKET at a running one"
         }
         if socket == DefaultPaths.systemSocket {
-            return "the system daemon is not running: `sudo systemctl start transtokd`; or run your own with `transtokd`"
+            return
+                "the system daemon is not running: `sudo systemctl start transtokd`; or run your own with `transtokd`"
         }
         return "looked for your daemon (\(socket)) and the system daemon (\(DefaultPaths.systemSocket)); "
             + "start one with `transtokd` (yours) or `sudo systemctl start transtokd` (the system's), "

@@ -45,20 +45,32 @@ enum FileChecks {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if count < 0 { close(output); throw fail("read") }
+            if count < 0 {
+                close(output)
+                throw fail("read")
+            }
             if count == 0 { break }
             var written = 0
             while written < count {
                 let n = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
-                if n < 0 { close(output); throw fail("write") }
+                if n < 0 {
+                    close(output)
+                    throw fail("write")
+                }
                 written += n
             }
         }
-        guard fsync(output) == 0 else { close(output); throw fail("fsync") }
+        guard fsync(output) == 0 else {
+            close(output)
+            throw fail("fsync")
+        }
         close(output)
         guard rename(temporary, destination) == 0 else { throw fail("rename to \(destination)") }
         let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 { fsync(directory); close(directory) }
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
         return destination
     }
 }

@@ -13,7 +13,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "The daemon's control socket.",
-            discussion: "Default: $TRANSTOK_SOCKET, else your own daemon's socket ($XDG_RUNTIME_DIR/transtok.sock) when it exists, else the system daemon's (\(DefaultPaths.systemSocket)).",
+            discussion:
+                "Default: $TRANSTOK_SOCKET, else your own daemon's socket ($XDG_RUNTIME_DIR/transtok.sock) when it exists, else the system daemon's (\(DefaultPaths.systemSocket)).",
             valueName: "path"))
     var socket: String?
 

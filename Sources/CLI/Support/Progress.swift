@@ -11,8 +11,10 @@ final class ProgressDisplay: @unchecked Sendable {
         var width: Int
 
         /// From the stream and the environment: a TTY, `NO_COLOR` unset or empty, `TERM` not `dumb`.
-        static func detect(fileDescriptor: Int32 = STDERR_FILENO, quiet: Bool,
-                           environment: [String: String] = ProcessInfo.processInfo.environment) -> Style {
+        static func detect(
+            fileDescriptor: Int32 = STDERR_FILENO, quiet: Bool,
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) -> Style {
             let tty = isatty(fileDescriptor) == 1
             let dumb = environment["TERM"] == "dumb"
             let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
@@ -135,7 +137,10 @@ enum ProgressRenderer {
     static func bytes(_ n: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = n, unit = 0
-        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
         return unit == 0 ? "\(Int(value)) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 }

@@ -16,7 +16,8 @@ enum ConfigCheck {
 
         var description: String {
             let place = [file, line.map(String.init)].compactMap { $0 }.joined(separator: ":")
-            return (place.isEmpty ? "" : place + ": ") + "\(severity.rawValue): " + (key.map { $0 + ": " } ?? "") + message
+            return (place.isEmpty ? "" : place + ": ") + "\(severity.rawValue): " + (key.map { $0 + ": " } ?? "")
+                + message
         }
     }
 
@@ -40,14 +41,17 @@ enum ConfigCheck {
         do {
             config = try ConfigResolver.resolve(flags: flags, environment: environment, configFile: explicit).config
         } catch {
-            let found: Finding = switch error {
-            case .unreadable(let file, let reason): Finding(severity: .error, file: file, message: "cannot read: \(reason)")
-            case .malformed(let file, let reason):
-                Finding(severity: .error, file: file, line: Self.leadingLine(reason), message: "not valid: \(reason)")
-            case .unknownKey(_, let key):
-                finding(.error, key: key, "unknown key (see `transtokd config default` for the known ones)")
-            case .invalid(let key, let message): finding(.error, key: key, message)
-            }
+            let found: Finding =
+                switch error {
+                case .unreadable(let file, let reason):
+                    Finding(severity: .error, file: file, message: "cannot read: \(reason)")
+                case .malformed(let file, let reason):
+                    Finding(
+                        severity: .error, file: file, line: Self.leadingLine(reason), message: "not valid: \(reason)")
+                case .unknownKey(_, let key):
+                    finding(.error, key: key, "unknown key (see `transtokd config default` for the known ones)")
+                case .invalid(let key, let message): finding(.error, key: key, message)
+                }
             return Result(configFile: path, config: nil, findings: [found])
         }
 
@@ -62,14 +66,22 @@ enum ConfigCheck {
                     findings.append(finding(.error, key: error.key, error.message))
                 }
             }
-            for (field, folders) in [("parallel_dirs", workspace.parallelDirectories), ("monolingual_dirs", workspace.monolingualDirectories)] {
+            for (field, folders) in [
+                ("parallel_dirs", workspace.parallelDirectories),
+                ("monolingual_dirs", workspace.monolingualDirectories),
+            ] {
                 for folder in folders {
                     switch WorkspaceValidation.folderState(folder) {
                     case .directory: break
                     case .missing:
-                        findings.append(finding(.warning, key: "\(key).\(field)", "\(folder) does not exist; transtokd creates it at start"))
-                    case .notDirectory: findings.append(finding(.error, key: "\(key).\(field)", "\(folder) is not a directory"))
-                    case .unusable(let reason): findings.append(finding(.error, key: "\(key).\(field)", "\(folder): \(reason)"))
+                        findings.append(
+                            finding(
+                                .warning, key: "\(key).\(field)",
+                                "\(folder) does not exist; transtokd creates it at start"))
+                    case .notDirectory:
+                        findings.append(finding(.error, key: "\(key).\(field)", "\(folder) is not a directory"))
+                    case .unusable(let reason):
+                        findings.append(finding(.error, key: "\(key).\(field)", "\(folder): \(reason)"))
                     }
                 }
             }
@@ -81,8 +93,12 @@ enum ConfigCheck {
                 findings.append(finding(.error, key: "remotes[\(index)]", error.cause))
             }
         }
-        for (key, directory) in [("state_dir", config.stateDir), ("socket", (config.socket as NSString).deletingLastPathComponent)] {
-            if let (severity, problem) = directoryProblem(directory) { findings.append(finding(severity, key: key, problem)) }
+        for (key, directory) in [
+            ("state_dir", config.stateDir), ("socket", (config.socket as NSString).deletingLastPathComponent),
+        ] {
+            if let (severity, problem) = directoryProblem(directory) {
+                findings.append(finding(severity, key: key, problem))
+            }
         }
         return Result(configFile: path, config: config, findings: findings)
     }
@@ -95,12 +111,15 @@ enum ConfigCheck {
         while true {
             switch WorkspaceValidation.folderState(path) {
             case .directory:
-                return access(path, W_OK | X_OK) == 0 ? nil : (.warning, "\(path) is not writable by this user (\(String(cString: strerror(errno))))")
+                return access(path, W_OK | X_OK) == 0
+                    ? nil : (.warning, "\(path) is not writable by this user (\(String(cString: strerror(errno))))")
             case .notDirectory: return (.error, "\(path) is not a directory")
             case .unusable(let reason): return (.error, "\(path): \(reason)")
             case .missing:
                 let parent = (path as NSString).deletingLastPathComponent
-                guard parent != path, !parent.isEmpty else { return (.error, "\(directory): no existing parent directory") }
+                guard parent != path, !parent.isEmpty else {
+                    return (.error, "\(directory): no existing parent directory")
+                }
                 path = parent
             }
         }

@@ -52,12 +52,14 @@ extension ConfigCommand {
             let errors = result.errors.count
             let source = result.configFile ?? "no config file (defaults, environment, flags)"
             if errors > 0 {
-                FileHandle.standardError.write(Data("transtokd: \(source): \(errors) error\(errors == 1 ? "" : "s")\n".utf8))
+                FileHandle.standardError.write(
+                    Data("transtokd: \(source): \(errors) error\(errors == 1 ? "" : "s")\n".utf8))
                 throw ExitCode.configurationError
             }
             let config = result.config
-            print("\(source): OK (\(config?.workspaces.count ?? 0) workspaces, \(config?.remotes.count ?? 0) remotes"
-                + (result.findings.isEmpty ? ")" : ", \(result.findings.count) warnings)"))
+            print(
+                "\(source): OK (\(config?.workspaces.count ?? 0) workspaces, \(config?.remotes.count ?? 0) remotes"
+                    + (result.findings.isEmpty ? ")" : ", \(result.findings.count) warnings)"))
         }
     }
 }

@@ -36,7 +36,8 @@ enum ConfigFileReader {
         }
         if detail.lowercased().contains("end of file") || data.isEmpty {
             let (line, column) = position(ofByte: data.count, in: data)
-            return "line \(line), column \(column): the JSON ends early (\(data.isEmpty ? "the file is empty" : "truncated?"))"
+            return
+                "line \(line), column \(column): the JSON ends early (\(data.isEmpty ? "the file is empty" : "truncated?"))"
         }
         return detail
     }
@@ -45,7 +46,8 @@ enum ConfigFileReader {
     static func position(ofByte offset: Int, in data: Data) -> (line: Int, column: Int) {
         let prefix = data.prefix(max(0, min(offset, data.count)))
         let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-        let lastLine = prefix.lastIndex(of: UInt8(ascii: "\n")).map { prefix[(prefix.index(after: $0))...] } ?? prefix[...]
+        let lastLine =
+            prefix.lastIndex(of: UInt8(ascii: "\n")).map { prefix[(prefix.index(after: $0))...] } ?? prefix[...]
         return (line, String(decoding: lastLine, as: UTF8.self).count + 1)
     }
 }

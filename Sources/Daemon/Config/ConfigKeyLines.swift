@@ -27,7 +27,9 @@ struct ConfigKeyLines {
             switch byte {
             case UInt8(ascii: "\n"): line += 1
             case UInt8(ascii: "{"):
-                if let top = stack.last, case .array = top.frame, lines[currentPath] == nil { lines[currentPath] = line }
+                if let top = stack.last, case .array = top.frame, lines[currentPath] == nil {
+                    lines[currentPath] = line
+                }
                 stack.append((.object(key: nil), currentPath))
                 expectingKey = true
             case UInt8(ascii: "["):
@@ -47,7 +49,10 @@ struct ConfigKeyLines {
                 var j = i + 1
                 var raw: [UInt8] = []
                 while j < bytes.count, bytes[j] != UInt8(ascii: "\"") {
-                    if bytes[j] == UInt8(ascii: "\\"), j + 1 < bytes.count { raw.append(bytes[j]); j += 1 }
+                    if bytes[j] == UInt8(ascii: "\\"), j + 1 < bytes.count {
+                        raw.append(bytes[j])
+                        j += 1
+                    }
                     if bytes[j] == UInt8(ascii: "\n") { line += 1 }
                     raw.append(bytes[j])
                     j += 1

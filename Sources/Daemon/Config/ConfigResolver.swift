@@ -104,13 +104,16 @@ enum ConfigResolver {
     static func fileLayer(path: String) throws(ConfigError) -> ConfigLayer {
         let data = try ConfigFileReader.read(path: path)
         let object = try ConfigFileReader.parse(data, path: path)
-        guard let top = object as? [String: Any] else { throw .malformed(path: path, reason: "the top level must be an object") }
+        guard let top = object as? [String: Any] else {
+            throw .malformed(path: path, reason: "the top level must be an object")
+        }
         let known = Set(DaemonConfig.CodingKeys.allCases.map(\.rawValue))
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw .unknownKey(path: path, key: unknown)
         }
         for section in [DaemonConfig.CodingKeys.remotes, .workspaces] {
-            guard let elements = top[section.rawValue] as? [[String: Any]], let entity = ConfigKeys.entity(section.rawValue)
+            guard let elements = top[section.rawValue] as? [[String: Any]],
+                let entity = ConfigKeys.entity(section.rawValue)
             else { continue }
             let known = Set(entity.configKeys)
             for (index, element) in elements.enumerated() {
@@ -122,10 +125,12 @@ enum ConfigResolver {
         let layer: ConfigLayer
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = ConfigKeys.decoding
-        do { layer = try decoder.decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(_, context),
+        do { layer = try decoder.decode(ConfigLayer.self, from: data) } catch let DecodingError.typeMismatch(
+            _, context),
             let DecodingError.valueNotFound(_, context), let DecodingError.dataCorrupted(context)
         {
-            throw .malformed(path: path, reason: "\(ConfigKeys.describe(context.codingPath)): \(context.debugDescription)")
+            throw .malformed(
+                path: path, reason: "\(ConfigKeys.describe(context.codingPath)): \(context.debugDescription)")
         } catch let DecodingError.keyNotFound(key, context) {
             throw .malformed(
                 path: path, reason: "\(ConfigKeys.describe(context.codingPath + [key])): the key is required")

@@ -80,7 +80,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
 
     /// Cross-field checks, with messages that name the offending key.
     func validate() throws(ConfigError) {
-        guard socket.hasPrefix("/") else { throw .invalid(key: "socket", message: "must be an absolute path, got \(socket)") }
+        guard socket.hasPrefix("/") else {
+            throw .invalid(key: "socket", message: "must be an absolute path, got \(socket)")
+        }
         guard socket.utf8.count < 108 else {
             throw .invalid(key: "socket", message: "is longer than a Unix socket path may be (107 bytes)")
         }
@@ -91,7 +93,10 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             throw .invalid(key: "log_level", message: "must be one of \(Self.logLevels.joined(separator: ", "))")
         }
         guard LogFormat(rawValue: logFormat) != nil else {
-            throw .invalid(key: "log_format", message: "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(logFormat)")
+            throw .invalid(
+                key: "log_format",
+                message:
+                    "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(logFormat)")
         }
         guard (1...256).contains(blasThreads) else { throw .invalid(key: "blas_threads", message: "must be 1…256") }
         guard (1...3600).contains(requestTimeoutSeconds) else {
@@ -100,7 +105,9 @@ struct DaemonConfig: Codable, Sendable, Equatable {
         guard (1024...(1 << 30)).contains(maxRequestBytes) else {
             throw .invalid(key: "max_request_bytes", message: "must be 1 KiB…1 GiB")
         }
-        guard (0...3600).contains(debounceSeconds) else { throw .invalid(key: "debounce_seconds", message: "must be 0…3600") }
+        guard (0...3600).contains(debounceSeconds) else {
+            throw .invalid(key: "debounce_seconds", message: "must be 0…3600")
+        }
         guard (1...86_400).contains(rescanIntervalSeconds) else {
             throw .invalid(key: "rescan_interval_seconds", message: "must be 1…86400")
         }
@@ -108,8 +115,12 @@ struct DaemonConfig: Codable, Sendable, Equatable {
             throw .invalid(key: "refresh_debounce_seconds", message: "must be 0…86400")
         }
         guard minNewPairs >= 1 else { throw .invalid(key: "min_new_pairs", message: "must be at least 1") }
-        guard maxRefreshIntervalSeconds >= 1 else { throw .invalid(key: "max_refresh_interval_seconds", message: "must be at least 1") }
-        guard (1...1000).contains(keepCheckpoints) else { throw .invalid(key: "keep_checkpoints", message: "must be 1…1000") }
+        guard maxRefreshIntervalSeconds >= 1 else {
+            throw .invalid(key: "max_refresh_interval_seconds", message: "must be at least 1")
+        }
+        guard (1...1000).contains(keepCheckpoints) else {
+            throw .invalid(key: "keep_checkpoints", message: "must be 1…1000")
+        }
         if let metricsAddress { _ = try MetricsAddress(parsing: metricsAddress) }
         var remoteNames = Set<String>()
         for (index, remote) in remotes.enumerated() {
@@ -142,15 +153,20 @@ extension WorkspaceSpec {
             throw .invalid(key: "\(key).name", message: "must be non-empty letters, digits, '-', '_' or '.'")
         }
         if let outputDType, OutputDType(name: outputDType) == nil {
-            throw .invalid(key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(outputDType)")
+            throw .invalid(
+                key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(outputDType)")
         }
         if let aligner, IncrementalAlignerModel(rawValue: aligner) == nil {
-            throw .invalid(key: "\(key).aligner", message: "must be one of \(WorkspaceValidation.alignerNames), got \(aligner)")
+            throw .invalid(
+                key: "\(key).aligner", message: "must be one of \(WorkspaceValidation.alignerNames), got \(aligner)")
         }
-        for (field, dirs) in [(CodingKeys.parallelDirectories, parallelDirectories), (.monolingualDirectories, monolingualDirectories)] {
+        for (field, dirs) in [
+            (CodingKeys.parallelDirectories, parallelDirectories), (.monolingualDirectories, monolingualDirectories),
+        ] {
             for dir in dirs where !dir.hasPrefix("/") {
                 throw .invalid(
-                    key: "\(key).\(Self.configKey(forWireKey: field.rawValue))", message: "must be absolute paths, got \(dir)")
+                    key: "\(key).\(Self.configKey(forWireKey: field.rawValue))",
+                    message: "must be absolute paths, got \(dir)")
             }
         }
     }
@@ -163,9 +179,12 @@ extension WorkspaceSpec {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             } catch {
-                logger.warning("cannot create a watched folder", metadata: [
-                    "workspace": "\(name)", "folder": "\(directory)", "error": "\((error as NSError).localizedDescription)",
-                ])
+                logger.warning(
+                    "cannot create a watched folder",
+                    metadata: [
+                        "workspace": "\(name)", "folder": "\(directory)",
+                        "error": "\((error as NSError).localizedDescription)",
+                    ])
             }
         }
     }
@@ -181,7 +200,8 @@ enum ConfigError: CategorizedError, Equatable {
         switch self {
         case .unreadable(let path, let reason): "cannot read config file \(path): \(reason)"
         case .malformed(let path, let reason): "config file \(path) is not valid: \(reason)"
-        case .unknownKey(let path, let key): "config file \(path): unknown key \"\(key)\" (see `transtokd config default`)"
+        case .unknownKey(let path, let key):
+            "config file \(path): unknown key \"\(key)\" (see `transtokd config default`)"
         case .invalid(let key, let message): "config: \(key) \(message)"
         }
     }

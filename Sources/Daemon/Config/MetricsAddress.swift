@@ -11,18 +11,23 @@ struct MetricsAddress: Sendable, Equatable {
 
     init(parsing text: String) throws(ConfigError) {
         let invalid = ConfigError.invalid(
-            key: "metrics_address", message: "must be PORT, :PORT, HOST:PORT or [IPv6]:PORT with a port 1…65535, got \(text)")
+            key: "metrics_address",
+            message: "must be PORT, :PORT, HOST:PORT or [IPv6]:PORT with a port 1…65535, got \(text)")
         var host = "127.0.0.1"
         var portText = Substring(text)
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { throw invalid }
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw invalid
+            }
             host = String(text[text.index(after: text.startIndex)..<close])
             portText = text[text.index(close, offsetBy: 2)...]
         } else if let colon = text.lastIndex(of: ":") {
             if colon != text.startIndex { host = String(text[..<colon]) }
             portText = text[text.index(after: colon)...]
         }
-        guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (1...65535).contains(port) else { throw invalid }
+        guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (1...65535).contains(port) else {
+            throw invalid
+        }
         self.host = host
         self.port = port
     }

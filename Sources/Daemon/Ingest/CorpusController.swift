@@ -62,8 +62,9 @@ final class CorpusController: Sendable {
             var changed = Set<Int64>()
             for path in paths.sorted() {
                 for (root, workspace) in roots where path == root || path.hasPrefix(root + "/") {
-                    self.record(self.ingestor.process(path: path, root: root, workspace: workspace), in: &summary,
-                                workspace: workspace.id, changed: &changed)
+                    self.record(
+                        self.ingestor.process(path: path, root: root, workspace: workspace), in: &summary,
+                        workspace: workspace.id, changed: &changed)
                 }
             }
             if !changed.isEmpty { self.onChange(changed) }
@@ -81,24 +82,28 @@ final class CorpusController: Sendable {
             for path in Self.listFiles(under: root) {
                 seen.insert(path)
                 summary.filesSeen += 1
-                let outcome = ingestor.process(path: path, root: root, workspace: workspace, settledBefore: settledBefore)
+                let outcome = ingestor.process(
+                    path: path, root: root, workspace: workspace, settledBefore: settledBefore)
                 if outcome == .unsettled { unsettled.insert(path) }
                 record(outcome, in: &summary, workspace: workspace.id, changed: &changed)
             }
             // Files the store knows under this root that are no longer on disk.
             for file in try store.corpusFiles(workspaceID: workspace.id)
             where file.state != .retracted && file.path.hasPrefix(root + "/") && !seen.contains(file.path) {
-                record(ingestor.process(path: file.path, root: root, workspace: workspace), in: &summary,
-                       workspace: workspace.id, changed: &changed)
+                record(
+                    ingestor.process(path: file.path, root: root, workspace: workspace), in: &summary,
+                    workspace: workspace.id, changed: &changed)
             }
         }
         if !changed.isEmpty { onChange(changed) }
         if !unsettled.isEmpty { recheck(unsettled) }
-        logger.debug("scan finished", metadata: [
-            "scan.files": "\(summary.filesSeen)", "scan.ingested": "\(summary.ingested)",
-            "scan.rejected": "\(summary.rejected)", "pairs.added": "\(summary.pairsAdded)",
-            "pairs.retracted": "\(summary.pairsRetracted)",
-        ])
+        logger.debug(
+            "scan finished",
+            metadata: [
+                "scan.files": "\(summary.filesSeen)", "scan.ingested": "\(summary.ingested)",
+                "scan.rejected": "\(summary.rejected)", "pairs.added": "\(summary.pairsAdded)",
+                "pairs.retracted": "\(summary.pairsRetracted)",
+            ])
         return summary
     }
 
@@ -136,7 +141,8 @@ final class CorpusController: Sendable {
                 let settledBefore = Date().addingTimeInterval(-self.settleSeconds)
                 for path in paths.sorted() {
                     for (root, workspace) in roots where path.hasPrefix(root + "/") {
-                        let outcome = self.ingestor.process(path: path, root: root, workspace: workspace, settledBefore: settledBefore)
+                        let outcome = self.ingestor.process(
+                            path: path, root: root, workspace: workspace, settledBefore: settledBefore)
                         if outcome == .unsettled { still.insert(path) }
                         self.record(outcome, in: &summary, workspace: workspace.id, changed: &changed)
                     }

@@ -32,26 +32,32 @@ struct CorpusIngestor: Sendable {
         do {
             return try processOrThrow(path: path, root: root, workspace: workspace, settledBefore: settledBefore)
         } catch {
-            logger.error("store error while processing a corpus file", metadata: ["file.path": "\(path)", "error": "\(error)"])
+            logger.error(
+                "store error while processing a corpus file", metadata: ["file.path": "\(path)", "error": "\(error)"])
             return .ignored
         }
     }
 
-    private func processOrThrow(path: String, root: String, workspace: WorkspaceRecord, settledBefore: Date? = nil) throws -> Outcome {
+    private func processOrThrow(path: String, root: String, workspace: WorkspaceRecord, settledBefore: Date? = nil)
+        throws -> Outcome
+    {
         let id = workspace.id
         var info = stat()
         guard lstat(path, &info) == 0 else {
             // Gone: retract it, or everything below it if it was a directory.
             var total = CorpusChange()
-            for file in try store.corpusFiles(workspaceID: id) where file.path == path || file.path.hasPrefix(path + "/") {
+            for file in try store.corpusFiles(workspaceID: id)
+            where file.path == path || file.path.hasPrefix(path + "/") {
                 let change = try store.retractFile(workspaceID: id, path: file.path)
                 total.retracted += change.retracted
                 if file.state == .pending { try store.forgetPendingFile(workspaceID: id, path: file.path) }
             }
             return .retracted(total)
         }
-        guard let format = CorpusFormat.detect(
-            path: path, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage)
+        guard
+            let format = CorpusFormat.detect(
+                path: path, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage
+            )
         else {
             if (info.st_mode & S_IFMT) == S_IFREG {
                 logger.debug("ignored: not a corpus file name", metadata: ["file.path": "\(path)"])
@@ -72,15 +78,18 @@ struct CorpusIngestor: Sendable {
         case .mosesTarget(let sourcePath):
             // A Moses pair is recorded under its source-side file; a lone target file waits for its partner.
             if access(sourcePath, F_OK) == 0 {
-                return try processOrThrow(path: sourcePath, root: root, workspace: workspace, settledBefore: settledBefore)
+                return try processOrThrow(
+                    path: sourcePath, root: root, workspace: workspace, settledBefore: settledBefore)
             }
-            try store.markFilePending(workspaceID: id, path: path, size: size, mtimeNs: mtime,
-                                      reason: "waiting for \((sourcePath as NSString).lastPathComponent)")
+            try store.markFilePending(
+                workspaceID: id, path: path, size: size, mtimeNs: mtime,
+                reason: "waiting for \((sourcePath as NSString).lastPathComponent)")
             return .pending(sourcePath)
         case .mosesSource(let targetPath):
             guard access(targetPath, F_OK) == 0 else {
-                try store.markFilePending(workspaceID: id, path: path, size: size, mtimeNs: mtime,
-                                          reason: "waiting for \((targetPath as NSString).lastPathComponent)")
+                try store.markFilePending(
+                    workspaceID: id, path: path, size: size, mtimeNs: mtime,
+                    reason: "waiting for \((targetPath as NSString).lastPathComponent)")
                 return .pending(targetPath)
             }
             if let settledBefore, Self.modifiedAfter(settledBefore, targetPath) { return .unsettled }
@@ -88,8 +97,9 @@ struct CorpusIngestor: Sendable {
             // Every file of a pair passes the same checks as the primary; a refusal names the partner only (never
             // its content or line count: it may be a file outside the folder).
             if let refusal = Self.admit(targetPath, root: root) {
-                return try reject(path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name,
-                                  CorpusParseError("partner \((targetPath as NSString).lastPathComponent): \(refusal.reason)"))
+                return try reject(
+                    path, workspace: id, size: size, mtime: mtime, hash: nil, format: format.name,
+                    CorpusParseError("partner \((targetPath as NSString).lastPathComponent): \(refusal.reason)"))
             }
             partner = targetPath
         case .tsv, .jsonLines, .tmx:
@@ -123,11 +133,13 @@ struct CorpusIngestor: Sendable {
         case .read(let hash, let pairs, let parseError):
             if let failure = parseError ?? (pairs == 0 ? CorpusParseError("no sentence pairs found") : nil) {
                 try store.discard(staging)
-                return try reject(path, workspace: id, size: size, mtime: mtime, hash: hash, format: format.name, failure)
+                return try reject(
+                    path, workspace: id, size: size, mtime: mtime, hash: hash, format: format.name, failure)
             }
-            return .ingested(try store.ingestFile(
-                workspaceID: id, path: path, size: size, mtimeNs: mtime, contentHash: hash, format: format.name,
-                staged: staging))
+            return .ingested(
+                try store.ingestFile(
+                    workspaceID: id, path: path, size: size, mtimeNs: mtime, contentHash: hash, format: format.name,
+                    staged: staging))
         }
     }
 
@@ -148,7 +160,8 @@ struct CorpusIngestor: Sendable {
     /// A parse error stops the parse but not the read, so the hash (and a later read error, which takes
     /// precedence as it did when files were read whole) is still known.
     private func pass(
-        path: String, partner: String?, parsing: (format: CorpusFormat, workspace: WorkspaceRecord, staging: PairStaging)?
+        path: String, partner: String?,
+        parsing: (format: CorpusFormat, workspace: WorkspaceRecord, staging: PairStaging)?
     ) throws -> PassResult {
         let primary: CorpusByteStream
         var partnerStream: CorpusByteStream?
@@ -187,9 +200,12 @@ struct CorpusIngestor: Sendable {
         }
         do { try primary.drain() } catch { return .unreadable(CorpusParseError(error)) }
         if let partner, let partnerStream {
-            do { try partnerStream.drain() } catch { return .unreadable(partnerError(partner, CorpusParseError(error))) }
+            do { try partnerStream.drain() } catch {
+                return .unreadable(partnerError(partner, CorpusParseError(error)))
+            }
         }
-        let hash = partnerHash.map { Digest.sha256Hex(primaryHash.digest() + $0.digest()) } ?? Digest.hex(primaryHash.digest())
+        let hash =
+            partnerHash.map { Digest.sha256Hex(primaryHash.digest() + $0.digest()) } ?? Digest.hex(primaryHash.digest())
         return .read(hash: hash, pairs: staged, parseError: parseError)
     }
 
@@ -220,14 +236,22 @@ struct CorpusIngestor: Sendable {
     /// outside the folder). Returns the refusal, naming only the path's kind (never anything read from it).
     static func admit(_ path: String, root: String) -> CorpusParseError? {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return CorpusParseError("unreadable: \(String(cString: strerror(errno)))") }
+        guard lstat(path, &info) == 0 else {
+            return CorpusParseError("unreadable: \(String(cString: strerror(errno)))")
+        }
         if (info.st_mode & S_IFMT) == S_IFLNK {
-            guard let resolved = realPath(path), let rootResolved = realPath(root), resolved.hasPrefix(rootResolved + "/") else {
+            guard let resolved = realPath(path), let rootResolved = realPath(root),
+                resolved.hasPrefix(rootResolved + "/")
+            else {
                 return CorpusParseError("symbolic link pointing outside the watched folder \(root)")
             }
-            guard stat(resolved, &info) == 0 else { return CorpusParseError("unreadable: \(String(cString: strerror(errno)))") }
+            guard stat(resolved, &info) == 0 else {
+                return CorpusParseError("unreadable: \(String(cString: strerror(errno)))")
+            }
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return CorpusParseError("not a regular file (\(kind(info.st_mode)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return CorpusParseError("not a regular file (\(kind(info.st_mode)))")
+        }
         return nil
     }
 
@@ -257,17 +281,20 @@ struct CorpusIngestor: Sendable {
 
     /// Same content already ingested or rejected: nothing to do (size/mtime are refreshed for the next scan).
     private func isUnchanged(_ path: String, workspace: Int64, hash: String, size: Int64, mtime: Int64) throws -> Bool {
-        guard let existing = try store.corpusFile(workspaceID: workspace, path: path), existing.contentHash == hash else {
+        guard let existing = try store.corpusFile(workspaceID: workspace, path: path), existing.contentHash == hash
+        else {
             return false
         }
         switch existing.state {
         case .ingested:
-            _ = try store.ingestFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
-                                     format: existing.format ?? "", pairs: [])
+            _ = try store.ingestFile(
+                workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
+                format: existing.format ?? "", pairs: [])
             return true
         case .rejected:
-            try store.rejectFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
-                                 format: existing.format, error: existing.error ?? "rejected", line: existing.errorLine)
+            try store.rejectFile(
+                workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
+                format: existing.format, error: existing.error ?? "rejected", line: existing.errorLine)
             return true
         default:
             return false
@@ -275,13 +302,18 @@ struct CorpusIngestor: Sendable {
     }
 
     private func reject(
-        _ path: String, workspace: Int64, size: Int64, mtime: Int64, hash: String?, format: String, _ error: CorpusParseError
+        _ path: String, workspace: Int64, size: Int64, mtime: Int64, hash: String?, format: String,
+        _ error: CorpusParseError
     ) throws -> Outcome {
-        logger.warning("corpus file rejected", metadata: [
-            "file.path": "\(path)", "file.line": "\(error.line.map(String.init) ?? "-")", "reason": "\(error.reason)",
-        ])
-        try store.rejectFile(workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
-                             format: format, error: error.reason, line: error.line)
+        logger.warning(
+            "corpus file rejected",
+            metadata: [
+                "file.path": "\(path)", "file.line": "\(error.line.map(String.init) ?? "-")",
+                "reason": "\(error.reason)",
+            ])
+        try store.rejectFile(
+            workspaceID: workspace, path: path, size: size, mtimeNs: mtime, contentHash: hash,
+            format: format, error: error.reason, line: error.line)
         return .rejected(error)
     }
 }

@@ -1,3 +1,5 @@
+import Engine
+
 /// Why a corpus file was rejected, with the 1-based line where it went wrong (nil when not line-specific).
 struct CorpusParseError: Error, Equatable, CustomStringConvertible {
     var reason: String
@@ -17,8 +19,6 @@ struct CorpusLimits: Sendable {
     var maxLineBytes = 100_000
     var maxSentenceBytes = 10_000
 }
-
-import Engine
 
 extension CorpusParseError {
     init(_ error: CorpusReadError) { self.init(error.reason, line: error.line) }

@@ -13,7 +13,9 @@ struct CorpusParser: Sendable {
     /// Opens a corpus file (a regular file, checked with `fstat` on the opened descriptor before a byte is read:
     /// a FIFO, a device or a socket put in place after the caller's checks is refused, never read).
     func open(path: String) throws(CorpusParseError) -> CorpusByteStream {
-        do { return try CorpusByteStream(path: path, maxBytes: limits.maxFileBytes) } catch { throw CorpusParseError(error) }
+        do { return try CorpusByteStream(path: path, maxBytes: limits.maxFileBytes) } catch {
+            throw CorpusParseError(error)
+        }
     }
 
     /// The validated text lines of a stream (binary content, invalid UTF-8 and over-long lines are errors).
@@ -39,7 +41,8 @@ struct CorpusParser: Sendable {
             let number = lines.lineNumber
             let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 2 else {
-                throw CorpusParseError("expected 2 tab-separated fields (source, target), found \(fields.count)", line: number)
+                throw CorpusParseError(
+                    "expected 2 tab-separated fields (source, target), found \(fields.count)", line: number)
             }
             try emit(try makePair(String(fields[0]), String(fields[1]), line: number))
         }
@@ -69,7 +72,9 @@ struct CorpusParser: Sendable {
     func parseMoses(source: CorpusLineReader, target: CorpusLineReader, emit: (IngestedPair) throws -> Void) throws {
         var pairError: CorpusParseError?
         func nextTarget() throws(CorpusParseError) -> String? {
-            do { return try target.next() } catch { throw CorpusParseError("target file: \(error.reason)", line: error.line) }
+            do { return try target.next() } catch {
+                throw CorpusParseError("target file: \(error.reason)", line: error.line)
+            }
         }
         while true {
             let s = try next(source)
@@ -79,14 +84,16 @@ struct CorpusParser: Sendable {
                 // One side ended: count the rest of the other for the message.
                 let sourceLines = s == nil ? source.lineNumber : source.lineNumber + (try rest(source))
                 let targetLines: Int
-                if t == nil { targetLines = target.lineNumber } else {
+                if t == nil {
+                    targetLines = target.lineNumber
+                } else {
                     do { targetLines = target.lineNumber + (try target.skipToEnd()) } catch {
                         throw CorpusParseError("target file: \(error.reason)", line: error.line)
                     }
                 }
                 throw CorpusParseError("line counts differ: source has \(sourceLines), target has \(targetLines)")
             }
-            guard pairError == nil else { continue }  // still reading on, for the line counts
+            guard pairError == nil else { continue } // still reading on, for the line counts
             switch (isBlank(s), isBlank(t)) {
             case (true, true): continue
             case (false, false):
@@ -105,7 +112,8 @@ struct CorpusParser: Sendable {
     ) throws {
         try withoutActuallyEscaping(emit) { emit in
             try TMXReader.read(stream, maxUnitBytes: limits.maxLineBytes) { unit in
-                guard let source = unit.segment(for: sourceLanguage), let target = unit.segment(for: targetLanguage) else {
+                guard let source = unit.segment(for: sourceLanguage), let target = unit.segment(for: targetLanguage)
+                else {
                     return
                 }
                 try emit(try makePair(source, target, line: unit.line))
@@ -125,17 +133,25 @@ struct CorpusParser: Sendable {
 
     func parseMoses(source: Data, target: Data) throws(CorpusParseError) -> [IngestedPair] {
         try collect { emit in
-            try parseMoses(source: lines(CorpusByteStream(data: source)), target: lines(CorpusByteStream(data: target)), emit: emit)
+            try parseMoses(
+                source: lines(CorpusByteStream(data: source)), target: lines(CorpusByteStream(data: target)), emit: emit
+            )
         }
     }
 
-    func parseTMX(_ data: Data, sourceLanguage: String, targetLanguage: String) throws(CorpusParseError) -> [IngestedPair] {
+    func parseTMX(_ data: Data, sourceLanguage: String, targetLanguage: String) throws(CorpusParseError)
+        -> [IngestedPair]
+    {
         try collect { emit in
-            try parseTMX(CorpusByteStream(data: data), sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, emit: emit)
+            try parseTMX(
+                CorpusByteStream(data: data), sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, emit: emit
+            )
         }
     }
 
-    private func collect(_ parse: ((IngestedPair) throws -> Void) throws -> Void) throws(CorpusParseError) -> [IngestedPair] {
+    private func collect(_ parse: ((IngestedPair) throws -> Void) throws -> Void) throws(CorpusParseError)
+        -> [IngestedPair]
+    {
         var pairs: [IngestedPair] = []
         do { try parse { pairs.append($0) } } catch let error as CorpusParseError { throw error } catch {
             throw CorpusParseError("\(error)")

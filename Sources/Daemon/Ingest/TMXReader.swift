@@ -1,7 +1,8 @@
 import Engine
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// A TMX 1.4 translation unit: one segment per language, with the line where the unit starts.
@@ -10,7 +11,8 @@ struct TranslationUnit: Equatable {
     var segments: [(language: String, text: String)]
 
     static func == (a: TranslationUnit, b: TranslationUnit) -> Bool {
-        a.line == b.line && a.segments.map(\.language) == b.segments.map(\.language) && a.segments.map(\.text) == b.segments.map(\.text)
+        a.line == b.line && a.segments.map(\.language) == b.segments.map(\.language)
+            && a.segments.map(\.text) == b.segments.map(\.text)
     }
 
     /// The segment whose language matches `code` (case-insensitive; `en` matches `en-GB`).
@@ -43,7 +45,8 @@ enum TMXReader {
         if let error = delegate.failure { throw error }
         guard ok else {
             throw CorpusParseError(
-                "malformed TMX/XML: \(parser.parserError?.localizedDescription ?? "parse error")", line: parser.lineNumber)
+                "malformed TMX/XML: \(parser.parserError?.localizedDescription ?? "parse error")",
+                line: parser.lineNumber)
         }
         guard delegate.sawRoot else { throw CorpusParseError("not a TMX document (no <tmx> root element)") }
     }
@@ -114,8 +117,10 @@ enum TMXReader {
         /// Open elements, to catch mismatched tags (some XMLParser builds recover from them silently).
         private var open: [String] = []
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             open.append(name)
             switch name {
             case "tmx": sawRoot = true

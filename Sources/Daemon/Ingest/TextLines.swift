@@ -6,7 +6,8 @@ import Foundation
 /// UTF-8 and over-long lines, naming the line.
 enum TextLines {
     static func split(_ data: Data, limits: CorpusLimits) throws(CorpusParseError) -> [(number: Int, text: String)] {
-        let reader = CorpusLineReader(stream: CorpusByteStream(data: data), maxLineBytes: limits.maxLineBytes, strict: true)
+        let reader = CorpusLineReader(
+            stream: CorpusByteStream(data: data), maxLineBytes: limits.maxLineBytes, strict: true)
         var lines: [(Int, String)] = []
         do {
             while let text = try reader.next() { lines.append((reader.lineNumber, text)) }

@@ -11,17 +11,22 @@ enum ConfiguredWorkspaces {
     static func apply(_ workspace: WorkspaceSpec, store: Store, logger: Logger) throws {
         let result = try store.applyConfiguredWorkspace(workspace)
         for refused in result.refused {
-            logger.error("config change refused: it conflicts with the workspace's saved state", metadata: [
-                "workspace": "\(workspace.name)", "key": "\(refused.key)", "saved": "\(refused.saved)",
-                "config": "\(refused.requested)",
-                "hint": "\(rebuildHint(workspace.name, refused))",
-            ])
+            logger.error(
+                "config change refused: it conflicts with the workspace's saved state",
+                metadata: [
+                    "workspace": "\(workspace.name)", "key": "\(refused.key)", "saved": "\(refused.saved)",
+                    "config": "\(refused.requested)",
+                    "hint": "\(rebuildHint(workspace.name, refused))",
+                ])
         }
         if let kept = result.keptRemote {
-            logger.warning("the workspace's remote was set at runtime; the config file's remote is not applied", metadata: [
-                "workspace": "\(workspace.name)", "key": "remote", "saved": "\(kept.saved)", "config": "\(kept.requested)",
-                "hint": "transtok workspace set-remote \(workspace.name) \(kept.requested)",
-            ])
+            logger.warning(
+                "the workspace's remote was set at runtime; the config file's remote is not applied",
+                metadata: [
+                    "workspace": "\(workspace.name)", "key": "remote", "saved": "\(kept.saved)",
+                    "config": "\(kept.requested)",
+                    "hint": "transtok workspace set-remote \(workspace.name) \(kept.requested)",
+                ])
         }
         workspace.createFolders(logger: logger)
     }
@@ -29,9 +34,11 @@ enum ConfiguredWorkspaces {
     static func rebuildHint(_ name: String, _ conflict: WorkspaceConflict) -> String {
         switch conflict.key {
         case "source_model": "apply it with `transtok workspace rebuild \(name) --model \(conflict.requested)`"
-        case "target_tokenizer": "apply it with `transtok workspace rebuild \(name) --target-tokenizer \(conflict.requested)`"
+        case "target_tokenizer":
+            "apply it with `transtok workspace rebuild \(name) --target-tokenizer \(conflict.requested)`"
         case "aligner": "apply it with `transtok workspace rebuild \(name) --aligner \(conflict.requested)`"
-        default: "a workspace's languages cannot change: create another workspace (or `transtok workspace delete \(name)`)"
+        default:
+            "a workspace's languages cannot change: create another workspace (or `transtok workspace delete \(name)`)"
         }
     }
 }

@@ -21,8 +21,10 @@ struct DaemonLogHandler: LogHandler {
     let journald: Bool
     let write: @Sendable (String) -> Void
 
-    init(label: String, level: Logger.Level, format: LogFormat, journald: Bool,
-         write: @escaping @Sendable (String) -> Void = DaemonLogHandler.standardError) {
+    init(
+        label: String, level: Logger.Level, format: LogFormat, journald: Bool,
+        write: @escaping @Sendable (String) -> Void = DaemonLogHandler.standardError
+    ) {
         self.label = label
         self.logLevel = level
         self.format = format
@@ -39,17 +41,22 @@ struct DaemonLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        write(Self.render(level: event.level, message: "\(event.message)", metadata: merged, label: label,
-                          source: event.source, date: Date(), format: format, journald: journald))
+        write(
+            Self.render(
+                level: event.level, message: "\(event.message)", metadata: merged, label: label,
+                source: event.source, date: Date(), format: format, journald: journald))
     }
 
     /// One record as its line (with the newline).
-    static func render(level: Logger.Level, message: String, metadata: Logger.Metadata, label: String, source: String,
-                       date: Date, format: LogFormat, journald: Bool) -> String {
+    static func render(
+        level: Logger.Level, message: String, metadata: Logger.Metadata, label: String, source: String,
+        date: Date, format: LogFormat, journald: Bool
+    ) -> String {
         let prefix = journald ? "<\(syslogPriority(level))>" : ""
         switch format {
         case .text:
-            let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(textValue($0.value))" }.joined(separator: " ")
+            let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(textValue($0.value))" }.joined(
+                separator: " ")
             let time = journald ? "" : timestamp(date) + " "
             let body = message.replacingOccurrences(of: "\n", with: "\\n")
             return prefix + time + "\(level.rawValue) \(label): \(body)" + (fields.isEmpty ? "" : " " + fields) + "\n"
@@ -58,7 +65,8 @@ struct DaemonLogHandler: LogHandler {
                 "time": timestamp(date), "level": level.rawValue, "label": label, "message": message, "source": source,
             ]
             if !metadata.isEmpty { object["metadata"] = metadata.mapValues(jsonValue) }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
                 ?? Data(#"{"message":"unencodable log record"}"#.utf8)
             return prefix + String(decoding: data, as: UTF8.self) + "\n"
         }
@@ -94,7 +102,8 @@ struct DaemonLogHandler: LogHandler {
     private static func textValue(_ value: Logger.Metadata.Value) -> String {
         let text = "\(value)"
         return text.contains(where: { $0 == " " || $0 == "\"" || $0 == "\n" || $0 == "=" })
-            ? "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            ? "\""
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n") + "\""
             : text
     }

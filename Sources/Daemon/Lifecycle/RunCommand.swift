@@ -63,7 +63,8 @@ struct Daemon {
         let group = try config.socketGroup.map { name throws(DaemonError) in try GroupID.resolve(name) }
         BLAS.setThreads(config.blasThreads)
 
-        let parts = try DaemonServices(config: config, configFile: configFile, stateDirectory: stateDirectory.path, logger: logger)
+        let parts = try DaemonServices(
+            config: config, configFile: configFile, stateDirectory: stateDirectory.path, logger: logger)
         let notifier = SystemdNotifier()
         let app = ControlServer.makeApplication(
             config: config, routes: parts.routes, policy: PeerPolicy(daemonUID: geteuid(), group: group), group: group,
@@ -79,9 +80,11 @@ struct Daemon {
         ]
         if let text = config.metricsAddress {
             let address = try MetricsAddress(parsing: text)
-            services.append(.init(service: MetricsListener.makeApplication(
-                address: address, exporter: MetricsExporter(store: parts.store, sync: sync),
-                logger: Logger(label: "transtok.metrics"))))
+            services.append(
+                .init(
+                    service: MetricsListener.makeApplication(
+                        address: address, exporter: MetricsExporter(store: parts.store, sync: sync),
+                        logger: Logger(label: "transtok.metrics"))))
         }
         services.append(.init(service: app))
         let serviceGroup = ServiceGroup(
@@ -106,7 +109,10 @@ struct DaemonServices {
     let routes: ControlRoutes
 
     /// `store`: an open store (in-process tests pass `Store.inMemory`); nil opens `<stateDirectory>/transtok.sqlite`.
-    init(config: DaemonConfig, configFile: String? = nil, stateDirectory: String, store existing: Store? = nil, logger: Logger) throws {
+    init(
+        config: DaemonConfig, configFile: String? = nil, stateDirectory: String, store existing: Store? = nil,
+        logger: Logger
+    ) throws {
         do { store = try existing ?? Store(directory: stateDirectory, logger: logger) } catch {
             throw DaemonError.startup("\(error)")
         }
@@ -116,18 +122,23 @@ struct DaemonServices {
         }
         let swept = try store.sweepAlignmentStateFiles()
         if swept > 0 { logger.info("removed alignment state files no row names", metadata: ["files": "\(swept)"]) }
-        logger.info("starting", metadata: [
-            "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory)", "workspaces": "\(config.workspaces.count)",
-            "jobs.interrupted": "\(interrupted)",
-        ])
+        logger.info(
+            "starting",
+            metadata: [
+                "config.file": "\(configFile ?? "none")", "state.dir": "\(stateDirectory)",
+                "workspaces": "\(config.workspaces.count)",
+                "jobs.interrupted": "\(interrupted)",
+            ])
 
         let store = store
-        let status = StatusProvider(store: store, stateDirectory: stateDirectory, socket: config.socket, startedAt: Date())
+        let status = StatusProvider(
+            store: store, stateDirectory: stateDirectory, socket: config.socket, startedAt: Date())
         let corpusLogger = Logger(label: "transtok.corpus")
         let remotes = RemoteRegistry(configured: config.remotes, store: store)
         try remotes.checkNoClash()
         let sync = try SyncService(
-            registry: remotes, store: store, keepCheckpoints: config.keepCheckpoints, logger: Logger(label: "transtok.sync"))
+            registry: remotes, store: store, keepCheckpoints: config.keepCheckpoints,
+            logger: Logger(label: "transtok.sync"))
         let pipeline = PipelineService(
             store: store,
             publisher: CheckpointPublisher(root: stateDirectory + "/checkpoints", store: store, logger: logger),
@@ -139,17 +150,20 @@ struct DaemonServices {
         ) { workspace, checkpoint in
             sync.enqueue(workspace: workspace.spec.name, checkpoint: checkpoint)
         }
-        let corpus = CorpusController(store: store, logger: corpusLogger, settleSeconds: config.debounceSeconds) { workspaces in
+        let corpus = CorpusController(store: store, logger: corpusLogger, settleSeconds: config.debounceSeconds) {
+            workspaces in
             corpusLogger.debug("corpus changed", metadata: ["workspaces": "\(workspaces.sorted())"])
             pipeline.corpusChanged(workspaces)
         }
         let rootsGeneration = RootsGeneration()
         watcher = CorpusWatchService(
             controller: corpus, debounce: .milliseconds(Int(config.debounceSeconds * 1000)),
-            rescanInterval: .seconds(config.rescanIntervalSeconds), logger: corpusLogger, rootsGeneration: rootsGeneration)
+            rescanInterval: .seconds(config.rescanIntervalSeconds), logger: corpusLogger,
+            rootsGeneration: rootsGeneration)
         routes = ControlRoutes(
             status: status, store: store, corpus: corpus, rootsGeneration: rootsGeneration, pipeline: pipeline,
-            sync: sync, remotes: remotes, translation: TranslationService(store: store, pipeline: pipeline, logger: logger),
+            sync: sync, remotes: remotes,
+            translation: TranslationService(store: store, pipeline: pipeline, logger: logger),
             administration: WorkspaceAdministration(
                 store: store, pipeline: pipeline, sync: sync, remotes: remotes, status: status, corpus: corpus,
                 rootsGeneration: rootsGeneration, stateDirectory: stateDirectory,

@@ -13,11 +13,12 @@ enum SocketGuard {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw .startup("cannot create socket directory \(directory): \((error as NSError).localizedDescription)")
+                throw .startup(
+                    "cannot create socket directory \(directory): \((error as NSError).localizedDescription)")
             }
         }
         var info = stat()
-        guard lstat(path, &info) == 0 else { return }  // nothing there
+        guard lstat(path, &info) == 0 else { return } // nothing there
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
             throw .startup("\(path) exists and is not a socket; refusing to remove it")
         }
@@ -56,14 +57,17 @@ enum SocketGuard {
             throw .startup("cannot inspect socket directory \(directory): \(String(cString: strerror(errno)))")
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw .startup("socket directory \(directory) is not a directory (a symbolic link or a file); refusing to use it")
+            throw .startup(
+                "socket directory \(directory) is not a directory (a symbolic link or a file); refusing to use it")
         }
         guard info.st_uid == geteuid() else {
-            throw .startup("socket directory \(directory) is owned by uid \(info.st_uid), not \(geteuid()); refusing to use it")
+            throw .startup(
+                "socket directory \(directory) is owned by uid \(info.st_uid), not \(geteuid()); refusing to use it")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw .startup("socket directory \(directory) is accessible by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
-                + "refusing to use it (expected 700)")
+            throw .startup(
+                "socket directory \(directory) is accessible by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                    + "refusing to use it (expected 700)")
         }
     }
 
@@ -95,9 +99,13 @@ enum SocketGuard {
             guard chown(path, uid_t.max, group.gid) == 0 else {
                 throw .startup("cannot give \(path) to group \(group.name): \(String(cString: strerror(errno)))")
             }
-            guard chmod(path, 0o660) == 0 else { throw .startup("cannot chmod \(path): \(String(cString: strerror(errno)))") }
+            guard chmod(path, 0o660) == 0 else {
+                throw .startup("cannot chmod \(path): \(String(cString: strerror(errno)))")
+            }
         } else {
-            guard chmod(path, 0o600) == 0 else { throw .startup("cannot chmod \(path): \(String(cString: strerror(errno)))") }
+            guard chmod(path, 0o600) == 0 else {
+                throw .startup("cannot chmod \(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ final class StateDirectory: @unchecked Sendable {
         lockDescriptor = fd
     }
 
-    deinit { close(lockDescriptor) }  // closing releases the flock
+    deinit { close(lockDescriptor) } // closing releases the flock
 
     private static func readPID(_ fd: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)

@@ -82,9 +82,11 @@ struct AlignmentPersistence {
     }
 
     private func forgetUnreadableState(_ error: any Error) throws {
-        logger.error("the saved alignment state cannot be used; rebuilding it from the corpus", metadata: [
-            "workspace.id": "\(workspaceID)", "error": "\(error)",
-        ])
+        logger.error(
+            "the saved alignment state cannot be used; rebuilding it from the corpus",
+            metadata: [
+                "workspace.id": "\(workspaceID)", "error": "\(error)",
+            ])
         try store.forgetAlignmentState(workspaceID: workspaceID)
     }
 
@@ -93,7 +95,8 @@ struct AlignmentPersistence {
     /// (a small corpus, where the update touched nearly all of it). Join it before publishing a checkpoint that
     /// reflects this alignment, so the alignment (with its event position) is always durable first.
     func startSaving(
-        _ aligner: any IncrementalWordAligner, reverseUpdate: (@Sendable () -> Void)?, generation: Int, appliedSeq: Int64,
+        _ aligner: any IncrementalWordAligner, reverseUpdate: (@Sendable () -> Void)?, generation: Int,
+        appliedSeq: Int64,
         sizes: SavedSizes
     ) -> BackgroundJob<Saved> {
         let (store, workspaceID, lastSnapshotBytes) = (self.store, self.workspaceID, sizes.snapshotBytes)
@@ -111,8 +114,11 @@ struct AlignmentPersistence {
                 saved.changeBytes = changes.count
             } else {
                 let snapshot = aligner.serialized()
-                try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
-                    generation: generation, appliedSeq: appliedSeq, pairCount: aligner.sentenceCount, state: snapshot))
+                try store.saveAlignmentState(
+                    workspaceID: workspaceID,
+                    AlignmentStateRecord(
+                        generation: generation, appliedSeq: appliedSeq, pairCount: aligner.sentenceCount,
+                        state: snapshot))
                 aligner.markSaved()
                 saved.snapshotBytes = snapshot.count
             }
@@ -130,15 +136,19 @@ struct AlignmentPersistence {
         guard state.savedAlignment.compactionDue else { return false }
         let snapshot = state.aligner.serialized()
         do {
-            try store.saveAlignmentState(workspaceID: workspaceID, AlignmentStateRecord(
-                generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
-                state: snapshot))
+            try store.saveAlignmentState(
+                workspaceID: workspaceID,
+                AlignmentStateRecord(
+                    generation: state.generation, appliedSeq: state.appliedSeq, pairCount: state.aligner.sentenceCount,
+                    state: snapshot))
             state.aligner.markSaved()
             state.savedAlignment = SavedSizes(snapshotBytes: snapshot.count, changeBytes: 0)
         } catch {
-            logger.warning("cannot compact the alignment state; keeping its change records", metadata: [
-                "workspace": "\(state.spec.name)", "error": "\(error)",
-            ])
+            logger.warning(
+                "cannot compact the alignment state; keeping its change records",
+                metadata: [
+                    "workspace": "\(state.spec.name)", "error": "\(error)",
+                ])
         }
         return true
     }

@@ -18,7 +18,7 @@ final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
     /// Blocks until the work has finished; returns its value or rethrows its error.
     func wait() throws -> Value {
         done.wait()
-        guard let result else { throw CancellationError() }  // unreachable: set before the signal
+        guard let result else { throw CancellationError() } // unreachable: set before the signal
         return try result.get()
     }
 }

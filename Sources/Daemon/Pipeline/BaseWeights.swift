@@ -30,14 +30,17 @@ enum BaseWeights {
         let index = directory + "/" + CheckpointLayout.weightIndex
         if FileManager.default.fileExists(atPath: directory) {
             do { return try ShardedSafetensors(indexPath: index) } catch {
-                throw CheckpointError("the base weights in \(directory) cannot be opened (\(error)); remove the directory to rebuild them")
+                throw CheckpointError(
+                    "the base weights in \(directory) cannot be opened (\(error)); remove the directory to rebuild them"
+                )
             }
         }
 
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for stale in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where stale != key {
             do { try FileManager.default.removeItem(atPath: root + "/" + stale) } catch {
-                logger.warning("cannot remove old base weights", metadata: ["path": "\(root)/\(stale)", "error": "\(error)"])
+                logger.warning(
+                    "cannot remove old base weights", metadata: ["path": "\(root)/\(stale)", "error": "\(error)"])
             }
         }
         let temporary = root + "/.\(key).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -45,9 +48,12 @@ enum BaseWeights {
         var done = false
         defer { if !done { try? FileManager.default.removeItem(atPath: temporary) } }
         let plan = try write(model: model, dtype: dtype, into: temporary)
-        logger.info("base weights written", metadata: [
-            "path": "\(directory)", "reused_shards": "\(plan.reused.count)", "written_bytes": "\(plan.writtenBytes)",
-        ])
+        logger.info(
+            "base weights written",
+            metadata: [
+                "path": "\(directory)", "reused_shards": "\(plan.reused.count)",
+                "written_bytes": "\(plan.writtenBytes)",
+            ])
         do { try DurableDirectory.publish(temporary, at: directory) } catch {
             throw CheckpointError("cannot move the base weights into \(directory): \(error)")
         }
@@ -71,8 +77,9 @@ enum BaseWeights {
         for (file, shard) in shards(of: source) {
             let names = shard.tensorNames
             guard !names.isEmpty, names.allSatisfy({ !refreshed.contains($0) }),
-                  names.allSatisfy({ shard.info($0).map { $0.dtype == dtype || !$0.dtype.isFloatConvertible } ?? false }),
-                  !file.hasPrefix(CheckpointLayout.baseWeightsBaseName) else { continue }
+                names.allSatisfy({ shard.info($0).map { $0.dtype == dtype || !$0.dtype.isFloatConvertible } ?? false }),
+                !file.hasPrefix(CheckpointLayout.baseWeightsBaseName)
+            else { continue }
             try linkOrCopy(shard.path, to: directory + "/" + file)
             reused.append(file)
             weightMap += names.map { ($0, file) }
@@ -86,8 +93,11 @@ enum BaseWeights {
         let writtenBytes = writer.totalBytes
         var written: [String] = []
         if writer.tensorCount > 0 {
-            let files = try writer.write(to: URL(fileURLWithPath: directory), baseName: CheckpointLayout.baseWeightsBaseName)
-            for file in files where file.hasSuffix(".index.json") { try FileManager.default.removeItem(atPath: directory + "/" + file) }
+            let files = try writer.write(
+                to: URL(fileURLWithPath: directory), baseName: CheckpointLayout.baseWeightsBaseName)
+            for file in files where file.hasSuffix(".index.json") {
+                try FileManager.default.removeItem(atPath: directory + "/" + file)
+            }
             written = files.filter { $0.hasSuffix(".safetensors") }
             for file in written {
                 let shard = try SafetensorsFile(path: directory + "/" + file)
@@ -108,7 +118,9 @@ enum BaseWeights {
 
     static func shards(of source: any TensorFile) -> [(String, SafetensorsFile)] {
         if let s = source as? SafetensorsFile { return [((s.path as NSString).lastPathComponent, s)] }
-        if let s = source as? ShardedSafetensors { return s.shards.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        if let s = source as? ShardedSafetensors {
+            return s.shards.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
         return []
     }
 
@@ -128,7 +140,8 @@ enum BaseWeights {
         guard stat(sourcePath, &info) == 0 else {
             throw CheckpointError("cannot stat the source model \(sourcePath): \(String(cString: strerror(errno)))")
         }
-        let description = "\(sourcePath)|\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)|\(dtype.rawValue)|v\(layoutVersion)"
+        let description =
+            "\(sourcePath)|\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)|\(dtype.rawValue)|v\(layoutVersion)"
         return String(Digest.sha256Hex(description).prefix(16))
     }
 }

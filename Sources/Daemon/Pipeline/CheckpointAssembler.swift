@@ -25,14 +25,17 @@ final class CheckpointAssembler {
         if let base { return (base, false) }
         let opened = try BaseWeights.open(
             model: state.model, sourcePath: state.spec.sourceModel,
-            workspaceDirectory: stateDirectory + "/workspaces/\(state.spec.name)", dtype: state.outputDType, logger: logger)
+            workspaceDirectory: stateDirectory + "/workspaces/\(state.spec.name)", dtype: state.outputDType,
+            logger: logger)
         base = opened
         return (opened, true)
     }
 
     /// Writes the model directory for `state` (rows, tokenizers, mapping) into `directory` (not yet published).
     func write(_ state: WorkspaceState, base: any TensorFile, into directory: String) throws {
-        guard let embedding = state.embedding, let mapping = state.mapping else { throw CheckpointError("no embedding rows") }
+        guard let embedding = state.embedding, let mapping = state.mapping else {
+            throw CheckpointError("no embedding rows")
+        }
         var replacements: [String: (shape: [Int], values: [Float])] = [
             CheckpointLayout.embeddingTensor: ([embedding.rows, embedding.columns], embedding.values)
         ]
@@ -50,30 +53,40 @@ final class CheckpointAssembler {
     /// The embedding (and untied head) rows of `checkpoint` when it was built with this state's target tokenizer and
     /// the shapes match, so `translate` answers after a restart without waiting for new data; nil otherwise (the
     /// next cycle computes them). Never throws: a checkpoint that cannot be read is logged.
-    func restoreRows(of checkpoint: CheckpointRecord, for state: WorkspaceState) -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)? {
+    func restoreRows(of checkpoint: CheckpointRecord, for state: WorkspaceState) -> (
+        embedding: EmbeddingMatrix, head: EmbeddingMatrix?
+    )? {
         do {
             let root = URL(fileURLWithPath: checkpoint.path)
-            guard let manifestData = FileManager.default.contents(atPath: CheckpointLayout.url(CheckpointLayout.manifest, in: root).path)
+            guard
+                let manifestData = FileManager.default.contents(
+                    atPath: CheckpointLayout.url(CheckpointLayout.manifest, in: root).path)
             else { return nil }
             let manifest = try JSONDecoder().decode(CheckpointManifest.self, from: manifestData)
             guard manifest.targetTokenizer == state.targetTokenizerPath else { return nil }
             let tensors = try TensorFiles.open(path: checkpoint.path)
             let columns = state.model.embedding.columns
             func matrix(_ name: String) throws -> EmbeddingMatrix? {
-                guard let info = tensors.info(name), info.shape == [state.target.vocabularySize, columns] else { return nil }
+                guard let info = tensors.info(name), info.shape == [state.target.vocabularySize, columns] else {
+                    return nil
+                }
                 return try EmbeddingMatrix(rows: info.shape[0], columns: columns, values: tensors.float32(name))
             }
             guard let embedding = try matrix(CheckpointLayout.embeddingTensor) else { return nil }
             let head = state.model.head == nil ? nil : try matrix(CheckpointLayout.headTensor)
             if state.model.head != nil, head == nil { return nil }
-            logger.info("restored the refreshed rows of the last checkpoint", metadata: [
-                "workspace": "\(state.spec.name)", "checkpoint.number": "\(checkpoint.number)",
-            ])
+            logger.info(
+                "restored the refreshed rows of the last checkpoint",
+                metadata: [
+                    "workspace": "\(state.spec.name)", "checkpoint.number": "\(checkpoint.number)",
+                ])
             return (embedding, head)
         } catch {
-            logger.warning("cannot restore the rows of the last checkpoint; the next cycle recomputes them", metadata: [
-                "workspace": "\(state.spec.name)", "error": "\(error)",
-            ])
+            logger.warning(
+                "cannot restore the rows of the last checkpoint; the next cycle recomputes them",
+                metadata: [
+                    "workspace": "\(state.spec.name)", "error": "\(error)",
+                ])
             return nil
         }
     }

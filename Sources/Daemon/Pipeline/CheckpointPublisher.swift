@@ -1,5 +1,5 @@
-import Foundation
 import Engine
+import Foundation
 import Hashing
 import Logging
 import Store
@@ -53,9 +53,11 @@ struct CheckpointPublisher: Sendable {
             try FileManager.default.removeItem(atPath: temporary)
             logger.info("removed the unfinished checkpoint of a failed cycle", metadata: ["path": "\(temporary)"])
         } catch {
-            logger.warning("cannot remove an unfinished checkpoint; it goes at the next start", metadata: [
-                "path": "\(temporary)", "error": "\(error)",
-            ])
+            logger.warning(
+                "cannot remove an unfinished checkpoint; it goes at the next start",
+                metadata: [
+                    "path": "\(temporary)", "error": "\(error)",
+                ])
         }
     }
 
@@ -67,8 +69,10 @@ struct CheckpointPublisher: Sendable {
         digests: FileDigestCache = FileDigestCache()
     ) throws -> CheckpointRecord {
         let spec = try store.workspaces().first { $0.id == workspaceID }?.spec
-        try CheckpointCard.make(directory: temporary, spec: spec, workspace: workspace, number: number, sourceModel: sourceModel,
-                                pairs: pairs, statistics: statistics).write(into: URL(fileURLWithPath: temporary))
+        try CheckpointCard.make(
+            directory: temporary, spec: spec, workspace: workspace, number: number, sourceModel: sourceModel,
+            pairs: pairs, statistics: statistics
+        ).write(into: URL(fileURLWithPath: temporary))
         var entries: [CheckpointManifest.FileEntry] = []
         var total: Int64 = 0
         for relative in try FileManager.default.subpathsOfDirectory(atPath: temporary).sorted() {
@@ -99,9 +103,12 @@ struct CheckpointPublisher: Sendable {
             parentNumber: parent, pairCount: pairs, sizeBytes: total + Int64(manifestData.count),
             createdAt: manifest.createdAt, appliedSeq: appliedSeq)
         try store.recordCheckpoint(record)
-        logger.info("checkpoint published", metadata: [
-            "workspace": "\(workspace)", "checkpoint.number": "\(number)", "checkpoint.bytes": "\(record.sizeBytes)",
-        ])
+        logger.info(
+            "checkpoint published",
+            metadata: [
+                "workspace": "\(workspace)", "checkpoint.number": "\(number)",
+                "checkpoint.bytes": "\(record.sizeBytes)",
+            ])
         return record
     }
 
@@ -122,11 +129,12 @@ struct CheckpointPublisher: Sendable {
                 let data = FileManager.default.contents(atPath: path + "/" + CheckpointLayout.manifest),
                 let manifest = try? JSONDecoder().decode(CheckpointManifest.self, from: data)
             else { continue }
-            try store.recordCheckpoint(CheckpointRecord(
-                workspaceID: workspaceID, number: number, path: path, manifestSHA256: Digest.sha256Hex(data),
-                parentNumber: manifest.parent, pairCount: manifest.pairs,
-                sizeBytes: manifest.files.reduce(Int64(data.count)) { $0 + $1.size }, createdAt: manifest.createdAt,
-                appliedSeq: Int64(manifest.statistics["applied_seq"] ?? 0)))
+            try store.recordCheckpoint(
+                CheckpointRecord(
+                    workspaceID: workspaceID, number: number, path: path, manifestSHA256: Digest.sha256Hex(data),
+                    parentNumber: manifest.parent, pairCount: manifest.pairs,
+                    sizeBytes: manifest.files.reduce(Int64(data.count)) { $0 + $1.size }, createdAt: manifest.createdAt,
+                    appliedSeq: Int64(manifest.statistics["applied_seq"] ?? 0)))
         }
     }
 
@@ -139,15 +147,18 @@ struct CheckpointPublisher: Sendable {
             let retired = parent + "/.\((old.path as NSString).lastPathComponent).tmp-retired-\(getpid())"
             if rename(old.path, retired) == 0 {
                 try Self.fsync(path: parent)
-            } else if errno != ENOENT {  // already gone (a crash after the rename): only the row is left to mark
-                logger.warning("cannot retire an old checkpoint; kept", metadata: [
-                    "path": "\(old.path)", "error": "\(String(cString: strerror(errno)))",
-                ])
+            } else if errno != ENOENT { // already gone (a crash after the rename): only the row is left to mark
+                logger.warning(
+                    "cannot retire an old checkpoint; kept",
+                    metadata: [
+                        "path": "\(old.path)", "error": "\(String(cString: strerror(errno)))",
+                    ])
                 continue
             }
             do { try FileManager.default.removeItem(atPath: retired) } catch {
                 // Hidden and unpublished now; `recover` removes it at the next start.
-                logger.warning("cannot delete a retired checkpoint", metadata: ["path": "\(retired)", "error": "\(error)"])
+                logger.warning(
+                    "cannot delete a retired checkpoint", metadata: ["path": "\(retired)", "error": "\(error)"])
             }
             try store.markCheckpointDeleted(workspaceID: workspaceID, number: old.number)
         }

@@ -12,7 +12,8 @@ struct HydraExport {
     ) throws -> String {
         let path = stateDirectory + "/hydra/\(state.spec.name)/\(CheckpointPublisher.name(for: number))"
         let url = URL(fileURLWithPath: path)
-        guard !FileManager.default.fileExists(atPath: CheckpointLayout.url(CheckpointLayout.config, in: url).path) else { return path }
+        guard !FileManager.default.fileExists(atPath: CheckpointLayout.url(CheckpointLayout.config, in: url).path)
+        else { return path }
         guard let embedding = state.embedding else { throw CheckpointError("no refreshed rows yet") }
         let parent = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -22,7 +23,8 @@ struct HydraExport {
             targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
             dtype: state.outputDType, sourceTokenizerJSON: state.model.tokenizerJSON)
         // Older Hydra directories of this workspace are no longer needed.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where name != url.lastPathComponent {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        where name != url.lastPathComponent {
             try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
         }
         return path

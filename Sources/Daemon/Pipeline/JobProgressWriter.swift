@@ -20,11 +20,16 @@ final class JobProgressWriter: Sendable {
     func report(_ progress: Double, _ message: String) {
         let scheduled = latest.withLock { pending in
             defer { pending = (progress, message) }
-            return pending != nil  // a write is already queued: it will pick up this newer value
+            return pending != nil // a write is already queued: it will pick up this newer value
         }
         guard !scheduled else { return }
         queue.async { [self] in
-            guard let update = latest.withLock({ pending in defer { pending = nil }; return pending }) else { return }
+            guard
+                let update = latest.withLock({ pending in
+                    defer { pending = nil }
+                    return pending
+                })
+            else { return }
             // Progress is advisory: a failed update must not fail the cycle (its final state is written apart).
             try? store.updateJob(job, progress: update.progress, message: update.message)
         }

@@ -31,8 +31,12 @@ struct LookupService {
                     probability: total > 0 ? $0.count / total : 0, count: $0.count)
             }
         }
-        return rows.filter { units.source.contains($0.source) }.sorted { $0.logProbability > $1.logProbability }.prefix(limit).map {
-            Translation(translation: text($0.target, state.targetLexicon, state.target), probability: exp($0.logProbability), count: $0.count)
+        return rows.filter { units.source.contains($0.source) }.sorted { $0.logProbability > $1.logProbability }.prefix(
+            limit
+        ).map {
+            Translation(
+                translation: text($0.target, state.targetLexicon, state.target), probability: exp($0.logProbability),
+                count: $0.count)
         }
     }
 }

@@ -30,8 +30,11 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     /// Ends the scheduler's sleep when the corpus changes or a refresh is asked for (instead of a fixed poll).
     private let wake = WakeSignal()
 
-    init(store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int, stateDirectory: String,
-         threads: Int, logger: Logger, onCheckpoint: @escaping @Sendable (WorkspaceRecord, CheckpointRecord) -> Void) {
+    init(
+        store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int,
+        stateDirectory: String,
+        threads: Int, logger: Logger, onCheckpoint: @escaping @Sendable (WorkspaceRecord, CheckpointRecord) -> Void
+    ) {
         self.onCheckpoint = onCheckpoint
         self.store = store
         self.publisher = publisher
@@ -64,13 +67,14 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     func requestRetrain(_ workspaceID: Int64) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             work.async {
-                continuation.resume(with: Result {
-                    try self.store.resetTargetTokenizer(workspaceID: workspaceID)
-                    self.lock.withLock {
-                        self.pipelines[workspaceID] = nil  // drop the in-memory model, tokenizer and rows
-                        _ = self.forced.insert(workspaceID)
-                    }
-                })
+                continuation.resume(
+                    with: Result {
+                        try self.store.resetTargetTokenizer(workspaceID: workspaceID)
+                        self.lock.withLock {
+                            self.pipelines[workspaceID] = nil // drop the in-memory model, tokenizer and rows
+                            _ = self.forced.insert(workspaceID)
+                        }
+                    })
             }
         }
     }
@@ -103,7 +107,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     {
         try await withCheckedThrowingContinuation { continuation in
             work.async {
-                continuation.resume(with: Result { try self.pipeline(for: workspaceID).lookup(word, reverse: reverse, limit: limit) })
+                continuation.resume(
+                    with: Result { try self.pipeline(for: workspaceID).lookup(word, reverse: reverse, limit: limit) })
             }
         }
     }
@@ -114,7 +119,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     {
         try await withCheckedThrowingContinuation { continuation in
             work.async {
-                continuation.resume(with: Result { try self.pipeline(for: workspaceID).hydraDirectory(for: checkpoint) })
+                continuation.resume(
+                    with: Result { try self.pipeline(for: workspaceID).hydraDirectory(for: checkpoint) })
             }
         }
     }
@@ -191,9 +197,11 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         do {
             _ = try store.alignmentState(workspaceID: workspace.id)
         } catch let error as AlignmentStateUnreadable {
-            logger.error("the saved alignment state cannot be used; rebuilding it from the corpus", metadata: [
-                "workspace": "\(workspace.spec.name)", "error": "\(error)",
-            ])
+            logger.error(
+                "the saved alignment state cannot be used; rebuilding it from the corpus",
+                metadata: [
+                    "workspace": "\(workspace.spec.name)", "error": "\(error)",
+                ])
             try store.forgetAlignmentState(workspaceID: workspace.id)
         }
         _ = malloc_trim(0)
@@ -207,17 +215,21 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 progress.report(fraction, step)
             }
             progress.flush()
-            let message = "checkpoint \(outcome.checkpoint?.number ?? 0): +\(outcome.pairsAdded) pairs, "
+            let message =
+                "checkpoint \(outcome.checkpoint?.number ?? 0): +\(outcome.pairsAdded) pairs, "
                 + "\(outcome.rowsRecomputed) rows recomputed in \(String(format: "%.1f", outcome.seconds)) s"
             try store.finishJob(job, succeeded: true, message: message)
             // A cycle allocates and frees hundreds of MB (serialised alignment state, mapping tables); glibc keeps
             // freed heap pages mapped unless asked, which would leave an idle daemon at its peak RSS.
             _ = malloc_trim(0)
             if let checkpoint = outcome.checkpoint { onCheckpoint(workspace, checkpoint) }
-            logger.info("refreshed", metadata: [
-                "workspace": "\(workspace.spec.name)", "result": "\(message)",
-                "steps": "\(outcome.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))",
-            ])
+            logger.info(
+                "refreshed",
+                metadata: [
+                    "workspace": "\(workspace.spec.name)", "result": "\(message)",
+                    "steps":
+                        "\(outcome.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))",
+                ])
         } catch {
             progress.flush()
             try? store.finishJob(job, succeeded: false, message: "\(error)")

@@ -14,7 +14,8 @@ struct RefreshPolicy: Sendable, Equatable {
     ///   - pendingEvents: pair additions/retractions not yet in the alignment state.
     ///   - firstPendingAt / lastChangeAt: when the oldest pending change and the newest change happened.
     ///   - forced: `transtok refresh` asked for a cycle now.
-    func shouldRefresh(pendingEvents: Int, firstPendingAt: Date?, lastChangeAt: Date?, now: Date, forced: Bool) -> Bool {
+    func shouldRefresh(pendingEvents: Int, firstPendingAt: Date?, lastChangeAt: Date?, now: Date, forced: Bool) -> Bool
+    {
         if forced { return true }
         guard pendingEvents > 0 else { return false }
         if let lastChangeAt, now.timeIntervalSince(lastChangeAt) < debounce { return false }

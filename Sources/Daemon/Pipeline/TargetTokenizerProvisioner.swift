@@ -17,12 +17,15 @@ struct TargetTokenizerProvisioner {
     /// The path of the workspace's `tokenizer.json`, training and recording it first if needed.
     func tokenizerPath(for workspace: WorkspaceRecord) throws -> String {
         if let path = workspace.spec.targetTokenizer { return path }
-        let directory = stateDirectory + "/workspaces/\(workspace.spec.name)/tokenizer-v\(workspace.tokenizerVersion + 1)"
+        let directory =
+            stateDirectory + "/workspaces/\(workspace.spec.name)/tokenizer-v\(workspace.tokenizerVersion + 1)"
         let lines = try targetText(for: workspace)
         guard lines.count >= Self.minimumLines else {
             throw CheckpointError("need at least \(Self.minimumLines) lines of target text to train a tokenizer")
         }
-        logger.info("training the target tokenizer", metadata: ["workspace": "\(workspace.spec.name)", "lines": "\(lines.count)"])
+        logger.info(
+            "training the target tokenizer",
+            metadata: ["workspace": "\(workspace.spec.name)", "lines": "\(lines.count)"])
         var options = TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: 16_000)
         options.threads = threads
         let trained = try TokenizerTrainer.train(lines: lines, options: options)
@@ -38,9 +41,13 @@ struct TargetTokenizerProvisioner {
         var lines = try store.activePairs(workspaceID: workspace.id).map(\.target)
         let parser = CorpusParser()
         for directory in workspace.spec.monolingualDirectories {
-            for file in CorpusController.listFiles(under: directory) where !(file as NSString).lastPathComponent.hasPrefix(".") {
-                guard let data = try? parser.read(path: file), let text = try? TextLines.split(data, limits: parser.limits) else {
-                    logger.warning("monolingual file skipped (unreadable or not UTF-8 text)", metadata: ["file.path": "\(file)"])
+            for file in CorpusController.listFiles(under: directory)
+            where !(file as NSString).lastPathComponent.hasPrefix(".") {
+                guard let data = try? parser.read(path: file),
+                    let text = try? TextLines.split(data, limits: parser.limits)
+                else {
+                    logger.warning(
+                        "monolingual file skipped (unreadable or not UTF-8 text)", metadata: ["file.path": "\(file)"])
                     continue
                 }
                 lines += text.map(\.text).filter { !$0.isEmpty }

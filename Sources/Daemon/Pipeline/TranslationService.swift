@@ -20,7 +20,9 @@ final class TranslationService: @unchecked Sendable {
     }
 
     /// Streams the translation's text pieces; the stream ends when generation stops (target EOS or max tokens).
-    func translate(workspaceID: Int64, text: String, beams: Int, maxTokens: Int) async throws -> AsyncThrowingStream<String, Error> {
+    func translate(workspaceID: Int64, text: String, beams: Int, maxTokens: Int) async throws -> AsyncThrowingStream<
+        String, Error
+    > {
         guard let checkpoint = try store.checkpoints(workspaceID: workspaceID).first else {
             throw DaemonAPIError(.unavailable, "no checkpoint yet: translation needs the first refresh to finish")
         }
@@ -28,8 +30,11 @@ final class TranslationService: @unchecked Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: String.self)
         queue.async {
             do {
-                let (model, source) = try self.load(workspaceID: workspaceID, checkpoint: checkpoint.number, path: hydra.path)
-                guard let target = model.tokenizer else { throw CheckpointError("the Hydra directory has no tokenizer") }
+                let (model, source) = try self.load(
+                    workspaceID: workspaceID, checkpoint: checkpoint.number, path: hydra.path)
+                guard let target = model.tokenizer else {
+                    throw CheckpointError("the Hydra directory has no tokenizer")
+                }
                 var options = GenerationOptions()
                 options.maxTokens = maxTokens
                 options.beams = beams
@@ -38,7 +43,7 @@ final class TranslationService: @unchecked Sendable {
                     targetLanguage: Self.languageName(hydra.targetLanguage), source: source, target: target,
                     template: model.chatTemplate, options: options
                 ) { piece in
-                    if case .terminated = continuation.yield(piece) { return false }  // the client went away
+                    if case .terminated = continuation.yield(piece) { return false } // the client went away
                     return true
                 }
                 continuation.finish()
@@ -51,9 +56,13 @@ final class TranslationService: @unchecked Sendable {
     }
 
     private func load(workspaceID: Int64, checkpoint: Int, path: String) throws -> (LoadedModel, Tokenizer) {
-        if let cached, cached.workspace == workspaceID, cached.checkpoint == checkpoint { return (cached.model, cached.source) }
+        if let cached, cached.workspace == workspaceID, cached.checkpoint == checkpoint {
+            return (cached.model, cached.source)
+        }
         let model = try ModelLoader.load(path: path)
-        guard let source = model.sourceTokenizer else { throw CheckpointError("the Hydra directory has no source tokenizer") }
+        guard let source = model.sourceTokenizer else {
+            throw CheckpointError("the Hydra directory has no source tokenizer")
+        }
         cached = (workspaceID, checkpoint, model, source)
         return (model, source)
     }

@@ -49,7 +49,7 @@ struct WorkspaceAdministration: Sendable {
         _ = try remoteRoutes.retarget(workspace: config.name, to: config.remote) {
             let id: Int64
             do { id = try store.createWorkspace(config).id } catch let conflict as WorkspaceConflict {
-                throw Self.conflict(conflict)  // created concurrently by another request
+                throw Self.conflict(conflict) // created concurrently by another request
             }
             guard let record = try store.workspaces().first(where: { $0.id == id }) else {
                 throw StoreError.notFound("workspace \(config.name)")
@@ -62,7 +62,9 @@ struct WorkspaceAdministration: Sendable {
         return try workspaceStatus(config.name)
     }
 
-    func rebuild(_ name: String, _ body: WorkspaceRebuildRequest, logger requestLogger: Logger) async throws -> WorkspaceStatus {
+    func rebuild(_ name: String, _ body: WorkspaceRebuildRequest, logger requestLogger: Logger) async throws
+        -> WorkspaceStatus
+    {
         guard let existing = try store.workspaces().first(where: { $0.spec.name == name }) else {
             throw DaemonAPIError(.notFound, "no workspace named \(name)")
         }
@@ -78,18 +80,23 @@ struct WorkspaceAdministration: Sendable {
             throw DaemonAPIError(.invalidArgument, error.description)
         }
         let change = Store.WorkspaceRebuild(
-            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain, aligner: body.aligner)
+            sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain,
+            aligner: body.aligner)
         let store = self.store
         let updated = try await pipeline.withWorkspaceStopped(existing.id, refresh: true) {
             try store.rebuildWorkspace(named: name, change)
         }
         // Logged at notice level: this is the one way state the workspace was built from changes.
-        requestLogger.notice("workspace rebuild requested: the alignment is rebuilt from the corpus", metadata: [
-            "workspace": "\(name)",
-            "source_model": "\(existing.spec.sourceModel) -> \(updated.spec.sourceModel)",
-            "target_tokenizer": "\(existing.spec.targetTokenizer ?? "(none)") -> \(updated.spec.targetTokenizer ?? (retrain ? "(retrain)" : "(none)"))",
-            "aligner": "\(existing.spec.aligner ?? WorkspaceSpec.defaultAligner) -> \(updated.spec.aligner ?? WorkspaceSpec.defaultAligner)",
-        ])
+        requestLogger.notice(
+            "workspace rebuild requested: the alignment is rebuilt from the corpus",
+            metadata: [
+                "workspace": "\(name)",
+                "source_model": "\(existing.spec.sourceModel) -> \(updated.spec.sourceModel)",
+                "target_tokenizer":
+                    "\(existing.spec.targetTokenizer ?? "(none)") -> \(updated.spec.targetTokenizer ?? (retrain ? "(retrain)" : "(none)"))",
+                "aligner":
+                    "\(existing.spec.aligner ?? WorkspaceSpec.defaultAligner) -> \(updated.spec.aligner ?? WorkspaceSpec.defaultAligner)",
+            ])
         return try workspaceStatus(name)
     }
 
@@ -98,7 +105,10 @@ struct WorkspaceAdministration: Sendable {
             throw DaemonAPIError(.notFound, "no workspace named \(name)")
         }
         if configured.contains(name) {
-            throw DaemonAPIError(.conflict, "workspace \(name) is declared in the daemon's config file; remove it there (it would come back at the next start)")
+            throw DaemonAPIError(
+                .conflict,
+                "workspace \(name) is declared in the daemon's config file; remove it there (it would come back at the next start)"
+            )
         }
         let (store, sync, stateDirectory) = (self.store, self.sync, self.stateDirectory)
         let removed = try await pipeline.withWorkspaceStopped(existing.id, refresh: false) { () throws -> [String] in
@@ -128,10 +138,15 @@ struct WorkspaceAdministration: Sendable {
     static func conflict(_ conflict: WorkspaceConflict) -> DaemonAPIError {
         let hint: String
         switch conflict.key {
-        case "source_model": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --model \(conflict.requested)`"
-        case "aligner": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --aligner \(conflict.requested)`"
-        case "target_tokenizer": hint = "change it with `transtok workspace rebuild \(conflict.workspace) --target-tokenizer \(conflict.requested)`"
-        case "remote": hint = "change it with `transtok workspace set-remote \(conflict.workspace) \(conflict.requested)`"
+        case "source_model":
+            hint = "change it with `transtok workspace rebuild \(conflict.workspace) --model \(conflict.requested)`"
+        case "aligner":
+            hint = "change it with `transtok workspace rebuild \(conflict.workspace) --aligner \(conflict.requested)`"
+        case "target_tokenizer":
+            hint =
+                "change it with `transtok workspace rebuild \(conflict.workspace) --target-tokenizer \(conflict.requested)`"
+        case "remote":
+            hint = "change it with `transtok workspace set-remote \(conflict.workspace) \(conflict.requested)`"
         default: hint = "choose another name, or `transtok workspace delete \(conflict.workspace)` first"
         }
         return DaemonAPIError(.conflict, "\(conflict.description): \(hint)")

@@ -31,7 +31,10 @@ final class WorkspacePipeline {
         var steps: [(name: String, seconds: Double)]
     }
 
-    init(workspaceID: Int64, store: Store, publisher: CheckpointPublisher, stateDirectory: String, logger: Logger, threads: Int) {
+    init(
+        workspaceID: Int64, store: Store, publisher: CheckpointPublisher, stateDirectory: String, logger: Logger,
+        threads: Int
+    ) {
         self.workspaceID = workspaceID
         self.store = store
         self.publisher = publisher
@@ -85,7 +88,7 @@ final class WorkspacePipeline {
             state.aligner, reverseUpdate: applied.reverseUpdate, generation: state.generation,
             appliedSeq: state.appliedSeq, sizes: state.savedAlignment)
         var savingJoined = false
-        defer { if !savingJoined { _ = try? saving.wait() } }  // a failed cycle still lets the save finish first
+        defer { if !savingJoined { _ = try? saving.wait() } } // a failed cycle still lets the save finish first
 
         // 2. Mapping from the soft counts of the whole corpus.
         progress(0.5, "mapping tokens")
@@ -119,7 +122,7 @@ final class WorkspacePipeline {
             temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number,
             parent: try store.checkpoints(workspaceID: workspaceID).first?.number,
             sourceModel: state.spec.sourceModel, targetTokenizer: state.targetTokenizerPath,
-            pairs: state.aligner.sentenceCount,  // the pairs it was built from, not those ingested during the cycle
+            pairs: state.aligner.sentenceCount, // the pairs it was built from, not those ingested during the cycle
             appliedSeq: state.appliedSeq, statistics: statistics, digests: assembler.digests)
         clock.lap("publish")
         try publisher.applyRetention(workspaceID: workspaceID, keep: keepCheckpoints)
@@ -131,7 +134,8 @@ final class WorkspacePipeline {
         loaded = state
         progress(1, "checkpoint \(number) published")
         return Outcome(
-            checkpoint: record, pairsAdded: applied.retracted > 0 ? 0 : applied.added, pairsRetracted: applied.retracted,
+            checkpoint: record, pairsAdded: applied.retracted > 0 ? 0 : applied.added,
+            pairsRetracted: applied.retracted,
             rowsRecomputed: changed.count, seconds: Date().timeIntervalSince(started), steps: clock.laps)
     }
 
@@ -154,7 +158,8 @@ final class WorkspacePipeline {
         } else if !added.isEmpty {
             progress(0.2, "aligning \(added.count) new pairs")
             reverseUpdate = try state.align(
-                added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), threads: threads, clock: &clock)
+                added.map { (source: $0.source, target: $0.target) }, batch: Int(added[0].seq), threads: threads,
+                clock: &clock)
         }
         if let last = events.last?.seq { state.appliedSeq = last }
         state.generation += 1
@@ -162,7 +167,9 @@ final class WorkspacePipeline {
     }
 
     /// The manifest's figures about the alignment, the mapping and the rows.
-    private static func statistics(of state: WorkspaceState, report: MappingReport, rowsRecomputed: Int) -> [String: Double] {
+    private static func statistics(of state: WorkspaceState, report: MappingReport, rowsRecomputed: Int) -> [String:
+        Double]
+    {
         [
             "applied_seq": Double(state.appliedSeq), "alignment_generation": Double(state.generation),
             "aligned_sentences": Double(state.aligner.sentenceCount), "rows_recomputed": Double(rowsRecomputed),
@@ -175,14 +182,18 @@ final class WorkspacePipeline {
     }
 
     /// Top translations of `word` from the current alignment (source→target, or target→source with `reverse`).
-    func lookup(_ word: String, reverse: Bool, limit: Int) throws -> [(translation: String, probability: Double, count: Double)] {
+    func lookup(_ word: String, reverse: Bool, limit: Int) throws -> [(
+        translation: String, probability: Double, count: Double
+    )] {
         LookupService().lookup(word, in: try load(), reverse: reverse, limit: limit).map {
             ($0.translation, $0.probability, $0.count)
         }
     }
 
     /// A Hydra model directory for the current state, written once per checkpoint.
-    func hydraDirectory(for checkpoint: CheckpointRecord) throws -> (path: String, sourceLanguage: String, targetLanguage: String) {
+    func hydraDirectory(for checkpoint: CheckpointRecord) throws -> (
+        path: String, sourceLanguage: String, targetLanguage: String
+    ) {
         let state = try load()
         let path = try hydra.directory(forCheckpoint: checkpoint.number, state: state, base: assembler.base)
         return (path, state.spec.sourceLanguage, state.spec.targetLanguage)

@@ -36,7 +36,7 @@ struct WorkspaceState {
         self.aligner = aligner
         sourceLexicon = WordUnitLexicon()
         targetLexicon = WordUnitLexicon()
-        renderedUnits = RenderedUnits()  // (known units would not be recorded into the new lexicons)
+        renderedUnits = RenderedUnits() // (known units would not be recorded into the new lexicons)
     }
 
     /// Word units of `pairs`, recorded in the lexicons and added as one batch to the forward direction; returns the
@@ -68,7 +68,7 @@ struct WorkspaceState {
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
         let changed = self.mapping.map { mapping.changedTargetIDs(comparedTo: $0) } ?? Array(mapping.rows.indices)
         if var embedding, self.mapping != nil {
-            self.embedding = nil  // (one reference: the rows are changed in place)
+            self.embedding = nil // (one reference: the rows are changed in place)
             try remapper.remapRows(changed, of: model.embedding, mapping: mapping, into: &embedding)
             self.embedding = embedding
             if var head, let sourceHead = model.head {

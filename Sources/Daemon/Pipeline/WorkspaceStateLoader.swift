@@ -18,9 +18,11 @@ struct WorkspaceStateLoader {
     func persistence(for spec: WorkspaceSpec) throws -> AlignmentPersistence {
         let name = spec.aligner ?? WorkspaceSpec.defaultAligner
         guard let model = IncrementalAlignerModel(rawValue: name) else {
-            throw CheckpointError("workspace \(spec.name): aligner \(name) is not one of \(WorkspaceValidation.alignerNames)")
+            throw CheckpointError(
+                "workspace \(spec.name): aligner \(name) is not one of \(WorkspaceValidation.alignerNames)")
         }
-        return AlignmentPersistence(store: store, workspaceID: workspaceID, model: model, threads: threads, logger: logger)
+        return AlignmentPersistence(
+            store: store, workspaceID: workspaceID, model: model, threads: threads, logger: logger)
     }
 
     func load(assembler: CheckpointAssembler) throws -> WorkspaceState {
@@ -44,12 +46,14 @@ struct WorkspaceStateLoader {
         state.generation = restored.generation
         state.savedAlignment = restored.sizes
         // The lexicons (word unit → token ids) are derived data: rebuilt from the active pairs, not stored.
-        let corpus = transfer.wordUnits(try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) }, threads: threads)
+        let corpus = transfer.wordUnits(
+            try store.activePairs(workspaceID: workspaceID).map { ($0.source, $0.target) }, threads: threads)
         state.sourceLexicon = corpus.sourceLexicon
         state.targetLexicon = corpus.targetLexicon
         state.renderedUnits = corpus.rendered
         if let latest = try store.checkpoints(workspaceID: workspaceID).first,
-           let rows = assembler.restoreRows(of: latest, for: state) {
+            let rows = assembler.restoreRows(of: latest, for: state)
+        {
             (state.embedding, state.head) = (rows.embedding, rows.head)
         }
         return state

@@ -26,19 +26,26 @@ enum WorkspaceValidation {
     /// refresh cycle rewrites.
     static func checkModel(_ path: String, key: String = "source_model") throws(Problem) {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))") }
+        guard stat(path, &info) == 0 else {
+            throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))")
+        }
         let summary: ModelSummary
         do { summary = try ModelValidation.check(path: path) } catch {
             throw Problem(key: key, message: "\(path) is not a usable model: \(error)")
         }
         guard summary.kind == .decoder, summary.roles.embedding == CheckpointLayout.embeddingTensor else {
-            throw Problem(key: key, message: "\(path) is a '\(summary.architecture)' \(summary.kind); the daemon adapts "
-                + "decoders with Llama-family tensor names (llama, mistral, qwen2, phi3, gemma); use `transtok transfer` for it")
+            throw Problem(
+                key: key,
+                message: "\(path) is a '\(summary.architecture)' \(summary.kind); the daemon adapts "
+                    + "decoders with Llama-family tensor names (llama, mistral, qwen2, phi3, gemma); use `transtok transfer` for it"
+            )
         }
     }
 
     static func checkTokenizer(_ path: String, key: String = "target_tokenizer") throws(Problem) {
-        guard access(path, R_OK) == 0 else { throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))") }
+        guard access(path, R_OK) == 0 else {
+            throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))")
+        }
         do { _ = try Tokenizer(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw Problem(key: key, message: "\(path) is not a usable tokenizer.json: \(error)")
         }
@@ -52,7 +59,9 @@ enum WorkspaceValidation {
 
     static func folderState(_ folder: String) -> FolderState {
         var info = stat()
-        guard stat(folder, &info) == 0 else { return errno == ENOENT ? .missing : .unusable(String(cString: strerror(errno))) }
+        guard stat(folder, &info) == 0 else {
+            return errno == ENOENT ? .missing : .unusable(String(cString: strerror(errno)))
+        }
         return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .notDirectory
     }
 
@@ -65,7 +74,9 @@ enum WorkspaceValidation {
             case .notDirectory: throw Problem(key: key, message: "\(folder) is not a directory")
             case .unusable(let reason): throw Problem(key: key, message: "\(folder) \(reason)")
             case .missing:
-                guard create else { throw Problem(key: key, message: "\(folder) does not exist (pass --create-dirs to create it)") }
+                guard create else {
+                    throw Problem(key: key, message: "\(folder) does not exist (pass --create-dirs to create it)")
+                }
             }
             do {
                 try FileManager.default.createDirectory(

@@ -26,7 +26,11 @@ struct ControlRoutes: Sendable {
             return match
         }
         guard all.count == 1, let only = all.first else {
-            throw DaemonAPIError(.invalidArgument, all.isEmpty ? "there is no workspace yet" : "name a workspace (\(all.map(\.spec.name).joined(separator: ", ")))")
+            throw DaemonAPIError(
+                .invalidArgument,
+                all.isEmpty
+                    ? "there is no workspace yet" : "name a workspace (\(all.map(\.spec.name).joined(separator: ", ")))"
+            )
         }
         return only
     }
@@ -68,7 +72,9 @@ struct ControlRoutes: Sendable {
             }
         }
         routes.on(ControlEndpoints.Scan.self) { input, _ in
-            if let name = input.body.workspace, try store.workspaces().contains(where: { $0.spec.name == name }) == false {
+            if let name = input.body.workspace,
+                try store.workspaces().contains(where: { $0.spec.name == name }) == false
+            {
                 throw DaemonAPIError(.notFound, "no workspace named \(name)")
             }
             let s = try await corpus.scan(workspace: input.body.workspace)
@@ -106,7 +112,8 @@ struct ControlRoutes: Sendable {
             guard sync.hasRemote(target.spec.name) else {
                 throw DaemonAPIError(
                     .invalidArgument,
-                    "workspace \(target.spec.name) has no remote (attach one: transtok workspace set-remote \(target.spec.name) REMOTE)")
+                    "workspace \(target.spec.name) has no remote (attach one: transtok workspace set-remote \(target.spec.name) REMOTE)"
+                )
             }
             guard let latest = try store.checkpoints(workspaceID: target.id).first else {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no checkpoint yet")
@@ -150,21 +157,27 @@ struct ControlRoutes: Sendable {
 extension SyncStatusResponse {
     /// The wire form of the sync workers' status (Sync's own type stays inside the daemon).
     init(_ status: [String: SyncStatus]) {
-        self.init(workspaces: status.mapValues { s in
-            WorkspaceSync(
-                queued: s.queued,
-                inFlight: s.inFlight.map { flight in
-                    InFlight(
-                        checkpoint: flight.checkpoint,
-                        progress: Progress(
-                            totalBytes: flight.progress.totalBytes, uploadedBytes: flight.progress.uploadedBytes,
-                            skippedBytes: flight.progress.skippedBytes, bytesPerSecond: flight.progress.bytesPerSecond,
-                            etaSeconds: flight.progress.etaSeconds, currentFile: flight.progress.currentFile))
-                },
-                lastPublished: s.lastPublished, lastPublishedAt: s.lastPublishedAt,
-                lastBytesUploaded: s.lastBytesUploaded, lastTotalBytes: s.lastTotalBytes,
-                lastError: s.lastError.map { LastError(checkpoint: $0.checkpoint, message: $0.message, kind: $0.kind, at: $0.at) },
-                retrying: s.retrying?.map { Retry(checkpoint: $0.checkpoint, failures: $0.failures, nextAttemptAt: $0.nextAttemptAt) })
-        })
+        self.init(
+            workspaces: status.mapValues { s in
+                WorkspaceSync(
+                    queued: s.queued,
+                    inFlight: s.inFlight.map { flight in
+                        InFlight(
+                            checkpoint: flight.checkpoint,
+                            progress: Progress(
+                                totalBytes: flight.progress.totalBytes, uploadedBytes: flight.progress.uploadedBytes,
+                                skippedBytes: flight.progress.skippedBytes,
+                                bytesPerSecond: flight.progress.bytesPerSecond,
+                                etaSeconds: flight.progress.etaSeconds, currentFile: flight.progress.currentFile))
+                    },
+                    lastPublished: s.lastPublished, lastPublishedAt: s.lastPublishedAt,
+                    lastBytesUploaded: s.lastBytesUploaded, lastTotalBytes: s.lastTotalBytes,
+                    lastError: s.lastError.map {
+                        LastError(checkpoint: $0.checkpoint, message: $0.message, kind: $0.kind, at: $0.at)
+                    },
+                    retrying: s.retrying?.map {
+                        Retry(checkpoint: $0.checkpoint, failures: $0.failures, nextAttemptAt: $0.nextAttemptAt)
+                    })
+            })
     }
 }

@@ -15,7 +15,8 @@ enum ControlServer {
         let router = Router(context: DaemonRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         if let policy { router.add(middleware: PeerCredentialsMiddleware(policy: policy)) }
-        router.add(middleware: TimeoutMiddleware(seconds: config.requestTimeoutSeconds, exemptPrefixes: ["/v1/stream/"]))
+        router.add(
+            middleware: TimeoutMiddleware(seconds: config.requestTimeoutSeconds, exemptPrefixes: ["/v1/stream/"]))
         let endpoints = EndpointRouter(router: router)
         routes.register(on: endpoints)
         return (router, endpoints.registered)

@@ -45,7 +45,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             throw error
         } catch let error as any CategorizedError {
             guard error.category != .internal else {
-                context.logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
+                context.logger.error(
+                    "request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
                 throw DaemonAPIError(.internal, "internal error (see the daemon's log)")
             }
             throw DaemonAPIError(error.category, error.description)

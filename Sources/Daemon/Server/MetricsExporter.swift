@@ -42,7 +42,8 @@ struct MetricsExporter: Sendable {
             pairs.add(labels, Double(counts.pairs))
             retracted.add(labels, Double(counts.pairsRetracted))
             for (state, value) in [
-                (CorpusFileState.ingested, counts.filesIngested), (.pending, counts.filesPending), (.rejected, counts.filesRejected),
+                (CorpusFileState.ingested, counts.filesIngested), (.pending, counts.filesPending),
+                (.rejected, counts.filesRejected),
             ] {
                 files.add(labels + [("state", state.rawValue)], Double(value))
             }
@@ -53,7 +54,8 @@ struct MetricsExporter: Sendable {
             pairEvents.add(labels, Double(try store.latestPairEvent(workspaceID: workspace.id)))
         }
 
-        var jobs = MetricFamily("transtok_job_duration_seconds", "Duration of finished jobs, by kind (sum and count).", .summary)
+        var jobs = MetricFamily(
+            "transtok_job_duration_seconds", "Duration of finished jobs, by kind (sum and count).", .summary)
         for row in try store.jobDurations() {
             let labels = [("kind", row.kind), ("state", row.state.rawValue)]
             jobs.add(labels, row.seconds, suffix: "_sum")
@@ -64,7 +66,8 @@ struct MetricsExporter: Sendable {
             "transtok_sync_uploaded_bytes", "Bytes uploaded by the last published sync of a workspace.", .gauge)
         var queued = MetricFamily("transtok_sync_queued", "Checkpoints waiting to be uploaded.", .gauge)
         var lastPublished = MetricFamily(
-            "transtok_sync_last_success_timestamp_seconds", "When the newest checkpoint was published (Unix time).", .gauge)
+            "transtok_sync_last_success_timestamp_seconds", "When the newest checkpoint was published (Unix time).",
+            .gauge)
         var syncErrors = MetricFamily(
             "transtok_sync_errors", "Failed sync attempts since the daemon started, by error class.", .counter)
         for (workspace, status) in sync.status().sorted(by: { $0.key < $1.key }) {
@@ -77,7 +80,10 @@ struct MetricsExporter: Sendable {
             }
         }
         return [build] + ProcessMetrics.families()
-            + [pairs, retracted, files, checkpoints, checkpointBytes, lastCheckpoint, pairEvents, jobs, uploaded, queued,
-               lastPublished, syncErrors]
+            + [
+                pairs, retracted, files, checkpoints, checkpointBytes, lastCheckpoint, pairEvents, jobs, uploaded,
+                queued,
+                lastPublished, syncErrors,
+            ]
     }
 }

@@ -6,7 +6,9 @@ import Logging
 /// `Accept` header asks for. Read-only and secret-free, so it needs no peer check; it binds loopback unless told
 /// otherwise.
 enum MetricsListener {
-    static func makeApplication(address: MetricsAddress, exporter: MetricsExporter, logger: Logger) -> some ApplicationProtocol {
+    static func makeApplication(address: MetricsAddress, exporter: MetricsExporter, logger: Logger)
+        -> some ApplicationProtocol
+    {
         let router = Router()
         router.get("/metrics") { request, _ -> Response in
             try exporter.response(for: request)

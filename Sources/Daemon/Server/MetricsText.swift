@@ -27,11 +27,12 @@ struct MetricFamily: Sendable {
     }
 
     mutating func add(_ labels: [(String, String)] = [], _ value: Double, suffix: String? = nil) {
-        let standard: String = switch kind {
-        case .counter: "_total"
-        case .info: "_info"
-        case .gauge, .summary: ""
-        }
+        let standard: String =
+            switch kind {
+            case .counter: "_total"
+            case .info: "_info"
+            case .gauge, .summary: ""
+            }
         samples.append(Sample(suffix: suffix ?? standard, labels: labels, value: value))
     }
 }

@@ -38,7 +38,9 @@ struct RemoteRoutes: Sendable {
     }
 
     func list() throws -> [RemoteStatus] {
-        let users = Dictionary(grouping: try store.workspaces().compactMap { w in w.spec.remote.map { ($0, w.spec.name) } }) {
+        let users = Dictionary(
+            grouping: try store.workspaces().compactMap { w in w.spec.remote.map { ($0, w.spec.name) } }
+        ) {
             $0.0
         }.mapValues { $0.map(\.1) }
         return try registry.all().map { Self.status($0, workspaces: users[$0.settings.name] ?? []) }
@@ -48,11 +50,14 @@ struct RemoteRoutes: Sendable {
     func add(_ body: RemoteRequest, logger: Logger) async throws -> RemoteAddResult {
         let settings = body.remote
         do { try settings.validate(key: "remote") } catch {
-            guard case .invalid(let key, let message) = error else { throw DaemonAPIError(.invalidArgument, "\(error)") }
+            guard case .invalid(let key, let message) = error else {
+                throw DaemonAPIError(.invalidArgument, "\(error)")
+            }
             throw DaemonAPIError(.invalidArgument, "\(key) \(message)")
         }
         if let existing = try registry.named(settings.name) {
-            throw DaemonAPIError(.conflict, "a remote named \(settings.name) already exists (\(Self.originText(existing.origin)))")
+            throw DaemonAPIError(
+                .conflict, "a remote named \(settings.name) already exists (\(Self.originText(existing.origin)))")
         }
         var steps: [RemoteCheckStep] = []
         if body.check ?? true {
@@ -61,14 +66,17 @@ struct RemoteRoutes: Sendable {
                 throw DaemonAPIError(.invalidArgument, "\(error); nothing saved")
             }
             steps = await RemoteCheck.run(client).map { RemoteCheckStep(name: $0.name, ok: $0.ok, detail: $0.detail) }
-            let failed = steps.isEmpty
+            let failed =
+                steps.isEmpty
                 ? RemoteCheckStep(name: "check", ok: false, detail: "the check could not run")
                 : steps.first { !$0.ok }
             if let failed {
-                logger.warning("remote check failed; not saved", metadata: [
-                    "remote": "\(settings.name)", "remote.url": "\(settings.url)", "check.step": "\(failed.name)",
-                    "check.error": "\(failed.detail)",
-                ])
+                logger.warning(
+                    "remote check failed; not saved",
+                    metadata: [
+                        "remote": "\(settings.name)", "remote.url": "\(settings.url)", "check.step": "\(failed.name)",
+                        "check.error": "\(failed.detail)",
+                    ])
                 throw DaemonAPIError(
                     .invalidArgument,
                     "remote \(settings.name) failed the check at \"\(failed.name)\": \(failed.detail); nothing saved")
@@ -79,11 +87,15 @@ struct RemoteRoutes: Sendable {
 
     private func save(_ settings: RemoteSpec, steps: [RemoteCheckStep], logger: Logger) throws -> RemoteAddResult {
         try store.insertRemote(settings)
-        logger.info("remote added", metadata: [
-            "remote": "\(settings.name)", "remote.url": "\(settings.url)", "remote.endpoint": "\(settings.endpoint ?? "default")",
-            "remote.checked": "\(!steps.isEmpty)",
-        ])
-        return RemoteAddResult(remote: Self.status(.init(settings: settings, origin: .api), workspaces: []), check: steps)
+        logger.info(
+            "remote added",
+            metadata: [
+                "remote": "\(settings.name)", "remote.url": "\(settings.url)",
+                "remote.endpoint": "\(settings.endpoint ?? "default")",
+                "remote.checked": "\(!steps.isEmpty)",
+            ])
+        return RemoteAddResult(
+            remote: Self.status(.init(settings: settings, origin: .api), workspaces: []), check: steps)
     }
 
     func remove(_ name: String, logger: Logger) throws -> RemoteStatus {
@@ -91,7 +103,8 @@ struct RemoteRoutes: Sendable {
             throw DaemonAPIError(.notFound, "no remote named \(name) (see `transtok remote list`)")
         }
         guard entry.origin == .api else {
-            throw DaemonAPIError(.invalidArgument, "remote \(name) is declared in the daemon's config file; remove it there")
+            throw DaemonAPIError(
+                .invalidArgument, "remote \(name) is declared in the daemon's config file; remove it there")
         }
         try store.deleteRemote(named: name)
         logger.info("remote removed", metadata: ["remote": "\(name)"])
@@ -106,7 +119,9 @@ struct RemoteRoutes: Sendable {
         var worker: SyncWorker?
         if let remote {
             guard let entry = try registry.named(remote) else {
-                throw DaemonAPIError(.notFound, "no remote named \(remote) (see `transtok remote list`, add one with `transtok remote add`)")
+                throw DaemonAPIError(
+                    .notFound,
+                    "no remote named \(remote) (see `transtok remote list`, add one with `transtok remote add`)")
             }
             do { worker = try sync.makeWorker(entry.settings, workspace: name) } catch {
                 throw DaemonAPIError(.invalidArgument, "\(error)")

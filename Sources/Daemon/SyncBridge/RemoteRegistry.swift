@@ -33,7 +33,8 @@ struct RemoteRegistry: Sendable {
         if let clash = stored.first(where: { configuredNames.contains($0.name) }) {
             throw .config(
                 "remote \(clash.name) is declared in the config file and was also added with `transtok remote add`; "
-                    + "rename it in the config file (or remove it there, start, and `transtok remote remove \(clash.name)`)")
+                    + "rename it in the config file (or remove it there, start, and `transtok remote remove \(clash.name)`)"
+            )
         }
     }
 }

@@ -23,7 +23,8 @@ extension RemoteSpec {
     }
 
     /// Bucket, prefix, endpoint, region and part integrity; unset values fall back to `AWS_ENDPOINT_URL` / `AWS_REGION`.
-    func location(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SyncError) -> RemoteConfig {
+    func location(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SyncError) -> RemoteConfig
+    {
         try RemoteConfig.parse(self, environment: environment)
     }
 
@@ -40,9 +41,11 @@ extension RemoteSpec {
         // unreachable (STS, instance metadata) is retried with each job instead of failing the start.
         do { _ = try provider.currentWithSource() } catch {
             guard error.isTransient else { throw RemoteUnusableError(remote: name, cause: "\(error)") }
-            logger.warning("credentials not available yet; retrying with each job", metadata: [
-                "remote": "\(name)", "error": "\(error)",
-            ])
+            logger.warning(
+                "credentials not available yet; retrying with each job",
+                metadata: [
+                    "remote": "\(name)", "error": "\(error)",
+                ])
         }
         return S3Client(config: config, credentialsProvider: provider, retry: retry, logger: logger)
     }

@@ -3,9 +3,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Store
-import Synchronization
 import Sync
 import SyncStore
+import Synchronization
 
 /// Hands published checkpoints to one `SyncWorker` per workspace that names a remote. Uploads run on Sync's own
 /// threads; this service owns the workers' lifetime (it stops last, after the pipeline).
@@ -47,9 +47,11 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
         for workspace in try store.workspaces() {
             guard let name = workspace.spec.remote else { continue }
             guard let remote = remotes[name] else {
-                logger.error("workspace names an unknown remote; not syncing", metadata: [
-                    "workspace": "\(workspace.spec.name)", "remote": "\(name)",
-                ])
+                logger.error(
+                    "workspace names an unknown remote; not syncing",
+                    metadata: [
+                        "workspace": "\(workspace.spec.name)", "remote": "\(name)",
+                    ])
                 continue
             }
             let worker: SyncWorker
@@ -72,7 +74,8 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
         policy.keepLast = keepCheckpoints
         let journal = GRDBSyncJournal(store.pool)
         return SyncWorker(
-            sync: CheckpointSync(client: client, journal: journal), policy: policy, queueJournal: journal, logger: logger)
+            sync: CheckpointSync(client: client, journal: journal), policy: policy, queueJournal: journal,
+            logger: logger)
     }
 
     /// Changes the remote a workspace syncs to: `save` records it in the store, then the worker starts, is replaced
@@ -98,9 +101,11 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
         } else {
             slots.withLock { $0.removeValue(forKey: workspace.spec.name) }?.retire.finish()
         }
-        logger.info("workspace sync target changed", metadata: [
-            "workspace": "\(workspace.spec.name)", "remote": "\(remote ?? "none")",
-        ])
+        logger.info(
+            "workspace sync target changed",
+            metadata: [
+                "workspace": "\(workspace.spec.name)", "remote": "\(remote ?? "none")",
+            ])
     }
 
     private func install(_ worker: SyncWorker, remote: String, workspace: String) {

@@ -35,8 +35,10 @@ struct CorpusWatchService: Service, CustomStringConvertible {
             of: Batch.self, bufferingPolicy: .bufferingOldest(Self.maxQueuedBatches))
         let stop = StopFlag()
         let thread = Thread { [controller, logger, debounce, rescanInterval, rootsGeneration] in
-            WatchLoop(controller: controller, logger: logger, debounce: debounce, rescanInterval: rescanInterval,
-                      rootsGeneration: rootsGeneration, stop: stop, output: continuation).run()
+            WatchLoop(
+                controller: controller, logger: logger, debounce: debounce, rescanInterval: rescanInterval,
+                rootsGeneration: rootsGeneration, stop: stop, output: continuation
+            ).run()
         }
         thread.name = "transtok.inotify"
         thread.start()
@@ -92,7 +94,8 @@ private struct WatchLoop {
         }
         defer { output.finish() }
         while !stop.value.load(ordering: .relaxed) {
-            if rescanOwed, case .enqueued = output.yield(.fullScan(reason: "file events arrived faster than ingestion")) {
+            if rescanOwed, case .enqueued = output.yield(.fullScan(reason: "file events arrived faster than ingestion"))
+            {
                 rescanOwed = false
                 pending.removeAll()
             }

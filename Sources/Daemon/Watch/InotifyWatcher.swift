@@ -21,7 +21,8 @@ struct InotifyError: Error, CustomStringConvertible {
     var description: String {
         var message = "\(operation) \(path): \(String(cString: strerror(code)))"
         if code == ENOSPC {
-            message += " — the inotify watch limit is reached; raise it with "
+            message +=
+                " — the inotify watch limit is reached; raise it with "
                 + "`sysctl fs.inotify.max_user_watches=524288` (files are still picked up by the periodic rescan)"
         }
         return message
@@ -59,7 +60,7 @@ final class InotifyWatcher {
     private func addRecursive(_ directory: String) throws -> [String] {
         let wd = inotify_add_watch(fd, directory, Self.mask)
         if wd < 0 {
-            if errno == ENOENT || errno == ENOTDIR { return [] }  // raced with a delete or rename
+            if errno == ENOENT || errno == ENOTDIR { return [] } // raced with a delete or rename
             throw InotifyError(operation: "inotify_add_watch", path: directory, code: errno)
         }
         if let old = pathByWatch[wd], old != directory { watchByPath[old] = nil }
@@ -135,7 +136,8 @@ final class InotifyWatcher {
         guard let directory = pathByWatch[wd] else { return [] }
         let path = name.isEmpty ? directory : directory + "/" + name
         if has(IN_DELETE_SELF) || has(IN_MOVE_SELF) {
-            return roots.contains(directory) ? [.rescan(reason: "watched folder \(directory) was deleted or moved")] : []
+            return roots.contains(directory)
+                ? [.rescan(reason: "watched folder \(directory) was deleted or moved")] : []
         }
         if has(IN_ISDIR) {
             if has(IN_CREATE) || has(IN_MOVED_TO) {
@@ -151,6 +153,6 @@ final class InotifyWatcher {
         if has(IN_CLOSE_WRITE) || has(IN_MOVED_TO) { return [.changed(path)] }
         if has(IN_DELETE) || has(IN_MOVED_FROM) { return [.removed(path)] }
         if has(IN_MODIFY) { return [.writing(path)] }
-        return []  // IN_CREATE of a file: wait for IN_CLOSE_WRITE
+        return [] // IN_CREATE of a file: wait for IN_CLOSE_WRITE
     }
 }

@@ -22,7 +22,8 @@ public enum AlignmentError: Error, Equatable, CustomStringConvertible {
             return "parallel files differ in length: \(sp) has \(sl) lines, \(tp) has \(tl)"
         case let .sentenceTooLong(path, line, tokens, limit):
             return "\(path):\(line): \(tokens) tokens, more than the limit of \(limit)"
-        case let .malformedLink(path, line, token): return "\(path):\(line): malformed link '\(token)' (expected i-j or i?j)"
+        case let .malformedLink(path, line, token):
+            return "\(path):\(line): malformed link '\(token)' (expected i-j or i?j)"
         case let .linkOutOfRange(line, link, n, m):
             return "line \(line): link \(link) outside a sentence pair of \(n)×\(m) tokens"
         case let .emptyCorpus(path): return "\(path): no sentence pairs"

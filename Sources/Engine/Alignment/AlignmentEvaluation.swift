@@ -16,7 +16,7 @@ public struct AlignmentScore: Sendable, Equatable, CustomStringConvertible {
 
 public struct GoldAlignment: Sendable {
     public var sure: [Set<AlignmentLink>]
-    public var possible: [Set<AlignmentLink>]  // includes the sure links
+    public var possible: [Set<AlignmentLink>] // includes the sure links
 
     public var count: Int { sure.count }
 
@@ -43,7 +43,8 @@ public struct GoldAlignment: Sendable {
         let isPossibleMark = token.contains("?")
         let parts = token.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "?" })
         guard parts.count == 2 || (parts.count == 3 && !isPossibleMark && (parts[2] == "S" || parts[2] == "P")),
-              let i = Int(parts[0]), let j = Int(parts[1]), i >= 0, j >= 0 else {
+            let i = Int(parts[0]), let j = Int(parts[1]), i >= 0, j >= 0
+        else {
             throw AlignmentError.malformedLink(path: path, line: line, token: String(token))
         }
         return (AlignmentLink(i, j), !isPossibleMark && !(parts.count == 3 && parts[2] == "P"))
@@ -68,7 +69,8 @@ public enum AlignmentEvaluation {
         let precision = a == 0 ? 0 : Double(aP) / Double(a)
         let recall = s == 0 ? 0 : Double(aS) / Double(s)
         let aer = a + s == 0 ? 0 : 1 - Double(aS + aP) / Double(a + s)
-        return AlignmentScore(precision: precision, recall: recall, aer: aer, hypothesisLinks: a, sureLinks: s, scoredLines: lines)
+        return AlignmentScore(
+            precision: precision, recall: recall, aer: aer, hypothesisLinks: a, sureLinks: s, scoredLines: lines)
     }
 
     /// Reads a Pharaoh file (one line per sentence pair; possible marks `?` are accepted and read as links).
@@ -78,9 +80,10 @@ public enum AlignmentEvaluation {
         var line = 0
         while let text = reader.next() {
             line += 1
-            result.append(try text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map {
-                try GoldAlignment.parse($0, path: path, line: line).0
-            })
+            result.append(
+                try text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map {
+                    try GoldAlignment.parse($0, path: path, line: line).0
+                })
         }
         return result
     }

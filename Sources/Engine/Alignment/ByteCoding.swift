@@ -4,7 +4,9 @@ import Foundation
 struct ByteWriter {
     private(set) var bytes: [UInt8] = []
     mutating func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func double(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func double(_ v: Double) {
+        withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
     mutating func string(_ s: String) {
         let u = Array(s.utf8)
         int(u.count)
@@ -13,25 +15,25 @@ struct ByteWriter {
     mutating func int32s(_ a: [Int32]) {
         int(a.count)
         #if _endian(little)
-        a.withUnsafeBytes { bytes.append(contentsOf: $0) }  // the in-memory layout is the encoding: one copy
+            a.withUnsafeBytes { bytes.append(contentsOf: $0) } // the in-memory layout is the encoding: one copy
         #else
-        for v in a { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+            for v in a { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
         #endif
     }
     mutating func doubles(_ a: [Double]) {
         int(a.count)
         #if _endian(little)
-        a.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            a.withUnsafeBytes { bytes.append(contentsOf: $0) }
         #else
-        for v in a { double(v) }
+            for v in a { double(v) }
         #endif
     }
     mutating func ints(_ a: [Int]) {
         int(a.count)
         #if _endian(little) && (arch(x86_64) || arch(arm64))
-        a.withUnsafeBytes { bytes.append(contentsOf: $0) }  // Int is 64-bit here
+            a.withUnsafeBytes { bytes.append(contentsOf: $0) } // Int is 64-bit here
         #else
-        for v in a { int(v) }
+            for v in a { int(v) }
         #endif
     }
     mutating func strings(_ a: [String]) {
@@ -60,7 +62,9 @@ struct AlignmentByteReader {
     mutating func int() throws -> Int { Int(Int64(bitPattern: try raw64())) }
     mutating func count() throws -> Int {
         let n = try int()
-        guard n >= 0, n <= bytes.count - offset + 1 else { throw AlignmentError.invalidState("bad length \(n) at byte \(offset - 8)") }
+        guard n >= 0, n <= bytes.count - offset + 1 else {
+            throw AlignmentError.invalidState("bad length \(n) at byte \(offset - 8)")
+        }
         return n
     }
     /// A finite double (no state field may be NaN or infinite: they would poison every count they touch).
@@ -78,7 +82,7 @@ struct AlignmentByteReader {
     /// A finite, non-negative double array (expected counts).
     mutating func counts() throws -> [Double] {
         let values = try doubles()
-        guard values.allSatisfy({ $0 >= 0 && $0 < 1e15 }) else {  // 1e15: far beyond any corpus, inside fixed point
+        guard values.allSatisfy({ $0 >= 0 && $0 < 1e15 }) else { // 1e15: far beyond any corpus, inside fixed point
             throw AlignmentError.invalidState("a count is negative, non-finite or absurd near byte \(offset)")
         }
         return values
@@ -91,38 +95,45 @@ struct AlignmentByteReader {
         let n = try count()
         let s = try take(4 * n)
         #if _endian(little)
-        return Self.copy(s, as: Int32.self, count: n)
+            return Self.copy(s, as: Int32.self, count: n)
         #else
-        var out = [Int32](repeating: 0, count: n)
-        var k = s.startIndex
-        for i in 0..<n {
-            out[i] = Int32(bitPattern: UInt32(s[k]) | UInt32(s[k + 1]) << 8 | UInt32(s[k + 2]) << 16 | UInt32(s[k + 3]) << 24)
-            k += 4
-        }
-        return out
+            var out = [Int32](repeating: 0, count: n)
+            var k = s.startIndex
+            for i in 0..<n {
+                out[i] = Int32(
+                    bitPattern: UInt32(s[k]) | UInt32(s[k + 1]) << 8 | UInt32(s[k + 2]) << 16 | UInt32(s[k + 3]) << 24)
+                k += 4
+            }
+            return out
         #endif
     }
     mutating func doubles() throws -> [Double] {
         let n = try count()
-        guard 8 * n <= bytes.count - offset else { throw AlignmentError.invalidState("truncated array at byte \(offset)") }
+        guard 8 * n <= bytes.count - offset else {
+            throw AlignmentError.invalidState("truncated array at byte \(offset)")
+        }
         #if _endian(little)
-        return Self.copy(try take(8 * n), as: Double.self, count: n)
+            return Self.copy(try take(8 * n), as: Double.self, count: n)
         #else
-        return try (0..<n).map { _ in try double() }
+            return try (0..<n).map { _ in try double() }
         #endif
     }
     mutating func ints() throws -> [Int] {
         let n = try count()
-        guard 8 * n <= bytes.count - offset else { throw AlignmentError.invalidState("truncated array at byte \(offset)") }
+        guard 8 * n <= bytes.count - offset else {
+            throw AlignmentError.invalidState("truncated array at byte \(offset)")
+        }
         #if _endian(little) && (arch(x86_64) || arch(arm64))
-        return Self.copy(try take(8 * n), as: Int.self, count: n)
+            return Self.copy(try take(8 * n), as: Int.self, count: n)
         #else
-        return try (0..<n).map { _ in try int() }
+            return try (0..<n).map { _ in try int() }
         #endif
     }
 
     /// `count` little-endian values of `type` from `slice` (whose length was checked), with one memcpy.
-    private static func copy<T: FixedWidthInteger & BitwiseCopyable>(_ slice: ArraySlice<UInt8>, as type: T.Type, count: Int) -> [T] {
+    private static func copy<T: FixedWidthInteger & BitwiseCopyable>(
+        _ slice: ArraySlice<UInt8>, as type: T.Type, count: Int
+    ) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             slice.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
             initialized = count

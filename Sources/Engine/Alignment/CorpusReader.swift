@@ -32,7 +32,8 @@ public struct CorpusReader: Sendable {
     private func lines(_ path: String) throws -> CorpusLineReader {
         do {
             return CorpusLineReader(
-                stream: try CorpusByteStream(path: path, regularFileOnly: false), maxLineBytes: maxLineBytes, strict: false)
+                stream: try CorpusByteStream(path: path, regularFileOnly: false), maxLineBytes: maxLineBytes,
+                strict: false)
         } catch { throw AlignmentError.cannotRead(path: path, reason: error.reason) }
     }
 
@@ -54,7 +55,10 @@ public struct CorpusReader: Sendable {
             let tokens = tokenize(line)
             var separator: Int? = nil
             for (i, t) in tokens.enumerated() where t == "|||" {
-                if separator != nil { throw AlignmentError.malformedLine(path: path, line: lineNumber, reason: "more than one ' ||| ' separator") }
+                if separator != nil {
+                    throw AlignmentError.malformedLine(
+                        path: path, line: lineNumber, reason: "more than one ' ||| ' separator")
+                }
                 separator = i
             }
             guard let sep = separator else { throw AlignmentError.missingSeparator(path: path, line: lineNumber) }
@@ -81,12 +85,15 @@ public struct CorpusReader: Sendable {
                 do { rest = try longer.skipToEnd() } catch { throw Self.alignmentError(error, longerPath) }
                 let sl = s == nil ? lineNumber - 1 : lineNumber + rest
                 let tl = t == nil ? lineNumber - 1 : lineNumber + rest
-                throw AlignmentError.lineCountMismatch(sourcePath: sourcePath, sourceLines: sl, targetPath: targetPath, targetLines: tl)
+                throw AlignmentError.lineCountMismatch(
+                    sourcePath: sourcePath, sourceLines: sl, targetPath: targetPath, targetLines: tl)
             }
             let st = tokenize(s), tt = tokenize(t)
             if st.count > maxTokens || tt.count > maxTokens {
                 let (p, n) = st.count > maxTokens ? (sourcePath, st.count) : (targetPath, tt.count)
-                if !skipOverlong { throw AlignmentError.sentenceTooLong(path: p, line: lineNumber, tokens: n, limit: maxTokens) }
+                if !skipOverlong {
+                    throw AlignmentError.sentenceTooLong(path: p, line: lineNumber, tokens: n, limit: maxTokens)
+                }
                 corpus.append(source: [String](), target: [String](), line: lineNumber, path: p)
                 corpus.warnings[corpus.warnings.count - 1] = CorpusWarning(path: p, line: lineNumber, kind: .tooLong)
                 continue
@@ -98,7 +105,10 @@ public struct CorpusReader: Sendable {
 
     private func add(_ s: [String], _ t: [String], to corpus: inout ParallelCorpus, path: String, line: Int) throws {
         if s.count > maxTokens || t.count > maxTokens {
-            if !skipOverlong { throw AlignmentError.sentenceTooLong(path: path, line: line, tokens: max(s.count, t.count), limit: maxTokens) }
+            if !skipOverlong {
+                throw AlignmentError.sentenceTooLong(
+                    path: path, line: line, tokens: max(s.count, t.count), limit: maxTokens)
+            }
             corpus.append(source: [String](), target: [String](), line: line, path: path)
             corpus.warnings[corpus.warnings.count - 1] = CorpusWarning(path: path, line: line, kind: .tooLong)
             return

@@ -7,8 +7,8 @@ import Dispatch
 /// afterwards. Integer addition is associative, so the totals are bit-identical for any thread count and any
 /// scheduling. Scalar statistics are kept per fixed-size chunk and summed in chunk order.
 struct FixedPointCounts {
-    static let scale = 4_294_967_296.0  // 2^32
-    @inline(__always) static func encode(_ x: Double) -> Int64 { Int64(x * scale + 0.5) }  // x ≥ 0
+    static let scale = 4_294_967_296.0 // 2^32
+    @inline(__always) static func encode(_ x: Double) -> Int64 { Int64(x * scale + 0.5) } // x ≥ 0
     @inline(__always) static func decode(_ x: Int64) -> Double { Double(x) / scale }
 }
 

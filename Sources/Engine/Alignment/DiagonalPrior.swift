@@ -30,7 +30,9 @@ enum DiagonalPrior {
         return bottom + top
     }
 
-    private static func arithmeticoGeometric(_ a1: Double, _ g1: Double, _ r: Double, _ d: Double, _ n: UInt32) -> Double {
+    private static func arithmeticoGeometric(_ a1: Double, _ g1: Double, _ r: Double, _ d: Double, _ n: UInt32)
+        -> Double
+    {
         let gnp1 = g1 * pow(r, Double(n))
         let an = d * (Double(n) - 1) + a1
         let x1 = a1 * g1
@@ -41,7 +43,7 @@ enum DiagonalPrior {
 
     /// fast_align's d log Z / dλ, including its quirk of calling `z` with m and n swapped.
     static func dLogZ(_ i: Int, _ m: Int, _ n: Int, _ lambda: Double) -> Double {
-        let zz = z(i, n, m, lambda)  // sic: swapped, as in da.h
+        let zz = z(i, n, m, lambda) // sic: swapped, as in da.h
         let split = Double(i) * Double(n) / Double(m)
         let floor = UInt32(truncatingIfNeeded: Int(split))
         let ceil = floor &+ 1
@@ -50,10 +52,12 @@ enum DiagonalPrior {
         let numTop = UInt32(truncatingIfNeeded: n) &- floor
         var pct = 0.0, pcb = 0.0
         if numTop != 0 {
-            pct = arithmeticoGeometric(feature(i, Int(ceil), m, n), unnormalized(i, Int(ceil), m, n, lambda), ratio, d, numTop)
+            pct = arithmeticoGeometric(
+                feature(i, Int(ceil), m, n), unnormalized(i, Int(ceil), m, n, lambda), ratio, d, numTop)
         }
         if floor != 0 {
-            pcb = arithmeticoGeometric(feature(i, Int(floor), m, n), unnormalized(i, Int(floor), m, n, lambda), ratio, d, floor)
+            pcb = arithmeticoGeometric(
+                feature(i, Int(floor), m, n), unnormalized(i, Int(floor), m, n, lambda), ratio, d, floor)
         }
         return (pct + pcb) / zz
     }
@@ -71,6 +75,7 @@ enum DiagonalPrior {
     let xx = 1 / x
     let xx2 = xx * xx
     let xx4 = xx2 * xx2
-    result += log(x) + (1.0 / 24.0) * xx2 - (7.0 / 960.0) * xx4 + (31.0 / 8064.0) * xx4 * xx2 - (127.0 / 30720.0) * xx4 * xx4
+    result +=
+        log(x) + (1.0 / 24.0) * xx2 - (7.0 / 960.0) * xx4 + (31.0 / 8064.0) * xx4 * xx2 - (127.0 / 30720.0) * xx4 * xx4
     return result
 }

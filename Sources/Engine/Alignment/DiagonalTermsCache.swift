@@ -21,7 +21,8 @@ struct DiagonalTermsCache {
             self.p0 = p0
         }
         for k in 0..<batch.count {
-            let n = batch.sourceStarts[k + 1] - batch.sourceStarts[k], m = batch.targetStarts[k + 1] - batch.targetStarts[k]
+            let n = batch.sourceStarts[k + 1] - batch.sourceStarts[k],
+                m = batch.targetStarts[k + 1] - batch.targetStarts[k]
             guard n > 0, m > 0, terms[Self.key(m: m, n: n)] == nil else { continue }
             var values: [Double] = []
             values.reserveCapacity(2 * m + 1)

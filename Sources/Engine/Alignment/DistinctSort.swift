@@ -11,29 +11,29 @@ enum DistinctSort {
         let maximum = values.reduce(UInt32(0)) { max($0, UInt32(bitPattern: $1)) }
         var shift: UInt32 = 0
         a.withUnsafeMutableBufferPointer { first in
-        b.withUnsafeMutableBufferPointer { second in
-            var source = first, target = second
-            var counts = [Int](repeating: 0, count: 2048)
-            while shift == 0 || (shift < 32 && maximum >> shift != 0) {
-                for i in counts.indices { counts[i] = 0 }
-                for v in source { counts[Int((UInt32(bitPattern: v) >> shift) & 2047)] += 1 }
-                var sum = 0
-                for i in counts.indices {
-                    let c = counts[i]
-                    counts[i] = sum
-                    sum += c
+            b.withUnsafeMutableBufferPointer { second in
+                var source = first, target = second
+                var counts = [Int](repeating: 0, count: 2048)
+                while shift == 0 || (shift < 32 && maximum >> shift != 0) {
+                    for i in counts.indices { counts[i] = 0 }
+                    for v in source { counts[Int((UInt32(bitPattern: v) >> shift) & 2047)] += 1 }
+                    var sum = 0
+                    for i in counts.indices {
+                        let c = counts[i]
+                        counts[i] = sum
+                        sum += c
+                    }
+                    for v in source {
+                        let digit = Int((UInt32(bitPattern: v) >> shift) & 2047)
+                        target[counts[digit]] = v
+                        counts[digit] += 1
+                    }
+                    swap(&source, &target)
+                    shift += 11
                 }
-                for v in source {
-                    let digit = Int((UInt32(bitPattern: v) >> shift) & 2047)
-                    target[counts[digit]] = v
-                    counts[digit] += 1
-                }
-                swap(&source, &target)
-                shift += 11
+                // After an odd number of passes the sorted values are in `b`: bring them to `a`.
+                if source.baseAddress != first.baseAddress { first.update(fromContentsOf: source) }
             }
-            // After an odd number of passes the sorted values are in `b`: bring them to `a`.
-            if source.baseAddress != first.baseAddress { first.update(fromContentsOf: source) }
-        }
         }
         var out: [Int32] = []
         out.reserveCapacity(a.count / 2)

@@ -6,12 +6,15 @@ enum FastAlignKernel {
     /// `idx[0…n]` and returns their sum. The diagonal prior exp(λ·h) is evaluated as a geometric sequence on each
     /// side of the diagonal (two `exp` per target token instead of n; differs from fast_align in the last bits).
     @inline(__always)
-    static func fill(j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
-                     favorDiagonal favor: Bool, p0: Double, lambda: Double, probs: UnsafeMutablePointer<Double>) -> Double {
+    static func fill(
+        j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
+        favorDiagonal favor: Bool, p0: Double, lambda: Double, probs: UnsafeMutablePointer<Double>
+    ) -> Double {
         if favor {
             let (az, first) = diagonalTerms(j: j, m: m, n: n, p0: p0, lambda: lambda)
-            return fillDiagonal(j: j, m: m, n: n, idx: idx, t: t, initialized: initialized, p0: p0, lambda: lambda,
-                                az: az, first: first, step: exp(lambda / Double(n)), probs: probs)
+            return fillDiagonal(
+                j: j, m: m, n: n, idx: idx, t: t, initialized: initialized, p0: p0, lambda: lambda,
+                az: az, first: first, step: exp(lambda / Double(n)), probs: probs)
         }
         return fillUniform(n: n, idx: idx, t: t, initialized: initialized, probs: probs)
     }
@@ -27,9 +30,11 @@ enum FastAlignKernel {
 
     /// `fill` with the diagonal prior, from its precomputed terms (`step` = exp(λ/n)).
     @inline(__always)
-    static func fillDiagonal(j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
-                             p0: Double, lambda: Double, az: Double, first: Double, step: Double,
-                             probs: UnsafeMutablePointer<Double>) -> Double {
+    static func fillDiagonal(
+        j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
+        p0: Double, lambda: Double, az: Double, first: Double, step: Double,
+        probs: UnsafeMutablePointer<Double>
+    ) -> Double {
         probs[0] = (initialized ? t[Int(idx[0])] : 1e-9) * p0
         var sum = probs[0]
         // h(i) = −|i/n − (j+1)/m| rises until i/n ≤ (j+1)/m, then falls: walk both runs geometrically.
@@ -55,8 +60,10 @@ enum FastAlignKernel {
     }
 
     @inline(__always)
-    static func fillUniform(n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
-                            probs: UnsafeMutablePointer<Double>) -> Double {
+    static func fillUniform(
+        n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
+        probs: UnsafeMutablePointer<Double>
+    ) -> Double {
         let uniform = 1.0 / Double(n + 1)
         var sum = 0.0
         for i in 0...n {

@@ -80,7 +80,9 @@ public final class FastAlignModel: @unchecked Sendable {
     public func train() {
         let updates = max(0, options.iterations - 1)
         let workers = max(1, options.threads)
-        var buffers = [[Int64]](repeating: [Int64](repeating: 0, count: pairs.count), count: min(workers, max(1, DeterministicParallel.chunkCount(corpus.count))))
+        var buffers = [[Int64]](
+            repeating: [Int64](repeating: 0, count: pairs.count),
+            count: min(workers, max(1, DeterministicParallel.chunkCount(corpus.count))))
         for iter in 0..<updates {
             let stats = expectation(into: &buffers)
             // Add the integers first, decode once: exact for any number of workers.
@@ -93,8 +95,10 @@ public final class FastAlignModel: @unchecked Sendable {
             }
             if iter == updates - 1 { keptCounts = counts }
             normalize(counts)
-            log.append(IterationReport(iteration: iter + 1, logLikelihood: stats.logLikelihood,
-                                       posteriorNull: stats.nullMass / Double(max(1, trainingTargetTokens)), tension: tension))
+            log.append(
+                IterationReport(
+                    iteration: iter + 1, logLikelihood: stats.logLikelihood,
+                    posteriorNull: stats.nullMass / Double(max(1, trainingTargetTokens)), tension: tension))
         }
         if keptCounts.isEmpty { keptCounts = [Double](repeating: 0, count: pairs.count) }
     }
@@ -128,10 +132,13 @@ public final class FastAlignModel: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func fillPosteriors(j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
-                                probs: UnsafeMutablePointer<Double>) -> Double {
-        FastAlignKernel.fill(j: j, m: m, n: n, idx: idx, t: t, initialized: initialized, favorDiagonal: options.favorDiagonal,
-                             p0: options.p0, lambda: tension, probs: probs)
+    private func fillPosteriors(
+        j: Int, m: Int, n: Int, idx: UnsafePointer<Int32>, t: UnsafePointer<Double>, initialized: Bool,
+        probs: UnsafeMutablePointer<Double>
+    ) -> Double {
+        FastAlignKernel.fill(
+            j: j, m: m, n: n, idx: idx, t: t, initialized: initialized, favorDiagonal: options.favorDiagonal,
+            p0: options.p0, lambda: tension, probs: probs)
     }
 
     private func expectation(_ range: Range<Int>, counts: UnsafeMutablePointer<Int64>) -> PassStats {
@@ -139,34 +146,36 @@ public final class FastAlignModel: @unchecked Sendable {
         var probs = [Double](repeating: 0, count: 64)
         let initialized = probabilitiesInitialized
         pairIndices.withUnsafeBufferPointer { cache in
-        probabilities.withUnsafeBufferPointer { t in
-            for k in range {
-                let n = corpus.sourceLength(k), m = corpus.targetLength(k)
-                guard n > 0, m > 0 else { continue }
-                if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
-                var local = 0.0
-                probs.withUnsafeMutableBufferPointer { pb in
-                    let p = pb.baseAddress!
-                    for j in 0..<m {
-                        let idx = cache.baseAddress! + pairIndexStarts[k] + j * (n + 1)
-                        let sum = fillPosteriors(j: j, m: m, n: n, idx: idx, t: t.baseAddress!, initialized: initialized, probs: p)
-                        local += Foundation.log(sum)
-                        let inv = 1 / sum
-                        let c0 = p[0] * inv
-                        stats.nullMass += c0
-                        counts[Int(idx[0])] &+= FixedPointCounts.encode(c0)
-                        var feature = 0.0
-                        for i in 1...n {
-                            let q = p[i] * inv
-                            counts[Int(idx[i])] &+= FixedPointCounts.encode(q)
-                            feature += DiagonalPrior.feature(j, i, m, n) * q  // sic: j, not j+1 (fast_align)
+            probabilities.withUnsafeBufferPointer { t in
+                for k in range {
+                    let n = corpus.sourceLength(k), m = corpus.targetLength(k)
+                    guard n > 0, m > 0 else { continue }
+                    if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
+                    var local = 0.0
+                    probs.withUnsafeMutableBufferPointer { pb in
+                        let p = pb.baseAddress!
+                        for j in 0..<m {
+                            let idx = cache.baseAddress! + pairIndexStarts[k] + j * (n + 1)
+                            let sum = fillPosteriors(
+                                j: j, m: m, n: n, idx: idx, t: t.baseAddress!, initialized: initialized, probs: p)
+                            local += Foundation.log(sum)
+                            let inv = 1 / sum
+                            let c0 = p[0] * inv
+                            stats.nullMass += c0
+                            counts[Int(idx[0])] &+= FixedPointCounts.encode(c0)
+                            var feature = 0.0
+                            for i in 1...n {
+                                let q = p[i] * inv
+                                counts[Int(idx[i])] &+= FixedPointCounts.encode(q)
+                                feature += DiagonalPrior.feature(j, i, m, n) * q // sic: j, not j+1 (fast_align)
+                            }
+                            stats.feature += feature
                         }
-                        stats.feature += feature
                     }
+                    stats.logLikelihood += local
                 }
-                stats.logLikelihood += local
             }
-        }}
+        }
         return stats
     }
 
@@ -213,7 +222,9 @@ public final class FastAlignModel: @unchecked Sendable {
                     self.forEachPosterior(k) { j, n, p in
                         var best = 0
                         for i in 1...n where p[i] > p[best] { best = i }
-                        if best > 0 { links.append(self.options.reverse ? AlignmentLink(j, best - 1) : AlignmentLink(best - 1, j)) }
+                        if best > 0 {
+                            links.append(self.options.reverse ? AlignmentLink(j, best - 1) : AlignmentLink(best - 1, j))
+                        }
                     }
                     o.base[k] = links
                 }
@@ -228,14 +239,18 @@ public final class FastAlignModel: @unchecked Sendable {
         guard n > 0, m > 0 else { return }
         var probs = [Double](repeating: 0, count: n + 1)
         pairIndices.withUnsafeBufferPointer { cache in
-        probabilities.withUnsafeBufferPointer { t in
-        probs.withUnsafeMutableBufferPointer { pb in
-            for j in 0..<m {
-                let idx = cache.baseAddress! + pairIndexStarts[k] + j * (n + 1)
-                _ = fillPosteriors(j: j, m: m, n: n, idx: idx, t: t.baseAddress!, initialized: probabilitiesInitialized, probs: pb.baseAddress!)
-                body(j, n, pb.baseAddress!)
+            probabilities.withUnsafeBufferPointer { t in
+                probs.withUnsafeMutableBufferPointer { pb in
+                    for j in 0..<m {
+                        let idx = cache.baseAddress! + pairIndexStarts[k] + j * (n + 1)
+                        _ = fillPosteriors(
+                            j: j, m: m, n: n, idx: idx, t: t.baseAddress!, initialized: probabilitiesInitialized,
+                            probs: pb.baseAddress!)
+                        body(j, n, pb.baseAddress!)
+                    }
+                }
             }
-        }}}
+        }
     }
 
     /// Posterior link probabilities P(a_j = i) of sentence `k` under the current parameters, in file
@@ -243,8 +258,10 @@ public final class FastAlignModel: @unchecked Sendable {
     public func posteriors(_ k: Int) -> [[Double]] {
         let n = corpus.sourceLength(k), m = corpus.targetLength(k)
         guard n > 0, m > 0 else { return [] }
-        var grid = options.reverse ? [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
-                                   : [[Double]](repeating: [Double](repeating: 0, count: m), count: n)
+        var grid =
+            options.reverse
+            ? [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
+            : [[Double]](repeating: [Double](repeating: 0, count: m), count: n)
         forEachPosterior(k) { j, n, p in
             var sum = 0.0
             for i in 0...n { sum += p[i] }
@@ -268,8 +285,10 @@ public final class FastAlignModel: @unchecked Sendable {
             let t = probabilities[p]
             guard t > 0 else { continue }
             if let beam, !(Foundation.log(t) >= -Foundation.log(maxima[Int(e[p])]) * beam) { continue }
-            rows.append(LexicalTable.Row(source: corpus.sourceVocabulary.display(e[p]), target: corpus.targetVocabulary.display(f[p]),
-                                         logProbability: Foundation.log(t), count: keptCounts[p]))
+            rows.append(
+                LexicalTable.Row(
+                    source: corpus.sourceVocabulary.display(e[p]), target: corpus.targetVocabulary.display(f[p]),
+                    logProbability: Foundation.log(t), count: keptCounts[p]))
         }
         return LexicalTable(rows: rows)
     }

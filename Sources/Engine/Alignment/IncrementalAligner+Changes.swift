@@ -18,7 +18,8 @@ extension IncrementalAligner {
     /// `serialized()` then.
     public func serializedChanges() -> [UInt8]? {
         guard forward.changes.mark != nil, backward.changes.mark != nil,
-              !forward.changes.segmentsRemoved, !backward.changes.segmentsRemoved else { return nil }
+            !forward.changes.segmentsRemoved, !backward.changes.segmentsRemoved
+        else { return nil }
         var w = ByteWriter()
         w.string(Self.changesMagic)
         w.int(Self.changesVersion)
@@ -58,14 +59,18 @@ extension IncrementalAligner {
 
     /// Replays one direction's part of a change record on the saved fields (derived state is rebuilt afterwards).
     static func applyChanges(to d: IncrementalDirection, _ r: inout AlignmentByteReader) throws {
-        let expected = IncrementalDirection.Mark(sourceWords: try r.int(), targetWords: try r.int(), pairs: try r.int(), segments: try r.int())
+        let expected = IncrementalDirection.Mark(
+            sourceWords: try r.int(), targetWords: try r.int(), pairs: try r.int(), segments: try r.int())
         guard expected == d.currentMark else {
-            throw AlignmentError.invalidState("a change record does not follow the saved state (\(expected) vs \(d.currentMark))")
+            throw AlignmentError.invalidState(
+                "a change record does not follow the saved state (\(expected) vs \(d.currentMark))")
         }
         d.source = try Vocabulary(words: d.source.words + r.strings())
         d.target = try Vocabulary(words: d.target.words + r.strings())
         let conditioning = try r.int32s(), generated = try r.int32s()
-        guard conditioning.count == generated.count else { throw AlignmentError.invalidState("new pair columns differ in length") }
+        guard conditioning.count == generated.count else {
+            throw AlignmentError.invalidState("new pair columns differ in length")
+        }
         for (e, f) in zip(conditioning, generated) {
             guard e >= 0, Int(e) < d.source.count, f >= 0, Int(f) < d.target.count else {
                 throw AlignmentError.invalidState("a new pair is out of vocabulary")
@@ -81,7 +86,9 @@ extension IncrementalAligner {
         }
         for (p, c) in zip(changed, values) { d.counts[Int(p)] = c }
         let newCounts = try r.counts()
-        guard newCounts.count == conditioning.count else { throw AlignmentError.invalidState("new counts do not match the new pairs") }
+        guard newCounts.count == conditioning.count else {
+            throw AlignmentError.invalidState("new counts do not match the new pairs")
+        }
         d.counts += newCounts
         d.tension = try r.tension()
         d.featureTotal = try r.double()
@@ -89,9 +96,12 @@ extension IncrementalAligner {
         d.tensionRoundsDone = try r.int()
         for _ in 0..<(try r.count()) {
             let i = try r.int()
-            guard i >= 0, i < expected.segments else { throw AlignmentError.invalidState("changed segment \(i) does not exist") }
+            guard i >= 0, i < expected.segments else {
+                throw AlignmentError.invalidState("changed segment \(i) does not exist")
+            }
             let statPairs = try r.int32s(), statCounts = try r.counts()
-            guard statPairs.count == statCounts.count, statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
+            guard statPairs.count == statCounts.count, statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count })
+            else {
                 throw AlignmentError.invalidState("inconsistent statistics of segment \(i)")
             }
             d.batches[i].statPairs = statPairs
@@ -105,12 +115,18 @@ extension IncrementalAligner {
     /// Reads a change record's header and both directions.
     static func applyChanges(_ bytes: [UInt8], forward: IncrementalDirection, backward: IncrementalDirection) throws {
         var r = AlignmentByteReader(bytes)
-        guard try r.string() == changesMagic else { throw AlignmentError.invalidState("not an incremental aligner change record") }
+        guard try r.string() == changesMagic else {
+            throw AlignmentError.invalidState("not an incremental aligner change record")
+        }
         let version = try r.int()
-        guard version == changesVersion else { throw AlignmentError.invalidState("change record version \(version), expected \(changesVersion)") }
+        guard version == changesVersion else {
+            throw AlignmentError.invalidState("change record version \(version), expected \(changesVersion)")
+        }
         try applyChanges(to: forward, &r)
         try applyChanges(to: backward, &r)
-        guard r.offset == bytes.count else { throw AlignmentError.invalidState("\(bytes.count - r.offset) trailing bytes in a change record") }
+        guard r.offset == bytes.count else {
+            throw AlignmentError.invalidState("\(bytes.count - r.offset) trailing bytes in a change record")
+        }
     }
 }
 
@@ -121,7 +137,9 @@ extension IncrementalDirection {
         var description: String { "\(sourceWords)/\(targetWords) words, \(pairs) pairs, \(segments) segments" }
     }
 
-    var currentMark: Mark { Mark(sourceWords: source.count, targetWords: target.count, pairs: pairs.count, segments: batches.count) }
+    var currentMark: Mark {
+        Mark(sourceWords: source.count, targetWords: target.count, pairs: pairs.count, segments: batches.count)
+    }
 
     /// What changed in one direction since its state was last saved.
     struct ChangeTracker {
@@ -137,7 +155,9 @@ extension IncrementalDirection {
         mutating func noteReestimated(segment: Int, support: [Int32]) {
             guard let mark else { return }
             if segment < mark.segments { changedSegments.insert(segment) }
-            if flagged.count < mark.pairs { flagged.append(contentsOf: repeatElement(false, count: mark.pairs - flagged.count)) }
+            if flagged.count < mark.pairs {
+                flagged.append(contentsOf: repeatElement(false, count: mark.pairs - flagged.count))
+            }
             flagged.withUnsafeMutableBufferPointer { flags in
                 for p in support where Int(p) < mark.pairs && !flags[Int(p)] {
                     flags[Int(p)] = true

@@ -84,7 +84,8 @@ public final class HMMRefinedIncrementalAligner: IncrementalWordAligner, @unchec
         lexicalTable(beam: beam).rows.compactMap { row in
             guard row.count >= minCount, row.source != AlignedWordPair.nullWord, row.target != AlignedWordPair.nullWord
             else { return nil }
-            return AlignedWordPair(source: row.source, target: row.target, logProbability: row.logProbability, count: row.count)
+            return AlignedWordPair(
+                source: row.source, target: row.target, logProbability: row.logProbability, count: row.count)
         }
     }
 

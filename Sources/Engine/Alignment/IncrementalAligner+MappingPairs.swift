@@ -36,7 +36,9 @@ extension IncrementalAligner {
             let nearMax = (maxCount + alpha) * (1 - 1e-9)
             var maximum = 0.0
             if beam != nil {
-                for p in pairs where counts[Int(p)] + alpha >= nearMax { maximum = max(maximum, probability(Int(p), rowDigamma)) }
+                for p in pairs where counts[Int(p)] + alpha >= nearMax {
+                    maximum = max(maximum, probability(Int(p), rowDigamma))
+                }
             }
             for p in pairs.lazy.map(Int.init) where counts[p] >= minCount {
                 let t = probability(p, rowDigamma)
@@ -44,7 +46,9 @@ extension IncrementalAligner {
                 if let beam, !(Foundation.log(t) >= -Foundation.log(maximum) * beam) { continue }
                 let source = d.source.display(conditioning[p]), target = d.target.display(generated[p])
                 guard source != AlignedWordPair.nullWord, target != AlignedWordPair.nullWord else { continue }
-                out.append(AlignedWordPair(source: source, target: target, logProbability: Foundation.log(t), count: counts[p]))
+                out.append(
+                    AlignedWordPair(source: source, target: target, logProbability: Foundation.log(t), count: counts[p])
+                )
             }
         }
         return out

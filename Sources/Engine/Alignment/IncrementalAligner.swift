@@ -30,7 +30,9 @@ public final class IncrementalAligner: @unchecked Sendable {
         guard !batchIDs.contains(id) else { throw AlignmentError.invalidArgument("batch \(id) is already present") }
         let pairs = (0..<corpus.count).map { (source: corpus.sourceWords($0), target: corpus.targetWords($0)) }
         forward.add(id: id, sentences: pairs)
-        if options.reverseDirection { backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) }) }
+        if options.reverseDirection {
+            backward.add(id: id, sentences: pairs.map { (source: $0.target, target: $0.source) })
+        }
     }
 
     /// `add(batch:_:)` in two halves: the forward direction now, the reverse direction in the returned closure (nil
@@ -61,7 +63,9 @@ public final class IncrementalAligner: @unchecked Sendable {
         return out
     }
 
-    public func align(batch id: Int, symmetrize method: SymmetrizationMethod = .growDiagFinalAnd) throws -> [[AlignmentLink]] {
+    public func align(batch id: Int, symmetrize method: SymmetrizationMethod = .growDiagFinalAnd) throws
+        -> [[AlignmentLink]]
+    {
         let segments = forward.batches.indices.filter { forward.batches[$0].id == id }
         guard !segments.isEmpty else { throw AlignmentError.invalidArgument("no batch \(id)") }
         return segments.flatMap { align(batchAt: $0, symmetrize: method) }
@@ -87,7 +91,10 @@ public final class IncrementalAligner: @unchecked Sendable {
                 let t = d.probabilities[p]
                 guard t > 0 else { continue }
                 if let beam, !(Foundation.log(t) >= -Foundation.log(maxima[row]) * beam) { continue }
-                rows.append(LexicalTable.Row(source: d.source.display(e[p]), target: d.target.display(f[p]), logProbability: Foundation.log(t), count: d.counts[p]))
+                rows.append(
+                    LexicalTable.Row(
+                        source: d.source.display(e[p]), target: d.target.display(f[p]),
+                        logProbability: Foundation.log(t), count: d.counts[p]))
             }
         }
         return LexicalTable(rows: rows)
@@ -118,7 +125,9 @@ public final class IncrementalAligner: @unchecked Sendable {
     /// order. The result is marked saved (the next `serializedChanges()` is relative to it).
     public convenience init(serialized bytes: [UInt8], changes: [[UInt8]] = [], threads: Int = 1) throws {
         var r = AlignmentByteReader(bytes)
-        guard try r.string() == Self.magic else { throw AlignmentError.invalidState("not an incremental aligner state") }
+        guard try r.string() == Self.magic else {
+            throw AlignmentError.invalidState("not an incremental aligner state")
+        }
         let version = try r.int()
         guard (1...Self.version).contains(version) else {
             throw AlignmentError.invalidState("state version \(version), expected 1…\(Self.version)")
@@ -132,13 +141,15 @@ public final class IncrementalAligner: @unchecked Sendable {
         o.refreshBatches = try r.int()
         o.reverseDirection = version >= 2 ? try r.int() != 0 : true
         guard o.alpha > 0, o.alpha <= 100, (0..<1).contains(o.p0), (0.1...14).contains(o.initialTension),
-              (0...1_000).contains(o.localIterations), (0...1_000_000).contains(o.refreshBatches)
+            (0...1_000).contains(o.localIterations), (0...1_000_000).contains(o.refreshBatches)
         else { throw AlignmentError.invalidState("options out of range") }
         o.threads = threads
         self.init(options: o)
         try Self.read(forward, &r)
         try Self.read(backward, &r)
-        guard r.offset == bytes.count else { throw AlignmentError.invalidState("\(bytes.count - r.offset) trailing bytes") }
+        guard r.offset == bytes.count else {
+            throw AlignmentError.invalidState("\(bytes.count - r.offset) trailing bytes")
+        }
         for record in changes { try Self.applyChanges(record, forward: forward, backward: backward) }
         for d in [forward, backward] { try d.rebuildDerivedState() }
         markSaved()
@@ -171,18 +182,23 @@ public final class IncrementalAligner: @unchecked Sendable {
     }
 
     /// A batch segment as `write(_:_:)` wrote it, checked against the direction's vocabularies and pair table.
-    static func readBatch(_ d: IncrementalDirection, _ r: inout AlignmentByteReader) throws -> IncrementalDirection.Batch {
-        var b = IncrementalDirection.Batch(id: try r.int(), sourceIDs: try r.int32s(), sourceStarts: try r.ints(),
-                                           targetIDs: try r.int32s(), targetStarts: try r.ints())
+    static func readBatch(_ d: IncrementalDirection, _ r: inout AlignmentByteReader) throws
+        -> IncrementalDirection.Batch
+    {
+        var b = IncrementalDirection.Batch(
+            id: try r.int(), sourceIDs: try r.int32s(), sourceStarts: try r.ints(),
+            targetIDs: try r.int32s(), targetStarts: try r.ints())
         b.statPairs = try r.int32s()
         b.statCounts = try r.counts()
         b.feature = try r.double()
         b.refreshedAt = try r.int()
         guard b.sourceStarts.count == b.targetStarts.count, b.sourceStarts.first == 0, b.targetStarts.first == 0,
-              b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
-              Self.isNondecreasing(b.sourceStarts), Self.isNondecreasing(b.targetStarts),
-              b.sourceIDs.allSatisfy({ $0 > 0 && Int($0) < d.source.count }), b.targetIDs.allSatisfy({ $0 > 0 && Int($0) < d.target.count }),
-              b.statPairs.count == b.statCounts.count, b.statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count }) else {
+            b.sourceStarts.last == b.sourceIDs.count, b.targetStarts.last == b.targetIDs.count,
+            Self.isNondecreasing(b.sourceStarts), Self.isNondecreasing(b.targetStarts),
+            b.sourceIDs.allSatisfy({ $0 > 0 && Int($0) < d.source.count }),
+            b.targetIDs.allSatisfy({ $0 > 0 && Int($0) < d.target.count }),
+            b.statPairs.count == b.statCounts.count, b.statPairs.allSatisfy({ $0 >= 0 && Int($0) < d.pairs.count })
+        else {
             throw AlignmentError.invalidState("inconsistent batch \(b.id)")
         }
         return b
@@ -197,7 +213,9 @@ public final class IncrementalAligner: @unchecked Sendable {
         d.target = try Vocabulary(words: r.strings())
         d.pairs = try PairTable(conditioning: r.int32s(), generated: r.int32s())
         d.counts = try r.counts()
-        guard d.counts.count == d.pairs.count else { throw AlignmentError.invalidState("count array does not match pairs") }
+        guard d.counts.count == d.pairs.count else {
+            throw AlignmentError.invalidState("count array does not match pairs")
+        }
         d.tension = try r.tension()
         d.featureTotal = try r.double()
         d.clock = try r.int()

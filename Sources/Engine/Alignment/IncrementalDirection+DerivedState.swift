@@ -11,7 +11,9 @@ extension IncrementalDirection {
         for p in 0..<pairs.count {
             let e = Int(pairs.conditioning[p])
             let f = Int(pairs.generated[p])
-            guard e >= 0, e < source.count, f >= 0, f < target.count else { throw AlignmentError.invalidState("pair \(p) out of vocabulary") }
+            guard e >= 0, e < source.count, f >= 0, f < target.count else {
+                throw AlignmentError.invalidState("pair \(p) out of vocabulary")
+            }
             rowPairs[e].append(Int32(p))
         }
         sizeCounts = [:]

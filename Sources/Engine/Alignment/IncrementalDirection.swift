@@ -154,11 +154,11 @@ final class IncrementalDirection: @unchecked Sendable {
         let conditioning = pairs.conditioning
         for (p, c) in zip(b.statPairs, b.statCounts) {
             counts[Int(p)] -= c
-            if counts[Int(p)] < 0 { counts[Int(p)] = 0 }  // rounding only; statistics were added exactly
+            if counts[Int(p)] < 0 { counts[Int(p)] = 0 } // rounding only; statistics were added exactly
             touched.insert(conditioning[Int(p)])
         }
         featureTotal -= b.feature
-        changes.segmentsRemoved = true  // indices shift: the next save is a full snapshot
+        changes.segmentsRemoved = true // indices shift: the next save is a full snapshot
         for k in 0..<b.count {
             let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
             guard n > 0, m > 0 else { continue }
@@ -177,7 +177,7 @@ final class IncrementalDirection: @unchecked Sendable {
     private func pairIndices(of b: Batch) -> [Int32] {
         var cache = [Int32](repeating: -1, count: b.cacheStarts.last ?? 0)
         do {
-            let table = pairs  // released before the inserts below (which would otherwise copy it)
+            let table = pairs // released before the inserts below (which would otherwise copy it)
             cache.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 let out = SendablePointer(base: base)
@@ -228,12 +228,15 @@ final class IncrementalDirection: @unchecked Sendable {
         b.cache = []
         b.cacheStarts = [0]
         for k in 0..<b.count {
-            let src = b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]], trg = b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]]
+            let src = b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]],
+                trg = b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]]
             if !src.isEmpty {
                 for f in trg {
                     for e in [0] + src {
                         let p = pairs.index(e, f)
-                        guard p >= 0 else { throw AlignmentError.invalidState("batch \(b.id) uses a pair missing from the table") }
+                        guard p >= 0 else {
+                            throw AlignmentError.invalidState("batch \(b.id) uses a pair missing from the table")
+                        }
                         b.cache.append(p)
                     }
                 }
@@ -285,24 +288,27 @@ final class IncrementalDirection: @unchecked Sendable {
         let alpha = options.alpha
         let rowPairs = self.rowPairs
         counts.withUnsafeBufferPointer { countBuffer in
-        rowTotals.withUnsafeMutableBufferPointer { totalBuffer in
-        rowDigammas.withUnsafeMutableBufferPointer { digammaBuffer in
-            guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress, let dg = digammaBuffer.baseAddress else { return }
-            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), totals = SendablePointer(base: tot)
-            let digammas = SendablePointer(base: dg)
-            DeterministicParallel.forEachChunk(count: rows.count, threads: options.threads) { _, range, _ in
-                for k in range {
-                    let e = Int(rows[k])
-                    rowPairs[e].withUnsafeBufferPointer { row in
-                        var total = 0.0
-                        for p in row { total += counts.base[Int(p)] + alpha }
-                        totals.base[e] = total
-                        digammas.base[e] = fastAlignDigamma(total == 0 ? 1 : total)
+            rowTotals.withUnsafeMutableBufferPointer { totalBuffer in
+                rowDigammas.withUnsafeMutableBufferPointer { digammaBuffer in
+                    guard let c = countBuffer.baseAddress, let tot = totalBuffer.baseAddress,
+                        let dg = digammaBuffer.baseAddress
+                    else { return }
+                    let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)),
+                        totals = SendablePointer(base: tot)
+                    let digammas = SendablePointer(base: dg)
+                    DeterministicParallel.forEachChunk(count: rows.count, threads: options.threads) { _, range, _ in
+                        for k in range {
+                            let e = Int(rows[k])
+                            rowPairs[e].withUnsafeBufferPointer { row in
+                                var total = 0.0
+                                for p in row { total += counts.base[Int(p)] + alpha }
+                                totals.base[e] = total
+                                digammas.base[e] = fastAlignDigamma(total == 0 ? 1 : total)
+                            }
+                        }
                     }
                 }
             }
-        }
-        }
         }
     }
 
@@ -311,19 +317,23 @@ final class IncrementalDirection: @unchecked Sendable {
         let alpha = options.alpha
         let conditioning = pairs.conditioning
         counts.withUnsafeBufferPointer { countBuffer in
-        rowDigammas.withUnsafeBufferPointer { digammaBuffer in
-        probabilities.withUnsafeMutableBufferPointer { probabilityBuffer in
-            guard let c = countBuffer.baseAddress, let dg = digammaBuffer.baseAddress, let pr = probabilityBuffer.baseAddress else { return }
-            let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)), digammas = SendablePointer(base: UnsafeMutablePointer(mutating: dg))
-            let probabilities = SendablePointer(base: pr)
-            DeterministicParallel.forEachChunk(count: pairList.count, threads: options.threads) { _, range, _ in
-                for k in range {
-                    let p = Int(pairList[k])
-                    probabilities.base[p] = exp(fastAlignDigamma(counts.base[p] + alpha) - digammas.base[Int(conditioning[p])])
+            rowDigammas.withUnsafeBufferPointer { digammaBuffer in
+                probabilities.withUnsafeMutableBufferPointer { probabilityBuffer in
+                    guard let c = countBuffer.baseAddress, let dg = digammaBuffer.baseAddress,
+                        let pr = probabilityBuffer.baseAddress
+                    else { return }
+                    let counts = SendablePointer(base: UnsafeMutablePointer(mutating: c)),
+                        digammas = SendablePointer(base: UnsafeMutablePointer(mutating: dg))
+                    let probabilities = SendablePointer(base: pr)
+                    DeterministicParallel.forEachChunk(count: pairList.count, threads: options.threads) { _, range, _ in
+                        for k in range {
+                            let p = Int(pairList[k])
+                            probabilities.base[p] = exp(
+                                fastAlignDigamma(counts.base[p] + alpha) - digammas.base[Int(conditioning[p])])
+                        }
+                    }
                 }
             }
-        }
-        }
         }
     }
 
@@ -367,50 +377,60 @@ final class IncrementalDirection: @unchecked Sendable {
         for w in 0..<workers where scratch[w].count < pairs.count {
             scratch[w].append(contentsOf: repeatElement(0, count: pairs.count - scratch[w].count))
         }
-        let ptrs = (0..<workers).map { w in scratch[w].withUnsafeMutableBufferPointer { SendablePointer(base: $0.baseAddress!) } }
+        let ptrs = (0..<workers).map { w in
+            scratch[w].withUnsafeMutableBufferPointer { SendablePointer(base: $0.baseAddress!) }
+        }
         var features = [Double](repeating: 0, count: DeterministicParallel.chunkCount(b.count))
         let lambda = tension, p0 = options.p0
         diagonalTerms.prepare(for: b, lambda: lambda, p0: p0)
         let shapes = diagonalTerms.terms
         probabilities.withUnsafeBufferPointer { t in
-        b.cache.withUnsafeBufferPointer { cache in
-        features.withUnsafeMutableBufferPointer { fp in
-            let out = SendablePointer(base: fp.baseAddress!)
-            let tp = SendablePointer(base: UnsafeMutablePointer(mutating: t.baseAddress!))
-            let cp = SendablePointer(base: UnsafeMutablePointer(mutating: cache.baseAddress ?? UnsafePointer(bitPattern: 8)!))
-            DeterministicParallel.forEachChunk(count: b.count, threads: workers) { w, range, chunk in
-                let counts = ptrs[w].base
-                var feature = 0.0
-                var probs = [Double](repeating: 0, count: 64)
-                for k in range {
-                    let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
-                    guard n > 0, m > 0 else { continue }
-                    if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
-                    let shape = shapes[DiagonalTermsCache.key(m: m, n: n)] ?? []
-                    probs.withUnsafeMutableBufferPointer { pb in
-                    shape.withUnsafeBufferPointer { terms in
-                        let p = pb.baseAddress!
-                        for j in 0..<m {
-                            let idx = cp.base + b.cacheStarts[k] + j * (n + 1)
-                            let sum = terms.count == 2 * m + 1
-                                ? FastAlignKernel.fillDiagonal(j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform, p0: p0,
-                                                               lambda: lambda, az: terms[2 * j], first: terms[2 * j + 1], step: terms[2 * m], probs: p)
-                                : FastAlignKernel.fill(j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform,
-                                                       favorDiagonal: true, p0: p0, lambda: lambda, probs: p)
-                            let inv = 1 / sum
-                            counts[Int(idx[0])] &+= FixedPointCounts.encode(p[0] * inv)
-                            for i in 1...n {
-                                let q = p[i] * inv
-                                counts[Int(idx[i])] &+= FixedPointCounts.encode(q)
-                                feature += DiagonalPrior.feature(j, i, m, n) * q  // fast_align's j (not j+1)
+            b.cache.withUnsafeBufferPointer { cache in
+                features.withUnsafeMutableBufferPointer { fp in
+                    let out = SendablePointer(base: fp.baseAddress!)
+                    let tp = SendablePointer(base: UnsafeMutablePointer(mutating: t.baseAddress!))
+                    let cp = SendablePointer(
+                        base: UnsafeMutablePointer(mutating: cache.baseAddress ?? UnsafePointer(bitPattern: 8)!))
+                    DeterministicParallel.forEachChunk(count: b.count, threads: workers) { w, range, chunk in
+                        let counts = ptrs[w].base
+                        var feature = 0.0
+                        var probs = [Double](repeating: 0, count: 64)
+                        for k in range {
+                            let n = b.sourceStarts[k + 1] - b.sourceStarts[k],
+                                m = b.targetStarts[k + 1] - b.targetStarts[k]
+                            guard n > 0, m > 0 else { continue }
+                            if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
+                            let shape = shapes[DiagonalTermsCache.key(m: m, n: n)] ?? []
+                            probs.withUnsafeMutableBufferPointer { pb in
+                                shape.withUnsafeBufferPointer { terms in
+                                    let p = pb.baseAddress!
+                                    for j in 0..<m {
+                                        let idx = cp.base + b.cacheStarts[k] + j * (n + 1)
+                                        let sum =
+                                            terms.count == 2 * m + 1
+                                            ? FastAlignKernel.fillDiagonal(
+                                                j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform, p0: p0,
+                                                lambda: lambda, az: terms[2 * j], first: terms[2 * j + 1],
+                                                step: terms[2 * m], probs: p)
+                                            : FastAlignKernel.fill(
+                                                j: j, m: m, n: n, idx: idx, t: tp.base, initialized: !uniform,
+                                                favorDiagonal: true, p0: p0, lambda: lambda, probs: p)
+                                        let inv = 1 / sum
+                                        counts[Int(idx[0])] &+= FixedPointCounts.encode(p[0] * inv)
+                                        for i in 1...n {
+                                            let q = p[i] * inv
+                                            counts[Int(idx[i])] &+= FixedPointCounts.encode(q)
+                                            feature += DiagonalPrior.feature(j, i, m, n) * q // fast_align's j (not j+1)
+                                        }
+                                    }
+                                }
                             }
                         }
-                    }
+                        out.base[chunk] = feature
                     }
                 }
-                out.base[chunk] = feature
             }
-        }}}
+        }
         var stats = Stats()
         stats.pairs = b.support
         stats.counts = b.support.map { p in
@@ -432,26 +452,29 @@ final class IncrementalDirection: @unchecked Sendable {
         var out: [[(Int, Int)]] = []
         var probs = [Double](repeating: 0, count: 64)
         probabilities.withUnsafeBufferPointer { t in
-        b.cache.withUnsafeBufferPointer { cache in
-            for k in 0..<b.count {
-                let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
-                var links: [(Int, Int)] = []
-                if n > 0, m > 0 {
-                    if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
-                    probs.withUnsafeMutableBufferPointer { pb in
-                        let p = pb.baseAddress!
-                        for j in 0..<m {
-                            _ = FastAlignKernel.fill(j: j, m: m, n: n, idx: cache.baseAddress! + b.cacheStarts[k] + j * (n + 1), t: t.baseAddress!,
-                                                     initialized: true, favorDiagonal: true, p0: options.p0, lambda: tension, probs: p)
-                            var best = 0
-                            for i in 1...n where p[i] > p[best] { best = i }
-                            if best > 0 { links.append((best - 1, j)) }
+            b.cache.withUnsafeBufferPointer { cache in
+                for k in 0..<b.count {
+                    let n = b.sourceStarts[k + 1] - b.sourceStarts[k], m = b.targetStarts[k + 1] - b.targetStarts[k]
+                    var links: [(Int, Int)] = []
+                    if n > 0, m > 0 {
+                        if probs.count < n + 1 { probs = [Double](repeating: 0, count: n + 1) }
+                        probs.withUnsafeMutableBufferPointer { pb in
+                            let p = pb.baseAddress!
+                            for j in 0..<m {
+                                _ = FastAlignKernel.fill(
+                                    j: j, m: m, n: n, idx: cache.baseAddress! + b.cacheStarts[k] + j * (n + 1),
+                                    t: t.baseAddress!,
+                                    initialized: true, favorDiagonal: true, p0: options.p0, lambda: tension, probs: p)
+                                var best = 0
+                                for i in 1...n where p[i] > p[best] { best = i }
+                                if best > 0 { links.append((best - 1, j)) }
+                            }
                         }
                     }
+                    out.append(links)
                 }
-                out.append(links)
             }
-        }}
+        }
         return out
     }
 }

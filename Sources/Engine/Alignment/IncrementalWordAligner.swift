@@ -24,7 +24,9 @@ public protocol IncrementalWordAligner: AnyObject, Sendable {
 }
 
 extension IncrementalWordAligner {
-    public func alignedWordPairs(minCount: Double) -> [AlignedWordPair] { alignedWordPairs(minCount: minCount, beam: -4) }
+    public func alignedWordPairs(minCount: Double) -> [AlignedWordPair] {
+        alignedWordPairs(minCount: minCount, beam: -4)
+    }
 }
 
 extension IncrementalAligner: IncrementalWordAligner {}
@@ -44,7 +46,9 @@ public enum IncrementalAlignerModel: String, Sendable, CaseIterable, Codable {
     public func make(options: IncrementalOptions) -> any IncrementalWordAligner {
         switch self {
         case .ibm2: IncrementalAligner(options: options)
-        case .ibm2HMM: HMMRefinedIncrementalAligner(IncrementalAligner(options: options), hmmOptions: Self.hmmOptions(threads: options.threads))
+        case .ibm2HMM:
+            HMMRefinedIncrementalAligner(
+                IncrementalAligner(options: options), hmmOptions: Self.hmmOptions(threads: options.threads))
         }
     }
 

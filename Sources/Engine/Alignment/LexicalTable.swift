@@ -28,7 +28,9 @@ public struct LexicalTable: Sendable, Equatable {
     public var tsv: String {
         var s = ""
         for r in rows {
-            s += r.source + "\t" + r.target + "\t" + String(format: "%g", r.logProbability) + "\t" + String(format: "%g", r.count) + "\n"
+            s +=
+                r.source + "\t" + r.target + "\t" + String(format: "%g", r.logProbability) + "\t"
+                + String(format: "%g", r.count) + "\n"
         }
         return s
     }
@@ -51,11 +53,14 @@ public struct LexicalTable: Sendable, Equatable {
             if text.isEmpty { continue }
             let cols = text.split(separator: "\t", omittingEmptySubsequences: false)
             guard cols.count == 3 || cols.count == 4, let lp = Double(cols[2]) else {
-                throw AlignmentError.malformedLine(path: path, line: line, reason: "expected e<TAB>f<TAB>ln t[<TAB>count]")
+                throw AlignmentError.malformedLine(
+                    path: path, line: line, reason: "expected e<TAB>f<TAB>ln t[<TAB>count]")
             }
             var count = 0.0
             if cols.count == 4 {
-                guard let c = Double(cols[3]) else { throw AlignmentError.malformedLine(path: path, line: line, reason: "count is not a number") }
+                guard let c = Double(cols[3]) else {
+                    throw AlignmentError.malformedLine(path: path, line: line, reason: "count is not a number")
+                }
                 count = c
             }
             rows.append(Row(source: String(cols[0]), target: String(cols[1]), logProbability: lp, count: count))

@@ -23,9 +23,13 @@ public struct PairTable: Sendable, Equatable {
 
     public var count: Int { conditioning.count }
 
-    @inline(__always) static func key(_ e: Int32, _ f: Int32) -> UInt64 { UInt64(UInt32(bitPattern: e)) << 32 | UInt64(UInt32(bitPattern: f)) }
+    @inline(__always) static func key(_ e: Int32, _ f: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: e)) << 32 | UInt64(UInt32(bitPattern: f))
+    }
 
-    @inline(__always) private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+    @inline(__always) private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
 
     /// The pair's index, or -1 when the pair never co-occurred.
     @inline(__always) public func index(_ e: Int32, _ f: Int32) -> Int32 {
@@ -78,7 +82,9 @@ public struct PairTable: Sendable, Equatable {
 
     /// Rebuilds a table from its pair list (deserialisation).
     init(conditioning: [Int32], generated: [Int32]) throws {
-        guard conditioning.count == generated.count else { throw AlignmentError.invalidState("pair arrays differ in length") }
+        guard conditioning.count == generated.count else {
+            throw AlignmentError.invalidState("pair arrays differ in length")
+        }
         self.init(capacity: conditioning.count)
         for p in 0..<conditioning.count where insert(conditioning[p], generated[p]) != Int32(p) {
             throw AlignmentError.invalidState("duplicate pair at index \(p)")

@@ -39,7 +39,8 @@ public struct ParallelCorpus: Sendable, Equatable {
         targetStarts.append(targetIDs.count)
         lineNumbers.append(line)
         if source.isEmpty || target.isEmpty {
-            let kind: CorpusWarning.Kind = source.isEmpty && target.isEmpty ? .emptyBoth : (source.isEmpty ? .emptySource : .emptyTarget)
+            let kind: CorpusWarning.Kind =
+                source.isEmpty && target.isEmpty ? .emptyBoth : (source.isEmpty ? .emptySource : .emptyTarget)
             warnings.append(CorpusWarning(path: path, line: line, kind: kind))
         }
     }

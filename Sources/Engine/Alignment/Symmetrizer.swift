@@ -8,7 +8,9 @@ public enum SymmetrizationMethod: String, CaseIterable, Sendable {
 }
 
 public enum Symmetrizer {
-    public static func combine(forward: [AlignmentLink], reverse: [AlignmentLink], method: SymmetrizationMethod) -> [AlignmentLink] {
+    public static func combine(forward: [AlignmentLink], reverse: [AlignmentLink], method: SymmetrizationMethod)
+        -> [AlignmentLink]
+    {
         let fwd = Set(forward), rev = Set(reverse)
         let inter = fwd.intersection(rev), uni = fwd.union(rev)
         switch method {
@@ -47,15 +49,19 @@ public enum Symmetrizer {
         let both = method == .growDiagFinalAnd
         for direction in [fwd, rev] {
             for c in direction.sorted() where !result.contains(c) {
-                let free = both ? (!sourceAligned[c.source] && !targetAligned[c.target])
-                                : (!sourceAligned[c.source] || !targetAligned[c.target])
+                let free =
+                    both
+                    ? (!sourceAligned[c.source] && !targetAligned[c.target])
+                    : (!sourceAligned[c.source] || !targetAligned[c.target])
                 if free { add(c) }
             }
         }
         return result.sorted()
     }
 
-    public static func combine(forward: [[AlignmentLink]], reverse: [[AlignmentLink]], method: SymmetrizationMethod) -> [[AlignmentLink]] {
+    public static func combine(forward: [[AlignmentLink]], reverse: [[AlignmentLink]], method: SymmetrizationMethod)
+        -> [[AlignmentLink]]
+    {
         zip(forward, reverse).map { combine(forward: $0, reverse: $1, method: method) }
     }
 }

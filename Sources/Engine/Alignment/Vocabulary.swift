@@ -34,7 +34,9 @@ public struct Vocabulary: Sendable, Equatable {
     }
 
     init(words: [String]) throws {
-        guard words.first == Vocabulary.nullWord else { throw AlignmentError.invalidState("vocabulary without NULL word") }
+        guard words.first == Vocabulary.nullWord else {
+            throw AlignmentError.invalidState("vocabulary without NULL word")
+        }
         self.words = words
         var ids: [String: Int32] = [:]
         ids.reserveCapacity(words.count)

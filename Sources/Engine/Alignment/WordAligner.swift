@@ -31,22 +31,29 @@ public struct WordAlignmentResult: Sendable {
 }
 
 public enum WordAligner {
-    public static func align(_ corpus: ParallelCorpus, _ config: WordAlignerConfiguration) throws -> WordAlignmentResult {
-        if let n = config.iterations, n < 1 { throw AlignmentError.invalidArgument("iterations must be at least 1, got \(n)") }
+    public static func align(_ corpus: ParallelCorpus, _ config: WordAlignerConfiguration) throws -> WordAlignmentResult
+    {
+        if let n = config.iterations, n < 1 {
+            throw AlignmentError.invalidArgument("iterations must be at least 1, got \(n)")
+        }
         // `best` symmetrises by default; asking for `reverse` alone gives that single direction.
         let symmetrize = config.symmetrize ?? (config.model == .best && !config.reverse ? .growDiagFinalAnd : nil)
         if let method = symmetrize {
             let (f, tf) = try direction(corpus, config, reverse: false)
             let (r, tr) = try direction(corpus, config, reverse: true)
-            return WordAlignmentResult(links: Symmetrizer.combine(forward: f, reverse: r, method: method),
-                                       table: config.reverse ? tr : tf, forward: f, reverse: r)
+            return WordAlignmentResult(
+                links: Symmetrizer.combine(forward: f, reverse: r, method: method),
+                table: config.reverse ? tr : tf, forward: f, reverse: r)
         }
         let (links, table) = try direction(corpus, config, reverse: config.reverse)
-        return WordAlignmentResult(links: links, table: table, forward: config.reverse ? nil : links, reverse: config.reverse ? links : nil)
+        return WordAlignmentResult(
+            links: links, table: table, forward: config.reverse ? nil : links, reverse: config.reverse ? links : nil)
     }
 
     /// One direction: Pharaoh links in file orientation and the lexical table.
-    public static func direction(_ corpus: ParallelCorpus, _ config: WordAlignerConfiguration, reverse: Bool) throws -> ([[AlignmentLink]], LexicalTable) {
+    public static func direction(_ corpus: ParallelCorpus, _ config: WordAlignerConfiguration, reverse: Bool) throws
+        -> ([[AlignmentLink]], LexicalTable)
+    {
         var options: FastAlignOptions
         switch config.model {
         case .ibm1:

@@ -80,7 +80,8 @@ public final class CorpusByteStream {
         if let chunk {
             contentBytes += chunk.count
             if contentBytes > maxBytes {
-                throw CorpusReadError(inflater == nil ? "larger than \(maxBytes) bytes" : "decompresses to more than \(maxBytes) bytes")
+                throw CorpusReadError(
+                    inflater == nil ? "larger than \(maxBytes) bytes" : "decompresses to more than \(maxBytes) bytes")
             }
             observer?(chunk)
         }

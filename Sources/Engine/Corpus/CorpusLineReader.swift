@@ -49,7 +49,9 @@ public final class CorpusLineReader {
     }
 
     /// Finds the next line and hands its bytes (without '\n' or a final '\r') to `body`.
-    private func nextBytes<T>(_ body: (UnsafeRawBufferPointer) throws(CorpusReadError) -> T) throws(CorpusReadError) -> T? {
+    private func nextBytes<T>(_ body: (UnsafeRawBufferPointer) throws(CorpusReadError) -> T) throws(CorpusReadError)
+        -> T?
+    {
         while true {
             if chunk == nil || position >= chunk!.count {
                 if ended { break }
@@ -100,7 +102,9 @@ public final class CorpusLineReader {
         pending.append(contentsOf: bytes.bindMemory(to: UInt8.self))
     }
 
-    private func finishPending<T>(_ body: (UnsafeRawBufferPointer) throws(CorpusReadError) -> T) throws(CorpusReadError) -> T {
+    private func finishPending<T>(_ body: (UnsafeRawBufferPointer) throws(CorpusReadError) -> T) throws(CorpusReadError)
+        -> T
+    {
         try pending.withUnsafeBytes { bytes in Result { () throws(CorpusReadError) in try finish(bytes, body) } }.get()
     }
 
@@ -108,8 +112,12 @@ public final class CorpusLineReader {
         _ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(CorpusReadError) -> T
     ) throws(CorpusReadError) -> T {
         var line = bytes
-        if line.count > 0, line[line.count - 1] == 0x0D { line = UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)]) }
-        if line.count > maxLineBytes { throw CorpusReadError("line longer than \(maxLineBytes) bytes", line: lineNumber) }
+        if line.count > 0, line[line.count - 1] == 0x0D {
+            line = UnsafeRawBufferPointer(rebasing: line[0..<(line.count - 1)])
+        }
+        if line.count > maxLineBytes {
+            throw CorpusReadError("line longer than \(maxLineBytes) bytes", line: lineNumber)
+        }
         return try body(line)
     }
 }

@@ -26,8 +26,10 @@ public struct BookSplit: Sendable, Equatable {
         guard let space = reference.lastIndex(of: " ") else { return nil }
         let verse = reference[reference.index(after: space)...]
         let parts = verse.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              space > reference.startIndex else { return nil }
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            space > reference.startIndex
+        else { return nil }
         return reference[..<space]
     }
 

@@ -48,7 +48,8 @@ public struct ChrF: Sendable, Equatable {
         case lengthMismatch(hypotheses: Int, references: Int)
         public var description: String {
             switch self {
-            case .lengthMismatch(let h, let r): return "chrF: \(h) hypotheses but \(r) references (need one reference per hypothesis)"
+            case .lengthMismatch(let h, let r):
+                return "chrF: \(h) hypotheses but \(r) references (need one reference per hypothesis)"
             }
         }
     }
@@ -104,7 +105,8 @@ public struct ChrF: Sendable, Equatable {
     }
 
     private func characters(_ text: String) -> [UInt32] {
-        includeWhitespace ? text.unicodeScalars.map(\.value)
+        includeWhitespace
+            ? text.unicodeScalars.map(\.value)
             : text.unicodeScalars.lazy.filter { !Self.isPythonWhitespace($0.value) }.map(\.value)
     }
 
@@ -118,7 +120,8 @@ public struct ChrF: Sendable, Equatable {
     /// The code points Python's `str.isspace()` (and so `str.split()`) treats as whitespace.
     static func isPythonWhitespace(_ v: UInt32) -> Bool {
         switch v {
-        case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+            return true
         default: return false
         }
     }

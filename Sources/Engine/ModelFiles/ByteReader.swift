@@ -15,7 +15,8 @@ struct ByteReader {
 
     mutating func require(_ n: Int, _ what: String) throws {
         guard n >= 0, n <= remaining else {
-            throw ModelFileError.truncated(path: path, what: what, offset: offset, needed: n, available: max(0, remaining))
+            throw ModelFileError.truncated(
+                path: path, what: what, offset: offset, needed: n, available: max(0, remaining))
         }
     }
 
@@ -37,7 +38,8 @@ struct ByteReader {
     mutating func count(_ what: String, limit: Int) throws -> Int {
         let raw = try u64(what)
         guard raw <= UInt64(limit) else {
-            throw ModelFileError.invalidHeader(path: path, reason: "\(what) \(raw) exceeds the limit \(limit) at offset \(offset - 8)")
+            throw ModelFileError.invalidHeader(
+                path: path, reason: "\(what) \(raw) exceeds the limit \(limit) at offset \(offset - 8)")
         }
         return Int(raw)
     }

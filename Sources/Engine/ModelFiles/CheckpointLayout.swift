@@ -26,8 +26,10 @@ public enum CheckpointLayout {
     public static let specialTokensMap = "special_tokens_map.json"
     public static let chatTemplate = "chat_template.jinja"
     /// Tokenizer files copied along with a tokenizer (those present).
-    public static let tokenizerFiles = [tokenizer, tokenizerConfig, specialTokensMap, "tokenizer.model", "vocab.json",
-                                        "merges.txt", "vocab.txt", "added_tokens.json", chatTemplate]
+    public static let tokenizerFiles = [
+        tokenizer, tokenizerConfig, specialTokensMap, "tokenizer.model", "vocab.json",
+        "merges.txt", "vocab.txt", "added_tokens.json", chatTemplate,
+    ]
 
     public static let sourceTokenizerDirectory = "source_tokenizer"
     public static let sourceTokenizer = sourceTokenizerDirectory + "/" + tokenizer

@@ -70,7 +70,8 @@ enum Dequantize {
     }
 
     /// The 6-bit scale and min of sub-block `j` of a Q4_K block (`q` = the 12 packed scale bytes).
-    @inline(__always) private static func scaleMinK4(_ j: Int, _ b: UnsafeRawBufferPointer, _ q: Int) -> (UInt8, UInt8) {
+    @inline(__always) private static func scaleMinK4(_ j: Int, _ b: UnsafeRawBufferPointer, _ q: Int) -> (UInt8, UInt8)
+    {
         if j < 4 { return (b[q + j] & 63, b[q + j + 4] & 63) }
         let sc = (b[q + j + 4] & 0x0F) | ((b[q + j - 4] >> 6) << 4)
         let m = (b[q + j + 4] >> 4) | ((b[q + j] >> 6) << 4)

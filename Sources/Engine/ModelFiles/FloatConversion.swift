@@ -1,7 +1,9 @@
 /// Decoding of every float-convertible dtype to Float32. Quantised blocks follow ggml's reference
 /// dequantisation with the same operation order as the `gguf` Python package, so results are bit-exact.
 public enum FloatConversion {
-    public static func decode(_ bytes: UnsafeRawBufferPointer, dtype: TensorDType, count: Int, name: String) throws -> [Float] {
+    public static func decode(_ bytes: UnsafeRawBufferPointer, dtype: TensorDType, count: Int, name: String) throws
+        -> [Float]
+    {
         guard dtype.isFloatConvertible else { throw ModelFileError.unsupportedDType(name: name, dtype: dtype.rawValue) }
         guard let needed = dtype.byteCount(elements: count), needed == bytes.count else {
             throw ModelFileError.shapeMismatch(name: name, expected: [count], elementCount: bytes.count)
@@ -13,13 +15,22 @@ public enum FloatConversion {
     }
 
     /// Decode into `out` (whose count is the element count; `bytes` must hold exactly that many elements).
-    public static func decode(_ bytes: UnsafeRawBufferPointer, dtype: TensorDType, into out: UnsafeMutableBufferPointer<Float>) {
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, dtype: TensorDType, into out: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = out.count
         switch dtype {
         case .f32:
-            for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in 0..<n {
+                out[i] = Float(
+                    bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
         case .f64:
-            for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            for i in 0..<n {
+                out[i] = Float(
+                    Double(
+                        bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            }
         case .f16:
             for i in 0..<n { out[i] = HalfFloat.f16ToFloat(u16(bytes, 2 * i)) }
         case .bf16:
@@ -33,7 +44,7 @@ public enum FloatConversion {
         case .q5_K: Dequantize.q5_K(bytes, out)
         case .q6_K: Dequantize.q6_K(bytes, out)
         case .i64, .i32, .i16, .i8, .u64, .u32, .u16, .u8, .bool:
-            preconditionFailure("decode(into:) called for non-float dtype \(dtype)")  // guarded by callers
+            preconditionFailure("decode(into:) called for non-float dtype \(dtype)") // guarded by callers
         }
     }
 
@@ -43,16 +54,24 @@ public enum FloatConversion {
     }
 
     /// Encode Float32 values as `dtype` (F32, F16 or BF16) little-endian bytes into `out`.
-    public static func encode(_ values: UnsafeBufferPointer<Float>, as dtype: TensorDType, into out: UnsafeMutableRawBufferPointer) {
+    public static func encode(
+        _ values: UnsafeBufferPointer<Float>, as dtype: TensorDType, into out: UnsafeMutableRawBufferPointer
+    ) {
         switch dtype {
         case .f32:
-            for (i, v) in values.enumerated() { out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            for (i, v) in values.enumerated() {
+                out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
         case .f16:
-            for (i, v) in values.enumerated() { out.storeBytes(of: HalfFloat.floatToF16(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+            for (i, v) in values.enumerated() {
+                out.storeBytes(of: HalfFloat.floatToF16(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+            }
         case .bf16:
-            for (i, v) in values.enumerated() { out.storeBytes(of: HalfFloat.floatToBF16(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+            for (i, v) in values.enumerated() {
+                out.storeBytes(of: HalfFloat.floatToBF16(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+            }
         default:
-            preconditionFailure("encode: only F32/F16/BF16 outputs")  // callers validate the output dtype
+            preconditionFailure("encode: only F32/F16/BF16 outputs") // callers validate the output dtype
         }
     }
 }

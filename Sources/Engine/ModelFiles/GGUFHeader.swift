@@ -22,7 +22,8 @@ struct GGUFHeader {
         var r = ByteReader(bytes, path: path)
         let magic = try r.raw(4, "magic")
         guard Array(magic) == Array("GGUF".utf8) else {
-            throw ModelFileError.badMagic(path: path, found: String(decoding: magic.map { $0 < 32 || $0 > 126 ? 0x3F : $0 }, as: UTF8.self))
+            throw ModelFileError.badMagic(
+                path: path, found: String(decoding: magic.map { $0 < 32 || $0 > 126 ? 0x3F : $0 }, as: UTF8.self))
         }
         let version = try r.u32("version")
         guard version == 2 || version == 3 else {
@@ -52,12 +53,17 @@ struct GGUFHeader {
         var alignment = 32
         if let a = metadata["general.alignment"] {
             guard let v = a.int, v > 0, v <= 1 << 20, v & (v - 1) == 0 else {
-                throw ModelFileError.invalidHeader(path: path, reason: "general.alignment must be a power of two ≤ 1 MiB, got \(a)")
+                throw ModelFileError.invalidHeader(
+                    path: path, reason: "general.alignment must be a power of two ≤ 1 MiB, got \(a)")
             }
             alignment = v
         }
 
-        struct Pending { var info: TensorInfo; var offset: Int; var size: Int }
+        struct Pending {
+            var info: TensorInfo
+            var offset: Int
+            var size: Int
+        }
         var pending: [Pending] = []
         pending.reserveCapacity(tensorCount)
         var seen = Set<String>()
@@ -68,7 +74,8 @@ struct GGUFHeader {
             }
             let nDims = Int(try r.u32("dimension count of '\(name)'"))
             guard (1...maxDims).contains(nDims) else {
-                throw ModelFileError.invalidHeader(path: path, reason: "tensor '\(name)' has \(nDims) dimensions (1...\(maxDims) allowed)")
+                throw ModelFileError.invalidHeader(
+                    path: path, reason: "tensor '\(name)' has \(nDims) dimensions (1...\(maxDims) allowed)")
             }
             var ne: [Int] = []
             var elements = 1
@@ -87,17 +94,28 @@ struct GGUFHeader {
             let typeCode = try r.u32("type of '\(name)'")
             guard let dtype = GGMLType.dtype(code: typeCode) else {
                 let known = TensorDType.allCases.filter(\.isFloatConvertible).map(\.rawValue).joined(separator: ", ")
-                throw ModelFileError.invalidHeader(path: path, reason: "tensor '\(name)' is stored as \(GGMLType.name(code: typeCode)), a quantisation transtok cannot read (readable: \(known))")
+                throw ModelFileError.invalidHeader(
+                    path: path,
+                    reason:
+                        "tensor '\(name)' is stored as \(GGMLType.name(code: typeCode)), a quantisation transtok cannot read (readable: \(known))"
+                )
             }
             guard ne[0] % dtype.block.elements == 0, let size = dtype.byteCount(elements: elements) else {
-                throw ModelFileError.invalidHeader(path: path, reason: "tensor '\(name)' row of \(ne[0]) elements is not a whole number of \(dtype.rawValue) blocks")
+                throw ModelFileError.invalidHeader(
+                    path: path,
+                    reason:
+                        "tensor '\(name)' row of \(ne[0]) elements is not a whole number of \(dtype.rawValue) blocks")
             }
             let offset = try r.u64("offset of '\(name)'")
             guard offset <= UInt64(Int.max / 2), Int(offset) % alignment == 0 else {
-                throw ModelFileError.invalidHeader(path: path, reason: "tensor '\(name)' offset \(offset) is not a multiple of the alignment \(alignment)")
+                throw ModelFileError.invalidHeader(
+                    path: path,
+                    reason: "tensor '\(name)' offset \(offset) is not a multiple of the alignment \(alignment)")
             }
             // GGUF lists the innermost dimension first; PyTorch shapes are outermost first.
-            pending.append(Pending(info: TensorInfo(name: name, shape: ne.reversed(), dtype: dtype), offset: Int(offset), size: size))
+            pending.append(
+                Pending(
+                    info: TensorInfo(name: name, shape: ne.reversed(), dtype: dtype), offset: Int(offset), size: size))
         }
 
         let dataStart = (r.offset + alignment - 1) / alignment * alignment
@@ -107,17 +125,21 @@ struct GGUFHeader {
             let start = dataStart + p.offset
             let (end, overflow) = start.addingReportingOverflow(p.size)
             guard !overflow, end <= bytes.count else {
-                throw ModelFileError.truncated(path: path, what: "data of tensor '\(p.info.name)'", offset: start, needed: p.size, available: max(0, bytes.count - start))
+                throw ModelFileError.truncated(
+                    path: path, what: "data of tensor '\(p.info.name)'", offset: start, needed: p.size,
+                    available: max(0, bytes.count - start))
             }
             tensors.append(Tensor(info: p.info, range: start..<end))
         }
         // Tensors must not share bytes.
         let sorted = tensors.sorted { $0.range.lowerBound < $1.range.lowerBound }
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.range.upperBound > b.range.lowerBound {
-            throw ModelFileError.invalidHeader(path: path, reason: "tensors '\(a.info.name)' and '\(b.info.name)' overlap")
+            throw ModelFileError.invalidHeader(
+                path: path, reason: "tensors '\(a.info.name)' and '\(b.info.name)' overlap")
         }
-        return GGUFHeader(version: version, metadata: metadata, metadataOrder: order, tensors: tensors,
-                          alignment: alignment, dataStart: dataStart)
+        return GGUFHeader(
+            version: version, metadata: metadata, metadataOrder: order, tensors: tensors,
+            alignment: alignment, dataStart: dataStart)
 
         func readKey(_ r: inout ByteReader, what: String) throws -> String {
             let n = try r.count("length of \(what)", limit: 65_535)
@@ -148,11 +170,13 @@ struct GGUFHeader {
                 return .string(String(decoding: try r.raw(n, what), as: UTF8.self))
             case 9:
                 guard depth < maxArrayDepth else {
-                    throw ModelFileError.invalidHeader(path: path, reason: "\(what): arrays nested deeper than \(maxArrayDepth)")
+                    throw ModelFileError.invalidHeader(
+                        path: path, reason: "\(what): arrays nested deeper than \(maxArrayDepth)")
                 }
                 let elementType = try r.u32("array type of '\(key)'")
                 guard let minSize = minimumSize(elementType) else {
-                    throw ModelFileError.invalidHeader(path: path, reason: "\(what): unknown array element type \(elementType)")
+                    throw ModelFileError.invalidHeader(
+                        path: path, reason: "\(what): unknown array element type \(elementType)")
                 }
                 let n = try r.count("array length of '\(key)'", limit: r.remaining / minSize)
                 var out: [GGUFValue] = []

@@ -21,8 +21,10 @@ public struct HFTokenizerFiles: Sendable {
 
 public enum GGUFTokenizerExport {
     static let gpt2Regex = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-    static let llama3Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-    static let qwen2Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let llama3Regex =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let qwen2Regex =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     public static func export(_ gguf: GGUFFile) throws -> HFTokenizerFiles {
         guard let model = gguf["tokenizer.ggml.model"]?.string else {
@@ -33,7 +35,8 @@ public enum GGUFTokenizerExport {
         }
         let types: [Int] = gguf["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
         guard types.isEmpty || types.count == tokens.count else {
-            throw ModelFileError.invalidConfig("tokenizer.ggml.token_type has \(types.count) entries for \(tokens.count) tokens")
+            throw ModelFileError.invalidConfig(
+                "tokenizer.ggml.token_type has \(types.count) entries for \(tokens.count) tokens")
         }
         func id(_ key: String) throws -> Int? {
             guard let v = gguf["tokenizer.ggml.\(key)"] else { return nil }
@@ -51,11 +54,12 @@ public enum GGUFTokenizerExport {
         // Added tokens: control (3) special; user-defined (4) not special; unknown (2) special.
         var added: [JSONValue] = []
         for (i, t) in types.enumerated() where t == 2 || t == 3 || t == 4 {
-            added.append(.object([
-                ("id", .int(i)), ("content", .string(tokens[i])), ("single_word", .bool(false)),
-                ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(t == 4)),
-                ("special", .bool(t != 4)),
-            ]))
+            added.append(
+                .object([
+                    ("id", .int(i)), ("content", .string(tokens[i])), ("single_word", .bool(false)),
+                    ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(t == 4)),
+                    ("special", .bool(t != 4)),
+                ]))
         }
 
         var vocab: [(String, JSONValue)] = []
@@ -74,18 +78,23 @@ public enum GGUFTokenizerExport {
         switch model {
         case "gpt2":
             let merges = gguf.strings("tokenizer.ggml.merges") ?? []
-            guard !merges.isEmpty else { throw ModelFileError.invalidConfig("byte-level BPE GGUF without tokenizer.ggml.merges") }
+            guard !merges.isEmpty else {
+                throw ModelFileError.invalidConfig("byte-level BPE GGUF without tokenizer.ggml.merges")
+            }
             for m in merges where m.split(separator: " ", omittingEmptySubsequences: false).count != 2 {
                 throw ModelFileError.invalidConfig("merge '\(m)' is not two space-separated tokens")
             }
             let pre = gguf["tokenizer.ggml.pre"]?.string ?? "default"
             preTokenizer = try byteLevelPreTokenizer(pre: pre)
             // Llama 3's tokenizer.json sets ignore_merges (a word that is itself a token is not re-merged).
-            modelJSON = bpeModel(vocab: vocab, merges: merges.map(JSONValue.string), unk: nil, byteFallback: false,
-                                 ignoreMerges: Self.llama3Pre.contains(pre))
+            modelJSON = bpeModel(
+                vocab: vocab, merges: merges.map(JSONValue.string), unk: nil, byteFallback: false,
+                ignoreMerges: Self.llama3Pre.contains(pre))
             normalizer = .null
-            decoder = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
-                               ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
+            decoder = .object([
+                ("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
+                ("trim_offsets", .bool(true)), ("use_regex", .bool(true)),
+            ])
         case "llama":
             let scores: [Double] = gguf["tokenizer.ggml.scores"]?.array?.compactMap(\.double) ?? []
             guard scores.count == tokens.count else {
@@ -99,24 +108,33 @@ public enum GGUFTokenizerExport {
             }
             modelJSON = bpeModel(vocab: vocab, merges: merges, unk: unk.map { tokens[$0] }, byteFallback: true)
             let addSpace = gguf["tokenizer.ggml.add_space_prefix"]?.bool ?? true
-            preTokenizer = .object([("type", .string("Metaspace")), ("replacement", .string("▁")),
-                                    ("prepend_scheme", .string(addSpace ? "first" : "never")), ("split", .bool(false))])
+            preTokenizer = .object([
+                ("type", .string("Metaspace")), ("replacement", .string("▁")),
+                ("prepend_scheme", .string(addSpace ? "first" : "never")), ("split", .bool(false)),
+            ])
             normalizer = .null
             var steps: [JSONValue] = [
-                .object([("type", .string("Replace")), ("pattern", .object([("String", .string("▁"))])), ("content", .string(" "))]),
+                .object([
+                    ("type", .string("Replace")), ("pattern", .object([("String", .string("▁"))])),
+                    ("content", .string(" ")),
+                ]),
                 .object([("type", .string("ByteFallback"))]),
                 .object([("type", .string("Fuse"))]),
             ]
             if addSpace {
-                steps.append(.object([("type", .string("Strip")), ("content", .string(" ")), ("start", .int(1)), ("stop", .int(0))]))
+                steps.append(
+                    .object([
+                        ("type", .string("Strip")), ("content", .string(" ")), ("start", .int(1)), ("stop", .int(0)),
+                    ]))
             }
             decoder = .object([("type", .string("Sequence")), ("decoders", .array(steps))])
         default:
             throw ModelFileError.invalidConfig("tokenizer.ggml.model '\(model)' is not supported (gpt2, llama)")
         }
 
-        let post = postProcessor(bos: addBOS ? bos.map { ($0, tokens[$0]) } : nil,
-                                 eos: addEOS ? eos.map { ($0, tokens[$0]) } : nil, byteLevel: model == "gpt2")
+        let post = postProcessor(
+            bos: addBOS ? bos.map { ($0, tokens[$0]) } : nil,
+            eos: addEOS ? eos.map { ($0, tokens[$0]) } : nil, byteLevel: model == "gpt2")
         let tokenizer: JSONValue = .object([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null),
             ("added_tokens", .array(added)), ("normalizer", normalizer), ("pre_tokenizer", preTokenizer),
@@ -126,12 +144,16 @@ public enum GGUFTokenizerExport {
         func tok(_ i: Int?) -> JSONValue { i.map { .string(tokens[$0]) } ?? .null }
         var config: [(String, JSONValue)] = [
             ("add_bos_token", .bool(addBOS)), ("add_eos_token", .bool(addEOS)),
-            ("added_tokens_decoder", .object(added.compactMap { a in
-                guard let i = a["id"]?.int else { return nil }
-                var o = a
-                o.set("id", nil)
-                return (String(i), o)
-            })),
+            (
+                "added_tokens_decoder",
+                .object(
+                    added.compactMap { a in
+                        guard let i = a["id"]?.int else { return nil }
+                        var o = a
+                        o.set("id", nil)
+                        return (String(i), o)
+                    })
+            ),
             ("bos_token", tok(bos)),
         ]
         if let t = gguf["tokenizer.chat_template"]?.string { config.append(("chat_template", .string(t))) }
@@ -149,13 +171,16 @@ public enum GGUFTokenizerExport {
         for (k, v) in [("bos_token", bos), ("eos_token", eos), ("pad_token", pad), ("unk_token", unk)] where v != nil {
             specials.append((k, tok(v)))
         }
-        return HFTokenizerFiles(tokenizerJSON: tokenizer, tokenizerConfig: .object(config),
-                                specialTokensMap: .object(specials), bosTokenID: bos, eosTokenID: eos,
-                                unkTokenID: unk, padTokenID: pad, vocabularySize: tokens.count, warnings: warnings)
+        return HFTokenizerFiles(
+            tokenizerJSON: tokenizer, tokenizerConfig: .object(config),
+            specialTokensMap: .object(specials), bosTokenID: bos, eosTokenID: eos,
+            unkTokenID: unk, padTokenID: pad, vocabularySize: tokens.count, warnings: warnings)
     }
 
-    static func bpeModel(vocab: [(String, JSONValue)], merges: [JSONValue], unk: String?, byteFallback: Bool,
-                         ignoreMerges: Bool = false) -> JSONValue {
+    static func bpeModel(
+        vocab: [(String, JSONValue)], merges: [JSONValue], unk: String?, byteFallback: Bool,
+        ignoreMerges: Bool = false
+    ) -> JSONValue {
         .object([
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", unk.map(JSONValue.string) ?? .null),
             ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(byteFallback)),
@@ -165,13 +190,17 @@ public enum GGUFTokenizerExport {
     }
 
     static func byteLevel(useRegex: Bool) -> JSONValue {
-        .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)), ("trim_offsets", .bool(true)),
-                 ("use_regex", .bool(useRegex))])
+        .object([
+            ("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)), ("trim_offsets", .bool(true)),
+            ("use_regex", .bool(useRegex)),
+        ])
     }
 
     static func split(_ regex: String) -> JSONValue {
-        .object([("type", .string("Split")), ("pattern", .object([("Regex", .string(regex))])),
-                 ("behavior", .string("Isolated")), ("invert", .bool(false))])
+        .object([
+            ("type", .string("Split")), ("pattern", .object([("Regex", .string(regex))])),
+            ("behavior", .string("Isolated")), ("invert", .bool(false)),
+        ])
     }
 
     static func sequence(_ items: [JSONValue]) -> JSONValue {
@@ -179,8 +208,11 @@ public enum GGUFTokenizerExport {
     }
 
     static let llama3Pre: Set<String> = ["llama3", "llama-v3", "llama-bpe", "falcon3", "smaug-bpe", "dbrx", "pixtral"]
-    static let knownPre = ["default", "gpt2", "gpt-2", "starcoder", "refact", "olmo", "jais", "smollm", "qwen2",
-                           "deepseek-r1-qwen"] + llama3Pre.sorted()
+    static let knownPre =
+        [
+            "default", "gpt2", "gpt-2", "starcoder", "refact", "olmo", "jais", "smollm", "qwen2",
+            "deepseek-r1-qwen",
+        ] + llama3Pre.sorted()
 
     /// llama.cpp's pre-tokenizer choice (`llama-vocab.cpp`) expressed as HF pre-tokenizers. An unknown one is an
     /// error naming it: a GPT-2 guess would tokenize differently from the model's training without a sign.
@@ -189,38 +221,58 @@ public enum GGUFTokenizerExport {
         case "default", "gpt2", "gpt-2", "starcoder", "refact", "olmo", "jais":
             return byteLevel(useRegex: true)
         case "smollm":
-            return sequence([.object([("type", .string("Digits")), ("individual_digits", .bool(true))]), byteLevel(useRegex: true)])
+            return sequence([
+                .object([("type", .string("Digits")), ("individual_digits", .bool(true))]), byteLevel(useRegex: true),
+            ])
         case "llama3", "llama-v3", "llama-bpe", "falcon3", "smaug-bpe", "dbrx", "pixtral":
             return sequence([split(llama3Regex), byteLevel(useRegex: false)])
         case "qwen2", "deepseek-r1-qwen":
             return sequence([split(qwen2Regex), byteLevel(useRegex: false)])
         default:
-            throw ModelFileError.invalidConfig("tokenizer.ggml.pre '\(pre)' is not supported (known: "
-                + knownPre.joined(separator: ", ") + "); refusing to guess a pre-tokenizer")
+            throw ModelFileError.invalidConfig(
+                "tokenizer.ggml.pre '\(pre)' is not supported (known: "
+                    + knownPre.joined(separator: ", ") + "); refusing to guess a pre-tokenizer")
         }
     }
 
     static func postProcessor(bos: (Int, String)?, eos: (Int, String)?, byteLevel: Bool) -> JSONValue {
         if bos == nil, eos == nil {
             return byteLevel
-                ? .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(false)), ("use_regex", .bool(true))])
+                ? .object([
+                    ("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)), ("trim_offsets", .bool(false)),
+                    ("use_regex", .bool(true)),
+                ])
                 : .null
         }
-        func piece(_ id: String, _ type: Int) -> JSONValue { .object([("Sequence", .object([("id", .string(id)), ("type_id", .int(type))]))]) }
-        func special(_ s: String) -> JSONValue { .object([("SpecialToken", .object([("id", .string(s)), ("type_id", .int(0))]))]) }
+        func piece(_ id: String, _ type: Int) -> JSONValue {
+            .object([("Sequence", .object([("id", .string(id)), ("type_id", .int(type))]))])
+        }
+        func special(_ s: String) -> JSONValue {
+            .object([("SpecialToken", .object([("id", .string(s)), ("type_id", .int(0))]))])
+        }
         var single: [JSONValue] = [], pair: [JSONValue] = []
-        if let b = bos { single.append(special(b.1)); pair.append(special(b.1)) }
-        single.append(piece("A", 0)); pair.append(piece("A", 0))
-        if let e = eos { single.append(special(e.1)); pair.append(special(e.1)) }
+        if let b = bos {
+            single.append(special(b.1))
+            pair.append(special(b.1))
+        }
+        single.append(piece("A", 0))
+        pair.append(piece("A", 0))
+        if let e = eos {
+            single.append(special(e.1))
+            pair.append(special(e.1))
+        }
         if let b = bos { pair.append(special(b.1)) }
         pair.append(piece("B", 1))
         if let e = eos { pair.append(special(e.1)) }
         var specials: [(String, JSONValue)] = []
         for (id, s) in [bos, eos].compactMap({ $0 }) where !specials.contains(where: { $0.0 == s }) {
-            specials.append((s, .object([("id", .string(s)), ("ids", .array([.int(id)])), ("tokens", .array([.string(s)]))])))
+            specials.append(
+                (s, .object([("id", .string(s)), ("ids", .array([.int(id)])), ("tokens", .array([.string(s)]))])))
         }
-        return .object([("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
-                        ("special_tokens", .object(specials))])
+        return .object([
+            ("type", .string("TemplateProcessing")), ("single", .array(single)), ("pair", .array(pair)),
+            ("special_tokens", .object(specials)),
+        ])
     }
 
     /// transformers' `generate_merges(vocab, scores)`: every split of a token into two vocab tokens, ordered by
@@ -230,7 +282,14 @@ public enum GGUFTokenizerExport {
     static func generateMerges(tokens: [String], scores: [Double]) -> [(String, String)] {
         var ids = [String: Int]()
         for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
-        struct M { var l: String; var r: String; var score: Double; var ll: Int; var rl: Int; var order: Int }
+        struct M {
+            var l: String
+            var r: String
+            var score: Double
+            var ll: Int
+            var rl: Int
+            var order: Int
+        }
         var all: [M] = []
         var seenPieces = Set<String>()
         for (i, token) in tokens.enumerated() where seenPieces.insert(token).inserted {

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Systems
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The tokenizer files of an output model plus the facts the model config needs from them.
 public struct HFTokenizerBundle: Sendable {
@@ -26,13 +27,20 @@ public struct HFTokenizerBundle: Sendable {
     /// From a GGUF's embedded tokenizer.
     public init(_ t: HFTokenizerFiles) {
         func bytes(_ v: JSONValue) -> [UInt8] { Array((v.serialized(indent: 2) + "\n").utf8) }
-        self.init(files: [(CheckpointLayout.tokenizer, bytes(t.tokenizerJSON)), (CheckpointLayout.tokenizerConfig, bytes(t.tokenizerConfig)),
-                          (CheckpointLayout.specialTokensMap, bytes(t.specialTokensMap))],
-                  vocabularySize: t.vocabularySize, bosTokenID: t.bosTokenID, eosTokenID: t.eosTokenID, padTokenID: t.padTokenID)
+        self.init(
+            files: [
+                (CheckpointLayout.tokenizer, bytes(t.tokenizerJSON)),
+                (CheckpointLayout.tokenizerConfig, bytes(t.tokenizerConfig)),
+                (CheckpointLayout.specialTokensMap, bytes(t.specialTokensMap)),
+            ],
+            vocabularySize: t.vocabularySize, bosTokenID: t.bosTokenID, eosTokenID: t.eosTokenID,
+            padTokenID: t.padTokenID)
     }
 
     /// Copy the tokenizer files present in `directory` (tokenizer.json and its configs, SentencePiece models).
-    public init(copying directory: URL, vocabularySize: Int, bosTokenID: Int?, eosTokenID: Int?, padTokenID: Int?) throws {
+    public init(copying directory: URL, vocabularySize: Int, bosTokenID: Int?, eosTokenID: Int?, padTokenID: Int?)
+        throws
+    {
         var files: [(String, [UInt8])] = []
         for n in CheckpointLayout.tokenizerFiles {
             let url = directory.appendingPathComponent(n)
@@ -44,7 +52,9 @@ public struct HFTokenizerBundle: Sendable {
         guard files.contains(where: { $0.0 == CheckpointLayout.tokenizer || $0.0 == "tokenizer.model" }) else {
             throw ModelFileError.cannotOpen(path: directory.path, reason: "no tokenizer.json or tokenizer.model")
         }
-        self.init(files: files, vocabularySize: vocabularySize, bosTokenID: bosTokenID, eosTokenID: eosTokenID, padTokenID: padTokenID)
+        self.init(
+            files: files, vocabularySize: vocabularySize, bosTokenID: bosTokenID, eosTokenID: eosTokenID,
+            padTokenID: padTokenID)
     }
 }
 
@@ -96,11 +106,14 @@ public struct HFModelDirectoryWriter {
 
     /// Llama-family compatibility entry point: `config` as the equivalent HF `config.json`.
     @discardableResult
-    public func write(to output: URL, config sourceConfig: LlamaConfig, tokenizer: HFTokenizerBundle,
-                      source: any TensorFile, replacements: [String: (shape: [Int], values: [Float])] = [:],
-                      dropping: Set<String> = []) throws -> Report {
-        try write(to: output, config: ModelConfig(llama: sourceConfig), tokenizer: tokenizer, source: source,
-                  replacements: replacements, dropping: dropping)
+    public func write(
+        to output: URL, config sourceConfig: LlamaConfig, tokenizer: HFTokenizerBundle,
+        source: any TensorFile, replacements: [String: (shape: [Int], values: [Float])] = [:],
+        dropping: Set<String> = []
+    ) throws -> Report {
+        try write(
+            to: output, config: ModelConfig(llama: sourceConfig), tokenizer: tokenizer, source: source,
+            replacements: replacements, dropping: dropping)
     }
 
     /// - Parameters:
@@ -110,10 +123,12 @@ public struct HFModelDirectoryWriter {
     ///   - configExtra: keys set in `config.json` after the pass-through (Hydra keys).
     ///   - extraFiles: relative path (at most one directory deep) → contents, written inside the atomic rename.
     @discardableResult
-    public func write(to output: URL, config sourceConfig: ModelConfig, tokenizer: HFTokenizerBundle,
-                      source: any TensorFile, replacements: [String: (shape: [Int], values: [Float])] = [:],
-                      dropping: Set<String> = [], tie: Bool? = nil, configExtra: [(String, JSONValue)] = [],
-                      extraFiles: [(String, [UInt8])] = []) throws -> Report {
+    public func write(
+        to output: URL, config sourceConfig: ModelConfig, tokenizer: HFTokenizerBundle,
+        source: any TensorFile, replacements: [String: (shape: [Int], values: [Float])] = [:],
+        dropping: Set<String> = [], tie: Bool? = nil, configExtra: [(String, JSONValue)] = [],
+        extraFiles: [(String, [UInt8])] = []
+    ) throws -> Report {
         guard [.f32, .f16, .bf16].contains(outputDType) else {
             throw ModelFileError.unsupportedDType(name: "(output)", dtype: outputDType.rawValue)
         }
@@ -129,25 +144,31 @@ public struct HFModelDirectoryWriter {
             throw ModelFileError.invalidConfig("no 2-D \(roles.embedding) to write")
         }
         guard embShape[1] == sourceConfig.hiddenSize else {
-            throw ModelFileError.invalidConfig("embedding width \(embShape[1]) ≠ hidden_size \(sourceConfig.hiddenSize)")
+            throw ModelFileError.invalidConfig(
+                "embedding width \(embShape[1]) ≠ hidden_size \(sourceConfig.hiddenSize)")
         }
         guard tokenizer.vocabularySize <= embShape[0] else {
-            throw ModelFileError.invalidConfig("tokenizer has \(tokenizer.vocabularySize) tokens but the embedding only \(embShape[0]) rows")
+            throw ModelFileError.invalidConfig(
+                "tokenizer has \(tokenizer.vocabularySize) tokens but the embedding only \(embShape[0]) rows")
         }
         let outputVocabulary = configExtra.first { $0.0 == "vocab_size" }?.1.int ?? embShape[0]
         if !tied, sourceConfig.architecture.kind == .decoder {
             let head = roles.head ?? CheckpointLayout.headTensor
             guard shape(head) == [outputVocabulary, embShape[1]] else {
-                throw ModelFileError.invalidConfig("untied model needs \(head) shaped \([outputVocabulary, embShape[1]])")
+                throw ModelFileError.invalidConfig(
+                    "untied model needs \(head) shaped \([outputVocabulary, embShape[1]])")
             }
         }
         for (name, _) in extraFiles { try Self.checkRelativePath(name) }
         for (name, _) in tokenizer.files {
-            guard !name.contains("/"), !name.hasPrefix(".") else { throw ModelFileError.invalidConfig("bad tokenizer file name '\(name)'") }
+            guard !name.contains("/"), !name.hasPrefix(".") else {
+                throw ModelFileError.invalidConfig("bad tokenizer file name '\(name)'")
+            }
         }
 
         let parent = output.deletingLastPathComponent()
-        let tmp = parent.appendingPathComponent("\(output.lastPathComponent).tmp-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
+        let tmp = parent.appendingPathComponent(
+            "\(output.lastPathComponent).tmp-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
         do { try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: false) } catch {
             throw ModelFileError.io(path: tmp.path, reason: "cannot create: \(error)")
         }
@@ -162,8 +183,12 @@ public struct HFModelDirectoryWriter {
             let changed = Set(replacements.keys).union(dropped)
             for (file, shard) in Self.sourceShards(source) {
                 let tensors = shard.tensorNames
-                guard !tensors.isEmpty, tensors.allSatisfy({ !changed.contains($0) && source.info($0)?.dtype == shard.info($0)?.dtype }),
-                      tensors.allSatisfy({ shard.info($0)?.dtype == outputDType || shard.info($0)?.dtype.isFloatConvertible == false }) else { continue }
+                guard !tensors.isEmpty,
+                    tensors.allSatisfy({ !changed.contains($0) && source.info($0)?.dtype == shard.info($0)?.dtype }),
+                    tensors.allSatisfy({
+                        shard.info($0)?.dtype == outputDType || shard.info($0)?.dtype.isFloatConvertible == false
+                    })
+                else { continue }
                 try Self.reuse(shard.path, as: tmp.appendingPathComponent(file).path, link: shardReuse == .link)
                 linked.append(file)
                 let set = Set(tensors)
@@ -187,7 +212,9 @@ public struct HFModelDirectoryWriter {
             files = try writer.write(to: tmp, baseName: CheckpointLayout.weightsBaseName)
         } else {
             // New shards beside the reused ones, and one index for all of them.
-            let written = writer.tensorCount > 0 ? try writer.write(to: tmp, baseName: CheckpointLayout.changedWeightsBaseName) : []
+            let written =
+                writer.tensorCount > 0
+                ? try writer.write(to: tmp, baseName: CheckpointLayout.changedWeightsBaseName) : []
             for f in written where f.hasSuffix(".index.json") {
                 try FileManager.default.removeItem(at: tmp.appendingPathComponent(f))
             }
@@ -202,13 +229,18 @@ public struct HFModelDirectoryWriter {
                 total += st.tensorNames.reduce(0) { $0 + (st.byteRange($1)?.count ?? 0) }
             }
             weightMap.sort { $0.0 < $1.0 }
-            let index: JSONValue = .object([("metadata", .object([("total_size", .int(total))])),
-                                            ("weight_map", .object(weightMap.map { ($0.0, .string($0.1)) }))])
-            try AtomicFile.write(Array((index.serialized() + "\n").utf8), to: tmp.appendingPathComponent(CheckpointLayout.weightIndex).path)
+            let index: JSONValue = .object([
+                ("metadata", .object([("total_size", .int(total))])),
+                ("weight_map", .object(weightMap.map { ($0.0, .string($0.1)) })),
+            ])
+            try AtomicFile.write(
+                Array((index.serialized() + "\n").utf8),
+                to: tmp.appendingPathComponent(CheckpointLayout.weightIndex).path)
             files = linked + shards + [CheckpointLayout.weightIndex]
         }
 
-        let config = sourceConfig.outputJSON(vocabSize: embShape[0], tokenizer: tokenizer, dtype: outputDType, tie: tie, extra: configExtra)
+        let config = sourceConfig.outputJSON(
+            vocabSize: embShape[0], tokenizer: tokenizer, dtype: outputDType, tie: tie, extra: configExtra)
         try writeJSON(config, tmp.appendingPathComponent(CheckpointLayout.config))
         files.append(CheckpointLayout.config)
         if sourceConfig.architecture.kind == .decoder {
@@ -248,7 +280,8 @@ public struct HFModelDirectoryWriter {
     static func checkRelativePath(_ name: String) throws {
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
         guard !name.hasPrefix("/"), (1...2).contains(parts.count),
-              parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") }) else {
+            parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") })
+        else {
             throw ModelFileError.invalidConfig("bad output file name '\(name)'")
         }
     }
@@ -256,7 +289,9 @@ public struct HFModelDirectoryWriter {
     /// The safetensors files behind `source`, by file name (empty for other formats).
     static func sourceShards(_ source: any TensorFile) -> [(String, SafetensorsFile)] {
         if let s = source as? SafetensorsFile { return [(URL(fileURLWithPath: s.path).lastPathComponent, s)] }
-        if let s = source as? ShardedSafetensors { return s.shards.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        if let s = source as? ShardedSafetensors {
+            return s.shards.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
         return []
     }
 

@@ -6,7 +6,7 @@ public enum HalfFloat {
         let sign = UInt32(h & 0x8000) << 16
         let exp = Int((h >> 10) & 0x1F)
         let mant = UInt32(h & 0x3FF)
-        if exp == 0x1F {  // inf / nan
+        if exp == 0x1F { // inf / nan
             return Float(bitPattern: sign | 0x7F80_0000 | (mant << 13))
         }
         if exp == 0 {
@@ -31,7 +31,7 @@ public enum HalfFloat {
         let e = exp - 127 + 15
         if e >= 0x1F { return sign | 0x7C00 }
         if e <= 0 {
-            if e < -10 { return sign }  // rounds to zero (values below half the smallest subnormal)
+            if e < -10 { return sign } // rounds to zero (values below half the smallest subnormal)
             mant |= 0x80_0000
             let shift = UInt32(14 - e)
             var half = mant >> shift
@@ -42,7 +42,7 @@ public enum HalfFloat {
         }
         var half = UInt32(e) << 10 | (mant >> 13)
         let rem = mant & 0x1FFF
-        if rem > 0x1000 || (rem == 0x1000 && (half & 1) == 1) { half += 1 }  // may carry into the exponent: correct
+        if rem > 0x1000 || (rem == 0x1000 && (half & 1) == 1) { half += 1 } // may carry into the exponent: correct
         return sign | UInt16(half)
     }
 

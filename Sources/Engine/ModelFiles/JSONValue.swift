@@ -17,7 +17,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case (.double(let x), .double(let y)): x == y
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: false
         }
     }
@@ -115,7 +116,10 @@ private struct JSONParser {
             var members: [(String, JSONValue)] = []
             var keys = Set<String>()
             skipWhitespace()
-            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if i < b.count, b[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -128,22 +132,37 @@ private struct JSONParser {
                 members.append((key, try value(depth: depth + 1)))
                 skipWhitespace()
                 guard i < b.count else { throw fail("unterminated object") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if b[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
             i += 1
             var items: [JSONValue] = []
             skipWhitespace()
-            if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if i < b.count, b[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             while true {
                 skipWhitespace()
                 items.append(try value(depth: depth + 1))
                 skipWhitespace()
                 guard i < b.count else { throw fail("unterminated array") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if b[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 throw fail("expected ',' or ']'")
             }
         case UInt8(ascii: "\""): return .string(try string())
@@ -202,19 +221,29 @@ private struct JSONParser {
     }
 
     mutating func string() throws -> String {
-        i += 1  // opening quote
+        i += 1 // opening quote
         var out: [UInt8] = []
         while true {
             guard i < b.count else { throw fail("unterminated string") }
             let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; break }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                break
+            }
             if c < 0x20 { throw fail("control character in string") }
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                i += 1
+                continue
+            }
             i += 1
             guard i < b.count else { throw fail("unterminated escape") }
             let e = b[i]
             i += 1
-            if let decoded = JSONEscapes.simple(e) { out.append(decoded); continue }
+            if let decoded = JSONEscapes.simple(e) {
+                out.append(decoded)
+                continue
+            }
             switch e {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
@@ -261,7 +290,10 @@ extension JSONValue {
             if d.isFinite { out += d.description } else { out += "null" }
         case .string(let s): JSONValue.writeString(s, &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
             for (k, item) in items.enumerated() {
                 if k > 0 { out += indent == nil ? "," : "," }
@@ -271,7 +303,10 @@ extension JSONValue {
             newline(level)
             out += "]"
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (k, (key, value)) in members.enumerated() {
                 if k > 0 { out += "," }

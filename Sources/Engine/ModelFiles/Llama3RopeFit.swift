@@ -7,7 +7,9 @@ import Foundation
 enum Llama3RopeFit {
     /// Divisors of the llama3 scaling (as transformers computes it, in F32): 1 for high frequencies, `factor` for
     /// low ones, a smooth ramp between.
-    static func divisors(headDim: Int, theta: Double, factor: Double, low: Double, high: Double, original: Int) -> [Float] {
+    static func divisors(headDim: Int, theta: Double, factor: Double, low: Double, high: Double, original: Int)
+        -> [Float]
+    {
         let f = Float(factor), lo = Float(low), hi = Float(high), old = Float(original)
         return (0..<(headDim / 2)).map { i in
             let freq = 1 / powf(Float(theta), Float(2 * i) / Float(headDim))
@@ -23,7 +25,8 @@ enum Llama3RopeFit {
     /// no llama3 parameters reproduce them.
     static func fit(_ stored: [Float], headDim: Int, theta: Double) throws -> LlamaConfig.RopeScaling? {
         guard stored.count == headDim / 2, stored.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ModelFileError.invalidConfig("rope_freqs.weight has \(stored.count) values, expected \(headDim / 2) positive ones (head_dim / 2)")
+            throw ModelFileError.invalidConfig(
+                "rope_freqs.weight has \(stored.count) values, expected \(headDim / 2) positive ones (head_dim / 2)")
         }
         guard let factor = stored.max(), factor > 1 + 1e-6 else { return nil }
         // Points on the ramp give the line s = A / wavelength + B with A = original / (high − low), B = −low / (high − low).
@@ -45,7 +48,9 @@ enum Llama3RopeFit {
                 if b < 0, a > 0 {
                     let width = -1 / b
                     let original = Int((a * width).rounded())
-                    if let match = check(stored, headDim, theta, Double(factor), 1, 1 + width, original) { return match }
+                    if let match = check(stored, headDim, theta, Double(factor), 1, 1 + width, original) {
+                        return match
+                    }
                 }
             }
         }
@@ -53,18 +58,24 @@ enum Llama3RopeFit {
         for original in [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072] {
             if let match = check(stored, headDim, theta, Double(factor), 1, 4, original) { return match }
         }
-        throw ModelFileError.invalidConfig("rope_freqs.weight (max divisor \(factor)) matches no llama3 rope scaling; cannot write it as a Hugging Face rope_scaling")
+        throw ModelFileError.invalidConfig(
+            "rope_freqs.weight (max divisor \(factor)) matches no llama3 rope scaling; cannot write it as a Hugging Face rope_scaling"
+        )
     }
 
-    private static func check(_ stored: [Float], _ headDim: Int, _ theta: Double, _ factor: Double, _ low: Double,
-                              _ high: Double, _ original: Int) -> LlamaConfig.RopeScaling? {
+    private static func check(
+        _ stored: [Float], _ headDim: Int, _ theta: Double, _ factor: Double, _ low: Double,
+        _ high: Double, _ original: Int
+    ) -> LlamaConfig.RopeScaling? {
         guard low > 0, high > low, low.isFinite, high.isFinite else { return nil }
         // Round the ramp to what configs write (1, 4, …) when that still reproduces the divisors.
         for (lo, hi) in [(low.rounded(), high.rounded()), (low, high)] where lo > 0 && hi > lo {
-            let computed = divisors(headDim: headDim, theta: theta, factor: factor, low: lo, high: hi, original: original)
+            let computed = divisors(
+                headDim: headDim, theta: theta, factor: factor, low: lo, high: hi, original: original)
             if zip(computed, stored).allSatisfy({ abs($0 - $1) <= 1e-4 * max(1, abs($1)) }) {
-                return LlamaConfig.RopeScaling(type: "llama3", factor: factor, originalMaxPositionEmbeddings: original,
-                                               lowFreqFactor: lo, highFreqFactor: hi)
+                return LlamaConfig.RopeScaling(
+                    type: "llama3", factor: factor, originalMaxPositionEmbeddings: original,
+                    lowFreqFactor: lo, highFreqFactor: hi)
             }
         }
         return nil

@@ -20,20 +20,26 @@ public struct LlamaCheckpoint: Sendable {
             tensors = t
             gguf = g
         } else {
-            config = try LlamaConfig(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(CheckpointLayout.config))
+            config = try LlamaConfig(
+                contentsOf: URL(fileURLWithPath: path).appendingPathComponent(CheckpointLayout.config))
             tensors = try TensorFiles.open(path: path)
             gguf = nil
         }
-        guard let emb = tensors.info(CheckpointLayout.embeddingTensor), emb.shape == [emb.shape.first ?? 0, config.hiddenSize] else {
-            throw ModelFileError.invalidConfig("\(path): model.embed_tokens.weight is missing or not [vocab, \(config.hiddenSize)]")
+        guard let emb = tensors.info(CheckpointLayout.embeddingTensor),
+            emb.shape == [emb.shape.first ?? 0, config.hiddenSize]
+        else {
+            throw ModelFileError.invalidConfig(
+                "\(path): model.embed_tokens.weight is missing or not [vocab, \(config.hiddenSize)]")
         }
         if !config.tieWordEmbeddings, tensors.info(CheckpointLayout.headTensor)?.shape != emb.shape {
-            throw ModelFileError.invalidConfig("\(path): untied model without an lm_head.weight shaped like the embedding")
+            throw ModelFileError.invalidConfig(
+                "\(path): untied model without an lm_head.weight shaped like the embedding")
         }
     }
 
     /// The output (LM head) matrix name: `lm_head.weight`, or the embedding when tied.
     public var outputEmbeddingName: String {
-        config.tieWordEmbeddings && tensors.info(CheckpointLayout.headTensor) == nil ? CheckpointLayout.embeddingTensor : CheckpointLayout.headTensor
+        config.tieWordEmbeddings && tensors.info(CheckpointLayout.headTensor) == nil
+            ? CheckpointLayout.embeddingTensor : CheckpointLayout.headTensor
     }
 }

@@ -10,8 +10,10 @@ public struct LlamaConfig: Sendable, Equatable {
         public var lowFreqFactor: Double?
         public var highFreqFactor: Double?
 
-        public init(type: String, factor: Double, originalMaxPositionEmbeddings: Int? = nil,
-                    lowFreqFactor: Double? = nil, highFreqFactor: Double? = nil) {
+        public init(
+            type: String, factor: Double, originalMaxPositionEmbeddings: Int? = nil,
+            lowFreqFactor: Double? = nil, highFreqFactor: Double? = nil
+        ) {
             self.type = type
             self.factor = factor
             self.originalMaxPositionEmbeddings = originalMaxPositionEmbeddings
@@ -41,10 +43,12 @@ public struct LlamaConfig: Sendable, Equatable {
     public var eosTokenID: Int?
     public var padTokenID: Int?
 
-    public init(hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
-                numKeyValueHeads: Int, headDim: Int? = nil, vocabSize: Int, maxPositionEmbeddings: Int,
-                ropeTheta: Double, rmsNormEps: Double, ropeScaling: RopeScaling? = nil, tieWordEmbeddings: Bool,
-                bosTokenID: Int? = nil, eosTokenID: Int? = nil, padTokenID: Int? = nil) throws {
+    public init(
+        hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+        numKeyValueHeads: Int, headDim: Int? = nil, vocabSize: Int, maxPositionEmbeddings: Int,
+        ropeTheta: Double, rmsNormEps: Double, ropeScaling: RopeScaling? = nil, tieWordEmbeddings: Bool,
+        bosTokenID: Int? = nil, eosTokenID: Int? = nil, padTokenID: Int? = nil
+    ) throws {
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
         self.numHiddenLayers = numHiddenLayers
@@ -67,18 +71,23 @@ public struct LlamaConfig: Sendable, Equatable {
         func check(_ ok: Bool, _ msg: @autoclosure () -> String) throws {
             if !ok { throw ModelFileError.invalidConfig(msg()) }
         }
-        for (name, v) in [("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
-                          ("num_hidden_layers", numHiddenLayers), ("num_attention_heads", numAttentionHeads),
-                          ("num_key_value_heads", numKeyValueHeads), ("head_dim", headDim), ("vocab_size", vocabSize),
-                          ("max_position_embeddings", maxPositionEmbeddings)] {
+        for (name, v) in [
+            ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
+            ("num_hidden_layers", numHiddenLayers), ("num_attention_heads", numAttentionHeads),
+            ("num_key_value_heads", numKeyValueHeads), ("head_dim", headDim), ("vocab_size", vocabSize),
+            ("max_position_embeddings", maxPositionEmbeddings),
+        ] {
             try check(v > 0 && v <= 1 << 24, "\(name) = \(v) is out of range")
         }
-        try check(numAttentionHeads % numKeyValueHeads == 0,
-                  "num_attention_heads \(numAttentionHeads) is not a multiple of num_key_value_heads \(numKeyValueHeads)")
+        try check(
+            numAttentionHeads % numKeyValueHeads == 0,
+            "num_attention_heads \(numAttentionHeads) is not a multiple of num_key_value_heads \(numKeyValueHeads)")
         try check(headDim % 2 == 0, "head_dim \(headDim) must be even for rotary embeddings")
         try check(ropeTheta > 0 && ropeTheta.isFinite, "rope_theta \(ropeTheta) must be positive")
         try check(rmsNormEps > 0 && rmsNormEps < 1, "rms_norm_eps \(rmsNormEps) out of range")
-        if let s = ropeScaling { try check(s.factor > 0 && s.factor.isFinite, "rope_scaling.factor \(s.factor) must be positive") }
+        if let s = ropeScaling {
+            try check(s.factor > 0 && s.factor.isFinite, "rope_scaling.factor \(s.factor) must be positive")
+        }
     }
 }
 
@@ -88,7 +97,9 @@ extension LlamaConfig {
     /// From GGUF metadata (`{arch}.embedding_length`, `.block_count`, …). Tied embeddings when the file has
     /// no `output.weight`. Token ids from `tokenizer.ggml.*_token_id`.
     public init(gguf: GGUFFile) throws {
-        guard let arch = gguf.architecture else { throw ModelFileError.invalidConfig("GGUF has no general.architecture") }
+        guard let arch = gguf.architecture else {
+            throw ModelFileError.invalidConfig("GGUF has no general.architecture")
+        }
         func int(_ suffix: String) throws -> Int {
             guard let v = gguf.archValue(suffix)?.int else {
                 throw ModelFileError.invalidConfig("GGUF metadata '\(arch).\(suffix)' is missing or not an integer")
@@ -99,16 +110,20 @@ extension LlamaConfig {
         let heads = try int("attention.head_count")
         let kvHeads = gguf.archValue("attention.head_count_kv")?.int ?? heads
         let headDim = gguf.archValue("attention.key_length")?.int ?? gguf.archValue("rope.dimension_count")?.int
-        let vocab = gguf.archValue("vocab_size")?.int ?? gguf.strings("tokenizer.ggml.tokens")?.count
+        let vocab =
+            gguf.archValue("vocab_size")?.int ?? gguf.strings("tokenizer.ggml.tokens")?.count
             ?? gguf.info("token_embd.weight")?.shape.first
         guard let vocab else {
-            throw ModelFileError.invalidConfig("GGUF has no \(arch).vocab_size, tokenizer.ggml.tokens or token_embd.weight")
+            throw ModelFileError.invalidConfig(
+                "GGUF has no \(arch).vocab_size, tokenizer.ggml.tokens or token_embd.weight")
         }
         var scaling: RopeScaling?
         if let type = gguf.archValue("rope.scaling.type")?.string, type != "none",
-           let factor = gguf.archValue("rope.scaling.factor")?.decimalDouble {
-            scaling = RopeScaling(type: type, factor: factor,
-                                  originalMaxPositionEmbeddings: gguf.archValue("rope.scaling.original_context_length")?.int)
+            let factor = gguf.archValue("rope.scaling.factor")?.decimalDouble
+        {
+            scaling = RopeScaling(
+                type: type, factor: factor,
+                originalMaxPositionEmbeddings: gguf.archValue("rope.scaling.original_context_length")?.int)
         }
         try self.init(
             hiddenSize: hidden,
@@ -132,7 +147,8 @@ extension LlamaConfig {
         // llama.cpp keeps Llama 3.x rope scaling only as per-frequency divisors: recover the HF parameters from
         // them (an error if they match no llama3 scaling), never drop them.
         if ropeScaling == nil, gguf.info("rope_freqs.weight") != nil {
-            ropeScaling = try Llama3RopeFit.fit(try gguf.float32("rope_freqs.weight"), headDim: self.headDim, theta: ropeTheta)
+            ropeScaling = try Llama3RopeFit.fit(
+                try gguf.float32("rope_freqs.weight"), headDim: self.headDim, theta: ropeTheta)
         }
     }
 }
@@ -158,16 +174,20 @@ extension LlamaConfig {
     public init(json: JSONValue) throws {
         guard json.object != nil else { throw ModelFileError.invalidConfig("config.json is not an object") }
         if let type = json["model_type"]?.string, !Self.llamaFamilyModelTypes.contains(type) {
-            throw ModelFileError.invalidConfig("model_type '\(type)' is not a Llama-family decoder (\(Self.llamaFamilyModelTypes.sorted().joined(separator: ", ")))")
+            throw ModelFileError.invalidConfig(
+                "model_type '\(type)' is not a Llama-family decoder (\(Self.llamaFamilyModelTypes.sorted().joined(separator: ", ")))"
+            )
         }
         func int(_ key: String) throws -> Int {
-            guard let v = json[key]?.int else { throw ModelFileError.invalidConfig("config.json: '\(key)' is missing or not an integer") }
+            guard let v = json[key]?.int else {
+                throw ModelFileError.invalidConfig("config.json: '\(key)' is missing or not an integer")
+            }
             return v
         }
         func optInt(_ key: String) -> Int? {
             guard let v = json[key] else { return nil }
             if let i = v.int { return i }
-            if let a = v.array, let first = a.first?.int { return first }  // eos_token_id may be a list
+            if let a = v.array, let first = a.first?.int { return first } // eos_token_id may be a list
             return nil
         }
         var scaling: RopeScaling?
@@ -175,9 +195,10 @@ extension LlamaConfig {
             guard let type = s["rope_type"]?.string ?? s["type"]?.string else {
                 throw ModelFileError.invalidConfig("config.json: rope_scaling without a type")
             }
-            scaling = RopeScaling(type: type, factor: s["factor"]?.double ?? 1,
-                                  originalMaxPositionEmbeddings: s["original_max_position_embeddings"]?.int,
-                                  lowFreqFactor: s["low_freq_factor"]?.double, highFreqFactor: s["high_freq_factor"]?.double)
+            scaling = RopeScaling(
+                type: type, factor: s["factor"]?.double ?? 1,
+                originalMaxPositionEmbeddings: s["original_max_position_embeddings"]?.int,
+                lowFreqFactor: s["low_freq_factor"]?.double, highFreqFactor: s["high_freq_factor"]?.double)
         }
         let heads = try int("num_attention_heads")
         try self.init(

@@ -11,7 +11,8 @@ enum LlamaShapeCheck {
                 (p + "input_layernorm.weight", [h]), (p + "post_attention_layernorm.weight", [h]),
                 (p + "self_attn.q_proj.weight", [q, h]), (p + "self_attn.k_proj.weight", [kv, h]),
                 (p + "self_attn.v_proj.weight", [kv, h]), (p + "self_attn.o_proj.weight", [h, q]),
-                (p + "mlp.gate_proj.weight", [c.intermediateSize, h]), (p + "mlp.up_proj.weight", [c.intermediateSize, h]),
+                (p + "mlp.gate_proj.weight", [c.intermediateSize, h]),
+                (p + "mlp.up_proj.weight", [c.intermediateSize, h]),
                 (p + "mlp.down_proj.weight", [h, c.intermediateSize]),
             ]
         }
@@ -21,10 +22,12 @@ enum LlamaShapeCheck {
     static func check(_ tensors: any TensorFile, _ config: LlamaConfig, path: String) throws {
         for (name, shape) in expectedShapes(config) {
             guard let info = tensors.info(name) else {
-                throw ModelFileError.invalidConfig("\(path): tensor '\(name)' is missing (config.json has \(config.numHiddenLayers) layers)")
+                throw ModelFileError.invalidConfig(
+                    "\(path): tensor '\(name)' is missing (config.json has \(config.numHiddenLayers) layers)")
             }
             guard info.shape == shape else {
-                throw ModelFileError.invalidConfig("\(path): tensor '\(name)' has shape \(info.shape), config.json implies \(shape)")
+                throw ModelFileError.invalidConfig(
+                    "\(path): tensor '\(name)' has shape \(info.shape), config.json implies \(shape)")
             }
         }
     }

@@ -24,8 +24,9 @@ public enum LlamaTensorNames {
         if let g = global[name] { return g }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), layer >= 0,
-              String(layer) == parts[1], let hf = perLayer[String(parts[2])],
-              parts[3] == "weight" || parts[3] == "bias" else { return nil }
+            String(layer) == parts[1], let hf = perLayer[String(parts[2])],
+            parts[3] == "weight" || parts[3] == "bias"
+        else { return nil }
         return "model.layers.\(layer).\(hf).\(parts[3])"
     }
 
@@ -47,7 +48,8 @@ public enum LlamaTensorNames {
     /// `values` has `rows × rowLength` elements (a bias has rowLength 1).
     public static func unpermuteRows(_ values: [Float], heads: Int, rowLength: Int) throws -> [Float] {
         guard heads > 0, rowLength > 0, values.count % (heads * rowLength) == 0 else {
-            throw ModelFileError.invalidConfig("cannot unpermute \(values.count) values into \(heads) heads of rows of \(rowLength)")
+            throw ModelFileError.invalidConfig(
+                "cannot unpermute \(values.count) values into \(heads) heads of rows of \(rowLength)")
         }
         let rows = values.count / rowLength
         let headDim = rows / heads
@@ -90,8 +92,9 @@ public struct GGUFLlamaTensors: TensorFile {
 
     public init(_ gguf: GGUFFile) throws {
         guard let arch = gguf.architecture, Self.architectures.contains(arch) else {
-            throw ModelFileError.unsupportedArchitecture(path: gguf.path, name: "GGUF \(gguf.architecture ?? "(none)")",
-                                                         supported: Self.architectures.sorted().joined(separator: ", "))
+            throw ModelFileError.unsupportedArchitecture(
+                path: gguf.path, name: "GGUF \(gguf.architecture ?? "(none)")",
+                supported: Self.architectures.sorted().joined(separator: ", "))
         }
         let config = try LlamaConfig(gguf: gguf)
         var names: [String] = []
@@ -146,7 +149,8 @@ public struct GGUFLlamaTensors: TensorFile {
         let heads = perm == .query ? config.numAttentionHeads : config.numKeyValueHeads
         let rowLength = info.shape.count == 2 ? info.shape[1] : 1
         guard info.shape[0] == heads * config.headDim else {
-            throw ModelFileError.invalidConfig("'\(name)' has \(info.shape[0]) rows, expected \(heads) heads × \(config.headDim)")
+            throw ModelFileError.invalidConfig(
+                "'\(name)' has \(info.shape[0]) rows, expected \(heads) heads × \(config.headDim)")
         }
         return try LlamaTensorNames.unpermuteRows(values, heads: heads, rowLength: rowLength)
     }

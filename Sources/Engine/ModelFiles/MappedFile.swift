@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A whole file mapped read-only into memory. Tensor views borrow from it and keep it alive.
@@ -20,8 +20,12 @@ public final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else { throw ModelFileError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ModelFileError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ModelFileError.cannotOpen(path: path, reason: "not a regular file") }
+        guard fstat(fd, &st) == 0 else {
+            throw ModelFileError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ModelFileError.cannotOpen(path: path, reason: "not a regular file")
+        }
         let size = Int(st.st_size)
         if size == 0 {
             base = nil

@@ -18,14 +18,18 @@ public struct ModelArchitecture: Sendable, Equatable {
     public let tiedByDefault: Bool
 
     static func decoder(_ type: String, tied: Bool = false) -> ModelArchitecture {
-        ModelArchitecture(modelType: type, kind: .decoder, embeddingTensors: [CheckpointLayout.embeddingTensor],
-                          headTensors: [CheckpointLayout.headTensor], headBiasTensors: [], tiedByDefault: tied)
+        ModelArchitecture(
+            modelType: type, kind: .decoder, embeddingTensors: [CheckpointLayout.embeddingTensor],
+            headTensors: [CheckpointLayout.headTensor], headBiasTensors: [], tiedByDefault: tied)
     }
 
-    static func encoder(_ type: String, prefix: String, embedding: String, head: String, biases: [String]) -> ModelArchitecture {
-        ModelArchitecture(modelType: type, kind: .encoder,
-                          embeddingTensors: ["\(prefix).\(embedding)", embedding],
-                          headTensors: [head], headBiasTensors: biases, tiedByDefault: true)
+    static func encoder(_ type: String, prefix: String, embedding: String, head: String, biases: [String])
+        -> ModelArchitecture
+    {
+        ModelArchitecture(
+            modelType: type, kind: .encoder,
+            embeddingTensors: ["\(prefix).\(embedding)", embedding],
+            headTensors: [head], headBiasTensors: biases, tiedByDefault: true)
     }
 
     /// Every supported `model_type`. Decoders: the Llama layout (`model.embed_tokens.weight`, `lm_head.weight`).
@@ -36,16 +40,21 @@ public struct ModelArchitecture: Sendable, Equatable {
     public static let all: [ModelArchitecture] = [
         .decoder("llama"), .decoder("mistral"), .decoder("qwen2"), .decoder("phi3"),
         .decoder("gemma", tied: true), .decoder("gemma2", tied: true), .decoder("gemma3_text", tied: true),
-        .encoder("bert", prefix: "bert", embedding: "embeddings.word_embeddings.weight",
-                 head: "cls.predictions.decoder.weight", biases: ["cls.predictions.bias", "cls.predictions.decoder.bias"]),
-        .encoder("roberta", prefix: "roberta", embedding: "embeddings.word_embeddings.weight",
-                 head: "lm_head.decoder.weight", biases: ["lm_head.bias", "lm_head.decoder.bias"]),
-        .encoder("xlm-roberta", prefix: "roberta", embedding: "embeddings.word_embeddings.weight",
-                 head: "lm_head.decoder.weight", biases: ["lm_head.bias", "lm_head.decoder.bias"]),
-        .encoder("camembert", prefix: "roberta", embedding: "embeddings.word_embeddings.weight",
-                 head: "lm_head.decoder.weight", biases: ["lm_head.bias", "lm_head.decoder.bias"]),
-        .encoder("modernbert", prefix: "model", embedding: "embeddings.tok_embeddings.weight",
-                 head: "decoder.weight", biases: ["decoder.bias"]),
+        .encoder(
+            "bert", prefix: "bert", embedding: "embeddings.word_embeddings.weight",
+            head: "cls.predictions.decoder.weight", biases: ["cls.predictions.bias", "cls.predictions.decoder.bias"]),
+        .encoder(
+            "roberta", prefix: "roberta", embedding: "embeddings.word_embeddings.weight",
+            head: "lm_head.decoder.weight", biases: ["lm_head.bias", "lm_head.decoder.bias"]),
+        .encoder(
+            "xlm-roberta", prefix: "roberta", embedding: "embeddings.word_embeddings.weight",
+            head: "lm_head.decoder.weight", biases: ["lm_head.bias", "lm_head.decoder.bias"]),
+        .encoder(
+            "camembert", prefix: "roberta", embedding: "embeddings.word_embeddings.weight",
+            head: "lm_head.decoder.weight", biases: ["lm_head.bias", "lm_head.decoder.bias"]),
+        .encoder(
+            "modernbert", prefix: "model", embedding: "embeddings.tok_embeddings.weight",
+            head: "decoder.weight", biases: ["decoder.bias"]),
     ]
 
     public static func named(_ modelType: String) -> ModelArchitecture? { all.first { $0.modelType == modelType } }

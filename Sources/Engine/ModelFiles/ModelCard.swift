@@ -35,9 +35,11 @@ public struct ModelCard: Sendable, Equatable {
         }
     }
 
-    public init(title: String, base: BaseModelInfo, architecture: String, kind: ModelArchitecture.Kind,
-                sourceLanguage: String?, targetLanguage: String?, tokenizer: String, corpusPairs: Int, method: [Entry],
-                figures: [Entry], hydra: Bool, dtype: String, producedBy: String) {
+    public init(
+        title: String, base: BaseModelInfo, architecture: String, kind: ModelArchitecture.Kind,
+        sourceLanguage: String?, targetLanguage: String?, tokenizer: String, corpusPairs: Int, method: [Entry],
+        figures: [Entry], hydra: Bool, dtype: String, producedBy: String
+    ) {
         self.title = title
         self.base = base
         self.architecture = architecture
@@ -58,7 +60,10 @@ public struct ModelCard: Sendable, Equatable {
     public var markdown: String {
         var lines = ["---"]
         let languages = [targetLanguage, sourceLanguage].compactMap { $0 }.filter { !$0.isEmpty }
-        if !languages.isEmpty { lines.append("language:"); lines += Self.unique(languages).map { "- \(Self.yaml($0))" } }
+        if !languages.isEmpty {
+            lines.append("language:")
+            lines += Self.unique(languages).map { "- \(Self.yaml($0))" }
+        }
         if let hub = base.hubID { lines.append("base_model: \(Self.yaml(hub))") }
         lines.append("library_name: transformers")
         if let license = base.license { lines.append("license: \(Self.yaml(license))") }
@@ -70,24 +75,29 @@ public struct ModelCard: Sendable, Equatable {
         lines.append("# \(title)")
         lines.append("")
         let languagePhrase = targetLanguage.map { " for \($0)" } ?? ""
-        lines.append("\(base.displayName) adapted\(languagePhrase) by trans-tokenization: a new tokenizer, and new embedding "
-                     + "rows\(kind == .decoder ? " and output head" : "") built from the original model's rows through a "
-                     + "token mapping learnt on a parallel corpus. Every other tensor is the base model's.")
+        lines.append(
+            "\(base.displayName) adapted\(languagePhrase) by trans-tokenization: a new tokenizer, and new embedding "
+                + "rows\(kind == .decoder ? " and output head" : "") built from the original model's rows through a "
+                + "token mapping learnt on a parallel corpus. Every other tensor is the base model's.")
         if hydra {
             lines.append("")
-            lines.append("This is a **Hydra** model: its input table is `[E_target ; E_source]` (source-language tokens are "
-                         + "read with their ids offset by `hydra_source_offset`), and its head predicts target-language "
-                         + "tokens. Prompt it in the source language, read the continuation in the target language.")
+            lines.append(
+                "This is a **Hydra** model: its input table is `[E_target ; E_source]` (source-language tokens are "
+                    + "read with their ids offset by `hydra_source_offset`), and its head predicts target-language "
+                    + "tokens. Prompt it in the source language, read the continuation in the target language.")
         }
         lines.append("")
         lines.append("| | |")
         lines.append("|---|---|")
-        var facts: [Entry] = [Entry("Base model", base.hubID.map { "[\($0)](https://huggingface.co/\($0))" } ?? "`\(base.displayName)`")]
+        var facts: [Entry] = [
+            Entry("Base model", base.hubID.map { "[\($0)](https://huggingface.co/\($0))" } ?? "`\(base.displayName)`")
+        ]
         if let license = base.license { facts.append(Entry("Base model license", license)) }
         facts.append(Entry("Architecture", "\(architecture) (\(kind.rawValue))\(hydra ? ", Hydra" : "")"))
         let source = sourceLanguage ?? "?", target = targetLanguage ?? "?"
         if sourceLanguage != nil || targetLanguage != nil { facts.append(Entry("Languages", "\(source) → \(target)")) }
-        facts.append(Entry("Tokenizer", tokenizer + " (`tokenizer.json`; the base model's own is in `source_tokenizer/`)"))
+        facts.append(
+            Entry("Tokenizer", tokenizer + " (`tokenizer.json`; the base model's own is in `source_tokenizer/`)"))
         facts.append(Entry("Parallel corpus", "\(corpusPairs) sentence pairs"))
         facts.append(Entry("Weights", dtype))
         facts += method
@@ -111,9 +121,10 @@ public struct ModelCard: Sendable, Equatable {
         lines.append("")
         lines.append("## Provenance")
         lines.append("")
-        lines.append("Made by \(producedBy). The files `token_mapping.json` (each target token's weighted source tokens) "
-                     + "and `source_tokenizer/tokenizer.json` let you inspect or redo the mapping "
-                     + "(`transtok mapping show`).")
+        lines.append(
+            "Made by \(producedBy). The files `token_mapping.json` (each target token's weighted source tokens) "
+                + "and `source_tokenizer/tokenizer.json` let you inspect or redo the mapping "
+                + "(`transtok mapping show`).")
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -179,16 +190,18 @@ public struct ModelCard: Sendable, Equatable {
 
     /// Writes `README.md` into `directory`, atomically and durably.
     public func write(into directory: URL) throws {
-        try AtomicFile.write(Array(markdown.utf8), to: CheckpointLayout.url(CheckpointLayout.modelCard, in: directory).path)
+        try AtomicFile.write(
+            Array(markdown.utf8), to: CheckpointLayout.url(CheckpointLayout.modelCard, in: directory).path)
     }
 
     /// "BPE, 16000 tokens (byte-level)".
     public static func tokenizerSummary(_ tokenizer: Tokenizer) -> String {
-        let type = switch tokenizer.model {
-        case .bpe: "BPE"
-        case .wordPiece: "WordPiece"
-        case .unigram: "Unigram"
-        }
+        let type =
+            switch tokenizer.model {
+            case .bpe: "BPE"
+            case .wordPiece: "WordPiece"
+            case .unigram: "Unigram"
+            }
         return "\(type), \(tokenizer.vocabularySize) tokens" + (tokenizer.isByteLevel ? " (byte-level)" : "")
     }
 
@@ -196,7 +209,9 @@ public struct ModelCard: Sendable, Equatable {
     /// writes first in the `model` object ("16000 tokens" when it is not there).
     public static func tokenizerSummary(json: String, vocabularySize: Int) -> String {
         let pattern = #""model"\s*:\s*\{\s*"type"\s*:\s*"([A-Za-z]+)""#
-        guard let match = json.range(of: pattern, options: .regularExpression) else { return "\(vocabularySize) tokens" }
+        guard let match = json.range(of: pattern, options: .regularExpression) else {
+            return "\(vocabularySize) tokens"
+        }
         let type = json[match].split(separator: "\"").dropLast().last.map(String.init) ?? "?"
         return "\(type), \(vocabularySize) tokens"
     }
@@ -208,13 +223,20 @@ public struct ModelCard: Sendable, Equatable {
 
     /// A YAML scalar: plain when safe, else double-quoted.
     static func yaml(_ text: String) -> String {
-        let safe = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || "-_./".unicodeScalars.contains($0)
-        } && !["yes", "no", "true", "false", "null", "on", "off"].contains(text.lowercased())
-        return safe ? text : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let safe =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "-_./".unicodeScalars.contains($0)
+            } && !["yes", "no", "true", "false", "null", "on", "off"].contains(text.lowercased())
+        return safe
+            ? text
+            : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
     }
 
-    static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
 
     static func pythonString(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -243,19 +265,24 @@ public struct BaseModelInfo: Sendable, Equatable {
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if !isDirectory.boolValue {
             guard let gguf = try? GGUFFile(path: path) else { return BaseModelInfo(displayName: fileName) }
-            let repository = ["general.source.huggingface.repository", "general.base_model.0.repo_url", "general.source.url"]
-                .lazy.compactMap { gguf[$0]?.string }.compactMap(hubID(fromURL:)).first
+            let repository = [
+                "general.source.huggingface.repository", "general.base_model.0.repo_url", "general.source.url",
+            ]
+            .lazy.compactMap { gguf[$0]?.string }.compactMap(hubID(fromURL:)).first
             let name = gguf["general.name"]?.string.map { "\($0) (\(fileName))" } ?? fileName
-            return BaseModelInfo(displayName: name, hubID: repository, license: gguf["general.license"]?.string,
-                                 languages: gguf["general.languages"]?.array?.compactMap(\.string) ?? [])
+            return BaseModelInfo(
+                displayName: name, hubID: repository, license: gguf["general.license"]?.string,
+                languages: gguf["general.languages"]?.array?.compactMap(\.string) ?? [])
         }
         var info = BaseModelInfo(displayName: fileName)
         if let text = try? String(contentsOf: url.appendingPathComponent(CheckpointLayout.config), encoding: .utf8),
-           let name = (try? JSONValue.parse(text))?["_name_or_path"]?.string, isHubID(name) {
+            let name = (try? JSONValue.parse(text))?["_name_or_path"]?.string, isHubID(name)
+        {
             info.hubID = name
             info.displayName = name
         }
-        if let readme = try? String(contentsOf: url.appendingPathComponent(CheckpointLayout.modelCard), encoding: .utf8) {
+        if let readme = try? String(contentsOf: url.appendingPathComponent(CheckpointLayout.modelCard), encoding: .utf8)
+        {
             info.license = frontMatter(readme)["license"]
         }
         return info

@@ -21,17 +21,26 @@ public struct ModelConfig: Sendable {
         guard json.object != nil else { throw invalid("config.json is not a JSON object") }
         guard let type = json["model_type"]?.string else { throw invalid("config.json has no model_type") }
         guard let architecture = ModelArchitecture.named(type) else {
-            throw ModelFileError.unsupportedArchitecture(path: path, name: type, supported: ModelArchitecture.supportedNames)
+            throw ModelFileError.unsupportedArchitecture(
+                path: path, name: type, supported: ModelArchitecture.supportedNames)
         }
-        guard let hidden = json["hidden_size"]?.int, hidden > 0 else { throw invalid("config.json: 'hidden_size' is missing or not a positive integer") }
-        guard let vocab = json["vocab_size"]?.int, vocab > 0 else { throw invalid("config.json: 'vocab_size' is missing or not a positive integer") }
+        guard let hidden = json["hidden_size"]?.int, hidden > 0 else {
+            throw invalid("config.json: 'hidden_size' is missing or not a positive integer")
+        }
+        guard let vocab = json["vocab_size"]?.int, vocab > 0 else {
+            throw invalid("config.json: 'vocab_size' is missing or not a positive integer")
+        }
         guard let embedding = architecture.embeddingTensors.first(where: { tensors.info($0) != nil }) else {
-            throw invalid("no token-embedding tensor for model_type '\(type)' (looked for \(architecture.embeddingTensors.joined(separator: ", ")))")
+            throw invalid(
+                "no token-embedding tensor for model_type '\(type)' (looked for \(architecture.embeddingTensors.joined(separator: ", ")))"
+            )
         }
         let tied = json["tie_word_embeddings"]?.bool ?? architecture.tiedByDefault
         let head = architecture.headTensors.first { tensors.info($0) != nil }
         if !tied, head == nil, architecture.kind == .decoder {
-            throw invalid("tie_word_embeddings is false but there is no \(architecture.headTensors.joined(separator: " or ")) tensor")
+            throw invalid(
+                "tie_word_embeddings is false but there is no \(architecture.headTensors.joined(separator: " or ")) tensor"
+            )
         }
         try Self.checkShape(tensors, embedding, [vocab, hidden], path: path)
         if let head, !tied { try Self.checkShape(tensors, head, [vocab, hidden], path: path) }
@@ -61,12 +70,14 @@ public struct ModelConfig: Sendable {
         if modelType == "llama", llama.slidingWindow != nil { modelType = "mistral" }
         if modelType == "qwen2" || modelType == "mistral" {
             json.set("model_type", .string(modelType))
-            json.set("architectures", .array([.string(modelType == "qwen2" ? "Qwen2ForCausalLM" : "MistralForCausalLM")]))
+            json.set(
+                "architectures", .array([.string(modelType == "qwen2" ? "Qwen2ForCausalLM" : "MistralForCausalLM")]))
         }
         self.json = json
         architecture = ModelArchitecture.named(modelType) ?? .decoder(modelType)
-        roles = TensorRoles(embedding: CheckpointLayout.embeddingTensor,
-                            head: llama.tieWordEmbeddings ? nil : CheckpointLayout.headTensor)
+        roles = TensorRoles(
+            embedding: CheckpointLayout.embeddingTensor,
+            head: llama.tieWordEmbeddings ? nil : CheckpointLayout.headTensor)
         hiddenSize = llama.hiddenSize
         vocabSize = llama.vocabSize
         tieWordEmbeddings = llama.tieWordEmbeddings
@@ -76,7 +87,9 @@ public struct ModelConfig: Sendable {
     /// The Llama-family hyper-parameters the runtime needs; an error naming the architecture for any other model.
     public func llamaConfig() throws -> LlamaConfig {
         guard let llama else {
-            throw ModelFileError.invalidConfig("model_type '\(architecture.modelType)' has no Llama-family hyper-parameters (\(LlamaConfig.llamaFamilyModelTypes.sorted().joined(separator: ", ")))")
+            throw ModelFileError.invalidConfig(
+                "model_type '\(architecture.modelType)' has no Llama-family hyper-parameters (\(LlamaConfig.llamaFamilyModelTypes.sorted().joined(separator: ", ")))"
+            )
         }
         return llama
     }
@@ -85,23 +98,33 @@ public struct ModelConfig: Sendable {
     public init(directory: URL, tensors: any TensorFile) throws {
         let url = CheckpointLayout.url(CheckpointLayout.config, in: directory)
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw ModelFileError.cannotOpen(path: url.path, reason: "\(error)") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw ModelFileError.cannotOpen(path: url.path, reason: "\(error)")
+        }
         let json: JSONValue
-        do { json = try JSONValue.parse(bytes: [UInt8](data)) } catch { throw ModelFileError.invalidConfig("\(url.path): \(error)") }
+        do { json = try JSONValue.parse(bytes: [UInt8](data)) } catch {
+            throw ModelFileError.invalidConfig("\(url.path): \(error)")
+        }
         try self.init(json: json, tensors: tensors, path: url.path)
     }
 
     /// The output `config.json`: the source's, with `vocab_size`, the special-token ids of the new tokenizer, the
     /// tie flag (when given and different, or already present) and the stored dtype replaced; then `extra` keys.
-    public func outputJSON(vocabSize: Int, tokenizer: HFTokenizerBundle, dtype: TensorDType, tie: Bool? = nil,
-                           extra: [(String, JSONValue)] = []) -> JSONValue {
+    public func outputJSON(
+        vocabSize: Int, tokenizer: HFTokenizerBundle, dtype: TensorDType, tie: Bool? = nil,
+        extra: [(String, JSONValue)] = []
+    ) -> JSONValue {
         var j = json
         j.set("vocab_size", .int(vocabSize))
-        for (key, id) in [("bos_token_id", tokenizer.bosTokenID), ("eos_token_id", tokenizer.eosTokenID),
-                          ("pad_token_id", tokenizer.padTokenID)] {
+        for (key, id) in [
+            ("bos_token_id", tokenizer.bosTokenID), ("eos_token_id", tokenizer.eosTokenID),
+            ("pad_token_id", tokenizer.padTokenID),
+        ] {
             if let id { j.set(key, .int(id)) } else if j[key] != nil { j.set(key, .null) }
         }
-        if let tie, tie != tieWordEmbeddings || j["tie_word_embeddings"] != nil { j.set("tie_word_embeddings", .bool(tie)) }
+        if let tie, tie != tieWordEmbeddings || j["tie_word_embeddings"] != nil {
+            j.set("tie_word_embeddings", .bool(tie))
+        }
         let torch = JSONValue.string(dtype.torchName)
         if j["dtype"] != nil { j.set("dtype", torch) }
         if j["torch_dtype"] != nil || j["dtype"] == nil { j.set("torch_dtype", torch) }
@@ -112,7 +135,8 @@ public struct ModelConfig: Sendable {
     static func checkShape(_ tensors: any TensorFile, _ name: String, _ expected: [Int], path: String) throws {
         guard let info = tensors.info(name) else { throw ModelFileError.tensorNotFound(name: name) }
         guard info.shape == expected else {
-            throw ModelFileError.invalidConfig("\(path): tensor '\(name)' has shape \(info.shape), config.json implies \(expected)")
+            throw ModelFileError.invalidConfig(
+                "\(path): tensor '\(name)' has shape \(info.shape), config.json implies \(expected)")
         }
     }
 }

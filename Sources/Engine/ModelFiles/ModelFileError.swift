@@ -47,9 +47,9 @@ extension ModelFileError {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @inline(__always) func errnoValue() -> Int32 { errno }

@@ -45,22 +45,29 @@ public enum ModelValidation {
         }
         if !isDirectory.boolValue {
             guard path.hasSuffix(".gguf") else {
-                throw ModelFileError.cannotOpen(path: path, reason: "a model is a .gguf file or a Hugging Face directory")
+                throw ModelFileError.cannotOpen(
+                    path: path, reason: "a model is a .gguf file or a Hugging Face directory")
             }
             let gguf = try GGUFFile(path: path)
             let arch = gguf.architecture ?? "?"
             guard GGUFLlamaTensors.architectures.contains(arch) else {
-                throw ModelFileError.unsupportedArchitecture(path: path, name: "GGUF \(arch)",
-                                                             supported: GGUFLlamaTensors.architectures.sorted().joined(separator: ", "))
+                throw ModelFileError.unsupportedArchitecture(
+                    path: path, name: "GGUF \(arch)",
+                    supported: GGUFLlamaTensors.architectures.sorted().joined(separator: ", "))
             }
             let tensors = try GGUFLlamaTensors(gguf)
             guard gguf["tokenizer.ggml.tokens"] != nil else {
                 throw ModelFileError.invalidHeader(path: path, reason: "no embedded tokenizer (tokenizer.ggml.tokens)")
             }
             let config = ModelConfig(llama: tensors.config, modelType: arch)
-            try ModelConfig.checkShape(tensors, config.roles.embedding, [config.vocabSize, config.hiddenSize], path: path)
-            if let head = config.roles.head { try ModelConfig.checkShape(tensors, head, [config.vocabSize, config.hiddenSize], path: path) }
-            return Opened(tensors: tensors, config: config) { try GGUFTokenizerExport.export(gguf).tokenizerJSON.serialized(indent: 2) }
+            try ModelConfig.checkShape(
+                tensors, config.roles.embedding, [config.vocabSize, config.hiddenSize], path: path)
+            if let head = config.roles.head {
+                try ModelConfig.checkShape(tensors, head, [config.vocabSize, config.hiddenSize], path: path)
+            }
+            return Opened(tensors: tensors, config: config) {
+                try GGUFTokenizerExport.export(gguf).tokenizerJSON.serialized(indent: 2)
+            }
         }
         let dir = URL(fileURLWithPath: path)
         let tensors = try TensorFiles.open(path: path)

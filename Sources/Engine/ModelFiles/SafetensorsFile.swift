@@ -46,7 +46,8 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
             throw ModelFileError.cannotOpen(path: indexPath, reason: "\(error)")
         }
         guard data.count <= SafetensorsHeader.maxHeaderBytes else {
-            throw ModelFileError.invalidHeader(path: indexPath, reason: "index larger than \(SafetensorsHeader.maxHeaderBytes) bytes")
+            throw ModelFileError.invalidHeader(
+                path: indexPath, reason: "index larger than \(SafetensorsHeader.maxHeaderBytes) bytes")
         }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes: [UInt8](data)) } catch {
@@ -61,7 +62,8 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
         var order: [String] = []
         for (tensor, fileValue) in map {
             guard let file = fileValue.string, !file.isEmpty, !file.contains("/"), file != "..", file != "." else {
-                throw ModelFileError.invalidHeader(path: indexPath, reason: "weight_map['\(tensor)'] is not a plain file name")
+                throw ModelFileError.invalidHeader(
+                    path: indexPath, reason: "weight_map['\(tensor)'] is not a plain file name")
             }
             if shards[file] == nil {
                 shards[file] = try SafetensorsFile(path: dir.appendingPathComponent(file).path)
@@ -77,10 +79,12 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
         for file in order {
             for t in shards[file]?.tensorNames ?? [] {
                 guard let mapped = weightMap[t] else {
-                    throw ModelFileError.invalidHeader(path: indexPath, reason: "tensor '\(t)' of shard \(file) has no weight_map entry")
+                    throw ModelFileError.invalidHeader(
+                        path: indexPath, reason: "tensor '\(t)' of shard \(file) has no weight_map entry")
                 }
                 guard mapped == file else {
-                    throw ModelFileError.invalidHeader(path: indexPath, reason: "shard \(file) holds '\(t)', which the index maps to \(mapped)")
+                    throw ModelFileError.invalidHeader(
+                        path: indexPath, reason: "shard \(file) holds '\(t)', which the index maps to \(mapped)")
                 }
                 names.append(t)
             }
@@ -94,7 +98,9 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
     public func info(_ name: String) -> TensorInfo? { weightMap[name].flatMap { shards[$0]?.info(name) } }
 
     public func view(_ name: String) throws -> TensorView {
-        guard let file = weightMap[name], let shard = shards[file] else { throw ModelFileError.tensorNotFound(name: name) }
+        guard let file = weightMap[name], let shard = shards[file] else {
+            throw ModelFileError.tensorNotFound(name: name)
+        }
         return try shard.view(name)
     }
 

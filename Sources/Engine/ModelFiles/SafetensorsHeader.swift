@@ -9,7 +9,7 @@ struct SafetensorsHeader {
         var range: Range<Int>
     }
 
-    var entries: [Entry]  // in data order
+    var entries: [Entry] // in data order
     var metadata: [String: String]
     var dataStart: Int
 
@@ -42,7 +42,9 @@ struct SafetensorsHeader {
         func invalid(_ reason: String) -> ModelFileError { .invalidHeader(path: path, reason: reason) }
         var r = ByteReader(bytes, path: path)
         let n64 = try r.u64("header length")
-        guard n64 <= UInt64(maxHeaderBytes) else { throw invalid("header length \(n64) exceeds \(maxHeaderBytes) bytes") }
+        guard n64 <= UInt64(maxHeaderBytes) else {
+            throw invalid("header length \(n64) exceeds \(maxHeaderBytes) bytes")
+        }
         let n = Int(n64)
         let headerBytes = try r.raw(n, "JSON header")
         guard n >= 2, headerBytes[0] == UInt8(ascii: "{") else { throw invalid("header does not start with '{'") }
@@ -85,11 +87,14 @@ struct SafetensorsHeader {
                 shape.append(v)
             }
             guard let offsets = value["data_offsets"]?.array, offsets.count == 2,
-                  case .int(let begin) = offsets[0], case .int(let end) = offsets[1], begin >= 0, begin <= end else {
+                case .int(let begin) = offsets[0], case .int(let end) = offsets[1], begin >= 0, begin <= end
+            else {
                 throw invalid("tensor '\(name)' has bad data_offsets")
             }
             guard let size = dtype.byteCount(elements: elements), size == end - begin else {
-                throw invalid("tensor '\(name)': \(dtypeName) \(shape) needs \(dtype.byteCount(elements: elements).map(String.init) ?? "too many") bytes, data_offsets span \(end - begin)")
+                throw invalid(
+                    "tensor '\(name)': \(dtypeName) \(shape) needs \(dtype.byteCount(elements: elements).map(String.init) ?? "too many") bytes, data_offsets span \(end - begin)"
+                )
             }
             entries.append((TensorInfo(name: name, shape: shape, dtype: dtype), begin, end))
         }
@@ -97,8 +102,10 @@ struct SafetensorsHeader {
         var expected = 0
         for e in entries {
             guard e.begin == expected else {
-                throw invalid(e.begin < expected ? "tensor '\(e.info.name)' overlaps the previous tensor"
-                                                 : "gap before tensor '\(e.info.name)' (bytes \(expected)..<\(e.begin) unused)")
+                throw invalid(
+                    e.begin < expected
+                        ? "tensor '\(e.info.name)' overlaps the previous tensor"
+                        : "gap before tensor '\(e.info.name)' (bytes \(expected)..<\(e.begin) unused)")
             }
             expected = e.end
         }
@@ -106,8 +113,9 @@ struct SafetensorsHeader {
             if expected > dataLength {
                 // Name the first tensor whose bytes are missing.
                 let cut = entries.first { $0.end > dataLength } ?? entries[entries.count - 1]
-                throw ModelFileError.truncated(path: path, what: "data of tensor '\(cut.info.name)'", offset: dataStart + cut.begin,
-                                               needed: cut.end - cut.begin, available: max(0, dataLength - cut.begin))
+                throw ModelFileError.truncated(
+                    path: path, what: "data of tensor '\(cut.info.name)'", offset: dataStart + cut.begin,
+                    needed: cut.end - cut.begin, available: max(0, dataLength - cut.begin))
             }
             throw invalid("\(dataLength - expected) bytes after the last tensor")
         }

@@ -48,12 +48,16 @@ public struct SafetensorsWriter {
         guard !name.isEmpty, name != "__metadata__", names.insert(name).inserted else {
             throw ModelFileError.invalidConfig("tensor name '\(name)' is empty, reserved or already added")
         }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelFileError.shapeMismatch(name: name, expected: shape, elementCount: -1) }
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ModelFileError.shapeMismatch(name: name, expected: shape, elementCount: -1)
+        }
         let count = shape.reduce(1, *)
         let dtype: TensorDType
         switch payload {
         case .float32(let v):
-            guard v.count == count else { throw ModelFileError.shapeMismatch(name: name, expected: shape, elementCount: v.count) }
+            guard v.count == count else {
+                throw ModelFileError.shapeMismatch(name: name, expected: shape, elementCount: v.count)
+            }
             dtype = outputDType
         case .raw(let bytes, let d):
             guard !d.isQuantized, d.byteCount(elements: count) == bytes.count else {
@@ -62,14 +66,19 @@ public struct SafetensorsWriter {
             dtype = d
         case .tensor(let file, let source):
             guard let info = file.info(source) else { throw ModelFileError.tensorNotFound(name: source) }
-            guard info.elementCount == count else { throw ModelFileError.shapeMismatch(name: name, expected: shape, elementCount: info.elementCount) }
+            guard info.elementCount == count else {
+                throw ModelFileError.shapeMismatch(name: name, expected: shape, elementCount: info.elementCount)
+            }
             if info.dtype.isFloatConvertible {
                 dtype = outputDType
             } else {
                 dtype = info.dtype
             }
         }
-        entries.append(Entry(name: name, shape: shape, payload: payload, dtype: dtype, byteCount: dtype.byteCount(elements: count) ?? 0))
+        entries.append(
+            Entry(
+                name: name, shape: shape, payload: payload, dtype: dtype,
+                byteCount: dtype.byteCount(elements: count) ?? 0))
     }
 
     /// Convenience: every tensor of `file`, under its own names.
@@ -106,7 +115,9 @@ public struct SafetensorsWriter {
         var written: [String] = []
         var weightMap: [(String, JSONValue)] = []
         for (k, shard) in shards.enumerated() {
-            let fileName = shards.count == 1 ? CheckpointLayout.singleFileName(baseName: baseName)
+            let fileName =
+                shards.count == 1
+                ? CheckpointLayout.singleFileName(baseName: baseName)
                 : CheckpointLayout.shardFileName(baseName: baseName, index: k + 1, count: shards.count)
             try writeShard(shard.map { entries[$0] }, to: directory.appendingPathComponent(fileName).path)
             written.append(fileName)
@@ -120,7 +131,8 @@ public struct SafetensorsWriter {
                 ("weight_map", .object(weightMap)),
             ])
             let indexName = CheckpointLayout.indexFileName(baseName: baseName)
-            try AtomicFile.write(Array((index.serialized(indent: 2) + "\n").utf8), to: directory.appendingPathComponent(indexName).path)
+            try AtomicFile.write(
+                Array((index.serialized(indent: 2) + "\n").utf8), to: directory.appendingPathComponent(indexName).path)
             written.append(indexName)
         }
         try AtomicFile.syncDirectory(directory.path)
@@ -133,11 +145,15 @@ public struct SafetensorsWriter {
         if !metadata.isEmpty { members.append(("__metadata__", .object(metadata.map { ($0.0, .string($0.1)) }))) }
         var offset = 0
         for e in shard {
-            members.append((e.name, .object([
-                ("dtype", .string(e.dtype.rawValue)),
-                ("shape", .array(e.shape.map(JSONValue.int))),
-                ("data_offsets", .array([.int(offset), .int(offset + e.byteCount)])),
-            ])))
+            members.append(
+                (
+                    e.name,
+                    .object([
+                        ("dtype", .string(e.dtype.rawValue)),
+                        ("shape", .array(e.shape.map(JSONValue.int))),
+                        ("data_offsets", .array([.int(offset), .int(offset + e.byteCount)])),
+                    ])
+                ))
             offset += e.byteCount
         }
         var json = Array(JSONValue.object(members).serialized(indent: nil).utf8)
@@ -173,7 +189,7 @@ public struct SafetensorsWriter {
             // Stored bytes are usable as-is unless a conversion or the GGUF q/k un-permutation is needed.
             let permuted = (source as? GGUFLlamaTensors)?.isPermuted(name) ?? false
             if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !permuted {
-                try file.write(view.bytes)  // unchanged bytes, no conversion
+                try file.write(view.bytes) // unchanged bytes, no conversion
             } else {
                 let values = try source.float32(name)
                 try values.withUnsafeBufferPointer { try writeFloats($0, dtype: e.dtype, to: file) }
@@ -189,8 +205,9 @@ public struct SafetensorsWriter {
         while start < values.count {
             let n = min(chunk, values.count - start)
             try buffer.withUnsafeMutableBytes { raw in
-                FloatConversion.encode(UnsafeBufferPointer(rebasing: values[start..<(start + n)]), as: dtype,
-                                       into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * elementSize)]))
+                FloatConversion.encode(
+                    UnsafeBufferPointer(rebasing: values[start..<(start + n)]), as: dtype,
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * elementSize)]))
                 try file.write(UnsafeRawBufferPointer(rebasing: raw[0..<(n * elementSize)]))
             }
             start += n

@@ -73,7 +73,8 @@ public struct TensorView: @unchecked Sendable {
         guard MemoryLayout<T>.size > 0, bytes.count % MemoryLayout<T>.stride == 0 else { return nil }
         guard let base = bytes.baseAddress else { return UnsafeBufferPointer(start: nil, count: 0) }
         guard Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 else { return nil }
-        return UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: bytes.count / MemoryLayout<T>.stride)
+        return UnsafeBufferPointer(
+            start: base.assumingMemoryBound(to: T.self), count: bytes.count / MemoryLayout<T>.stride)
     }
 }
 

@@ -10,11 +10,15 @@ extension TensorView {
     /// Decode `rows` to Float32 into `out` (`rows.count × rowLength` elements).
     public func float32Rows(_ rows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>) throws {
         let dtype = info.dtype
-        guard dtype.isFloatConvertible else { throw ModelFileError.unsupportedDType(name: info.name, dtype: dtype.rawValue) }
+        guard dtype.isFloatConvertible else {
+            throw ModelFileError.unsupportedDType(name: info.name, dtype: dtype.rawValue)
+        }
         guard rows.lowerBound >= 0, rows.upperBound <= rowCount, out.count == rows.count * rowLength,
-              rowLength % dtype.block.elements == 0, let rowBytes = dtype.byteCount(elements: rowLength),
-              rowBytes * rowCount == bytes.count else {
-            throw ModelFileError.shapeMismatch(name: info.name, expected: [rows.lowerBound, rows.upperBound, rowLength], elementCount: out.count)
+            rowLength % dtype.block.elements == 0, let rowBytes = dtype.byteCount(elements: rowLength),
+            rowBytes * rowCount == bytes.count
+        else {
+            throw ModelFileError.shapeMismatch(
+                name: info.name, expected: [rows.lowerBound, rows.upperBound, rowLength], elementCount: out.count)
         }
         guard !rows.isEmpty else { return }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[(rows.lowerBound * rowBytes)..<(rows.upperBound * rowBytes)])

@@ -17,9 +17,10 @@ enum Attention {
         for head in 0..<c.headCount {
             let kvHead = head / group
             // scores[n, total] = scale · Q_h · K_hᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(total), Int32(d),
-                        scale, q + head * d, Int32(c.queryDim), keys + kvHead * d, Int32(c.kvDim),
-                        0, scores, Int32(total))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(total), Int32(d),
+                scale, q + head * d, Int32(c.queryDim), keys + kvHead * d, Int32(c.kvDim),
+                0, scores, Int32(total))
             for r in 0..<n {
                 let position = start + r
                 let lowest = window.map { max(0, position - $0 + 1) } ?? 0
@@ -32,9 +33,10 @@ enum Attention {
                 for j in (position + 1)..<total { row[j] = 0 }
             }
             // out_h[n, d] = P · V_h
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(total),
-                        1, scores, Int32(total), values + kvHead * d, Int32(c.kvDim),
-                        0, out + head * d, Int32(c.queryDim))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(total),
+                1, scores, Int32(total), values + kvHead * d, Int32(c.kvDim),
+                0, out + head * d, Int32(c.queryDim))
         }
     }
 }

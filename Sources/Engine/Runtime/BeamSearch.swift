@@ -52,8 +52,10 @@ struct BeamSearch {
                 if stops.contains(c.token) {
                     if rank < width {
                         let tokens = live[c.parent].tokens
-                        closed.append(Closed(tokens: tokens, score: normalised(c.logProbability, length: tokens.count + 1),
-                                             reason: .stopToken(c.token)))
+                        closed.append(
+                            Closed(
+                                tokens: tokens, score: normalised(c.logProbability, length: tokens.count + 1),
+                                reason: .stopToken(c.token)))
                     }
                 } else {
                     chosen.append(c)
@@ -63,7 +65,8 @@ struct BeamSearch {
             closed.sort { $0.score > $1.score }
             if closed.count > width { closed.removeLast(closed.count - width) }
             if closed.count == width, let worst = closed.last?.score,
-               let best = chosen.first, normalised(best.logProbability, length: step) <= worst {
+                let best = chosen.first, normalised(best.logProbability, length: step) <= worst
+            {
                 live = []
                 break
             }
@@ -73,12 +76,19 @@ struct BeamSearch {
             for c in chosen {
                 let parent = live[c.parent]
                 let childCache = claimed.insert(c.parent).inserted ? parent.cache : parent.cache.copy()
-                next.append(Beam(tokens: parent.tokens + [c.token], logProbability: c.logProbability, cache: childCache, logits: []))
+                next.append(
+                    Beam(
+                        tokens: parent.tokens + [c.token], logProbability: c.logProbability, cache: childCache,
+                        logits: []))
             }
             live = []
             if step == options.maxTokens || (next.first.map { $0.cache.count >= model.config.maxPositions } ?? false) {
                 let reason: FinishReason = step == options.maxTokens ? .maxTokens : .contextLimit
-                closed += next.map { Closed(tokens: $0.tokens, score: normalised($0.logProbability, length: $0.tokens.count), reason: reason) }
+                closed += next.map {
+                    Closed(
+                        tokens: $0.tokens, score: normalised($0.logProbability, length: $0.tokens.count), reason: reason
+                    )
+                }
                 break
             }
             for var beam in next {
@@ -87,15 +97,22 @@ struct BeamSearch {
                 live.append(beam)
             }
         }
-        closed += live.map { Closed(tokens: $0.tokens, score: normalised($0.logProbability, length: $0.tokens.count), reason: .maxTokens) }
+        closed += live.map {
+            Closed(tokens: $0.tokens, score: normalised($0.logProbability, length: $0.tokens.count), reason: .maxTokens)
+        }
         guard let best = closed.max(by: { $0.score < $1.score }) else {
-            return Generation(tokens: [], finishReason: .maxTokens, promptTokenCount: prompt.count, score: 0,
-                              prefillSeconds: prefill, decodeSeconds: (clock.now - t1).seconds)
+            return Generation(
+                tokens: [], finishReason: .maxTokens, promptTokenCount: prompt.count, score: 0,
+                prefillSeconds: prefill, decodeSeconds: (clock.now - t1).seconds)
         }
         var reason = best.reason
-        for t in best.tokens where !onToken(t) { reason = .cancelled; break }
-        return Generation(tokens: best.tokens, finishReason: reason, promptTokenCount: prompt.count, score: best.score,
-                          prefillSeconds: prefill, decodeSeconds: (clock.now - t1).seconds)
+        for t in best.tokens where !onToken(t) {
+            reason = .cancelled
+            break
+        }
+        return Generation(
+            tokens: best.tokens, finishReason: reason, promptTokenCount: prompt.count, score: best.score,
+            prefillSeconds: prefill, decodeSeconds: (clock.now - t1).seconds)
     }
 
     /// Indices of the `count` largest values, best first (lower index first on ties).

@@ -35,16 +35,20 @@ public struct ChatTemplate: Sendable, Equatable {
     /// The prompt text for `messages`; `addGenerationPrompt` opens the assistant's turn.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
         var turns = messages
-        if turns.first?.role != .system, let system = defaultSystem { turns.insert(ChatMessage(.system, system), at: 0) }
+        if turns.first?.role != .system, let system = defaultSystem {
+            turns.insert(ChatMessage(.system, system), at: 0)
+        }
         switch format {
         case .chatml:
             var s = turns.map { "<|im_start|>\($0.role.rawValue)\n\($0.content)<|im_end|>\n" }.joined()
             if addGenerationPrompt { s += "<|im_start|>assistant\n" }
             return s
         case .llama3:
-            var s = "<|begin_of_text|>" + turns.map {
-                "<|start_header_id|>\($0.role.rawValue)<|end_header_id|>\n\n\($0.content)<|eot_id|>"
-            }.joined()
+            var s =
+                "<|begin_of_text|>"
+                + turns.map {
+                    "<|start_header_id|>\($0.role.rawValue)<|end_header_id|>\n\n\($0.content)<|eot_id|>"
+                }.joined()
             if addGenerationPrompt { s += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
             return s
         case .llama2, .mistral:

@@ -34,25 +34,29 @@ extension DecoderConfig {
         // A config without `model_type` is taken as Llama (older exports, configs built in code).
         let modelType = json["model_type"].map { "\($0)" } ?? "llama"
         guard Self.supportedModelTypes.contains(modelType) else {
-            throw RuntimeError.invalidConfig("model_type '\(modelType)' is not supported by the runtime (supported: "
-                + Self.supportedModelTypes.sorted().joined(separator: ", ") + ")")
+            throw RuntimeError.invalidConfig(
+                "model_type '\(modelType)' is not supported by the runtime (supported: "
+                    + Self.supportedModelTypes.sorted().joined(separator: ", ") + ")")
         }
         let gemmaFamily = Self.gemmaFamily.contains(modelType)
         if gemmaFamily {
             // transformers runs Gemma with the tanh GELU whatever `hidden_act` says, unless `hidden_activation` is set.
             let act = json["hidden_activation"].flatMap { $0 is NSNull ? nil : "\($0)" } ?? "gelu_pytorch_tanh"
             guard act == "gelu_pytorch_tanh" else {
-                throw RuntimeError.invalidConfig("hidden_activation '\(act)' of model_type '\(modelType)' is not supported (gelu_pytorch_tanh is)")
+                throw RuntimeError.invalidConfig(
+                    "hidden_activation '\(act)' of model_type '\(modelType)' is not supported (gelu_pytorch_tanh is)")
             }
         } else {
             for key in ["hidden_act", "hidden_activation"] {
                 if let act = json[key], !(act is NSNull), "\(act)" != "silu" {
-                    throw RuntimeError.invalidConfig("\(key) '\(act)' of model_type '\(modelType)' is not supported (silu is)")
+                    throw RuntimeError.invalidConfig(
+                        "\(key) '\(act)' of model_type '\(modelType)' is not supported (silu is)")
                 }
             }
         }
         if let factor = try c.optionalDouble("partial_rotary_factor"), factor != 1 {
-            throw RuntimeError.invalidConfig("partial_rotary_factor \(factor) of model_type '\(modelType)' is not supported (1 is)")
+            throw RuntimeError.invalidConfig(
+                "partial_rotary_factor \(factor) of model_type '\(modelType)' is not supported (1 is)")
         }
         if json["mlp_bias"] as? Bool == true {
             throw RuntimeError.invalidConfig("mlp_bias of model_type '\(modelType)' is not supported")
@@ -62,7 +66,8 @@ extension DecoderConfig {
         var slidingWindow = try c.optionalInt("sliding_window")
         if let use = json["use_sliding_window"] as? Bool {
             if use, modelType == "qwen2" {
-                throw RuntimeError.invalidConfig("use_sliding_window of model_type 'qwen2' (window from max_window_layers on) is not supported")
+                throw RuntimeError.invalidConfig(
+                    "use_sliding_window of model_type 'qwen2' (window from max_window_layers on) is not supported")
             }
             if !use { slidingWindow = nil }
         }
@@ -108,7 +113,8 @@ extension DecoderConfig {
         let c = ConfigReader(json)
         let gemma3 = modelType == "gemma3_text"
         if json["use_bidirectional_attention"] as? Bool == true {
-            throw RuntimeError.invalidConfig("use_bidirectional_attention of model_type '\(modelType)' is not supported")
+            throw RuntimeError.invalidConfig(
+                "use_bidirectional_attention of model_type '\(modelType)' is not supported")
         }
         sandwichNorms = true
         queryKeyNorm = gemma3
@@ -125,12 +131,16 @@ extension DecoderConfig {
                 switch t as? String {
                 case "sliding_attention": return true
                 case "full_attention": return false
-                default: throw RuntimeError.invalidConfig("layer_types[\(i)] '\(t)' is not supported (sliding_attention, full_attention are)")
+                default:
+                    throw RuntimeError.invalidConfig(
+                        "layer_types[\(i)] '\(t)' is not supported (sliding_attention, full_attention are)")
                 }
             }
         } else {
             let pattern = gemma3 ? try c.optionalInt("sliding_window_pattern") ?? 6 : 2
-            guard pattern > 0 else { throw RuntimeError.invalidConfig("'sliding_window_pattern' must be positive, found \(pattern)") }
+            guard pattern > 0 else {
+                throw RuntimeError.invalidConfig("'sliding_window_pattern' must be positive, found \(pattern)")
+            }
             slidingLayers = (0..<layerCount).map { ($0 + 1) % pattern != 0 }
         }
         if gemma3 {
@@ -139,7 +149,8 @@ extension DecoderConfig {
                 // transformers 5: one rope dictionary per layer type.
                 rope = try RopeConfig(parameters: full, config: json, modelType: modelType, defaultTheta: 1_000_000)
                 let sliding = parameters?["sliding_attention"] as? [String: Any] ?? [:]
-                localRope = try RopeConfig(parameters: sliding, config: json, modelType: modelType, defaultTheta: 10_000)
+                localRope = try RopeConfig(
+                    parameters: sliding, config: json, modelType: modelType, defaultTheta: 10_000)
             } else {
                 // transformers 4: `rope_theta` + `rope_scaling` for global layers, `rope_local_base_freq` for local ones.
                 rope = try RopeConfig(huggingFace: json, modelType: modelType, defaultTheta: 1_000_000)
@@ -162,7 +173,8 @@ extension RopeConfig {
     init(huggingFace json: [String: Any], modelType: String = "llama", defaultTheta: Double = 10000) throws {
         let parameters = json["rope_parameters"] as? [String: Any]
         let scaling = (json["rope_scaling"] as? [String: Any]) ?? parameters
-        let theta = try ConfigReader(json).optionalDouble("rope_theta")
+        let theta =
+            try ConfigReader(json).optionalDouble("rope_theta")
             ?? ConfigReader(parameters ?? [:]).optionalDouble("rope_theta") ?? defaultTheta
         try self.init(scaling: scaling, theta: theta, config: json, modelType: modelType)
     }
@@ -188,27 +200,36 @@ extension RopeConfig {
         case "linear":
             self.init(theta: theta, scaling: .linear(factor: try r.double("factor")))
         case "llama3":
-            self.init(theta: theta, scaling: .llama3(
-                factor: try r.double("factor"),
-                lowFreqFactor: try r.optionalDouble("low_freq_factor") ?? 1,
-                highFreqFactor: try r.optionalDouble("high_freq_factor") ?? 4,
-                originalMaxPositions: try r.int("original_max_position_embeddings")))
+            self.init(
+                theta: theta,
+                scaling: .llama3(
+                    factor: try r.double("factor"),
+                    lowFreqFactor: try r.optionalDouble("low_freq_factor") ?? 1,
+                    highFreqFactor: try r.optionalDouble("high_freq_factor") ?? 4,
+                    originalMaxPositions: try r.int("original_max_position_embeddings")))
         case "longrope":
-            guard let original = try r.optionalInt("original_max_position_embeddings")
-                    ?? top.optionalInt("original_max_position_embeddings") else {
+            guard
+                let original = try r.optionalInt("original_max_position_embeddings")
+                    ?? top.optionalInt("original_max_position_embeddings")
+            else {
                 throw RuntimeError.invalidConfig("longrope rope scaling needs 'original_max_position_embeddings'")
             }
             // transformers: factor defaults to max_position_embeddings / original, and the attention factor to
             // √(1 + ln factor / ln original) when factor > 1.
-            let factor = try r.optionalDouble("factor")
+            let factor =
+                try r.optionalDouble("factor")
                 ?? Double(try top.optionalInt("max_position_embeddings") ?? original) / Double(original)
-            let attention = try r.optionalDouble("attention_factor")
+            let attention =
+                try r.optionalDouble("attention_factor")
                 ?? (factor <= 1 ? 1 : (1 + log(factor) / log(Double(original))).squareRoot())
-            self.init(theta: theta, scaling: .longrope(
-                shortFactors: try r.floatList("short_factor"), longFactors: try r.floatList("long_factor"),
-                originalMaxPositions: original, attentionFactor: attention))
+            self.init(
+                theta: theta,
+                scaling: .longrope(
+                    shortFactors: try r.floatList("short_factor"), longFactors: try r.floatList("long_factor"),
+                    originalMaxPositions: original, attentionFactor: attention))
         default:
-            throw RuntimeError.invalidConfig("rope scaling '\(kind)' is not supported (default, linear, llama3 and longrope are)")
+            throw RuntimeError.invalidConfig(
+                "rope scaling '\(kind)' is not supported (default, linear, llama3 and longrope are)")
         }
     }
 }
@@ -242,7 +263,9 @@ struct ConfigReader {
 
     /// A list of numbers (LongRoPE factors).
     func floatList(_ key: String) throws -> [Float] {
-        guard let list = json[key] as? [Any] else { throw RuntimeError.invalidConfig("'\(key)' should be a list of numbers") }
+        guard let list = json[key] as? [Any] else {
+            throw RuntimeError.invalidConfig("'\(key)' should be a list of numbers")
+        }
         return try list.map { v in
             guard let n = v as? NSNumber else { throw RuntimeError.invalidConfig("'\(key)' holds \(v)") }
             return n.floatValue

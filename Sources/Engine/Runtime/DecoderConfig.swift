@@ -93,10 +93,13 @@ public struct DecoderConfig: Sendable, Equatable {
         try need(headCount % kvHeadCount == 0, "\(headCount) heads are not a multiple of \(kvHeadCount) kv heads")
         try need(headDim > 0 && headDim % 2 == 0, "head dimension \(headDim) must be positive and even")
         try need(outputVocabularySize > 0 && inputVocabularySize > 0, "vocabulary sizes must be positive")
-        try need(!tiedEmbeddings || inputVocabularySize >= outputVocabularySize,
-                 "a tied head needs at least \(outputVocabularySize) input rows, found \(inputVocabularySize)")
+        try need(
+            !tiedEmbeddings || inputVocabularySize >= outputVocabularySize,
+            "a tied head needs at least \(outputVocabularySize) input rows, found \(inputVocabularySize)")
         if let offset = hydraSourceOffset {
-            try need(offset >= 0 && offset <= inputVocabularySize, "hydra source offset \(offset) is outside the input table")
+            try need(
+                offset >= 0 && offset <= inputVocabularySize, "hydra source offset \(offset) is outside the input table"
+            )
         }
         if let layers = slidingLayers {
             try need(layers.count == layerCount, "\(layers.count) layer types for \(layerCount) layers")
@@ -129,7 +132,9 @@ public struct RopeConfig: Sendable, Equatable {
             guard f > 0 else { throw RuntimeError.invalidConfig("linear rope factor must be positive") }
         case .llama3(let f, let low, let high, let original):
             guard f > 0, low > 0, high > low, original > 0 else {
-                throw RuntimeError.invalidConfig("llama3 rope scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor, original_max_position_embeddings > 0")
+                throw RuntimeError.invalidConfig(
+                    "llama3 rope scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor, original_max_position_embeddings > 0"
+                )
             }
         case .frequencyDivisors(let d):
             guard d.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -137,10 +142,13 @@ public struct RopeConfig: Sendable, Equatable {
             }
         case .longrope(let short, let long, let original, let attentionFactor):
             guard short.count == headDim / 2, long.count == headDim / 2 else {
-                throw RuntimeError.invalidConfig("longrope short_factor and long_factor need \(headDim / 2) values each (head_dim / 2), found \(short.count) and \(long.count)")
+                throw RuntimeError.invalidConfig(
+                    "longrope short_factor and long_factor need \(headDim / 2) values each (head_dim / 2), found \(short.count) and \(long.count)"
+                )
             }
             guard (short + long).allSatisfy({ $0 > 0 && $0.isFinite }), original > 0, attentionFactor > 0 else {
-                throw RuntimeError.invalidConfig("longrope factors, original_max_position_embeddings and attention_factor must be positive")
+                throw RuntimeError.invalidConfig(
+                    "longrope factors, original_max_position_embeddings and attention_factor must be positive")
             }
         }
     }

@@ -28,7 +28,9 @@ public struct Evaluator: Sendable {
         let w = window ?? min(model.config.maxPositions, 1024)
         let s = stride ?? max(1, w / 2)
         guard w >= 2, w <= model.config.maxPositions, s >= 1, s <= w else {
-            throw RuntimeError.invalidConfig("evaluation window \(w) / stride \(s): need 2 ≤ window ≤ \(model.config.maxPositions) and 1 ≤ stride ≤ window")
+            throw RuntimeError.invalidConfig(
+                "evaluation window \(w) / stride \(s): need 2 ≤ window ≤ \(model.config.maxPositions) and 1 ≤ stride ≤ window"
+            )
         }
         self.model = model
         self.window = w
@@ -40,9 +42,11 @@ public struct Evaluator: Sendable {
     public func evaluate(tokens: [Int], context: [Int] = [], bytes: Int) throws -> EvaluationResult {
         let sequence = context + tokens
         let firstScored = max(1, context.count)
-        guard sequence.count > firstScored else { throw RuntimeError.emptyInput("nothing to score: \(tokens.count) tokens") }
+        guard sequence.count > firstScored else {
+            throw RuntimeError.emptyInput("nothing to score: \(tokens.count) tokens")
+        }
         var result = EvaluationResult(tokens: 0, bytes: bytes, totalNLL: 0, windows: 0)
-        var scoredUpTo = firstScored  // positions < scoredUpTo are done
+        var scoredUpTo = firstScored // positions < scoredUpTo are done
         var begin = 0
         while scoredUpTo < sequence.count {
             let end = min(begin + window, sequence.count)
@@ -50,8 +54,9 @@ public struct Evaluator: Sendable {
             if from < end {
                 // Position p is predicted by the logits of row p - 1 - begin.
                 let rows = (from - 1 - begin)..<(end - 1 - begin)
-                let logits = try model.forward(Array(sequence[begin..<end]), cache: model.makeCache(capacity: end - begin),
-                                               logits: .rows(rows))
+                let logits = try model.forward(
+                    Array(sequence[begin..<end]), cache: model.makeCache(capacity: end - begin),
+                    logits: .rows(rows))
                 for (i, p) in (from..<end).enumerated() {
                     let row = logits.row(i)
                     let lse = row.withUnsafeBufferPointer { Kernels.logSumExp($0.baseAddress!, count: $0.count) }

@@ -14,8 +14,10 @@ public struct GenerationOptions: Sendable, Equatable {
     /// Beam scores are `Σ log p / length^lengthPenalty` (as in transformers).
     public var lengthPenalty: Double
 
-    public init(maxTokens: Int = 256, stopTokens: Set<Int> = [], ignoreModelEOS: Bool = false,
-                sampling: SamplingOptions = .greedy, beams: Int = 1, lengthPenalty: Double = 1) {
+    public init(
+        maxTokens: Int = 256, stopTokens: Set<Int> = [], ignoreModelEOS: Bool = false,
+        sampling: SamplingOptions = .greedy, beams: Int = 1, lengthPenalty: Double = 1
+    ) {
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
         self.ignoreModelEOS = ignoreModelEOS
@@ -69,13 +71,18 @@ public struct Generator: Sendable {
 
     /// Generates after `prompt`, calling `onToken` with each new id as soon as it is chosen (beam search: once, with
     /// the winner's ids, at the end). Returning `false` from `onToken` stops generation (`.cancelled`).
-    public func generate(prompt: [Int], options: GenerationOptions = GenerationOptions(),
-                         onToken: (Int) -> Bool = { _ in true }) throws -> Generation {
+    public func generate(
+        prompt: [Int], options: GenerationOptions = GenerationOptions(),
+        onToken: (Int) -> Bool = { _ in true }
+    ) throws -> Generation {
         guard !prompt.isEmpty else { throw RuntimeError.emptyInput("the prompt has no tokens") }
         guard options.maxTokens >= 0, options.beams >= 1 else {
             throw RuntimeError.invalidConfig("maxTokens must be ≥ 0 and beams ≥ 1")
         }
-        if options.beams > 1 { return try BeamSearch(model: model, stops: stopSet(options), options: options).run(prompt: prompt, onToken: onToken) }
+        if options.beams > 1 {
+            return try BeamSearch(model: model, stops: stopSet(options), options: options).run(
+                prompt: prompt, onToken: onToken)
+        }
         let stops = stopSet(options)
         let clock = ContinuousClock()
         let cache = model.makeCache(capacity: min(model.config.maxPositions, prompt.count + options.maxTokens + 1))
@@ -83,17 +90,27 @@ public struct Generator: Sendable {
         var logits = try model.forward(prompt, cache: cache)
         let prefill = clock.now - t0
         var sampler = Sampler(options.sampling)
-        var result = Generation(tokens: [], finishReason: .maxTokens, promptTokenCount: prompt.count, score: 0,
-                                prefillSeconds: prefill.seconds, decodeSeconds: 0)
+        var result = Generation(
+            tokens: [], finishReason: .maxTokens, promptTokenCount: prompt.count, score: 0,
+            prefillSeconds: prefill.seconds, decodeSeconds: 0)
         let t1 = clock.now
         while result.tokens.count < options.maxTokens {
             let next = sampler.next(logits.last)
             result.score += logSoftmax(logits.last)[next]
-            if stops.contains(next) { result.finishReason = .stopToken(next); break }
+            if stops.contains(next) {
+                result.finishReason = .stopToken(next)
+                break
+            }
             result.tokens.append(next)
-            guard onToken(next) else { result.finishReason = .cancelled; break }
+            guard onToken(next) else {
+                result.finishReason = .cancelled
+                break
+            }
             if result.tokens.count == options.maxTokens { break }
-            guard cache.count < model.config.maxPositions else { result.finishReason = .contextLimit; break }
+            guard cache.count < model.config.maxPositions else {
+                result.finishReason = .contextLimit
+                break
+            }
             logits = try model.forward([next], cache: cache)
         }
         result.decodeSeconds = (clock.now - t1).seconds
@@ -102,7 +119,9 @@ public struct Generator: Sendable {
 
     /// The same as an `AsyncThrowingStream`: `.token` per id, then `.finished`. Generation runs on a detached task
     /// and stops when the consumer cancels or drops the stream.
-    public func stream(prompt: [Int], options: GenerationOptions = GenerationOptions()) -> AsyncThrowingStream<GenerationEvent, Error> {
+    public func stream(prompt: [Int], options: GenerationOptions = GenerationOptions()) -> AsyncThrowingStream<
+        GenerationEvent, Error
+    > {
         let flag = CancellationFlag()
         return AsyncThrowingStream { continuation in
             continuation.onTermination = { _ in flag.cancel() }
@@ -126,8 +145,16 @@ public struct Generator: Sendable {
 final class CancellationFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
-    func cancel() { lock.lock(); cancelled = true; lock.unlock() }
-    var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+    }
+    var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
 }
 
 extension Duration {

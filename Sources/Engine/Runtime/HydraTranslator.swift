@@ -8,7 +8,8 @@ public struct HydraTranslator: Sendable {
 
     public init(model: LlamaModel) throws {
         guard let offset = model.config.hydraSourceOffset else {
-            throw RuntimeError.invalidConfig("not a Hydra checkpoint: config.json has no input_vocab_size/hydra_source_offset")
+            throw RuntimeError.invalidConfig(
+                "not a Hydra checkpoint: config.json has no input_vocab_size/hydra_source_offset")
         }
         self.model = model
         self.sourceOffset = offset
@@ -26,13 +27,16 @@ public struct HydraTranslator: Sendable {
 
     /// Translates a prompt given as source-tokenizer ids; returns target-tokenizer ids. `options.stopTokens` adds to
     /// the target EOS ids from the config.
-    public func translate(sourcePrompt ids: [Int], options: GenerationOptions = GenerationOptions(),
-                          onToken: (Int) -> Bool = { _ in true }) throws -> Generation {
+    public func translate(
+        sourcePrompt ids: [Int], options: GenerationOptions = GenerationOptions(),
+        onToken: (Int) -> Bool = { _ in true }
+    ) throws -> Generation {
         try Generator(model: model).generate(prompt: try inputIDs(source: ids), options: options, onToken: onToken)
     }
 
     public func stream(sourcePrompt ids: [Int], options: GenerationOptions = GenerationOptions()) throws
-        -> AsyncThrowingStream<GenerationEvent, Error> {
+        -> AsyncThrowingStream<GenerationEvent, Error>
+    {
         Generator(model: model).stream(prompt: try inputIDs(source: ids), options: options)
     }
 

@@ -13,8 +13,9 @@ enum Kernels {
         if rows == 1 {
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(out), Int32(inDim), 1, w, Int32(inDim), x, 1, beta, y, 1)
         } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(out), Int32(inDim),
-                        1, x, Int32(inDim), w, Int32(inDim), beta, y, Int32(out))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(out), Int32(inDim),
+                1, x, Int32(inDim), w, Int32(inDim), beta, y, Int32(out))
         }
     }
 
@@ -51,7 +52,7 @@ enum Kernels {
     /// `gate[i] = gelu_tanh(gate[i]) * up[i]` over `count` values (GeGLU with PyTorch's tanh-approximated GELU:
     /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`).
     static func geGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        let k: Float = 0.7978845608028654  // √(2/π)
+        let k: Float = 0.7978845608028654 // √(2/π)
         for i in 0..<count {
             let x = gate[i]
             gate[i] = 0.5 * x * (1 + tanhf(k * (x + 0.044715 * x * x * x))) * up[i]

@@ -45,7 +45,9 @@ public final class LlamaModel: @unchecked Sendable {
             throw RuntimeError.tokenOutOfRange(id: t, vocabulary: c.inputVocabularySize)
         }
         let start = cache.count
-        guard start + n <= c.maxPositions else { throw RuntimeError.contextOverflow(needed: start + n, limit: c.maxPositions) }
+        guard start + n <= c.maxPositions else {
+            throw RuntimeError.contextOverflow(needed: start + n, limit: c.maxPositions)
+        }
         cache.reserve(n)
 
         let h = c.hiddenSize
@@ -54,7 +56,7 @@ public final class LlamaModel: @unchecked Sendable {
         for (r, t) in tokens.enumerated() {
             weights.embedding.dequantizeRows(t..<(t + 1), into: ws.x + r * h)
         }
-        if c.gemma {  // × √hidden, rounded to F32 first as transformers does
+        if c.gemma { // × √hidden, rounded to F32 first as transformers does
             let scale = Float(Double(h).squareRoot())
             for i in 0..<(n * h) { ws.x[i] *= scale }
         }
@@ -63,8 +65,9 @@ public final class LlamaModel: @unchecked Sendable {
         for r in 0..<n {
             rotary.angles(position: start + r, cos: ws.cos + r * half, sin: ws.sin + r * half, long: long)
             if let local = localRotary {
-                local.angles(position: start + r, cos: ws.localCos + r * half, sin: ws.localSin + r * half,
-                             long: local.usesLongFrequencies(sequenceLength: start + n))
+                local.angles(
+                    position: start + r, cos: ws.localCos + r * half, sin: ws.localSin + r * half,
+                    long: local.usesLongFrequencies(sequenceLength: start + n))
             }
         }
         for l in 0..<c.layerCount {
@@ -87,8 +90,10 @@ public final class LlamaModel: @unchecked Sendable {
         if let b = w.vBias { Kernels.addBias(b.pointer, y: values, rows: n, out: c.kvDim) }
         // Gemma 3: every head vector of q and k normalised on its own (in place; rows are contiguous heads).
         if let qn = w.queryNorm, let kn = w.keyNorm {
-            Kernels.rmsNorm(ws.q, weight: qn.pointer, eps: c.rmsNormEps, rows: n * c.headCount, dim: c.headDim, into: ws.q)
-            Kernels.rmsNorm(keys, weight: kn.pointer, eps: c.rmsNormEps, rows: n * c.kvHeadCount, dim: c.headDim, into: keys)
+            Kernels.rmsNorm(
+                ws.q, weight: qn.pointer, eps: c.rmsNormEps, rows: n * c.headCount, dim: c.headDim, into: ws.q)
+            Kernels.rmsNorm(
+                keys, weight: kn.pointer, eps: c.rmsNormEps, rows: n * c.kvHeadCount, dim: c.headDim, into: keys)
         }
         let half = c.headDim / 2
         let sliding = c.isSliding(layer: l)
@@ -98,9 +103,10 @@ public final class LlamaModel: @unchecked Sendable {
             rotation.rotate(ws.q + r * c.queryDim, heads: c.headCount, cos: cos + r * half, sin: sin + r * half)
             rotation.rotate(keys + r * c.kvDim, heads: c.kvHeadCount, cos: cos + r * half, sin: sin + r * half)
         }
-        Attention.run(config: c, queries: ws.q, rows: n, start: start,
-                      keys: cache.keys(layer: l), values: cache.values(layer: l), scores: ws.scores, out: ws.attention,
-                      window: c.window(layer: l))
+        Attention.run(
+            config: c, queries: ws.q, rows: n, start: start,
+            keys: cache.keys(layer: l), values: cache.values(layer: l), scores: ws.scores, out: ws.attention,
+            window: c.window(layer: l))
         if let post = w.postAttentionNorm {
             // Gemma 2/3: x += norm(o(attention)).
             Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.norm)
@@ -129,7 +135,8 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// `x += rmsNorm(y) · weight` row by row (`y` is overwritten).
     private static func addNormalized(
-        _ y: UnsafeMutablePointer<Float>, weight: FloatStorage, eps: Float, rows: Int, dim: Int, to x: UnsafeMutablePointer<Float>
+        _ y: UnsafeMutablePointer<Float>, weight: FloatStorage, eps: Float, rows: Int, dim: Int,
+        to x: UnsafeMutablePointer<Float>
     ) {
         Kernels.rmsNorm(y, weight: weight.pointer, eps: eps, rows: rows, dim: dim, into: y)
         for i in 0..<(rows * dim) { x[i] += y[i] }
@@ -147,12 +154,13 @@ public final class LlamaModel: @unchecked Sendable {
             if clamped.isEmpty { return Logits(rows: 0, vocabularySize: v, values: []) }
             (first, count) = (clamped.lowerBound, clamped.count)
         }
-        Kernels.rmsNorm(ws.x + first * h, weight: weights.finalNorm.pointer, eps: c.rmsNormEps, rows: count, dim: h,
-                        into: ws.norm)
+        Kernels.rmsNorm(
+            ws.x + first * h, weight: weights.finalNorm.pointer, eps: c.rmsNormEps, rows: count, dim: h,
+            into: ws.norm)
         let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in
             if let base = buffer.baseAddress {
                 Kernels.linear(weights.head, out: v, x: ws.norm, rows: count, y: base)
-                if let cap = c.finalLogitSoftCap {  // Gemma 2: cap · tanh(logit / cap)
+                if let cap = c.finalLogitSoftCap { // Gemma 2: cap · tanh(logit / cap)
                     for i in 0..<(count * v) { base[i] = tanhf(base[i] / cap) * cap }
                 }
             }

@@ -79,9 +79,13 @@ final class LlamaWeights: @unchecked Sendable {
                 attentionNorm: try norm(names.layer(l, .attentionNorm)),
                 q: q, k: k, v: v,
                 o: try matrix(names.layer(l, .o), h, c.queryDim),
-                qBias: bias ? try load(names.layer(l, .qBias), [c.queryDim]) : try optional(names.layer(l, .qBias), [c.queryDim]),
-                kBias: bias ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
-                vBias: bias ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
+                qBias: bias
+                    ? try load(names.layer(l, .qBias), [c.queryDim])
+                    : try optional(names.layer(l, .qBias), [c.queryDim]),
+                kBias: bias
+                    ? try load(names.layer(l, .kBias), [c.kvDim]) : try optional(names.layer(l, .kBias), [c.kvDim]),
+                vBias: bias
+                    ? try load(names.layer(l, .vBias), [c.kvDim]) : try optional(names.layer(l, .vBias), [c.kvDim]),
                 oBias: try optional(names.layer(l, .oBias), [h]),
                 mlpNorm: try norm(names.layer(l, sandwich ? .preFeedForwardNorm : .mlpNorm)),
                 gate: gate, up: up,
@@ -94,7 +98,7 @@ final class LlamaWeights: @unchecked Sendable {
         finalNorm = try norm(names.finalNorm)
         if c.tiedEmbeddings || source.shape(of: names.head) == nil {
             guard c.tiedEmbeddings else { throw RuntimeError.missingTensor(names.head) }
-            head = embedding  // the first outputVocabularySize rows are the head
+            head = embedding // the first outputVocabularySize rows are the head
         } else {
             head = try matrix(names.head, c.outputVocabularySize, h)
         }
@@ -107,9 +111,10 @@ final class LlamaWeights: @unchecked Sendable {
         let matrices = layers.reduce(0) { sum, l in
             sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount(rows: $1.rows) }
                 + (l.attentionNorm.count + l.mlpNorm.count + (l.postAttentionNorm?.count ?? 0)
-                   + (l.postFeedForwardNorm?.count ?? 0)) * f
+                    + (l.postFeedForwardNorm?.count ?? 0)) * f
         }
-        return matrices + finalNorm.count * f + head.byteCount(rows: c.outputVocabularySize) + embedding.byteCount(rows: 1)
+        return matrices + finalNorm.count * f + head.byteCount(rows: c.outputVocabularySize)
+            + embedding.byteCount(rows: 1)
     }
 }
 
@@ -125,7 +130,8 @@ struct TensorNames {
     let gguf: Bool
 
     static func detect(in source: WeightSource) -> TensorNames {
-        TensorNames(gguf: source.shape(of: "model.embed_tokens.weight") == nil && source.shape(of: "token_embd.weight") != nil)
+        TensorNames(
+            gguf: source.shape(of: "model.embed_tokens.weight") == nil && source.shape(of: "token_embd.weight") != nil)
     }
 
     var embedding: String { gguf ? "token_embd.weight" : "model.embed_tokens.weight" }
@@ -148,7 +154,7 @@ struct TensorNames {
             case .oBias: suffix = "attn_output.bias"
             case .mlpNorm: suffix = "ffn_norm.weight"
             case .gate: suffix = "ffn_gate.weight"
-            case .up, .gateUp: suffix = "ffn_up.weight"  // llama.cpp's phi3 stores gate_up as a 2×-tall ffn_up
+            case .up, .gateUp: suffix = "ffn_up.weight" // llama.cpp's phi3 stores gate_up as a 2×-tall ffn_up
             case .down: suffix = "ffn_down.weight"
             case .postAttentionNorm: suffix = "post_attention_norm.weight"
             case .preFeedForwardNorm: suffix = "ffn_norm.weight"

@@ -42,8 +42,9 @@ public enum ModelLoader {
             let exported = try GGUFTokenizerExport.export(file)
             tokenizer = try Tokenizer(data: Array(exported.tokenizerJSON.serialized(indent: nil).utf8))
         }
-        return LoadedModel(model: model, tokenizer: tokenizer, sourceTokenizer: nil,
-                           chatTemplateSource: file["tokenizer.chat_template"]?.string, path: path)
+        return LoadedModel(
+            model: model, tokenizer: tokenizer, sourceTokenizer: nil,
+            chatTemplateSource: file["tokenizer.chat_template"]?.string, path: path)
     }
 
     public static func loadDirectory(_ path: String) throws -> LoadedModel {
@@ -53,7 +54,9 @@ public enum ModelLoader {
             let url = dir.appendingPathComponent(name)
             return fm.fileExists(atPath: url.path) ? url : nil
         }
-        guard let configURL = file(CheckpointLayout.config) else { throw RuntimeError.invalidConfig("\(path) has no config.json") }
+        guard let configURL = file(CheckpointLayout.config) else {
+            throw RuntimeError.invalidConfig("\(path) has no config.json")
+        }
         let config = try DecoderConfig(huggingFaceConfig: configURL)
         let tensors: any TensorFile
         if let index = file(CheckpointLayout.weightIndex) {
@@ -66,17 +69,20 @@ public enum ModelLoader {
         let model = try LlamaModel(config: config, weights: TensorFileWeights(tensors))
         let tokenizer = try file(CheckpointLayout.tokenizer).map { try Tokenizer(contentsOf: $0) }
         let source = try CheckpointLayout.sourceTokenizerURL(in: dir).map { try Tokenizer(contentsOf: $0) }
-        let template = chatTemplate(in: file(CheckpointLayout.tokenizerConfig))
+        let template =
+            chatTemplate(in: file(CheckpointLayout.tokenizerConfig))
             ?? file(CheckpointLayout.chatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
             ?? chatTemplate(in: file(CheckpointLayout.sourceTokenizerConfig))
             ?? file(CheckpointLayout.sourceChatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
-        return LoadedModel(model: model, tokenizer: tokenizer, sourceTokenizer: source, chatTemplateSource: template, path: path)
+        return LoadedModel(
+            model: model, tokenizer: tokenizer, sourceTokenizer: source, chatTemplateSource: template, path: path)
     }
 
     /// `chat_template` of a `tokenizer_config.json` (a string, or the `default` entry of a list of named ones).
     static func chatTemplate(in url: URL?) -> String? {
         guard let url, let data = try? Data(contentsOf: url),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
         if let s = json["chat_template"] as? String { return s }
         if let list = json["chat_template"] as? [[String: Any]] {
             return (list.first { $0["name"] as? String == "default" } ?? list.first)?["template"] as? String

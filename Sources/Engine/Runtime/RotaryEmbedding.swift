@@ -59,7 +59,9 @@ struct RotaryEmbedding: Sendable {
     }
 
     /// cos and sin tables for one position (`headDim / 2` each).
-    func angles(position: Int, cos c: UnsafeMutablePointer<Float>, sin s: UnsafeMutablePointer<Float>, long: Bool = false) {
+    func angles(
+        position: Int, cos c: UnsafeMutablePointer<Float>, sin s: UnsafeMutablePointer<Float>, long: Bool = false
+    ) {
         let p = Float(position)
         let frequencies = long ? (longInverseFrequencies ?? inverseFrequencies) : inverseFrequencies
         for i in 0..<frequencies.count {
@@ -70,7 +72,8 @@ struct RotaryEmbedding: Sendable {
     }
 
     /// Rotates `heads` consecutive vectors of `headDim` at `x` in place with the given tables.
-    func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>) {
+    func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>)
+    {
         let half = headDim / 2
         for h in 0..<heads {
             let v = x + h * headDim

@@ -64,7 +64,10 @@ public struct Sampler: Sendable {
             var cumulative = 0.0
             for (i, p) in probabilities.enumerated() {
                 cumulative += p
-                if cumulative >= Double(options.topP) { keep = i + 1; break }
+                if cumulative >= Double(options.topP) {
+                    keep = i + 1
+                    break
+                }
             }
         }
         let mass = probabilities[..<keep].reduce(0, +)

@@ -9,20 +9,25 @@ public final class TensorFileWeights: WeightSource, @unchecked Sendable {
     /// `zeroCopy(name)` says whether the file's raw bytes for `name` are already the layout `float32(name)`
     /// returns (false e.g. for GGUF q/k rows, which the reader un-permutes); `storedRows(name)` then gives, for each
     /// logical row, the stored row that holds it (nil: the tensor is dequantised once instead).
-    public init(_ file: any TensorFile, zeroCopy: @escaping (String) -> Bool = { _ in true },
-                storedRows: @escaping (String) -> [Int]? = { _ in nil }) {
+    public init(
+        _ file: any TensorFile, zeroCopy: @escaping (String) -> Bool = { _ in true },
+        storedRows: @escaping (String) -> [Int]? = { _ in nil }
+    ) {
         self.file = file
         self.zeroCopy = zeroCopy
         self.storedRows = storedRows
     }
 
     public convenience init(gguf: GGUFLlamaTensors) {
-        self.init(gguf, zeroCopy: { !gguf.isPermuted($0) }, storedRows: { name in
-            guard let g = gguf.ggufName(for: name), let permutation = LlamaTensorNames.permutation(gguf: g),
-                  let rows = gguf.info(name)?.shape.first else { return nil }
-            let heads = permutation == .query ? gguf.config.numAttentionHeads : gguf.config.numKeyValueHeads
-            return WeightMatrix.ggufRotaryRows(rows: rows, heads: heads)
-        })
+        self.init(
+            gguf, zeroCopy: { !gguf.isPermuted($0) },
+            storedRows: { name in
+                guard let g = gguf.ggufName(for: name), let permutation = LlamaTensorNames.permutation(gguf: g),
+                    let rows = gguf.info(name)?.shape.first
+                else { return nil }
+                let heads = permutation == .query ? gguf.config.numAttentionHeads : gguf.config.numKeyValueHeads
+                return WeightMatrix.ggufRotaryRows(rows: rows, heads: heads)
+            })
     }
 
     public func storedMatrix(_ name: String, rows: Int, columns: Int) -> WeightMatrix? {
@@ -45,12 +50,13 @@ public final class TensorFileWeights: WeightSource, @unchecked Sendable {
 
     public func float32View(_ name: String) -> FloatStorage? {
         guard let info = file.info(name), info.dtype == .f32, zeroCopy(name),
-              let view = try? file.view(name), let typed = view.typed(as: Float.self), let base = typed.baseAddress,
-              typed.count == info.elementCount else { return nil }
+            let view = try? file.view(name), let typed = view.typed(as: Float.self), let base = typed.baseAddress,
+            typed.count == info.elementCount
+        else { return nil }
         #if _endian(little)
-        return FloatStorage(borrowing: base, count: typed.count, owner: view.owner)
+            return FloatStorage(borrowing: base, count: typed.count, owner: view.owner)
         #else
-        return nil
+            return nil
         #endif
     }
 }
@@ -70,20 +76,25 @@ extension DecoderConfig {
                 guard let original = s.originalMaxPositionEmbeddings else {
                     throw RuntimeError.invalidConfig("llama3 rope scaling without original_max_position_embeddings")
                 }
-                scaling = .llama3(factor: s.factor, lowFreqFactor: s.lowFreqFactor ?? 1, highFreqFactor: s.highFreqFactor ?? 4,
-                                  originalMaxPositions: original)
+                scaling = .llama3(
+                    factor: s.factor, lowFreqFactor: s.lowFreqFactor ?? 1, highFreqFactor: s.highFreqFactor ?? 4,
+                    originalMaxPositions: original)
             case "default", "none":
                 break
             default:
-                throw RuntimeError.invalidConfig("rope scaling '\(s.type)' is not supported (default, linear and llama3 are)")
+                throw RuntimeError.invalidConfig(
+                    "rope scaling '\(s.type)' is not supported (default, linear and llama3 are)")
             }
         }
-        guard c.hiddenAct == "silu" else { throw RuntimeError.invalidConfig("activation '\(c.hiddenAct)' is not supported (silu is)") }
+        guard c.hiddenAct == "silu" else {
+            throw RuntimeError.invalidConfig("activation '\(c.hiddenAct)' is not supported (silu is)")
+        }
         guard !c.mlpBias else { throw RuntimeError.invalidConfig("MLP biases are not supported") }
         self.init(
             hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, layerCount: c.numHiddenLayers,
             headCount: c.numAttentionHeads, kvHeadCount: c.numKeyValueHeads, headDim: c.headDim,
-            vocabularySize: c.vocabSize, rmsNormEps: Float(c.rmsNormEps), rope: RopeConfig(theta: c.ropeTheta, scaling: scaling),
+            vocabularySize: c.vocabSize, rmsNormEps: Float(c.rmsNormEps),
+            rope: RopeConfig(theta: c.ropeTheta, scaling: scaling),
             tiedEmbeddings: c.tieWordEmbeddings, maxPositions: c.maxPositionEmbeddings, slidingWindow: c.slidingWindow,
             attentionBias: c.attentionBias,
             bosTokenID: c.bosTokenID, eosTokenIDs: c.eosTokenID.map { [$0] } ?? [])

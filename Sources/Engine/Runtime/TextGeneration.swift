@@ -20,8 +20,10 @@ public struct TextGenerator: Sendable {
     }
 
     /// Generates a reply; `onText` receives whole-character pieces as they are decoded (return `false` to stop).
-    public func generate(prompt: String, chat: Bool, system: String? = nil, options: GenerationOptions = GenerationOptions(),
-                         onText: (String) -> Bool = { _ in true }) throws -> (text: String, generation: Generation) {
+    public func generate(
+        prompt: String, chat: Bool, system: String? = nil, options: GenerationOptions = GenerationOptions(),
+        onText: (String) -> Bool = { _ in true }
+    ) throws -> (text: String, generation: Generation) {
         let (ids, stops) = encode(prompt: prompt, chat: chat, system: system)
         var opts = options
         opts.stopTokens.formUnion(stops)
@@ -33,7 +35,10 @@ public struct TextGenerator: Sendable {
             return piece.isEmpty || onText(piece)
         }
         let tail = decoder.finish()
-        if !tail.isEmpty { text += tail; _ = onText(tail) }
+        if !tail.isEmpty {
+            text += tail
+            _ = onText(tail)
+        }
         return (text, generation)
     }
 }
@@ -41,9 +46,11 @@ public struct TextGenerator: Sendable {
 extension HydraTranslator {
     /// Translates `text`: the instruction prompt is built in the source language's chat format and encoded with the
     /// source tokenizer; the output is decoded with the target tokenizer.
-    public func translate(text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
-                          target: any TokenCodec, template: ChatTemplate?, options: GenerationOptions = GenerationOptions(),
-                          onText: (String) -> Bool = { _ in true }) throws -> (text: String, generation: Generation) {
+    public func translate(
+        text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
+        target: any TokenCodec, template: ChatTemplate?, options: GenerationOptions = GenerationOptions(),
+        onText: (String) -> Bool = { _ in true }
+    ) throws -> (text: String, generation: Generation) {
         let instruction = Self.instruction(text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage)
         let prompt = template?.render([ChatMessage(.user, instruction)]) ?? instruction
         var decoder = TextStreamDecoder(codec: target)
@@ -54,7 +61,10 @@ extension HydraTranslator {
             return piece.isEmpty || onText(piece)
         }
         let tail = decoder.finish()
-        if !tail.isEmpty { out += tail; _ = onText(tail) }
+        if !tail.isEmpty {
+            out += tail
+            _ = onText(tail)
+        }
         return (out, generation)
     }
 }

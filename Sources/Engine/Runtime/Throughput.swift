@@ -8,7 +8,10 @@ public enum Throughput {
     public static func copyBandwidth(bytes: Int = 256 << 20, repeats: Int = 5) -> Double {
         let src = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         let dst = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        defer { src.deallocate(); dst.deallocate() }
+        defer {
+            src.deallocate()
+            dst.deallocate()
+        }
         memset(src, 1, bytes)
         memset(dst, 0, bytes)
         var best = Double.infinity
@@ -42,7 +45,7 @@ public enum Throughput {
             }
             best = min(best, (clock.now - t).seconds)
         }
-        precondition(sink.total > 0)  // the sums are used, so the reads cannot be elided
+        precondition(sink.total > 0) // the sums are used, so the reads cannot be elided
         return Double(count * 4) / best
     }
 
@@ -57,7 +60,9 @@ public enum Throughput {
         let clock = ContinuousClock()
         for _ in 0..<repeats {
             let t = clock.now
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0,
+                &c, Int32(n))
             best = min(best, (clock.now - t).seconds)
         }
         return 2 * Double(m) * Double(n) * Double(k) / best
@@ -68,7 +73,11 @@ public enum Throughput {
 private final class SumSink: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var total: Double = 0
-    func add(_ v: Float) { lock.lock(); total += Double(v); lock.unlock() }
+    func add(_ v: Float) {
+        lock.lock()
+        total += Double(v)
+        lock.unlock()
+    }
 }
 
 extension LlamaModel {

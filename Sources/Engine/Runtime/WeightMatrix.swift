@@ -40,8 +40,9 @@ public final class WeightMatrix: @unchecked Sendable {
     init?(view: TensorView, rows: Int, columns: Int, storedRows: [Int]? = nil) {
         let dtype = view.info.dtype
         guard dtype != .f32, dtype.isFloatConvertible, rows > 0,
-              let rowBytes = dtype.byteCount(elements: columns), rowBytes * rows == view.bytes.count,
-              let base = view.bytes.baseAddress else { return nil }
+            let rowBytes = dtype.byteCount(elements: columns), rowBytes * rows == view.bytes.count,
+            let base = view.bytes.baseAddress
+        else { return nil }
         self.rows = rows
         self.columns = columns
         self.dtype = dtype
@@ -67,7 +68,8 @@ public final class WeightMatrix: @unchecked Sendable {
         owner = parent
         isBorrowed = parent.isBorrowed
         if let f = parent.float32 {
-            float32 = FloatStorage(borrowing: f.pointer + range.lowerBound * columns, count: range.count * columns, owner: f)
+            float32 = FloatStorage(
+                borrowing: f.pointer + range.lowerBound * columns, count: range.count * columns, owner: f)
             bytes = nil
             storedRows = nil
         } else if let map = parent.storedRows {
@@ -81,7 +83,6 @@ public final class WeightMatrix: @unchecked Sendable {
         }
     }
 
-
     /// Bytes a full pass over the first `rowCount` rows reads.
     func byteCount(rows rowCount: Int) -> Int { rowCount * rowBytes }
 
@@ -92,7 +93,7 @@ public final class WeightMatrix: @unchecked Sendable {
             return
         }
         guard let bytes else { return }
-        if let kind = fusedKind {  // the C dequantiser: the same formulas, vectorised by the compiler
+        if let kind = fusedKind { // the C dequantiser: the same formulas, vectorised by the compiler
             for (i, r) in range.enumerated() {
                 tk_dequantize_row(kind, bytes + (storedRows?[r] ?? r) * rowBytes, Int64(columns), out + i * columns)
             }
@@ -100,8 +101,9 @@ public final class WeightMatrix: @unchecked Sendable {
         }
         for (i, r) in range.enumerated() {
             let stored = storedRows?[r] ?? r
-            FloatConversion.decode(UnsafeRawBufferPointer(start: bytes + stored * rowBytes, count: rowBytes), dtype: dtype,
-                                   into: UnsafeMutableBufferPointer(start: out + i * columns, count: columns))
+            FloatConversion.decode(
+                UnsafeRawBufferPointer(start: bytes + stored * rowBytes, count: rowBytes), dtype: dtype,
+                into: UnsafeMutableBufferPointer(start: out + i * columns, count: columns))
         }
     }
 
@@ -126,8 +128,9 @@ public final class WeightMatrix: @unchecked Sendable {
         guard !range.isEmpty, let bytes else { return }
         if let kind = fusedKind {
             let run = { (map: UnsafePointer<Int64>?) in
-                tk_matvec(kind, bytes, self.rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), x,
-                          Int64(self.columns), y, accumulate ? 1 : 0)
+                tk_matvec(
+                    kind, bytes, self.rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), x,
+                    Int64(self.columns), y, accumulate ? 1 : 0)
             }
             if let storedRows {
                 storedRows.withUnsafeBufferPointer { p in
@@ -169,7 +172,7 @@ public final class WeightMatrix: @unchecked Sendable {
                 let lo = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q & 0x0F) &- 8)
                 let hi = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q &>> 4) &- 8)
                 acc += (d * lo) * x0 + (d * hi) * x1
-            } else {  // q4_1
+            } else { // q4_1
                 let p = base + 20 * b
                 let d = SIMD16<Float>(repeating: half(p)), m = SIMD16<Float>(repeating: half(p + 2))
                 let q = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
@@ -210,14 +213,16 @@ extension Kernels {
             linear(f.pointer, out: out, in: k, x: x, rows: rows, y: y, accumulate: accumulate)
             return
         }
-        let workers = max(1, BLAS.threads)  // one thread setting for both kinds of matmul
+        let workers = max(1, BLAS.threads) // one thread setting for both kinds of matmul
         let xs = UncheckedSendable(x), ys = UncheckedSendable(y)
         if rows == 1 {
             // Rows split into a few chunks per worker (balance when other processes take a core); the workers are
             // libdispatch's fixed pool, no thread is created per token.
             let chunks = workers == 1 ? 1 : min(out, workers * 4)
             let body: @Sendable (Int) -> Void = { c in
-                w.matvec(rows: (out * c / chunks)..<(out * (c + 1) / chunks), x: xs.value, y: ys.value, accumulate: accumulate)
+                w.matvec(
+                    rows: (out * c / chunks)..<(out * (c + 1) / chunks), x: xs.value, y: ys.value,
+                    accumulate: accumulate)
             }
             if chunks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: body) }
             return
@@ -235,8 +240,9 @@ extension Kernels {
                 let lo = count * p / parts, hi = count * (p + 1) / parts
                 if lo < hi { w.dequantizeRows((first + lo)..<(first + hi), into: tiles.value + lo * k) }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
-                        1, x, Int32(k), buffer, Int32(k), beta, y + first, Int32(out))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(k),
+                1, x, Int32(k), buffer, Int32(k), beta, y + first, Int32(out))
             start += count
         }
     }
@@ -248,12 +254,16 @@ extension Kernels {
         var i = 0
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         while i + 8 <= n {
-            acc += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            acc +=
+                ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
             i += 8
         }
         var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
+        while i < n {
+            s += a[i] * b[i]
+            i += 1
+        }
         return s
     }
 }

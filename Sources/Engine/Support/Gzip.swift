@@ -88,7 +88,7 @@ public final class GzipInflater {
         let produced = output.count - Int(stream.avail_out)
         switch status {
         case Z_OK: break
-        case Z_BUF_ERROR: break  // no progress possible: needs more input (or more output space)
+        case Z_BUF_ERROR: break // no progress possible: needs more input (or more output space)
         case Z_STREAM_END: memberEnded = true
         default: throw GzipError("corrupt or truncated gzip data (zlib status \(status))")
         }

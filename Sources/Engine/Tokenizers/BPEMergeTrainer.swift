@@ -10,7 +10,9 @@ struct BPEMergeTrainer {
 
     private struct Heap {
         var items: [(count: Int64, pair: UInt64)] = []
-        @inline(__always) static func before(_ a: (count: Int64, pair: UInt64), _ b: (count: Int64, pair: UInt64)) -> Bool {
+        @inline(__always) static func before(_ a: (count: Int64, pair: UInt64), _ b: (count: Int64, pair: UInt64))
+            -> Bool
+        {
             a.count != b.count ? a.count > b.count : a.pair < b.pair
         }
         mutating func push(_ x: (count: Int64, pair: UInt64)) {
@@ -18,7 +20,12 @@ struct BPEMergeTrainer {
             var i = items.count - 1
             while i > 0 {
                 let p = (i - 1) / 2
-                if Heap.before(items[i], items[p]) { items.swapAt(i, p); i = p } else { break }
+                if Heap.before(items[i], items[p]) {
+                    items.swapAt(i, p)
+                    i = p
+                } else {
+                    break
+                }
             }
         }
         mutating func pop() -> (count: Int64, pair: UInt64)? {
@@ -34,7 +41,8 @@ struct BPEMergeTrainer {
                     if l < items.count && Heap.before(items[l], items[m]) { m = l }
                     if r < items.count && Heap.before(items[r], items[m]) { m = r }
                     if m == i { break }
-                    items.swapAt(i, m); i = m
+                    items.swapAt(i, m)
+                    i = m
                 }
             }
             return top
@@ -44,8 +52,10 @@ struct BPEMergeTrainer {
     @inline(__always) static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
 
     /// `words`: symbol ids per distinct word; `counts`: occurrences.
-    mutating func train(words inputWords: [[Int32]], counts: [Int64], vocabSize: Int, minFrequency: Int,
-                        maxTokenLength: Int?, unmergeable: Set<Int32>) {
+    mutating func train(
+        words inputWords: [[Int32]], counts: [Int64], vocabSize: Int, minFrequency: Int,
+        maxTokenLength: Int?, unmergeable: Set<Int32>
+    ) {
         var words = inputWords
         var lengths = pieces.map { $0.count }
         let maxLen = maxTokenLength ?? Int.max
@@ -85,7 +95,10 @@ struct BPEMergeTrainer {
                 if unmergeable.contains(l) || unmergeable.contains(r) { return }
                 if delta > 0 && lengths[Int(l)] + lengths[Int(r)] > maxLen { return }
                 pairCounts[p, default: 0] += delta
-                if delta > 0 { pairWhere[p, default: []].append(w); touched.append(p) }
+                if delta > 0 {
+                    pairWhere[p, default: []].append(w)
+                    touched.append(p)
+                }
             }
             for w in pairWhere.removeValue(forKey: top.pair) ?? [] where visited[Int(w)] != step {
                 visited[Int(w)] = step

@@ -36,13 +36,15 @@ final class BPEModel: @unchecked Sendable {
             if let s = m as? String {
                 let parts = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2 else {
-                    throw TokenizerError.invalidComponent(component: "BPE model", reason: "merge \(n) \"\(s)\" is not \"a b\"")
+                    throw TokenizerError.invalidComponent(
+                        component: "BPE model", reason: "merge \(n) \"\(s)\" is not \"a b\"")
                 }
                 list.append((Scalars.of(String(parts[0])), Scalars.of(String(parts[1]))))
             } else if let pair = m as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
                 list.append((Scalars.of(a), Scalars.of(b)))
             } else {
-                throw TokenizerError.invalidComponent(component: "BPE model", reason: "merge \(n) is neither \"a b\" nor [a, b]")
+                throw TokenizerError.invalidComponent(
+                    component: "BPE model", reason: "merge \(n) is neither \"a b\" nor [a, b]")
             }
         }
         mergeList = list
@@ -51,14 +53,18 @@ final class BPEModel: @unchecked Sendable {
         let prefixLen = prefix.count
         for (rank, (a, b)) in list.enumerated() {
             guard let ia = vocab.id(a), let ib = vocab.id(b) else {
-                throw TokenizerError.invalidComponent(component: "BPE model", reason: "merge \(rank) uses a piece missing from the vocab")
+                throw TokenizerError.invalidComponent(
+                    component: "BPE model", reason: "merge \(rank) uses a piece missing from the vocab")
             }
-            let merged = a + (b.count >= prefixLen && Array(b.prefix(prefixLen)) == prefix ? Array(b.dropFirst(prefixLen)) : b)
+            let merged =
+                a + (b.count >= prefixLen && Array(b.prefix(prefixLen)) == prefix ? Array(b.dropFirst(prefixLen)) : b)
             guard let im = vocab.id(merged) else {
-                throw TokenizerError.invalidComponent(component: "BPE model", reason: "merge \(rank) result \(Scalars.string(merged).debugDescription) is missing from the vocab")
+                throw TokenizerError.invalidComponent(
+                    component: "BPE model",
+                    reason: "merge \(rank) result \(Scalars.string(merged).debugDescription) is missing from the vocab")
             }
             let key = UInt64(UInt32(ia)) << 32 | UInt64(UInt32(ib))
-            merges[key] = (Int32(rank), im)  // HF collects into a map: a repeated pair keeps its last rank
+            merges[key] = (Int32(rank), im) // HF collects into a map: a repeated pair keeps its last rank
         }
         self.merges = merges
         byteIDs = byteFallbackIDs(vocab)
@@ -70,7 +76,10 @@ final class BPEModel: @unchecked Sendable {
     @inline(__always) private func charID(_ v: UInt32, first: Bool, last: Bool) -> Int32? {
         let needPrefix = !first && !prefix.isEmpty, needSuffix = last && !suffix.isEmpty
         if !needPrefix && !needSuffix {
-            if v < 0x10000 { let id = bmpChar[Int(v)]; return id >= 0 ? id : nil }
+            if v < 0x10000 {
+                let id = bmpChar[Int(v)]
+                return id >= 0 ? id : nil
+            }
             return vocab.id([v])
         }
         var key = needPrefix ? prefix : []
@@ -81,7 +90,10 @@ final class BPEModel: @unchecked Sendable {
 
     func tokenize(_ word: [UInt32], into out: inout [ModelToken], cache: WordCache?) {
         if word.isEmpty { return }
-        if let cache, let hit = cache.get(word) { out.append(contentsOf: hit); return }
+        if let cache, let hit = cache.get(word) {
+            out.append(contentsOf: hit)
+            return
+        }
         var result = [ModelToken]()
         tokenizeUncached(word, into: &result)
         cache?.put(word, result)
@@ -94,10 +106,16 @@ final class BPEModel: @unchecked Sendable {
             return
         }
         var ids = [Int32](), starts = [Int32](), ends = [Int32]()
-        ids.reserveCapacity(word.count); starts.reserveCapacity(word.count); ends.reserveCapacity(word.count)
+        ids.reserveCapacity(word.count)
+        starts.reserveCapacity(word.count)
+        ends.reserveCapacity(word.count)
         var pendingUnk: (start: Int32, end: Int32)? = nil
         func flushUnk() {
-            if let u = pendingUnk, let unkID { ids.append(unkID); starts.append(u.start); ends.append(u.end) }
+            if let u = pendingUnk, let unkID {
+                ids.append(unkID)
+                starts.append(u.start)
+                ends.append(u.end)
+            }
             pendingUnk = nil
         }
         var utf8 = [UInt8]()
@@ -105,7 +123,9 @@ final class BPEModel: @unchecked Sendable {
             let s = Int32(i), e = Int32(i + 1)
             if let id = charID(v, first: i == 0, last: i == word.count - 1) {
                 flushUnk()
-                ids.append(id); starts.append(s); ends.append(e)
+                ids.append(id)
+                starts.append(s)
+                ends.append(e)
                 continue
             }
             if byteFallback {
@@ -113,13 +133,21 @@ final class BPEModel: @unchecked Sendable {
                 Scalars.appendUTF8(v, to: &utf8)
                 if utf8.allSatisfy({ byteIDs[Int($0)] != nil }) {
                     flushUnk()
-                    for b in utf8 { ids.append(byteIDs[Int(b)] ?? 0); starts.append(s); ends.append(e) }
+                    for b in utf8 {
+                        ids.append(byteIDs[Int(b)] ?? 0)
+                        starts.append(s)
+                        ends.append(e)
+                    }
                     continue
                 }
             }
-            guard unkID != nil else { continue }  // no unk token: HF drops the character
-            if fuseUnk, let u = pendingUnk { pendingUnk = (u.start, e) }
-            else { flushUnk(); pendingUnk = (s, e) }
+            guard unkID != nil else { continue } // no unk token: HF drops the character
+            if fuseUnk, let u = pendingUnk {
+                pendingUnk = (u.start, e)
+            } else {
+                flushUnk()
+                pendingUnk = (s, e)
+            }
         }
         flushUnk()
         applyMerges(&ids, &starts, &ends)
@@ -130,25 +158,36 @@ final class BPEModel: @unchecked Sendable {
     /// words use a linear scan; long ones (SentencePiece-style tokenizers see whole lines) a heap over a linked list.
     private func applyMerges(_ ids: inout [Int32], _ starts: inout [Int32], _ ends: inout [Int32]) {
         guard ids.count > 1 else { return }
-        if ids.count > 48 { applyMergesHeap(&ids, &starts, &ends); return }
+        if ids.count > 48 {
+            applyMergesHeap(&ids, &starts, &ends)
+            return
+        }
         var ranks = [Int32](repeating: Int32.max, count: ids.count - 1)
         var newIDs = [Int32](repeating: -1, count: ids.count - 1)
         @inline(__always) func lookup(_ k: Int) {
             if let m = merges[UInt64(UInt32(ids[k])) << 32 | UInt64(UInt32(ids[k + 1]))] {
-                ranks[k] = m.rank; newIDs[k] = m.id
+                ranks[k] = m.rank
+                newIDs[k] = m.id
             } else {
-                ranks[k] = Int32.max; newIDs[k] = -1
+                ranks[k] = Int32.max
+                newIDs[k] = -1
             }
         }
         for k in 0..<(ids.count - 1) { lookup(k) }
         while ids.count > 1 {
             var best = Int32.max, at = -1
-            for k in 0..<ranks.count where ranks[k] < best { best = ranks[k]; at = k }
+            for k in 0..<ranks.count where ranks[k] < best {
+                best = ranks[k]
+                at = k
+            }
             if at < 0 { break }
             ids[at] = newIDs[at]
             ends[at] = ends[at + 1]
-            ids.remove(at: at + 1); starts.remove(at: at + 1); ends.remove(at: at + 1)
-            ranks.remove(at: at); newIDs.remove(at: at)
+            ids.remove(at: at + 1)
+            starts.remove(at: at + 1)
+            ends.remove(at: at + 1)
+            ranks.remove(at: at)
+            newIDs.remove(at: at)
             if at > 0 { lookup(at - 1) }
             if at < ranks.count { lookup(at) }
         }
@@ -167,7 +206,15 @@ final class BPEModel: @unchecked Sendable {
         func push(_ rank: Int32, _ pos: Int, _ id: Int32) {
             heap.append((UInt64(UInt32(rank)) << 32 | UInt64(pos), id))
             var i = heap.count - 1
-            while i > 0 { let p = (i - 1) / 2; if heap[i].key < heap[p].key { heap.swapAt(i, p); i = p } else { break } }
+            while i > 0 {
+                let p = (i - 1) / 2
+                if heap[i].key < heap[p].key {
+                    heap.swapAt(i, p)
+                    i = p
+                } else {
+                    break
+                }
+            }
         }
         func pop() -> (key: UInt64, id: Int32)? {
             guard let top = heap.first else { return nil }
@@ -181,7 +228,8 @@ final class BPEModel: @unchecked Sendable {
                     if l < heap.count && heap[l].key < heap[m].key { m = l }
                     if r < heap.count && heap[r].key < heap[m].key { m = r }
                     if m == i { break }
-                    heap.swapAt(i, m); i = m
+                    heap.swapAt(i, m)
+                    i = m
                 }
             }
             return top
@@ -204,7 +252,14 @@ final class BPEModel: @unchecked Sendable {
             if next[pos] >= 0, let nm = pairMerge(pos, Int(next[pos])) { push(nm.rank, pos, nm.id) }
         }
         var w = 0
-        for k in 0..<n where alive[k] { ids[w] = ids[k]; starts[w] = starts[k]; ends[w] = ends[k]; w += 1 }
-        ids.removeLast(n - w); starts.removeLast(n - w); ends.removeLast(n - w)
+        for k in 0..<n where alive[k] {
+            ids[w] = ids[k]
+            starts[w] = starts[k]
+            ends[w] = ends[k]
+            w += 1
+        }
+        ids.removeLast(n - w)
+        starts.removeLast(n - w)
+        ends.removeLast(n - w)
     }
 }

@@ -7,7 +7,12 @@ enum ByteLevelAlphabet {
         var table = [UInt32](repeating: 0, count: 256)
         var n: UInt32 = 0
         for b in 0..<256 {
-            if printable.contains(UInt32(b)) { table[b] = UInt32(b) } else { table[b] = 256 + n; n += 1 }
+            if printable.contains(UInt32(b)) {
+                table[b] = UInt32(b)
+            } else {
+                table[b] = 256 + n
+                n += 1
+            }
         }
         return table
     }()
@@ -27,25 +32,36 @@ enum ByteLevelAlphabet {
 
     /// The raw bytes of a byte-level piece, or nil if it contains a scalar outside the alphabet.
     static func bytes(ofPiece scalars: [UInt32]) -> [UInt8]? {
-        var out = [UInt8](); out.reserveCapacity(scalars.count)
-        for v in scalars { guard let b = byte(for: v) else { return nil }; out.append(b) }
+        var out = [UInt8]()
+        out.reserveCapacity(scalars.count)
+        for v in scalars {
+            guard let b = byte(for: v) else { return nil }
+            out.append(b)
+        }
         return out
     }
 
     /// Each scalar → its UTF-8 bytes as alphabet scalars, all aligned with the scalar.
     static func transform(_ text: NormalizedText) -> NormalizedText {
-        var scalars = [UInt32](); scalars.reserveCapacity(text.count + 4)
-        var spans = [Span](); spans.reserveCapacity(text.count + 4)
-        var utf8 = [UInt8](); utf8.reserveCapacity(4)
+        var scalars = [UInt32]()
+        scalars.reserveCapacity(text.count + 4)
+        var spans = [Span]()
+        spans.reserveCapacity(text.count + 4)
+        var utf8 = [UInt8]()
+        utf8.reserveCapacity(4)
         for i in 0..<text.count {
             let v = text.scalars[i]
             if v < 0x80 {
-                scalars.append(byteToScalar[Int(v)]); spans.append(text.spans[i])
+                scalars.append(byteToScalar[Int(v)])
+                spans.append(text.spans[i])
                 continue
             }
             utf8.removeAll(keepingCapacity: true)
             Scalars.appendUTF8(v, to: &utf8)
-            for b in utf8 { scalars.append(byteToScalar[Int(b)]); spans.append(text.spans[i]) }
+            for b in utf8 {
+                scalars.append(byteToScalar[Int(b)])
+                spans.append(text.spans[i])
+            }
         }
         return NormalizedText(scalars: scalars, spans: spans)
     }

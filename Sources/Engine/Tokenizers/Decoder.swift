@@ -16,16 +16,25 @@ indirect enum Decoder {
         case "ByteLevel": self = .byteLevel
         case "Metaspace":
             let rep = Scalars.of(f.optionalString("replacement") ?? "\u{2581}")
-            guard rep.count == 1 else { throw TokenizerError.invalidComponent(component: "Metaspace decoder", reason: "replacement must be one character") }
+            guard rep.count == 1 else {
+                throw TokenizerError.invalidComponent(
+                    component: "Metaspace decoder", reason: "replacement must be one character")
+            }
             self = .metaspace(replacement: rep[0], prependScheme: try PreTokenizer.scheme(f))
-        case "WordPiece": self = .wordPiece(prefix: f.optionalString("prefix") ?? "##", cleanup: f.bool("cleanup", default: true))
+        case "WordPiece":
+            self = .wordPiece(prefix: f.optionalString("prefix") ?? "##", cleanup: f.bool("cleanup", default: true))
         case "ByteFallback": self = .byteFallback
         case "Fuse": self = .fuse
         case "Strip":
             let c = Scalars.of(try f.string("content"))
-            guard c.count == 1 else { throw TokenizerError.invalidComponent(component: "Strip decoder", reason: "content must be one character") }
+            guard c.count == 1 else {
+                throw TokenizerError.invalidComponent(
+                    component: "Strip decoder", reason: "content must be one character")
+            }
             self = .strip(content: c[0], start: f.int("start", default: 0), stop: f.int("stop", default: 0))
-        case "Replace": self = .replace(try TextPattern(f.object["pattern"], component: "Replace decoder"), Scalars.of(try f.string("content")))
+        case "Replace":
+            self = .replace(
+                try TextPattern(f.object["pattern"], component: "Replace decoder"), Scalars.of(try f.string("content")))
         case "BPEDecoder": self = .bpe(suffix: f.optionalString("suffix") ?? "</w>")
         case "Sequence": self = .sequence(try f.array("decoders").map { try Decoder(json: $0) })
         default: throw TokenizerError.unsupported(component: "decoder", type: f.type)
@@ -51,9 +60,14 @@ indirect enum Decoder {
             return tokens.enumerated().map { i, t in
                 var out: [UInt32]
                 if i != 0 {
-                    if t.count >= p.count && Array(t.prefix(p.count)) == p { out = Array(t.dropFirst(p.count)) }
-                    else { out = [0x20] + t }
-                } else { out = t }
+                    if t.count >= p.count && Array(t.prefix(p.count)) == p {
+                        out = Array(t.dropFirst(p.count))
+                    } else {
+                        out = [0x20] + t
+                    }
+                } else {
+                    out = t
+                }
                 if cleanup { out = Decoder.cleanup(out) }
                 return out
             }
@@ -63,12 +77,16 @@ indirect enum Decoder {
             func flush() {
                 guard !pending.isEmpty else { return }
                 let s = String(validatingUTF8CString: pending)
-                if let s { out.append(Scalars.of(s)) }
-                else { for _ in pending { out.append([0xFFFD]) } }
+                if let s { out.append(Scalars.of(s)) } else { for _ in pending { out.append([0xFFFD]) } }
                 pending.removeAll()
             }
             for t in tokens {
-                if let b = Decoder.byteValue(t) { pending.append(b) } else { flush(); out.append(t) }
+                if let b = Decoder.byteValue(t) {
+                    pending.append(b)
+                } else {
+                    flush()
+                    out.append(t)
+                }
             }
             flush()
             return out
@@ -79,7 +97,10 @@ indirect enum Decoder {
                 var lo = 0, hi = t.count
                 while lo < start && lo < hi && t[lo] == c { lo += 1 }
                 var k = 0
-                while k < stop && hi > lo && t[hi - 1] == c { hi -= 1; k += 1 }
+                while k < stop && hi > lo && t[hi - 1] == c {
+                    hi -= 1
+                    k += 1
+                }
                 return Array(t[lo..<hi])
             }
         case .replace(let pattern, let content):
@@ -120,8 +141,10 @@ indirect enum Decoder {
     /// HF `cleanup` of the WordPiece decoder (BERT's tokenization clean-up).
     static func cleanup(_ t: [UInt32]) -> [UInt32] {
         var s = Scalars.string(t)
-        for (a, b) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
-                       (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+        for (a, b) in [
+            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+            (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+        ] {
             s = s.replacingScalars(a, with: b)
         }
         return Scalars.of(s)

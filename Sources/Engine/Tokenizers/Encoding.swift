@@ -17,13 +17,19 @@ public struct Encoding: Sendable, Equatable {
     }
 
     public init(ids: [Int], tokens: [String], offsets: [Range<Int>], specialTokensMask: [Bool]) {
-        self.ids = ids; self.offsets = offsets; self.specialTokensMask = specialTokensMask
-        self.vocabulary = nil; self.explicitTokens = tokens
+        self.ids = ids
+        self.offsets = offsets
+        self.specialTokensMask = specialTokensMask
+        self.vocabulary = nil
+        self.explicitTokens = tokens
     }
 
     init(ids: [Int], offsets: [Range<Int>], specialTokensMask: [Bool], tokenizer: Tokenizer) {
-        self.ids = ids; self.offsets = offsets; self.specialTokensMask = specialTokensMask
-        self.vocabulary = tokenizer; self.explicitTokens = nil
+        self.ids = ids
+        self.offsets = offsets
+        self.specialTokensMask = specialTokensMask
+        self.vocabulary = tokenizer
+        self.explicitTokens = nil
     }
 
     public static func == (a: Encoding, b: Encoding) -> Bool {

@@ -36,9 +36,15 @@ struct JSONReader {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return try string()
-        case UInt8(ascii: "t"): try literal("true"); return NSNumber(value: true)
-        case UInt8(ascii: "f"): try literal("false"); return NSNumber(value: false)
-        case UInt8(ascii: "n"): try literal("null"); return NSNull()
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return NSNumber(value: true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return NSNumber(value: false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return NSNull()
         default: return try number()
         }
     }
@@ -58,7 +64,10 @@ struct JSONReader {
         var pairs = [Any]()
         var collided = false
         skipSpace()
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return out }
+        if i < b.count, b[i] == UInt8(ascii: "}") {
+            i += 1
+            return out
+        }
         while true {
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a key") }
@@ -72,7 +81,10 @@ struct JSONReader {
             pairs.append([k, v])
             skipSpace()
             guard i < b.count else { throw error("unterminated object") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            if b[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
             if b[i] == UInt8(ascii: "}") {
                 i += 1
                 if collided { out[Self.orderedPairsKey] = pairs }
@@ -89,14 +101,23 @@ struct JSONReader {
         i += 1
         var out = [Any]()
         skipSpace()
-        if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return out }
+        if i < b.count, b[i] == UInt8(ascii: "]") {
+            i += 1
+            return out
+        }
         while true {
             skipSpace()
             out.append(try value())
             skipSpace()
             guard i < b.count else { throw error("unterminated array") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "]") { i += 1; return out }
+            if b[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if b[i] == UInt8(ascii: "]") {
+                i += 1
+                return out
+            }
             throw error("expected ',' or ']'")
         }
     }
@@ -134,13 +155,23 @@ struct JSONReader {
         while true {
             guard i < b.count else { throw error("unterminated string") }
             let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; break }
-            if c != UInt8(ascii: "\\") { bytes.append(c); i += 1; continue }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                break
+            }
+            if c != UInt8(ascii: "\\") {
+                bytes.append(c)
+                i += 1
+                continue
+            }
             i += 1
             guard i < b.count else { throw error("unterminated escape") }
             let e = b[i]
             i += 1
-            if let decoded = JSONEscapes.simple(e) { bytes.append(decoded); continue }
+            if let decoded = JSONEscapes.simple(e) {
+                bytes.append(decoded)
+                continue
+            }
             switch e {
             case UInt8(ascii: "u"):
                 var v = try hex4()
@@ -148,7 +179,11 @@ struct JSONReader {
                     let save = i
                     i += 2
                     let lo = try hex4()
-                    if (0xDC00..<0xE000).contains(lo) { v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00) } else { i = save }
+                    if (0xDC00..<0xE000).contains(lo) {
+                        v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                    } else {
+                        i = save
+                    }
                 }
                 // Lone surrogates become U+FFFD (as Python's json + HF would reject them).
                 Scalars.appendUTF8(Unicode.Scalar(v) == nil ? 0xFFFD : v, to: &bytes)
@@ -159,7 +194,9 @@ struct JSONReader {
     }
 
     private static func utf8(_ s: ArraySlice<UInt8>, at: Int) throws -> String {
-        guard let v = String(validatingUTF8CString: Array(s)) else { throw TokenizerError.invalidJSON("invalid UTF-8 in string at byte \(at)") }
+        guard let v = String(validatingUTF8CString: Array(s)) else {
+            throw TokenizerError.invalidJSON("invalid UTF-8 in string at byte \(at)")
+        }
         return v
     }
 
@@ -169,9 +206,16 @@ struct JSONReader {
         var integral = true
         while i < b.count {
             let c = b[i]
-            if c >= 0x30 && c <= 0x39 { i += 1; continue }
-            if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
-                integral = false; i += 1; continue
+            if c >= 0x30 && c <= 0x39 {
+                i += 1
+                continue
+            }
+            if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+")
+                || c == UInt8(ascii: "-")
+            {
+                integral = false
+                i += 1
+                continue
             }
             break
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Minimal ordered JSON writer (keys in the order given, strings escaped like Python's `ensure_ascii=False`).
 indirect enum OrderedJSON {
     case null
@@ -8,7 +10,12 @@ indirect enum OrderedJSON {
     case object([(String, OrderedJSON)])
 
     func write(into out: inout [UInt8], indent: Int = 0, pretty: Bool = true) {
-        func nl(_ level: Int) { if pretty { out.append(0x0A); out.append(contentsOf: repeatElement(0x20, count: level * 2)) } }
+        func nl(_ level: Int) {
+            if pretty {
+                out.append(0x0A)
+                out.append(contentsOf: repeatElement(0x20, count: level * 2))
+            }
+        }
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
@@ -18,7 +25,8 @@ indirect enum OrderedJSON {
             out.append(UInt8(ascii: "["))
             for (k, v) in items.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                nl(indent + 1); v.write(into: &out, indent: indent + 1, pretty: pretty)
+                nl(indent + 1)
+                v.write(into: &out, indent: indent + 1, pretty: pretty)
             }
             if !items.isEmpty { nl(indent) }
             out.append(UInt8(ascii: "]"))
@@ -26,7 +34,9 @@ indirect enum OrderedJSON {
             out.append(UInt8(ascii: "{"))
             for (k, (key, v)) in fields.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                nl(indent + 1); OrderedJSON.writeString(key, into: &out); out += Array(": ".utf8)
+                nl(indent + 1)
+                OrderedJSON.writeString(key, into: &out)
+                out += Array(": ".utf8)
                 v.write(into: &out, indent: indent + 1, pretty: pretty)
             }
             if !fields.isEmpty { nl(indent) }
@@ -58,5 +68,3 @@ indirect enum OrderedJSON {
         return out
     }
 }
-
-import Foundation

@@ -11,9 +11,13 @@ enum KnownSplitPattern: Sendable {
 
     init?(pattern: String) {
         // Compare scalar by scalar: String equality is canonical equivalence.
-        if pattern.unicodeScalars.elementsEqual(KnownSplitPattern.gpt2Pattern.unicodeScalars) { self = .gpt2 }
-        else if pattern.unicodeScalars.elementsEqual(KnownSplitPattern.llama3Pattern.unicodeScalars) { self = .llama3 }
-        else { return nil }
+        if pattern.unicodeScalars.elementsEqual(KnownSplitPattern.gpt2Pattern.unicodeScalars) {
+            self = .gpt2
+        } else if pattern.unicodeScalars.elementsEqual(KnownSplitPattern.llama3Pattern.unicodeScalars) {
+            self = .llama3
+        } else {
+            return nil
+        }
     }
 
     func matches(in s: [UInt32]) -> [Range<Int>] {
@@ -40,25 +44,28 @@ enum KnownSplitPattern: Sendable {
     private static let L = UnicodeClasses.letter, N = UnicodeClasses.number, S = UnicodeClasses.whitespace
 
     /// Length of the `'s|'t|'re|'ve|'m|'ll|'d` contraction at i (0 if none).
-    @inline(__always) private static func contraction(_ s: UnsafeBufferPointer<UInt32>, _ i: Int, caseless: Bool) -> Int {
+    @inline(__always) private static func contraction(_ s: UnsafeBufferPointer<UInt32>, _ i: Int, caseless: Bool) -> Int
+    {
         guard s[i] == 0x27, i + 1 < s.count else { return 0 }
         func lower(_ v: UInt32) -> UInt32 {
             guard caseless else { return v }
             if v >= 0x41 && v <= 0x5A { return v + 32 }
-            if v == 0x17F { return 0x73 }  // ſ folds to s
+            if v == 0x17F { return 0x73 } // ſ folds to s
             return v
         }
         let a = lower(s[i + 1])
-        if a == 0x73 || a == 0x74 || a == 0x6D || a == 0x64 { return 2 }  // s t m d
+        if a == 0x73 || a == 0x74 || a == 0x6D || a == 0x64 { return 2 } // s t m d
         if i + 2 < s.count {
             let b = lower(s[i + 2])
-            if (a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C) { return 3 }  // re ve ll
+            if (a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C) { return 3 } // re ve ll
         }
         return 0
     }
 
     /// End of a run of scalars whose classes satisfy `pred`, from j.
-    @inline(__always) private static func run(_ s: UnsafeBufferPointer<UInt32>, _ j: Int, _ pred: (UInt32, UInt8) -> Bool) -> Int {
+    @inline(__always) private static func run(
+        _ s: UnsafeBufferPointer<UInt32>, _ j: Int, _ pred: (UInt32, UInt8) -> Bool
+    ) -> Int {
         var k = j
         while k < s.count && pred(s[k], cls(s[k])) { k += 1 }
         return k

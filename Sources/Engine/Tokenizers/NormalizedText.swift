@@ -38,13 +38,18 @@ struct NormalizedText {
     /// Each scalar replaced by zero or more scalars, all inheriting its alignment (HF lowercase / map /
     /// chinese-char padding).
     mutating func expand(_ transform: (UInt32, inout [UInt32]) -> Void) {
-        var newScalars = [UInt32](); newScalars.reserveCapacity(scalars.count)
-        var newSpans = [Span](); newSpans.reserveCapacity(scalars.count)
+        var newScalars = [UInt32]()
+        newScalars.reserveCapacity(scalars.count)
+        var newSpans = [Span]()
+        newSpans.reserveCapacity(scalars.count)
         var buffer = [UInt32]()
         for i in 0..<scalars.count {
             buffer.removeAll(keepingCapacity: true)
             transform(scalars[i], &buffer)
-            for v in buffer { newScalars.append(v); newSpans.append(spans[i]) }
+            for v in buffer {
+                newScalars.append(v)
+                newSpans.append(spans[i])
+            }
         }
         scalars = newScalars
         spans = newSpans
@@ -53,7 +58,9 @@ struct NormalizedText {
     mutating func filter(_ keep: (UInt32) -> Bool) {
         var w = 0
         for i in 0..<scalars.count where keep(scalars[i]) {
-            scalars[w] = scalars[i]; spans[w] = spans[i]; w += 1
+            scalars[w] = scalars[i]
+            spans[w] = spans[i]
+            w += 1
         }
         scalars.removeLast(scalars.count - w)
         spans.removeLast(spans.count - w)
@@ -76,15 +83,20 @@ struct NormalizedText {
     /// of the last replaced scalar (HF `replace`).
     mutating func replace(ranges: [Range<Int>], with content: [UInt32]) {
         guard !ranges.isEmpty else { return }
-        var newScalars = [UInt32](); newScalars.reserveCapacity(scalars.count)
-        var newSpans = [Span](); newSpans.reserveCapacity(scalars.count)
+        var newScalars = [UInt32]()
+        newScalars.reserveCapacity(scalars.count)
+        var newSpans = [Span]()
+        newSpans.reserveCapacity(scalars.count)
         var last = 0
         for r in ranges {
             newScalars.append(contentsOf: scalars[last..<r.lowerBound])
             newSpans.append(contentsOf: spans[last..<r.lowerBound])
             if !r.isEmpty {
                 let align = spans[r.upperBound - 1]
-                for v in content { newScalars.append(v); newSpans.append(align) }
+                for v in content {
+                    newScalars.append(v)
+                    newSpans.append(align)
+                }
             }
             last = r.upperBound
         }
@@ -100,7 +112,8 @@ struct NormalizedText {
         if left { while lo < hi && predicate(scalars[lo]) { lo += 1 } }
         if right { while hi > lo && predicate(scalars[hi - 1]) { hi -= 1 } }
         if lo != 0 || hi != scalars.count {
-            scalars = Array(scalars[lo..<hi]); spans = Array(spans[lo..<hi])
+            scalars = Array(scalars[lo..<hi])
+            spans = Array(spans[lo..<hi])
         }
     }
 }
@@ -111,8 +124,10 @@ extension NormalizedText {
     /// inserted (change 1) with the alignment of the scalar before it. `initialRemoved` scalars are dropped first.
     mutating func transform(_ dest: [(UInt32, Int)], initialRemoved: Int = 0) {
         var cursor = initialRemoved
-        var newScalars = [UInt32](); newScalars.reserveCapacity(dest.count)
-        var newSpans = [Span](); newSpans.reserveCapacity(dest.count)
+        var newScalars = [UInt32]()
+        newScalars.reserveCapacity(dest.count)
+        var newSpans = [Span]()
+        newSpans.reserveCapacity(dest.count)
         for (v, change) in dest {
             let align: Span
             if change > 0 {

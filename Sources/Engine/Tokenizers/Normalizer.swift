@@ -22,19 +22,24 @@ indirect enum Normalizer {
         case "NFKD": self = .unicode(.nfkd)
         case "Lowercase": self = .lowercase
         case "StripAccents": self = .stripAccents
-        case "Strip": self = .strip(left: f.bool("strip_left", default: true), right: f.bool("strip_right", default: true))
+        case "Strip":
+            self = .strip(left: f.bool("strip_left", default: true), right: f.bool("strip_right", default: true))
         case "Replace":
-            self = .replace(try TextPattern(f.object["pattern"], component: "Replace normalizer"), Scalars.of(try f.string("content")))
+            self = .replace(
+                try TextPattern(f.object["pattern"], component: "Replace normalizer"),
+                Scalars.of(try f.string("content")))
         case "Prepend": self = .prepend(Scalars.of(try f.string("prepend")))
         case "BertNormalizer":
             let lower = f.bool("lowercase", default: true)
-            self = .bert(cleanText: f.bool("clean_text", default: true),
-                         handleChineseChars: f.bool("handle_chinese_chars", default: true),
-                         stripAccents: f.optionalBool("strip_accents") ?? lower, lowercase: lower)
+            self = .bert(
+                cleanText: f.bool("clean_text", default: true),
+                handleChineseChars: f.bool("handle_chinese_chars", default: true),
+                stripAccents: f.optionalBool("strip_accents") ?? lower, lowercase: lower)
         case "Precompiled":
             if let s = f.optionalString("precompiled_charsmap"), !s.isEmpty {
                 guard let data = Data(base64Encoded: s) else {
-                    throw TokenizerError.invalidComponent(component: "Precompiled normalizer", reason: "charsmap is not base64")
+                    throw TokenizerError.invalidComponent(
+                        component: "Precompiled normalizer", reason: "charsmap is not base64")
                 }
                 self = .precompiled(try PrecompiledCharsmap([UInt8](data)))
             } else {
@@ -62,7 +67,13 @@ indirect enum Normalizer {
             }
             if chinese {
                 t.expand { v, out in
-                    if UnicodeClasses.isChinese(v) { out.append(0x20); out.append(v); out.append(0x20) } else { out.append(v) }
+                    if UnicodeClasses.isChinese(v) {
+                        out.append(0x20)
+                        out.append(v)
+                        out.append(0x20)
+                    } else {
+                        out.append(v)
+                    }
                 }
             }
             if strip {
@@ -92,10 +103,19 @@ indirect enum Normalizer {
             return
         }
         t.expand { v, out in
-            if v < 0x80 { out.append(v >= 0x41 && v <= 0x5A ? v + 32 : v); return }
-            guard let s = Unicode.Scalar(v) else { out.append(v); return }
+            if v < 0x80 {
+                out.append(v >= 0x41 && v <= 0x5A ? v + 32 : v)
+                return
+            }
+            guard let s = Unicode.Scalar(v) else {
+                out.append(v)
+                return
+            }
             let p = s.properties
-            if !p.changesWhenLowercased { out.append(v); return }
+            if !p.changesWhenLowercased {
+                out.append(v)
+                return
+            }
             for l in p.lowercaseMapping.unicodeScalars { out.append(l.value) }
         }
     }

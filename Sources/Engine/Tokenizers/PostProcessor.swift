@@ -14,7 +14,9 @@ indirect enum PostProcessor {
     init(json: Any) throws {
         let f = try JSONFields(json, component: "post_processor")
         func pair(_ key: String) throws -> (Int32, [UInt32]) {
-            guard let a = f.object[key] as? [Any], a.count == 2, let s = a[0] as? String, let id = (a[1] as? NSNumberLike)?.intValue else {
+            guard let a = f.object[key] as? [Any], a.count == 2, let s = a[0] as? String,
+                let id = (a[1] as? NSNumberLike)?.intValue
+            else {
                 throw f.missing(key, "[token, id]")
             }
             return (Int32(id), Scalars.of(s))
@@ -24,30 +26,42 @@ indirect enum PostProcessor {
             var items = [TemplateItem]()
             for item in try f.array("single") {
                 guard let o = item as? JSONObject else { throw f.missing("single", "a list of template items") }
-                if o["Sequence"] != nil { items.append(.sequence) }
-                else if let sp = o["SpecialToken"] as? JSONObject, let id = sp["id"] as? String { items.append(.special(id)) }
-                else { throw f.missing("single", "Sequence or SpecialToken items") }
+                if o["Sequence"] != nil {
+                    items.append(.sequence)
+                } else if let sp = o["SpecialToken"] as? JSONObject, let id = sp["id"] as? String {
+                    items.append(.special(id))
+                } else {
+                    throw f.missing("single", "Sequence or SpecialToken items")
+                }
             }
             var specials = [String: [(Int32, [UInt32])]]()
             for (name, v) in (f.object["special_tokens"] as? JSONObject) ?? [:] {
-                guard let o = v as? JSONObject, let ids = o["ids"] as? [Any], let toks = o["tokens"] as? [Any], ids.count == toks.count else {
+                guard let o = v as? JSONObject, let ids = o["ids"] as? [Any], let toks = o["tokens"] as? [Any],
+                    ids.count == toks.count
+                else {
                     throw f.missing("special_tokens", "objects with ids and tokens")
                 }
                 specials[name] = try zip(ids, toks).map { id, t in
-                    guard let i = (id as? NSNumberLike)?.intValue, let s = t as? String else { throw f.missing("special_tokens", "ids and tokens") }
+                    guard let i = (id as? NSNumberLike)?.intValue, let s = t as? String else {
+                        throw f.missing("special_tokens", "ids and tokens")
+                    }
                     return (Int32(i), Scalars.of(s))
                 }
             }
             for case .special(let name) in items where specials[name] == nil {
-                throw TokenizerError.invalidComponent(component: "TemplateProcessing", reason: "special token \(name) is not defined")
+                throw TokenizerError.invalidComponent(
+                    component: "TemplateProcessing", reason: "special token \(name) is not defined")
             }
             self = .template(single: items, specials: specials)
         case "BertProcessing": self = .bert(sep: try pair("sep"), cls: try pair("cls"))
         case "RobertaProcessing":
-            self = .roberta(sep: try pair("sep"), cls: try pair("cls"), trimOffsets: f.bool("trim_offsets", default: true),
-                            addPrefixSpace: f.bool("add_prefix_space", default: true))
+            self = .roberta(
+                sep: try pair("sep"), cls: try pair("cls"), trimOffsets: f.bool("trim_offsets", default: true),
+                addPrefixSpace: f.bool("add_prefix_space", default: true))
         case "ByteLevel":
-            self = .byteLevel(trimOffsets: f.bool("trim_offsets", default: true), addPrefixSpace: f.bool("add_prefix_space", default: true))
+            self = .byteLevel(
+                trimOffsets: f.bool("trim_offsets", default: true),
+                addPrefixSpace: f.bool("add_prefix_space", default: true))
         case "Sequence": self = .sequence(try f.array("processors").map { try PostProcessor(json: $0) })
         default: throw TokenizerError.unsupported(component: "post_processor", type: f.type)
         }
@@ -62,7 +76,9 @@ indirect enum PostProcessor {
                 switch item {
                 case .sequence: out.append(contentsOf: e)
                 case .special(let name):
-                    for (id, piece) in specials[name] ?? [] { out.append(id: id, piece: piece, start: 0, end: 0, special: true) }
+                    for (id, piece) in specials[name] ?? [] {
+                        out.append(id: id, piece: piece, start: 0, end: 0, special: true)
+                    }
                 }
             }
             e = out
@@ -115,10 +131,18 @@ struct RawEncoding {
     var special: [Bool] = []
 
     mutating func append(id: Int32, piece: [UInt32], start: Int32, end: Int32, special s: Bool) {
-        ids.append(id); pieces.append(piece); starts.append(start); ends.append(end); special.append(s)
+        ids.append(id)
+        pieces.append(piece)
+        starts.append(start)
+        ends.append(end)
+        special.append(s)
     }
 
     mutating func append(contentsOf o: RawEncoding) {
-        ids += o.ids; pieces += o.pieces; starts += o.starts; ends += o.ends; special += o.special
+        ids += o.ids
+        pieces += o.pieces
+        starts += o.starts
+        ends += o.ends
+        special += o.special
     }
 }

@@ -35,23 +35,32 @@ enum SplitBehavior: Sendable {
         case .mergedWithPrevious:
             var previousMatch = false
             for (r, isMatch) in cover {
-                if isMatch && !previousMatch, let l = out.last { out[out.count - 1] = l.lowerBound..<r.upperBound }
-                else { out.append(r) }
+                if isMatch && !previousMatch, let l = out.last {
+                    out[out.count - 1] = l.lowerBound..<r.upperBound
+                } else {
+                    out.append(r)
+                }
                 previousMatch = isMatch
             }
         case .mergedWithNext:
             var previousMatch = false
             for (r, isMatch) in cover.reversed() {
-                if isMatch && !previousMatch, let l = out.last { out[out.count - 1] = r.lowerBound..<l.upperBound }
-                else { out.append(r) }
+                if isMatch && !previousMatch, let l = out.last {
+                    out[out.count - 1] = r.lowerBound..<l.upperBound
+                } else {
+                    out.append(r)
+                }
                 previousMatch = isMatch
             }
             out.reverse()
         case .contiguous:
             var previousMatch = false
             for (r, isMatch) in cover {
-                if isMatch == previousMatch, let l = out.last { out[out.count - 1] = l.lowerBound..<r.upperBound }
-                else { out.append(r) }
+                if isMatch == previousMatch, let l = out.last {
+                    out[out.count - 1] = l.lowerBound..<r.upperBound
+                } else {
+                    out.append(r)
+                }
                 previousMatch = isMatch
             }
         }
@@ -85,22 +94,33 @@ indirect enum PreTokenizer {
         let f = try JSONFields(json, component: "pre_tokenizer")
         switch f.type {
         case "ByteLevel":
-            self = .byteLevel(addPrefixSpace: f.bool("add_prefix_space", default: true), useRegex: f.bool("use_regex", default: true))
+            self = .byteLevel(
+                addPrefixSpace: f.bool("add_prefix_space", default: true), useRegex: f.bool("use_regex", default: true))
         case "Metaspace":
             let rep = Scalars.of(f.optionalString("replacement") ?? "\u{2581}")
-            guard rep.count == 1 else { throw TokenizerError.invalidComponent(component: "Metaspace", reason: "replacement must be one character") }
-            self = .metaspace(replacement: rep[0], scheme: try PreTokenizer.scheme(f), split: f.bool("split", default: true))
+            guard rep.count == 1 else {
+                throw TokenizerError.invalidComponent(
+                    component: "Metaspace", reason: "replacement must be one character")
+            }
+            self = .metaspace(
+                replacement: rep[0], scheme: try PreTokenizer.scheme(f), split: f.bool("split", default: true))
         case "BertPreTokenizer": self = .bert
         case "Whitespace": self = .whitespace
         case "WhitespaceSplit": self = .whitespaceSplit
-        case "Punctuation": self = .punctuation(try SplitBehavior(f.optionalString("behavior"), component: "Punctuation"))
+        case "Punctuation":
+            self = .punctuation(try SplitBehavior(f.optionalString("behavior"), component: "Punctuation"))
         case "Digits": self = .digits(individual: f.bool("individual_digits", default: false))
         case "Split":
-            self = .split(try TextPattern(f.object["pattern"], component: "Split pre-tokenizer"),
-                          try SplitBehavior(f.optionalString("behavior"), component: "Split"), invert: f.bool("invert", default: false))
+            self = .split(
+                try TextPattern(f.object["pattern"], component: "Split pre-tokenizer"),
+                try SplitBehavior(f.optionalString("behavior"), component: "Split"),
+                invert: f.bool("invert", default: false))
         case "CharDelimiterSplit":
             let d = Scalars.of(try f.string("delimiter"))
-            guard d.count == 1 else { throw TokenizerError.invalidComponent(component: "CharDelimiterSplit", reason: "delimiter must be one character") }
+            guard d.count == 1 else {
+                throw TokenizerError.invalidComponent(
+                    component: "CharDelimiterSplit", reason: "delimiter must be one character")
+            }
             self = .charDelimiter(d[0])
         case "Sequence": self = .sequence(try f.array("pretokenizers").map { try PreTokenizer(json: $0) })
         default: throw TokenizerError.unsupported(component: "pre_tokenizer", type: f.type)
@@ -113,7 +133,8 @@ indirect enum PreTokenizer {
             case "always": return .always
             case "first": return .first
             case "never": return .never
-            default: throw TokenizerError.invalidComponent(component: "Metaspace", reason: "unknown prepend_scheme \(s)")
+            default:
+                throw TokenizerError.invalidComponent(component: "Metaspace", reason: "unknown prepend_scheme \(s)")
             }
         }
         // Older files: add_prefix_space.
@@ -143,8 +164,10 @@ indirect enum PreTokenizer {
         }
     }
 
-    private func splitting(_ p: NormalizedText, _ matches: [Range<Int>], _ behavior: SplitBehavior, invert: Bool = false,
-                           into out: inout [NormalizedText]) {
+    private func splitting(
+        _ p: NormalizedText, _ matches: [Range<Int>], _ behavior: SplitBehavior, invert: Bool = false,
+        into out: inout [NormalizedText]
+    ) {
         if matches.isEmpty && !invert {
             if !p.isEmpty { out.append(p) }
             return
@@ -172,12 +195,17 @@ indirect enum PreTokenizer {
             case .first: if p.scalars.first != rep && p.spans.first?.start == 0 { p.prepend([rep]) }
             case .never: break
             }
-            if split { splitting(p, scalarMatches(p.scalars) { $0 == rep }, .mergedWithNext, into: &out) }
-            else if !p.isEmpty { out.append(p) }
+            if split {
+                splitting(p, scalarMatches(p.scalars) { $0 == rep }, .mergedWithNext, into: &out)
+            } else if !p.isEmpty {
+                out.append(p)
+            }
         case .bert:
             var tmp = [NormalizedText]()
             splitting(p, scalarMatches(p.scalars) { UnicodeClasses.isWhitespace($0) }, .removed, into: &tmp)
-            for q in tmp { splitting(q, scalarMatches(q.scalars) { UnicodeMarks.isBertPunctuation($0) }, .isolated, into: &out) }
+            for q in tmp {
+                splitting(q, scalarMatches(q.scalars) { UnicodeMarks.isBertPunctuation($0) }, .isolated, into: &out)
+            }
         case .whitespace:
             splitting(p, PreTokenizer.wordOrSymbolRuns(p.scalars), .removed, invert: true, into: &out)
         case .whitespaceSplit:
@@ -185,7 +213,9 @@ indirect enum PreTokenizer {
         case .punctuation(let behavior):
             splitting(p, scalarMatches(p.scalars) { UnicodeMarks.isBertPunctuation($0) }, behavior, into: &out)
         case .digits(let individual):
-            splitting(p, scalarMatches(p.scalars) { UnicodeClasses.isNumber($0) }, individual ? .isolated : .contiguous, into: &out)
+            splitting(
+                p, scalarMatches(p.scalars) { UnicodeClasses.isNumber($0) }, individual ? .isolated : .contiguous,
+                into: &out)
         case .split(let pattern, let behavior, let invert):
             splitting(p, pattern.matches(in: p.scalars), behavior, invert: invert, into: &out)
         case .charDelimiter(let d):
@@ -210,11 +240,13 @@ indirect enum PreTokenizer {
             if isWord(s[i]) {
                 var j = i + 1
                 while j < s.count && isWord(s[j]) { j += 1 }
-                out.append(i..<j); i = j
+                out.append(i..<j)
+                i = j
             } else if !UnicodeClasses.isWhitespace(s[i]) {
                 var j = i + 1
                 while j < s.count && !isWord(s[j]) && !UnicodeClasses.isWhitespace(s[j]) { j += 1 }
-                out.append(i..<j); i = j
+                out.append(i..<j)
+                i = j
             } else {
                 i += 1
             }

@@ -7,11 +7,15 @@ struct PrecompiledCharsmap {
     init(_ blob: [UInt8]) throws {
         guard blob.count >= 4 else { throw Self.bad("charsmap shorter than its header") }
         let trieSize = Int(UInt32(blob[0]) | UInt32(blob[1]) << 8 | UInt32(blob[2]) << 16 | UInt32(blob[3]) << 24)
-        guard trieSize % 4 == 0, 4 + trieSize <= blob.count else { throw Self.bad("trie size \(trieSize) exceeds charsmap") }
-        var units = [UInt32](); units.reserveCapacity(trieSize / 4)
+        guard trieSize % 4 == 0, 4 + trieSize <= blob.count else {
+            throw Self.bad("trie size \(trieSize) exceeds charsmap")
+        }
+        var units = [UInt32]()
+        units.reserveCapacity(trieSize / 4)
         var i = 4
         while i < 4 + trieSize {
-            units.append(UInt32(blob[i]) | UInt32(blob[i + 1]) << 8 | UInt32(blob[i + 2]) << 16 | UInt32(blob[i + 3]) << 24)
+            units.append(
+                UInt32(blob[i]) | UInt32(blob[i + 1]) << 8 | UInt32(blob[i + 2]) << 16 | UInt32(blob[i + 3]) << 24)
             i += 4
         }
         guard !units.isEmpty else { throw Self.bad("empty trie") }
@@ -19,7 +23,9 @@ struct PrecompiledCharsmap {
         self.normalized = Array(blob[(4 + trieSize)...])
     }
 
-    static func bad(_ reason: String) -> TokenizerError { .invalidComponent(component: "Precompiled normalizer", reason: reason) }
+    static func bad(_ reason: String) -> TokenizerError {
+        .invalidComponent(component: "Precompiled normalizer", reason: reason)
+    }
 
     /// darts-clone commonPrefixSearch: values of every key that is a prefix of `key`, shortest first.
     func commonPrefixSearch(_ key: [UInt8]) -> [Int] {
@@ -77,7 +83,12 @@ struct PrecompiledCharsmap {
                 continue
             }
             for v in g {
-                if let norm = transform([v]) { modified = true; replace(1, norm) } else { dest.append((v, 0)) }
+                if let norm = transform([v]) {
+                    modified = true
+                    replace(1, norm)
+                } else {
+                    dest.append((v, 0))
+                }
             }
         }
         if modified { t.transform(dest) }

@@ -23,7 +23,8 @@ final class RegexMatcher: @unchecked Sendable {
         if let known { return known.matches(in: scalars) }
         if scalars.isEmpty { return [] }
         // UTF-16 offsets → scalar indices.
-        var utf16ToScalar = [Int](); utf16ToScalar.reserveCapacity(scalars.count + 1)
+        var utf16ToScalar = [Int]()
+        utf16ToScalar.reserveCapacity(scalars.count + 1)
         for (i, v) in scalars.enumerated() {
             utf16ToScalar.append(i)
             if v >= 0x10000 { utf16ToScalar.append(i) }
@@ -31,7 +32,8 @@ final class RegexMatcher: @unchecked Sendable {
         utf16ToScalar.append(scalars.count)
         let ns = Scalars.string(scalars) as NSString
         var result = [Range<Int>]()
-        regex.enumerateMatches(in: ns as String, options: [], range: NSRange(location: 0, length: ns.length)) { m, _, _ in
+        regex.enumerateMatches(in: ns as String, options: [], range: NSRange(location: 0, length: ns.length)) {
+            m, _, _ in
             guard let r = m?.range, r.location != NSNotFound, r.length > 0 else { return }
             let lo = utf16ToScalar[r.location], hi = utf16ToScalar[r.location + r.length]
             if hi > lo { result.append(lo..<hi) }

@@ -9,9 +9,13 @@ enum TokenModel {
         var type = f.type
         if type.isEmpty {
             // Old files omit the type: infer it from the fields.
-            if f.object["merges"] != nil { type = "BPE" }
-            else if f.object["vocab"] is [Any] { type = "Unigram" }
-            else if f.object["continuing_subword_prefix"] != nil { type = "WordPiece" }
+            if f.object["merges"] != nil {
+                type = "BPE"
+            } else if f.object["vocab"] is [Any] {
+                type = "Unigram"
+            } else if f.object["continuing_subword_prefix"] != nil {
+                type = "WordPiece"
+            }
         }
         switch type {
         case "BPE": self = .bpe(try BPEModel(json: f))

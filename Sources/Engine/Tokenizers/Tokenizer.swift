@@ -35,7 +35,9 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     public convenience init(data: [UInt8]) throws {
-        guard let o = try JSONReader.parse(data) as? JSONObject else { throw TokenizerError.invalidJSON("top level is not an object") }
+        guard let o = try JSONReader.parse(data) as? JSONObject else {
+            throw TokenizerError.invalidJSON("top level is not an object")
+        }
         try self.init(json: o)
     }
 
@@ -53,18 +55,23 @@ public final class Tokenizer: @unchecked Sendable {
         let added = try ((json["added_tokens"] as? [Any]) ?? []).map { try AddedToken(json: $0) }
         addedTokens = added
         var byID = [Int: AddedToken](), byPiece = [[UInt32]: Int]()
-        for t in added { byID[t.id] = t; byPiece[Scalars.of(t.content)] = t.id }
+        for t in added {
+            byID[t.id] = t
+            byPiece[Scalars.of(t.content)] = t.id
+        }
         addedByID = byID
         addedByPiece = byPiece
         let normalizerCopy = normalizer
         let raw = added.filter { !$0.normalized }
         let norm = added.filter { $0.normalized }
         rawMatcher = AddedTokenMatcher(tokens: raw, patterns: raw.map { Scalars.of($0.content) })
-        normalizedMatcher = AddedTokenMatcher(tokens: norm, patterns: norm.map { t in
-            var n = NormalizedText(original: Scalars.of(t.content), offset: 0)
-            normalizerCopy?.apply(&n)
-            return n.scalars
-        })
+        normalizedMatcher = AddedTokenMatcher(
+            tokens: norm,
+            patterns: norm.map { t in
+                var n = NormalizedText(original: Scalars.of(t.content), offset: 0)
+                normalizerCopy?.apply(&n)
+                return n.scalars
+            })
         var byteLevel = preTokenizer?.isByteLevel ?? false
         if case .byteLevel = decoder { byteLevel = true }
         isByteLevel = byteLevel
@@ -144,8 +151,9 @@ public final class Tokenizer: @unchecked Sendable {
         for (t, r) in rawSplits {
             if let t {
                 let tok = rawMatcher.tokens[t]
-                raw.append(id: Int32(tok.id), piece: Scalars.of(tok.content), start: Int32(r.lowerBound),
-                           end: Int32(r.upperBound), special: tok.special)
+                raw.append(
+                    id: Int32(tok.id), piece: Scalars.of(tok.content), start: Int32(r.lowerBound),
+                    end: Int32(r.upperBound), special: tok.special)
                 continue
             }
             if r.isEmpty { continue }
@@ -156,7 +164,9 @@ public final class Tokenizer: @unchecked Sendable {
                 if let t2 {
                     let tok = normalizedMatcher.tokens[t2]
                     let span = text.originalRange(r2) ?? Span(start: 0, end: 0)
-                    raw.append(id: Int32(tok.id), piece: Scalars.of(tok.content), start: span.start, end: span.end, special: tok.special)
+                    raw.append(
+                        id: Int32(tok.id), piece: Scalars.of(tok.content), start: span.start, end: span.end,
+                        special: tok.special)
                     continue
                 }
                 if r2.isEmpty { continue }
@@ -167,14 +177,17 @@ public final class Tokenizer: @unchecked Sendable {
                     model.tokenize(p.scalars, into: &modelOut, cache: cache)
                     for m in modelOut {
                         let span = p.originalRange(Int(m.start)..<Int(m.end)) ?? Span(start: 0, end: 0)
-                        raw.append(id: m.id, piece: trimsOffsets ? (model.vocab.piece(Int(m.id)) ?? []) : [], start: span.start, end: span.end, special: false)
+                        raw.append(
+                            id: m.id, piece: trimsOffsets ? (model.vocab.piece(Int(m.id)) ?? []) : [],
+                            start: span.start, end: span.end, special: false)
                     }
                 }
             }
         }
         postProcessor?.process(&raw, addSpecialTokens: addSpecialTokens)
-        return Encoding(ids: raw.ids.map(Int.init), offsets: zip(raw.starts, raw.ends).map { Int($0)..<Int(max($0, $1)) },
-                        specialTokensMask: raw.special, tokenizer: self)
+        return Encoding(
+            ids: raw.ids.map(Int.init), offsets: zip(raw.starts, raw.ends).map { Int($0)..<Int(max($0, $1)) },
+            specialTokensMask: raw.special, tokenizer: self)
     }
 
     // MARK: decoding
@@ -216,11 +229,17 @@ public final class Tokenizer: @unchecked Sendable {
             (.unk, ["<unk>", "[UNK]", "<|unk|>"]),
         ]
         for (role, candidates) in names where specialTokenIDs[role] == nil {
-            for c in candidates { if let id = id(forPiece: c) { specialTokenIDs[role] = id; break } }
+            for c in candidates {
+                if let id = id(forPiece: c) {
+                    specialTokenIDs[role] = id
+                    break
+                }
+            }
         }
         switch postProcessor {
         case .bert(let sep, let cls)?, .roberta(let sep, let cls, _, _)?:
-            specialTokenIDs[.sep] = Int(sep.0); specialTokenIDs[.cls] = Int(cls.0)
+            specialTokenIDs[.sep] = Int(sep.0)
+            specialTokenIDs[.cls] = Int(cls.0)
         default: break
         }
     }

@@ -13,8 +13,10 @@ public struct TrainedTokenizer: Sendable {
     /// each with `DurableFile`'s guarantee.
     public func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for (name, bytes) in [("tokenizer.json", tokenizerJSON), ("tokenizer_config.json", tokenizerConfigJSON),
-                              ("special_tokens_map.json", specialTokensMapJSON)] {
+        for (name, bytes) in [
+            ("tokenizer.json", tokenizerJSON), ("tokenizer_config.json", tokenizerConfigJSON),
+            ("special_tokens_map.json", specialTokensMapJSON),
+        ] {
             try DurableFile.write(bytes, to: directory.appendingPathComponent(name).path)
         }
     }
@@ -42,7 +44,9 @@ public enum TokenizerTrainer {
     static func preTokenizer(_ kind: TokenizerTrainingOptions.Kind) -> PreTokenizer {
         switch kind {
         case .sentencePieceBPE:
-            return .sequence([.metaspace(replacement: metaspace, scheme: .first, split: true), .digits(individual: true)])
+            return .sequence([
+                .metaspace(replacement: metaspace, scheme: .first, split: true), .digits(individual: true),
+            ])
         case .byteLevelBPE:
             return .byteLevel(addPrefixSpace: false, useRegex: true)
         }
@@ -76,7 +80,8 @@ public enum TokenizerTrainer {
             pieces.append([v])
         }
         guard pieces.count <= o.vocabSize else {
-            throw TokenizerError.training("vocabulary size \(o.vocabSize) is smaller than the \(pieces.count) special, byte and character pieces")
+            throw TokenizerError.training(
+                "vocabulary size \(o.vocabSize) is smaller than the \(pieces.count) special, byte and character pieces")
         }
         // Words as symbol ids, in a deterministic order (the merge loop does not depend on it, but keep it stable).
         let entries = counter.counts.sorted { $0.key.lexicographicallyPrecedes($1.key) }
@@ -87,8 +92,9 @@ public enum TokenizerTrainer {
             for v in alphabet where UnicodeClasses.isNumber(v) { if let id = ids[[v]] { unmergeable.insert(id) } }
         }
         var trainer = BPEMergeTrainer(initialPieces: pieces)
-        trainer.train(words: words, counts: counts, vocabSize: o.vocabSize, minFrequency: o.minFrequency,
-                      maxTokenLength: o.maxTokenLength, unmergeable: unmergeable)
+        trainer.train(
+            words: words, counts: counts, vocabSize: o.vocabSize, minFrequency: o.minFrequency,
+            maxTokenLength: o.maxTokenLength, unmergeable: unmergeable)
         return TrainedTokenizerFiles(options: o, pieces: trainer.pieces, merges: trainer.merges).build()
     }
 }

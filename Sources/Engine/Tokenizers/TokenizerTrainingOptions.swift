@@ -22,8 +22,10 @@ public struct TokenizerTrainingOptions: Sendable {
     public var maxDistinctWords: Int
     public var threads: Int
 
-    public init(kind: Kind, vocabSize: Int, minFrequency: Int = 2, specialTokens: [String]? = nil,
-                maxTokenLength: Int? = nil, maxDistinctWords: Int = 4_000_000, threads: Int = 0) {
+    public init(
+        kind: Kind, vocabSize: Int, minFrequency: Int = 2, specialTokens: [String]? = nil,
+        maxTokenLength: Int? = nil, maxDistinctWords: Int = 4_000_000, threads: Int = 0
+    ) {
         self.kind = kind
         self.vocabSize = vocabSize
         self.minFrequency = minFrequency

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A token produced by a model inside one pre-tokenized piece: id and scalar range within the piece.
 struct ModelToken: Sendable, Equatable {
     var id: Int32
@@ -26,7 +28,8 @@ struct TokenizerVocabulary: Sendable {
         }
         for (piece, value) in entries {
             guard let id = (value as? NSNumberLike)?.intValue, id >= 0, id < 1 << 24 else {
-                throw TokenizerError.invalidComponent(component: component, reason: "bad id for piece \(piece.debugDescription)")
+                throw TokenizerError.invalidComponent(
+                    component: component, reason: "bad id for piece \(piece.debugDescription)")
             }
             try insert(Scalars.of(piece), id: id, component: component)
         }
@@ -47,12 +50,11 @@ struct TokenizerVocabulary: Sendable {
     var idBound: Int { pieces.count }
 }
 
-import Foundation
 typealias NSNumberLike = NSNumber
 
 /// Per-thread word → tokens memo (HF keeps one per model; we keep one per encoding thread so batch encoding
 /// never contends). Stops growing at `capacity` entries, like HF's cache.
-final class WordCache: @unchecked Sendable {  // used by one thread at a time (pooled)
+final class WordCache: @unchecked Sendable { // used by one thread at a time (pooled)
     var map: [[UInt32]: [ModelToken]] = [:]
     let capacity: Int
 

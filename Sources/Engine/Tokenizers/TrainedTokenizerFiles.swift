@@ -16,11 +16,15 @@ struct TrainedTokenizerFiles {
     func build() -> TrainedTokenizer {
         let sp = options.kind == .sentencePieceBPE
         let added: [OrderedJSON] = specials.enumerated().map { i, s in
-            .object([("id", .int(i)), ("content", .string(s)), ("single_word", .bool(false)), ("lstrip", .bool(false)),
-                     ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(true))])
+            .object([
+                ("id", .int(i)), ("content", .string(s)), ("single_word", .bool(false)), ("lstrip", .bool(false)),
+                ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(true)),
+            ])
         }
         let vocab: [(String, OrderedJSON)] = pieces.enumerated().map { (Scalars.string($0.element), .int($0.offset)) }
-        let mergeList: [OrderedJSON] = merges.map { .array([.string(Scalars.string(pieces[Int($0.0)])), .string(Scalars.string(pieces[Int($0.1)]))]) }
+        let mergeList: [OrderedJSON] = merges.map {
+            .array([.string(Scalars.string(pieces[Int($0.0)])), .string(Scalars.string(pieces[Int($0.1)]))])
+        }
         let model: OrderedJSON = .object([
             ("type", .string("BPE")), ("dropout", .null),
             ("unk_token", sp ? (unk.map { .string($0) } ?? .null) : .null),
@@ -30,41 +34,77 @@ struct TrainedTokenizerFiles {
         ])
         let preTokenizer: OrderedJSON, postProcessor: OrderedJSON, decoder: OrderedJSON
         if sp {
-            preTokenizer = .object([("type", .string("Sequence")), ("pretokenizers", .array([
-                .object([("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
-                         ("prepend_scheme", .string("first")), ("split", .bool(true))]),
-                .object([("type", .string("Digits")), ("individual_digits", .bool(true))]),
-            ]))])
+            preTokenizer = .object([
+                ("type", .string("Sequence")),
+                (
+                    "pretokenizers",
+                    .array([
+                        .object([
+                            ("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
+                            ("prepend_scheme", .string("first")), ("split", .bool(true)),
+                        ]),
+                        .object([("type", .string("Digits")), ("individual_digits", .bool(true))]),
+                    ])
+                ),
+            ])
             if let bos, let bosID = specials.firstIndex(of: bos) {
-                let special: OrderedJSON = .object([(bos, .object([("id", .string(bos)), ("ids", .array([.int(bosID)])), ("tokens", .array([.string(bos)]))]))])
+                let special: OrderedJSON = .object([
+                    (
+                        bos,
+                        .object([
+                            ("id", .string(bos)), ("ids", .array([.int(bosID)])), ("tokens", .array([.string(bos)])),
+                        ])
+                    )
+                ])
                 func item(_ s: String?, _ t: Int) -> OrderedJSON {
                     s.map { .object([("SpecialToken", .object([("id", .string($0)), ("type_id", .int(t))]))]) }
                         ?? .object([("Sequence", .object([("id", .string(t == 0 ? "A" : "B")), ("type_id", .int(t))]))])
                 }
-                postProcessor = .object([("type", .string("TemplateProcessing")),
-                                         ("single", .array([item(bos, 0), item(nil, 0)])),
-                                         ("pair", .array([item(bos, 0), item(nil, 0), item(bos, 1), item(nil, 1)])),
-                                         ("special_tokens", special)])
+                postProcessor = .object([
+                    ("type", .string("TemplateProcessing")),
+                    ("single", .array([item(bos, 0), item(nil, 0)])),
+                    ("pair", .array([item(bos, 0), item(nil, 0), item(bos, 1), item(nil, 1)])),
+                    ("special_tokens", special),
+                ])
             } else {
                 postProcessor = .null
             }
-            decoder = .object([("type", .string("Sequence")), ("decoders", .array([
-                .object([("type", .string("Replace")), ("pattern", .object([("String", .string("\u{2581}"))])), ("content", .string(" "))]),
-                .object([("type", .string("ByteFallback"))]),
-                .object([("type", .string("Fuse"))]),
-                .object([("type", .string("Strip")), ("content", .string(" ")), ("start", .int(1)), ("stop", .int(0))]),
-            ]))])
+            decoder = .object([
+                ("type", .string("Sequence")),
+                (
+                    "decoders",
+                    .array([
+                        .object([
+                            ("type", .string("Replace")), ("pattern", .object([("String", .string("\u{2581}"))])),
+                            ("content", .string(" ")),
+                        ]),
+                        .object([("type", .string("ByteFallback"))]),
+                        .object([("type", .string("Fuse"))]),
+                        .object([
+                            ("type", .string("Strip")), ("content", .string(" ")), ("start", .int(1)),
+                            ("stop", .int(0)),
+                        ]),
+                    ])
+                ),
+            ])
         } else {
-            preTokenizer = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
-                                    ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
-            postProcessor = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
-                                     ("trim_offsets", .bool(false)), ("use_regex", .bool(true))])
-            decoder = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
-                               ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
+            preTokenizer = .object([
+                ("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
+                ("trim_offsets", .bool(true)), ("use_regex", .bool(true)),
+            ])
+            postProcessor = .object([
+                ("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
+                ("trim_offsets", .bool(false)), ("use_regex", .bool(true)),
+            ])
+            decoder = .object([
+                ("type", .string("ByteLevel")), ("add_prefix_space", .bool(true)),
+                ("trim_offsets", .bool(true)), ("use_regex", .bool(true)),
+            ])
         }
         let tokenizer: OrderedJSON = .object([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", .array(added)),
-            ("normalizer", .null), ("pre_tokenizer", preTokenizer), ("post_processor", postProcessor), ("decoder", decoder),
+            ("normalizer", .null), ("pre_tokenizer", preTokenizer), ("post_processor", postProcessor),
+            ("decoder", decoder),
             ("model", model),
         ])
         var roles = [(String, OrderedJSON)]()
@@ -75,16 +115,23 @@ struct TrainedTokenizerFiles {
         var map = roles
         if !others.isEmpty { map.append(("additional_special_tokens", .array(others.map { .string($0) }))) }
         let addedDecoder: [(String, OrderedJSON)] = specials.enumerated().map { i, s in
-            (String(i), .object([("content", .string(s)), ("lstrip", .bool(false)), ("normalized", .bool(false)),
-                                 ("rstrip", .bool(false)), ("single_word", .bool(false)), ("special", .bool(true))]))
+            (
+                String(i),
+                .object([
+                    ("content", .string(s)), ("lstrip", .bool(false)), ("normalized", .bool(false)),
+                    ("rstrip", .bool(false)), ("single_word", .bool(false)), ("special", .bool(true)),
+                ])
+            )
         }
-        let config: OrderedJSON = .object([("tokenizer_class", .string("PreTrainedTokenizerFast"))] + roles + [
-            ("add_bos_token", .bool(sp && bos != nil)), ("add_eos_token", .bool(false)),
-            ("clean_up_tokenization_spaces", .bool(false)), ("model_max_length", .int(1_000_000_000)),
-            ("added_tokens_decoder", .object(addedDecoder)),
-        ] + (others.isEmpty ? [] : [("additional_special_tokens", .array(others.map { .string($0) }))]))
-        return TrainedTokenizer(tokenizerJSON: tokenizer.bytes(), tokenizerConfigJSON: config.bytes(),
-                                specialTokensMapJSON: OrderedJSON.object(map).bytes(), vocabularySize: pieces.count,
-                                mergeCount: merges.count)
+        let config: OrderedJSON = .object(
+            [("tokenizer_class", .string("PreTrainedTokenizerFast"))] + roles + [
+                ("add_bos_token", .bool(sp && bos != nil)), ("add_eos_token", .bool(false)),
+                ("clean_up_tokenization_spaces", .bool(false)), ("model_max_length", .int(1_000_000_000)),
+                ("added_tokens_decoder", .object(addedDecoder)),
+            ] + (others.isEmpty ? [] : [("additional_special_tokens", .array(others.map { .string($0) }))]))
+        return TrainedTokenizer(
+            tokenizerJSON: tokenizer.bytes(), tokenizerConfigJSON: config.bytes(),
+            specialTokensMapJSON: OrderedJSON.object(map).bytes(), vocabularySize: pieces.count,
+            mergeCount: merges.count)
     }
 }

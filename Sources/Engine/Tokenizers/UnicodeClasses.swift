@@ -1,18 +1,18 @@
 /// Character classes used by normalizers, pre-tokenizers and the split matchers, with a precomputed table for
 /// the Basic Multilingual Plane (the hot path) and Swift's Unicode properties above it.
 enum UnicodeClasses {
-    static let letter: UInt8 = 1        // \p{L}
-    static let number: UInt8 = 2        // \p{N}
-    static let whitespace: UInt8 = 4    // White_Space (Oniguruma \s, Rust char::is_whitespace)
-    static let punctuation: UInt8 = 8   // \p{P} or ASCII punctuation (HF is_punc)
-    static let other: UInt8 = 16        // \p{C}: Cc, Cf, Cn, Co, Cs (HF BertNormalizer is_control, minus \t\n\r)
-    static let nonspacingMark: UInt8 = 32  // Mn
-    static let mark: UInt8 = 64         // \p{M}
+    static let letter: UInt8 = 1 // \p{L}
+    static let number: UInt8 = 2 // \p{N}
+    static let whitespace: UInt8 = 4 // White_Space (Oniguruma \s, Rust char::is_whitespace)
+    static let punctuation: UInt8 = 8 // \p{P} or ASCII punctuation (HF is_punc)
+    static let other: UInt8 = 16 // \p{C}: Cc, Cf, Cn, Co, Cs (HF BertNormalizer is_control, minus \t\n\r)
+    static let nonspacingMark: UInt8 = 32 // Mn
+    static let mark: UInt8 = 64 // \p{M}
 
     static let bmp: [UInt8] = {
         var table = [UInt8](repeating: 0, count: 0x10000)
         for v in 0..<0x10000 {
-            if let s = Unicode.Scalar(UInt32(v)) { table[v] = compute(s) } else { table[v] = other }  // surrogates
+            if let s = Unicode.Scalar(UInt32(v)) { table[v] = compute(s) } else { table[v] = other } // surrogates
         }
         return table
     }()
@@ -24,7 +24,8 @@ enum UnicodeClasses {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: c |= letter
         case .decimalNumber, .letterNumber, .otherNumber: c |= number
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation: c |= punctuation
+            .finalPunctuation, .otherPunctuation:
+            c |= punctuation
         case .control, .format, .unassigned, .privateUse, .surrogate: c |= other
         case .nonspacingMark: c |= nonspacingMark | mark
         case .spacingMark, .enclosingMark: c |= mark
@@ -32,7 +33,9 @@ enum UnicodeClasses {
         }
         if p.isWhitespace { c |= whitespace }
         let v = s.value
-        if v < 0x80 && ((33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v)) {
+        if v < 0x80
+            && ((33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v))
+        {
             c |= punctuation
         }
         return c
@@ -68,19 +71,26 @@ enum Scalars {
     }
 
     @inline(__always) static func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
-        if v < 0x80 { out.append(UInt8(v)) }
-        else if v < 0x800 { out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F))) }
-        else if v < 0x10000 {
-            out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+        if v < 0x80 {
+            out.append(UInt8(v))
+        } else if v < 0x800 {
+            out.append(UInt8(0xC0 | (v >> 6)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        } else if v < 0x10000 {
+            out.append(UInt8(0xE0 | (v >> 12)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
             out.append(UInt8(0x80 | (v & 0x3F)))
         } else {
-            out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+            out.append(UInt8(0xF0 | (v >> 18)))
+            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
         }
     }
 
     static func utf8<C: Collection>(_ scalars: C) -> [UInt8] where C.Element == UInt32 {
-        var out = [UInt8](); out.reserveCapacity(scalars.count)
+        var out = [UInt8]()
+        out.reserveCapacity(scalars.count)
         for v in scalars { appendUTF8(v, to: &out) }
         return out
     }

@@ -30,7 +30,7 @@ enum UnicodeNormalForm: Sendable {
     static func composesWithPrevious(_ v: UInt32) -> Bool {
         switch v {
         case 0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0C56, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57,
-             0x0DCF, 0x0DDF, 0x102E, 0x1B35, 0x110BA, 0x11127, 0x1133E, 0x11357, 0x114B0, 0x114BA, 0x114BD, 0x115AF:
+            0x0DCF, 0x0DDF, 0x102E, 0x1B35, 0x110BA, 0x11127, 0x1133E, 0x11357, 0x114B0, 0x114BA, 0x114BD, 0x115AF:
             return true
         default:
             return false
@@ -72,7 +72,7 @@ enum UnicodeNormalForm: Sendable {
             let inCount = j - i
             if out.isEmpty {
                 // Everything removed: attach to the previous output, as HF does.
-                if !dest.isEmpty { dest[dest.count - 1].1 -= inCount } else { /* nothing to attach to */ }
+                if !dest.isEmpty { dest[dest.count - 1].1 -= inCount } else { /* nothing to attach to */  }
             } else if out.count >= inCount {
                 for (k, v) in out.enumerated() { dest.append((v, k < inCount ? 0 : 1)) }
             } else {
@@ -96,14 +96,20 @@ final class DecompositionTable: Sendable {
     static let nfkd = DecompositionTable(.nfkd)
 
     private init(_ form: UnicodeNormalForm) {
-        var starts = [Int32](); starts.reserveCapacity(0x10001)
-        var values = [UInt32](); values.reserveCapacity(0x11000)
+        var starts = [Int32]()
+        starts.reserveCapacity(0x10001)
+        var values = [UInt32]()
+        values.reserveCapacity(0x11000)
         for v in 0..<0x10000 {
             starts.append(Int32(values.count))
-            guard v >= 0x80, let s = Unicode.Scalar(UInt32(v)) else { values.append(UInt32(v)); continue }
+            guard v >= 0x80, let s = Unicode.Scalar(UInt32(v)) else {
+                values.append(UInt32(v))
+                continue
+            }
             let p = s.properties
             if p.generalCategory == .unassigned || p.generalCategory == .surrogate || p.generalCategory == .privateUse {
-                values.append(UInt32(v)); continue
+                values.append(UInt32(v))
+                continue
             }
             values.append(contentsOf: Scalars.of(form.normalize(String(Character(s)))))
         }

@@ -13,14 +13,18 @@ final class UnigramModel: @unchecked Sendable {
 
     init(json f: JSONFields) throws {
         guard let list = f.object["vocab"] as? [Any] else {
-            throw TokenizerError.invalidComponent(component: "Unigram model", reason: "vocab must be a list of [piece, score]")
+            throw TokenizerError.invalidComponent(
+                component: "Unigram model", reason: "vocab must be a list of [piece, score]")
         }
         var v = TokenizerVocabulary()
         var scores = [Double]()
         scores.reserveCapacity(list.count)
         for (i, entry) in list.enumerated() {
-            guard let pair = entry as? [Any], pair.count == 2, let p = pair[0] as? String, let s = (pair[1] as? NSNumberLike)?.doubleValue else {
-                throw TokenizerError.invalidComponent(component: "Unigram model", reason: "vocab entry \(i) is not [piece, score]")
+            guard let pair = entry as? [Any], pair.count == 2, let p = pair[0] as? String,
+                let s = (pair[1] as? NSNumberLike)?.doubleValue
+            else {
+                throw TokenizerError.invalidComponent(
+                    component: "Unigram model", reason: "vocab entry \(i) is not [piece, score]")
             }
             try v.insert(Scalars.of(p), id: i, component: "Unigram model")
             scores.append(s)
@@ -42,8 +46,11 @@ final class UnigramModel: @unchecked Sendable {
             guard let piece = v.piece(i), !piece.isEmpty else { continue }
             var node = 0
             for c in piece {
-                if let next = children[node][c] { node = Int(next) } else {
-                    children.append([:]); terminal.append(-1)
+                if let next = children[node][c] {
+                    node = Int(next)
+                } else {
+                    children.append([:])
+                    terminal.append(-1)
                     children[node][c] = Int32(children.count - 1)
                     node = children.count - 1
                 }
@@ -54,7 +61,10 @@ final class UnigramModel: @unchecked Sendable {
 
     func tokenize(_ word: [UInt32], into out: inout [ModelToken], cache: WordCache?) {
         if word.isEmpty { return }
-        if let cache, let hit = cache.get(word) { out.append(contentsOf: hit); return }
+        if let cache, let hit = cache.get(word) {
+            out.append(contentsOf: hit)
+            return
+        }
         let result = tokenizeUncached(word)
         cache?.put(word, result)
         out.append(contentsOf: result)
@@ -77,25 +87,34 @@ final class UnigramModel: @unchecked Sendable {
                 let id = terminal[node]
                 if id >= 0 {
                     let cand = scores[Int(id)] + base
-                    if startsAt[k] < 0 || cand > bestScore[k] { bestScore[k] = cand; startsAt[k] = s; nodeID[k] = id }
+                    if startsAt[k] < 0 || cand > bestScore[k] {
+                        bestScore[k] = cand
+                        startsAt[k] = s
+                        nodeID[k] = id
+                    }
                     if k == s + 1 { hasSingle = true }
                 }
             }
             if !hasSingle {
                 let cand = unkScore + base
                 if startsAt[s + 1] < 0 || cand > bestScore[s + 1] {
-                    bestScore[s + 1] = cand; startsAt[s + 1] = s; nodeID[s + 1] = unkID ?? -1
+                    bestScore[s + 1] = cand
+                    startsAt[s + 1] = s
+                    nodeID[s + 1] = unkID ?? -1
                 }
             }
         }
         // Back-track, fusing consecutive unknowns.
-        var pieces = [(Int, Int, Bool)]()  // (start, end, isUnk)
+        var pieces = [(Int, Int, Bool)]() // (start, end, isUnk)
         var e = n
         while e > 0 {
             let s = startsAt[e]
             let isUnk = unkID != nil && nodeID[e] == unkID
-            if isUnk, let last = pieces.last, last.2, last.0 == e { pieces[pieces.count - 1].0 = s }
-            else { pieces.append((s, e, isUnk)) }
+            if isUnk, let last = pieces.last, last.2, last.0 == e {
+                pieces[pieces.count - 1].0 = s
+            } else {
+                pieces.append((s, e, isUnk))
+            }
             e = s
         }
         pieces.reverse()
@@ -110,7 +129,9 @@ final class UnigramModel: @unchecked Sendable {
             if byteFallback {
                 utf8 = Scalars.utf8(piece)
                 if utf8.allSatisfy({ byteIDs[Int($0)] != nil }) {
-                    for b in utf8 { result.append(ModelToken(id: byteIDs[Int(b)] ?? 0, start: Int32(s), end: Int32(e))) }
+                    for b in utf8 {
+                        result.append(ModelToken(id: byteIDs[Int(b)] ?? 0, start: Int32(s), end: Int32(e)))
+                    }
                     continue
                 }
             }

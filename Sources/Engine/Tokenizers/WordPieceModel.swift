@@ -18,7 +18,10 @@ final class WordPieceModel: @unchecked Sendable {
 
     func tokenize(_ word: [UInt32], into out: inout [ModelToken], cache: WordCache?) {
         if word.isEmpty { return }
-        if let cache, let hit = cache.get(word) { out.append(contentsOf: hit); return }
+        if let cache, let hit = cache.get(word) {
+            out.append(contentsOf: hit)
+            return
+        }
         let result = tokenizeUncached(word)
         cache?.put(word, result)
         out.append(contentsOf: result)
@@ -37,7 +40,10 @@ final class WordPieceModel: @unchecked Sendable {
                 key.removeAll(keepingCapacity: true)
                 if start > 0 { key.append(contentsOf: prefix) }
                 key.append(contentsOf: word[start..<end])
-                if let id = vocab.id(key) { found = id; break }
+                if let id = vocab.id(key) {
+                    found = id
+                    break
+                }
                 end -= 1
             }
             guard let id = found else { return whole }

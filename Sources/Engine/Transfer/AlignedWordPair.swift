@@ -27,11 +27,15 @@ public enum LexicalTableTSV {
             lineNumber += 1
             if line.isEmpty { continue }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 4 else { throw .malformedLexicalTable(line: lineNumber, reason: "expected 4 tab-separated fields") }
+            guard fields.count == 4 else {
+                throw .malformedLexicalTable(line: lineNumber, reason: "expected 4 tab-separated fields")
+            }
             guard let logP = Double(fields[2]), let count = Double(fields[3]), count.isFinite, count >= 0 else {
                 throw .malformedLexicalTable(line: lineNumber, reason: "bad number")
             }
-            rows.append(AlignedWordPair(source: String(fields[0]), target: String(fields[1]), logProbability: logP, count: count))
+            rows.append(
+                AlignedWordPair(
+                    source: String(fields[0]), target: String(fields[1]), logProbability: logP, count: count))
         }
         return rows
     }

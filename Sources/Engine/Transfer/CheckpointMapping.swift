@@ -14,18 +14,25 @@ public struct CheckpointMapping: Sendable {
         }
         target = try Tokenizer(contentsOf: CheckpointLayout.url(CheckpointLayout.tokenizer, in: directory))
         guard let sourceURL = CheckpointLayout.sourceTokenizerURL(in: directory) else {
-            throw ModelFileError.cannotOpen(path: CheckpointLayout.url(CheckpointLayout.sourceTokenizer, in: directory).path,
-                                            reason: "no source tokenizer in the directory")
+            throw ModelFileError.cannotOpen(
+                path: CheckpointLayout.url(CheckpointLayout.sourceTokenizer, in: directory).path,
+                reason: "no source tokenizer in the directory")
         }
         source = try Tokenizer(contentsOf: sourceURL)
-        guard mapping.targetVocabularySize <= target.vocabularySize, mapping.sourceVocabularySize <= source.vocabularySize else {
-            throw ModelFileError.invalidConfig("\(mappingURL.path): mapping is \(mapping.targetVocabularySize) target × \(mapping.sourceVocabularySize) source tokens, tokenizers have \(target.vocabularySize) and \(source.vocabularySize)")
+        guard mapping.targetVocabularySize <= target.vocabularySize,
+            mapping.sourceVocabularySize <= source.vocabularySize
+        else {
+            throw ModelFileError.invalidConfig(
+                "\(mappingURL.path): mapping is \(mapping.targetVocabularySize) target × \(mapping.sourceVocabularySize) source tokens, tokenizers have \(target.vocabularySize) and \(source.vocabularySize)"
+            )
         }
     }
 
     /// The target id of `token`: `#id`, a piece (`Ġcasa`) or a decoded text (` casa`).
     public func targetID(_ token: String) -> Int? {
-        let id: Int? = token.hasPrefix("#") ? Int(token.dropFirst())
+        let id: Int? =
+            token.hasPrefix("#")
+            ? Int(token.dropFirst())
             : target.id(forPiece: token) ?? (0..<target.vocabularySize).first { target.decodedText(for: $0) == token }
         guard let id, id >= 0, id < mapping.targetVocabularySize else { return nil }
         return id

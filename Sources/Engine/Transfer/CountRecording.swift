@@ -29,7 +29,8 @@ struct CountRecording: CountSink, Sendable {
     func replay(onto table: inout CountTable) {
         for operation in operations {
             switch operation {
-            case let .add(target, source, count, origin): table.add(target: target, source: source, count, origin: origin)
+            case let .add(target, source, count, origin):
+                table.add(target: target, source: source, count, origin: origin)
             case let .set(target, row, origin): table.set(target: target, row, origin: origin)
             }
         }

@@ -15,8 +15,9 @@ public enum EmbeddingInit: String, Sendable, CaseIterable {
 public enum BaselineMappings {
     /// All rows = mean of the source rows.
     public static func mean(targetVocabularySize: Int, sourceVocabularySize: Int) -> TokenMapping {
-        TokenMapping(rows: Array(repeating: .init(origin: .sourceMean, sources: [], weights: []), count: targetVocabularySize),
-                     sourceVocabularySize: sourceVocabularySize)
+        TokenMapping(
+            rows: Array(repeating: .init(origin: .sourceMean, sources: [], weights: []), count: targetVocabularySize),
+            sourceVocabularySize: sourceVocabularySize)
     }
 
     /// Identical decoded bytes (or matching special/added tokens) copied, everything else mean. When several
@@ -26,7 +27,8 @@ public enum BaselineMappings {
         HeuristicCounts.explicitSpecials(source: source, target: target, into: &table)
         var bySource: [[UInt8]: Int] = [:]
         let sourceSpecials = source.specialIDs
-        for s in (0..<source.vocabularySize).reversed() where !sourceSpecials.contains(s) && source.piece(for: s) != nil {
+        for s in (0..<source.vocabularySize).reversed() where !sourceSpecials.contains(s) && source.piece(for: s) != nil
+        {
             let bytes = source.decodedBytes(for: s)
             if !bytes.isEmpty { bySource[bytes] = s }
         }
@@ -35,7 +37,9 @@ public enum BaselineMappings {
         for t in 0..<target.vocabularySize {
             if table.isMapped(t), let row = TokenMapping.normalized(table.rows[t], origin: .special) {
                 rows.append(row)
-            } else if !targetSpecials.contains(t), target.piece(for: t) != nil, let s = bySource[target.decodedBytes(for: t)] {
+            } else if !targetSpecials.contains(t), target.piece(for: t) != nil,
+                let s = bySource[target.decodedBytes(for: t)]
+            {
                 rows.append(.init(origin: .heuristic, sources: [s], weights: [1]))
             } else {
                 rows.append(.init(origin: .sourceMean, sources: [], weights: []))
@@ -51,13 +55,17 @@ public enum RandomEmbedding {
         let d = source.columns
         var mean = [Double](repeating: 0, count: d), sq = [Double](repeating: 0, count: d)
         for r in 0..<source.rows {
-            for j in 0..<d { let v = Double(source.values[r * d + j]); mean[j] += v; sq[j] += v * v }
+            for j in 0..<d {
+                let v = Double(source.values[r * d + j])
+                mean[j] += v
+                sq[j] += v * v
+            }
         }
         let n = Double(max(1, source.rows))
         let std = (0..<d).map { j in (max(0, sq[j] / n - (mean[j] / n) * (mean[j] / n))).squareRoot() }
         for j in 0..<d { mean[j] /= n }
         var state = seed
-        func next() -> Double {  // SplitMix64 → (0, 1)
+        func next() -> Double { // SplitMix64 → (0, 1)
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

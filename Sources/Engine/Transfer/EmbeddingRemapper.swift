@@ -42,12 +42,17 @@ public struct EmbeddingRemapper: Sendable {
     }
 
     /// Recomputes only `targetIDs` of `output` (incremental refresh after counts changed for those tokens).
-    public func remapRows(_ targetIDs: [Int], of source: EmbeddingMatrix, mapping: TokenMapping, into output: inout EmbeddingMatrix) throws(TransferError) {
+    public func remapRows(
+        _ targetIDs: [Int], of source: EmbeddingMatrix, mapping: TokenMapping, into output: inout EmbeddingMatrix
+    ) throws(TransferError) {
         guard output.columns == source.columns, output.rows == mapping.targetVocabularySize else {
-            throw .shapeMismatch("output \(output.rows) × \(output.columns), mapping \(mapping.targetVocabularySize), source columns \(source.columns)")
+            throw .shapeMismatch(
+                "output \(output.rows) × \(output.columns), mapping \(mapping.targetVocabularySize), source columns \(source.columns)"
+            )
         }
         guard mapping.sourceVocabularySize <= source.rows else {
-            throw .shapeMismatch("mapping expects \(mapping.sourceVocabularySize) source rows, matrix has \(source.rows)")
+            throw .shapeMismatch(
+                "mapping expects \(mapping.sourceVocabularySize) source rows, matrix has \(source.rows)")
         }
         for t in targetIDs {
             guard t >= 0, t < mapping.targetVocabularySize else { throw .shapeMismatch("target id \(t) out of range") }
@@ -70,7 +75,9 @@ public struct EmbeddingRemapper: Sendable {
                     let perWorker = Self.chunks(Array(columnBlocks.indices), parallelism)
                     DispatchQueue.concurrentPerform(iterations: perWorker.count) { w in
                         guard let dst = dstBase.value, let src = srcBase.value else { return }
-                        for b in perWorker[w] { Self.saxpyRows(targetIDs[...], mapping, src, dst, d, mean, columns: columnBlocks[b]) }
+                        for b in perWorker[w] {
+                            Self.saxpyRows(targetIDs[...], mapping, src, dst, d, mean, columns: columnBlocks[b])
+                        }
                     }
                     return
                 }
@@ -86,8 +93,11 @@ public struct EmbeddingRemapper: Sendable {
     }
 
     /// `dst[t, columns] = Σ w · src[s, columns]`, nonzeros in ascending weight order.
-    private static func saxpyRows(_ ids: ArraySlice<Int>, _ mapping: TokenMapping, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                                  _ d: Int, _ mean: [Float], columns: Range<Int>) {
+    private static func saxpyRows(
+        _ ids: ArraySlice<Int>, _ mapping: TokenMapping, _ src: UnsafePointer<Float>,
+        _ dst: UnsafeMutablePointer<Float>,
+        _ d: Int, _ mean: [Float], columns: Range<Int>
+    ) {
         let n = columns.count, c0 = columns.lowerBound
         for t in ids {
             let row = mapping.rows[t]
@@ -113,7 +123,10 @@ public struct EmbeddingRemapper: Sendable {
     }
 
     /// Blocks of 64 target rows: W_block (64 × |U|) · gather(E_src, U) (|U| × d).
-    private static func gemmRows(_ ids: ArraySlice<Int>, _ mapping: TokenMapping, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ d: Int, _ mean: [Float]) {
+    private static func gemmRows(
+        _ ids: ArraySlice<Int>, _ mapping: TokenMapping, _ src: UnsafePointer<Float>,
+        _ dst: UnsafeMutablePointer<Float>, _ d: Int, _ mean: [Float]
+    ) {
         let block = 64
         var start = ids.startIndex
         var gathered: [Float] = []
@@ -125,7 +138,10 @@ public struct EmbeddingRemapper: Sendable {
             var column: [Int: Int] = [:]
             var union: [Int] = []
             for t in targets where mapping.rows[t].origin != .sourceMean {
-                for s in mapping.rows[t].sources where column[s] == nil { column[s] = union.count; union.append(s) }
+                for s in mapping.rows[t].sources where column[s] == nil {
+                    column[s] = union.count
+                    union.append(s)
+                }
             }
             let b = targets.count, u = union.count
             if u > 0 {
@@ -134,17 +150,22 @@ public struct EmbeddingRemapper: Sendable {
                 for s in union { gathered.append(contentsOf: UnsafeBufferPointer(start: src + s * d, count: d)) }
                 weights = Array(repeating: 0, count: b * u)
                 for (i, t) in targets.enumerated() {
-                    for (s, w) in zip(mapping.rows[t].sources, mapping.rows[t].weights) { weights[i * u + (column[s] ?? 0)] += w }
+                    for (s, w) in zip(mapping.rows[t].sources, mapping.rows[t].weights) {
+                        weights[i * u + (column[s] ?? 0)] += w
+                    }
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(u), 1,
-                            weights, Int32(u), gathered, Int32(d), 0, &result, Int32(d))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(u), 1,
+                    weights, Int32(u), gathered, Int32(d), 0, &result, Int32(d))
             }
             for (i, t) in targets.enumerated() {
                 let out = dst + t * d
                 if mapping.rows[t].origin == .sourceMean {
                     mean.withUnsafeBufferPointer { m in if let m = m.baseAddress { out.update(from: m, count: d) } }
                 } else {
-                    result.withUnsafeBufferPointer { r in if let r = r.baseAddress { out.update(from: r + i * d, count: d) } }
+                    result.withUnsafeBufferPointer { r in
+                        if let r = r.baseAddress { out.update(from: r + i * d, count: d) }
+                    }
                 }
             }
             start = end
@@ -156,7 +177,9 @@ public struct EmbeddingRemapper: Sendable {
         guard m.rows > 0 else { return Array(repeating: 0, count: m.columns) }
         var out = [Float](repeating: 0, count: m.columns)
         let scale = [Float](repeating: 1 / Float(m.rows), count: m.rows)
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(m.rows), Int32(m.columns), 1, m.values, Int32(m.columns), scale, 1, 0, &out, 1)
+        cblas_sgemv(
+            CblasRowMajor, CblasTrans, Int32(m.rows), Int32(m.columns), 1, m.values, Int32(m.columns), scale, 1, 0,
+            &out, 1)
         return out
     }
 

@@ -10,7 +10,8 @@ enum HeuristicCounts {
     /// Paper: `0…9998` and `"0"+0…98`, each also with a leading space. If the string is a target piece it maps to
     /// the same source piece or to the *first* source subtoken; if the target tokenizer makes it one token, that
     /// token maps to the first source subtoken; count 1 each (pitfall 9 kept on purpose).
-    static func paperNumbers(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink) {
+    static func paperNumbers(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink)
+    {
         var strings = (0...9998).map(String.init)
         strings += (0...98).map { "0" + String($0) }
         for base in strings {
@@ -30,12 +31,16 @@ enum HeuristicCounts {
     /// Default: every target token whose decoded text is digits (optionally after leading whitespace) is tokenized
     /// by the source tokenizer and the count 1 is split over *all* its subtokens (fixes pitfall 9, where
     /// `old.tokenize("123")[0]` can be a bare `▁`).
-    static func decodedNumbers(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink) {
+    static func decodedNumbers(
+        source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink
+    ) {
         let specials = target.specialIDs
         for t in 0..<target.vocabularySize where !specials.contains(t) {
             guard let text = target.decodedText(for: t) else { continue }
             let digits = text.drop(while: { $0 == " " })
-            guard !digits.isEmpty, digits.unicodeScalars.allSatisfy({ $0.value >= 48 && $0.value <= 57 }) else { continue }
+            guard !digits.isEmpty, digits.unicodeScalars.allSatisfy({ $0.value >= 48 && $0.value <= 57 }) else {
+                continue
+            }
             let ids = source.encodeForTransfer(text).ids
             guard !ids.isEmpty else { continue }
             for s in ids { table.add(target: t, source: s, 1 / Double(ids.count), origin: .heuristic) }
@@ -47,7 +52,9 @@ enum HeuristicCounts {
     /// Paper: swap the markers with `str.replace` (every occurrence, as the reference does) and look the result up
     /// in the source vocabulary. An empty pattern is skipped instead of inserting the marker between every
     /// character (pitfall 2); with non-empty markers this is exactly the reference.
-    static func paperIdentical(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink) {
+    static func paperIdentical(
+        source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink
+    ) {
         let (p1New, p2New) = target.wordMarkers
         let (p1Old, p2Old) = source.wordMarkers
         for t in 0..<target.vocabularySize {
@@ -61,7 +68,9 @@ enum HeuristicCounts {
     /// Default: identical *decoded* bytes (works across `▁`/`Ġ`/`##` vocabularies and non-Latin byte-level
     /// tokens, pitfall 4). Special tokens are left to the special-token step. Several source tokens with the
     /// same bytes (SentencePiece `<0x41>` and `A`) all count.
-    static func decodedIdentical(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink) {
+    static func decodedIdentical(
+        source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink
+    ) {
         var bySource: [[UInt8]: [Int]] = [:]
         let sourceSpecials = source.specialIDs
         for s in 0..<source.vocabularySize where !sourceSpecials.contains(s) && source.piece(for: s) != nil {
@@ -85,7 +94,9 @@ enum HeuristicCounts {
     ]
 
     /// Paper: count 10⁹ for each role, falling back to the source unk; added tokens get nothing (pitfall 13).
-    static func paperSpecials(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink) {
+    static func paperSpecials(
+        source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink
+    ) {
         for (role, candidates) in roleFallbacks {
             guard let t = target.specialTokenRoles[role] else { continue }
             let s = candidates.lazy.compactMap { source.specialTokenRoles[$0] }.first ?? sourceUnk(source)
@@ -97,7 +108,9 @@ enum HeuristicCounts {
     /// added token or piece (ChatML `<|im_start|>` etc.). These rows are set outright (weight 1), not mixed with
     /// alignment counts. Returns the target special ids left without a counterpart (they get the mean row).
     @discardableResult
-    static func explicitSpecials(source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink) -> [Int] {
+    static func explicitSpecials(
+        source: any TokenVocabulary, target: any TokenVocabulary, into table: inout some CountSink
+    ) -> [Int] {
         var done = Set<Int>()
         for (role, candidates) in roleFallbacks {
             guard let t = target.specialTokenRoles[role], !done.contains(t) else { continue }

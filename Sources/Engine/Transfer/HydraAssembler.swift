@@ -38,15 +38,20 @@ public enum HydraAssembler {
     public static let inputTensorName = CheckpointLayout.embeddingTensor
     public static let outputTensorName = CheckpointLayout.headTensor
 
-    public static func assemble(targetEmbedding: EmbeddingMatrix, sourceEmbedding: EmbeddingMatrix,
-                                targetHead: EmbeddingMatrix? = nil) throws(TransferError) -> HydraModel {
+    public static func assemble(
+        targetEmbedding: EmbeddingMatrix, sourceEmbedding: EmbeddingMatrix,
+        targetHead: EmbeddingMatrix? = nil
+    ) throws(TransferError) -> HydraModel {
         let head = targetHead ?? targetEmbedding
         guard head.rows == targetEmbedding.rows, head.columns == targetEmbedding.columns else {
-            throw .shapeMismatch("target head \(head.rows) × \(head.columns) vs embedding \(targetEmbedding.rows) × \(targetEmbedding.columns)")
+            throw .shapeMismatch(
+                "target head \(head.rows) × \(head.columns) vs embedding \(targetEmbedding.rows) × \(targetEmbedding.columns)"
+            )
         }
         let input = try targetEmbedding.stacked(on: sourceEmbedding)
-        let config = HydraConfig(inputVocabSize: input.rows, outputVocabSize: targetEmbedding.rows,
-                                 vocabSize: targetEmbedding.rows, sourceIDOffset: targetEmbedding.rows)
+        let config = HydraConfig(
+            inputVocabSize: input.rows, outputVocabSize: targetEmbedding.rows,
+            vocabSize: targetEmbedding.rows, sourceIDOffset: targetEmbedding.rows)
         return HydraModel(inputEmbedding: input, outputHead: head, config: config)
     }
 }

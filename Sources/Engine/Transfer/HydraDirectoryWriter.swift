@@ -5,24 +5,31 @@ import Foundation
 /// `config.json` with the Hydra keys (`HydraConfig`: `input_vocab_size`, `output_vocab_size`, `hydra_source_offset`,
 /// and `model_type` `llama_hydra` for a Llama source; other decoders keep theirs) that the runtime reads, the target tokenizer and `source_tokenizer/tokenizer.json`.
 public enum HydraWriter {
-    public static func write(to output: URL, config: ModelConfig, source: any TensorFile, target: EmbeddingMatrix, targetHead: EmbeddingMatrix?,
-                             sourceEmbedding: EmbeddingMatrix, tokenizer: HFTokenizerBundle, dtype: TensorDType,
-                             sourceTokenizerJSON: String? = nil, shardReuse: HFModelDirectoryWriter.ShardReuse = .link,
-                             extraFiles: [(String, [UInt8])] = []) throws {
+    public static func write(
+        to output: URL, config: ModelConfig, source: any TensorFile, target: EmbeddingMatrix,
+        targetHead: EmbeddingMatrix?,
+        sourceEmbedding: EmbeddingMatrix, tokenizer: HFTokenizerBundle, dtype: TensorDType,
+        sourceTokenizerJSON: String? = nil, shardReuse: HFModelDirectoryWriter.ShardReuse = .link,
+        extraFiles: [(String, [UInt8])] = []
+    ) throws {
         guard config.architecture.kind == .decoder else {
-            throw ModelFileError.invalidConfig("a Hydra model needs a decoder; '\(config.architecture.modelType)' is an encoder")
+            throw ModelFileError.invalidConfig(
+                "a Hydra model needs a decoder; '\(config.architecture.modelType)' is an encoder")
         }
-        let hydra = try HydraAssembler.assemble(targetEmbedding: target, sourceEmbedding: sourceEmbedding, targetHead: targetHead)
+        let hydra = try HydraAssembler.assemble(
+            targetEmbedding: target, sourceEmbedding: sourceEmbedding, targetHead: targetHead)
         let input = hydra.inputEmbedding, head = hydra.outputHead
         var writer = HFModelDirectoryWriter(outputDType: dtype)
         writer.shardReuse = shardReuse
         // A Llama source becomes `llama_hydra` (the Tweeties checkpoints' name); any other decoder keeps its own
         // model_type and architectures, so the runtime still runs its family's blocks (Gemma norms, windows…) and
         // recognises Hydra by the keys below.
-        var extra: [(String, JSONValue)] = config.architecture.modelType == "llama" ? [
-            ("architectures", .array(hydra.config.architectures.map { .string($0) })),
-            ("model_type", .string(hydra.config.modelType)),
-        ] : []
+        var extra: [(String, JSONValue)] =
+            config.architecture.modelType == "llama"
+            ? [
+                ("architectures", .array(hydra.config.architectures.map { .string($0) })),
+                ("model_type", .string(hydra.config.modelType)),
+            ] : []
         extra += [
             ("input_vocab_size", .int(hydra.config.inputVocabSize)),
             ("output_vocab_size", .int(hydra.config.outputVocabSize)),
@@ -32,12 +39,18 @@ public enum HydraWriter {
         extra.append(("tie_word_embeddings", .bool(false)))
         var files = extraFiles
         if let sourceTokenizerJSON {
-            files.append((CheckpointLayout.sourceTokenizer, Array((sourceTokenizerJSON.hasSuffix("\n") ? sourceTokenizerJSON : sourceTokenizerJSON + "\n").utf8)))
+            files.append(
+                (
+                    CheckpointLayout.sourceTokenizer,
+                    Array((sourceTokenizerJSON.hasSuffix("\n") ? sourceTokenizerJSON : sourceTokenizerJSON + "\n").utf8)
+                ))
         }
         try writer.write(
             to: output, config: config, tokenizer: tokenizer, source: source,
-            replacements: [HydraAssembler.inputTensorName: ([input.rows, input.columns], input.values),
-                           HydraAssembler.outputTensorName: ([head.rows, head.columns], head.values)],
+            replacements: [
+                HydraAssembler.inputTensorName: ([input.rows, input.columns], input.values),
+                HydraAssembler.outputTensorName: ([head.rows, head.columns], head.values),
+            ],
             tie: false, configExtra: extra, extraFiles: files)
     }
 }

@@ -26,16 +26,23 @@ public struct MappingReport: Sendable, CustomStringConvertible {
     }
 
     /// Share of target tokens with direct evidence (alignment, heuristics, specials).
-    public var coverage: Double { targetVocabularySize == 0 ? 0 : Double(directlyMapped) / Double(targetVocabularySize) }
+    public var coverage: Double {
+        targetVocabularySize == 0 ? 0 : Double(directlyMapped) / Double(targetVocabularySize)
+    }
     public var unmappedCount: Int { fallbackTokens.count }
 
     public var description: String {
         var lines = [String]()
         lines.append("mapping (\(paperCompat ? "paper-compat" : "default")): \(targetVocabularySize) target tokens")
         let percent = (1000 * coverage).rounded() / 10
-        lines.append("  direct evidence \(directlyMapped) (\(percent)%), smoothed \(smoothed), fallback \(unmappedCount)")
-        for origin in TokenMapping.Origin.allCases { if let n = rowsByOrigin[origin] { lines.append("  \(origin.rawValue): \(n)") } }
-        lines.append("  aligned pairs used \(alignment.pairsUsed), below min count \(alignment.pairsBelowMinCount), with NULL \(alignment.pairsWithNull), unresolved pieces src \(alignment.unresolvedSourcePieces) tgt \(alignment.unresolvedTargetPieces)")
+        lines.append(
+            "  direct evidence \(directlyMapped) (\(percent)%), smoothed \(smoothed), fallback \(unmappedCount)")
+        for origin in TokenMapping.Origin.allCases {
+            if let n = rowsByOrigin[origin] { lines.append("  \(origin.rawValue): \(n)") }
+        }
+        lines.append(
+            "  aligned pairs used \(alignment.pairsUsed), below min count \(alignment.pairsBelowMinCount), with NULL \(alignment.pairsWithNull), unresolved pieces src \(alignment.unresolvedSourcePieces) tgt \(alignment.unresolvedTargetPieces)"
+        )
         let sample = fallbackTokens.prefix(20).map { "\($0.piece)(\($0.id))" }.joined(separator: " ")
         if !sample.isEmpty { lines.append("  fallback tokens (first 20): \(sample)") }
         return lines.joined(separator: "\n")

@@ -6,7 +6,9 @@ public enum PairSplitter {
     /// passes the already truncated count). `.exact`: the same shares as exact Doubles, no floors (pitfall 10).
     public enum Arithmetic: Sendable { case paper, exact }
 
-    public static func add(count: Double, source: [Int], target: [Int], arithmetic: Arithmetic, into table: inout CountTable) {
+    public static func add(
+        count: Double, source: [Int], target: [Int], arithmetic: Arithmetic, into table: inout CountTable
+    ) {
         guard !source.isEmpty, !target.isEmpty else { return }
         if source.count == 1, target.count == 1 {
             table.add(target: target[0], source: source[0], count, origin: .aligned)

@@ -75,11 +75,15 @@ public final class PreparedVocabularies: @unchecked Sendable {
         var unmatchedSpecials: [Int] = []
         if options.paperCompat {
             if options.numbers { HeuristicCounts.paperNumbers(source: source, target: target, into: &counts) }
-            if options.identicalStrings { HeuristicCounts.paperIdentical(source: source, target: target, into: &counts) }
+            if options.identicalStrings {
+                HeuristicCounts.paperIdentical(source: source, target: target, into: &counts)
+            }
             HeuristicCounts.paperSpecials(source: source, target: target, into: &counts)
         } else {
             if options.numbers { HeuristicCounts.decodedNumbers(source: source, target: target, into: &counts) }
-            if options.identicalStrings { HeuristicCounts.decodedIdentical(source: source, target: target, into: &counts) }
+            if options.identicalStrings {
+                HeuristicCounts.decodedIdentical(source: source, target: target, into: &counts)
+            }
             unmatchedSpecials = HeuristicCounts.explicitSpecials(source: source, target: target, into: &counts)
         }
         return Heuristics(counts: counts, unmatchedSpecials: Set(unmatchedSpecials))
@@ -90,20 +94,30 @@ public final class PreparedVocabularies: @unchecked Sendable {
         if options.paperCompat {
             let keys = (0..<target.vocabularySize).map { target.piece(for: $0).map { Array($0.utf8) } }
             // The reference hard-codes '▁' here (pitfall 1); kept for parity.
-            let wordStart = (0..<source.vocabularySize).map { source.piece(for: $0)?.hasScalarPrefix("\u{2581}") ?? false }
-            return Smoother(.init(keys: keys, inPlace: true, integer: true, sourceWeight: { s in
-                s >= 0 && s < wordStart.count && wordStart[s] ? 2000 : 1000
-            }))
+            let wordStart = (0..<source.vocabularySize).map {
+                source.piece(for: $0)?.hasScalarPrefix("\u{2581}") ?? false
+            }
+            return Smoother(
+                .init(
+                    keys: keys, inPlace: true, integer: true,
+                    sourceWeight: { s in
+                        s >= 0 && s < wordStart.count && wordStart[s] ? 2000 : 1000
+                    }))
         }
         let specials = target.specialIDs
         let keys: [[UInt8]?] = (0..<target.vocabularySize).map { t in
             specials.contains(t) || target.piece(for: t) == nil ? nil : target.decodedBytes(for: t)
         }
         // Word-start source tokens (decoded text begins with whitespace) count double, whatever the marker.
-        let wordStart = (0..<source.vocabularySize).map { source.decodedBytes(for: $0).first.map { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 } ?? false }
-        return Smoother(.init(keys: keys, inPlace: false, integer: false, sourceWeight: { s in
-            s >= 0 && s < wordStart.count && wordStart[s] ? 2 : 1
-        }))
+        let wordStart = (0..<source.vocabularySize).map {
+            source.decodedBytes(for: $0).first.map { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 } ?? false
+        }
+        return Smoother(
+            .init(
+                keys: keys, inPlace: false, integer: false,
+                sourceWeight: { s in
+                    s >= 0 && s < wordStart.count && wordStart[s] ? 2 : 1
+                }))
     }
 
     private func computeFallbackRow(for t: Int, unmatchedSpecial: Bool) -> TokenMapping.Row {
@@ -120,8 +134,10 @@ public final class PreparedVocabularies: @unchecked Sendable {
         // row that makes all such tokens indistinguishable). Tokens whose bytes are not text on their own (partial
         // UTF-8 byte tokens), holes and special tokens without a source counterpart get the mean of all source rows.
         if !unmatchedSpecial, target.piece(for: t) != nil, let text = target.decodedText(for: t), !text.isEmpty {
-            let sourceSpecials = source.specialIDs  // an unk piece carries no meaning
-            let ids = source.encodeForTransfer(text).ids.filter { $0 >= 0 && $0 < source.vocabularySize && !sourceSpecials.contains($0) }
+            let sourceSpecials = source.specialIDs // an unk piece carries no meaning
+            let ids = source.encodeForTransfer(text).ids.filter {
+                $0 >= 0 && $0 < source.vocabularySize && !sourceSpecials.contains($0)
+            }
             if !ids.isEmpty {
                 var counts: [Int: Double] = [:]
                 for s in ids { counts[s, default: 0] += 1 }

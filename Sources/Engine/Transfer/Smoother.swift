@@ -58,7 +58,7 @@ struct Smoother {
             guard total > 0 else { continue }
             for (s, c) in counts {
                 let w = configuration.sourceWeight(s)
-                if configuration.integer {  // paper counts are whole numbers: exact integer floor division
+                if configuration.integer { // paper counts are whole numbers: exact integer floor division
                     row[s, default: 0] += Double(max(1, Int(w * c) / max(1, Int(total))))
                 } else {
                     row[s, default: 0] += w * c / total

@@ -40,7 +40,9 @@ public struct SourceModel: @unchecked Sendable {
     }
 
     public static func matrix(_ tensors: any TensorFile, _ name: String) throws -> EmbeddingMatrix {
-        guard let info = tensors.info(name), info.shape.count == 2 else { throw TransferError.shapeMismatch("the model has no 2-D tensor \(name)") }
+        guard let info = tensors.info(name), info.shape.count == 2 else {
+            throw TransferError.shapeMismatch("the model has no 2-D tensor \(name)")
+        }
         return try EmbeddingMatrix(rows: info.shape[0], columns: info.shape[1], values: try tensors.float32(name))
     }
 }
@@ -50,10 +52,14 @@ extension HFTokenizerBundle {
     /// `PreTrainedTokenizerFast` and the special tokens when there is none) with the ids of its special tokens.
     public init(targetTokenizer path: String, tokenizer: Tokenizer) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var files: [(String, [UInt8])] = [(CheckpointLayout.tokenizer, [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))]
+        var files: [(String, [UInt8])] = [
+            (CheckpointLayout.tokenizer, [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        ]
         for name in [CheckpointLayout.tokenizerConfig, CheckpointLayout.specialTokensMap] {
             let url = dir.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: url.path) { files.append((name, [UInt8](try Data(contentsOf: url)))) }
+            if FileManager.default.fileExists(atPath: url.path) {
+                files.append((name, [UInt8](try Data(contentsOf: url))))
+            }
         }
         let roles = tokenizer.specialTokenIDs
         if !files.contains(where: { $0.0 == CheckpointLayout.tokenizerConfig }) {
@@ -61,11 +67,15 @@ extension HFTokenizerBundle {
             // that family's default special tokens beyond the embedding; name the generic fast class and our specials.
             var config: [(String, JSONValue)] = [("tokenizer_class", .string("PreTrainedTokenizerFast"))]
             for role in SpecialTokenRole.allCases {
-                if let id = roles[role], let piece = tokenizer.piece(for: id) { config.append(("\(role.rawValue)_token", .string(piece))) }
+                if let id = roles[role], let piece = tokenizer.piece(for: id) {
+                    config.append(("\(role.rawValue)_token", .string(piece)))
+                }
             }
-            files.append((CheckpointLayout.tokenizerConfig, Array((JSONValue.object(config).serialized(indent: 2) + "\n").utf8)))
+            files.append(
+                (CheckpointLayout.tokenizerConfig, Array((JSONValue.object(config).serialized(indent: 2) + "\n").utf8)))
         }
-        self.init(files: files, vocabularySize: tokenizer.vocabularySize, bosTokenID: roles[.bos], eosTokenID: roles[.eos], padTokenID: roles[.pad])
+        self.init(
+            files: files, vocabularySize: tokenizer.vocabularySize, bosTokenID: roles[.bos], eosTokenID: roles[.eos],
+            padTokenID: roles[.pad])
     }
 }
-

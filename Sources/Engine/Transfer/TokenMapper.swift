@@ -10,7 +10,10 @@ public struct MappingOptions: Sendable, Equatable {
     public var identicalStrings: Bool
     public var smoothing: Bool
 
-    public init(paperCompat: Bool = false, minCount: Double = 10, numbers: Bool = true, identicalStrings: Bool = true, smoothing: Bool = true) {
+    public init(
+        paperCompat: Bool = false, minCount: Double = 10, numbers: Bool = true, identicalStrings: Bool = true,
+        smoothing: Bool = true
+    ) {
         self.paperCompat = paperCompat
         self.minCount = minCount
         self.numbers = numbers
@@ -34,16 +37,21 @@ public struct TokenMapper: Sendable {
     public var target: any TokenVocabulary { prepared.target }
     public var options: MappingOptions { prepared.options }
 
-    public init(source: any TokenVocabulary, target: any TokenVocabulary, codec: WordUnitCodec,
-                sourceLexicon: WordUnitLexicon = WordUnitLexicon(), targetLexicon: WordUnitLexicon = WordUnitLexicon(),
-                options: MappingOptions) {
-        self.init(prepared: PreparedVocabularies(source: source, target: target, options: options), codec: codec,
-                  sourceLexicon: sourceLexicon, targetLexicon: targetLexicon)
+    public init(
+        source: any TokenVocabulary, target: any TokenVocabulary, codec: WordUnitCodec,
+        sourceLexicon: WordUnitLexicon = WordUnitLexicon(), targetLexicon: WordUnitLexicon = WordUnitLexicon(),
+        options: MappingOptions
+    ) {
+        self.init(
+            prepared: PreparedVocabularies(source: source, target: target, options: options), codec: codec,
+            sourceLexicon: sourceLexicon, targetLexicon: targetLexicon)
     }
 
     /// A mapper reusing `prepared` (its vocabularies and options are the mapper's).
-    public init(prepared: PreparedVocabularies, codec: WordUnitCodec,
-                sourceLexicon: WordUnitLexicon = WordUnitLexicon(), targetLexicon: WordUnitLexicon = WordUnitLexicon()) {
+    public init(
+        prepared: PreparedVocabularies, codec: WordUnitCodec,
+        sourceLexicon: WordUnitLexicon = WordUnitLexicon(), targetLexicon: WordUnitLexicon = WordUnitLexicon()
+    ) {
         self.prepared = prepared
         self.codec = codec
         self.sourceLexicon = sourceLexicon
@@ -70,7 +78,10 @@ public struct TokenMapper: Sendable {
                 continue
             }
             let count = options.paperCompat ? pair.count.rounded(.towardZero) : pair.count
-            guard count >= options.minCount, count > 0 else { stats.pairsBelowMinCount += 1; continue }
+            guard count >= options.minCount, count > 0 else {
+                stats.pairsBelowMinCount += 1
+                continue
+            }
             let s: [Int] = resolve(pair.source, sourceLexicon, source).map {
                 if $0 == nil { stats.unresolvedSourcePieces += 1 }
                 return $0 ?? unk
@@ -81,7 +92,8 @@ public struct TokenMapper: Sendable {
                 if $0 == nil { stats.unresolvedTargetPieces += 1 }
                 return $0 ?? -1
             }
-            PairSplitter.add(count: count, source: s, target: t, arithmetic: options.paperCompat ? .paper : .exact, into: &table)
+            PairSplitter.add(
+                count: count, source: s, target: t, arithmetic: options.paperCompat ? .paper : .exact, into: &table)
             stats.pairsUsed += 1
         }
         return (table, stats)
@@ -110,18 +122,22 @@ public struct TokenMapper: Sendable {
         let directlyMapped = (0..<table.targetVocabularySize).filter(table.isMapped).count
         var smoothed: [Int] = []
         if options.smoothing { smoothed = prepared.smoother.smooth(&table) }
-        return CompletedCounts(table: table, unmatchedSpecials: heuristics.unmatchedSpecials, directlyMapped: directlyMapped, smoothed: smoothed)
+        return CompletedCounts(
+            table: table, unmatchedSpecials: heuristics.unmatchedSpecials, directlyMapped: directlyMapped,
+            smoothed: smoothed)
     }
 
     /// Step 4: normalisation and fallback.
     public func mapping(from alignment: CountTable) -> (TokenMapping, MappingReport) {
         let completed = completedCounts(from: alignment)
         let rows = (0..<completed.table.targetVocabularySize).map { t in
-            TokenMapping.normalized(completed.table.rows[t], origin: completed.table.origins[t] ?? .aligned) ?? prepared.fallbackRow(for: t)
+            TokenMapping.normalized(completed.table.rows[t], origin: completed.table.origins[t] ?? .aligned)
+                ?? prepared.fallbackRow(for: t)
         }
         let mapping = TokenMapping(rows: rows, sourceVocabularySize: source.vocabularySize)
-        let report = MappingReport(mapping: mapping, directlyMapped: completed.directlyMapped, smoothed: completed.smoothed.count,
-                                   target: target, paperCompat: options.paperCompat)
+        let report = MappingReport(
+            mapping: mapping, directlyMapped: completed.directlyMapped, smoothed: completed.smoothed.count,
+            target: target, paperCompat: options.paperCompat)
         return (mapping, report)
     }
 

@@ -63,7 +63,9 @@ public struct TokenMapping: Sendable, Equatable, Codable {
     public static func normalized(_ counts: [Int: Double], origin: Origin) -> Row? {
         let total = counts.values.reduce(0, +)
         guard total > 0 else { return nil }
-        let sorted = counts.filter { $0.value > 0 }.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }
+        let sorted = counts.filter { $0.value > 0 }.sorted {
+            $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key
+        }
         return Row(origin: origin, sources: sorted.map(\.key), weights: sorted.map { Float($0.value / total) })
     }
 
@@ -76,13 +78,16 @@ public struct TokenMapping: Sendable, Equatable, Codable {
     /// Validates ids and weights (for mappings read from disk).
     public func validate() throws(TransferError) {
         for (t, row) in rows.enumerated() {
-            guard row.sources.count == row.weights.count else { throw .malformedMapping("row \(t): sources/weights lengths differ") }
+            guard row.sources.count == row.weights.count else {
+                throw .malformedMapping("row \(t): sources/weights lengths differ")
+            }
             for s in row.sources where s < 0 || s >= sourceVocabularySize {
                 throw .sourceIDOutOfRange(targetID: t, sourceID: s, sourceRows: sourceVocabularySize)
             }
             if row.origin != .sourceMean {
                 let sum = row.weights.reduce(0, +)
-                guard !row.sources.isEmpty, abs(sum - 1) < 1e-3, row.weights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                guard !row.sources.isEmpty, abs(sum - 1) < 1e-3, row.weights.allSatisfy({ $0.isFinite && $0 >= 0 })
+                else {
                     throw .malformedMapping("row \(t): weights must be non-negative and sum to 1")
                 }
             }

@@ -8,7 +8,8 @@ public struct TransferPipeline: Sendable {
     public let options: MappingOptions
     public let codec: WordUnitCodec
 
-    public init(source: any TokenVocabulary, target: any TokenVocabulary, options: MappingOptions) throws(TransferError) {
+    public init(source: any TokenVocabulary, target: any TokenVocabulary, options: MappingOptions) throws(TransferError)
+    {
         self.source = source
         self.target = target
         self.options = options
@@ -22,11 +23,16 @@ public struct TransferPipeline: Sendable {
             let m = v.wordMarkers
             return .paperRegex(wordStart: m.wordStart, continuation: m.continuation)
         }
-        return (WordUnitSplitter(vocabulary: source, rule: rule(source)), WordUnitSplitter(vocabulary: target, rule: rule(target)))
+        return (
+            WordUnitSplitter(vocabulary: source, rule: rule(source)),
+            WordUnitSplitter(vocabulary: target, rule: rule(target))
+        )
     }
 
     /// Sentence pairs (source language, target language) as word units (`known`: see `WordUnitCorpus.init`).
-    public func wordUnits(_ pairs: some Sequence<(String, String)>, known: RenderedUnits = RenderedUnits()) -> WordUnitCorpus {
+    public func wordUnits(_ pairs: some Sequence<(String, String)>, known: RenderedUnits = RenderedUnits())
+        -> WordUnitCorpus
+    {
         let (s, t) = splitters()
         var corpus = WordUnitCorpus(codec: codec, known: known)
         for (e, f) in pairs { corpus.append(source: e, target: f, sourceSplitter: s, targetSplitter: t) }
@@ -35,7 +41,9 @@ public struct TransferPipeline: Sendable {
 
     /// `wordUnits` of contiguous chunks on `threads` threads (the tokenizers are safe to share), joined in order:
     /// the same sentences and lexicons as the sequential call.
-    public func wordUnits(_ pairs: [(String, String)], threads: Int, known: RenderedUnits = RenderedUnits()) -> WordUnitCorpus {
+    public func wordUnits(_ pairs: [(String, String)], threads: Int, known: RenderedUnits = RenderedUnits())
+        -> WordUnitCorpus
+    {
         let chunks = max(1, min(threads, pairs.count / 256))
         guard chunks > 1 else { return wordUnits(pairs, known: known) }
         let parts = ResultSlots<WordUnitCorpus>(count: chunks)
@@ -66,7 +74,9 @@ public struct TransferPipeline: Sendable {
     /// `.ibm1` the paper's table (above); `.fastalign` fast_align `-d -o -v` (IBM 2, 5 passes), the expected counts
     /// of its last update pass; `.best` that IBM 2 refined by the HMM (`HMMOptions()`), the expected counts of the
     /// HMM's last E-step with its t(f|e). Every table keeps fast_align's beam t ≥ max⁴ per source word.
-    public static func align(_ corpus: WordUnitCorpus, with aligner: AlignerModel, threads: Int = 1) throws -> LexicalTable {
+    public static func align(_ corpus: WordUnitCorpus, with aligner: AlignerModel, threads: Int = 1) throws
+        -> LexicalTable
+    {
         guard let table = try alignTables(corpus, with: [aligner], threads: threads)[aligner] else {
             preconditionFailure("alignTables returns a table for every aligner it is asked for")
         }
@@ -74,7 +84,9 @@ public struct TransferPipeline: Sendable {
     }
 
     /// The tables of several aligners at once (`.fastalign` and `.best` share the IBM 2 they both train).
-    public static func alignTables(_ corpus: WordUnitCorpus, with aligners: Set<AlignerModel>, threads: Int = 1) throws -> [AlignerModel: LexicalTable] {
+    public static func alignTables(_ corpus: WordUnitCorpus, with aligners: Set<AlignerModel>, threads: Int = 1) throws
+        -> [AlignerModel: LexicalTable]
+    {
         var tables: [AlignerModel: LexicalTable] = [:]
         if aligners.contains(.ibm1) { tables[.ibm1] = align(corpus, threads: threads) }
         guard aligners.contains(.fastalign) || aligners.contains(.best) else { return tables }
@@ -104,8 +116,11 @@ public struct TransferPipeline: Sendable {
         var rows: [LexicalTable.Row] = []
         rows.reserveCapacity(order.count)
         for p in order where t[p] > 0 && log(t[p]) >= -log(maxima[Int(e[p])]) * beam {
-            rows.append(LexicalTable.Row(source: hmm.corpus.sourceVocabulary.display(e[p]), target: hmm.corpus.targetVocabulary.display(f[p]),
-                                         logProbability: log(t[p]), count: counts[p]))
+            rows.append(
+                LexicalTable.Row(
+                    source: hmm.corpus.sourceVocabulary.display(e[p]),
+                    target: hmm.corpus.targetVocabulary.display(f[p]),
+                    logProbability: log(t[p]), count: counts[p]))
         }
         return LexicalTable(rows: rows)
     }
@@ -119,16 +134,21 @@ public struct TransferPipeline: Sendable {
     /// the heuristic counts, smoother and fallback rows of earlier mappings instead of recomputing them.
     public func mapper(_ corpus: WordUnitCorpus?, reusing prepared: PreparedVocabularies? = nil) -> TokenMapper {
         if let prepared {
-            precondition(prepared.options == options && prepared.source.vocabularySize == source.vocabularySize
-                         && prepared.target.vocabularySize == target.vocabularySize, "prepared for another pipeline")
+            precondition(
+                prepared.options == options && prepared.source.vocabularySize == source.vocabularySize
+                    && prepared.target.vocabularySize == target.vocabularySize, "prepared for another pipeline")
         }
-        return TokenMapper(prepared: prepared ?? prepareVocabularies(), codec: codec, sourceLexicon: corpus?.sourceLexicon ?? WordUnitLexicon(),
-                           targetLexicon: corpus?.targetLexicon ?? WordUnitLexicon())
+        return TokenMapper(
+            prepared: prepared ?? prepareVocabularies(), codec: codec,
+            sourceLexicon: corpus?.sourceLexicon ?? WordUnitLexicon(),
+            targetLexicon: corpus?.targetLexicon ?? WordUnitLexicon())
     }
 
     /// New embedding (and untied head) rows for the chosen initialisation. `mapping` is used for `.transtok`.
-    public func initialize(_ method: EmbeddingInit, mapping: TokenMapping, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
-                           remapper: EmbeddingRemapper = EmbeddingRemapper()) throws(TransferError) -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
+    public func initialize(
+        _ method: EmbeddingInit, mapping: TokenMapping, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
+        remapper: EmbeddingRemapper = EmbeddingRemapper()
+    ) throws(TransferError) -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
         let rows = target.vocabularySize
         let m: TokenMapping
         switch method {
@@ -136,8 +156,10 @@ public struct TransferPipeline: Sendable {
         case .mean: m = BaselineMappings.mean(targetVocabularySize: rows, sourceVocabularySize: source.vocabularySize)
         case .copyOverlap: m = BaselineMappings.copyOverlap(source: source, target: target)
         case .random:
-            return (RandomEmbedding.sample(rows: rows, like: embedding),
-                    head.map { RandomEmbedding.sample(rows: rows, like: $0, seed: 0x68656164) })
+            return (
+                RandomEmbedding.sample(rows: rows, like: embedding),
+                head.map { RandomEmbedding.sample(rows: rows, like: $0, seed: 0x68656164) }
+            )
         }
         let e = try remapper.remap(embedding, mapping: m)
         let h = try head.map { (h) throws(TransferError) in try remapper.remap(h, mapping: m) }

@@ -43,12 +43,14 @@ public struct WordUnitCodec: Sendable, Equatable {
             if i > 0 { out.append(separator) }
             let piece = vocabulary.piece(for: id) ?? "<\(id)>"
             if let escape = whitespaceEscape {
-                for s in piece.unicodeScalars { if s.properties.isWhitespace { out.append(escape) } else { out.unicodeScalars.append(s) } }
+                for s in piece.unicodeScalars {
+                    if s.properties.isWhitespace { out.append(escape) } else { out.unicodeScalars.append(s) }
+                }
             } else {
                 out += piece
             }
         }
-        if let escape = whitespaceEscape, out == "|||" { out = String(escape) + out }  // fast_align's separator
+        if let escape = whitespaceEscape, out == "|||" { out = String(escape) + out } // fast_align's separator
         return out
     }
 

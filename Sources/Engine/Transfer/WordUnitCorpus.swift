@@ -19,15 +19,23 @@ public struct WordUnitCorpus: Sendable {
         self.known = known
     }
 
-    public mutating func append(source: String, target: String, sourceSplitter: WordUnitSplitter, targetSplitter: WordUnitSplitter) {
+    public mutating func append(
+        source: String, target: String, sourceSplitter: WordUnitSplitter, targetSplitter: WordUnitSplitter
+    ) {
         // `render` is static: calling a method of `self` while passing `&self.sourceLexicon` made Swift copy `self`,
         // so the lexicon's storage was shared and copied on every append (quadratic in the corpus).
         var s: [String] = [], t: [String] = []
         for unit in sourceSplitter.units(of: source) {
-            s.append(Self.render(unit, sourceSplitter.vocabulary, codec, known: known.source, cache: &rendered.source, into: &sourceLexicon))
+            s.append(
+                Self.render(
+                    unit, sourceSplitter.vocabulary, codec, known: known.source, cache: &rendered.source,
+                    into: &sourceLexicon))
         }
         for unit in targetSplitter.units(of: target) {
-            t.append(Self.render(unit, targetSplitter.vocabulary, codec, known: known.target, cache: &rendered.target, into: &targetLexicon))
+            t.append(
+                Self.render(
+                    unit, targetSplitter.vocabulary, codec, known: known.target, cache: &rendered.target,
+                    into: &targetLexicon))
         }
         sentences.append((s, t))
     }
@@ -45,7 +53,7 @@ public struct WordUnitCorpus: Sendable {
         _ ids: [Int], _ vocabulary: any TokenVocabulary, _ codec: WordUnitCodec, known: [[Int]: String],
         cache: inout [[Int]: String], into lexicon: inout WordUnitLexicon
     ) -> String {
-        if let rendered = known[ids] ?? cache[ids] { return rendered }  // recorded when first rendered
+        if let rendered = known[ids] ?? cache[ids] { return rendered } // recorded when first rendered
         let rendered = codec.render(ids, in: vocabulary)
         lexicon.record(rendered, ids)
         cache[ids] = rendered

@@ -27,7 +27,7 @@ public struct WordUnitSplitter: Sendable {
         let encoded = vocabulary.encodeForTransfer(stripped)
         switch rule {
         case .decodedText:
-            let scalars = Array(stripped.unicodeScalars)  // once per text, not once per join
+            let scalars = Array(stripped.unicodeScalars) // once per text, not once per join
             return glue(encoded.ids) { i in
                 Self.continuesWord(scalars, encoded.offsets[i - 1], encoded.offsets[i])
             }
@@ -46,16 +46,17 @@ public struct WordUnitSplitter: Sendable {
     }
 
     static func continuesWord(_ scalars: [Unicode.Scalar], _ left: Range<Int>, _ right: Range<Int>) -> Bool {
-        if right.lowerBound < left.upperBound, !left.isEmpty, !right.isEmpty { return true }  // one character split
+        if right.lowerBound < left.upperBound, !left.isEmpty, !right.isEmpty { return true } // one character split
         guard right.lowerBound == left.upperBound, !left.isEmpty, !right.isEmpty,
-              left.upperBound - 1 < scalars.count, right.lowerBound < scalars.count else { return false }
+            left.upperBound - 1 < scalars.count, right.lowerBound < scalars.count
+        else { return false }
         return isWordScalar(scalars[left.upperBound - 1]) && isWordScalar(scalars[right.lowerBound])
     }
 
     static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
         switch s.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark:
+            .nonspacingMark, .spacingMark:
             return true
         default:
             return false
@@ -72,7 +73,7 @@ public struct WordUnitSplitter: Sendable {
     /// `(?!P1)(\p{L})[ ](?!P1)(?=P2\p{L})` evaluated at the join of two pieces.
     static func regexGlues(_ left: String, _ right: String, _ p1: String, _ p2: String) -> Bool {
         guard let last = left.unicodeScalars.last, isLetter(last) else { return false }
-        if p1.isEmpty { return false }  // `(?!)` never matches: the reference never merges (pitfall 3)
+        if p1.isEmpty { return false } // `(?!)` never matches: the reference never merges (pitfall 3)
         if (String(last) + " " + right).hasScalarPrefix(p1) { return false }
         if right.hasScalarPrefix(p1) { return false }
         guard right.hasScalarPrefix(p2) else { return false }

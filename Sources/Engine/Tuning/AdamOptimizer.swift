@@ -11,8 +11,10 @@ public struct AdamOptions: Sendable, Equatable {
     /// Clip the global gradient norm of a step to this value (nil = no clipping).
     public var maxGradientNorm: Float?
 
-    public init(learningRate: Float = 2e-3, beta1: Float = 0.9, beta2: Float = 0.99, epsilon: Float = 1e-8,
-                weightDecay: Float = 0, maxGradientNorm: Float? = 1) {
+    public init(
+        learningRate: Float = 2e-3, beta1: Float = 0.9, beta2: Float = 0.99, epsilon: Float = 1e-8,
+        weightDecay: Float = 0, maxGradientNorm: Float? = 1
+    ) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -22,10 +24,18 @@ public struct AdamOptions: Sendable, Equatable {
     }
 
     func validate() throws {
-        guard learningRate > 0, learningRate.isFinite else { throw TuningError.invalidOptions("learning rate must be positive, found \(learningRate)") }
-        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw TuningError.invalidOptions("Adam betas must be in [0, 1), found \(beta1), \(beta2)") }
-        guard epsilon > 0, weightDecay >= 0 else { throw TuningError.invalidOptions("Adam epsilon must be positive and weight decay non-negative") }
-        if let m = maxGradientNorm, !(m > 0) { throw TuningError.invalidOptions("max gradient norm must be positive, found \(m)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw TuningError.invalidOptions("learning rate must be positive, found \(learningRate)")
+        }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+            throw TuningError.invalidOptions("Adam betas must be in [0, 1), found \(beta1), \(beta2)")
+        }
+        guard epsilon > 0, weightDecay >= 0 else {
+            throw TuningError.invalidOptions("Adam epsilon must be positive and weight decay non-negative")
+        }
+        if let m = maxGradientNorm, !(m > 0) {
+            throw TuningError.invalidOptions("max gradient norm must be positive, found \(m)")
+        }
     }
 }
 
@@ -52,8 +62,11 @@ public final class AdamState: @unchecked Sendable {
         headSecondMoment = model.hasUntiedHead ? FloatBuffer(count: c.outputVocabularySize * columns) : nil
     }
 
-    init(step: Int, tokensSeen: Int, columns: Int, inputRows: Range<Int>, inputFirst: FloatBuffer, inputSecond: FloatBuffer,
-         headFirst: FloatBuffer?, headSecond: FloatBuffer?) {
+    init(
+        step: Int, tokensSeen: Int, columns: Int, inputRows: Range<Int>, inputFirst: FloatBuffer,
+        inputSecond: FloatBuffer,
+        headFirst: FloatBuffer?, headSecond: FloatBuffer?
+    ) {
         self.step = step
         self.tokensSeen = tokensSeen
         self.columns = columns
@@ -66,7 +79,8 @@ public final class AdamState: @unchecked Sendable {
 
     /// Applies one Adam(W) step with `gradients` to `model`'s tables; returns the gradient norm before clipping.
     @discardableResult
-    func apply(_ gradients: TuningGradients, to model: TuningModel, options o: AdamOptions, scoredTokens: Int) -> Float {
+    func apply(_ gradients: TuningGradients, to model: TuningModel, options o: AdamOptions, scoredTokens: Int) -> Float
+    {
         let rows = gradients.sortedTouchedRows()
         let h = columns
         // Global gradient norm (over the rows that have one, and the head).
@@ -84,8 +98,10 @@ public final class AdamState: @unchecked Sendable {
         let stepSize = o.learningRate / correction1
         let decay = 1 - o.learningRate * o.weightDecay
 
-        func update(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                    _ v: UnsafeMutablePointer<Float>, _ count: Int) {
+        func update(
+            _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+            _ v: UnsafeMutablePointer<Float>, _ count: Int
+        ) {
             for i in 0..<count {
                 let gi = g[i] * clip
                 m[i] = o.beta1 * m[i] + (1 - o.beta1) * gi
@@ -98,8 +114,9 @@ public final class AdamState: @unchecked Sendable {
             TuningMath.parallelChunks(rows.count, minimumChunk: 64) { chunk in
                 for k in chunk {
                     let r = rows[k], local = (r - inputBase) * h
-                    update(model.embedding.pointer + r * h, gradients.embedding.pointer + r * h,
-                           inputFirstMoment.pointer + local, inputSecondMoment.pointer + local, h)
+                    update(
+                        model.embedding.pointer + r * h, gradients.embedding.pointer + r * h,
+                        inputFirstMoment.pointer + local, inputSecondMoment.pointer + local, h)
                 }
             }
         }

@@ -18,15 +18,19 @@ public struct DistillationStream<Inner: TuningBatchSource>: TuningBatchSource {
 
     /// `student`: the model being tuned (its body is shared); `sourceEmbedding`: the source model's input table,
     /// read by `sourceCodec`'s ids; `maxSourceLength`: source tokens per sequence at most (longer ones are cut).
-    public init(inner: Inner, student: TuningModel, sourceEmbedding: EmbeddingMatrix, targetCodec: any TokenCodec,
-                sourceCodec: any TokenCodec, maxSourceLength: Int) throws {
+    public init(
+        inner: Inner, student: TuningModel, sourceEmbedding: EmbeddingMatrix, targetCodec: any TokenCodec,
+        sourceCodec: any TokenCodec, maxSourceLength: Int
+    ) throws {
         var config = student.config
         config.inputVocabularySize = sourceEmbedding.rows
         config.outputVocabularySize = sourceEmbedding.rows
         config.tiedEmbeddings = true
         config.hydraSourceOffset = nil
         let length = min(maxSourceLength, config.maxPositions)
-        guard length >= 1 else { throw TuningError.invalidOptions("distillation needs a source length ≥ 1, found \(maxSourceLength)") }
+        guard length >= 1 else {
+            throw TuningError.invalidOptions("distillation needs a source length ≥ 1, found \(maxSourceLength)")
+        }
         teacher = try TuningModel(config: config, body: student.body, embedding: sourceEmbedding, head: nil)
         workspace = TrainingWorkspace(config: config, sequences: 1, length: length, forwardOnly: true)
         self.inner = inner
@@ -71,7 +75,10 @@ public struct DistillationStream<Inner: TuningBatchSource>: TuningBatchSource {
         for (q, e) in sourceEnds.enumerated() { sourceIndex[e] = q }
         var positions: [Int] = [], sourcePositions: [Int] = []
         for (p, e) in ends.enumerated() {
-            if let q = sourceIndex[e] { positions.append(p); sourcePositions.append(q) }
+            if let q = sourceIndex[e] {
+                positions.append(p)
+                sourcePositions.append(q)
+            }
         }
         guard !positions.isEmpty else {
             sequencesWithoutTargets += 1
@@ -79,7 +86,8 @@ public struct DistillationStream<Inner: TuningBatchSource>: TuningBatchSource {
         }
         let h = teacher.config.hiddenSize
         let states = try TrainingPass.normedStates(model: teacher, tokens: source, workspace: workspace)
-        var picked = [Float](); picked.reserveCapacity(positions.count * h)
+        var picked = [Float]()
+        picked.reserveCapacity(positions.count * h)
         for q in sourcePositions { picked += states[(q * h)..<((q + 1) * h)] }
         pairedPositions += positions.count
         return DistillationTargets(positions: positions, states: picked)

@@ -84,10 +84,14 @@ public final class EmbeddingTuner {
             throw TuningError.invalidOptions("the distillation weight must be ≥ 0, found \(options.distillation)")
         }
         guard options.sequences >= 1, options.length >= 2, options.length <= model.config.maxPositions else {
-            throw TuningError.invalidOptions("\(options.sequences) sequences of \(options.length) tokens (need ≥ 1 × 2…\(model.config.maxPositions))")
+            throw TuningError.invalidOptions(
+                "\(options.sequences) sequences of \(options.length) tokens (need ≥ 1 × 2…\(model.config.maxPositions))"
+            )
         }
-        if let state, state.inputRows != model.trainableInputRows || state.columns != model.config.hiddenSize
-            || (state.headFirstMoment != nil) != model.hasUntiedHead {
+        if let state,
+            state.inputRows != model.trainableInputRows || state.columns != model.config.hiddenSize
+                || (state.headFirstMoment != nil) != model.hasUntiedHead
+        {
             throw TuningError.invalidOptions("the optimizer state was made for another model shape")
         }
         self.model = model
@@ -101,8 +105,9 @@ public final class EmbeddingTuner {
     @discardableResult
     public func step(_ batch: TokenBatch) throws -> (loss: Double, gradientNorm: Float) {
         gradients.reset()
-        let outcome = try TrainingPass.run(model: model, batch: batch, workspace: workspace, gradients: gradients,
-                                           distillation: options.distillation)
+        let outcome = try TrainingPass.run(
+            model: model, batch: batch, workspace: workspace, gradients: gradients,
+            distillation: options.distillation)
         let norm = state.apply(gradients, to: model, options: options.adam, scoredTokens: outcome.scoredTokens)
         return (outcome.meanLoss, norm)
     }
@@ -113,8 +118,10 @@ public final class EmbeddingTuner {
     }
 
     /// Trains until `budget` is spent, `batches` runs dry or `onStep` says stop.
-    public func run(budget: TuningBudget, batches: inout some TuningBatchSource,
-                    onStep: (TuningProgress) throws -> TuningControl = { _ in .proceed }) throws -> TuningResult {
+    public func run(
+        budget: TuningBudget, batches: inout some TuningBatchSource,
+        onStep: (TuningProgress) throws -> TuningControl = { _ in .proceed }
+    ) throws -> TuningResult {
         guard budget.cpuSeconds != nil || budget.steps != nil || budget.tokens != nil else {
             throw TuningError.invalidOptions("a tuning budget needs a CPU-time, step or token limit")
         }
@@ -137,14 +144,19 @@ public final class EmbeddingTuner {
             tokens += batch.scoredTokens
             recent.append(loss)
             if recent.count > 20 { recent.removeFirst() }
-            guard loss.isFinite else { throw TuningError.invalidOptions("the loss diverged (\(loss)) at step \(state.step); lower the learning rate") }
-            let progress = TuningProgress(step: steps, tokens: tokens, totalSteps: state.step, totalTokens: state.tokensSeen,
-                                          loss: loss, gradientNorm: norm, cpuSeconds: cpu, wallSeconds: wall)
+            guard loss.isFinite else {
+                throw TuningError.invalidOptions(
+                    "the loss diverged (\(loss)) at step \(state.step); lower the learning rate")
+            }
+            let progress = TuningProgress(
+                step: steps, tokens: tokens, totalSteps: state.step, totalTokens: state.tokensSeen,
+                loss: loss, gradientNorm: norm, cpuSeconds: cpu, wallSeconds: wall)
             if try onStep(progress) == .stop { break }
         }
-        return TuningResult(steps: steps, tokens: tokens, totalSteps: state.step, totalTokens: state.tokensSeen,
-                            cpuSeconds: cpu, wallSeconds: wall,
-                            recentLoss: recent.isEmpty ? .nan : recent.reduce(0, +) / Double(recent.count))
+        return TuningResult(
+            steps: steps, tokens: tokens, totalSteps: state.step, totalTokens: state.tokensSeen,
+            cpuSeconds: cpu, wallSeconds: wall,
+            recentLoss: recent.isEmpty ? .nan : recent.reduce(0, +) / Double(recent.count))
     }
 
     /// Scores held-out windows with the current rows (forward only, in batches of the tuner's shape).
@@ -161,9 +173,11 @@ public final class EmbeddingTuner {
                 j += 1
             }
             if windows[i].count > options.length {
-                throw TuningError.invalidBatch("held-out window of \(windows[i].count) tokens exceeds the tuner's length \(options.length)")
+                throw TuningError.invalidBatch(
+                    "held-out window of \(windows[i].count) tokens exceeds the tuner's length \(options.length)")
             }
-            let outcome = try TrainingPass.run(model: model, batch: try TokenBatch(group), workspace: workspace, gradients: nil)
+            let outcome = try TrainingPass.run(
+                model: model, batch: try TokenBatch(group), workspace: workspace, gradients: nil)
             total += outcome.totalNLL
             scored += outcome.scoredTokens
             i = j

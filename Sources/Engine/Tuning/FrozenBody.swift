@@ -18,7 +18,8 @@ final class FrozenBody: @unchecked Sendable {
         func load(_ name: String, _ shape: [Int]) throws -> FloatBuffer {
             guard let t = try tensor(name) else { throw TuningError.missingTensor(name) }
             guard t.shape == shape || (shape.count == 1 && t.shape.reduce(1, *) == shape[0]),
-                  t.values.count == shape.reduce(1, *) else {
+                t.values.count == shape.reduce(1, *)
+            else {
                 throw TuningError.shapeMismatch(tensor: name, expected: shape, found: t.shape)
             }
             return FloatBuffer(t.values)

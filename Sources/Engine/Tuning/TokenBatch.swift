@@ -8,7 +8,9 @@ public struct TokenBatch: Sendable, Equatable {
 
     public init(_ sequences: [[Int]]) throws {
         guard let first = sequences.first else { throw TuningError.invalidBatch("a batch needs at least one sequence") }
-        guard first.count >= 2 else { throw TuningError.invalidBatch("sequences need at least 2 tokens, found \(first.count)") }
+        guard first.count >= 2 else {
+            throw TuningError.invalidBatch("sequences need at least 2 tokens, found \(first.count)")
+        }
         for (i, s) in sequences.enumerated() where s.count != first.count {
             throw TuningError.invalidBatch("sequence \(i) has \(s.count) tokens, sequence 0 has \(first.count)")
         }

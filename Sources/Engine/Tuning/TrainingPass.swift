@@ -15,28 +15,36 @@ enum TrainingPass {
 
     /// `distillation`: weight of the hidden-state term (see `distillationGradient`), used when the batch carries
     /// teacher targets.
-    static func run(model: TuningModel, batch: TokenBatch, workspace ws: TrainingWorkspace,
-                    gradients: TuningGradients?, distillation: Float = 0) throws -> Outcome {
+    static func run(
+        model: TuningModel, batch: TokenBatch, workspace ws: TrainingWorkspace,
+        gradients: TuningGradients?, distillation: Float = 0
+    ) throws -> Outcome {
         let c = model.config
         guard ws.fits(batch) else {
-            throw TuningError.invalidBatch("\(batch.count) × \(batch.length) tokens exceed the workspace (\(ws.sequences) × \(ws.length))")
+            throw TuningError.invalidBatch(
+                "\(batch.count) × \(batch.length) tokens exceed the workspace (\(ws.sequences) × \(ws.length))")
         }
         guard batch.length <= c.maxPositions else {
-            throw TuningError.invalidBatch("sequence length \(batch.length) exceeds the model's \(c.maxPositions) positions")
+            throw TuningError.invalidBatch(
+                "sequence length \(batch.length) exceeds the model's \(c.maxPositions) positions")
         }
         for (i, s) in batch.sequences.enumerated() {
             for t in s where t < 0 || t >= c.inputVocabularySize {
-                throw TuningError.invalidBatch("sequence \(i) has token id \(t) outside the input table 0..<\(c.inputVocabularySize)")
+                throw TuningError.invalidBatch(
+                    "sequence \(i) has token id \(t) outside the input table 0..<\(c.inputVocabularySize)")
             }
         }
         for (i, s) in batch.sequences.enumerated() {
             for t in s.dropFirst() where t >= c.outputVocabularySize {
-                throw TuningError.invalidBatch("sequence \(i) predicts token id \(t), outside the head's 0..<\(c.outputVocabularySize)")
+                throw TuningError.invalidBatch(
+                    "sequence \(i) predicts token id \(t), outside the head's 0..<\(c.outputVocabularySize)")
             }
         }
         let n = batch.length, b = batch.count, rows = n * b, h = c.hiddenSize
         let half = c.headDim / 2
-        for p in 0..<n { model.rotary.angles(position: p, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half) }
+        for p in 0..<n {
+            model.rotary.angles(position: p, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
+        }
 
         // Embedding lookup.
         for (s, seq) in batch.sequences.enumerated() {
@@ -66,11 +74,15 @@ enum TrainingPass {
 
     // MARK: forward
 
-    private static func forwardLayer(_ model: TuningModel, _ l: Int, sequences b: Int, length n: Int, ws: TrainingWorkspace) {
+    private static func forwardLayer(
+        _ model: TuningModel, _ l: Int, sequences b: Int, length n: Int, ws: TrainingWorkspace
+    ) {
         let c = model.config, w = model.body.layers[l], a = ws.layers[l]
-        let rows = b * n, h = c.hiddenSize, qd = c.queryDim, kvd = c.kvDim, ff = c.intermediateSize, half = c.headDim / 2
+        let rows = b * n, h = c.hiddenSize, qd = c.queryDim, kvd = c.kvDim, ff = c.intermediateSize,
+            half = c.headDim / 2
         a.xIn.pointer.update(from: ws.x.pointer, count: rows * h)
-        TuningMath.rmsNorm(ws.x.pointer, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h, into: ws.norm.pointer)
+        TuningMath.rmsNorm(
+            ws.x.pointer, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h, into: ws.norm.pointer)
         TuningMath.linear(w.q.pointer, out: qd, in: h, x: ws.norm.pointer, rows: rows, y: a.q.pointer)
         TuningMath.linear(w.k.pointer, out: kvd, in: h, x: ws.norm.pointer, rows: rows, y: a.k.pointer)
         TuningMath.linear(w.v.pointer, out: kvd, in: h, x: ws.norm.pointer, rows: rows, y: a.v.pointer)
@@ -79,23 +91,32 @@ enum TrainingPass {
         if let bias = w.vBias { TuningMath.addBias(bias.pointer, y: a.v.pointer, rows: rows, out: kvd) }
         for r in 0..<rows {
             let p = r % n
-            model.rotary.rotate(a.q.pointer + r * qd, heads: c.headCount, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
-            model.rotary.rotate(a.k.pointer + r * kvd, heads: c.kvHeadCount, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
+            model.rotary.rotate(
+                a.q.pointer + r * qd, heads: c.headCount, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half
+            )
+            model.rotary.rotate(
+                a.k.pointer + r * kvd, heads: c.kvHeadCount, cos: ws.cos.pointer + p * half,
+                sin: ws.sin.pointer + p * half)
         }
         attentionForward(c, a, sequences: b, length: n)
         // xMid = x + attention · Woᵀ
-        TuningMath.linear(w.o.pointer, out: h, in: qd, x: a.attention.pointer, rows: rows, y: ws.x.pointer, accumulate: true)
+        TuningMath.linear(
+            w.o.pointer, out: h, in: qd, x: a.attention.pointer, rows: rows, y: ws.x.pointer, accumulate: true)
         if let bias = w.oBias { TuningMath.addBias(bias.pointer, y: ws.x.pointer, rows: rows, out: h) }
         a.xMid.pointer.update(from: ws.x.pointer, count: rows * h)
-        TuningMath.rmsNorm(ws.x.pointer, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h, into: ws.norm.pointer)
+        TuningMath.rmsNorm(
+            ws.x.pointer, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h, into: ws.norm.pointer)
         TuningMath.linear(w.gate.pointer, out: ff, in: h, x: ws.norm.pointer, rows: rows, y: a.gate.pointer)
         TuningMath.linear(w.up.pointer, out: ff, in: h, x: ws.norm.pointer, rows: rows, y: a.up.pointer)
         TuningMath.swiGLU(gate: a.gate.pointer, up: a.up.pointer, count: rows * ff, out: ws.mlpOut.pointer)
-        TuningMath.linear(w.down.pointer, out: h, in: ff, x: ws.mlpOut.pointer, rows: rows, y: ws.x.pointer, accumulate: true)
+        TuningMath.linear(
+            w.down.pointer, out: h, in: ff, x: ws.mlpOut.pointer, rows: rows, y: ws.x.pointer, accumulate: true)
     }
 
     /// Causal grouped-query attention per sequence and head; keeps the probabilities.
-    private static func attentionForward(_ c: DecoderConfig, _ a: TrainingWorkspace.LayerActivations, sequences b: Int, length n: Int) {
+    private static func attentionForward(
+        _ c: DecoderConfig, _ a: TrainingWorkspace.LayerActivations, sequences b: Int, length n: Int
+    ) {
         let d = c.headDim, qd = c.queryDim, kvd = c.kvDim, group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(d).squareRoot()
         for s in 0..<b {
@@ -105,7 +126,8 @@ enum TrainingPass {
                 let k = a.k.pointer + s * n * kvd + kv * d
                 let v = a.v.pointer + s * n * kvd + kv * d
                 let p = a.probs.pointer + (s * c.headCount + head) * n * n
-                TuningMath.gemm(transB: true, m: n, n: n, k: d, alpha: scale, a: q, lda: qd, b: k, ldb: kvd, c: p, ldc: n)
+                TuningMath.gemm(
+                    transB: true, m: n, n: n, k: d, alpha: scale, a: q, lda: qd, b: k, ldb: kvd, c: p, ldc: n)
                 for r in 0..<n {
                     let row = p + r * n
                     let lowest = c.slidingWindow.map { max(0, r - $0 + 1) } ?? 0
@@ -113,18 +135,23 @@ enum TrainingPass {
                     Kernels.softmax(row + lowest, count: r + 1 - lowest)
                     for j in (r + 1)..<n { row[j] = 0 }
                 }
-                TuningMath.gemm(m: n, n: d, k: n, a: p, lda: n, b: v, ldb: kvd, c: a.attention.pointer + s * n * qd + head * d, ldc: qd)
+                TuningMath.gemm(
+                    m: n, n: d, k: n, a: p, lda: n, b: v, ldb: kvd, c: a.attention.pointer + s * n * qd + head * d,
+                    ldc: qd)
             }
         }
     }
 
     /// Final norm, logits, loss; with gradients: d logits, the head's gradient, and d x at the body's output (in
     /// `ws.dx`).
-    private static func headLoss(_ model: TuningModel, batch: TokenBatch, ws: TrainingWorkspace, gradients: TuningGradients?,
-                                 distillation: Float) throws -> Outcome {
+    private static func headLoss(
+        _ model: TuningModel, batch: TokenBatch, ws: TrainingWorkspace, gradients: TuningGradients?,
+        distillation: Float
+    ) throws -> Outcome {
         let c = model.config, n = batch.length, rows = batch.count * n, h = c.hiddenSize, vocab = c.outputVocabularySize
-        TuningMath.rmsNorm(ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
-                           into: ws.finalNormed.pointer)
+        TuningMath.rmsNorm(
+            ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
+            into: ws.finalNormed.pointer)
         let headTable = model.headPointer
         TuningMath.linear(headTable, out: vocab, in: h, x: ws.finalNormed.pointer, rows: rows, y: ws.logits.pointer)
         let scored = batch.scoredTokens
@@ -166,7 +193,8 @@ enum TrainingPass {
         var outcome = Outcome(totalNLL: nll.reduce(0, +), scoredTokens: scored)
         var distillationGradient: [Float]?
         if distillation > 0, let teacher = batch.teacher {
-            let d = try distillationTerm(teacher, normed: ws.finalNormed.pointer, length: n, hidden: h, weight: distillation)
+            let d = try distillationTerm(
+                teacher, normed: ws.finalNormed.pointer, length: n, hidden: h, weight: distillation)
             outcome.distillationLoss = d.loss
             distillationGradient = d.gradient
         }
@@ -174,17 +202,20 @@ enum TrainingPass {
 
         // Head gradient: dH[vocab, h] = dlogitsᵀ · normed (tied: added to the input table's first rows).
         let headGrad = gradients.head?.pointer ?? gradients.embedding.pointer
-        TuningMath.gemm(transA: true, m: vocab, n: h, k: rows, a: logits, lda: vocab, b: ws.finalNormed.pointer, ldb: h,
-                        beta: gradients.head == nil ? 1 : 0, c: headGrad, ldc: h)
+        TuningMath.gemm(
+            transA: true, m: vocab, n: h, k: rows, a: logits, lda: vocab, b: ws.finalNormed.pointer, ldb: h,
+            beta: gradients.head == nil ? 1 : 0, c: headGrad, ldc: h)
         if gradients.head == nil {
             for r in 0..<vocab where model.trainableInputRows.contains(r) { gradients.touch(r) }
         }
         // d normed = dlogits · H, then back through the final norm.
-        TuningMath.gemm(m: rows, n: h, k: vocab, a: logits, lda: vocab, b: headTable, ldb: h, c: ws.dNorm.pointer, ldc: h)
+        TuningMath.gemm(
+            m: rows, n: h, k: vocab, a: logits, lda: vocab, b: headTable, ldb: h, c: ws.dNorm.pointer, ldc: h)
         if let g = distillationGradient { for i in 0..<(rows * h) { ws.dNorm.pointer[i] += g[i] } }
         ws.dx.pointer.update(repeating: 0, count: rows * h)
-        TuningMath.rmsNormBackward(ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
-                                   dy: ws.dNorm.pointer, addInto: ws.dx.pointer)
+        TuningMath.rmsNormBackward(
+            ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
+            dy: ws.dNorm.pointer, addInto: ws.dx.pointer)
         return outcome
     }
 
@@ -192,16 +223,21 @@ enum TrainingPass {
     /// student's final-normed state, `t_p` the source model's at the same byte of the text; relative squared error,
     /// so the weight does not depend on the model's scale), and its gradient with respect to the normed states
     /// (`rows × hidden`, zero elsewhere).
-    static func distillationTerm(_ teacher: [DistillationTargets], normed: UnsafePointer<Float>, length n: Int, hidden h: Int,
-                                 weight: Float) throws -> (loss: Double, gradient: [Float]) {
+    static func distillationTerm(
+        _ teacher: [DistillationTargets], normed: UnsafePointer<Float>, length n: Int, hidden h: Int,
+        weight: Float
+    ) throws -> (loss: Double, gradient: [Float]) {
         var gradient = [Float](repeating: 0, count: teacher.count * n * h)
         var error = 0.0, reference = 0.0
         for (s, t) in teacher.enumerated() {
             guard t.states.count == t.positions.count * h else {
-                throw TuningError.invalidBatch("sequence \(s): \(t.positions.count) distillation positions but \(t.states.count) state values")
+                throw TuningError.invalidBatch(
+                    "sequence \(s): \(t.positions.count) distillation positions but \(t.states.count) state values")
             }
             for (k, p) in t.positions.enumerated() {
-                guard p >= 0, p < n else { throw TuningError.invalidBatch("sequence \(s): distillation position \(p) outside 0..<\(n)") }
+                guard p >= 0, p < n else {
+                    throw TuningError.invalidBatch("sequence \(s): distillation position \(p) outside 0..<\(n)")
+                }
                 let row = normed + (s * n + p) * h
                 for i in 0..<h {
                     let target = t.states[k * h + i], diff = row[i] - target
@@ -222,56 +258,74 @@ enum TrainingPass {
     static func normedStates(model: TuningModel, tokens: [Int], workspace ws: TrainingWorkspace) throws -> [Float] {
         let c = model.config, n = tokens.count, h = c.hiddenSize, half = c.headDim / 2
         guard n >= 1, n <= ws.length, n <= c.maxPositions else {
-            throw TuningError.invalidBatch("\(n) tokens for a workspace of \(ws.length) (model: \(c.maxPositions) positions)")
+            throw TuningError.invalidBatch(
+                "\(n) tokens for a workspace of \(ws.length) (model: \(c.maxPositions) positions)")
         }
         for t in tokens where t < 0 || t >= c.inputVocabularySize {
             throw TuningError.invalidBatch("token id \(t) outside the input table 0..<\(c.inputVocabularySize)")
         }
-        for p in 0..<n { model.rotary.angles(position: p, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half) }
-        for (p, t) in tokens.enumerated() { (ws.x.pointer + p * h).update(from: model.embedding.pointer + t * h, count: h) }
+        for p in 0..<n {
+            model.rotary.angles(position: p, cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
+        }
+        for (p, t) in tokens.enumerated() {
+            (ws.x.pointer + p * h).update(from: model.embedding.pointer + t * h, count: h)
+        }
         for l in 0..<c.layerCount { forwardLayer(model, l, sequences: 1, length: n, ws: ws) }
-        TuningMath.rmsNorm(ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h,
-                           into: ws.finalNormed.pointer)
+        TuningMath.rmsNorm(
+            ws.x.pointer, weight: model.body.finalNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h,
+            into: ws.finalNormed.pointer)
         return Array(UnsafeBufferPointer(start: ws.finalNormed.pointer, count: n * h))
     }
 
     // MARK: backward
 
     /// `ws.dx` holds d(layer output) on entry and d(layer input) on exit.
-    private static func backwardLayer(_ model: TuningModel, _ l: Int, sequences b: Int, length n: Int, ws: TrainingWorkspace) {
+    private static func backwardLayer(
+        _ model: TuningModel, _ l: Int, sequences b: Int, length n: Int, ws: TrainingWorkspace
+    ) {
         let c = model.config, w = model.body.layers[l], a = ws.layers[l]
-        let rows = b * n, h = c.hiddenSize, qd = c.queryDim, kvd = c.kvDim, ff = c.intermediateSize, half = c.headDim / 2
+        let rows = b * n, h = c.hiddenSize, qd = c.queryDim, kvd = c.kvDim, ff = c.intermediateSize,
+            half = c.headDim / 2
         let dx = ws.dx.pointer
 
         // MLP: out = xMid + swiGLU(gate, up) · Wdᵀ.
         TuningMath.linearBackward(w.down.pointer, out: h, in: ff, dy: dx, rows: rows, dx: ws.dMLP.pointer)
         TuningMath.swiGLUBackward(gate: a.gate.pointer, up: a.up.pointer, ds: ws.dMLP.pointer, count: rows * ff)
         TuningMath.linearBackward(w.gate.pointer, out: ff, in: h, dy: a.gate.pointer, rows: rows, dx: ws.dNorm.pointer)
-        TuningMath.linearBackward(w.up.pointer, out: ff, in: h, dy: a.up.pointer, rows: rows, dx: ws.dNorm.pointer, accumulate: true)
-        TuningMath.rmsNormBackward(a.xMid.pointer, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
-                                   dy: ws.dNorm.pointer, addInto: dx)
+        TuningMath.linearBackward(
+            w.up.pointer, out: ff, in: h, dy: a.up.pointer, rows: rows, dx: ws.dNorm.pointer, accumulate: true)
+        TuningMath.rmsNormBackward(
+            a.xMid.pointer, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
+            dy: ws.dNorm.pointer, addInto: dx)
 
         // Attention: xMid = xIn + attention · Woᵀ.
         TuningMath.linearBackward(w.o.pointer, out: h, in: qd, dy: dx, rows: rows, dx: ws.dQuery.pointer)
         attentionBackward(c, a, sequences: b, length: n, ws: ws)
         for r in 0..<rows {
             let p = r % n
-            TuningMath.rotateBackward(ws.dQuery.pointer + r * qd, heads: c.headCount, headDim: c.headDim,
-                                      cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
-            TuningMath.rotateBackward(ws.dKey.pointer + r * kvd, heads: c.kvHeadCount, headDim: c.headDim,
-                                      cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
+            TuningMath.rotateBackward(
+                ws.dQuery.pointer + r * qd, heads: c.headCount, headDim: c.headDim,
+                cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
+            TuningMath.rotateBackward(
+                ws.dKey.pointer + r * kvd, heads: c.kvHeadCount, headDim: c.headDim,
+                cos: ws.cos.pointer + p * half, sin: ws.sin.pointer + p * half)
         }
         TuningMath.linearBackward(w.q.pointer, out: qd, in: h, dy: ws.dQuery.pointer, rows: rows, dx: ws.dNorm.pointer)
-        TuningMath.linearBackward(w.k.pointer, out: kvd, in: h, dy: ws.dKey.pointer, rows: rows, dx: ws.dNorm.pointer, accumulate: true)
-        TuningMath.linearBackward(w.v.pointer, out: kvd, in: h, dy: ws.dValue.pointer, rows: rows, dx: ws.dNorm.pointer, accumulate: true)
-        TuningMath.rmsNormBackward(a.xIn.pointer, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
-                                   dy: ws.dNorm.pointer, addInto: dx)
+        TuningMath.linearBackward(
+            w.k.pointer, out: kvd, in: h, dy: ws.dKey.pointer, rows: rows, dx: ws.dNorm.pointer, accumulate: true)
+        TuningMath.linearBackward(
+            w.v.pointer, out: kvd, in: h, dy: ws.dValue.pointer, rows: rows, dx: ws.dNorm.pointer, accumulate: true)
+        TuningMath.rmsNormBackward(
+            a.xIn.pointer, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: rows, dim: h,
+            dy: ws.dNorm.pointer, addInto: dx)
     }
 
     /// On entry `ws.dQuery` holds d(attention output); on exit d(rotated queries), and `ws.dKey` / `ws.dValue` hold
     /// d(rotated keys) / d(values).
-    private static func attentionBackward(_ c: DecoderConfig, _ a: TrainingWorkspace.LayerActivations, sequences b: Int,
-                                          length n: Int, ws: TrainingWorkspace) {
+    private static func attentionBackward(
+        _ c: DecoderConfig, _ a: TrainingWorkspace.LayerActivations, sequences b: Int,
+        length n: Int, ws: TrainingWorkspace
+    ) {
         let d = c.headDim, qd = c.queryDim, kvd = c.kvDim, group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(d).squareRoot()
         let rows = b * n
@@ -285,12 +339,13 @@ enum TrainingPass {
                 let k = a.k.pointer + s * n * kvd + kv * d
                 let v = a.v.pointer + s * n * kvd + kv * d
                 let p = a.probs.pointer + (s * c.headCount + head) * n * n
-                let dOut = ws.dQuery.pointer + s * n * qd + head * d  // becomes dQ of this head
+                let dOut = ws.dQuery.pointer + s * n * qd + head * d // becomes dQ of this head
                 let dK = ws.dKey.pointer + s * n * kvd + kv * d
                 let dV = ws.dValue.pointer + s * n * kvd + kv * d
                 // dP = dOut · Vᵀ ; dV += Pᵀ · dOut
                 TuningMath.gemm(transB: true, m: n, n: n, k: d, a: dOut, lda: qd, b: v, ldb: kvd, c: dS, ldc: n)
-                TuningMath.gemm(transA: true, m: n, n: d, k: n, a: p, lda: n, b: dOut, ldb: qd, beta: 1, c: dV, ldc: kvd)
+                TuningMath.gemm(
+                    transA: true, m: n, n: d, k: n, a: p, lda: n, b: dOut, ldb: qd, beta: 1, c: dV, ldc: kvd)
                 // softmax backward (masked entries have P = 0 and get 0), times the score scale.
                 for r in 0..<n {
                     let pr = p + r * n, dr = dS + r * n

@@ -11,20 +11,26 @@ enum TuningMath {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// `y[rows, out] (+)= x[rows, in] · Wᵀ`.
-    static func linear(_ w: UnsafePointer<Float>, out: Int, in inDim: Int, x: UnsafePointer<Float>, rows: Int,
-                       y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        gemm(transB: true, m: rows, n: out, k: inDim, a: x, lda: inDim, b: w, ldb: inDim,
-             beta: accumulate ? 1 : 0, c: y, ldc: out)
+    static func linear(
+        _ w: UnsafePointer<Float>, out: Int, in inDim: Int, x: UnsafePointer<Float>, rows: Int,
+        y: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    ) {
+        gemm(
+            transB: true, m: rows, n: out, k: inDim, a: x, lda: inDim, b: w, ldb: inDim,
+            beta: accumulate ? 1 : 0, c: y, ldc: out)
     }
 
     /// The input gradient of `linear`: `dx[rows, in] (+)= dy[rows, out] · W`.
-    static func linearBackward(_ w: UnsafePointer<Float>, out: Int, in inDim: Int, dy: UnsafePointer<Float>, rows: Int,
-                               dx: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+    static func linearBackward(
+        _ w: UnsafePointer<Float>, out: Int, in inDim: Int, dy: UnsafePointer<Float>, rows: Int,
+        dx: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    ) {
         gemm(m: rows, n: inDim, k: out, a: dy, lda: out, b: w, ldb: inDim, beta: accumulate ? 1 : 0, c: dx, ldc: inDim)
     }
 
@@ -36,8 +42,10 @@ enum TuningMath {
     }
 
     /// `y = weight ⊙ x / rms(x)` per row (RMSNorm as in Llama: `x · (mean(x²) + eps)^-½ · w`).
-    static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, rows: Int, dim: Int,
-                        into y: UnsafeMutablePointer<Float>) {
+    static func rmsNorm(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, rows: Int, dim: Int,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows {
             let src = x + r * dim, dst = y + r * dim
             var sum: Float = 0
@@ -49,8 +57,10 @@ enum TuningMath {
 
     /// Adds the input gradient of `rmsNorm` to `dx`: with `s = (mean(x²)+eps)^-½` and `g = dy ⊙ w`,
     /// `dx += s·g − s³·x·(g·x)/dim`.
-    static func rmsNormBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, rows: Int, dim: Int,
-                                dy: UnsafePointer<Float>, addInto dx: UnsafeMutablePointer<Float>) {
+    static func rmsNormBackward(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, rows: Int, dim: Int,
+        dy: UnsafePointer<Float>, addInto dx: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows {
             let xr = x + r * dim, gr = dy + r * dim, out = dx + r * dim
             var sum: Float = 0, dot: Float = 0
@@ -65,7 +75,9 @@ enum TuningMath {
     }
 
     /// `out[i] = silu(gate[i]) · up[i]`.
-    static func swiGLU(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>) {
+    static func swiGLU(
+        gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>
+    ) {
         for i in 0..<count {
             let g = gate[i]
             out[i] = g / (1 + expf(-g)) * up[i]
@@ -74,8 +86,10 @@ enum TuningMath {
 
     /// Backward of `swiGLU` in place: on entry `gate`/`up` hold the forward inputs and `ds` the output gradient; on
     /// exit `gate` holds d gate and `up` holds d up.
-    static func swiGLUBackward(gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, ds: UnsafePointer<Float>,
-                               count: Int) {
+    static func swiGLUBackward(
+        gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, ds: UnsafePointer<Float>,
+        count: Int
+    ) {
         for i in 0..<count {
             let g = gate[i], u = up[i], d = ds[i]
             let sig = 1 / (1 + expf(-g))
@@ -87,8 +101,10 @@ enum TuningMath {
 
     /// Rotates `heads` consecutive head vectors by the transpose of the rotary rotation (the RoPE backward):
     /// `rotate_half` layout, dimension `i` pairs with `i + d/2`.
-    static func rotateBackward(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int,
-                               cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>) {
+    static func rotateBackward(
+        _ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int,
+        cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>
+    ) {
         let half = headDim / 2
         for h in 0..<heads {
             let v = x + h * headDim
@@ -105,7 +121,10 @@ enum TuningMath {
     /// handing the non-Sendable closure to the workers safe.
     static func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / max(1, minimumChunk)))
-        if workers <= 1 { body(0..<count); return }
+        if workers <= 1 {
+            body(0..<count)
+            return
+        }
         let size = (count + workers - 1) / workers
         withoutActuallyEscaping(body) { body in
             let shared = DisjointWrites(body: body)

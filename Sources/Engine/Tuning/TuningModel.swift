@@ -13,31 +13,39 @@ public final class TuningModel: @unchecked Sendable {
 
     /// `config`'s vocabulary sizes must match the tables: `embedding.rows == inputVocabularySize`, and `head.rows ==
     /// outputVocabularySize` (untied) or `head == nil` (tied).
-    init(config: DecoderConfig, body: FrozenBody, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
-         trainableInputRows: Range<Int>? = nil) throws {
+    init(
+        config: DecoderConfig, body: FrozenBody, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
+        trainableInputRows: Range<Int>? = nil
+    ) throws {
         try config.validate()
         guard config.isPlainLlamaBlock else {
-            throw TuningError.invalidOptions("embedding tuning supports Llama-block models (llama, mistral, qwen2, phi3 without LongRoPE), not Gemma norms, soft-capping, per-layer windows or LongRoPE")
+            throw TuningError.invalidOptions(
+                "embedding tuning supports Llama-block models (llama, mistral, qwen2, phi3 without LongRoPE), not Gemma norms, soft-capping, per-layer windows or LongRoPE"
+            )
         }
         let h = config.hiddenSize
         guard embedding.columns == h, embedding.rows == config.inputVocabularySize else {
-            throw TuningError.shapeMismatch(tensor: "model.embed_tokens.weight", expected: [config.inputVocabularySize, h],
-                                            found: [embedding.rows, embedding.columns])
+            throw TuningError.shapeMismatch(
+                tensor: "model.embed_tokens.weight", expected: [config.inputVocabularySize, h],
+                found: [embedding.rows, embedding.columns])
         }
         if let head {
             guard !config.tiedEmbeddings else {
-                throw TuningError.invalidOptions("the configuration ties the head to the embedding but a separate head table was given")
+                throw TuningError.invalidOptions(
+                    "the configuration ties the head to the embedding but a separate head table was given")
             }
             guard head.columns == h, head.rows == config.outputVocabularySize else {
-                throw TuningError.shapeMismatch(tensor: "lm_head.weight", expected: [config.outputVocabularySize, h],
-                                                found: [head.rows, head.columns])
+                throw TuningError.shapeMismatch(
+                    tensor: "lm_head.weight", expected: [config.outputVocabularySize, h],
+                    found: [head.rows, head.columns])
             }
         } else if !config.tiedEmbeddings {
             throw TuningError.missingTensor("lm_head.weight")
         }
         let rows = trainableInputRows ?? 0..<(config.hydraSourceOffset ?? config.inputVocabularySize)
         guard rows.lowerBound >= 0, rows.upperBound <= config.inputVocabularySize else {
-            throw TuningError.invalidOptions("trainable rows \(rows) are outside the input table 0..<\(config.inputVocabularySize)")
+            throw TuningError.invalidOptions(
+                "trainable rows \(rows) are outside the input table 0..<\(config.inputVocabularySize)")
         }
         self.config = config
         self.body = body
@@ -49,14 +57,17 @@ public final class TuningModel: @unchecked Sendable {
 
     /// The body from a model file (HF tensor names), the trainable tables given (e.g. a trans-tokenized
     /// initialisation). `config` is the source model's; its vocabulary sizes are replaced by the tables' own.
-    public convenience init(config source: DecoderConfig, tensors: any TensorFile, embedding: EmbeddingMatrix,
-                            head: EmbeddingMatrix?, trainableInputRows: Range<Int>? = nil) throws {
+    public convenience init(
+        config source: DecoderConfig, tensors: any TensorFile, embedding: EmbeddingMatrix,
+        head: EmbeddingMatrix?, trainableInputRows: Range<Int>? = nil
+    ) throws {
         var config = source
         config.inputVocabularySize = embedding.rows
         config.outputVocabularySize = head?.rows ?? (source.isHydra ? source.outputVocabularySize : embedding.rows)
         config.tiedEmbeddings = head == nil
         let body = try FrozenBody(config: config, tensors: tensors)
-        try self.init(config: config, body: body, embedding: embedding, head: head, trainableInputRows: trainableInputRows)
+        try self.init(
+            config: config, body: body, embedding: embedding, head: head, trainableInputRows: trainableInputRows)
     }
 
     /// Whether the model has its own head table (which then trains too).

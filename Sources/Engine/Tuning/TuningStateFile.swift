@@ -34,7 +34,8 @@ public enum TuningStateFile {
         let headRows = model.hasUntiedHead ? c.outputVocabularySize : 0
         let header: [String: Any] = [
             "version": 1, "step": state.step, "tokens": state.tokensSeen, "columns": h,
-            "input_vocabulary": c.inputVocabularySize, "input_rows": [rows.lowerBound, rows.upperBound], "head_rows": headRows,
+            "input_vocabulary": c.inputVocabularySize, "input_rows": [rows.lowerBound, rows.upperBound],
+            "head_rows": headRows,
             "fingerprint": fingerprint,
         ]
         let headerBytes = [UInt8](try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
@@ -51,26 +52,26 @@ public enum TuningStateFile {
             arrays += [(head.pointer, head.count), (m.pointer, m.count), (v.pointer, v.count)]
         }
         #if _endian(big)
-        throw TuningError.stateFile(path: path, reason: "big-endian hosts are not supported")
+            throw TuningError.stateFile(path: path, reason: "big-endian hosts are not supported")
         #else
-        do {
-            let file = try AtomicFile(path: path)
-            var hasher = SHA256Hasher()
-            try prefix.withUnsafeBytes { raw in
-                hasher.update(raw)
-                try file.write(raw)
+            do {
+                let file = try AtomicFile(path: path)
+                var hasher = SHA256Hasher()
+                try prefix.withUnsafeBytes { raw in
+                    hasher.update(raw)
+                    try file.write(raw)
+                }
+                for (pointer, count) in arrays {
+                    let raw = UnsafeRawBufferPointer(start: pointer, count: count * MemoryLayout<Float>.size)
+                    hasher.update(raw)
+                    try file.write(raw)
+                }
+                try file.write(hasher.finalize())
+                try file.commit()
+                try AtomicFile.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            } catch {
+                throw TuningError.stateFile(path: path, reason: "write failed: \(error)")
             }
-            for (pointer, count) in arrays {
-                let raw = UnsafeRawBufferPointer(start: pointer, count: count * MemoryLayout<Float>.size)
-                hasher.update(raw)
-                try file.write(raw)
-            }
-            try file.write(hasher.finalize())
-            try file.commit()
-            try AtomicFile.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
-        } catch {
-            throw TuningError.stateFile(path: path, reason: "write failed: \(error)")
-        }
         #endif
     }
 
@@ -83,39 +84,60 @@ public enum TuningStateFile {
             throw fail("cannot read: \(error.localizedDescription)")
         }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> AdamState in
-            guard raw.count >= 8 + 8 + 32, Array(raw[0..<8]) == magic else { throw fail("not a transtok tuning state (bad magic)") }
+            guard raw.count >= 8 + 8 + 32, Array(raw[0..<8]) == magic else {
+                throw fail("not a transtok tuning state (bad magic)")
+            }
             let body = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 32)])
             var hasher = SHA256Hasher()
             hasher.update(body)
-            guard hasher.finalize() == Array(raw[(raw.count - 32)...]) else { throw fail("checksum mismatch (file damaged or truncated)") }
+            guard hasher.finalize() == Array(raw[(raw.count - 32)...]) else {
+                throw fail("checksum mismatch (file damaged or truncated)")
+            }
             let headerLength = Int(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-            guard headerLength > 0, 16 + headerLength <= body.count else { throw fail("header length \(headerLength) out of range") }
-            guard let header = try? JSONSerialization.jsonObject(with: Data(raw[16..<(16 + headerLength)])) as? [String: Any],
-                  header["version"] as? Int == 1,
-                  let step = header["step"] as? Int, let tokens = header["tokens"] as? Int,
-                  let columns = header["columns"] as? Int, let inputVocabulary = header["input_vocabulary"] as? Int,
-                  let bounds = header["input_rows"] as? [Int], bounds.count == 2, let headRows = header["head_rows"] as? Int
-            else { throw fail("unreadable header (need version 1 with step, tokens, columns, input_vocabulary, input_rows, head_rows)") }
+            guard headerLength > 0, 16 + headerLength <= body.count else {
+                throw fail("header length \(headerLength) out of range")
+            }
+            guard
+                let header = try? JSONSerialization.jsonObject(with: Data(raw[16..<(16 + headerLength)]))
+                    as? [String: Any],
+                header["version"] as? Int == 1,
+                let step = header["step"] as? Int, let tokens = header["tokens"] as? Int,
+                let columns = header["columns"] as? Int, let inputVocabulary = header["input_vocabulary"] as? Int,
+                let bounds = header["input_rows"] as? [Int], bounds.count == 2,
+                let headRows = header["head_rows"] as? Int
+            else {
+                throw fail(
+                    "unreadable header (need version 1 with step, tokens, columns, input_vocabulary, input_rows, head_rows)"
+                )
+            }
             let stored = header["fingerprint"] as? String ?? ""
             guard stored == fingerprint else {
-                throw fail("written for other files (fingerprint \(stored.prefix(12)), expected \(fingerprint.prefix(12)))")
+                throw fail(
+                    "written for other files (fingerprint \(stored.prefix(12)), expected \(fingerprint.prefix(12)))")
             }
             let c = model.config
             let expectedHead = model.hasUntiedHead ? c.outputVocabularySize : 0
             guard columns == c.hiddenSize, inputVocabulary == c.inputVocabularySize,
-                  bounds[0] == model.trainableInputRows.lowerBound, bounds[1] == model.trainableInputRows.upperBound,
-                  headRows == expectedHead, step >= 0, tokens >= 0 else {
-                throw fail("written for another model: columns \(columns), input table \(inputVocabulary), rows \(bounds), head \(headRows); "
-                    + "this model has \(c.hiddenSize), \(c.inputVocabularySize), \(model.trainableInputRows), \(expectedHead)")
+                bounds[0] == model.trainableInputRows.lowerBound, bounds[1] == model.trainableInputRows.upperBound,
+                headRows == expectedHead, step >= 0, tokens >= 0
+            else {
+                throw fail(
+                    "written for another model: columns \(columns), input table \(inputVocabulary), rows \(bounds), head \(headRows); "
+                        + "this model has \(c.hiddenSize), \(c.inputVocabularySize), \(model.trainableInputRows), \(expectedHead)"
+                )
             }
             let inputCount = (bounds[1] - bounds[0]) * columns, headCount = headRows * columns
             let expected = 16 + headerLength + 4 * (3 * inputCount + 3 * headCount)
-            guard body.count == expected else { throw fail("\(body.count) bytes before the checksum, expected \(expected)") }
+            guard body.count == expected else {
+                throw fail("\(body.count) bytes before the checksum, expected \(expected)")
+            }
             var offset = 16 + headerLength
             func next(_ count: Int) -> FloatBuffer {
                 let b = FloatBuffer(count: count)
                 for i in 0..<count {
-                    b.pointer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self)))
+                    b.pointer[i] = Float(
+                        bitPattern: UInt32(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self)))
                 }
                 offset += 4 * count
                 return b
@@ -124,13 +146,16 @@ public enum TuningStateFile {
             var head: (FloatBuffer, FloatBuffer, FloatBuffer)?
             if headRows > 0 { head = (next(headCount), next(headCount), next(headCount)) }
             for buffer in [inputValues, m, v] + (head.map { [$0.0, $0.1, $0.2] } ?? []) {
-                for i in 0..<buffer.count where !buffer.pointer[i].isFinite { throw fail("non-finite value in the stored rows or moments") }
+                for i in 0..<buffer.count where !buffer.pointer[i].isFinite {
+                    throw fail("non-finite value in the stored rows or moments")
+                }
             }
             // Everything checked: restore.
             (model.embedding.pointer + bounds[0] * columns).update(from: inputValues.pointer, count: inputCount)
             if let head, let table = model.head { table.pointer.update(from: head.0.pointer, count: headCount) }
-            return AdamState(step: step, tokensSeen: tokens, columns: columns, inputRows: bounds[0]..<bounds[1],
-                             inputFirst: m, inputSecond: v, headFirst: head?.1, headSecond: head?.2)
+            return AdamState(
+                step: step, tokensSeen: tokens, columns: columns, inputRows: bounds[0]..<bounds[1],
+                inputFirst: m, inputSecond: v, headFirst: head?.1, headSecond: head?.2)
         }
     }
 }

@@ -30,7 +30,9 @@ public struct TuningText: Sendable {
     /// The last `fraction` of `lines` (at most `maxLines`, at least one line when there are two or more) held out
     /// for scoring, the rest for training: a contiguous tail, so the held-out text is not interleaved with training
     /// text (consecutive lines of a corpus share names and phrasing). Deterministic.
-    public static func splitTail(_ lines: [String], fraction: Double, maxLines: Int) -> (train: [String], heldOut: [String]) {
+    public static func splitTail(_ lines: [String], fraction: Double, maxLines: Int) -> (
+        train: [String], heldOut: [String]
+    ) {
         guard lines.count >= 2, fraction > 0, maxLines > 0 else { return (lines, []) }
         let count = min(max(1, Int((Double(lines.count) * fraction).rounded())), maxLines, lines.count - 1)
         return (Array(lines.dropLast(count)), Array(lines.suffix(count)))
@@ -58,11 +60,13 @@ public struct TokenChunkStream: TuningBatchSource, Sendable {
 
     public init(tokens: [Int], length: Int, sequences: Int, seed: UInt64 = 0x7475_6e65) throws {
         guard length >= 2, sequences >= 1 else {
-            throw TuningError.invalidOptions("batches need length ≥ 2 and at least one sequence, found \(length) × \(sequences)")
+            throw TuningError.invalidOptions(
+                "batches need length ≥ 2 and at least one sequence, found \(length) × \(sequences)")
         }
         let starts = Array(stride(from: 0, through: tokens.count - length, by: length - 1))
         guard starts.count >= sequences else {
-            throw TuningError.notEnoughText("\(tokens.count) tokens make \(starts.count) chunks of \(length); a batch needs \(sequences)")
+            throw TuningError.notEnoughText(
+                "\(tokens.count) tokens make \(starts.count) chunks of \(length); a batch needs \(sequences)")
         }
         self.length = length
         self.sequences = sequences
@@ -111,7 +115,9 @@ public struct HeldOutSet: Sendable {
     public let scoredTokens: Int
 
     public init(text: TuningText, length: Int) throws {
-        guard length >= 2 else { throw TuningError.invalidOptions("held-out windows need at least 2 tokens, found \(length)") }
+        guard length >= 2 else {
+            throw TuningError.invalidOptions("held-out windows need at least 2 tokens, found \(length)")
+        }
         var windows: [[Int]] = []
         var bytes = 0, scored = 0
         var start = 0
@@ -122,7 +128,9 @@ public struct HeldOutSet: Sendable {
             scored += end - start - 1
             start = end
         }
-        guard !windows.isEmpty else { throw TuningError.notEnoughText("the held-out text has \(text.tokens.count) tokens") }
+        guard !windows.isEmpty else {
+            throw TuningError.notEnoughText("the held-out text has \(text.tokens.count) tokens")
+        }
         self.windows = windows
         self.bytes = bytes
         self.scoredTokens = scored

@@ -1,6 +1,6 @@
 import Foundation
-import Systems
 import Hashing
+import Systems
 
 /// What one pull did.
 public struct PullReport: Sendable, Equatable {
@@ -13,7 +13,9 @@ public struct PullReport: Sendable, Equatable {
 }
 
 extension CheckpointSync {
-    public func pull(name: String, into directory: String, progress: SyncProgress? = nil, cancel: CancellationFlag? = nil)
+    public func pull(
+        name: String, into directory: String, progress: SyncProgress? = nil, cancel: CancellationFlag? = nil
+    )
         async throws(SyncError) -> PullReport
     {
         let me = self
@@ -33,7 +35,8 @@ extension CheckpointSync {
         let bytes: [UInt8]
         do { bytes = try client.getObject(key: manifestKey, budget: budget) } catch {
             if error.errorClass == .notFound {
-                throw .http(operation: "Pull", key: manifestKey, status: 404, code: "NoSuchKey",
+                throw .http(
+                    operation: "Pull", key: manifestKey, status: 404, code: "NoSuchKey",
                     message: "checkpoint \(name) is not published on this remote", requestID: nil)
             }
             throw error
@@ -41,7 +44,8 @@ extension CheckpointSync {
         let manifest = try CheckpointManifest.decode(bytes)
         let staging = directory + "/.transtok-pull"
         try makeDirectory(staging)
-        var report = PullReport(checkpoint: name, files: manifest.files.count, totalBytes: manifest.totalBytes,
+        var report = PullReport(
+            checkpoint: name, files: manifest.files.count, totalBytes: manifest.totalBytes,
             bytesDownloaded: 0, bytesReused: 0)
         progress?.setTotal(manifest.totalBytes)
 
@@ -71,7 +75,10 @@ extension CheckpointSync {
                 if stop.isCancelled || cancel?.isCancelled == true { return }
                 switch me.fetchBlob(hash: hash, size: size, staging: staging, budget: budget, cancel: cancel) {
                 case .success(let got):
-                    totals.withLock { $0.downloaded += got; $0.reused += size - got }
+                    totals.withLock {
+                        $0.downloaded += got
+                        $0.reused += size - got
+                    }
                     progress?.addUploaded(got)
                     progress?.addSkipped(size - got)
                 case .failure(let e):
@@ -103,12 +110,16 @@ extension CheckpointSync {
         guard fd >= 0 else { return .failure(.io(path: partial, message: String(cString: strerror(errno)))) }
         defer { close(fd) }
         var have = Int64(lseek(fd, 0, SEEK_END))
-        if have > size { ftruncate(fd, 0); have = 0 }
+        if have > size {
+            ftruncate(fd, 0)
+            have = 0
+        }
         var fetched: Int64 = 0
         let key = config.key(RemoteLayout.blob(hash))
         do {
             if have < size {
-                fetched = try client.download(key: key, from: have, into: fd, fileOffset: have, budget: budget, cancel: cancel)
+                fetched = try client.download(
+                    key: key, from: have, into: fd, fileOffset: have, budget: budget, cancel: cancel)
             }
             fsync(fd)
             let file = try OpenFile(path: partial)

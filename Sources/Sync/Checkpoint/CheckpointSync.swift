@@ -80,7 +80,8 @@ public struct CheckpointSync: Sendable {
 
         if let existing = try existingManifest(key: manifestKey, budget: budget) {
             guard existing == manifestBytes else {
-                throw .http(operation: "Publish", key: manifestKey, status: 412, code: "PreconditionFailed",
+                throw .http(
+                    operation: "Publish", key: manifestKey, status: 412, code: "PreconditionFailed",
                     message: "a different checkpoint \(name) is already published", requestID: nil)
             }
             report.alreadyPublished = true
@@ -101,7 +102,10 @@ public struct CheckpointSync: Sendable {
                 switch me.ensureBlob(hash: hash, source: source, budget: budget, cancel: cancel, progress: progress) {
                 case .success(let uploaded):
                     if uploaded {
-                        counters.withLock { $0.uploaded += 1; $0.bytes += source.span.length }
+                        counters.withLock {
+                            $0.uploaded += 1
+                            $0.bytes += source.span.length
+                        }
                     } else {
                         progress?.addSkipped(source.span.length)
                     }
@@ -130,9 +134,12 @@ public struct CheckpointSync: Sendable {
         report.blobsUploaded = c.uploaded
         report.bytesUploaded = c.bytes
         report.retries = budget.retriesUsed
-        client.logger.info("published checkpoint", metadata: [
-            "sync.checkpoint": "\(name)", "sync.bytes_uploaded": "\(c.bytes)", "sync.bytes_total": "\(report.totalBytes)",
-        ])
+        client.logger.info(
+            "published checkpoint",
+            metadata: [
+                "sync.checkpoint": "\(name)", "sync.bytes_uploaded": "\(c.bytes)",
+                "sync.bytes_total": "\(report.totalBytes)",
+            ])
         return report
     }
 

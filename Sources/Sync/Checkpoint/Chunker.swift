@@ -76,7 +76,7 @@ public enum Chunker {
         }
         for t in layout.tensors.sorted(by: { $0.begin < $1.begin }) {
             let begin = layout.dataStart + t.begin, end = layout.dataStart + t.end
-            guard begin >= cursor, end <= fileSize, end >= begin else { continue }  // overlapping or bad: skip
+            guard begin >= cursor, end <= fileSize, end >= begin else { continue } // overlapping or bad: skip
             let length = end - begin
             let chunk = rowTables.contains(t.name) ? rowTableChunkSize(tensorBytes: length, policy: policy) : target
             if length > chunk {
@@ -145,7 +145,8 @@ struct SafetensorsLayout {
             else { continue }
             let elem = dtypeBytes(dtype) ?? 1
             let row = shape.count > 1 ? shape.dropFirst().reduce(Int64(1)) { $0 * Int64($1) } * elem : elem
-            tensors.append(Tensor(name: name, begin: Int64(offsets[0]), end: Int64(offsets[1]), rowBytes: row, shape: shape))
+            tensors.append(
+                Tensor(name: name, begin: Int64(offsets[0]), end: Int64(offsets[1]), rowBytes: row, shape: shape))
         }
         return SafetensorsLayout(dataStart: 8 + Int64(n), tensors: tensors)
     }

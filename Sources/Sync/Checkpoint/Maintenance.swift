@@ -29,7 +29,8 @@ extension CheckpointSync {
     /// Mirrors a keep-last-N policy: deletes the manifests of older checkpoints first (so no reader sees a
     /// manifest whose blobs are gone), then blobs no remaining manifest references. Blobs younger than
     /// `minBlobAge` are kept even if unreferenced: they may belong to a publish in progress.
-    public func applyRetention(keepLast: Int, minBlobAge: TimeInterval = 24 * 3600) throws(SyncError) -> RetentionReport {
+    public func applyRetention(keepLast: Int, minBlobAge: TimeInterval = 24 * 3600) throws(SyncError) -> RetentionReport
+    {
         guard keepLast >= 1 else { throw .invalidConfiguration("keepLast must be at least 1") }
         let all = try listCheckpoints()
         let kept = Array(all.suffix(keepLast))
@@ -51,14 +52,17 @@ extension CheckpointSync {
             try client.deleteObject(key: o.key)
             deleted += 1
         }
-        return RetentionReport(kept: kept, deletedCheckpoints: dropped, deletedBlobs: deleted, keptUnreferencedYoungBlobs: young)
+        return RetentionReport(
+            kept: kept, deletedCheckpoints: dropped, deletedBlobs: deleted, keptUnreferencedYoungBlobs: young)
     }
 
     /// Aborts multipart uploads under our prefix that the journal does not know and that started more than
     /// `olderThan` seconds ago (left behind by a crash before journaling, or by another machine). Returns their keys.
     public func abortStaleUploads(olderThan: TimeInterval = 3600) throws(SyncError) -> [String] {
         let ours: Set<String>
-        do { ours = try journal?.uploadIDs(remote: MultipartUploader(client: client, journal: nil).remoteID) ?? [] } catch {
+        do {
+            ours = try journal?.uploadIDs(remote: MultipartUploader(client: client, journal: nil).remoteID) ?? []
+        } catch {
             throw .journal("\(error)")
         }
         let prefix = config.prefix.isEmpty ? "" : config.prefix + "/"

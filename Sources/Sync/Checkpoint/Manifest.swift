@@ -63,7 +63,9 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
 
     static func isSafeRelativePath(_ p: String) -> Bool {
         guard !p.isEmpty, !p.hasPrefix("/"), !p.contains("\0") else { return false }
-        return p.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+        return p.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
+            !$0.isEmpty && $0 != "." && $0 != ".."
+        }
     }
 }
 

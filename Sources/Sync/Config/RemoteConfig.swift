@@ -58,7 +58,8 @@ public struct RemoteConfig: Sendable, Codable, Equatable {
             throw .invalidConfiguration("remote \(url) names no bucket")
         }
         let reg = region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        let ep = endpoint ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
+        let ep =
+            endpoint ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
             ?? "https://s3.\(reg).amazonaws.com"
         guard ep.hasPrefix("http://") || ep.hasPrefix("https://") else {
             throw .invalidConfiguration("endpoint must start with http:// or https://, got \(ep)")

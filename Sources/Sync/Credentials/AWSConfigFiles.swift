@@ -20,7 +20,8 @@ struct AWSConfigFiles {
     /// The files named by `explicitCredentialsFile` (which replaces `~/.aws/credentials`) or the environment.
     init(environment: [String: String], explicitCredentialsFile: String?) {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        credentialsPath = explicitCredentialsFile ?? environment["AWS_SHARED_CREDENTIALS_FILE"]
+        credentialsPath =
+            explicitCredentialsFile ?? environment["AWS_SHARED_CREDENTIALS_FILE"]
             ?? home.map { $0 + "/.aws/credentials" }
         configPath = environment["AWS_CONFIG_FILE"] ?? home.map { $0 + "/.aws/config" }
     }

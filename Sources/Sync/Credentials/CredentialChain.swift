@@ -25,11 +25,14 @@ public struct CredentialSettings: Sendable, CustomStringConvertible, CustomDebug
 
     public var description: String {
         "CredentialSettings(credentialsFile: \(credentialsFile ?? "nil"), profile: \(profile ?? "nil")"
-            + (explicit == nil ? "" : ", explicit: \(explicit!.description)") + ", environment: <\(environment.count) variables>)"
+            + (explicit == nil ? "" : ", explicit: \(explicit!.description)")
+            + ", environment: <\(environment.count) variables>)"
     }
     public var debugDescription: String { description }
     public var customMirror: Mirror {
-        Mirror(self, children: ["credentialsFile": credentialsFile as Any, "profile": profile as Any], displayStyle: .struct)
+        Mirror(
+            self, children: ["credentialsFile": credentialsFile as Any, "profile": profile as Any],
+            displayStyle: .struct)
     }
 }
 
@@ -46,11 +49,17 @@ public struct CredentialSettings: Sendable, CustomStringConvertible, CustomDebug
 ///    `AWS_EC2_METADATA_DISABLED=true`.
 public enum CredentialChain {
     /// The credentials and a description of where they came from (no secret in it).
-    public static func resolve(_ s: CredentialSettings) throws(CredentialsError) -> (credentials: Credentials, source: String) {
+    public static func resolve(_ s: CredentialSettings) throws(CredentialsError) -> (
+        credentials: Credentials, source: String
+    ) {
         let env = s.environment.filter { !$0.value.isEmpty }
         if let explicit = s.explicit { return (explicit, "explicit credentials") }
-        if s.profile == nil, s.credentialsFile == nil, let ak = env["AWS_ACCESS_KEY_ID"], let sk = env["AWS_SECRET_ACCESS_KEY"] {
-            return (Credentials(accessKeyID: ak, secretAccessKey: sk, sessionToken: env["AWS_SESSION_TOKEN"]), "environment")
+        if s.profile == nil, s.credentialsFile == nil, let ak = env["AWS_ACCESS_KEY_ID"],
+            let sk = env["AWS_SECRET_ACCESS_KEY"]
+        {
+            return (
+                Credentials(accessKeyID: ak, secretAccessKey: sk, sessionToken: env["AWS_SESSION_TOKEN"]), "environment"
+            )
         }
         let files = AWSConfigFiles(environment: env, explicitCredentialsFile: s.credentialsFile)
         let named = s.profile ?? env["AWS_PROFILE"] ?? env["AWS_DEFAULT_PROFILE"]
@@ -104,12 +113,16 @@ public enum CredentialChain {
             guard let sk = p.value("aws_secret_access_key") else {
                 throw .incompleteProfile(path: p.path, profile: p.name, missing: "aws_secret_access_key")
             }
-            return (Credentials(accessKeyID: ak, secretAccessKey: sk, sessionToken: p.value("aws_session_token")),
-                "profile \(p.name) in \(p.path)")
+            return (
+                Credentials(accessKeyID: ak, secretAccessKey: sk, sessionToken: p.value("aws_session_token")),
+                "profile \(p.name) in \(p.path)"
+            )
         }
         if let command = p.value("credential_process") {
-            return (try CredentialProcess.run(command, profile: p.name, environment: env),
-                "credential_process of profile \(p.name)")
+            return (
+                try CredentialProcess.run(command, profile: p.name, environment: env),
+                "credential_process of profile \(p.name)"
+            )
         }
         if let role = p.value("role_arn"), let tokenFile = p.value("web_identity_token_file") {
             let w = webIdentity(role: role, tokenFile: tokenFile, profile: p, env: env)
@@ -122,8 +135,10 @@ public enum CredentialChain {
         role: String, tokenFile: String, profile: AWSConfigFiles.Profile?, env: [String: String]
     ) -> CredentialServices.WebIdentity {
         let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? profile?.value("region") ?? "us-east-1"
-        let endpoint = env["AWS_ENDPOINT_URL_STS"] ?? profile?.value("endpoint_url") ?? "https://sts.\(region).amazonaws.com"
-        let session = env["AWS_ROLE_SESSION_NAME"] ?? profile?.value("role_session_name")
+        let endpoint =
+            env["AWS_ENDPOINT_URL_STS"] ?? profile?.value("endpoint_url") ?? "https://sts.\(region).amazonaws.com"
+        let session =
+            env["AWS_ROLE_SESSION_NAME"] ?? profile?.value("role_session_name")
             ?? "transtok-\(Int(Date().timeIntervalSince1970))"
         return .init(roleARN: role, tokenFile: tokenFile, sessionName: session, endpoint: endpoint)
     }

@@ -5,7 +5,9 @@ import Foundation
 enum CredentialProcess {
     static let timeout: TimeInterval = 60
 
-    static func run(_ command: String, profile: String, environment: [String: String]) throws(CredentialsError) -> Credentials {
+    static func run(_ command: String, profile: String, environment: [String: String]) throws(CredentialsError)
+        -> Credentials
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -24,7 +26,9 @@ enum CredentialProcess {
         process.waitUntilExit()
         timer.cancel()
         guard process.terminationReason == .exit else {
-            throw .process(profile: profile, message: "the command was killed (signal \(process.terminationStatus); timeout \(Int(timeout)) s)")
+            throw .process(
+                profile: profile,
+                message: "the command was killed (signal \(process.terminationStatus); timeout \(Int(timeout)) s)")
         }
         guard process.terminationStatus == 0 else {
             throw .process(profile: profile, message: "the command exited with status \(process.terminationStatus)")
@@ -45,10 +49,14 @@ enum CredentialProcess {
             throw .process(profile: profile, message: "the output is not a JSON object")
         }
         guard a.Version == 1 else {
-            throw .process(profile: profile, message: "unsupported Version \(a.Version.map(String.init) ?? "(missing)"); expected 1")
+            throw .process(
+                profile: profile,
+                message: "unsupported Version \(a.Version.map(String.init) ?? "(missing)"); expected 1")
         }
         guard let ak = a.AccessKeyId, !ak.isEmpty else { throw .process(profile: profile, message: "no AccessKeyId") }
-        guard let sk = a.SecretAccessKey, !sk.isEmpty else { throw .process(profile: profile, message: "no SecretAccessKey") }
+        guard let sk = a.SecretAccessKey, !sk.isEmpty else {
+            throw .process(profile: profile, message: "no SecretAccessKey")
+        }
         var expiration: Date?
         if let e = a.Expiration {
             guard let d = CredentialServices.parseDate(e) else {

@@ -17,7 +17,8 @@ enum CredentialServices {
             return try connection.perform(
                 HTTPRequest(method: method, url: url, headers: headers, body: body.isEmpty ? .none : .bytes(body)))
         } catch {
-            throw .service(source: source, endpoint: endpoint, message: "\(error.message) (curl error \(error.curlCode))")
+            throw .service(
+                source: source, endpoint: endpoint, message: "\(error.message) (curl error \(error.curlCode))")
         }
     }
 
@@ -46,7 +47,8 @@ enum CredentialServices {
         let source = "STS AssumeRoleWithWebIdentity"
         let token: String
         do {
-            token = try String(contentsOfFile: w.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            token = try String(contentsOfFile: w.tokenFile, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
         } catch {
             throw .unreadable(path: w.tokenFile, reason: "web identity token file cannot be read")
         }
@@ -59,7 +61,9 @@ enum CredentialServices {
         let endpoint = w.endpoint.hasSuffix("/") ? String(w.endpoint.dropLast()) : w.endpoint
         let response = try send(
             "POST", endpoint + "/",
-            headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Accept", "application/xml")],
+            headers: [
+                ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Accept", "application/xml"),
+            ],
             body: Array(body.utf8), source: source, endpoint: endpoint, timeoutMs: 10_000)
         let text = response.bodyText
         guard response.status == 200 else {
@@ -84,7 +88,8 @@ enum CredentialServices {
             "PUT", endpoint + "/latest/api/token", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")],
             source: source, endpoint: endpoint, timeoutMs: 1_000)
         guard tokenResponse.status == 200, !tokenResponse.body.isEmpty else {
-            throw .service(source: source, endpoint: endpoint, message: "no IMDSv2 token (HTTP \(tokenResponse.status))")
+            throw .service(
+                source: source, endpoint: endpoint, message: "no IMDSv2 token (HTTP \(tokenResponse.status))")
         }
         let auth = [("X-aws-ec2-metadata-token", tokenResponse.bodyText)]
         let base = endpoint + "/latest/meta-data/iam/security-credentials/"
@@ -92,7 +97,8 @@ enum CredentialServices {
         guard roles.status == 200,
             let role = roles.bodyText.split(whereSeparator: \.isNewline).first.map(String.init), !role.isEmpty
         else {
-            throw .service(source: source, endpoint: endpoint, message: "no instance profile role (HTTP \(roles.status))")
+            throw .service(
+                source: source, endpoint: endpoint, message: "no instance profile role (HTTP \(roles.status))")
         }
         let creds = try send(
             "GET", base + URIEncoding.encode(role), headers: auth, source: source, endpoint: endpoint, timeoutMs: 1_000)

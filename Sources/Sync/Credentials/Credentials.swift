@@ -1,7 +1,8 @@
 import Foundation
 
 /// S3 credentials. `description` never shows the secret or the session token.
-public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable
+{
     public var accessKeyID: String
     public var secretAccessKey: String
     public var sessionToken: String?
@@ -47,9 +48,11 @@ public enum CredentialsError: Error, CustomStringConvertible, Equatable, Sendabl
     public var description: String {
         switch self {
         case .notFound(let looked):
-            return "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or create a 0600 credentials file (looked in: \(looked.joined(separator: ", ")))"
+            return
+                "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or create a 0600 credentials file (looked in: \(looked.joined(separator: ", ")))"
         case .insecurePermissions(let path, let mode):
-            return "refusing credentials file \(path): mode \(String(mode, radix: 8)) lets group or others read it; run chmod 600 \(path)"
+            return
+                "refusing credentials file \(path): mode \(String(mode, radix: 8)) lets group or others read it; run chmod 600 \(path)"
         case .unreadable(let path, let reason):
             return "cannot read credentials file \(path): \(reason)"
         case .profileMissing(let path, let profile):

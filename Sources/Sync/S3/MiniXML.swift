@@ -16,7 +16,7 @@ enum MiniXML {
                 continue
             }
             guard let tagEnd = rest[afterName...].firstIndex(of: ">") else { break }
-            if rest[rest.index(before: tagEnd)] == "/" {  // <name/>
+            if rest[rest.index(before: tagEnd)] == "/" { // <name/>
                 out.append(rest[tagEnd..<tagEnd])
                 rest = rest[rest.index(after: tagEnd)...]
                 continue
@@ -53,7 +53,8 @@ enum MiniXML {
                 case "quot": replacement = "\""
                 case "apos": replacement = "'"
                 default:
-                    if entity.hasPrefix("#x"), let v = UInt32(entity.dropFirst(2), radix: 16), let u = Unicode.Scalar(v) {
+                    if entity.hasPrefix("#x"), let v = UInt32(entity.dropFirst(2), radix: 16), let u = Unicode.Scalar(v)
+                    {
                         replacement = String(Character(u))
                     } else if entity.hasPrefix("#"), let v = UInt32(entity.dropFirst()), let u = Unicode.Scalar(v) {
                         replacement = String(Character(u))

@@ -9,7 +9,9 @@ extension S3Client {
         if checksumSHA256 { headers.append(("x-amz-checksum-algorithm", "SHA256")) }
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
         let r = try execute(
-            Call(operation: "CreateMultipartUpload", method: "POST", key: key, query: [("uploads", "")], headers: headers),
+            Call(
+                operation: "CreateMultipartUpload", method: "POST", key: key, query: [("uploads", "")], headers: headers
+            ),
             budget: budget)
         guard let id = MiniXML.value("UploadId", in: r.bodyText), !id.isEmpty else {
             throw .protocolViolation("CreateMultipartUpload \(key): no UploadId in the answer")
@@ -52,7 +54,8 @@ extension S3Client {
             header = ("x-amz-checksum-sha256", Data(sha256).base64EncodedString())
             payloadHash = Digest.hex(sha256)
         }
-        return Call(operation: "UploadPart", method: "PUT", key: key,
+        return Call(
+            operation: "UploadPart", method: "PUT", key: key,
             query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], headers: [header], body: body,
             payloadHash: payloadHash, partNumber: partNumber)
     }
@@ -65,7 +68,8 @@ extension S3Client {
         let etag = ETag.normalize(r.headers["etag"])
         switch digest {
         case .contentMD5(_, let md5):
-            let encrypted = r.headers["x-amz-server-side-encryption"] == "aws:kms"
+            let encrypted =
+                r.headers["x-amz-server-side-encryption"] == "aws:kms"
                 || r.headers["x-amz-server-side-encryption-customer-algorithm"] != nil
             guard etag == Digest.hex(md5) || (encrypted && !etag.isEmpty) else {
                 throw .integrity("UploadPart \(key) part \(partNumber): ETag \(etag) is not the part's MD5")
@@ -120,8 +124,9 @@ extension S3Client {
             let r = try execute(call, budget: budget)
             // S3 can answer 200 with an <Error> body for Complete.
             let text = r.bodyText
-            if MiniXML.value("Error", in: text) != nil || (MiniXML.value("Code", in: text) != nil
-                && MiniXML.value("CompleteMultipartUploadResult", in: text) == nil)
+            if MiniXML.value("Error", in: text) != nil
+                || (MiniXML.value("Code", in: text) != nil
+                    && MiniXML.value("CompleteMultipartUploadResult", in: text) == nil)
             {
                 throw SyncError.http(
                     operation: "CompleteMultipartUpload", key: key, status: r.status,
@@ -148,7 +153,8 @@ extension S3Client {
 
     public func abortMultipartUpload(key: String, uploadID: String, budget: RetryBudget? = nil) throws(SyncError) {
         _ = try execute(
-            Call(operation: "AbortMultipartUpload", method: "DELETE", key: key, query: [("uploadId", uploadID)],
+            Call(
+                operation: "AbortMultipartUpload", method: "DELETE", key: key, query: [("uploadId", uploadID)],
                 accept: [404]),
             budget: budget)
     }
@@ -164,9 +170,10 @@ extension S3Client {
             let xml = r.bodyText
             for p in MiniXML.elements("Part", in: xml) {
                 guard let n = Int(MiniXML.value("PartNumber", in: p) ?? "") else { continue }
-                out.append(PartInfo(
-                    partNumber: n, etag: ETag.normalize(MiniXML.value("ETag", in: p)),
-                    size: Int64(MiniXML.value("Size", in: p) ?? "") ?? 0))
+                out.append(
+                    PartInfo(
+                        partNumber: n, etag: ETag.normalize(MiniXML.value("ETag", in: p)),
+                        size: Int64(MiniXML.value("Size", in: p) ?? "") ?? 0))
             }
             let truncated = MiniXML.value("IsTruncated", in: xml) == "true"
             marker = truncated ? MiniXML.value("NextPartNumberMarker", in: xml) : nil
@@ -190,7 +197,9 @@ extension S3Client {
             let xml = r.bodyText
             for u in MiniXML.elements("Upload", in: xml) {
                 guard let key = MiniXML.value("Key", in: u), let id = MiniXML.value("UploadId", in: u) else { continue }
-                out.append(MultipartUploadInfo(key: key, uploadID: id, initiated: S3Time.parse(MiniXML.value("Initiated", in: u))))
+                out.append(
+                    MultipartUploadInfo(
+                        key: key, uploadID: id, initiated: S3Time.parse(MiniXML.value("Initiated", in: u))))
             }
             let truncated = MiniXML.value("IsTruncated", in: xml) == "true"
             keyMarker = truncated ? MiniXML.value("NextKeyMarker", in: xml) : nil

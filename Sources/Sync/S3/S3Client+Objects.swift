@@ -21,7 +21,8 @@ extension S3Client {
         let etag = ETag.normalize(r.headers["etag"])
         let expected = Digest.hex(contentMD5)
         // With SSE-KMS/SSE-C the ETag is not the MD5; the server has still checked Content-MD5.
-        let encrypted = r.headers["x-amz-server-side-encryption"] == "aws:kms"
+        let encrypted =
+            r.headers["x-amz-server-side-encryption"] == "aws:kms"
             || r.headers["x-amz-server-side-encryption-customer-algorithm"] != nil
         guard etag == expected || encrypted else {
             throw .integrity("PutObject \(key): server ETag \(etag) is not the MD5 we sent (\(expected))")
@@ -38,10 +39,13 @@ extension S3Client {
         progress: (@Sendable (Int64) -> Void)? = nil
     ) throws(SyncError) -> String {
         let checksum = Data(sha256).base64EncodedString()
-        var headers: [(name: String, value: String)] = [("Content-Type", contentType), ("x-amz-checksum-sha256", checksum)]
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", contentType), ("x-amz-checksum-sha256", checksum),
+        ]
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
         let r = try execute(
-            Call(operation: "PutObject", method: "PUT", key: key, headers: headers, body: body,
+            Call(
+                operation: "PutObject", method: "PUT", key: key, headers: headers, body: body,
                 payloadHash: Digest.hex(sha256)),
             budget: budget, cancel: cancel, progress: progress)
         if let echoed = r.headers["x-amz-checksum-sha256"], echoed != checksum {
@@ -89,7 +93,8 @@ extension S3Client {
         var headers: [(name: String, value: String)] = []
         if from > 0 { headers.append(("Range", "bytes=\(from)-")) }
         let r = try execute(
-            Call(operation: "GetObject", method: "GET", key: key, headers: headers,
+            Call(
+                operation: "GetObject", method: "GET", key: key, headers: headers,
                 sink: .file(fd: fd, offset: fileOffset)),
             budget: budget, cancel: cancel, progress: progress)
         if from > 0, r.status != 206 {
@@ -113,10 +118,11 @@ extension S3Client {
             let xml = r.bodyText
             for entry in MiniXML.elements("Contents", in: xml) {
                 guard let key = MiniXML.value("Key", in: entry) else { continue }
-                out.append(ObjectInfo(
-                    key: key, size: Int64(MiniXML.value("Size", in: entry) ?? "") ?? 0,
-                    etag: ETag.normalize(MiniXML.value("ETag", in: entry)),
-                    lastModified: S3Time.parse(MiniXML.value("LastModified", in: entry)), metadata: [:]))
+                out.append(
+                    ObjectInfo(
+                        key: key, size: Int64(MiniXML.value("Size", in: entry) ?? "") ?? 0,
+                        etag: ETag.normalize(MiniXML.value("ETag", in: entry)),
+                        lastModified: S3Time.parse(MiniXML.value("LastModified", in: entry)), metadata: [:]))
             }
             let truncated = MiniXML.value("IsTruncated", in: xml) == "true"
             token = truncated ? MiniXML.value("NextContinuationToken", in: xml) : nil

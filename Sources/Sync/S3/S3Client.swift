@@ -27,7 +27,8 @@ public final class S3Client: Sendable {
         clockSkew: TimeInterval = 0, observer: (@Sendable (RequestEvent) -> Void)? = nil
     ) {
         self.init(
-            config: config, credentialsProvider: CredentialsProvider(fixed: credentials), retry: retry, options: options,
+            config: config, credentialsProvider: CredentialsProvider(fixed: credentials), retry: retry,
+            options: options,
             logger: logger, clockSkew: clockSkew, observer: observer)
     }
 
@@ -97,7 +98,8 @@ public final class S3Client: Sendable {
             record(call, attempt: attempt, result)
             switch result {
             case .success(let r): return r
-            case .failure(let e): Thread.sleep(forTimeInterval: try delayBeforeRetry(call, attempt: attempt, after: e, budget: budget))
+            case .failure(let e):
+                Thread.sleep(forTimeInterval: try delayBeforeRetry(call, attempt: attempt, after: e, budget: budget))
             }
         }
     }
@@ -107,32 +109,44 @@ public final class S3Client: Sendable {
         guard let observer else { return }
         switch result {
         case .success(let r):
-            observer(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
-                status: r.status, bytesSent: call.body.length, attempt: attempt, error: nil))
+            observer(
+                RequestEvent(
+                    operation: call.operation, key: call.key, partNumber: call.partNumber,
+                    status: r.status, bytesSent: call.body.length, attempt: attempt, error: nil))
         case .failure(let e):
             var bytesSent = call.body.length
             if case .transport = e { bytesSent = 0 }
-            observer(RequestEvent(operation: call.operation, key: call.key, partNumber: call.partNumber,
-                status: nil, bytesSent: bytesSent, attempt: attempt, error: e))
+            observer(
+                RequestEvent(
+                    operation: call.operation, key: call.key, partNumber: call.partNumber,
+                    status: nil, bytesSent: bytesSent, attempt: attempt, error: e))
         }
     }
 
     /// The backoff before retrying `call` after attempt number `attempt` failed with `error`; throws when the error
     /// is not retryable or the attempts or the budget are used up.
-    func delayBeforeRetry(_ call: Call, attempt: Int, after e: SyncError, budget: RetryBudget?) throws(SyncError) -> Double {
-        if e.isCredentialRejection, attempt < retry.maxAttempts, let used = call.signedWith, credentials.renew(after: used) {
-            logger.info("credentials rejected; retrying with credentials read again", metadata: [
-                "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.error": "\(e)",
-            ])
+    func delayBeforeRetry(_ call: Call, attempt: Int, after e: SyncError, budget: RetryBudget?) throws(SyncError)
+        -> Double
+    {
+        if e.isCredentialRejection, attempt < retry.maxAttempts, let used = call.signedWith,
+            credentials.renew(after: used)
+        {
+            logger.info(
+                "credentials rejected; retrying with credentials read again",
+                metadata: [
+                    "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.error": "\(e)",
+                ])
             return 0
         }
         guard e.isRetryable, attempt < retry.maxAttempts else { throw e }
         if let budget, !budget.take() { throw .budgetExhausted(last: e) }
         let wait = retry.delay(beforeRetry: attempt)
-        logger.debug("retrying", metadata: [
-            "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.attempt": "\(attempt)",
-            "s3.error": "\(e)", "s3.wait_s": "\(String(format: "%.2f", wait))",
-        ])
+        logger.debug(
+            "retrying",
+            metadata: [
+                "s3.op": "\(call.operation)", "s3.key": "\(call.key)", "s3.attempt": "\(attempt)",
+                "s3.error": "\(e)", "s3.wait_s": "\(String(format: "%.2f", wait))",
+            ])
         return wait
     }
 
@@ -195,9 +209,10 @@ public final class S3Client: Sendable {
             return .success(response)
         }
         let text = response.bodyText
-        return .failure(.http(
-            operation: call.operation, key: call.key, status: response.status,
-            code: MiniXML.value("Code", in: text), message: MiniXML.value("Message", in: text),
-            requestID: MiniXML.value("RequestId", in: text) ?? response.headers["x-amz-request-id"]))
+        return .failure(
+            .http(
+                operation: call.operation, key: call.key, status: response.status,
+                code: MiniXML.value("Code", in: text), message: MiniXML.value("Message", in: text),
+                requestID: MiniXML.value("RequestId", in: text) ?? response.headers["x-amz-request-id"]))
     }
 }

@@ -60,7 +60,7 @@ enum S3Time {
         if let d = f.date(from: s) { return d }
         f.formatOptions = [.withInternetDateTime]
         if let d = f.date(from: s) { return d }
-        let h = DateFormatter()  // Last-Modified header (RFC 7231)
+        let h = DateFormatter() // Last-Modified header (RFC 7231)
         h.locale = Locale(identifier: "en_US_POSIX")
         h.timeZone = TimeZone(identifier: "GMT")
         h.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"

@@ -40,7 +40,8 @@ public enum SyncError: Error, CustomStringConvertible, Equatable, Sendable {
             return Self.classify(status: status, code: code)
         case .transport(_, _, let curlCode, _):
             // 35/51/58/60/77/83/90/91: TLS and certificate problems are configuration, not weather.
-            return [35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91].contains(curlCode) ? .auth
+            return [35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91].contains(curlCode)
+                ? .auth
                 : [1, 3, 4].contains(curlCode) ? .validation : .retryable
         case .integrity, .invalidConfiguration, .protocolViolation: return .validation
         case .credentials: return .auth
@@ -59,19 +60,27 @@ public enum SyncError: Error, CustomStringConvertible, Equatable, Sendable {
     /// them again (rotated keys, renewed session token) may help.
     public var isCredentialRejection: Bool {
         guard case .http(_, _, let status, let code, _, _) = self else { return false }
-        if let code, ["SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken", "InvalidToken",
-            "TokenRefreshRequired", "InvalidClientTokenId", "AccessDenied"].contains(code) { return true }
+        if let code,
+            [
+                "SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken", "InvalidToken",
+                "TokenRefreshRequired", "InvalidClientTokenId", "AccessDenied",
+            ].contains(code)
+        {
+            return true
+        }
         return status == 401 || status == 403
     }
 
     static func classify(status: Int, code: String?) -> ErrorClass {
         if let code {
-            if ["RequestTimeTooSkewed", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "ExpiredToken",
-                "InvalidToken", "TokenRefreshRequired", "InvalidClientTokenId"].contains(code)
-            {
+            if [
+                "RequestTimeTooSkewed", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "ExpiredToken",
+                "InvalidToken", "TokenRefreshRequired", "InvalidClientTokenId",
+            ].contains(code) {
                 return .auth
             }
-            if ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "OperationAborted"].contains(code) {
+            if ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "OperationAborted"].contains(code)
+            {
                 return .retryable
             }
         }

@@ -27,14 +27,19 @@ public enum RemoteCheck {
         }
         let key = client.config.key(".transtok-probe-\(UUID().uuidString.lowercased())")
         let payload = Array("transtok remote test \(Date())".utf8)
-        _ = step("list \(client.config.prefix.isEmpty ? "(bucket root)" : client.config.prefix + "/")") { () throws(SyncError) in
+        _ = step("list \(client.config.prefix.isEmpty ? "(bucket root)" : client.config.prefix + "/")") {
+            () throws(SyncError) in
             let n = try client.listObjects(prefix: client.config.prefix.isEmpty ? "" : client.config.prefix + "/").count
             return "\(n) objects"
         }
-        guard step("write probe \(key)", { () throws(SyncError) in
-            try client.putObject(key: key, bytes: payload, ifNoneMatch: true)
-            return "\(payload.count) bytes, Content-MD5 verified"
-        }) else { return steps }
+        guard
+            step(
+                "write probe \(key)",
+                { () throws(SyncError) in
+                    try client.putObject(key: key, bytes: payload, ifNoneMatch: true)
+                    return "\(payload.count) bytes, Content-MD5 verified"
+                })
+        else { return steps }
         _ = step("read probe back") { () throws(SyncError) in
             guard try client.getObject(key: key) == payload else { throw .integrity("probe content differs") }
             return "identical"

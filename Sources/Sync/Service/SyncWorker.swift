@@ -54,9 +54,11 @@ public final class SyncWorker: Sendable {
                 let restored = try queueJournal.pending(scope: scope)
                 state.withLock { $0.queue = restored }
                 if !restored.isEmpty {
-                    logger.info("sync queue restored", metadata: [
-                        "sync.queued": "\(restored.map(\.checkpoint).joined(separator: ","))",
-                    ])
+                    logger.info(
+                        "sync queue restored",
+                        metadata: [
+                            "sync.queued": "\(restored.map(\.checkpoint).joined(separator: ","))"
+                        ])
                 }
             } catch {
                 logger.error("cannot read the sync queue; starting empty", metadata: ["sync.error": "\(error)"])
@@ -67,7 +69,8 @@ public final class SyncWorker: Sendable {
     /// Queues a checkpoint directory. Ignored if the same name is queued or in flight (a queued entry keeps its
     /// retry state); queued entries that already failed are superseded by it and dropped.
     public func enqueue(directory: String, name: String) {
-        let (added, superseded, waiter) = state.withLock { s -> (PendingPublish?, [PendingPublish], CheckedContinuation<Void, Never>?) in
+        let (added, superseded, waiter) = state.withLock {
+            s -> (PendingPublish?, [PendingPublish], CheckedContinuation<Void, Never>?) in
             if s.inFlight?.name == name || s.queue.contains(where: { $0.checkpoint == name }) { return (nil, [], nil) }
             let superseded = s.queue.filter { $0.failures > 0 }
             s.queue.removeAll { $0.failures > 0 }
@@ -78,9 +81,11 @@ public final class SyncWorker: Sendable {
             return (entry, superseded, s.waiter)
         }
         for old in superseded {
-            logger.info("failed checkpoint superseded by a newer one; not retrying it", metadata: [
-                "sync.checkpoint": "\(old.checkpoint)", "sync.newer": "\(name)", "sync.failures": "\(old.failures)",
-            ])
+            logger.info(
+                "failed checkpoint superseded by a newer one; not retrying it",
+                metadata: [
+                    "sync.checkpoint": "\(old.checkpoint)", "sync.newer": "\(name)", "sync.failures": "\(old.failures)",
+                ])
             journal { try $0.remove(scope: old.scope, checkpoint: old.checkpoint) }
         }
         if let added { journal { try $0.save(added) } }
@@ -135,7 +140,8 @@ public final class SyncWorker: Sendable {
         let result: Result<PublishReport, SyncError> = await withTaskCancellationHandler {
             do throws(SyncError) {
                 return .success(
-                    try await sync.publish(directory: job.directory, name: job.checkpoint, progress: progress, cancel: cancel))
+                    try await sync.publish(
+                        directory: job.directory, name: job.checkpoint, progress: progress, cancel: cancel))
             } catch {
                 return .failure(error)
             }
@@ -156,7 +162,9 @@ public final class SyncWorker: Sendable {
         } catch {
             if error == .cancelled || cancel.isCancelled {
                 // Shutdown: the entry stays queued (and journaled) as it was; finished parts are in the journal.
-                logger.info("sync interrupted; it resumes at the next start", metadata: ["sync.checkpoint": "\(job.checkpoint)"])
+                logger.info(
+                    "sync interrupted; it resumes at the next start", metadata: ["sync.checkpoint": "\(job.checkpoint)"]
+                )
                 return
             }
             record(error, checkpoint: job.checkpoint)
@@ -177,9 +185,11 @@ public final class SyncWorker: Sendable {
         let outcome = state.withLock { s -> Outcome in
             guard let i = s.queue.firstIndex(where: { $0.checkpoint == job.checkpoint }) else { return .alreadyGone }
             let why: String? =
-                gone ? "its directory no longer exists"
-                : conflict ? "the remote holds another checkpoint of that name"
-                : i + 1 < s.queue.count ? "a newer checkpoint is queued" : nil
+                gone
+                ? "its directory no longer exists"
+                : conflict
+                    ? "the remote holds another checkpoint of that name"
+                    : i + 1 < s.queue.count ? "a newer checkpoint is queued" : nil
             if let why {
                 s.queue.remove(at: i)
                 return .dropped(why: why)
@@ -189,10 +199,13 @@ public final class SyncWorker: Sendable {
         }
         switch outcome {
         case .retry:
-            logger.warning("sync failed; retrying later", metadata: [
-                "sync.checkpoint": "\(job.checkpoint)", "sync.failures": "\(entry.failures)",
-                "sync.retry_in_s": "\(String(format: "%.1f", wait))", "sync.error_kind": "\(error.errorClass.rawValue)",
-            ])
+            logger.warning(
+                "sync failed; retrying later",
+                metadata: [
+                    "sync.checkpoint": "\(job.checkpoint)", "sync.failures": "\(entry.failures)",
+                    "sync.retry_in_s": "\(String(format: "%.1f", wait))",
+                    "sync.error_kind": "\(error.errorClass.rawValue)",
+                ])
             journal { try $0.save(entry) }
         case .alreadyGone:
             // Superseded while in flight (enqueue removed it).
@@ -220,7 +233,7 @@ public final class SyncWorker: Sendable {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
                     if Task.isCancelled || s.generation != generation { return true }
-                    s.waiter?.resume()  // a stale waiter of an earlier wait (cannot happen with one run loop)
+                    s.waiter?.resume() // a stale waiter of an earlier wait (cannot happen with one run loop)
                     s.waiter = c
                     return false
                 }
@@ -239,7 +252,9 @@ public final class SyncWorker: Sendable {
         let sync = self.sync, policy = self.policy
         do {
             try await Blocking.run(name: "transtok.sync.retention") { () throws(SyncError) in
-                if let keep = policy.keepLast { _ = try sync.applyRetention(keepLast: keep, minBlobAge: policy.minBlobAge) }
+                if let keep = policy.keepLast {
+                    _ = try sync.applyRetention(keepLast: keep, minBlobAge: policy.minBlobAge)
+                }
                 _ = try sync.abortStaleUploads(olderThan: policy.staleUploadAge)
             }
         } catch {
@@ -252,7 +267,8 @@ public final class SyncWorker: Sendable {
         state.withLock {
             $0.status.lastError = .init(
                 checkpoint: checkpoint, message: error.description, kind: error.errorClass.rawValue, at: Date())
-            $0.status.errorCounts = ($0.status.errorCounts ?? [:]).merging([error.errorClass.rawValue: 1], uniquingKeysWith: +)
+            $0.status.errorCounts = ($0.status.errorCounts ?? [:]).merging(
+                [error.errorClass.rawValue: 1], uniquingKeysWith: +)
         }
     }
 

@@ -33,7 +33,8 @@ final class CurlMulti: @unchecked Sendable {
         let rc = curl_multi_add_handle(multi, handle)
         guard rc == CURLM_OK else {
             throw TransportFailure(
-                curlCode: -Int(rc.rawValue), message: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(rc)))",
+                curlCode: -Int(rc.rawValue),
+                message: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(rc)))",
                 abortedByCaller: false)
         }
         running[handle] = (tag, transfer, connection)
@@ -81,7 +82,8 @@ final class CurlMulti: @unchecked Sendable {
     }
 
     private static func failure(_ call: String, _ rc: CURLMcode) -> TransportFailure {
-        TransportFailure(curlCode: -Int(rc.rawValue), message: "\(call): \(String(cString: curl_multi_strerror(rc)))",
+        TransportFailure(
+            curlCode: -Int(rc.rawValue), message: "\(call): \(String(cString: curl_multi_strerror(rc)))",
             abortedByCaller: false)
     }
 }

@@ -39,7 +39,7 @@ final class EasyTransfer {
     private var resolveList: UnsafeMutablePointer<curl_slist>?
 
     init(handle h: UnsafeMutableRawPointer, request: HTTPRequest, options: TransportOptions) {
-        curl_easy_reset(h)  // keeps the connection cache
+        curl_easy_reset(h) // keeps the connection cache
         handle = h
         context = TransferContext(request: request)
         let ctxPtr = Unmanaged.passUnretained(context).toOpaque()
@@ -108,12 +108,14 @@ final class EasyTransfer {
         if rc != CURLE_OK {
             var message = String(cString: curl_easy_strerror(rc))
             if let e = context.ioError { message += " (\(e))" }
-            return .failure(TransportFailure(curlCode: Int(rc.rawValue), message: message, abortedByCaller: context.aborted))
+            return .failure(
+                TransportFailure(curlCode: Int(rc.rawValue), message: message, abortedByCaller: context.aborted))
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return .success(HTTPResponse(
-            status: status, headers: context.headers, body: context.body, bytesWritten: context.bytesToFile))
+        return .success(
+            HTTPResponse(
+                status: status, headers: context.headers, body: context.body, bytesWritten: context.bytesToFile))
     }
 }
 
@@ -189,7 +191,9 @@ final class TransferContext {
             ioError = "response body larger than 64 MiB"
             return 0
         }
-        data.withMemoryRebound(to: UInt8.self, capacity: count) { body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count)) }
+        data.withMemoryRebound(to: UInt8.self, capacity: count) {
+            body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+        }
         return count
     }
 }

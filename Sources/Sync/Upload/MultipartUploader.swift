@@ -18,7 +18,10 @@ public struct MultipartUploader: Sendable {
     /// Observes bytes sent per part attempt (tests use it to interrupt a transfer mid-part).
     public var partProgress: (@Sendable (_ part: Int, _ sent: Int64) -> Void)?
 
-    public init(client: S3Client, journal: (any MultipartJournal)?, partSizeMinimum: Int64 = PartPlan.defaultMinimum, concurrency: Int = 4) {
+    public init(
+        client: S3Client, journal: (any MultipartJournal)?, partSizeMinimum: Int64 = PartPlan.defaultMinimum,
+        concurrency: Int = 4
+    ) {
         self.client = client
         self.journal = journal
         self.partSizeMinimum = partSizeMinimum
@@ -37,29 +40,36 @@ public struct MultipartUploader: Sendable {
     ) throws(SyncError) -> String {
         let partSize = try PartPlan.partSize(forSize: length, minimum: partSizeMinimum)
         let count = PartPlan.partCount(size: length, partSize: partSize)
-        var done = try resume(key: key, length: length, sha256Hex: sha256Hex, partSize: partSize, file: file,
+        var done = try resume(
+            key: key, length: length, sha256Hex: sha256Hex, partSize: partSize, file: file,
             offset: offset, budget: budget)
         let uploadID: String
         if let (id, parts) = done {
             uploadID = id
-            client.logger.debug("resuming multipart upload", metadata: [
-                "s3.key": "\(key)", "s3.parts_done": "\(parts.count)", "s3.parts": "\(count)"])
+            client.logger.debug(
+                "resuming multipart upload",
+                metadata: [
+                    "s3.key": "\(key)", "s3.parts_done": "\(parts.count)", "s3.parts": "\(count)",
+                ])
         } else {
             var meta = metadata
             meta["sha256"] = sha256Hex
             uploadID = try client.createMultipartUpload(
                 key: key, metadata: meta, checksumSHA256: integrity == .checksumSHA256, budget: budget)
             try journalDo {
-                try $0.begin(JournaledUpload(
-                    remote: remoteID, key: key, uploadID: uploadID, partSize: partSize, size: length, sha256: sha256Hex,
-                    integrity: self.integrity.rawValue))
+                try $0.begin(
+                    JournaledUpload(
+                        remote: remoteID, key: key, uploadID: uploadID, partSize: partSize, size: length,
+                        sha256: sha256Hex,
+                        integrity: self.integrity.rawValue))
             }
             done = (uploadID, [:])
         }
         var finished = done?.1 ?? [:]
         var checksums: [Int: String] = [:]
         let alreadyBytes = finished.keys.reduce(Int64(0)) {
-            $0 + PartPlan.range(part: $1, size: length, partSize: partSize).length }
+            $0 + PartPlan.range(part: $1, size: length, partSize: partSize).length
+        }
         progress?.addSkipped(alreadyBytes)
         let todo = (1...count).filter { finished[$0] == nil }.map { n in
             let r = PartPlan.range(part: n, size: length, partSize: partSize)
@@ -70,7 +80,10 @@ public struct MultipartUploader: Sendable {
             budget: budget, cancel: cancel, partProgress: partProgress, progress: progress)
         do {
             try sender.send(todo) { (info, part) throws(SyncError) in
-                do { try journal?.recordPart(uploadID: uploadID, partNumber: info.partNumber, etag: info.etag, size: part.length) } catch {
+                do {
+                    try journal?.recordPart(
+                        uploadID: uploadID, partNumber: info.partNumber, etag: info.etag, size: part.length)
+                } catch {
                     throw .journal("\(error)")
                 }
                 finished[info.partNumber] = info.etag
@@ -79,7 +92,8 @@ public struct MultipartUploader: Sendable {
         } catch {
             // Permanent failures abort the upload; transient ones keep it for the next attempt (resume).
             if !error.isRetryable && error.errorClass != .cancelled {
-                if case .budgetExhausted = error {} else {
+                if case .budgetExhausted = error {
+                } else {
                     try? client.abortMultipartUpload(key: key, uploadID: uploadID, budget: budget)
                     try? journal?.finish(remote: remoteID, key: key, uploadID: uploadID)
                 }

@@ -1,4 +1,5 @@
 import Entities
+
 /// The digest a part is sent with, computed from the file before its request is signed.
 enum PartDigest: Sendable {
     /// Content-MD5 header plus the SHA-256 as signed payload hash.

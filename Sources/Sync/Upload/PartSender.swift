@@ -66,7 +66,8 @@ final class PartSender {
         do { multi = try CurlMulti() } catch {
             throw .transport(operation: "UploadPart", key: key, curlCode: error.curlCode, message: error.message)
         }
-        let hashing = PartHashing(parts: parts, integrity: integrity, file: file, ahead: concurrency,
+        let hashing = PartHashing(
+            parts: parts, integrity: integrity, file: file, ahead: concurrency,
             wake: { multi.wakeup() })
         defer {
             multi.abortAll()
@@ -94,7 +95,7 @@ final class PartSender {
             if let progress {
                 let id = transfers[n] ?? progress.beginTransfer()
                 transfers[n] = id
-                progress.transferSent(id, 0)  // a retry starts from zero: the failed attempt's bytes stop counting
+                progress.transferSent(id, 0) // a retry starts from zero: the failed attempt's bytes stop counting
                 let hook = partProgress
                 sent = { bytes in
                     hook?(n, bytes)
@@ -130,8 +131,10 @@ final class PartSender {
                     } else if let ready = hashing.next() {
                         let (part, digest) = ready
                         let body = RequestBody.file(fd: file.fd, offset: part.offset, length: part.length)
-                        next = Attempt(part: part, digest: digest, attempt: 1, call: client.uploadPartCall(
-                            key: key, uploadID: uploadID, partNumber: part.number, body: body, digest: digest))
+                        next = Attempt(
+                            part: part, digest: digest, attempt: 1,
+                            call: client.uploadPartCall(
+                                key: key, uploadID: uploadID, partNumber: part.number, body: body, digest: digest))
                     }
                     guard let a = next else { break }
                     do { try start(a) } catch {
@@ -158,7 +161,7 @@ final class PartSender {
                     idle.append(connection)
                     result = client.outcome(a.call, r)
                 case .failure(let f):
-                    result = .failure(client.failure(a.call, f))  // the connection is dropped
+                    result = .failure(client.failure(a.call, f)) // the connection is dropped
                 }
                 client.record(a.call, attempt: a.attempt, result)
                 do throws(SyncError) {
@@ -174,7 +177,8 @@ final class PartSender {
                         continue
                     }
                     do throws(SyncError) {
-                        let delay = try client.delayBeforeRetry(a.call, attempt: a.attempt, after: error, budget: budget)
+                        let delay = try client.delayBeforeRetry(
+                            a.call, attempt: a.attempt, after: error, budget: budget)
                         var again = a
                         again.attempt += 1
                         if let id = transfers[n] { progress?.transferSent(id, 0) }
@@ -201,9 +205,10 @@ final class PartHashing: @unchecked Sendable {
     private var stopped = false
     private let group = DispatchGroup()
 
-    init(parts: [PartSender.Part], integrity: PartIntegrity, file: OpenFile, ahead: Int,
-        wake: @escaping @Sendable () -> Void)
-    {
+    init(
+        parts: [PartSender.Part], integrity: PartIntegrity, file: OpenFile, ahead: Int,
+        wake: @escaping @Sendable () -> Void
+    ) {
         queue = Locked(parts.reversed())
         freeSlots = max(1, ahead)
         // One hashing thread per core is enough (2 cores here); more would only compete with libcurl.

@@ -23,7 +23,12 @@ public final class SyncProgress: Sendable {
 
     public init() {}
 
-    public func setTotal(_ bytes: Int64) { state.withLock { $0.totalBytes = bytes; $0.startedAt = Date() } }
+    public func setTotal(_ bytes: Int64) {
+        state.withLock {
+            $0.totalBytes = bytes
+            $0.startedAt = Date()
+        }
+    }
     public func setCurrent(_ file: String?) { state.withLock { $0.currentFile = file } }
 
     /// Counts `bytes` as uploaded at once (a transfer that reported no progress of its own).

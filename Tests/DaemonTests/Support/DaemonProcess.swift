@@ -8,9 +8,11 @@ enum Binaries {
         if let env = ProcessInfo.processInfo.environment["TRANSTOK_BIN_DIR"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        var candidate = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var candidate = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         // On some runners the bundle is a directory (`*.xctest/…`): walk up to the build folder.
-        for _ in 0..<4 where !FileManager.default.fileExists(atPath: candidate.appendingPathComponent("transtokd").path) {
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: candidate.appendingPathComponent("transtokd").path)
+        {
             candidate = candidate.deletingLastPathComponent()
         }
         return candidate
@@ -23,7 +25,8 @@ enum Binaries {
 /// A temporary directory per test, readable by other users (for the peer-credential tests).
 func makeTemporaryDirectory(_ label: String) throws -> String {
     let path = "/tmp/tt-\(label)-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    try FileManager.default.createDirectory(
+        atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     return path
 }
 
@@ -88,7 +91,9 @@ final class DaemonProcess {
     let process = Process()
     let logPath: String
 
-    init(label: String, socket: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    init(label: String, socket: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:])
+        throws
+    {
         root = try makeTemporaryDirectory(label)
         stateDir = root + "/state"
         self.socket = socket ?? root + "/run/transtokd.sock"
@@ -96,7 +101,9 @@ final class DaemonProcess {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binaries.daemon)
         process.arguments = ["--state-dir", stateDir, "--socket", self.socket, "--log-level", "debug"] + extraArguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TRANSTOK_") && $0.key != "NOTIFY_SOCKET" }
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("TRANSTOK_") && $0.key != "NOTIFY_SOCKET"
+        }
         env.merge(environment) { $1 }
         process.environment = env
         let log = FileHandle(forWritingAtPath: logPath)
@@ -112,7 +119,9 @@ final class DaemonProcess {
     func waitUntilReady(timeout: Double = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if !process.isRunning { throw DaemonTestError("transtokd exited early (\(process.terminationStatus)):\n\(log)") }
+            if !process.isRunning {
+                throw DaemonTestError("transtokd exited early (\(process.terminationStatus)):\n\(log)")
+            }
             if let reply = try? client.send(method: "GET", path: "/v1/health"), reply.status == 200 { return }
             usleep(50_000)
         }

@@ -25,7 +25,8 @@ struct S3Server: Sendable {
         else { return nil }
         return S3Server(
             endpoint: endpoint, accessKey: accessKey, secretKey: secretKey,
-            region: values["TRANSTOK_S3_TEST_REGION"] ?? "us-east-1", bucket: values["TRANSTOK_S3_TEST_BUCKET"] ?? "transtok-test")
+            region: values["TRANSTOK_S3_TEST_REGION"] ?? "us-east-1",
+            bucket: values["TRANSTOK_S3_TEST_BUCKET"] ?? "transtok-test")
     }()
 
     /// Without it the suites that need it are skipped with `skipMessage` (as SyncTests are), except under CI
@@ -37,7 +38,8 @@ struct S3Server: Sendable {
         guard let current else { throw S3ServerMissing(message: skipMessage) }
         return current
     }
-    static let skipMessage = "no S3 test server: run scripts/s3-test-server.sh start (writes ${TMPDIR:-/tmp}/transtok-s3.env)"
+    static let skipMessage =
+        "no S3 test server: run scripts/s3-test-server.sh start (writes ${TMPDIR:-/tmp}/transtok-s3.env)"
 
     /// The environment a process needs to sign requests with the test keys (secret: `secret` instead, if given).
     func environment(secret: String? = nil) -> [String: String] {

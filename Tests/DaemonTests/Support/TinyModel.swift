@@ -24,8 +24,10 @@ enum TinyModel {
 
     /// Writes `config.json`, `tokenizer.json` and `model.safetensors` into `directory` (deterministic weights);
     /// `maxShardBytes` as a function of the vocabulary size forces shards (index + `model-0000k-of-0000n`).
-    static func write(to directory: String, tokenizer fixture: String = "trained-byte-level-bpe", seed: UInt64 = 7,
-                      maxShardBytes: (Int) -> Int = { _ in 5_000_000_000 }) throws {
+    static func write(
+        to directory: String, tokenizer fixture: String = "trained-byte-level-bpe", seed: UInt64 = 7,
+        maxShardBytes: (Int) -> Int = { _ in 5_000_000_000 }
+    ) throws {
         let tokenizerPath = try writeTokenizer(fixture, to: directory)
         let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizerPath))
         let vocabulary = tokenizer.vocabularySize
@@ -33,7 +35,8 @@ enum TinyModel {
         let config = try LlamaConfig(
             hiddenSize: hidden, intermediateSize: intermediate, numHiddenLayers: 1, numAttentionHeads: 2,
             numKeyValueHeads: 2, vocabSize: vocabulary, maxPositionEmbeddings: 64, ropeTheta: 10_000, rmsNormEps: 1e-5,
-            tieWordEmbeddings: false, bosTokenID: tokenizer.specialTokenIDs[.bos], eosTokenID: tokenizer.specialTokenIDs[.eos])
+            tieWordEmbeddings: false, bosTokenID: tokenizer.specialTokenIDs[.bos],
+            eosTokenID: tokenizer.specialTokenIDs[.eos])
         try Data(config.huggingFaceJSON(torchDType: "float32").serialized(indent: 2).utf8)
             .write(to: URL(fileURLWithPath: directory + "/config.json"))
 
@@ -42,14 +45,20 @@ enum TinyModel {
         var writer = try SafetensorsWriter(outputDType: .f32, maxShardBytes: maxShardBytes(vocabulary))
         try writer.add("model.embed_tokens.weight", shape: [vocabulary, hidden], .float32(values(vocabulary * hidden)))
         let layer = "model.layers.0."
-        try writer.add(layer + "input_layernorm.weight", shape: [hidden], .float32([Float](repeating: 1, count: hidden)))
+        try writer.add(
+            layer + "input_layernorm.weight", shape: [hidden], .float32([Float](repeating: 1, count: hidden)))
         for projection in ["q_proj", "k_proj", "v_proj", "o_proj"] {
-            try writer.add(layer + "self_attn.\(projection).weight", shape: [hidden, hidden], .float32(values(hidden * hidden)))
+            try writer.add(
+                layer + "self_attn.\(projection).weight", shape: [hidden, hidden], .float32(values(hidden * hidden)))
         }
-        try writer.add(layer + "post_attention_layernorm.weight", shape: [hidden], .float32([Float](repeating: 1, count: hidden)))
-        try writer.add(layer + "mlp.gate_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
-        try writer.add(layer + "mlp.up_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
-        try writer.add(layer + "mlp.down_proj.weight", shape: [hidden, intermediate], .float32(values(hidden * intermediate)))
+        try writer.add(
+            layer + "post_attention_layernorm.weight", shape: [hidden], .float32([Float](repeating: 1, count: hidden)))
+        try writer.add(
+            layer + "mlp.gate_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
+        try writer.add(
+            layer + "mlp.up_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
+        try writer.add(
+            layer + "mlp.down_proj.weight", shape: [hidden, intermediate], .float32(values(hidden * intermediate)))
         try writer.add("model.norm.weight", shape: [hidden], .float32([Float](repeating: 1, count: hidden)))
         try writer.add("lm_head.weight", shape: [vocabulary, hidden], .float32(values(vocabulary * hidden)))
         _ = try writer.write(to: URL(fileURLWithPath: directory), baseName: "model")

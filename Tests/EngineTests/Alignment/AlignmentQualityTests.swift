@@ -1,12 +1,16 @@
 import Testing
+
 @testable import Engine
 
 /// AER on the first 300 gold lines of grc-eng (fixture slice; the full-corpus figures are in `transtok-bench align`).
 /// Thresholds sit a few points above the values measured when the models were written, so a regression in the
 /// E-step, the prior or the symmetrisation fails them.
 @Suite struct AlignmentQualityTests {
-    static let corpus = Result { try CorpusReader(lowercase: true).read(source: TestPaths.fixture("alignment/grc300.grc"),
-                                                                        target: TestPaths.fixture("alignment/grc300.eng")) }
+    static let corpus = Result {
+        try CorpusReader(lowercase: true).read(
+            source: TestPaths.fixture("alignment/grc300.grc"),
+            target: TestPaths.fixture("alignment/grc300.eng"))
+    }
     static let gold = Result { try GoldAlignment(contentsOf: TestPaths.fixture("alignment/grc300.gold")) }
 
     func aer(_ links: [[AlignmentLink]]) throws -> Double {
@@ -64,7 +68,9 @@ import Testing
 
     /// Forward-backward marginals equal brute-force enumeration of every state path on a short sentence.
     @Test func forwardBackwardMatchesEnumeration() throws {
-        let corpus = ParallelCorpus(pairs: [(["a", "b", "c"], ["x", "y", "z", "w"]), (["b", "a"], ["y", "x", "x"]), (["c", "a", "b"], ["z", "w"])])
+        let corpus = ParallelCorpus(pairs: [
+            (["a", "b", "c"], ["x", "y", "z", "w"]), (["b", "a"], ["y", "x", "x"]), (["c", "a", "b"], ["z", "w"]),
+        ])
         var o = FastAlignOptions.fastAlign
         o.iterations = 3
         let ibm = FastAlignModel(corpus: corpus, options: o)
@@ -74,10 +80,10 @@ import Testing
         let hmm = try HMMModel(initializedFrom: ibm, options: h)
         hmm.train()
         let k = 0, n = corpus.sourceLength(k), m = corpus.targetLength(k)
-        func t(_ j: Int, _ i: Int) -> Double {  // i = 0 NULL, 1…n
+        func t(_ j: Int, _ i: Int) -> Double { // i = 0 NULL, 1…n
             max(hmm.probabilities[Int(hmm.pairIndices[hmm.pairIndexStarts[k] + j * (n + 1) + i])], 1e-12)
         }
-        func jump(_ from: Int, _ to: Int) -> Double {  // from −1 = start
+        func jump(_ from: Int, _ to: Int) -> Double { // from −1 = start
             let w = { (i: Int) in hmm.jumps[min(2, max(-2, i - from)) + 2] }
             return w(to) / (0..<n).reduce(0) { $0 + w($1) }
         }
@@ -94,9 +100,13 @@ import Testing
             let from = j == 0 ? -1 : path[j - 1] % n
             for s in 0..<(2 * n) {
                 let p: Double
-                if s < n { p = (1 - h.p0) * jump(from, s) * t(j, s + 1) }
-                else if j == 0 { p = h.p0 * jump(-1, s - n) * t(j, 0) }
-                else { p = s - n == from ? h.p0 * t(j, 0) : 0 }
+                if s < n {
+                    p = (1 - h.p0) * jump(from, s) * t(j, s + 1)
+                } else if j == 0 {
+                    p = h.p0 * jump(-1, s - n) * t(j, 0)
+                } else {
+                    p = s - n == from ? h.p0 * t(j, 0) : 0
+                }
                 guard p > 0 else { continue }
                 path[j] = s
                 walk(j + 1, prob * p)

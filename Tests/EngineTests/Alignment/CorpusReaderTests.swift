@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct CorpusReaderTests {
     func file(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("corpus-\(UInt64.random(in: 0...UInt64.max))").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "corpus-\(UInt64.random(in: 0...UInt64.max))"
+        ).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -62,7 +65,8 @@ import Testing
     @Test func parallelFilesOfDifferentLengths() throws {
         let s = try file("a\nb\nc\n"), t = try file("x\ny\n")
         defer { for p in [s, t] { try? FileManager.default.removeItem(atPath: p) } }
-        #expect(throws: AlignmentError.lineCountMismatch(sourcePath: s, sourceLines: 3, targetPath: t, targetLines: 2)) {
+        #expect(throws: AlignmentError.lineCountMismatch(sourcePath: s, sourceLines: 3, targetPath: t, targetLines: 2))
+        {
             try CorpusReader().read(source: s, target: t)
         }
     }
@@ -72,6 +76,8 @@ import Testing
         c.append(source: ["<eps>", "A"], target: ["x"], line: 1)
         #expect(c.sourceSentence(0).first != 0)
         #expect(c.sourceWords(0) == ["<eps>", "A"])
-        #expect(CorpusReader(lowercase: true).tokenize("ΛΌΓΟΣ Word") == ["λόγοσ", "word"] || CorpusReader(lowercase: true).tokenize("ΛΌΓΟΣ Word") == ["λόγος", "word"])
+        #expect(
+            CorpusReader(lowercase: true).tokenize("ΛΌΓΟΣ Word") == ["λόγοσ", "word"]
+                || CorpusReader(lowercase: true).tokenize("ΛΌΓΟΣ Word") == ["λόγος", "word"])
     }
 }

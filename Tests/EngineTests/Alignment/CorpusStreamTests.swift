@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The one corpus reader (`CorpusByteStream` + `CorpusLineReader`), used by `transfer`/`align` and the daemon.
 @Suite struct CorpusStreamTests {
     func temporary(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UInt64.random(in: 0...UInt64.max))-\(name)").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stream-\(UInt64.random(in: 0...UInt64.max))-\(name)"
+        ).path
     }
 
     func gzip(_ path: String) throws {
@@ -72,7 +75,9 @@ import Testing
     /// `transfer`'s reader takes gzip-compressed parallel files like plain ones.
     @Test func corpusReaderReadsGzipFiles() throws {
         let source = temporary("s.txt"), target = temporary("t.txt")
-        defer { for p in [source, target, source + ".gz", target + ".gz"] { try? FileManager.default.removeItem(atPath: p) } }
+        defer {
+            for p in [source, target, source + ".gz", target + ".gz"] { try? FileManager.default.removeItem(atPath: p) }
+        }
         try "a b\nc\n".write(toFile: source, atomically: true, encoding: .utf8)
         try "x\ny z\n".write(toFile: target, atomically: true, encoding: .utf8)
         try gzip(source)
@@ -80,7 +85,11 @@ import Testing
         let plain = try CorpusReader().read(source: source, target: target)
         let compressed = try CorpusReader().read(source: source + ".gz", target: target + ".gz")
         #expect(compressed.count == 2)
-        #expect((0..<2).allSatisfy { plain.sourceWords($0) == compressed.sourceWords($0) && plain.targetWords($0) == compressed.targetWords($0) })
+        #expect(
+            (0..<2).allSatisfy {
+                plain.sourceWords($0) == compressed.sourceWords($0)
+                    && plain.targetWords($0) == compressed.targetWords($0)
+            })
         // A corrupt member is an error naming the file, not a short corpus.
         var data = try Data(contentsOf: URL(fileURLWithPath: source + ".gz"))
         data = data.prefix(data.count - 6)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 @Suite struct HMMRefinedIncrementalAlignerTests {
@@ -9,7 +10,9 @@ import Testing
     }
 
     static func aer(_ links: [[AlignmentLink]]) throws -> Double {
-        try AlignmentEvaluation.score(gold: GoldAlignment(contentsOf: TestPaths.fixture("alignment/grc300.gold")), hypothesis: links).aer
+        try AlignmentEvaluation.score(
+            gold: GoldAlignment(contentsOf: TestPaths.fixture("alignment/grc300.gold")), hypothesis: links
+        ).aer
     }
 
     /// The refinement reads exactly the stored sentences, in the order they were added.
@@ -47,12 +50,15 @@ import Testing
         let before = aligner.lexicalTable(beam: nil)
         let restored = try model.restore(snapshot: aligner.serialized(), changes: [], threads: 1)
         #expect(restored.lexicalTable(beam: nil) == before)
-        #expect(try IncrementalAligner(serialized: aligner.serialized()).sentenceCount == 150)  // an IBM 2 state
+        #expect(try IncrementalAligner(serialized: aligner.serialized()).sentenceCount == 150) // an IBM 2 state
         _ = try aligner.addForwardFirst(batch: 1, corpus.slice(150..<300))
         #expect(aligner.sentenceCount == 300)
         #expect(aligner.lexicalTable(beam: nil) != before)
         let pairs = aligner.alignedWordPairs(minCount: 1)
         #expect(!pairs.isEmpty)
-        #expect(pairs.allSatisfy { $0.count >= 1 && $0.source != AlignedWordPair.nullWord && $0.target != AlignedWordPair.nullWord })
+        #expect(
+            pairs.allSatisfy {
+                $0.count >= 1 && $0.source != AlignedWordPair.nullWord && $0.target != AlignedWordPair.nullWord
+            })
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// Saving the incremental aligner as a snapshot plus change records (`serializedChanges()`).
@@ -48,7 +49,9 @@ import Testing
         let second = try #require(a.serializedChanges())
         #expect(throws: AlignmentError.self) { try IncrementalAligner(serialized: snapshot, changes: [second]) }
         #expect(throws: AlignmentError.self) { try IncrementalAligner(serialized: snapshot, changes: [second, first]) }
-        #expect(throws: AlignmentError.self) { try IncrementalAligner(serialized: snapshot, changes: [Array(first.dropLast(2))]) }
+        #expect(throws: AlignmentError.self) {
+            try IncrementalAligner(serialized: snapshot, changes: [Array(first.dropLast(2))])
+        }
         #expect(throws: AlignmentError.self) { try IncrementalAligner(serialized: snapshot, changes: [snapshot]) }
     }
 

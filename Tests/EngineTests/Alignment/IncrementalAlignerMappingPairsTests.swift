@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// `alignedWordPairs(minCount:beam:)` is the lexical table as the mapping reads it, computed in ids: it must be
@@ -12,7 +13,10 @@ import Testing
 
     static func expectSame(_ a: [AlignedWordPair], _ b: [AlignedWordPair]) {
         #expect(a.count == b.count)
-        for (x, y) in zip(a, b) where x != y || x.logProbability.bitPattern != y.logProbability.bitPattern || x.count.bitPattern != y.count.bitPattern {
+        for (x, y) in zip(a, b)
+        where x != y || x.logProbability.bitPattern != y.logProbability.bitPattern
+            || x.count.bitPattern != y.count.bitPattern
+        {
             Issue.record("\(x) != \(y)")
             return
         }

@@ -1,12 +1,18 @@
 import Testing
+
 @testable import Engine
 
 @Suite struct IncrementalAlignerTests {
-    static let corpus = Result { try CorpusReader(lowercase: true).read(source: TestPaths.fixture("alignment/grc300.grc"),
-                                                                        target: TestPaths.fixture("alignment/grc300.eng")) }
+    static let corpus = Result {
+        try CorpusReader(lowercase: true).read(
+            source: TestPaths.fixture("alignment/grc300.grc"),
+            target: TestPaths.fixture("alignment/grc300.eng"))
+    }
 
     func aer(_ links: [[AlignmentLink]]) throws -> Double {
-        try AlignmentEvaluation.score(gold: GoldAlignment(contentsOf: TestPaths.fixture("alignment/grc300.gold")), hypothesis: links).aer
+        try AlignmentEvaluation.score(
+            gold: GoldAlignment(contentsOf: TestPaths.fixture("alignment/grc300.gold")), hypothesis: links
+        ).aer
     }
 
     @Test func batchesTrackAFullRun() throws {
@@ -24,7 +30,7 @@ import Testing
     @Test func retractionSubtractsExactly() throws {
         let corpus = try Self.corpus.get()
         var options = IncrementalOptions()
-        options.refreshBatches = 0  // so batch 0's statistics are not touched by the later addition
+        options.refreshBatches = 0 // so batch 0's statistics are not touched by the later addition
         let base = IncrementalAligner(options: options)
         try base.add(batch: 0, corpus.slice(0..<100))
         let before = base.forward.counts
@@ -68,10 +74,13 @@ import Testing
         var expected: [Int64] = []
         for b in d.batches {
             for k in 0..<b.count {
-                let src = b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]], trg = b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]]
+                let src = b.sourceIDs[b.sourceStarts[k]..<b.sourceStarts[k + 1]],
+                    trg = b.targetIDs[b.targetStarts[k]..<b.targetStarts[k + 1]]
                 guard !src.isEmpty else { continue }
                 for f in trg {
-                    for e in [0] + src where seen.insert(Int64(e) << 32 | Int64(f)).inserted { expected.append(Int64(e) << 32 | Int64(f)) }
+                    for e in [0] + src where seen.insert(Int64(e) << 32 | Int64(f)).inserted {
+                        expected.append(Int64(e) << 32 | Int64(f))
+                    }
                 }
             }
         }

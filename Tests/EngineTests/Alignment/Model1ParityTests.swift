@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The paper's aligner path: `fast_align -i toy.moses -I 7 -p table` of the authors' fork on the spec's toy corpus
@@ -19,7 +20,9 @@ import Testing
             let got = table.rows.first { $0.source == want.source && $0.target == want.target }
             #expect(got != nil, "missing row \(want.source) \(want.target)")
             guard let got else { continue }
-            #expect(abs(got.logProbability - want.logProbability) <= 1e-4, "\(want.source) \(want.target) ln t \(got.logProbability)")
+            #expect(
+                abs(got.logProbability - want.logProbability) <= 1e-4,
+                "\(want.source) \(want.target) ln t \(got.logProbability)")
             #expect(abs(got.count - want.count) <= 1e-4, "\(want.source) \(want.target) count \(got.count)")
         }
     }
@@ -64,8 +67,9 @@ import Testing
     }
 
     @Test func resultIsIndependentOfThreadCount() throws {
-        let corpus = try CorpusReader().read(source: TestPaths.fixture("alignment/grc300.grc"),
-                                             target: TestPaths.fixture("alignment/grc300.eng"))
+        let corpus = try CorpusReader().read(
+            source: TestPaths.fixture("alignment/grc300.grc"),
+            target: TestPaths.fixture("alignment/grc300.eng"))
         var one = FastAlignOptions.fastAlign
         one.threads = 1
         var three = one

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct SymmetrizerTests {
@@ -31,13 +32,15 @@ import Testing
 
 @Suite struct AlignmentEvaluationTests {
     @Test func sureAndPossibleLinksAndSkippedLines() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aer-\(UInt32.random(in: 0...UInt32.max))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aer-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let gold = dir.appendingPathComponent("gold").path, hyp = dir.appendingPathComponent("hyp").path
         try "0-0 1?1\n\n2-2-P 0-1-S\n".write(toFile: gold, atomically: true, encoding: .utf8)
         try "0-0 1-1 2-2\n0-0 5-5\n0-1\n".write(toFile: hyp, atomically: true, encoding: .utf8)
-        let s = try AlignmentEvaluation.score(gold: GoldAlignment(contentsOf: gold), hypothesis: AlignmentEvaluation.readPharaoh(hyp))
+        let s = try AlignmentEvaluation.score(
+            gold: GoldAlignment(contentsOf: gold), hypothesis: AlignmentEvaluation.readPharaoh(hyp))
         // Line 2 is skipped. A = 4, S = 2 (0-0, 0-1), A∩S = 2, A∩P = 3 (0-0, 1-1, 0-1).
         #expect(s.scoredLines == 2)
         #expect(s.hypothesisLinks == 4)
@@ -48,9 +51,13 @@ import Testing
     }
 
     @Test func malformedLinkNamesFileAndLine() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-gold-\(UInt32.random(in: 0...UInt32.max))").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bad-gold-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         try "0-0\n1-x\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: AlignmentError.malformedLink(path: path, line: 2, token: "1-x")) { try GoldAlignment(contentsOf: path) }
+        #expect(throws: AlignmentError.malformedLink(path: path, line: 2, token: "1-x")) {
+            try GoldAlignment(contentsOf: path)
+        }
     }
 }

@@ -1,9 +1,13 @@
 import Testing
+
 @testable import Engine
 
 @Suite("Evaluation: held-out split by whole books")
 struct BookSplitTests {
-    static let refs = ["Genesis 1:1", "Genesis 1:2", "Ruth 1:1", "Ruth 4:22", "1 Corinthians 13:4", "Mark 1:1", "Mark 16:20", "John 1:1"]
+    static let refs = [
+        "Genesis 1:1", "Genesis 1:2", "Ruth 1:1", "Ruth 4:22", "1 Corinthians 13:4", "Mark 1:1", "Mark 16:20",
+        "John 1:1",
+    ]
 
     @Test("every verse of a held-out book is held out, nothing else; order kept")
     func wholeBooks() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// chrF against sacreBLEU 2.x (`CHRF()` defaults) on `Fixtures/chrf/chrf_reference.json`
@@ -7,8 +8,17 @@ import Testing
 @Suite("Evaluation: chrF matches sacreBLEU")
 struct ChrFTests {
     struct Fixture: Decodable {
-        struct Sentence: Decodable { var hypothesis: String; var reference: String; var score: Double }
-        struct Corpus: Decodable { var name: String; var hypotheses: [String]; var references: [String]; var score: Double }
+        struct Sentence: Decodable {
+            var hypothesis: String
+            var reference: String
+            var score: Double
+        }
+        struct Corpus: Decodable {
+            var name: String
+            var hypotheses: [String]
+            var references: [String]
+            var score: Double
+        }
         var sentences: [Sentence]
         var corpora: [Corpus]
     }
@@ -25,7 +35,10 @@ struct ChrFTests {
         let chrf = ChrF()
         for s in f.sentences {
             let got = chrf.sentenceScore(hypothesis: s.hypothesis, reference: s.reference)
-            #expect(abs(got - s.score) < 1e-9, "hyp \(s.hypothesis.debugDescription) ref \(s.reference.debugDescription): \(got) vs sacreBLEU \(s.score)")
+            #expect(
+                abs(got - s.score) < 1e-9,
+                "hyp \(s.hypothesis.debugDescription) ref \(s.reference.debugDescription): \(got) vs sacreBLEU \(s.score)"
+            )
         }
     }
 
@@ -38,7 +51,9 @@ struct ChrFTests {
             #expect(abs(got - c.score) < 1e-9, "\(c.name): \(got) vs sacreBLEU \(c.score)")
             // Pooling differs from averaging sentence scores whenever sentences differ in length and quality.
             if c.name.hasPrefix("40 perturbed") {
-                let mean = zip(c.hypotheses, c.references).map { chrf.sentenceScore(hypothesis: $0, reference: $1) }.reduce(0, +) / Double(c.hypotheses.count)
+                let mean =
+                    zip(c.hypotheses, c.references).map { chrf.sentenceScore(hypothesis: $0, reference: $1) }.reduce(
+                        0, +) / Double(c.hypotheses.count)
                 #expect(abs(mean - got) > 1e-6)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Crafted and truncated GGUF headers must give a typed error, never a crash or an out-of-bounds read.
@@ -102,10 +103,10 @@ struct ModelFilesGGUFHostileTests {
         b.tensors[0].dims = [1 << 30, 1 << 30]
         expectInvalid(b, "overflows")
         b = oneTensor
-        b.tensors[0].type = 10  // Q2_K: known to ggml, not decoded here
+        b.tensors[0].type = 10 // Q2_K: known to ggml, not decoded here
         expectInvalid(b, "Q2_K")
         b = oneTensor
-        b.tensors[0].type = 8  // Q8_0 needs rows of 32
+        b.tensors[0].type = 8 // Q8_0 needs rows of 32
         expectInvalid(b, "whole number of Q8_0 blocks")
         b = oneTensor
         b.tensors[0].offset = 4
@@ -139,7 +140,7 @@ struct ModelFilesGGUFHostileTests {
             #expect(throws: ModelFileError.self, "length \(length)") {
                 _ = try prefix.withUnsafeBytes { try GGUFHeader.parse($0, path: "prefix") }
             }
-            if length > good.dataOffset + 64 { break }  // beyond the header, truncation only hits the data checks
+            if length > good.dataOffset + 64 { break } // beyond the header, truncation only hits the data checks
         }
     }
 
@@ -160,7 +161,10 @@ struct ModelFilesGGUFHostileTests {
                 _ = try m.withUnsafeBytes { try GGUFHeader.parse($0, path: "mutated") }
                 // Parsed: every tensor must then decode within the file's bounds.
                 let path = try writeTemp(m)
-                defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+                defer {
+                    try? FileManager.default.removeItem(
+                        atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+                }
                 let f = try GGUFFile(path: path)
                 for n in f.tensorNames where f.info(n)?.dtype.isFloatConvertible == true { _ = try f.float32(n) }
                 parsed += 1

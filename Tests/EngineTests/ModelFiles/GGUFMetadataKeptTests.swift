@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// What a GGUF says beyond the tensors survives conversion to a Hugging Face config: Llama 3.x rope scaling (stored
@@ -25,14 +26,18 @@ struct GGUFMetadataKeptTests {
     static func gguf(freqs: [Float]?, slidingWindow: UInt32? = nil, theta: Float = 10_000) throws -> GGUFFile {
         var b = GGUFBuilder()
         b.add("general.architecture", string: "llama")
-        for (key, value) in [("embedding_length", 32), ("attention.head_count", 2), ("attention.head_count_kv", 2),
-                             ("feed_forward_length", 64), ("block_count", 1), ("context_length", 131072)] {
+        for (key, value) in [
+            ("embedding_length", 32), ("attention.head_count", 2), ("attention.head_count_kv", 2),
+            ("feed_forward_length", 64), ("block_count", 1), ("context_length", 131072),
+        ] {
             b.add("llama.\(key)", u32: UInt32(value))
         }
         b.add("llama.rope.freq_base", type: 6, raw: GGUFBuilder.le(theta.bitPattern))
         if let slidingWindow { b.add("llama.attention.sliding_window", u32: slidingWindow) }
-        b.tensors = [.init(name: "token_embd.weight", dims: [32, 4], type: 0, offset: 0),
-                     .init(name: "output_norm.weight", dims: [32], type: 0, offset: 512)]
+        b.tensors = [
+            .init(name: "token_embd.weight", dims: [32, 4], type: 0, offset: 0),
+            .init(name: "output_norm.weight", dims: [32], type: 0, offset: 512),
+        ]
         var values = (0..<160).map { Float($0) / 100 }
         if let freqs {
             b.tensors.append(.init(name: "rope_freqs.weight", dims: [UInt64(freqs.count)], type: 0, offset: 640))
@@ -47,7 +52,9 @@ struct GGUFMetadataKeptTests {
         let c = try #require(try Self.cases().first { $0.name == name })
         let s = try #require(try Llama3RopeFit.fit(c.rope_freqs, headDim: c.head_dim, theta: c.rope_theta))
         #expect(s.type == "llama3" && s.factor == c.rope_scaling["factor"])
-        #expect(s.lowFreqFactor == c.rope_scaling["low_freq_factor"] && s.highFreqFactor == c.rope_scaling["high_freq_factor"])
+        #expect(
+            s.lowFreqFactor == c.rope_scaling["low_freq_factor"]
+                && s.highFreqFactor == c.rope_scaling["high_freq_factor"])
         #expect(s.originalMaxPositionEmbeddings == c.rope_scaling["original_max_position_embeddings"].map(Int.init))
     }
 
@@ -61,7 +68,10 @@ struct GGUFMetadataKeptTests {
         #expect(scaling["original_max_position_embeddings"]?.int == 8192)
         // The runtime reads the written config back to the same frequencies the GGUF's divisors give.
         var object = [String: Any]()
-        for (k, v) in try #require(json.object) { object[k] = try JSONSerialization.jsonObject(with: Data(v.serialized(indent: nil).utf8), options: .fragmentsAllowed) }
+        for (k, v) in try #require(json.object) {
+            object[k] = try JSONSerialization.jsonObject(
+                with: Data(v.serialized(indent: nil).utf8), options: .fragmentsAllowed)
+        }
         let fromConfig = try DecoderConfig(huggingFace: object)
         let a = RotaryEmbedding(headDim: 16, rope: fromConfig.rope)
         let b = RotaryEmbedding(headDim: 16, rope: RopeConfig(theta: 10_000, scaling: .frequencyDivisors(c.rope_freqs)))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: GGUF reader")
@@ -50,7 +51,7 @@ struct ModelFilesGGUFReaderTests {
 
     @Test func nonFloatTensorsAreRefusedByFloat32() throws {
         var b = GGUFBuilder()
-        b.tensors = [.init(name: "ids", dims: [4], type: 26, offset: 0)]  // I32
+        b.tensors = [.init(name: "ids", dims: [4], type: 26, offset: 0)] // I32
         b.data = [UInt8](repeating: 1, count: 16)
         let f = try GGUFFile(path: try b.write())
         #expect(f.info("ids")?.dtype == .i32)

@@ -1,11 +1,12 @@
 import Foundation
+
 @testable import Engine
 
 /// Builds GGUF bytes by hand, so tests can craft valid and hostile headers.
 struct GGUFBuilder {
     struct Tensor {
         var name: String
-        var dims: [UInt64]  // GGUF order: innermost first
+        var dims: [UInt64] // GGUF order: innermost first
         var type: UInt32
         var offset: UInt64
     }
@@ -62,7 +63,9 @@ func loadJSONFixture(_ relative: String) throws -> JSONValue {
     return try JSONValue.parse(bytes: [UInt8](data))
 }
 
-func bitPatterns(_ v: JSONValue?) -> [UInt32] { (v?.array ?? []).compactMap { $0.int.map { UInt32(truncatingIfNeeded: $0) } } }
+func bitPatterns(_ v: JSONValue?) -> [UInt32] {
+    (v?.array ?? []).compactMap { $0.int.map { UInt32(truncatingIfNeeded: $0) } }
+}
 
 extension Array where Element == Float {
     var bitPatterns: [UInt32] { map(\.bitPattern) }

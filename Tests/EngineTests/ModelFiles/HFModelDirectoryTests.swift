@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: HF model directory writer")
@@ -13,13 +14,16 @@ struct ModelFilesHFModelDirectoryTests {
     }
 
     func config(tied: Bool, vocab: Int = 10) throws -> LlamaConfig {
-        try LlamaConfig(hiddenSize: Self.hidden, intermediateSize: 16, numHiddenLayers: 1, numAttentionHeads: 2,
-                        numKeyValueHeads: 1, vocabSize: vocab, maxPositionEmbeddings: 64, ropeTheta: 10_000,
-                        rmsNormEps: 1e-6, tieWordEmbeddings: tied, bosTokenID: 100, eosTokenID: 101, padTokenID: nil)
+        try LlamaConfig(
+            hiddenSize: Self.hidden, intermediateSize: 16, numHiddenLayers: 1, numAttentionHeads: 2,
+            numKeyValueHeads: 1, vocabSize: vocab, maxPositionEmbeddings: 64, ropeTheta: 10_000,
+            rmsNormEps: 1e-6, tieWordEmbeddings: tied, bosTokenID: 100, eosTokenID: 101, padTokenID: nil)
     }
 
     func tokenizer(vocab: Int) -> HFTokenizerBundle {
-        HFTokenizerBundle(files: [("tokenizer.json", Array("{}".utf8))], vocabularySize: vocab, bosTokenID: 3, eosTokenID: 4, padTokenID: 5)
+        HFTokenizerBundle(
+            files: [("tokenizer.json", Array("{}".utf8))], vocabularySize: vocab, bosTokenID: 3, eosTokenID: 4,
+            padTokenID: 5)
     }
 
     func values(_ n: Int, _ seed: Float) -> [Float] { (0..<n).map { Float($0) * 0.25 + seed } }
@@ -49,23 +53,30 @@ struct ModelFilesHFModelDirectoryTests {
         let out = root.appendingPathComponent("out")
         let report = try HFModelDirectoryWriter(outputDType: .f32).write(
             to: out, config: try config(tied: false), tokenizer: tokenizer(vocab: 12), source: source,
-            replacements: ["model.embed_tokens.weight": ([12, Self.hidden], newEmb), "lm_head.weight": ([12, Self.hidden], newHead)])
+            replacements: [
+                "model.embed_tokens.weight": ([12, Self.hidden], newEmb),
+                "lm_head.weight": ([12, Self.hidden], newHead),
+            ])
         #expect(report.linkedShards == ["model-00002-of-00003.safetensors"])
         let linkedSource = srcDir.appendingPathComponent("model-00002-of-00003.safetensors").path
-        #expect(try inode(linkedSource) == (try inode(out.appendingPathComponent("model-00002-of-00003.safetensors").path)))
+        #expect(
+            try inode(linkedSource) == (try inode(out.appendingPathComponent("model-00002-of-00003.safetensors").path)))
 
         let back = try ShardedSafetensors(indexPath: out.appendingPathComponent("model.safetensors.index.json").path)
         #expect(Set(back.tensorNames) == Set(source.tensorNames))
         #expect(try back.float32("model.embed_tokens.weight") == newEmb)
         #expect(try back.float32("lm_head.weight") == newHead)
         #expect(try back.float32("model.norm.weight") == (try source.float32("model.norm.weight")))
-        #expect(try back.float32("model.layers.0.mlp.up_proj.weight") == (try source.float32("model.layers.0.mlp.up_proj.weight")))
+        #expect(
+            try back.float32("model.layers.0.mlp.up_proj.weight")
+                == (try source.float32("model.layers.0.mlp.up_proj.weight")))
 
         let cfg = try LlamaConfig(contentsOf: out.appendingPathComponent("config.json"))
         #expect(cfg.vocabSize == 12)
-        #expect(cfg.bosTokenID == 3 && cfg.eosTokenID == 4 && cfg.padTokenID == 5)  // not the stale 100/101
+        #expect(cfg.bosTokenID == 3 && cfg.eosTokenID == 4 && cfg.padTokenID == 5) // not the stale 100/101
         #expect(!cfg.tieWordEmbeddings)
-        let gen = try JSONValue.parse(bytes: [UInt8](Data(contentsOf: out.appendingPathComponent("generation_config.json"))))
+        let gen = try JSONValue.parse(
+            bytes: [UInt8](Data(contentsOf: out.appendingPathComponent("generation_config.json"))))
         #expect(gen["bos_token_id"] == .int(3) && gen["eos_token_id"] == .int(4) && gen["pad_token_id"] == .int(5))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("tokenizer.json").path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["out", "src"])
@@ -80,13 +91,15 @@ struct ModelFilesHFModelDirectoryTests {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data("stale".utf8).write(to: out.appendingPathComponent("stale.txt"))
         var writer = HFModelDirectoryWriter(outputDType: .bf16)
-        writer.linkUnchangedShards = true  // bf16 output: F32 shards cannot be linked
-        let report = try writer.write(to: out, config: try config(tied: true), tokenizer: tokenizer(vocab: 10), source: source)
+        writer.linkUnchangedShards = true // bf16 output: F32 shards cannot be linked
+        let report = try writer.write(
+            to: out, config: try config(tied: true), tokenizer: tokenizer(vocab: 10), source: source)
         #expect(report.linkedShards.isEmpty)
         let back = try SafetensorsFile(path: out.appendingPathComponent("model.safetensors").path)
         #expect(back.info("lm_head.weight") == nil)
         #expect(back.info("model.embed_tokens.weight")?.dtype == .bf16)
-        #expect(try back.float32("model.norm.weight") == (try source.float32("model.norm.weight")))  // quarter steps are exact in bf16
+        // Quarter steps are exact in bf16.
+        #expect(try back.float32("model.norm.weight") == (try source.float32("model.norm.weight")))
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("stale.txt").path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["out", "src"])
         let json = try JSONValue.parse(bytes: [UInt8](Data(contentsOf: out.appendingPathComponent("config.json"))))
@@ -101,16 +114,18 @@ struct ModelFilesHFModelDirectoryTests {
         let source = try shardedSource(in: srcDir)
         let out = root.appendingPathComponent("out")
         let w = HFModelDirectoryWriter()
-        #expect(throws: ModelFileError.self) {  // tokenizer larger than the embedding
+        #expect(throws: ModelFileError.self) { // tokenizer larger than the embedding
             try w.write(to: out, config: try config(tied: true), tokenizer: tokenizer(vocab: 11), source: source)
         }
-        #expect(throws: ModelFileError.self) {  // untied, lm_head not resized with the embedding
-            try w.write(to: out, config: try config(tied: false), tokenizer: tokenizer(vocab: 12), source: source,
-                        replacements: ["model.embed_tokens.weight": ([12, Self.hidden], values(12 * Self.hidden, 0))])
+        #expect(throws: ModelFileError.self) { // untied, lm_head not resized with the embedding
+            try w.write(
+                to: out, config: try config(tied: false), tokenizer: tokenizer(vocab: 12), source: source,
+                replacements: ["model.embed_tokens.weight": ([12, Self.hidden], values(12 * Self.hidden, 0))])
         }
-        #expect(throws: ModelFileError.self) {  // replacement with the wrong element count
-            try w.write(to: out, config: try config(tied: true), tokenizer: tokenizer(vocab: 10), source: source,
-                        replacements: ["model.embed_tokens.weight": ([10, Self.hidden], [1, 2, 3])])
+        #expect(throws: ModelFileError.self) { // replacement with the wrong element count
+            try w.write(
+                to: out, config: try config(tied: true), tokenizer: tokenizer(vocab: 10), source: source,
+                replacements: ["model.embed_tokens.weight": ([10, Self.hidden], [1, 2, 3])])
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["src"])
     }
@@ -125,11 +140,15 @@ struct ModelFilesHFModelDirectoryTests {
         let out = root.appendingPathComponent("smollm2")
         var writer = HFModelDirectoryWriter(outputDType: .bf16, maxShardBytes: 120_000_000)
         writer.linkUnchangedShards = false
-        try writer.write(to: out, config: hf.config, tokenizer: HFTokenizerBundle(try GGUFTokenizerExport.export(g)), source: hf)
+        try writer.write(
+            to: out, config: hf.config, tokenizer: HFTokenizerBundle(try GGUFTokenizerExport.export(g)), source: hf)
         let back = try TensorFiles.open(path: out.path)
         #expect(back is ShardedSafetensors)
         #expect(Set(back.tensorNames) == Set(hf.tensorNames))
-        for name in ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.29.self_attn.k_proj.weight", "model.norm.weight"] {
+        for name in [
+            "model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight",
+            "model.layers.29.self_attn.k_proj.weight", "model.norm.weight",
+        ] {
             let expected = try hf.float32(name).map { HalfFloat.bf16ToFloat(HalfFloat.floatToBF16($0)) }
             #expect(try back.float32(name) == expected, "\(name)")
             #expect(back.info(name)?.shape == hf.info(name)?.shape)

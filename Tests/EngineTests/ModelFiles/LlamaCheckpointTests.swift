@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: LlamaCheckpoint", .enabled(if: TestPaths.assetAvailable("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")))
@@ -14,13 +15,18 @@ struct ModelFilesLlamaCheckpointTests {
         let out = root.appendingPathComponent("m")
         var w = HFModelDirectoryWriter(outputDType: .f32)
         w.linkUnchangedShards = false
-        try w.write(to: out, config: fromGGUF.config, tokenizer: HFTokenizerBundle(try GGUFTokenizerExport.export(try #require(fromGGUF.gguf))),
-                    source: fromGGUF.tensors)
+        try w.write(
+            to: out, config: fromGGUF.config,
+            tokenizer: HFTokenizerBundle(try GGUFTokenizerExport.export(try #require(fromGGUF.gguf))),
+            source: fromGGUF.tensors)
         let fromDir = try LlamaCheckpoint(path: out.path)
         #expect(fromDir.config == fromGGUF.config)
         #expect(fromDir.gguf == nil)
         #expect(Set(fromDir.tensors.tensorNames) == Set(fromGGUF.tensors.tensorNames))
-        for name in ["model.layers.5.self_attn.q_proj.weight", "model.layers.5.self_attn.k_proj.weight", "model.layers.5.mlp.down_proj.weight"] {
+        for name in [
+            "model.layers.5.self_attn.q_proj.weight", "model.layers.5.self_attn.k_proj.weight",
+            "model.layers.5.mlp.down_proj.weight",
+        ] {
             #expect(try fromDir.tensors.float32(name) == fromGGUF.tensors.float32(name), "\(name)")
         }
         // F32 output: the runtime can use the mapping directly.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: Llama GGUF names and q/k permutation")
@@ -33,8 +34,10 @@ struct ModelFilesLlamaTensorNamesTests {
     @Test func namesMapToHuggingFace() {
         #expect(LlamaTensorNames.huggingFaceName(gguf: "token_embd.weight") == "model.embed_tokens.weight")
         #expect(LlamaTensorNames.huggingFaceName(gguf: "output.weight") == "lm_head.weight")
-        #expect(LlamaTensorNames.huggingFaceName(gguf: "blk.12.attn_k.weight") == "model.layers.12.self_attn.k_proj.weight")
-        #expect(LlamaTensorNames.huggingFaceName(gguf: "blk.0.ffn_down.weight") == "model.layers.0.mlp.down_proj.weight")
+        #expect(
+            LlamaTensorNames.huggingFaceName(gguf: "blk.12.attn_k.weight") == "model.layers.12.self_attn.k_proj.weight")
+        #expect(
+            LlamaTensorNames.huggingFaceName(gguf: "blk.0.ffn_down.weight") == "model.layers.0.mlp.down_proj.weight")
         #expect(LlamaTensorNames.huggingFaceName(gguf: "blk.3.attn_q.bias") == "model.layers.3.self_attn.q_proj.bias")
         #expect(LlamaTensorNames.huggingFaceName(gguf: "rope_freqs.weight") == nil)
         #expect(LlamaTensorNames.huggingFaceName(gguf: "blk.01.attn_q.weight") == nil)
@@ -47,13 +50,17 @@ struct ModelFilesLlamaTensorNamesTests {
     @Test func syntheticLlamaGGUF() throws {
         var b = GGUFBuilder()
         b.add("general.architecture", string: "llama")
-        for (k, v) in [("embedding_length", 8), ("block_count", 1), ("feed_forward_length", 16), ("attention.head_count", 2),
-                       ("attention.head_count_kv", 1), ("context_length", 128)] as [(String, UInt32)] {
+        for (k, v) in [
+            ("embedding_length", 8), ("block_count", 1), ("feed_forward_length", 16), ("attention.head_count", 2),
+            ("attention.head_count_kv", 1), ("context_length", 128),
+        ] as [(String, UInt32)] {
             b.add("llama.\(k)", u32: v)
         }
         b.add("llama.rope.freq_base", type: 6, raw: GGUFBuilder.le(Float(500_000).bitPattern))
-        let shapes: [(String, [UInt64])] = [("token_embd.weight", [8, 6]), ("output.weight", [8, 6]), ("output_norm.weight", [8]),
-                                            ("blk.0.attn_q.weight", [8, 8]), ("blk.0.attn_k.weight", [8, 4]), ("rope_freqs.weight", [2])]
+        let shapes: [(String, [UInt64])] = [
+            ("token_embd.weight", [8, 6]), ("output.weight", [8, 6]), ("output_norm.weight", [8]),
+            ("blk.0.attn_q.weight", [8, 8]), ("blk.0.attn_k.weight", [8, 4]), ("rope_freqs.weight", [2]),
+        ]
         var offset: UInt64 = 0
         var data: [UInt8] = []
         var values: [String: [Float]] = [:]
@@ -70,10 +77,15 @@ struct ModelFilesLlamaTensorNamesTests {
         }
         b.data = data
         let t = try GGUFLlamaTensors(try GGUFFile(path: try b.write()))
-        #expect(t.config.headDim == 4 && !t.config.tieWordEmbeddings && t.config.ropeTheta == 500_000 && t.config.vocabSize == 6)
+        #expect(
+            t.config.headDim == 4 && !t.config.tieWordEmbeddings && t.config.ropeTheta == 500_000
+                && t.config.vocabSize == 6)
         #expect(t.skippedTensors == ["rope_freqs.weight"])
-        #expect(t.tensorNames == ["model.embed_tokens.weight", "lm_head.weight", "model.norm.weight",
-                                  "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight"])
+        #expect(
+            t.tensorNames == [
+                "model.embed_tokens.weight", "lm_head.weight", "model.norm.weight",
+                "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",
+            ])
         #expect(t.info("model.layers.0.self_attn.k_proj.weight")?.shape == [4, 8])
         let q = try #require(values["blk.0.attn_q.weight"]), k = try #require(values["blk.0.attn_k.weight"])
         #expect(Self.llamaCppPermute(try t.float32("model.layers.0.self_attn.q_proj.weight"), heads: 2, cols: 8) == q)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Bad input is refused by `ModelValidation` (and so by `SourceModel`, hence `transtok transfer` and workspace
@@ -72,7 +73,8 @@ struct ModelValidationTests {
         map.set("model.layers.0.self_attn.k_proj.weight", nil)
         json.set("weight_map", map)
         try Data(json.serialized().utf8).write(to: url)
-        expectRefused(dir.path, [CheckpointLayout.weightIndex, "'model.layers.0.self_attn.k_proj.weight'", "no weight_map entry"])
+        expectRefused(
+            dir.path, [CheckpointLayout.weightIndex, "'model.layers.0.self_attn.k_proj.weight'", "no weight_map entry"])
     }
 
     @Test func tensorShapeDisagreeingWithConfigIsNamed() throws {
@@ -95,7 +97,7 @@ struct ModelValidationTests {
     @Test func ggufWithAnUnknownQuantisationNamesFileAndTensor() throws {
         var b = GGUFBuilder()
         b.add("general.architecture", string: "llama")
-        b.tensors = [.init(name: "blk.0.ffn_up.weight", dims: [256, 1], type: 13, offset: 0)]  // Q5_K
+        b.tensors = [.init(name: "blk.0.ffn_up.weight", dims: [256, 1], type: 13, offset: 0)] // Q5_K
         b.data = [UInt8](repeating: 0, count: 256)
         let path = try b.write("model.gguf")
         expectRefused(path, [path, "'blk.0.ffn_up.weight'", "Q5_K"])

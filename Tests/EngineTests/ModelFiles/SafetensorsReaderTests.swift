@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: safetensors reader")
@@ -12,9 +13,11 @@ struct ModelFilesSafetensorsReaderTests {
         let expected = try loadJSONFixture("modelfiles/dtypes.expected.json")
         #expect(f.metadata == ["format": "pt", "note": "transtok fixture"])
         #expect(Set(f.tensorNames) == Set(try #require(expected.object).map(\.0)))
-        let dtypes: [String: TensorDType] = ["a.f32": .f32, "b.f16": .f16, "c.bf16": .bf16, "d.f64": .f64, "e.i64": .i64,
-                                             "f.i32": .i32, "g.i16": .i16, "h.i8": .i8, "i.u8": .u8, "j.bool": .bool,
-                                             "k.empty": .f32, "l.scalar": .f32]
+        let dtypes: [String: TensorDType] = [
+            "a.f32": .f32, "b.f16": .f16, "c.bf16": .bf16, "d.f64": .f64, "e.i64": .i64,
+            "f.i32": .i32, "g.i16": .i16, "h.i8": .i8, "i.u8": .u8, "j.bool": .bool,
+            "k.empty": .f32, "l.scalar": .f32,
+        ]
         for (name, e) in try #require(expected.object) {
             let info = try #require(f.info(name))
             #expect(info.dtype == dtypes[name], "\(name)")
@@ -23,13 +26,14 @@ struct ModelFilesSafetensorsReaderTests {
                 #expect(try f.float32(name).bitPatterns == bitPatterns(e["bits"]), "\(name)")
             } else {
                 let v = try f.view(name)
-                let ints: [Int] = switch info.dtype {
-                case .i64: Array(try #require(v.typed(as: Int64.self))).map { Int($0) }
-                case .i32: Array(try #require(v.typed(as: Int32.self))).map { Int($0) }
-                case .i16: Array(try #require(v.typed(as: Int16.self))).map { Int($0) }
-                case .i8: Array(try #require(v.typed(as: Int8.self))).map { Int($0) }
-                default: v.bytes.map { Int($0) }
-                }
+                let ints: [Int] =
+                    switch info.dtype {
+                    case .i64: Array(try #require(v.typed(as: Int64.self))).map { Int($0) }
+                    case .i32: Array(try #require(v.typed(as: Int32.self))).map { Int($0) }
+                    case .i16: Array(try #require(v.typed(as: Int16.self))).map { Int($0) }
+                    case .i8: Array(try #require(v.typed(as: Int8.self))).map { Int($0) }
+                    default: v.bytes.map { Int($0) }
+                    }
                 #expect(ints == e["ints"]?.array?.compactMap(\.int), "\(name)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: safetensors writer")
@@ -41,7 +42,9 @@ struct ModelFilesSafetensorsWriterTests {
     }
 
     @Test func halfPrecisionOutputIsOneRoundingCast() throws {
-        let values: [Float] = [1, 1 + 0x1p-11, 1 + 3 * 0x1p-11, 65504, 65520, -0.0, 1e-8, 0x1p-24, .infinity, 3.14159274]
+        let values: [Float] = [
+            1, 1 + 0x1p-11, 1 + 3 * 0x1p-11, 65504, 65520, -0.0, 1e-8, 0x1p-24, .infinity, 3.14159274,
+        ]
         for dtype in [TensorDType.f16, .bf16] {
             var w = try SafetensorsWriter(outputDType: dtype)
             try w.add("x", shape: [values.count], .float32(values))
@@ -50,7 +53,8 @@ struct ModelFilesSafetensorsWriterTests {
             let back = try SafetensorsFile(path: dir.appendingPathComponent("model.safetensors").path)
             #expect(back.info("x")?.dtype == dtype)
             let got = try back.float32("x")
-            let expected: [Float] = dtype == .f16
+            let expected: [Float] =
+                dtype == .f16
                 ? [1, 1, 1 + 2 * 0x1p-10, 65504, .infinity, -0.0, 0, 0x1p-24, .infinity, 3.140625]
                 : [1, 1, 1, 65536, 65536, -0.0, Float(bitPattern: 0x322C_0000), 0x1p-24, .infinity, 3.140625]
             #expect(got.bitPatterns == expected.bitPatterns, "\(dtype)")
@@ -60,7 +64,10 @@ struct ModelFilesSafetensorsWriterTests {
     @Test func halfConversionsAreExactOnEveryF16Value() {
         for bits in 0...UInt16.max {
             let f = HalfFloat.f16ToFloat(bits)
-            if f.isNaN { #expect(HalfFloat.floatToF16(f) & 0x7C00 == 0x7C00); continue }
+            if f.isNaN {
+                #expect(HalfFloat.floatToF16(f) & 0x7C00 == 0x7C00)
+                continue
+            }
             #expect(HalfFloat.floatToF16(f) == bits)
             #expect(HalfFloat.floatToBF16(HalfFloat.bf16ToFloat(bits)) == bits || HalfFloat.bf16ToFloat(bits).isNaN)
         }
@@ -79,15 +86,19 @@ struct ModelFilesSafetensorsWriterTests {
         let files = try w.write(to: dir)
         #expect(files.last == "model.safetensors.index.json")
         #expect(files.count > 3)
-        #expect(files.first == "model-00001-of-\(String(repeating: "0", count: 5 - String(files.count - 1).count))\(files.count - 1).safetensors")
+        #expect(
+            files.first
+                == "model-00001-of-\(String(repeating: "0", count: 5 - String(files.count - 1).count))\(files.count - 1).safetensors"
+        )
         let index = try JSONValue.parse(bytes: [UInt8](Data(contentsOf: dir.appendingPathComponent(files.last!))))
         #expect(index["metadata"]?["total_size"]?.int == expected.values.reduce(0) { $0 + 2 * $1.count } + 12)
         let sharded = try ShardedSafetensors(indexPath: dir.appendingPathComponent(files.last!).path)
         for (name, v) in expected {
-            #expect(try sharded.float32(name) == v, "\(name)")  // small multiples of 0.5 are exact in bf16
+            #expect(try sharded.float32(name) == v, "\(name)") // small multiples of 0.5 are exact in bf16
         }
         for f in files.dropLast() {
-            let size = try #require(try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(f).path)[.size] as? Int)
+            let size = try #require(
+                try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(f).path)[.size] as? Int)
             let shard = try SafetensorsFile(path: dir.appendingPathComponent(f).path)
             #expect(size - shard.dataOffset <= 100)
         }

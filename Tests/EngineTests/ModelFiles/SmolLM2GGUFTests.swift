@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The real SmolLM2-135M-Instruct Q4_1 GGUF (fetch with scripts/fetch-assets.sh).

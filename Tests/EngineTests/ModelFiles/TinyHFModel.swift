@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Engine
 
 /// A tiny Llama-layout Hugging Face directory (two layers, hidden 16) over a committed tokenizer fixture, with a
@@ -7,30 +8,35 @@ enum TinyHFModel {
     static let hidden = 16, intermediate = 32, layers = 2
 
     static func temporaryDirectory(_ label: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-\(label)-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "transtok-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
 
     /// The decompressed `tokenizer.json` text of a fixture.
     static func tokenizerJSON(_ fixture: String) throws -> String {
-        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizers/\(fixture).tokenizer.json.gz")))
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizers/\(fixture).tokenizer.json.gz")))
         return String(decoding: try Gzip.decompress(data), as: UTF8.self)
     }
 
     /// Writes `config.json` (model_type `modelType`, plus `extraConfig` keys), `tokenizer.json` and the weights.
     /// - Parameter maxShardBytes: the shard limit (the embedding is written first, the head last).
     @discardableResult
-    static func write(to dir: URL, dtype: TensorDType = .f32, tied: Bool = false, maxShardBytes: Int = 5_000_000_000,
-                      modelType: String = "llama", extraConfig: [(String, JSONValue)] = [],
-                      tokenizer fixture: String = "trained-byte-level-bpe") throws -> Int {
+    static func write(
+        to dir: URL, dtype: TensorDType = .f32, tied: Bool = false, maxShardBytes: Int = 5_000_000_000,
+        modelType: String = "llama", extraConfig: [(String, JSONValue)] = [],
+        tokenizer fixture: String = "trained-byte-level-bpe"
+    ) throws -> Int {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let text = try tokenizerJSON(fixture)
         try Data(text.utf8).write(to: dir.appendingPathComponent("tokenizer.json"))
         let vocab = try Tokenizer(data: Array(text.utf8)).vocabularySize
-        let config = try LlamaConfig(hiddenSize: hidden, intermediateSize: intermediate, numHiddenLayers: layers,
-                                     numAttentionHeads: 2, numKeyValueHeads: 1, vocabSize: vocab, maxPositionEmbeddings: 64,
-                                     ropeTheta: 10_000, rmsNormEps: 1e-5, tieWordEmbeddings: tied)
+        let config = try LlamaConfig(
+            hiddenSize: hidden, intermediateSize: intermediate, numHiddenLayers: layers,
+            numAttentionHeads: 2, numKeyValueHeads: 1, vocabSize: vocab, maxPositionEmbeddings: 64,
+            ropeTheta: 10_000, rmsNormEps: 1e-5, tieWordEmbeddings: tied)
         var json = config.huggingFaceJSON(torchDType: dtype.torchName)
         json.set("model_type", .string(modelType))
         for (k, v) in extraConfig { json.set(k, v) }
@@ -54,9 +60,11 @@ enum TinyHFModel {
             try w.add(p + "self_attn.v_proj.weight", shape: [kv, hidden], .float32(values(kv * hidden)))
             try w.add(p + "self_attn.o_proj.weight", shape: [hidden, hidden], .float32(values(hidden * hidden)))
             try w.add(p + "post_attention_layernorm.weight", shape: [hidden], .float32(values(hidden)))
-            try w.add(p + "mlp.gate_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
+            try w.add(
+                p + "mlp.gate_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
             try w.add(p + "mlp.up_proj.weight", shape: [intermediate, hidden], .float32(values(intermediate * hidden)))
-            try w.add(p + "mlp.down_proj.weight", shape: [hidden, intermediate], .float32(values(hidden * intermediate)))
+            try w.add(
+                p + "mlp.down_proj.weight", shape: [hidden, intermediate], .float32(values(hidden * intermediate)))
         }
         try w.add("model.norm.weight", shape: [hidden], .float32(values(hidden)))
         if !tied { try w.add("lm_head.weight", shape: [vocab, hidden], .float32(values(vocab * hidden))) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("ModelFiles: GGUF tokenizer export")
@@ -9,7 +10,8 @@ struct ModelFilesTokenizerExportTests {
     }
 
     static func floatArray(_ items: [Float]) -> [UInt8] {
-        GGUFBuilder.le(UInt32(6)) + GGUFBuilder.le(UInt64(items.count)) + items.flatMap { GGUFBuilder.le($0.bitPattern) }
+        GGUFBuilder.le(UInt32(6)) + GGUFBuilder.le(UInt64(items.count))
+            + items.flatMap { GGUFBuilder.le($0.bitPattern) }
     }
 
     static func intArray(_ items: [Int32]) -> [UInt8] {
@@ -31,12 +33,15 @@ struct ModelFilesTokenizerExportTests {
         b.add("tokenizer.ggml.unknown_token_id", u32: 0)
         let t = try GGUFTokenizerExport.export(try GGUFFile(path: try b.write()))
         let merges = t.tokenizerJSON["model"]?["merges"]?.array?.map { $0.array?.compactMap(\.string) ?? [] }
-        #expect(merges == [["▁", "a"], ["a", "b"], ["b", "a"], ["▁a", "b"], ["▁", "ab"], ["ba", "b"], ["b", "ab"]])
+        #expect(
+            merges == [["▁", "a"], ["a", "b"], ["b", "a"], ["▁a", "b"], ["▁", "ab"], ["ba", "b"], ["b", "ab"]])
         #expect(t.tokenizerJSON["model"]?["byte_fallback"] == .bool(true))
         #expect(t.tokenizerJSON["model"]?["unk_token"] == .string("<unk>"))
         #expect(t.tokenizerJSON["pre_tokenizer"]?["type"] == .string("Metaspace"))
-        #expect(t.tokenizerJSON["post_processor"]?["type"] == .string("TemplateProcessing"))  // add_bos defaults on for SP
-        #expect(t.tokenizerJSON["added_tokens"]?.array?.compactMap { $0["content"]?.string } == ["<unk>", "<s>", "</s>"])
+        // Add_bos defaults on for SP.
+        #expect(t.tokenizerJSON["post_processor"]?["type"] == .string("TemplateProcessing"))
+        #expect(
+            t.tokenizerJSON["added_tokens"]?.array?.compactMap { $0["content"]?.string } == ["<unk>", "<s>", "</s>"])
         #expect(t.tokenizerConfig["bos_token"] == .string("<s>"))
         #expect(t.bosTokenID == 1 && t.eosTokenID == 2 && t.unkTokenID == 0 && t.padTokenID == nil)
     }
@@ -52,7 +57,8 @@ struct ModelFilesTokenizerExportTests {
         }
         // An unknown byte-level pre-tokenizer is an error naming it (main exported GPT-2's with only a warning that
         // `transfer` and the runtime never showed); Llama 3's sets ignore_merges as its tokenizer.json does.
-        for (pre, ignoreMerges) in [("tekken-unknown", nil), ("llama-bpe", true), ("qwen2", false)] as [(String, Bool?)] {
+        for (pre, ignoreMerges) in [("tekken-unknown", nil), ("llama-bpe", true), ("qwen2", false)] as [(String, Bool?)]
+        {
             var p = GGUFBuilder()
             p.add("tokenizer.ggml.model", string: "gpt2")
             p.add("tokenizer.ggml.pre", string: pre)
@@ -60,7 +66,8 @@ struct ModelFilesTokenizerExportTests {
             p.add("tokenizer.ggml.merges", type: 9, raw: Self.stringArray(["a b"]))
             let file = try GGUFFile(path: try p.write())
             if let ignoreMerges {
-                #expect(try GGUFTokenizerExport.export(file).tokenizerJSON["model"]?["ignore_merges"]?.bool == ignoreMerges)
+                #expect(
+                    try GGUFTokenizerExport.export(file).tokenizerJSON["model"]?["ignore_merges"]?.bool == ignoreMerges)
             } else {
                 do {
                     _ = try GGUFTokenizerExport.export(file)

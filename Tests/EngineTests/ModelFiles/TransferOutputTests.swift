@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// What a transfer writes: only the changed tables are rewritten (unchanged source shards reused), the source
@@ -17,7 +18,8 @@ struct TransferOutputTests {
         let t = try layout.transfer(maxShardBytes: 6_000, reuse: .link)
         defer { try? FileManager.default.removeItem(at: t.root) }
         let src = t.root.appendingPathComponent("source")
-        let sourceShards = try ShardedSafetensors(indexPath: src.appendingPathComponent(CheckpointLayout.weightIndex).path)
+        let sourceShards = try ShardedSafetensors(
+            indexPath: src.appendingPathComponent(CheckpointLayout.weightIndex).path)
         #expect(sourceShards.shards.count > 3)
         let out = try ShardedSafetensors(indexPath: t.output.appendingPathComponent(CheckpointLayout.weightIndex).path)
         #expect(Set(out.tensorNames) == Set(sourceShards.tensorNames))
@@ -30,9 +32,11 @@ struct TransferOutputTests {
         // Everything outside model-transtok* is a source shard, hard-linked (same inode), holding only body tensors.
         for (file, _) in out.shards where !changedFiles.contains(file) {
             #expect(!file.hasPrefix(CheckpointLayout.changedWeightsBaseName))
-            #expect(try inode(t.output.appendingPathComponent(file)) == inode(src.appendingPathComponent(file)), "\(file)")
+            #expect(
+                try inode(t.output.appendingPathComponent(file)) == inode(src.appendingPathComponent(file)), "\(file)")
         }
-        for name in sourceShards.tensorNames where ![CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].contains(name) {
+        for name in sourceShards.tensorNames
+        where ![CheckpointLayout.embeddingTensor, CheckpointLayout.headTensor].contains(name) {
             #expect(try out.float32(name) == sourceShards.float32(name), "\(name)")
         }
         let changed = try SafetensorsFile(path: t.output.appendingPathComponent(try #require(changedFiles.first)).path)
@@ -46,13 +50,18 @@ struct TransferOutputTests {
         let src = t.root.appendingPathComponent("source")
         let out = try ShardedSafetensors(indexPath: t.output.appendingPathComponent(CheckpointLayout.weightIndex).path)
         let own = try #require(out.weightMap[CheckpointLayout.embeddingTensor])
-        #expect(own.hasPrefix(CheckpointLayout.changedWeightsBaseName) && out.weightMap[CheckpointLayout.headTensor] == own)
+        #expect(
+            own.hasPrefix(CheckpointLayout.changedWeightsBaseName) && out.weightMap[CheckpointLayout.headTensor] == own)
         let reused = out.shards.keys.filter { !$0.hasPrefix(CheckpointLayout.changedWeightsBaseName) }
         #expect(reused.count >= 2)
         for file in reused {
-            #expect(try inode(t.output.appendingPathComponent(file)) == inode(src.appendingPathComponent(file)), "\(file)")
+            #expect(
+                try inode(t.output.appendingPathComponent(file)) == inode(src.appendingPathComponent(file)), "\(file)")
         }
-        #expect(out.info(CheckpointLayout.embeddingTensor)?.shape == [t.targetVocabulary + t.source.embedding.rows, TinyHFModel.hidden])
+        #expect(
+            out.info(CheckpointLayout.embeddingTensor)?.shape == [
+                t.targetVocabulary + t.source.embedding.rows, TinyHFModel.hidden,
+            ])
         _ = try ModelLoader.load(path: t.output.path)
     }
 
@@ -65,17 +74,23 @@ struct TransferOutputTests {
         #expect(!reused.isEmpty)
         for file in reused {
             #expect(try inode(t.output.appendingPathComponent(file)) != inode(src.appendingPathComponent(file)))
-            #expect(FileManager.default.contentsEqual(atPath: t.output.appendingPathComponent(file).path, andPath: src.appendingPathComponent(file).path))
+            #expect(
+                FileManager.default.contentsEqual(
+                    atPath: t.output.appendingPathComponent(file).path, andPath: src.appendingPathComponent(file).path))
         }
     }
 
     @Test func sourceConfigPassesThroughWithOnlyVocabularyIdsTieAndDType() throws {
-        let extra: [(String, JSONValue)] = [("sliding_window", .int(4096)), ("architectures", .array([.string("MistralForCausalLM")])),
-                                            ("custom_key", .string("kept")), ("bos_token_id", .int(99_999))]
+        let extra: [(String, JSONValue)] = [
+            ("sliding_window", .int(4096)), ("architectures", .array([.string("MistralForCausalLM")])),
+            ("custom_key", .string("kept")), ("bos_token_id", .int(99_999)),
+        ]
         let t = try layout.transfer(modelType: "mistral", extraConfig: extra, dtype: .bf16)
         defer { try? FileManager.default.removeItem(at: t.root) }
-        let source = try JSONValue.parse(String(contentsOf: t.root.appendingPathComponent("source/config.json"), encoding: .utf8))
-        let output = try JSONValue.parse(String(contentsOf: t.output.appendingPathComponent("config.json"), encoding: .utf8))
+        let source = try JSONValue.parse(
+            String(contentsOf: t.root.appendingPathComponent("source/config.json"), encoding: .utf8))
+        let output = try JSONValue.parse(
+            String(contentsOf: t.output.appendingPathComponent("config.json"), encoding: .utf8))
         #expect(output["model_type"]?.string == "mistral")
         #expect(output["architectures"] == .array([.string("MistralForCausalLM")]))
         #expect(output["sliding_window"]?.int == 4096)
@@ -83,7 +98,9 @@ struct TransferOutputTests {
         #expect(output["vocab_size"]?.int == t.targetVocabulary)
         #expect(output["bos_token_id"]?.int != 99_999)
         #expect(output["torch_dtype"]?.string == "bfloat16")
-        let changed: Set<String> = ["vocab_size", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype", "dtype", "tie_word_embeddings"]
+        let changed: Set<String> = [
+            "vocab_size", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype", "dtype", "tie_word_embeddings",
+        ]
         for (key, value) in try #require(source.object) where !changed.contains(key) {
             #expect(output[key] == value, "\(key)")
         }

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// `generate` on chat prompts against transformers (issue #13): SmolLM2-135M-Instruct, conversations rendered by
 /// transformers' chat template, greedy continuation with a KV cache. Every generated position's logits are held to
 /// transformers' full (no-cache) forward within 1e-3, so a divergence anywhere on the path — template rendering,
 /// special-token encoding, prefill, the KV-cache decode step — fails here before it changes a greedy token.
-@Suite("Runtime: SmolLM2 chat generation parity with transformers",
-       .enabled(if: TestPaths.assetAvailable(SmolLM2Asset.path),
-                "SmolLM2 GGUF absent: run scripts/fetch-assets.sh (or set TRANSTOK_ASSETS)"))
+@Suite(
+    "Runtime: SmolLM2 chat generation parity with transformers",
+    .enabled(
+        if: TestPaths.assetAvailable(SmolLM2Asset.path),
+        "SmolLM2 GGUF absent: run scripts/fetch-assets.sh (or set TRANSTOK_ASSETS)"))
 struct RuntimeChatGenerationParityTests {
     struct Step: Decodable {
         let logits_strided: [Float]
@@ -73,13 +76,17 @@ struct RuntimeChatGenerationParityTests {
                 let base = logits.startIndex
                 let strided = stride(from: 0, to: logits.count, by: c.stride).map { logits[base + $0] }
                 #expect(strided.count == step.logits_strided.count)
-                let diff = max(RuntimeFixtures.maxAbsDifference(strided, step.logits_strided),
-                               RuntimeFixtures.maxAbsDifference(step.top_ids.map { logits[base + $0] }, step.top_logits))
-                #expect(diff < 1e-3, "'\(c.messages.last?.content ?? "")' generated position \(i): max |Δ logit| = \(diff)")
+                let diff = max(
+                    RuntimeFixtures.maxAbsDifference(strided, step.logits_strided),
+                    RuntimeFixtures.maxAbsDifference(step.top_ids.map { logits[base + $0] }, step.top_logits))
+                #expect(
+                    diff < 1e-3, "'\(c.messages.last?.content ?? "")' generated position \(i): max |Δ logit| = \(diff)")
                 worst = max(worst, diff)
                 if i + 1 < c.greedy.count { logits = try model.forward([c.greedy[i]], cache: cache).last }
             }
-            print("SmolLM2 chat decode parity (\(c.input_ids.count)-token prompt, \(c.greedy.count) positions, smallest top-2 gap \(c.smallest_top2_gap)): max |Δ logit| = \(worst)")
+            print(
+                "SmolLM2 chat decode parity (\(c.input_ids.count)-token prompt, \(c.greedy.count) positions, smallest top-2 gap \(c.smallest_top2_gap)): max |Δ logit| = \(worst)"
+            )
         }
     }
 
@@ -93,13 +100,15 @@ struct RuntimeChatGenerationParityTests {
             let messages = try Self.messages(c)
             let expected = c.greedy.last == reference.stop ? Array(c.greedy.dropLast()) : c.greedy
             if messages.count == 1 {
-                let (text, generation) = try generator.generate(prompt: messages[0].content, chat: true,
-                                                                options: GenerationOptions(maxTokens: c.greedy.count))
+                let (text, generation) = try generator.generate(
+                    prompt: messages[0].content, chat: true,
+                    options: GenerationOptions(maxTokens: c.greedy.count))
                 #expect(generation.tokens == expected)
                 #expect(text == tokenizer.decodeIDs(expected))
             } else {
                 let result = try Generator(model: loaded.model).generate(
-                    prompt: c.input_ids, options: GenerationOptions(maxTokens: c.greedy.count, stopTokens: [reference.stop]))
+                    prompt: c.input_ids,
+                    options: GenerationOptions(maxTokens: c.greedy.count, stopTokens: [reference.stop]))
                 #expect(result.tokens == expected)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The HF config reader refuses architectures whose forward pass is not the runtime's, naming them (issue #13: a
@@ -7,8 +8,10 @@ import Testing
 @Suite("Runtime: config.json architectures")
 struct RuntimeConfigArchitectureTests {
     static func config(_ extra: [String: Any]) -> [String: Any] {
-        var json: [String: Any] = ["hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 2,
-                                   "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 40]
+        var json: [String: Any] = [
+            "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 40,
+        ]
         json.merge(extra) { _, new in new }
         return json
     }
@@ -22,8 +25,9 @@ struct RuntimeConfigArchitectureTests {
         }
     }
 
-    @Test("multimodal Gemma 3, Gemma 3n and BERT are refused with their model_type named",
-          arguments: ["gemma3", "gemma3n_text", "bert"])
+    @Test(
+        "multimodal Gemma 3, Gemma 3n and BERT are refused with their model_type named",
+        arguments: ["gemma3", "gemma3n_text", "bert"])
     func refusedModelTypes(type: String) throws {
         let m = try #require(Self.message(Self.config(["model_type": type, "hidden_act": "silu"])))
         #expect(m.contains("model_type '\(type)'") && m.contains("not supported"), "\(m)")
@@ -44,12 +48,17 @@ struct RuntimeConfigArchitectureTests {
     @Test("Llama, Mistral and Qwen2 load; Mistral keeps its window, Qwen2's disabled window is off")
     func accepted() throws {
         #expect(try DecoderConfig(huggingFace: Self.config([:])).slidingWindow == nil)
-        let mistral = try DecoderConfig(huggingFace: Self.config(["model_type": "mistral", "hidden_act": "silu", "sliding_window": 8]))
+        let mistral = try DecoderConfig(
+            huggingFace: Self.config(["model_type": "mistral", "hidden_act": "silu", "sliding_window": 8]))
         #expect(mistral.slidingWindow == 8)
-        let qwen = try DecoderConfig(huggingFace: Self.config(["model_type": "qwen2", "hidden_act": "silu",
-                                                               "sliding_window": 32768, "use_sliding_window": false]))
+        let qwen = try DecoderConfig(
+            huggingFace: Self.config([
+                "model_type": "qwen2", "hidden_act": "silu",
+                "sliding_window": 32768, "use_sliding_window": false,
+            ]))
         #expect(qwen.slidingWindow == nil)
-        let windowed = try #require(Self.message(Self.config(["model_type": "qwen2", "sliding_window": 8, "use_sliding_window": true])))
+        let windowed = try #require(
+            Self.message(Self.config(["model_type": "qwen2", "sliding_window": 8, "use_sliding_window": true])))
         #expect(windowed.contains("use_sliding_window"), "\(windowed)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The tiny family fixtures as Hugging Face directories (`config.json` exactly as transformers 5 writes it,
@@ -11,7 +12,8 @@ struct RuntimeFamilyDirectoryTests {
     static func writeDirectory(_ f: RuntimeFixtures.TinyModel, to dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = try #require(f.savedConfig)
-        try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent(CheckpointLayout.config))
+        try JSONSerialization.data(withJSONObject: config).write(
+            to: dir.appendingPathComponent(CheckpointLayout.config))
         var writer = try SafetensorsWriter(outputDType: .f32)
         for (name, t) in f.weights.tensors.sorted(by: { $0.key < $1.key }) {
             try writer.add(name, shape: t.shape, .float32(t.values))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The reference outputs in `Fixtures/runtime/` (made by `scripts/reference/runtime_reference.py`).
@@ -54,7 +55,10 @@ enum RuntimeFixtures {
     }
 
     struct Chat: Decodable {
-        struct Message: Decodable { let role: String; let content: String }
+        struct Message: Decodable {
+            let role: String
+            let content: String
+        }
         let messages: [Message]
         let text: String
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// The fused dequantising matrix-vector kernels (`CKernels`): k-quant dequantisation against the `gguf` package, and
@@ -64,17 +65,22 @@ struct RuntimeFusedKernelTests {
         for portable in [false, true] {
             Kernels.forcePortableKernels(portable)
             for map in [nil, permutation] {
-                let (m, stored) = try RuntimeStoredWeightsTests.matrix(dtype, rows: rows, columns: columns, storedRows: map)
+                let (m, stored) = try RuntimeStoredWeightsTests.matrix(
+                    dtype, rows: rows, columns: columns, storedRows: map)
                 #expect(stored.allSatisfy { $0.isFinite })
                 // Logical row r is stored row map[r].
-                let values = (0..<rows).flatMap { r in stored[((map?[r] ?? r) * columns)..<((map?[r] ?? r) * columns + columns)] }
+                let values = (0..<rows).flatMap { r in
+                    stored[((map?[r] ?? r) * columns)..<((map?[r] ?? r) * columns + columns)]
+                }
                 // The prefill dequantiser reads the same values bit for bit.
                 var rowsOut = [Float](repeating: 0, count: rows * columns)
                 rowsOut.withUnsafeMutableBufferPointer { m.dequantizeRows(0..<rows, into: $0.baseAddress!) }
                 #expect(rowsOut.bitPatterns == values.bitPatterns, "\(dtype) dequantizeRows")
                 for accumulate in [false, true] {
                     let worst = Self.worstError(m, values: values, x: x, accumulate: accumulate)
-                    #expect(worst < 2e-6, "\(dtype) portable \(portable) permuted \(map != nil) accumulate \(accumulate): \(worst)")
+                    #expect(
+                        worst < 2e-6,
+                        "\(dtype) portable \(portable) permuted \(map != nil) accumulate \(accumulate): \(worst)")
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("Runtime: sampling, stop tokens, streaming, beam search")
@@ -31,8 +32,12 @@ struct RuntimeGenerationTests {
         let (model, m) = try Self.tiny()
         let g = Generator(model: model)
         func run(_ seed: UInt64) throws -> [Int] {
-            try g.generate(prompt: m.inputIDs, options: GenerationOptions(maxTokens: 12, ignoreModelEOS: true,
-                sampling: SamplingOptions(temperature: 1.5, seed: seed))).tokens
+            try g.generate(
+                prompt: m.inputIDs,
+                options: GenerationOptions(
+                    maxTokens: 12, ignoreModelEOS: true,
+                    sampling: SamplingOptions(temperature: 1.5, seed: seed))
+            ).tokens
         }
         #expect(try run(5) == run(5))
         let distinct = Set(try (0..<6).map { try run(UInt64($0)) })
@@ -46,15 +51,20 @@ struct RuntimeGenerationTests {
         let (model, m) = try Self.tiny()
         let g = Generator(model: model)
         let stop = m.greedy[3]
-        let stopped = try g.generate(prompt: m.inputIDs, options: GenerationOptions(maxTokens: 8, stopTokens: [stop], ignoreModelEOS: true))
+        let stopped = try g.generate(
+            prompt: m.inputIDs, options: GenerationOptions(maxTokens: 8, stopTokens: [stop], ignoreModelEOS: true))
         let cut = try #require(m.greedy.firstIndex(of: stop))
         #expect(stopped.tokens == Array(m.greedy[..<cut]) && stopped.finishReason == .stopToken(stop))
         var seen: [Int] = []
-        let cancelled = try g.generate(prompt: m.inputIDs, options: GenerationOptions(maxTokens: 8, ignoreModelEOS: true)) { id in
+        let cancelled = try g.generate(
+            prompt: m.inputIDs, options: GenerationOptions(maxTokens: 8, ignoreModelEOS: true)
+        ) { id in
             seen.append(id)
             return seen.count < 2
         }
-        #expect(cancelled.tokens == Array(m.greedy.prefix(2)) && cancelled.finishReason == .cancelled && seen == cancelled.tokens)
+        #expect(
+            cancelled.tokens == Array(m.greedy.prefix(2)) && cancelled.finishReason == .cancelled
+                && seen == cancelled.tokens)
         #expect(throws: RuntimeError.self) { try g.generate(prompt: []) }
     }
 
@@ -63,7 +73,9 @@ struct RuntimeGenerationTests {
         let (model, m) = try Self.tiny()
         var tokens: [Int] = []
         var finished: Generation?
-        for try await event in Generator(model: model).stream(prompt: m.inputIDs, options: GenerationOptions(maxTokens: 8, ignoreModelEOS: true)) {
+        for try await event in Generator(model: model).stream(
+            prompt: m.inputIDs, options: GenerationOptions(maxTokens: 8, ignoreModelEOS: true))
+        {
             switch event {
             case .token(let id): tokens.append(id)
             case .finished(let g): finished = g
@@ -84,11 +96,13 @@ struct RuntimeGenerationTests {
             let second = logSoftmax(try model.forward([a], cache: branch).last)
             for b in 0..<v where first[a] + second[b] > best.score { best = (first[a] + second[b], [a, b]) }
         }
-        let beams = try Generator(model: model).generate(prompt: m.inputIDs,
+        let beams = try Generator(model: model).generate(
+            prompt: m.inputIDs,
             options: GenerationOptions(maxTokens: 2, ignoreModelEOS: true, beams: v, lengthPenalty: 0))
         #expect(beams.tokens == best.pair)
         #expect(abs(beams.score - best.score) < 1e-4)
-        let narrow = try Generator(model: model).generate(prompt: m.inputIDs,
+        let narrow = try Generator(model: model).generate(
+            prompt: m.inputIDs,
             options: GenerationOptions(maxTokens: 6, stopTokens: [m.greedy[2]], ignoreModelEOS: true, beams: 3))
         #expect(!narrow.tokens.contains(m.greedy[2]))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Hydra mechanics on a synthetic checkpoint: the target vocabulary is a permutation σ of the source one
@@ -39,8 +40,10 @@ struct RuntimeHydraTests {
             "rope_theta": base.config.rope.theta,
         ]
         if case .llama3(let f, let lo, let hi, let orig) = base.config.rope.scaling {
-            json["rope_scaling"] = ["rope_type": "llama3", "factor": f, "low_freq_factor": lo, "high_freq_factor": hi,
-                                    "original_max_position_embeddings": orig]
+            json["rope_scaling"] = [
+                "rope_type": "llama3", "factor": f, "low_freq_factor": lo, "high_freq_factor": hi,
+                "original_max_position_embeddings": orig,
+            ]
         }
         return json
     }
@@ -64,7 +67,9 @@ struct RuntimeHydraTests {
         let sourceLogits = try sourceModel.forward(prompt, cache: sourceModel.makeCache()).last
         let targetLogits = try hydra.forward(try translator.inputIDs(source: prompt), cache: hydra.makeCache()).last
         for t in 0..<sigma.count {
-            #expect(abs(targetLogits[targetLogits.startIndex + t] - sourceLogits[sourceLogits.startIndex + sigma[t]]) < 1e-5)
+            #expect(
+                abs(targetLogits[targetLogits.startIndex + t] - sourceLogits[sourceLogits.startIndex + sigma[t]]) < 1e-5
+            )
         }
 
         let options = GenerationOptions(maxTokens: 8, ignoreModelEOS: true)
@@ -81,12 +86,15 @@ struct RuntimeHydraTests {
         let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
         let (hydra, sigma) = try Self.hydra(from: base)
         let translator = try HydraTranslator(model: hydra)
-        let free = try translator.translate(sourcePrompt: base.inputIDs, options: GenerationOptions(maxTokens: 6, ignoreModelEOS: true))
+        let free = try translator.translate(
+            sourcePrompt: base.inputIDs, options: GenerationOptions(maxTokens: 6, ignoreModelEOS: true))
         let firstTarget = try #require(free.tokens.first)
-        let stopped = try translator.translate(sourcePrompt: base.inputIDs,
-                                               options: GenerationOptions(maxTokens: 6, stopTokens: [firstTarget]))
+        let stopped = try translator.translate(
+            sourcePrompt: base.inputIDs,
+            options: GenerationOptions(maxTokens: 6, stopTokens: [firstTarget]))
         #expect(stopped.tokens.isEmpty && stopped.finishReason == .stopToken(firstTarget))
-        let beams = try translator.translate(sourcePrompt: base.inputIDs, options: GenerationOptions(maxTokens: 6, beams: 3))
+        let beams = try translator.translate(
+            sourcePrompt: base.inputIDs, options: GenerationOptions(maxTokens: 6, beams: 3))
         #expect(!beams.tokens.isEmpty && beams.tokens.allSatisfy { $0 < sigma.count })
     }
 
@@ -96,6 +104,8 @@ struct RuntimeHydraTests {
         let (hydra, _) = try Self.hydra(from: base)
         let translator = try HydraTranslator(model: hydra)
         #expect(throws: RuntimeError.self) { try translator.inputIDs(source: [base.config.outputVocabularySize]) }
-        #expect(throws: RuntimeError.self) { try HydraTranslator(model: LlamaModel(config: base.config, weights: base.weights)) }
+        #expect(throws: RuntimeError.self) {
+            try HydraTranslator(model: LlamaModel(config: base.config, weights: base.weights))
+        }
     }
 }

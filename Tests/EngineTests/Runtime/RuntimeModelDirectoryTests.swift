@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// A Hydra checkpoint written as a Hugging Face directory (config.json + safetensors) loads through
@@ -12,7 +13,8 @@ struct RuntimeModelDirectoryTests {
         let (inMemory, _) = try RuntimeHydraTests.hydra(from: base)
         let weights = try #require(try RuntimeHydraTests.hydraWeights(from: base))
         for maxShard in [5_000_000_000, 4096] {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-hydra-\(UUID().uuidString)")
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "transtok-hydra-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             var writer = try SafetensorsWriter(outputDType: .f32, maxShardBytes: maxShard)
@@ -40,7 +42,9 @@ struct RuntimeModelDirectoryTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(throws: RuntimeError.invalidConfig("\(dir.path) has no config.json")) { try ModelLoader.load(path: dir.path) }
+        #expect(throws: RuntimeError.invalidConfig("\(dir.path) has no config.json")) {
+            try ModelLoader.load(path: dir.path)
+        }
         let base = try #require(try RuntimeFixtures.tinyModels().first)
         try JSONSerialization.data(withJSONObject: try RuntimeHydraTests.hydraConfigJSON(from: base))
             .write(to: dir.appendingPathComponent("config.json"))

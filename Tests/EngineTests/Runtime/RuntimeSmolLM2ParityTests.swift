@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Parity with transformers on SmolLM2-135M-Instruct (Q4_1 GGUF dequantised to F32 by both sides).
 /// Needs `.assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf` (`scripts/fetch-assets.sh`).
-@Suite("Runtime: SmolLM2 parity with transformers",
-       .enabled(if: TestPaths.assetAvailable(SmolLM2Asset.path),
-                "SmolLM2 GGUF absent: run scripts/fetch-assets.sh (or set TRANSTOK_ASSETS)"))
+@Suite(
+    "Runtime: SmolLM2 parity with transformers",
+    .enabled(
+        if: TestPaths.assetAvailable(SmolLM2Asset.path),
+        "SmolLM2 GGUF absent: run scripts/fetch-assets.sh (or set TRANSTOK_ASSETS)"))
 struct RuntimeSmolLM2ParityTests {
     static var shared: Result<LoadedModel, Error> { SmolLM2Asset.shared }
     static func model() throws -> LlamaModel { try SmolLM2Asset.model() }
@@ -66,7 +69,9 @@ struct RuntimeSmolLM2ParityTests {
         let r = try Evaluator(model: loaded.model, window: 1024).evaluate(text: e.text, codec: tokenizer)
         #expect(r.tokens == e.input_ids.count - 1 && r.windows == 1)
         #expect(r.bytes == e.text.utf8.count - e.first_token_bytes)
-        #expect(abs(r.totalNLL - e.total_nll) < 1e-4 * Double(r.tokens) + 1e-3, "Swift \(r.totalNLL) vs transformers \(e.total_nll)")
+        #expect(
+            abs(r.totalNLL - e.total_nll) < 1e-4 * Double(r.tokens) + 1e-3,
+            "Swift \(r.totalNLL) vs transformers \(e.total_nll)")
         let referenceBPB = e.total_nll / log(2) / Double(r.bytes)
         #expect(abs(r.bitsPerByte - referenceBPB) < 1e-4)
     }
@@ -75,7 +80,8 @@ struct RuntimeSmolLM2ParityTests {
     func greedy() throws {
         let generator = Generator(model: try Self.model())
         for c in try RuntimeFixtures.smolReference().cases {
-            let result = try generator.generate(prompt: c.input_ids, options: GenerationOptions(maxTokens: c.greedy.count))
+            let result = try generator.generate(
+                prompt: c.input_ids, options: GenerationOptions(maxTokens: c.greedy.count))
             var produced = result.tokens
             if case .stopToken(let id) = result.finishReason { produced.append(id) }
             #expect(produced == c.greedy, "\(c.name)")

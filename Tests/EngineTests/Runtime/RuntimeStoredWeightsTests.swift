@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Weights kept in their stored dtype (`WeightMatrix`): the dequantising matmul equals dequantise-then-F32.
@@ -46,13 +47,17 @@ struct RuntimeStoredWeightsTests {
         deinit { pointer.deallocate() }
     }
 
-    static func matrix(_ dtype: TensorDType, rows: Int, columns: Int, storedRows: [Int]? = nil) throws -> (WeightMatrix, [Float]) {
+    static func matrix(_ dtype: TensorDType, rows: Int, columns: Int, storedRows: [Int]? = nil) throws -> (
+        WeightMatrix, [Float]
+    ) {
         let owner = Owner(blocks(dtype, rows: rows, columns: columns, seed: UInt64(rows * 31 + dtype.block.bytes)))
         let bytes = UnsafeRawBufferPointer(owner.pointer)
         let info = TensorInfo(name: "w", shape: [rows, columns], dtype: dtype)
         let values = try FloatConversion.decode(bytes, dtype: dtype, count: rows * columns, name: "w")
-        let m = try #require(WeightMatrix(view: TensorView(info: info, bytes: bytes, owner: owner), rows: rows, columns: columns,
-                                          storedRows: storedRows))
+        let m = try #require(
+            WeightMatrix(
+                view: TensorView(info: info, bytes: bytes, owner: owner), rows: rows, columns: columns,
+                storedRows: storedRows))
         return (m, values)
     }
 
@@ -71,7 +76,8 @@ struct RuntimeStoredWeightsTests {
             var y = y0
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    Kernels.linear(m, out: rows, x: xp.baseAddress!, rows: n, y: yp.baseAddress!, accumulate: accumulate)
+                    Kernels.linear(
+                        m, out: rows, x: xp.baseAddress!, rows: n, y: yp.baseAddress!, accumulate: accumulate)
                 }
             }
             var worst = 0.0
@@ -122,16 +128,21 @@ struct RuntimeStoredWeightsTests {
 
 }
 
-@Suite("Runtime: SmolLM2 weights in their stored dtype",
-       .enabled(if: TestPaths.assetAvailable(SmolLM2Asset.path),
-                "SmolLM2 GGUF absent: run scripts/fetch-assets.sh (or set TRANSTOK_ASSETS)"))
+@Suite(
+    "Runtime: SmolLM2 weights in their stored dtype",
+    .enabled(
+        if: TestPaths.assetAvailable(SmolLM2Asset.path),
+        "SmolLM2 GGUF absent: run scripts/fetch-assets.sh (or set TRANSTOK_ASSETS)"))
 struct RuntimeStoredSmolLM2Tests {
     @Test("the GGUF's matrices stay in the mapping in their stored dtype (Q8_0 embedding and tied head, Q4_1 layers)")
     func storedMatrices() throws {
         let model = try SmolLM2Asset.model()
         let w = model.weights
         #expect(w.embedding.dtype == .q8_0 && w.embedding.isBorrowed && w.embedding.float32 == nil)
-        #expect(w.layers.allSatisfy { [$0.q, $0.k, $0.v, $0.o, $0.gate, $0.up, $0.down].allSatisfy { $0.dtype == .q4_1 && $0.isBorrowed } })
+        #expect(
+            w.layers.allSatisfy {
+                [$0.q, $0.k, $0.v, $0.o, $0.gate, $0.up, $0.down].allSatisfy { $0.dtype == .q4_1 && $0.isBorrowed }
+            })
         #expect(w.head === w.embedding)
     }
 }

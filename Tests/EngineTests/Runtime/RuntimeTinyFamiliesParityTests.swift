@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Parity with transformers on tiny random Mistral (sliding window 4 over a 12-token prompt), Qwen2 (q/k/v biases,
@@ -9,14 +10,17 @@ import Testing
 /// `scripts/reference/runtime_families_reference.py`.
 @Suite("Runtime: tiny Mistral, Qwen2, Phi-3 and Gemma 1/2/3 parity with transformers")
 struct RuntimeTinyFamiliesParityTests {
-    static let names = ["mistral-sliding-window", "qwen2-qkv-bias", "phi3-fused", "gemma", "gemma2", "gemma3", "phi3-longrope"]
+    static let names = [
+        "mistral-sliding-window", "qwen2-qkv-bias", "phi3-fused", "gemma", "gemma2", "gemma3", "phi3-longrope",
+    ]
 
     static func fixture(_ name: String) throws -> RuntimeFixtures.TinyModel {
         try #require(try RuntimeFixtures.tinyModels("runtime/tiny_families.json").first { $0.name == name })
     }
 
-    @Test("prefill logits at every position within 1e-4, KV-cache decode too, greedy continuation identical",
-          arguments: names)
+    @Test(
+        "prefill logits at every position within 1e-4, KV-cache decode too, greedy continuation identical",
+        arguments: names)
     func parity(name: String) throws {
         let f = try Self.fixture(name)
         let model = try LlamaModel(config: f.config, weights: f.weights)
@@ -28,11 +32,13 @@ struct RuntimeTinyFamiliesParityTests {
         // LongRoPE switches frequencies per call once the sequence passes original_max_position_embeddings (as in
         // transformers), so a cached decode from a short prefix is not the full forward's computation: checked below
         // on the short prefix instead.
-        if case .longrope = f.config.rope.scaling {} else {
+        if case .longrope = f.config.rope.scaling {
+        } else {
             let cache = model.makeCache(capacity: 2)
             _ = try model.forward(Array(f.inputIDs[..<3]), cache: cache, logits: .none)
             for r in 3..<f.inputIDs.count {
-                let diff = RuntimeFixtures.maxAbsDifference(try model.forward([f.inputIDs[r]], cache: cache).last, f.logits[r])
+                let diff = RuntimeFixtures.maxAbsDifference(
+                    try model.forward([f.inputIDs[r]], cache: cache).last, f.logits[r])
                 #expect(diff < 1e-4, "\(name) decode position \(r): max |Δ| = \(diff)")
             }
         }
@@ -61,7 +67,9 @@ struct RuntimeTinyFamiliesParityTests {
         var unwindowed = mistral.config
         unwindowed.slidingWindow = nil
         let full = try LlamaModel(config: unwindowed, weights: mistral.weights)
-            .forward(mistral.inputIDs, cache: LlamaModel(config: unwindowed, weights: mistral.weights).makeCache(), logits: .all)
+            .forward(
+                mistral.inputIDs, cache: LlamaModel(config: unwindowed, weights: mistral.weights).makeCache(),
+                logits: .all)
         #expect(RuntimeFixtures.maxAbsDifference(full.row(mistral.inputIDs.count - 1), mistral.logits.last!) > 1e-2)
 
         let qwen = try Self.fixture("qwen2-qkv-bias")
@@ -90,7 +98,8 @@ struct RuntimeTinyFamiliesParityTests {
         change(&config)
         let model = try LlamaModel(config: config, weights: f.weights)
         let logits = try model.forward(f.inputIDs, cache: model.makeCache(), logits: .last)
-        #expect(RuntimeFixtures.maxAbsDifference(logits.last, f.logits.last!) > 1e-2, "\(name): \(what) does not matter")
+        #expect(
+            RuntimeFixtures.maxAbsDifference(logits.last, f.logits.last!) > 1e-2, "\(name): \(what) does not matter")
     }
 
     @Test("Gemma 2/3 and LongRoPE fixtures exercise each feature")
@@ -103,7 +112,9 @@ struct RuntimeTinyFamiliesParityTests {
         try matters("gemma2", "query_pre_attn_scalar") { $0.attentionScale = nil }
         let g3 = try Self.fixture("gemma3").config
         #expect(g3.queryKeyNorm && g3.slidingLayers == [true, false, true, false])
-        #expect(g3.rope == RopeConfig(theta: 1_000_000, scaling: .linear(factor: 8)) && g3.localRope == RopeConfig(theta: 10_000))
+        #expect(
+            g3.rope == RopeConfig(theta: 1_000_000, scaling: .linear(factor: 8))
+                && g3.localRope == RopeConfig(theta: 10_000))
         try matters("gemma3", "local rotary base") { $0.localRope = nil }
         try matters("gemma3", "global rope scaling") { $0.rope.scaling = .none }
         try matters("gemma3", "window") { $0.slidingWindow = nil }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Parity with transformers on two tiny random Llamas whose weights are in the fixture: GQA + llama3 rope scaling +
@@ -18,11 +19,13 @@ struct RuntimeTinyLlamaParityTests {
         }
     }
 
-    @Test("one-token decode steps through the KV cache give the prefill logits", arguments: ["gqa-llama3-untied", "mha-linear-tied"])
+    @Test(
+        "one-token decode steps through the KV cache give the prefill logits",
+        arguments: ["gqa-llama3-untied", "mha-linear-tied"])
     func decodeMatchesPrefill(name: String) throws {
         let fixture = try #require(try RuntimeFixtures.tinyModels().first { $0.name == name })
         let model = try LlamaModel(config: fixture.config, weights: fixture.weights)
-        let cache = model.makeCache(capacity: 2)  // forces the cache to grow
+        let cache = model.makeCache(capacity: 2) // forces the cache to grow
         let prefix = 5
         _ = try model.forward(Array(fixture.inputIDs[..<prefix]), cache: cache, logits: .none)
         for r in prefix..<fixture.inputIDs.count {
@@ -53,7 +56,11 @@ struct RuntimeTinyLlamaParityTests {
         let models = try RuntimeFixtures.tinyModels()
         let a = try #require(models.first { $0.name == "gqa-llama3-untied" })
         #expect(a.config.kvHeadCount == 2 && a.config.headCount == 4 && !a.config.tiedEmbeddings)
-        #expect(a.config.rope == RopeConfig(theta: 500000, scaling: .llama3(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16)))
+        #expect(
+            a.config.rope
+                == RopeConfig(
+                    theta: 500000,
+                    scaling: .llama3(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16)))
         let b = try #require(models.first { $0.name == "mha-linear-tied" })
         #expect(b.config.tiedEmbeddings && b.config.rope.scaling == .linear(factor: 2))
         #expect(b.config.hydraSourceOffset == nil)
@@ -70,7 +77,10 @@ struct RuntimeTinyLlamaParityTests {
             try LlamaModel(config: fixture.config, weights: weights)
         }
         weights.set("model.layers.1.mlp.up_proj.weight", shape: [2, 8], values: Array(repeating: 0, count: 16))
-        #expect(throws: RuntimeError.shapeMismatch(tensor: "model.layers.1.mlp.up_proj.weight", expected: [24, 16], found: [2, 8])) {
+        #expect(
+            throws: RuntimeError.shapeMismatch(
+                tensor: "model.layers.1.mlp.up_proj.weight", expected: [24, 16], found: [2, 8])
+        ) {
             try LlamaModel(config: fixture.config, weights: weights)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// #17.13: accents are stripped by the Unicode version of the reference library, not Swift's. HF `tokenizers`
@@ -19,10 +20,14 @@ struct MarkStripParityTests {
 
     static func reference() throws -> Reference {
         let text = try TokenizerFileData.read(ReferenceFixtures.url("marks.txt.gz"))
-        let lines = text.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        guard let o = try JSONReader.parse(try TokenizerFileData.read(ReferenceFixtures.url("marks.reference.json.gz"))) as? [String: Any],
-              let normalizers = o["normalizers"] as? [Any], let normalized = o["normalized"] as? [[String]],
-              let minilm = o["minilm"] as? [[String: Any]]
+        let lines = text.split(separator: 0x0A, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        guard
+            let o = try JSONReader.parse(try TokenizerFileData.read(ReferenceFixtures.url("marks.reference.json.gz")))
+                as? [String: Any],
+            let normalizers = o["normalizers"] as? [Any], let normalized = o["normalized"] as? [[String]],
+            let minilm = o["minilm"] as? [[String: Any]]
         else { throw TokenizerError.invalidJSON("marks.reference.json.gz") }
         let ids = minilm.map { ($0["ids"] as? [NSNumber])?.map(\.intValue) ?? [] }
         let offsets = minilm.map { (($0["offsets"] as? [[NSNumber]]) ?? []).map { $0[0].intValue..<$0[1].intValue } }
@@ -40,9 +45,12 @@ struct MarkStripParityTests {
                 normalizer.apply(&text)
                 let ours = Scalars.string(text.scalars)
                 if !ours.unicodeScalars.elementsEqual(expected[k].unicodeScalars), differ.count < 5 {
-                    differ.append("normalizer \(k) on \(line.prefix(30).debugDescription): ours "
-                        + ours.unicodeScalars.prefix(12).map { String($0.value, radix: 16) }.joined(separator: " ") + " HF "
-                        + expected[k].unicodeScalars.prefix(12).map { String($0.value, radix: 16) }.joined(separator: " "))
+                    differ.append(
+                        "normalizer \(k) on \(line.prefix(30).debugDescription): ours "
+                            + ours.unicodeScalars.prefix(12).map { String($0.value, radix: 16) }.joined(separator: " ")
+                            + " HF "
+                            + expected[k].unicodeScalars.prefix(12).map { String($0.value, radix: 16) }.joined(
+                                separator: " "))
                 }
             }
         }
@@ -57,7 +65,10 @@ struct MarkStripParityTests {
             let e = tokenizer.encode(line, addSpecialTokens: true)
             if e.ids != ref.ids[i] || e.offsets != ref.offsets[i] {
                 differ += 1
-                if first == nil { first = "line \(i) \(line.prefix(40).debugDescription): ours \(e.ids.prefix(12)) HF \(ref.ids[i].prefix(12))" }
+                if first == nil {
+                    first =
+                        "line \(i) \(line.prefix(40).debugDescription): ours \(e.ids.prefix(12)) HF \(ref.ids[i].prefix(12))"
+                }
             }
         }
         #expect(differ == 0, "\(differ) of \(ref.lines.count) lines differ; first: \(first ?? "")")
@@ -72,9 +83,12 @@ struct MarkStripParityTests {
         #expect(!UnicodeMarks.isBertNonspacingMark(0x1ABE) && UnicodeMarks.isCombiningMark(0x1ABE))
         #expect(UnicodeMarks.isBertNonspacingMark(0x1734), "Mn until Unicode 14 made it Mc")
         #expect(UnicodeMarks.isBertNonspacingMark(0xE0100) && !UnicodeMarks.isBertNonspacingMark(0xE01F0))
-        #expect(UnicodeMarkTables.bertUnicodeVersion == "8.0.0" && UnicodeMarkTables.stripAccentsUnicodeVersion == "9.0.0")
+        #expect(
+            UnicodeMarkTables.bertUnicodeVersion == "8.0.0" && UnicodeMarkTables.stripAccentsUnicodeVersion == "9.0.0")
         // Punctuation of the BERT pre-tokenizer: U+111C9 was Po in Unicode 8 (Mn now), U+2E43 is Unicode 9.
         #expect(UnicodeMarks.isBertPunctuation(0x111C9) && !UnicodeMarks.isBertPunctuation(0x2E43))
-        #expect(UnicodeMarks.isBertPunctuation(0x24) && UnicodeMarks.isBertPunctuation(0x21) && !UnicodeMarks.isBertPunctuation(0x41))
+        #expect(
+            UnicodeMarks.isBertPunctuation(0x24) && UnicodeMarks.isBertPunctuation(0x21)
+                && !UnicodeMarks.isBertPunctuation(0x41))
     }
 }

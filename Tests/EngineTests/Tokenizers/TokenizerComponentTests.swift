@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// HF parity for components the four real tokenizers do not exercise, on small synthetic tokenizers
@@ -14,16 +15,22 @@ struct TokenizerComponentTests {
     }
 
     static let fixtures: [Fixture] = {
-        guard let bytes = try? TokenizerFileData.read(ReferenceFixtures.url("components.reference.jsonl.gz")) else { return [] }
+        guard let bytes = try? TokenizerFileData.read(ReferenceFixtures.url("components.reference.jsonl.gz")) else {
+            return []
+        }
         return bytes.split(separator: 0x0A).compactMap { line in
             guard let o = try? JSONReader.parse(Array(line)) as? [String: Any], let name = o["name"] as? String,
-                  let tj = o["tokenizer"] as? String, let cases = o["cases"] as? [[String: Any]] else { return nil }
-            return Fixture(name: name, tokenizerJSON: tj, cases: cases.compactMap { c in
-                guard let t = c["text"] as? String, let ids = (c["ids"] as? [NSNumber])?.map(\.intValue),
-                      let offs = (c["offsets"] as? [[NSNumber]])?.map({ $0[0].intValue..<$0[1].intValue }),
-                      let d = c["decoded"] as? String else { return nil }
-                return (t, ids, offs, d)
-            })
+                let tj = o["tokenizer"] as? String, let cases = o["cases"] as? [[String: Any]]
+            else { return nil }
+            return Fixture(
+                name: name, tokenizerJSON: tj,
+                cases: cases.compactMap { c in
+                    guard let t = c["text"] as? String, let ids = (c["ids"] as? [NSNumber])?.map(\.intValue),
+                        let offs = (c["offsets"] as? [[NSNumber]])?.map({ $0[0].intValue..<$0[1].intValue }),
+                        let d = c["decoded"] as? String
+                    else { return nil }
+                    return (t, ids, offs, d)
+                })
         }
     }()
 
@@ -38,10 +45,14 @@ struct TokenizerComponentTests {
         for c in fixture.cases {
             let e = tok.encode(c.text, addSpecialTokens: true)
             #expect(e.ids == c.ids, "\(fixture.name) ids for \(c.text.debugDescription): \(e.tokens)")
-            if e.ids == c.ids { #expect(e.offsets == c.offsets, "\(fixture.name) offsets for \(c.text.debugDescription)") }
+            if e.ids == c.ids {
+                #expect(e.offsets == c.offsets, "\(fixture.name) offsets for \(c.text.debugDescription)")
+            }
             let d = tok.decode(c.ids, skipSpecialTokens: false)
-            #expect(d.unicodeScalars.elementsEqual(c.decoded.unicodeScalars),
-                    "\(fixture.name) decode of \(c.text.debugDescription): \(d.debugDescription) vs \(c.decoded.debugDescription)")
+            #expect(
+                d.unicodeScalars.elementsEqual(c.decoded.unicodeScalars),
+                "\(fixture.name) decode of \(c.text.debugDescription): \(d.debugDescription) vs \(c.decoded.debugDescription)"
+            )
         }
     }
 }

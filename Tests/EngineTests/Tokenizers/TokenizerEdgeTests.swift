@@ -1,17 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("Tokenizer edge cases")
 struct TokenizerEdgeTests {
     /// A word-level-like BPE whose vocabulary holds canonically equivalent pieces (U+2000/U+2002, NFC/NFD é).
     static let equivalentPiecesJSON = #"""
-    {"added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "CharDelimiterSplit", "delimiter": "|"}, "post_processor": null,
-     "decoder": null,
-     "model": {"type": "BPE", "unk_token": "?", "fuse_unk": false, "byte_fallback": false,
-               "vocab": {"?": 0, "\u2000": 1, "\u2002": 2, "\u00e9": 3, "e": 4, "\u0301": 5, "e\u0301": 6},
-               "merges": [["e", "\u0301"]]}}
-    """#
+        {"added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "CharDelimiterSplit", "delimiter": "|"}, "post_processor": null,
+         "decoder": null,
+         "model": {"type": "BPE", "unk_token": "?", "fuse_unk": false, "byte_fallback": false,
+                   "vocab": {"?": 0, "\u2000": 1, "\u2002": 2, "\u00e9": 3, "e": 4, "\u0301": 5, "e\u0301": 6},
+                   "merges": [["e", "\u0301"]]}}
+        """#
 
     @Test("canonically equivalent vocabulary pieces keep their own ids")
     func canonicalEquivalence() throws {
@@ -25,13 +26,20 @@ struct TokenizerEdgeTests {
 
     @Test("hostile files are errors, not crashes")
     func hostile() {
-        for text in ["", "{", "[1,2]", #"{"model": {"type": "Nope"}}"#, #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "b"]]}}"#,
-                     #"{"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}}"#, #"{"model": {"type": "WordPiece", "vocab": {"a": 0}}}"#,
-                     #"{"model": {"type": "Unigram", "vocab": [["a"]]}}"#, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\u{FF}"] {
+        for text in [
+            "", "{", "[1,2]", #"{"model": {"type": "Nope"}}"#,
+            #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "b"]]}}"#,
+            #"{"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}}"#,
+            #"{"model": {"type": "WordPiece", "vocab": {"a": 0}}}"#,
+            #"{"model": {"type": "Unigram", "vocab": [["a"]]}}"#,
+            "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\u{FF}",
+        ] {
             #expect(throws: TokenizerError.self, "\(text.debugDescription)") { try Tokenizer(data: Array(text.utf8)) }
         }
         #expect(throws: TokenizerError.self) { try Tokenizer(data: [0xFF, 0xFE, 0x7B]) }
-        #expect(throws: TokenizerError.self) { try Tokenizer(contentsOf: URL(fileURLWithPath: "/nonexistent/tokenizer.json")) }
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(contentsOf: URL(fileURLWithPath: "/nonexistent/tokenizer.json"))
+        }
     }
 
     @Test("empty and whitespace-only text, \\r\\n kept as two scalars")
@@ -43,7 +51,9 @@ struct TokenizerEdgeTests {
         #expect(gpt2.decode(crlf.ids) == "a\r\nb")
         let minilm = try ReferenceFixtures.tokenizer("minilm")
         #expect(minilm.encode("").tokens == ["[CLS]", "[SEP]"])
-        #expect(minilm.specialTokenIDs[.cls] == 101 && minilm.specialTokenIDs[.sep] == 102 && minilm.specialTokenIDs[.unk] == 100)
+        #expect(
+            minilm.specialTokenIDs[.cls] == 101 && minilm.specialTokenIDs[.sep] == 102
+                && minilm.specialTokenIDs[.unk] == 100)
     }
 
     @Test("decodedBytes: byte-level, byte fallback, metaspace and WordPiece pieces")
@@ -54,7 +64,9 @@ struct TokenizerEdgeTests {
         let mistral = try ReferenceFixtures.tokenizer("mistral")
         #expect(mistral.decodedBytes(for: try #require(mistral.id(forPiece: "<0xE2>"))) == [0xE2])
         #expect(mistral.decodedBytes(for: try #require(mistral.id(forPiece: "▁the"))) == Array(" the".utf8))
-        #expect(mistral.specialTokenIDs[.bos] == 1 && mistral.specialTokenIDs[.eos] == 2 && mistral.specialTokenIDs[.unk] == 0)
+        #expect(
+            mistral.specialTokenIDs[.bos] == 1 && mistral.specialTokenIDs[.eos] == 2
+                && mistral.specialTokenIDs[.unk] == 0)
         let minilm = try ReferenceFixtures.tokenizer("minilm")
         #expect(minilm.decodedBytes(for: try #require(minilm.id(forPiece: "##ing"))) == Array("ing".utf8))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Ids, offsets and decoded text identical to HF `tokenizers` on every line of the multilingual stress text,
@@ -19,21 +20,30 @@ struct TokenizerParityTests {
         for (i, (line, ref)) in zip(lines, reference).enumerated() {
             let e = tokenizer.encode(line, addSpecialTokens: true)
             let decoded = tokenizer.decode(e.ids, skipSpecialTokens: false)
-            if e.ids != ref.ids { idMismatch += 1 }
-            else if e.offsets != ref.offsets { offsetMismatch += 1 }
+            if e.ids != ref.ids { idMismatch += 1 } else if e.offsets != ref.offsets { offsetMismatch += 1 }
             if decoded.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars) == false { decodeMismatch += 1 }
-            if (e.ids != ref.ids || e.offsets != ref.offsets || !decoded.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars)),
-               reports.count < 5 {
-                let k = zip(e.ids, ref.ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-                    ?? zip(e.offsets, ref.offsets).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(e.ids.count, ref.ids.count)
-                reports.append("line \(i) \(line.prefix(60).debugDescription): first difference at token \(k): "
-                    + "ours \(Array(e.ids.dropFirst(k).prefix(6))) \(Array(e.offsets.dropFirst(k).prefix(3))) "
-                    + "HF \(Array(ref.ids.dropFirst(k).prefix(6))) \(Array(ref.offsets.dropFirst(k).prefix(3)))"
-                    + (decoded.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars) ? "" : " decoded \(decoded.prefix(60).debugDescription) vs \(ref.decoded.prefix(60).debugDescription)"))
+            if (e.ids != ref.ids || e.offsets != ref.offsets
+                || !decoded.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars)),
+                reports.count < 5
+            {
+                let k =
+                    zip(e.ids, ref.ids).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? zip(e.offsets, ref.offsets).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    ?? min(e.ids.count, ref.ids.count)
+                reports.append(
+                    "line \(i) \(line.prefix(60).debugDescription): first difference at token \(k): "
+                        + "ours \(Array(e.ids.dropFirst(k).prefix(6))) \(Array(e.offsets.dropFirst(k).prefix(3))) "
+                        + "HF \(Array(ref.ids.dropFirst(k).prefix(6))) \(Array(ref.offsets.dropFirst(k).prefix(3)))"
+                        + (decoded.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars)
+                            ? ""
+                            : " decoded \(decoded.prefix(60).debugDescription) vs \(ref.decoded.prefix(60).debugDescription)")
+                )
             }
         }
         let total = lines.count
-        print("parity \(name): \(total) lines, ids differ \(idMismatch), offsets differ \(offsetMismatch), decode differs \(decodeMismatch)")
+        print(
+            "parity \(name): \(total) lines, ids differ \(idMismatch), offsets differ \(offsetMismatch), decode differs \(decodeMismatch)"
+        )
         for r in reports { print("  \(r)") }
         #expect(idMismatch == 0, "\(name): \(idMismatch) of \(total) lines have different ids")
         #expect(offsetMismatch == 0, "\(name): \(offsetMismatch) of \(total) lines have different offsets")

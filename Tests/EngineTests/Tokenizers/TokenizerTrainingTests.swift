@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("Tokenizer training")
@@ -43,7 +44,11 @@ struct TokenizerTrainingTests {
         for (line, ref) in zip(lines, reference) {
             let e = tok.encode(line)
             let d = tok.decode(e.ids)
-            if e.ids != ref.ids || e.offsets != ref.offsets || !d.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars) { differ += 1 }
+            if e.ids != ref.ids || e.offsets != ref.offsets
+                || !d.unicodeScalars.elementsEqual(ref.decoded.unicodeScalars)
+            {
+                differ += 1
+            }
         }
         #expect(differ == 0, "\(differ) of \(lines.count) lines differ from HF")
     }
@@ -62,7 +67,9 @@ struct TokenizerTrainingTests {
             return
         }
         #expect(a.mergeList.count == b.mergeList.count)
-        let firstDifferentMerge = zip(a.mergeList, b.mergeList).enumerated().first { $0.element.0.0 != $0.element.1.0 || $0.element.0.1 != $0.element.1.1 }?.offset
+        let firstDifferentMerge = zip(a.mergeList, b.mergeList).enumerated().first {
+            $0.element.0.0 != $0.element.1.0 || $0.element.0.1 != $0.element.1.1
+        }?.offset
         #expect(firstDifferentMerge == nil, "first differing merge: \(String(describing: firstDifferentMerge))")
     }
 
@@ -93,7 +100,10 @@ struct TokenizerTrainingTests {
             #expect(tok.specialTokenIDs[.pad] == 3)
             #expect(tok.encode("x").ids.first == 1)
             // Digits are never merged.
-            #expect(tok.encode("2024", addSpecialTokens: false).tokens.allSatisfy { $0.unicodeScalars.filter { $0.properties.numericType != nil }.count <= 1 })
+            #expect(
+                tok.encode("2024", addSpecialTokens: false).tokens.allSatisfy {
+                    $0.unicodeScalars.filter { $0.properties.numericType != nil }.count <= 1
+                })
         case .byteLevelBPE:
             #expect(tok.specialTokenIDs[.eos] == 0 && tok.specialTokenIDs[.pad] == 1)
         }
@@ -102,11 +112,13 @@ struct TokenizerTrainingTests {
     @Test("too small a vocabulary is an error, not a crash")
     func tooSmall() {
         #expect(throws: TokenizerError.self) {
-            try TokenizerTrainer.train(lines: ["abc def"], options: TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: 10))
+            try TokenizerTrainer.train(
+                lines: ["abc def"], options: TokenizerTrainingOptions(kind: .sentencePieceBPE, vocabSize: 10))
         }
         #expect(throws: TokenizerError.self) {
-            try TokenizerTrainer.train(files: [URL(fileURLWithPath: "/nonexistent/corpus.txt")],
-                                       options: TokenizerTrainingOptions(kind: .byteLevelBPE, vocabSize: 300))
+            try TokenizerTrainer.train(
+                files: [URL(fileURLWithPath: "/nonexistent/corpus.txt")],
+                options: TokenizerTrainingOptions(kind: .byteLevelBPE, vocabSize: 300))
         }
     }
 }

@@ -19,7 +19,11 @@ import Testing
         let sourceSplit = WordUnitSplitter(vocabulary: source, rule: .paperRegex(wordStart: "▁", continuation: ""))
         let targetSplit = WordUnitSplitter(vocabulary: target, rule: .paperRegex(wordStart: "▁", continuation: ""))
         var corpus = WordUnitCorpus(codec: .paper)
-        for _ in 0..<6 { for (e, f) in Self.pairs { corpus.append(source: e, target: f, sourceSplitter: sourceSplit, targetSplitter: targetSplit) } }
+        for _ in 0..<6 {
+            for (e, f) in Self.pairs {
+                corpus.append(source: e, target: f, sourceSplitter: sourceSplit, targetSplitter: targetSplit)
+            }
+        }
         #expect(corpus.mosesLines[0] == "▁the ▁cat ▁sleeps . ||| ▁de ▁kat ▁slaap—t .")
         #expect(corpus.mosesLines[7] == "▁un—believ—able ▁fish . ||| ▁ongelo—of—lijk—e ▁vis .")
 
@@ -35,7 +39,10 @@ import Testing
         let mapper = TokenMapper(source: source, target: target, codec: .paper, options: options)
         let (counts, _) = mapper.alignmentCounts(from: table.alignedWordPairs)
         func row(_ t: String) -> [String: Double] {
-            Dictionary(uniqueKeysWithValues: counts.rows[target.id(forPiece: t) ?? -1].map { (source.pieces[$0.key], $0.value) })
+            Dictionary(
+                uniqueKeysWithValues: counts.rows[target.id(forPiece: t) ?? -1].map {
+                    (source.pieces[$0.key], $0.value)
+                })
         }
         #expect(row("t") == ["▁sleeps": 14])
         #expect(row("▁slaap") == ["▁sleeps": 14])

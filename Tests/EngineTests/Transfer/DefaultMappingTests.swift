@@ -3,10 +3,14 @@ import Testing
 
 /// The default (pitfall-fixed) mapping across tokenizer schemes: SentencePiece source, byte-level target.
 @Suite struct TransferDefaultMappingTests {
-    let source = ToyVocabulary(["<unk>", "<s>", "</s>", "▁the", "▁cat", "▁sleeps", ".", "▁", "▁1", "2", "<|im_start|>", "s", "▁ca"],
-                               added: ["<|im_start|>"])
-    let target = ToyVocabulary(["<unk>", "<s>", "</s>", "Ġde", "Ġkat", "Ġslaap", "t", ".", "Ġ12", "<|im_start|>", "<|im_end|>",
-                                "Ġka", "zz", "Ġcat", "Ġkatt"], scheme: .byteLevel, added: ["<|im_start|>", "<|im_end|>"])
+    let source = ToyVocabulary(
+        ["<unk>", "<s>", "</s>", "▁the", "▁cat", "▁sleeps", ".", "▁", "▁1", "2", "<|im_start|>", "s", "▁ca"],
+        added: ["<|im_start|>"])
+    let target = ToyVocabulary(
+        [
+            "<unk>", "<s>", "</s>", "Ġde", "Ġkat", "Ġslaap", "t", ".", "Ġ12", "<|im_start|>", "<|im_end|>",
+            "Ġka", "zz", "Ġcat", "Ġkatt",
+        ], scheme: .byteLevel, added: ["<|im_start|>", "<|im_end|>"])
 
     func mapper(_ options: MappingOptions = MappingOptions(minCount: 1)) throws -> TokenMapper {
         let codec = try WordUnitCodec.privateUse([source, target])
@@ -14,10 +18,12 @@ import Testing
     }
 
     func pairs(_ codec: WordUnitCodec) -> [AlignedWordPair] {
-        [AlignedWordPair(source: "▁the", target: "Ġde", count: 17.29),
-         AlignedWordPair(source: "▁cat", target: "Ġkat", count: 15.53),
-         AlignedWordPair(source: "▁sleeps", target: codec.render([5, 6], in: target), count: 15.93),
-         AlignedWordPair(source: ".", target: ".", count: 0.5)]
+        [
+            AlignedWordPair(source: "▁the", target: "Ġde", count: 17.29),
+            AlignedWordPair(source: "▁cat", target: "Ġkat", count: 15.53),
+            AlignedWordPair(source: "▁sleeps", target: codec.render([5, 6], in: target), count: 15.93),
+            AlignedWordPair(source: ".", target: ".", count: 0.5),
+        ]
     }
 
     func weights(_ m: TokenMapping, _ t: String) -> [String: Float] {

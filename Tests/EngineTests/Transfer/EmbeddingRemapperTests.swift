@@ -13,7 +13,10 @@ import Testing
 
     static func mapping(_ targets: Int, _ sources: Int, seed: Int) -> TokenMapping {
         var x = UInt64(seed) &+ 3
-        func next(_ n: Int) -> Int { x = x &* 6364136223846793005 &+ 1442695040888963407; return Int((x >> 33) % UInt64(n)) }
+        func next(_ n: Int) -> Int {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return Int((x >> 33) % UInt64(n))
+        }
         let rows = (0..<targets).map { t -> TokenMapping.Row in
             if t % 7 == 3 { return .init(origin: .sourceMean, sources: [], weights: []) }
             var counts: [Int: Double] = [:]
@@ -28,9 +31,12 @@ import Testing
         for t in 0..<m.targetVocabularySize {
             for j in 0..<e.columns {
                 if m.rows[t].origin == .sourceMean {
-                    out[t * e.columns + j] = (0..<e.rows).map { Double(e.values[$0 * e.columns + j]) }.reduce(0, +) / Double(e.rows)
+                    out[t * e.columns + j] =
+                        (0..<e.rows).map { Double(e.values[$0 * e.columns + j]) }.reduce(0, +) / Double(e.rows)
                 } else {
-                    out[t * e.columns + j] = m[t].map { Double($0.weight) * Double(e.values[$0.sourceID * e.columns + j]) }.reduce(0, +)
+                    out[t * e.columns + j] = m[t].map {
+                        Double($0.weight) * Double(e.values[$0.sourceID * e.columns + j])
+                    }.reduce(0, +)
                 }
             }
         }
@@ -51,8 +57,10 @@ import Testing
         let e = Self.matrix(60, 70, seed: 4)
         let m = Self.mapping(150, 60, seed: 8)
         var blocked = EmbeddingRemapper(kernel: .blockedSaxpy, parallelism: 2)
-        blocked.columnBlock = 16  // 70 columns: four full blocks and a partial one
-        #expect(try blocked.remap(e, mapping: m) == (try EmbeddingRemapper(kernel: .saxpy, parallelism: 1).remap(e, mapping: m)))
+        blocked.columnBlock = 16 // 70 columns: four full blocks and a partial one
+        #expect(
+            try blocked.remap(e, mapping: m)
+                == (try EmbeddingRemapper(kernel: .saxpy, parallelism: 1).remap(e, mapping: m)))
     }
 
     @Test func incrementalRowsEqualFullRecompute() throws {
@@ -62,7 +70,7 @@ import Testing
         new.rows[10] = .init(origin: .aligned, sources: [3, 4], weights: [0.25, 0.75])
         new.rows[99] = .init(origin: .sourceMean, sources: [], weights: [])
         let changed = new.changedTargetIDs(comparedTo: old)
-        #expect(changed == [10, 99] || changed == [10])  // row 99 may already be a mean row
+        #expect(changed == [10, 99] || changed == [10]) // row 99 may already be a mean row
         let remapper = EmbeddingRemapper()
         var table = try remapper.remap(e, mapping: old)
         try remapper.remapRows(changed, of: e, mapping: new, into: &table)
@@ -83,13 +91,15 @@ import Testing
         let source = ToyVocabulary(["<unk>", "<s>", "▁cat", "."])
         let target = ToyVocabulary(["<unk>", "<s>", "Ġcat", "Ġkat", "."], scheme: .byteLevel)
         let e = Self.matrix(4, 6, seed: 9)
-        let copy = try EmbeddingRemapper().remap(e, mapping: BaselineMappings.copyOverlap(source: source, target: target))
+        let copy = try EmbeddingRemapper().remap(
+            e, mapping: BaselineMappings.copyOverlap(source: source, target: target))
         #expect(copy.row(2) == e.row(2))
         #expect(copy.row(4) == e.row(3))
         #expect(copy.row(1) == e.row(1))
         let mean = EmbeddingRemapper.meanRow(e)
         #expect(Array(copy.row(3)) == mean)
-        let all = try EmbeddingRemapper().remap(e, mapping: BaselineMappings.mean(targetVocabularySize: 5, sourceVocabularySize: 4))
+        let all = try EmbeddingRemapper().remap(
+            e, mapping: BaselineMappings.mean(targetVocabularySize: 5, sourceVocabularySize: 4))
         #expect(Array(all.row(0)) == mean)
         let r1 = RandomEmbedding.sample(rows: 2000, like: e), r2 = RandomEmbedding.sample(rows: 2000, like: e)
         #expect(r1 == r2)
@@ -104,7 +114,10 @@ import Testing
         #expect(hydra.inputEmbedding.row(hydra.inputID(forSourceID: 2)) == es.row(2))
         #expect(hydra.inputEmbedding.row(4) == et.row(4))
         #expect(hydra.outputHead == ut)
-        #expect(hydra.config.inputVocabSize == 12 && hydra.config.outputVocabSize == 5 && hydra.config.sourceIDOffset == 5)
-        #expect(throws: TransferError.self) { try HydraAssembler.assemble(targetEmbedding: et, sourceEmbedding: Self.matrix(2, 3, seed: 1)) }
+        #expect(
+            hydra.config.inputVocabSize == 12 && hydra.config.outputVocabSize == 5 && hydra.config.sourceIDOffset == 5)
+        #expect(throws: TransferError.self) {
+            try HydraAssembler.assemble(targetEmbedding: et, sourceEmbedding: Self.matrix(2, 3, seed: 1))
+        }
     }
 }

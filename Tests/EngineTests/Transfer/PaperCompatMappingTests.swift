@@ -18,14 +18,19 @@ import Testing
         case token(String?), weight(Double)
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let d = try? c.decode(Double.self) { self = .weight(d) } else { self = .token(try? c.decode(String.self)) }
+            if let d = try? c.decode(Double.self) {
+                self = .weight(d)
+            } else {
+                self = .token(try? c.decode(String.self))
+            }
         }
     }
 
     static func load() throws -> (ToyVocabulary, ToyVocabulary, [AlignedWordPair], [String: [Expected]]) {
         let source = try ToyVocabulary.fixture("toy_source_vocab.txt")
         let target = try ToyVocabulary.fixture("toy_target_vocab.txt", added: ["<|im_start|>"])
-        let table = try LexicalTableTSV.parse(String(contentsOfFile: TestPaths.fixture("transfer/toy_lexical_table.tsv"), encoding: .utf8))
+        let table = try LexicalTableTSV.parse(
+            String(contentsOfFile: TestPaths.fixture("transfer/toy_lexical_table.tsv"), encoding: .utf8))
         let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("transfer/toy_mapping_paper.json")))
         return (source, target, table, try JSONDecoder().decode([String: [Expected]].self, from: data))
     }
@@ -53,7 +58,8 @@ import Testing
         let expected = try #require(golden["min_count_1"])
         var options = MappingOptions.paper
         options.minCount = 1
-        let (mapping, report) = TokenMapper(source: source, target: target, codec: .paper, options: options).build(from: table)
+        let (mapping, report) = TokenMapper(source: source, target: target, codec: .paper, options: options).build(
+            from: table)
         for row in expected {
             var want: [Int: Double] = [:]
             for pair in row.coefficients {
@@ -80,7 +86,9 @@ import Testing
         let n = ["▁ongelo", "of", "lijk", "e"].compactMap { target.id(forPiece: $0) }
         PairSplitter.add(count: 5, source: o, target: n, arithmetic: .paper, into: &table)
         func row(_ t: String) -> [String: Double] {
-            Dictionary(uniqueKeysWithValues: table.rows[target.id(forPiece: t) ?? -1].map { (source.pieces[$0.key], $0.value) })
+            Dictionary(
+                uniqueKeysWithValues: table.rows[target.id(forPiece: t) ?? -1].map { (source.pieces[$0.key], $0.value) }
+            )
         }
         #expect(row("▁ongelo") == ["▁un": 4, "believ": 1, "able": 1])
         #expect(row("of") == ["▁un": 2, "believ": 3, "able": 1])
@@ -92,7 +100,7 @@ import Testing
         let (source, target, table, _) = try Self.load()
         let mapper = TokenMapper(source: source, target: target, codec: .paper, options: .paper)
         let (alignment, stats) = mapper.alignmentCounts(from: table)
-        #expect(stats.pairsBelowMinCount == 1)  // int(5.96) = 5 < 10
+        #expect(stats.pairsBelowMinCount == 1) // int(5.96) = 5 < 10
         #expect(stats.pairsWithNull == 1)
         #expect(!alignment.isMapped(target.id(forPiece: "▁ongelo") ?? -1))
         #expect(alignment.rows[target.id(forPiece: "t") ?? -1] == [source.id(forPiece: "▁sleeps") ?? -1: 14])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// A mapper reusing one `PreparedVocabularies` across refreshes must give exactly what a fresh mapper gives:
@@ -11,7 +12,9 @@ import Testing
     }
 
     static func lines(_ file: String) throws -> [String] {
-        try String(contentsOfFile: TestPaths.fixture(file), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        try String(contentsOfFile: TestPaths.fixture(file), encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false
+        ).map(String.init)
     }
 
     @Test(arguments: [MappingOptions(minCount: 2), MappingOptions(paperCompat: true, minCount: 2)])
@@ -34,12 +37,15 @@ import Testing
             #expect(alignment.rows.contains { !$0.isEmpty }, "the alignment must contribute counts")
             let a = plain.completedCounts(from: alignment), b = reused.completedCounts(from: alignment)
             #expect(a.table == b.table)
-            #expect(a.unmatchedSpecials == b.unmatchedSpecials && a.smoothed == b.smoothed && a.directlyMapped == b.directlyMapped)
+            #expect(
+                a.unmatchedSpecials == b.unmatchedSpecials && a.smoothed == b.smoothed
+                    && a.directlyMapped == b.directlyMapped)
             let (m1, r1) = plain.build(from: aligned), (m2, r2) = reused.build(from: aligned)
             #expect(m1 == m2)
             #expect(r1.description == r2.description)
             // The full lexical table (NULL and rare pairs included) maps the same as the filtered pairs.
-            #expect(pipeline.mapper(corpus, reusing: prepared).build(from: aligner.lexicalTable().alignedWordPairs).0 == m1)
+            #expect(
+                pipeline.mapper(corpus, reusing: prepared).build(from: aligner.lexicalTable().alignedWordPairs).0 == m1)
             if let previous { #expect(previous != m1, "the second batch should change the mapping") }
             previous = m1
         }

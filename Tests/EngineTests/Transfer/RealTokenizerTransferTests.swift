@@ -11,7 +11,8 @@ import Testing
 
     static func unitTexts(_ t: Tokenizer, _ text: String) -> [String] {
         WordUnitSplitter(vocabulary: t, rule: .decodedText).units(of: text).map { ids in
-            String(decoding: ids.flatMap { t.decodedBytes(for: $0) }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            String(decoding: ids.flatMap { t.decodedBytes(for: $0) }, as: UTF8.self).trimmingCharacters(
+                in: .whitespaces)
         }
     }
 

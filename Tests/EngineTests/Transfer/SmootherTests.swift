@@ -1,5 +1,6 @@
-@testable import Engine
 import Testing
+
+@testable import Engine
 
 /// The trie-based smoother against a direct transcription of the reference's O(V²) list comprehensions.
 @Suite struct TransferSmootherTests {
@@ -11,7 +12,9 @@ import Testing
         }
     }
 
-    static func naive(_ keys: [String?], _ counts: [[Int: Double]], inPlace: Bool, integer: Bool, weight: (Int) -> Double) -> [[Int: Double]] {
+    static func naive(
+        _ keys: [String?], _ counts: [[Int: Double]], inPlace: Bool, integer: Bool, weight: (Int) -> Double
+    ) -> [[Int: Double]] {
         var c = counts
         let frozen = counts
         for t in 0..<keys.count where c[t].isEmpty {
@@ -21,14 +24,17 @@ import Testing
             let similar = (0..<keys.count).filter { u in u != t && mapped(u) && keys[u]!.hasPrefix(key) }
             var middle = (0..<keys.count).filter { u in u != t && mapped(u) && key.contains(keys[u]!) }
             middle.sort { (keys[$0]!.count, -$0) > (keys[$1]!.count, -$1) }
-            middle = middle.enumerated().filter { i, u in i == 0 || !middle[..<i].contains { keys[$0]!.contains(keys[u]!) } }.map(\.element)
+            middle = middle.enumerated().filter { i, u in
+                i == 0 || !middle[..<i].contains { keys[$0]!.contains(keys[u]!) }
+            }.map(\.element)
             func index(_ u: Int) -> Int { key.distance(from: key.startIndex, to: key.range(of: keys[u]!)!.lowerBound) }
             middle.sort { (index($0), $0) < (index($1), $1) }
             var row: [Int: Double] = [:]
             for u in similar + middle {
                 let total = live[u].values.reduce(0, +)
                 for (s, v) in live[u] {
-                    row[s, default: 0] += integer ? Double(max(1, Int(weight(s) * v) / Int(total))) : weight(s) * v / total
+                    row[s, default: 0] +=
+                        integer ? Double(max(1, Int(weight(s) * v) / Int(total))) : weight(s) * v / total
                 }
             }
             if !row.isEmpty { c[t] = row }
@@ -56,7 +62,10 @@ import Testing
                 }
             }
             let weight: (Int) -> Double = { $0 % 3 == 0 ? 2000 : 1000 }
-            let smoother = Smoother(.init(keys: keys.map { $0.map { Array($0.utf8) } }, inPlace: inPlace, integer: integer, sourceWeight: weight))
+            let smoother = Smoother(
+                .init(
+                    keys: keys.map { $0.map { Array($0.utf8) } }, inPlace: inPlace, integer: integer,
+                    sourceWeight: weight))
             smoother.smooth(&table)
             let want = Self.naive(keys, counts, inPlace: inPlace, integer: integer, weight: weight)
             for t in 0..<keys.count {
@@ -78,7 +87,9 @@ import Testing
             if seen.insert(k).inserted { keys.append(k) }
         }
         let weight: (Int) -> Double = { $0 % 3 == 0 ? 2000 : 1000 }
-        let smoother = Smoother(.init(keys: keys.map { $0.map { Array($0.utf8) } }, inPlace: inPlace, integer: integer, sourceWeight: weight))
+        let smoother = Smoother(
+            .init(
+                keys: keys.map { $0.map { Array($0.utf8) } }, inPlace: inPlace, integer: integer, sourceWeight: weight))
         for round in 0..<6 {
             var table = CountTable(targetVocabularySize: keys.count)
             var counts = Array(repeating: [Int: Double](), count: keys.count)
@@ -96,4 +107,3 @@ import Testing
         }
     }
 }
-

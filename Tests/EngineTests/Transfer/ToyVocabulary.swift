@@ -54,7 +54,9 @@ struct ToyVocabulary: TokenVocabulary {
         case .sentencePiece:
             // '▁' + text with spaces as '▁'; transformed position p is original p - 1.
             let s = ["\u{2581}"] + scalars.map { $0 == " " ? "\u{2581}" : $0 }
-            return greedy(s, from: 0, to: s.count, prefix: "") { Range(uncheckedBounds: (max(0, $0.lowerBound - 1), max(0, $0.upperBound - 1))) }
+            return greedy(s, from: 0, to: s.count, prefix: "") {
+                Range(uncheckedBounds: (max(0, $0.lowerBound - 1), max(0, $0.upperBound - 1)))
+            }
         case .byteLevel:
             let s = scalars.map { $0 == " " ? "\u{120}" : $0 }
             return greedy(s, from: 0, to: s.count, prefix: "") { $0 }
@@ -62,7 +64,10 @@ struct ToyVocabulary: TokenVocabulary {
             var ids: [Int] = [], offsets: [Range<Int>] = []
             var i = 0
             while i < scalars.count {
-                if scalars[i] == " " { i += 1; continue }
+                if scalars[i] == " " {
+                    i += 1
+                    continue
+                }
                 var j = i
                 while j < scalars.count, scalars[j] != " " { j += 1 }
                 var k = i
@@ -78,8 +83,10 @@ struct ToyVocabulary: TokenVocabulary {
         }
     }
 
-    private func greedy(_ s: [Unicode.Scalar], from: Int, to: Int, prefix: String, maxTokens: Int = .max,
-                        offset: (Range<Int>) -> Range<Int>) -> (ids: [Int], offsets: [Range<Int>]) {
+    private func greedy(
+        _ s: [Unicode.Scalar], from: Int, to: Int, prefix: String, maxTokens: Int = .max,
+        offset: (Range<Int>) -> Range<Int>
+    ) -> (ids: [Int], offsets: [Range<Int>]) {
         var ids: [Int] = [], offsets: [Range<Int>] = []
         var i = from
         while i < to, ids.count < maxTokens {

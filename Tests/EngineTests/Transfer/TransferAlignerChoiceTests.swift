@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// `TransferPipeline.align(_:with:)`: which aligner's soft counts reach the mapping (`transtok transfer --aligner`).
@@ -40,7 +41,9 @@ import Testing
         var expected: [String: Double] = [:]
         let e = hmm.pairs.conditioning, f = hmm.pairs.generated
         for p in hmm.counts.indices {
-            expected[hmm.corpus.sourceVocabulary.display(e[p]) + "\t" + hmm.corpus.targetVocabulary.display(f[p]), default: 0] += hmm.counts[p]
+            expected[
+                hmm.corpus.sourceVocabulary.display(e[p]) + "\t" + hmm.corpus.targetVocabulary.display(f[p]), default: 0
+            ] += hmm.counts[p]
         }
         let got = Self.counts(table)
         #expect(!got.isEmpty)

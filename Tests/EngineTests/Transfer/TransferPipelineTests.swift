@@ -15,7 +15,9 @@ import Testing
         let sequential = pipeline.wordUnits(pairs)
         for threads in [2, 3, 8] {
             let parallel = pipeline.wordUnits(pairs, threads: threads)
-            #expect(parallel.sentences.map { $0.source + ["|"] + $0.target } == sequential.sentences.map { $0.source + ["|"] + $0.target })
+            #expect(
+                parallel.sentences.map { $0.source + ["|"] + $0.target }
+                    == sequential.sentences.map { $0.source + ["|"] + $0.target })
             #expect(parallel.sourceLexicon.units == sequential.sourceLexicon.units)
             #expect(parallel.targetLexicon.units == sequential.targetLexicon.units)
         }
@@ -31,8 +33,10 @@ import Testing
         let first = pipeline.wordUnits(early)
         let whole = pipeline.wordUnits(early + late)
         for threads in [1, 2] {
-            let next = pipeline.wordUnits(Array(repeating: late, count: 300).flatMap { $0 }, threads: threads, known: first.rendered)
-            #expect(next.sentences.prefix(late.count).map { $0.source + ["|"] + $0.target }
+            let next = pipeline.wordUnits(
+                Array(repeating: late, count: 300).flatMap { $0 }, threads: threads, known: first.rendered)
+            #expect(
+                next.sentences.prefix(late.count).map { $0.source + ["|"] + $0.target }
                     == whole.sentences.suffix(late.count).map { $0.source + ["|"] + $0.target })
             var merged = first.sourceLexicon
             for (unit, ids) in next.sourceLexicon.units {
@@ -64,7 +68,8 @@ import Testing
         #expect(mapping[6].map(\.sourceID) == [5])
         #expect(report.alignment.pairsWithNull >= 1)
 
-        let e = try EmbeddingMatrix(rows: source.vocabularySize, columns: 3, values: (0..<(source.vocabularySize * 3)).map { Float($0) })
+        let e = try EmbeddingMatrix(
+            rows: source.vocabularySize, columns: 3, values: (0..<(source.vocabularySize * 3)).map { Float($0) })
         let (rows, head) = try pipeline.initialize(.transtok, mapping: mapping, embedding: e, head: e)
         #expect(rows.row(4) == e.row(4))
         #expect(head == rows)
@@ -77,7 +82,8 @@ import Testing
         #expect(refreshed == mapping)
         refreshed.rows[22] = .init(origin: .aligned, sources: [7], weights: [1])
         var table2 = rows
-        try EmbeddingRemapper().remapRows(refreshed.changedTargetIDs(comparedTo: mapping), of: e, mapping: refreshed, into: &table2)
+        try EmbeddingRemapper().remapRows(
+            refreshed.changedTargetIDs(comparedTo: mapping), of: e, mapping: refreshed, into: &table2)
         #expect(table2.row(22) == e.row(7))
         #expect(table2.row(4) == rows.row(4))
     }

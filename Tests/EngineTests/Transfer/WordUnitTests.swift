@@ -9,7 +9,10 @@ import Testing
         let text = "  unbelievable fish. cat's "
         let want = [["▁un", "believ", "able"], ["▁fish"], ["."], ["▁cat"], ["'"], ["s"]]
         #expect(pieces(WordUnitSplitter(vocabulary: v, rule: .decodedText).units(of: text), v) == want)
-        #expect(pieces(WordUnitSplitter(vocabulary: v, rule: .paperRegex(wordStart: "▁", continuation: "")).units(of: text), v) == want)
+        #expect(
+            pieces(
+                WordUnitSplitter(vocabulary: v, rule: .paperRegex(wordStart: "▁", continuation: "")).units(of: text), v)
+                == want)
     }
 
     @Test func markerDetection() {
@@ -27,15 +30,21 @@ import Testing
     /// Pitfall 3: the reference regex never merges WordPiece; the decoded-text rule does.
     @Test func wordPieceMergesOnlyWithDecodedRule() {
         let v = ToyVocabulary(["<unk>", "un", "##believ", "##able", "fish", "."], scheme: .wordPiece)
-        let text = "unbelievable fish ."  // the toy WordPiece splits on spaces only
-        #expect(pieces(WordUnitSplitter(vocabulary: v, rule: .decodedText).units(of: text), v)
-            == [["un", "##believ", "##able"], ["fish"], ["."]])
-        #expect(WordUnitSplitter(vocabulary: v, rule: .paperRegex(wordStart: "", continuation: "##")).units(of: text).count == 5)
+        let text = "unbelievable fish ." // the toy WordPiece splits on spaces only
+        #expect(
+            pieces(WordUnitSplitter(vocabulary: v, rule: .decodedText).units(of: text), v)
+                == [["un", "##believ", "##able"], ["fish"], ["."]])
+        #expect(
+            WordUnitSplitter(vocabulary: v, rule: .paperRegex(wordStart: "", continuation: "##")).units(of: text).count
+                == 5)
     }
 
     @Test func nonLatinScriptsGlue() {
         let v = ToyVocabulary(["<unk>", "▁сөй", "ләш", "әм", "."])
-        #expect(pieces(WordUnitSplitter(vocabulary: v, rule: .decodedText).units(of: "сөйләшәм."), v) == [["▁сөй", "ләш", "әм"], ["."]])
+        #expect(
+            pieces(WordUnitSplitter(vocabulary: v, rule: .decodedText).units(of: "сөйләшәм."), v) == [
+                ["▁сөй", "ләш", "әм"], ["."],
+            ])
     }
 
     @Test func privateUseCodecAvoidsVocabularyAndRoundTrips() throws {
@@ -46,7 +55,9 @@ import Testing
         #expect(codec.whitespaceEscape == "\u{E003}")
         var corpus = WordUnitCorpus(codec: codec)
         let split = WordUnitSplitter(vocabulary: a, rule: .decodedText)
-        corpus.append(source: "x", target: "x", sourceSplitter: split, targetSplitter: WordUnitSplitter(vocabulary: b, rule: .decodedText))
+        corpus.append(
+            source: "x", target: "x", sourceSplitter: split,
+            targetSplitter: WordUnitSplitter(vocabulary: b, rule: .decodedText))
         let rendered = codec.render([2, 1], in: a)
         #expect(!rendered.contains(" "))
         #expect(codec.render([3], in: a) != "|||")

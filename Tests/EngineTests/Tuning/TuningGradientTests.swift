@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("Tuning: loss and gradients of the embedding rows")
@@ -45,10 +46,12 @@ struct TuningGradientTests {
 
     /// Directional derivatives by central differences against ⟨gradient, direction⟩, on random tiny models with the
     /// features torch's Llama lacks here: attention biases, a sliding window, a tied head.
-    @Test("gradients agree with finite differences (untied + biases + sliding window; tied; multi-query)",
-          arguments: [(false, true, 5, 2), (true, false, nil, 2), (false, false, nil, 1)] as [(Bool, Bool, Int?, Int)])
+    @Test(
+        "gradients agree with finite differences (untied + biases + sliding window; tied; multi-query)",
+        arguments: [(false, true, 5, 2), (true, false, nil, 2), (false, false, nil, 1)] as [(Bool, Bool, Int?, Int)])
     func finiteDifferences(tied: Bool, bias: Bool, window: Int?, kvHeads: Int) throws {
-        let model = try TuningTestModels.random(seed: 42, tied: tied, bias: bias, slidingWindow: window, kvHeads: kvHeads)
+        let model = try TuningTestModels.random(
+            seed: 42, tied: tied, bias: bias, slidingWindow: window, kvHeads: kvHeads)
         let batch = try TokenBatch([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3], [2, 7, 1, 8, 2, 8, 1, 8, 2, 8]])
         let (_, g) = try TuningTestModels.lossAndGradients(model, batch)
         let h = model.config.hiddenSize
@@ -74,8 +77,9 @@ struct TuningGradientTests {
                 let minus = try TuningTestModels.loss(model, batch)
                 for i in 0..<table.count { table[i] = original[i] }
                 let numeric = (plus - minus) / (2 * Double(eps))
-                #expect(abs(numeric - analytic) <= 1e-2 * abs(analytic) + 1e-4,
-                        "tied \(tied): numeric \(numeric) vs analytic \(analytic)")
+                #expect(
+                    abs(numeric - analytic) <= 1e-2 * abs(analytic) + 1e-4,
+                    "tied \(tied): numeric \(numeric) vs analytic \(analytic)")
             }
         }
         // One single coordinate of a used row, too (the largest gradient entry).

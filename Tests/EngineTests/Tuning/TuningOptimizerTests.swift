@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite("Tuning: Adam steps, state file, batches")
@@ -12,12 +13,14 @@ struct TuningOptimizerTests {
         func nextBatch() throws -> TokenBatch? { batch }
     }
 
-    @Test("a few Adam steps lower the loss on a fixed batch (tied and untied), and only trainable rows move",
-          arguments: [false, true])
+    @Test(
+        "a few Adam steps lower the loss on a fixed batch (tied and untied), and only trainable rows move",
+        arguments: [false, true])
     func adamLowersLoss(tied: Bool) throws {
         let model = try TuningTestModels.random(seed: 3, tied: tied)
         let before = model.embeddingMatrix()
-        let tuner = try EmbeddingTuner(model: model, options: TuningOptions(sequences: 2, length: 12, adam: AdamOptions(learningRate: 2e-2)))
+        let tuner = try EmbeddingTuner(
+            model: model, options: TuningOptions(sequences: 2, length: 12, adam: AdamOptions(learningRate: 2e-2)))
         let initial = try tuner.loss(Self.batch)
         var losses: [Double] = []
         var source = FixedBatches(Self.batch)
@@ -41,8 +44,9 @@ struct TuningOptimizerTests {
     @Test("a Hydra-style model trains only its target block")
     func trainableBlock() throws {
         let model = try TuningTestModels.random(seed: 4, tied: false)
-        let restricted = try TuningModel(config: model.config, body: model.body, embedding: model.embeddingMatrix(),
-                                         head: model.headMatrix(), trainableInputRows: 0..<6)
+        let restricted = try TuningModel(
+            config: model.config, body: model.body, embedding: model.embeddingMatrix(),
+            head: model.headMatrix(), trainableInputRows: 0..<6)
         let before = restricted.embeddingMatrix()
         let tuner = try EmbeddingTuner(model: restricted, options: TuningOptions(sequences: 2, length: 12))
         try tuner.step(Self.batch)
@@ -65,11 +69,11 @@ struct TuningOptimizerTests {
         let tunerA = try EmbeddingTuner(model: a, options: options)
         for _ in 0..<3 { try tunerA.step(Self.batch) }
         try tunerA.saveState(to: path, fingerprint: "model-a")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["tuning.state"])  // no temp left
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["tuning.state"]) // no temp left
 
         let b = try TuningTestModels.random(seed: 5)
         #expect(throws: TuningError.self) { try TuningStateFile.load(from: path, into: b, fingerprint: "model-b") }
-        #expect(b.embeddingMatrix() != a.embeddingMatrix())  // refused without changes
+        #expect(b.embeddingMatrix() != a.embeddingMatrix()) // refused without changes
         let state = try TuningStateFile.load(from: path, into: b, fingerprint: "model-a")
         #expect(state.step == 3 && state.tokensSeen == 3 * Self.batch.scoredTokens)
         #expect(b.embeddingMatrix() == a.embeddingMatrix() && b.headMatrix() == a.headMatrix())
@@ -91,7 +95,9 @@ struct TuningOptimizerTests {
         }
         // Truncated.
         try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: damaged))
-        #expect(throws: TuningError.self) { try TuningStateFile.load(from: damaged, into: fresh, fingerprint: "model-a") }
+        #expect(throws: TuningError.self) {
+            try TuningStateFile.load(from: damaged, into: fresh, fingerprint: "model-a")
+        }
         // Written for another shape (tied model has no head block).
         let tied = try TuningTestModels.random(seed: 5, tied: true)
         #expect(throws: TuningError.self) { try TuningStateFile.load(from: path, into: tied, fingerprint: "model-a") }
@@ -103,7 +109,7 @@ struct TuningOptimizerTests {
         let tokens = Array(0..<50)
         var s1 = try TokenChunkStream(tokens: tokens, length: 8, sequences: 2, seed: 9)
         var s2 = try TokenChunkStream(tokens: tokens, length: 8, sequences: 2, seed: 9)
-        #expect(s1.chunkCount == 7)  // starts 0, 7, …, 42
+        #expect(s1.chunkCount == 7) // starts 0, 7, …, 42
         var firsts: [Int] = []
         for _ in 0..<7 {
             let b1 = try #require(try s1.nextBatch()), b2 = try #require(try s2.nextBatch())
@@ -115,7 +121,7 @@ struct TuningOptimizerTests {
         }
         #expect(Set(firsts.prefix(7)) == Set(stride(from: 0, through: 42, by: 7)))
         #expect(Set(firsts.suffix(7)) == Set(stride(from: 0, through: 42, by: 7)))
-        #expect(firsts.prefix(7) != firsts.suffix(7))  // reshuffled
+        #expect(firsts.prefix(7) != firsts.suffix(7)) // reshuffled
         #expect(s1.epoch == 1)
         #expect(throws: TuningError.self) { try TokenChunkStream(tokens: Array(0..<5), length: 8, sequences: 1) }
     }
@@ -132,14 +138,16 @@ struct TuningOptimizerTests {
         let model = try TuningTestModels.random(seed: 6, vocabulary: 24)
         let tuner = try EmbeddingTuner(model: model, options: TuningOptions(sequences: 2, length: 4))
         let score = try tuner.evaluate(set)
-        let direct = try TuningTestModels.loss(model, try TokenBatch([[0, 1, 2, 3], [4, 5, 6, 7]])) * 6
+        let direct =
+            try TuningTestModels.loss(model, try TokenBatch([[0, 1, 2, 3], [4, 5, 6, 7]])) * 6
             + TuningTestModels.loss(model, try TokenBatch([[8, 9]]))
         #expect(abs(score.totalNLL - direct) < 1e-9 * direct)
         #expect(abs(score.bitsPerByte - direct / log(2) / Double(set.bytes)) < 1e-12)
     }
 
-    @Test("held-out scoring equals the runtime's Evaluator (window = stride = length) on the same weights",
-          arguments: [false, true])
+    @Test(
+        "held-out scoring equals the runtime's Evaluator (window = stride = length) on the same weights",
+        arguments: [false, true])
     func heldOutMatchesRuntime(tied: Bool) throws {
         let (model, weights) = try TuningTestModels.randomWithWeights(seed: 8, tied: tied, bias: true)
         let tokens = (0..<40).map { ($0 * 7 + 3) % 24 }
@@ -149,7 +157,9 @@ struct TuningOptimizerTests {
         let runtime = try LlamaModel(config: model.config, weights: weights)
         let theirs = try Evaluator(model: runtime, window: 16, stride: 16).evaluate(tokens: tokens, bytes: set.bytes)
         #expect(theirs.tokens == ours.scoredTokens)
-        #expect(abs(theirs.totalNLL - ours.totalNLL) < 1e-5 * theirs.totalNLL, "runtime \(theirs.totalNLL) vs tuner \(ours.totalNLL)")
+        #expect(
+            abs(theirs.totalNLL - ours.totalNLL) < 1e-5 * theirs.totalNLL,
+            "runtime \(theirs.totalNLL) vs tuner \(ours.totalNLL)")
     }
 
     /// One id per UTF-8 byte.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Sync
 
 /// Writes a small Hugging Face-like checkpoint directory with a real safetensors layout:
@@ -16,15 +17,23 @@ struct CheckpointFixture {
     }
 
     func tensors() -> [Tensor] {
-        var out = [Tensor(name: "model.embed_tokens.weight", shape: [vocab, dim],
-            bytes: testBytes(vocab * dim * 2, seed: seed))]
+        var out = [
+            Tensor(
+                name: "model.embed_tokens.weight", shape: [vocab, dim],
+                bytes: testBytes(vocab * dim * 2, seed: seed))
+        ]
         for l in 0..<layers {
-            out.append(Tensor(name: "model.layers.\(l).mlp.weight", shape: [dim * 2, dim],
-                bytes: testBytes(dim * 2 * dim * 2, seed: seed &+ 100 &+ UInt64(l))))
-            out.append(Tensor(name: "model.layers.\(l).norm.weight", shape: [dim],
-                bytes: testBytes(dim * 2, seed: seed &+ 200 &+ UInt64(l))))
+            out.append(
+                Tensor(
+                    name: "model.layers.\(l).mlp.weight", shape: [dim * 2, dim],
+                    bytes: testBytes(dim * 2 * dim * 2, seed: seed &+ 100 &+ UInt64(l))))
+            out.append(
+                Tensor(
+                    name: "model.layers.\(l).norm.weight", shape: [dim],
+                    bytes: testBytes(dim * 2, seed: seed &+ 200 &+ UInt64(l))))
         }
-        out.append(Tensor(name: "lm_head.weight", shape: [vocab, dim], bytes: testBytes(vocab * dim * 2, seed: seed &+ 7)))
+        out.append(
+            Tensor(name: "lm_head.weight", shape: [vocab, dim], bytes: testBytes(vocab * dim * 2, seed: seed &+ 7)))
         return out
     }
 
@@ -39,7 +48,10 @@ struct CheckpointFixture {
         while (json.count + 8) % 8 != 0 { json.append(0x20) }
         var out: [UInt8] = []
         var n = UInt64(json.count)
-        for _ in 0..<8 { out.append(UInt8(n & 0xFF)); n >>= 8 }
+        for _ in 0..<8 {
+            out.append(UInt8(n & 0xFF))
+            n >>= 8
+        }
         out += json
         for t in tensors { out += t.bytes }
         return out

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for fake credential services (STS, instance metadata): one request per
@@ -36,7 +37,9 @@ final class LoopbackHTTPServer: Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -83,17 +86,20 @@ final class LoopbackHTTPServer: Sendable {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body: [UInt8] = []
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while body.count < length, recv(fd, &byte, 1, 0) == 1 { body.append(byte) }
         let request = Request(
-            method: String(first[0]), path: String(first[1]), headers: headers, body: String(decoding: body, as: UTF8.self))
+            method: String(first[0]), path: String(first[1]), headers: headers,
+            body: String(decoding: body, as: UTF8.self))
         log.withLock { $0.append(request) }
         let r = handler(request)
         let payload = Array(r.body.utf8)
-        let text = "HTTP/1.1 \(r.status) X\r\nContent-Type: \(r.contentType)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        let text =
+            "HTTP/1.1 \(r.status) X\r\nContent-Type: \(r.contentType)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
         let bytes = Array(text.utf8) + payload
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(fd, Int32(SHUT_WR))

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import Sync
 
 /// The loopback S3 server started by `scripts/s3-test-server.sh start` (env file or TRANSTOK_S3_TEST_* variables).
@@ -31,7 +32,8 @@ struct S3TestEnv: Sendable {
         else { return nil }
         return S3TestEnv(
             endpoint: ep, accessKey: ak, secretKey: sk, region: values["TRANSTOK_S3_TEST_REGION"] ?? "us-east-1",
-            bucket: values["TRANSTOK_S3_TEST_BUCKET"] ?? "transtok-test", unixSocket: values["TRANSTOK_S3_TEST_UNIX_SOCKET"],
+            bucket: values["TRANSTOK_S3_TEST_BUCKET"] ?? "transtok-test",
+            unixSocket: values["TRANSTOK_S3_TEST_UNIX_SOCKET"],
             domain: values["TRANSTOK_S3_TEST_DOMAIN"])
     }()
 
