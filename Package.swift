@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Engine", "Sync", "SyncStore", "FaultInjection", "ControlAPI", "Entities",
+                "Engine", "Sync", "SyncStore", "FaultInjection", "ControlAPI", "Entities", "Systems",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: engineSettings
@@ -123,7 +123,8 @@ let package = Package(
         .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems", "Entities"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection", "Entities"]),
+        .testTarget(
+            name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection", "Entities", "Systems"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [

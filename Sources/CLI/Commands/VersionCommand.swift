@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Systems
 
 /// `transtok version`: this client's version and commit, and the running daemon's (like `docker version`).
 struct VersionCommand: AsyncParsableCommand {
@@ -26,12 +27,14 @@ struct VersionCommand: AsyncParsableCommand {
             client: .init(version: TranstokVersion.current, commit: TranstokVersion.commit), daemon: nil,
             socket: global.socketPath)
         let client = global.client()
-        let health: Result<HealthResponse, ControlClientError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do throws(ControlClientError) { continuation.resume(returning: .success(try client.health())) } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        // The client's own version is printed even when the daemon cannot be reached; then the exit status says so.
+        let health: Result<HealthResponse, ControlClientError>
+        do throws(ControlClientError) {
+            health = .success(
+                try await Blocking.run(name: "transtok.client") { () throws(ControlClientError) in try client.health() }
+            )
+        } catch {
+            health = .failure(error)
         }
         if case .success(let daemon) = health {
             report.daemon = .init(version: daemon.version, commit: daemon.commit ?? "unknown")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Systems
 
 /// Options every command accepts before or after its verb (`transtok --socket S status` and
 /// `transtok status --socket S`), like docker's `-H` and kubectl's `--context`.
@@ -51,16 +52,12 @@ struct GlobalOptions: ParsableArguments {
     ) async throws -> T {
         let connection = self.client(timeoutSeconds: timeoutSeconds)
         if verbose { printError("transtok: using the socket \(connection.socketPath)") }
-        let result: Result<T, ControlClientError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do throws(ControlClientError) { continuation.resume(returning: .success(try body(connection))) } catch {
-                    continuation.resume(returning: .failure(error))
-                }
+        do throws(ControlClientError) {
+            return try await Blocking.run(name: "transtok.client") { () throws(ControlClientError) -> T in
+                try body(connection)
             }
-        }
-        switch result {
-        case .success(let value): return value
-        case .failure(let error): throw report(CLIError(error, explicitSocket: socket != nil))
+        } catch {
+            throw report(CLIError(error, explicitSocket: socket != nil))
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Store
+import Systems
 
 /// What a scan or a batch of file events did.
 struct ScanSummary: Codable, Sendable, Equatable {
@@ -176,8 +177,6 @@ final class CorpusController: Sendable {
     }
 
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work() }) }
-        }
+        try await Blocking.run(on: queue, work)
     }
 }

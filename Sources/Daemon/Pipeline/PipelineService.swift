@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import Synchronization
+import Systems
 
 /// Runs refresh cycles when the policy says so (or when asked), one at a time, on a dedicated thread: alignment,
 /// mapping and BLAS work never run on the cooperative pool. Each cycle is a job visible in `transtok status`.
@@ -29,6 +30,13 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     private let stop = Atomic<Bool>(false)
     /// Ends the scheduler's sleep when the corpus changes or a refresh is asked for (instead of a fixed poll).
     private let wake = WakeSignal()
+    /// The scheduling pass `run` awaits (resumed with its sleep, or with nil when shutdown stops waiting for it).
+    private let pendingTick = Mutex<CheckedContinuation<Double?, Never>?>(nil)
+    /// After SIGTERM, how long `run` waits for a running cycle to reach its next cancellation point (between steps).
+    /// A step that cannot be interrupted (training a tokenizer, aligning a large batch) may take longer: then the
+    /// daemon stops without waiting for it, as after a crash: every write of a cycle is atomic, a start settles an
+    /// unfinished checkpoint, and the next start redoes the cycle.
+    static let shutdownGraceSeconds = 3.0
 
     init(
         store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int,
@@ -101,14 +109,24 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         return result
     }
 
-    /// Lexical lookup against the workspace's current alignment (loads the model on first use).
+    /// Lexical lookup against the workspace's last published alignment. Once a workspace has a lookup snapshot
+    /// (published after each load and cycle once a lookup asked for one), lookups read it on a thread of their own and
+    /// never wait for a running cycle; the first lookup of a workspace loads it on the work queue.
     func lookup(workspaceID: Int64, word: String, reverse: Bool, limit: Int) async throws
         -> [(translation: String, probability: Double, count: Double)]
     {
-        try await withCheckedThrowingContinuation { continuation in
+        @Sendable func answer(_ snapshot: LookupSnapshot) -> [(translation: String, probability: Double, count: Double)]
+        {
+            LookupService().lookup(word, in: snapshot, reverse: reverse, limit: limit).map {
+                ($0.translation, $0.probability, $0.count)
+            }
+        }
+        if let snapshot = pipeline(for: workspaceID).lookups.snapshot {
+            return await Blocking.run(name: "transtok.lookup") { answer(snapshot) }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             work.async {
-                continuation.resume(
-                    with: Result { try self.pipeline(for: workspaceID).lookup(word, reverse: reverse, limit: limit) })
+                continuation.resume(with: Result { answer(try self.pipeline(for: workspaceID).lookupSnapshot()) })
             }
         }
     }
@@ -135,16 +153,33 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         }
         await withGracefulShutdownHandler {
             while !stop.load(ordering: .relaxed) {
-                let sleep = await withCheckedContinuation { (continuation: CheckedContinuation<Double, Never>) in
-                    work.async { continuation.resume(returning: self.tick()) }
+                let sleep = await withCheckedContinuation { (continuation: CheckedContinuation<Double?, Never>) in
+                    pendingTick.withLock { $0 = continuation }
+                    work.async { self.finishTick(self.tick()) }
+                }
+                guard let sleep else {
+                    logger.warning(
+                        """
+                        stopping without waiting for the running refresh cycle (it is in a step that cannot be \
+                        interrupted); the next start redoes it
+                        """,
+                        metadata: ["grace.seconds": "\(Self.shutdownGraceSeconds)"])
+                    break
                 }
                 await wake.wait(upTo: .milliseconds(Int(sleep * 1000)))
             }
         } onGracefulShutdown: {
-            // The cycle in progress (if any) finishes on the work queue; its checkpoint is atomic either way.
+            // The running cycle (if any) stops at its next step boundary (`CycleCancelled`); `run` waits for that at
+            // most `shutdownGraceSeconds`.
             self.stop.store(true, ordering: .relaxed)
             self.wake.signal()
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGraceSeconds) { self.finishTick(nil) }
         }
+    }
+
+    /// Resumes `run`'s wait for the current scheduling pass, once (the pass's sleep, or nil when shutdown gave up).
+    private func finishTick(_ sleep: Double?) {
+        pendingTick.withLock { $0.take() }?.resume(returning: sleep)
     }
 
     /// One scheduling pass (on the work queue). Returns how long to sleep before the next one unless woken: until
@@ -178,6 +213,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                     firstPending[id] = nil
                     failures[id] = nil
                 }
+            } catch is CycleCancelled {
             } catch {
                 lock.withLock {
                     forced.remove(id)
@@ -211,9 +247,9 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         let job = try store.startJob(workspaceID: workspace.id, kind: "refresh", message: "starting")
         let progress = JobProgressWriter(store: store, job: job)
         do {
-            let outcome = try pipeline.refresh(keepCheckpoints: keepCheckpoints) { fraction, step in
-                progress.report(fraction, step)
-            }
+            let outcome = try pipeline.refresh(
+                keepCheckpoints: keepCheckpoints, isCancelled: { self.stop.load(ordering: .relaxed) }
+            ) { fraction, step in progress.report(fraction, step) }
             progress.flush()
             let message =
                 "checkpoint \(outcome.checkpoint?.number ?? 0): +\(outcome.pairsAdded) pairs, "
@@ -230,6 +266,11 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                     "steps":
                         "\(outcome.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))",
                 ])
+        } catch let cancelled as CycleCancelled {
+            progress.flush()
+            try? store.finishJob(job, succeeded: false, message: "\(cancelled)")
+            logger.info("refresh cancelled by shutdown", metadata: ["workspace": "\(workspace.spec.name)"])
+            throw cancelled
         } catch {
             progress.flush()
             try? store.finishJob(job, succeeded: false, message: "\(error)")

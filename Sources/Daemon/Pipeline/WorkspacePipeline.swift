@@ -20,6 +20,16 @@ final class WorkspacePipeline {
     private let hydra: HydraExport
     /// The state kept between cycles (nil until first used, and after a failed cycle).
     private var loaded: WorkspaceState?
+    /// What lookups read from any thread, without waiting for a running cycle (published after a load and a cycle).
+    let lookups = LookupSnapshotSlot()
+    /// Test-only: `TRANSTOK_TEST_CYCLE_DELAY_SECONDS` makes every cycle wait that long (cancellably, as the step
+    /// "test delay") after aligning, so process-level tests can act during a running cycle. Never set in production.
+    static let testCycleDelay = ProcessInfo.processInfo.environment["TRANSTOK_TEST_CYCLE_DELAY_SECONDS"].flatMap(
+        Double.init)
+    /// Test-only: with `TRANSTOK_TEST_CYCLE_DELAY_UNINTERRUPTIBLE=1` the test delay ignores cancellation, standing
+    /// for a step that cannot be interrupted (the shutdown grace period is then what bounds SIGTERM).
+    static let testCycleDelayIsUninterruptible =
+        ProcessInfo.processInfo.environment["TRANSTOK_TEST_CYCLE_DELAY_UNINTERRUPTIBLE"] == "1"
 
     struct Outcome: Sendable {
         var checkpoint: CheckpointRecord?
@@ -57,21 +67,29 @@ final class WorkspacePipeline {
 
     /// Runs one cycle. `progress` receives (fraction, step) for status. After a failure the in-memory state is
     /// dropped and the next cycle reloads it from the store: the aligner is mutated in place, so keeping it would
-    /// apply the failed cycle's pair events a second time.
-    func refresh(keepCheckpoints: Int, progress: (Double, String) -> Void) throws -> Outcome {
+    /// apply the failed cycle's pair events a second time. `isCancelled` is polled between the cycle's steps: once
+    /// it says so, the cycle throws `CycleCancelled` before publishing anything (its temporary checkpoint is removed;
+    /// the alignment state on disk is the old one or the new one, whose checkpoint the next start then builds).
+    func refresh(
+        keepCheckpoints: Int, isCancelled: @escaping () -> Bool = { false }, progress: (Double, String) -> Void
+    ) throws -> Outcome {
         do {
-            return try runCycle(keepCheckpoints: keepCheckpoints, progress: progress)
+            return try runCycle(keepCheckpoints: keepCheckpoints, isCancelled: isCancelled, progress: progress)
         } catch {
             loaded = nil
             throw error
         }
     }
 
-    private func runCycle(keepCheckpoints: Int, progress: (Double, String) -> Void) throws -> Outcome {
+    private func runCycle(keepCheckpoints: Int, isCancelled: @escaping () -> Bool, progress: (Double, String) -> Void)
+        throws -> Outcome
+    {
         let started = Date()
         var clock = StepClock()
+        func checkCancelled() throws { if isCancelled() { throw CycleCancelled() } }
         progress(0.05, "loading model and tokenizers")
         var state = try load()
+        try checkCancelled()
         // The cycle owns the state until it stores it back at the end (a failed cycle reloads it): without a second
         // reference, the large tables it grows (lexicons, rendered units, embedding rows) are changed in place
         // instead of copied.
@@ -82,6 +100,7 @@ final class WorkspacePipeline {
         // 1. New pair events → alignment (forward direction; the reverse one is updated while the checkpoint is built).
         let applied = try applyPairEvents(to: &state, persistence: persistence, progress: progress, clock: &clock)
         clock.lap("align")
+        try checkCancelled()
         // Saving the alignment runs on its own thread while the mapping and the checkpoint are built (those read only
         // the forward direction, which nothing mutates before the join); the join comes before the publish.
         let saving = persistence.startSaving(
@@ -89,16 +108,22 @@ final class WorkspacePipeline {
             appliedSeq: state.appliedSeq, sizes: state.savedAlignment)
         var savingJoined = false
         defer { if !savingJoined { _ = try? saving.wait() } } // a failed cycle still lets the save finish first
+        if let delay = Self.testCycleDelay {
+            progress(0.3, "test delay")
+            try Self.sleep(delay, unless: Self.testCycleDelayIsUninterruptible ? { false } : isCancelled)
+        }
 
         // 2. Mapping from the soft counts of the whole corpus.
         progress(0.5, "mapping tokens")
         let (mapping, report) = state.buildMapping()
         clock.lap("map")
+        try checkCancelled()
 
         // 3. Only rows whose weights changed are recomputed.
         progress(0.65, "refreshing embedding rows")
         let changed = try state.refreshRows(for: mapping, threads: threads)
         clock.lap("refresh rows")
+        try checkCancelled()
 
         // 4. Checkpoint, written into a temporary directory; a cycle that fails from here on (a full disk, a failed
         //    save) removes it at once. After a successful publish the temporary path no longer exists.
@@ -110,6 +135,7 @@ final class WorkspacePipeline {
         defer { publisher.discard(temporary: temporary) }
         try assembler.write(state, base: base.file, into: temporary)
         clock.lap("write checkpoint")
+        try checkCancelled()
         savingJoined = true
         let saved = try saving.wait()
         clock.lap("wait for the alignment state to be saved")
@@ -132,6 +158,7 @@ final class WorkspacePipeline {
             clock.lap("compact the alignment state (after publishing)")
         }
         loaded = state
+        if lookups.isWanted { lookups.publish(LookupSnapshot(state)) }
         progress(1, "checkpoint \(number) published")
         return Outcome(
             checkpoint: record, pairsAdded: applied.retracted > 0 ? 0 : applied.added,
@@ -181,12 +208,22 @@ final class WorkspacePipeline {
         ]
     }
 
-    /// Top translations of `word` from the current alignment (source→target, or target→source with `reverse`).
-    func lookup(_ word: String, reverse: Bool, limit: Int) throws -> [(
-        translation: String, probability: Double, count: Double
-    )] {
-        LookupService().lookup(word, in: try load(), reverse: reverse, limit: limit).map {
-            ($0.translation, $0.probability, $0.count)
+    /// The lookup snapshot of the current state, published now if there is none yet (on the pipeline thread: the
+    /// first lookup of a workspace loads it; later ones read `lookups` without waiting for this thread).
+    func lookupSnapshot() throws -> LookupSnapshot {
+        lookups.want()
+        if let snapshot = lookups.snapshot { return snapshot }
+        let snapshot = LookupSnapshot(try load())
+        lookups.publish(snapshot)
+        return snapshot
+    }
+
+    /// Sleeps `seconds` in short slices, throwing `CycleCancelled` as soon as `isCancelled` says so.
+    private static func sleep(_ seconds: Double, unless isCancelled: () -> Bool) throws {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if isCancelled() { throw CycleCancelled() }
+            usleep(20_000)
         }
     }
 
@@ -203,6 +240,12 @@ final class WorkspacePipeline {
         if let loaded { return loaded }
         let state = try loader.load(assembler: assembler)
         loaded = state
+        if lookups.isWanted { lookups.publish(LookupSnapshot(state)) }
         return state
     }
+}
+
+/// A refresh cycle stopped because the daemon is shutting down; nothing of it was published.
+struct CycleCancelled: Error, CustomStringConvertible {
+    var description: String { "the refresh cycle was cancelled (the daemon is stopping); the next start redoes it" }
 }
