@@ -274,9 +274,9 @@ final class SoakRun {
             Thread.sleep(forTimeInterval: wait)
             var detail = String(format: "%@ after %@ +%.2f s", event == .sigterm ? "SIGTERM" : "kill -9", name, wait)
             if event == .sigterm {
-                // Uploads stop at once on SIGTERM, but a refresh cycle in progress is finished first (by design:
-                // its checkpoint is atomic either way), so the bound is systemd's 90 s stop timeout then, and 10 s
-                // otherwise. Stops that waited for a cycle are counted and reported apart.
+                // Uploads stop at once on SIGTERM and a refresh cycle stops at its next step boundary (at most
+                // `PipelineService.shutdownGraceSeconds`, 3 s, then the daemon stops without waiting for it): the
+                // bound is 10 s either way. Stops during a cycle are still reported apart.
                 let cycleRunning =
                     (try? daemon.client.status())?.jobs.contains { $0.kind == "refresh" && $0.state == .running }
                     ?? false
@@ -287,13 +287,14 @@ final class SoakRun {
                 if cycleRunning {
                     report.sigtermsDuringCycle += 1
                     report.slowestSigtermStopDuringCycleSeconds = max(report.slowestSigtermStopDuringCycleSeconds, took)
-                    if took > 90 {
-                        violation(index, event.rawValue, [String(format: "SIGTERM during a cycle took %.1f s", took)])
-                    }
                 } else {
                     report.slowestSigtermStopIdleOrUploadSeconds = max(
                         report.slowestSigtermStopIdleOrUploadSeconds, took)
-                    if took > 10 { violation(index, event.rawValue, [String(format: "SIGTERM took %.1f s", took)]) }
+                }
+                if took > 10 {
+                    violation(
+                        index, event.rawValue,
+                        [String(format: "SIGTERM took %.1f s%@", took, cycleRunning ? " (during a cycle)" : "")])
                 }
             } else {
                 daemon.kill9()

@@ -24,17 +24,18 @@ struct CycleCancellationTests {
             try TinyModel.write(to: modelDir)
             let targetTokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
             try """
-                {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1,
-                 "max_refresh_interval_seconds": 1, "blas_threads": 1,
-                 "workspaces": [{"name": "cancel", "source_language": "en", "target_language": "es",
-                   "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1,
+             "max_refresh_interval_seconds": 1, "blas_threads": 1,
+             "workspaces": [{"name": "cancel", "source_language": "en", "target_language": "es",
+               "source_model": "\(modelDir)", "target_tokenizer": "\(targetTokenizer)", "parallel_dirs": ["\(folder)"]}]}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
             corpus = try RefreshCrashLoopTests.bibleCorpus(count: pairs)
         }
 
         func drop(_ name: String, _ range: Range<Int>) throws {
             let lines = corpus[range].map { "\($0.source)\t\($0.target)" }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/\(name).tsv", atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + "\n").write(
+                toFile: folder + "/\(name).tsv", atomically: true, encoding: .utf8)
         }
 
         func daemon(_ label: String, delay: Double?, uninterruptible: Bool = false) throws -> DaemonProcess {
@@ -66,7 +67,8 @@ struct CycleCancellationTests {
             }
             usleep(20_000)
         }
-        throw DaemonTestError("no refresh cycle reached its test delay within \(timeout) s:\n\(daemon.log.suffix(3000))")
+        throw DaemonTestError(
+            "no refresh cycle reached its test delay within \(timeout) s:\n\(daemon.log.suffix(3000))")
     }
 
     @Test func sigtermCancelsTheRunningCycleAndTheNextStartPublishes() throws {
@@ -109,7 +111,8 @@ struct CycleCancellationTests {
         let took = Date().timeIntervalSince(asked)
         #expect(status == 0)
         #expect(took < 8, "transtokd took \(took) s to stop during an uninterruptible step")
-        #expect(daemon.log.contains("stopping without waiting for the running refresh cycle"), "\(daemon.log.suffix(2000))")
+        #expect(
+            daemon.log.contains("stopping without waiting for the running refresh cycle"), "\(daemon.log.suffix(2000))")
         #expect(setup.checkpoints().published.isEmpty)
 
         let restarted = try setup.daemon("cancel-grace-2", delay: nil)
