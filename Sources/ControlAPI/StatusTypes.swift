@@ -73,12 +73,12 @@ public struct WorkspaceStatus: Codable, Sendable {
 public struct JobStatus: Codable, Sendable {
     public var id: Int64
     public var workspace: String?
-    public var kind: String
+    public var kind: JobKind
     public var state: JobState
     public var progress: Double
     public var message: String?
 
-    public init(id: Int64, workspace: String?, kind: String, state: JobState, progress: Double, message: String?) {
+    public init(id: Int64, workspace: String?, kind: JobKind, state: JobState, progress: Double, message: String?) {
         self.id = id
         self.workspace = workspace
         self.kind = kind

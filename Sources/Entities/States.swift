@@ -11,6 +11,13 @@ public enum CorpusFileState: String, Sendable, Codable, CaseIterable {
     case retracted
 }
 
+/// What a job does. Stored as its raw value in `job.kind`; a row with a kind this version does not know is an error
+/// when read (a newer daemon's database), never a silent string.
+public enum JobKind: String, Sendable, Codable, CaseIterable {
+    /// A refresh cycle: align new pairs, map, refresh rows, write and publish a checkpoint.
+    case refresh
+}
+
 /// A job's state in the store. The `job.state` CHECK constraint lists the same values (a test compares them).
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case queued

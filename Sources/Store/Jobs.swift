@@ -6,7 +6,7 @@ import GRDB
 public struct JobRecord: Sendable, Equatable {
     public var id: Int64
     public var workspaceID: Int64?
-    public var kind: String
+    public var kind: JobKind
     public var state: JobState
     public var progress: Double
     public var message: String?
@@ -39,20 +39,21 @@ extension Store {
 extension JobRecord {
     init(row: Row) throws {
         self.init(
-            id: row["id"], workspaceID: row["workspace_id"], kind: row["kind"], state: try Store.decode(row, "state"),
+            id: row["id"], workspaceID: row["workspace_id"], kind: try Store.decode(row, "kind"),
+            state: try Store.decode(row, "state"),
             progress: row["progress"], message: row["message"])
     }
 }
 
 extension Store {
     /// Starts a job (state `running`) and returns its id.
-    public func startJob(workspaceID: Int64?, kind: String, message: String? = nil) throws -> Int64 {
+    public func startJob(workspaceID: Int64?, kind: JobKind, message: String? = nil) throws -> Int64 {
         try pool.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql:
                     "INSERT INTO job (workspace_id, kind, state, message, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [workspaceID, kind, JobState.running.rawValue, message, now, now])
+                arguments: [workspaceID, kind.rawValue, JobState.running.rawValue, message, now, now])
             return db.lastInsertedRowID
         }
     }
@@ -80,7 +81,7 @@ extension Store {
 
 extension Store {
     /// Total seconds and number of finished jobs by kind and final state (for metrics).
-    public func jobDurations() throws -> [(kind: String, state: JobState, seconds: Double, count: Int)] {
+    public func jobDurations() throws -> [(kind: JobKind, state: JobState, seconds: Double, count: Int)] {
         try pool.read { db in
             try Row.fetchAll(
                 db,
@@ -90,7 +91,8 @@ extension Store {
                     """
             ).map {
                 (
-                    kind: $0["kind"], state: try Store.decode($0, "state"), seconds: $0["seconds"] ?? 0,
+                    kind: try Store.decode($0, "kind"), state: try Store.decode($0, "state"),
+                    seconds: $0["seconds"] ?? 0,
                     count: $0["count"]
                 )
             }

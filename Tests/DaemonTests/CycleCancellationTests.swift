@@ -60,7 +60,7 @@ struct CycleCancellationTests {
         while Date() < deadline {
             if let status = try? daemon.client.call("GET", "/v1/status", as: StatusResponse.self).0,
                 let job = status.jobs.first(where: {
-                    $0.kind == "refresh" && $0.state == .running && $0.id > after && $0.message == "test delay"
+                    $0.kind == .refresh && $0.state == .running && $0.id > after && $0.message == "test delay"
                 })
             {
                 return job.id

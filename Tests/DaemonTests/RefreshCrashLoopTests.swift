@@ -240,7 +240,7 @@ struct RefreshCrashLoopTests {
         var seen: Int64?
         while Date() < deadline {
             guard let status = try? daemon.client.call("GET", "/v1/status", as: StatusResponse.self).0 else { continue }
-            let running = status.jobs.first { $0.kind == "refresh" && $0.state == .running }
+            let running = status.jobs.first { $0.kind == .refresh && $0.state == .running }
             if let running {
                 if running.progress >= progress { return }
                 seen = running.id
@@ -288,7 +288,7 @@ struct RefreshCrashLoopTests {
     static func classify(stateDir: String, checkpointDir: String) throws -> Phase {
         let store = try Store(directory: stateDir)
         guard let workspace = try store.workspaces().first,
-            let job = try store.activeJobs().last(where: { $0.kind == "refresh" && $0.state == .running })
+            let job = try store.activeJobs().last(where: { $0.kind == .refresh && $0.state == .running })
         else { return .idle }
         let checkpoints = try store.checkpoints(workspaceID: workspace.id)
         let alignment = try store.alignmentState(workspaceID: workspace.id)

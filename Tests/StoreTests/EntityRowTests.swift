@@ -101,9 +101,18 @@ import Testing
         try store.markFilePending(workspaceID: id, path: "/a.en", size: 1, mtimeNs: 1, reason: "partner")
         #expect(try store.corpusFiles(workspaceID: id, state: .pending).map(\.state) == [.pending])
         #expect(try store.corpusFiles(workspaceID: id, state: .ingested).isEmpty)
-        let job = try store.startJob(workspaceID: id, kind: "refresh")
+        let job = try store.startJob(workspaceID: id, kind: .refresh)
         #expect(try store.activeJobs().map(\.state) == [.running])
+        #expect(try store.activeJobs().map(\.kind) == [.refresh])
         try store.finishJob(job, succeeded: false, message: "x")
         #expect(try store.jobDurations().map(\.state) == [.failed])
+    }
+
+    @Test func anUnknownJobKindIsAnErrorNamingTheColumn() throws {
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO job (kind, state, created_at) VALUES ('defragment', 'running', 0)")
+        }
+        let error = try #require(throws: StoreError.self) { try store.activeJobs() }
+        #expect("\(error)".contains("kind defragment"), "\(error)")
     }
 }

@@ -102,11 +102,11 @@ import Testing
         try store.pool.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(
-                sql: "INSERT INTO job (kind, state, created_at) VALUES ('align', 'running', ?)", arguments: [now])
+                sql: "INSERT INTO job (kind, state, created_at) VALUES ('refresh', 'running', ?)", arguments: [now])
             try db.execute(
-                sql: "INSERT INTO job (kind, state, created_at) VALUES ('ingest', 'queued', ?)", arguments: [now])
+                sql: "INSERT INTO job (kind, state, created_at) VALUES ('refresh', 'queued', ?)", arguments: [now])
         }
         #expect(try store.markInterruptedJobs() == 1)
-        #expect(try store.activeJobs().map(\.kind) == ["ingest"])
+        #expect(try store.activeJobs().map(\.state) == [.queued])
     }
 }

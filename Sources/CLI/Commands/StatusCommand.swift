@@ -71,7 +71,7 @@ enum StatusFormatter {
             lines.append("jobs:")
             for job in status.jobs {
                 lines.append(
-                    "  #\(job.id) \(job.kind) [\(job.workspace ?? "-")] \(job.state) \(bar(job.progress))"
+                    "  #\(job.id) \(job.kind.rawValue) [\(job.workspace ?? "-")] \(job.state) \(bar(job.progress))"
                         + (job.message.map { " — \($0)" } ?? ""))
             }
         }

@@ -61,6 +61,13 @@ final class CorpusController: Sendable {
             let roots = try self.watchedRoots()
             var summary = ScanSummary()
             var changed = Set<Int64>()
+            var paths = paths
+            for (root, workspace) in roots {
+                let changedHere = paths.filter { $0 == root || $0.hasPrefix(root + "/") }
+                guard !changedHere.isEmpty else { continue }
+                let stored = try self.store.corpusFiles(workspaceID: workspace.id).map(\.path)
+                paths.formUnion(SymlinkDependents.of(Array(changedHere), root: root, among: stored))
+            }
             for path in paths.sorted() {
                 for (root, workspace) in roots where path == root || path.hasPrefix(root + "/") {
                     self.record(

@@ -43,8 +43,13 @@ struct CorpusIngestor: Sendable {
     {
         let id = workspace.id
         var info = stat()
-        guard lstat(path, &info) == 0 else {
-            // Gone: retract it, or everything below it if it was a directory.
+        var followed = stat()
+        // Gone, or a symlink whose destination is gone (a dangling link reads nothing: as if deleted): retract it, or
+        // everything below it if it was a directory.
+        let dangling =
+            lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK && stat(path, &followed) != 0
+            && errno == ENOENT
+        guard !dangling, lstat(path, &info) == 0 else {
             var total = CorpusChange()
             for file in try store.corpusFiles(workspaceID: id)
             where file.path == path || file.path.hasPrefix(path + "/") {

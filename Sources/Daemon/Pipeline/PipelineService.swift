@@ -244,7 +244,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     }
 
     private func runCycle(_ pipeline: WorkspacePipeline, workspace: WorkspaceRecord) throws {
-        let job = try store.startJob(workspaceID: workspace.id, kind: "refresh", message: "starting")
+        let job = try store.startJob(workspaceID: workspace.id, kind: .refresh, message: "starting")
         let progress = JobProgressWriter(store: store, job: job)
         do {
             let outcome = try pipeline.refresh(

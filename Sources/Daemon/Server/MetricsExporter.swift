@@ -57,7 +57,7 @@ struct MetricsExporter: Sendable {
         var jobs = MetricFamily(
             "transtok_job_duration_seconds", "Duration of finished jobs, by kind (sum and count).", .summary)
         for row in try store.jobDurations() {
-            let labels = [("kind", row.kind), ("state", row.state.rawValue)]
+            let labels = [("kind", row.kind.rawValue), ("state", row.state.rawValue)]
             jobs.add(labels, row.seconds, suffix: "_sum")
             jobs.add(labels, Double(row.count), suffix: "_count")
         }
