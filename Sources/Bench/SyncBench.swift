@@ -4,6 +4,7 @@ import Foundation
 import Hashing
 import Sync
 import SyncStore
+import Systems
 
 /// `transtok-bench sync`: a 512 MiB upload to a local S3 server by transtok and by `aws s3 cp` (each in a child
 /// process, measured with wait4: wall time, user+system CPU, peak RSS), then the bytes a re-sync uploads after an

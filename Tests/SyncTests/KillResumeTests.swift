@@ -1,6 +1,7 @@
 import Foundation
 import Hashing
 import SyncStore
+import Systems
 import Testing
 
 @testable import Sync

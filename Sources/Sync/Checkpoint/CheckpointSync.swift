@@ -2,6 +2,7 @@ import Entities
 import Foundation
 import Hashing
 import Logging
+import Systems
 
 /// Options of a checkpoint sync.
 public struct SyncOptions: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Hashing
+import Systems
 
 /// `transtok remote test`: checks credentials and permissions by listing, writing, reading and deleting a probe.
 public enum RemoteCheck {

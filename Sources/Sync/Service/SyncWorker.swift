@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Systems
 
 /// Publishes queued checkpoints one at a time in the background, then applies remote retention and cleans stale
 /// multipart uploads. The daemon enqueues checkpoint directories as they are written and polls `status()`.
