@@ -6,6 +6,7 @@ import Store
 import Sync
 import SyncStore
 import Synchronization
+import Systems
 
 /// Hands published checkpoints to one `SyncWorker` per workspace that names a remote. Uploads run on Sync's own
 /// threads; this service owns the workers' lifetime (it stops last, after the pipeline).
@@ -25,8 +26,10 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     }
 
     private let slots = Mutex<[String: Slot]>([:])
-    /// Held while a workspace's remote changes (store write + worker swap).
-    private let changes = Mutex<Void>(())
+    /// Where a workspace's remote changes (store write + worker swap), one at a time and in order: a serial queue on
+    /// its own thread, so a change waiting for the store blocks neither the cooperative pool nor a lock anyone else
+    /// takes (`slots` is only held for in-memory swaps).
+    private let changes = DispatchQueue(label: "transtok.sync.changes")
     private let additions: AsyncStream<Slot>
     private let additionsContinuation: AsyncStream<Slot>.Continuation
     private let store: Store
@@ -79,15 +82,33 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     }
 
     /// Changes the remote a workspace syncs to: `save` records it in the store, then the worker starts, is replaced
-    /// or stops at once. Serialized, so concurrent changes leave the running worker matching the store.
+    /// or stops at once. Changes run one at a time on the `changes` queue, so concurrent ones leave the running worker
+    /// matching the store. A cancelled caller (a request past its time limit) stops waiting; the change still
+    /// completes, store and worker together.
     func retarget(
+        _ workspace: String, to remote: String?, worker: SyncWorker?,
+        save: @escaping @Sendable () throws -> WorkspaceRecord
+    ) async throws -> WorkspaceRecord {
+        try await Blocking.detachable(on: changes) {
+            try self.applyChange(workspace, to: remote, worker: worker, save: save)
+        }
+    }
+
+    /// `retarget` for a caller on a thread that may block (the pipeline's work queue), never the cooperative pool.
+    func retargetBlocking(
         _ workspace: String, to remote: String?, worker: SyncWorker?, save: () throws -> WorkspaceRecord
     ) throws -> WorkspaceRecord {
-        try changes.withLock { _ in
-            let record = try save()
-            if self.remote(of: workspace) != remote { try attach(worker, remote: remote, workspace: record) }
-            return record
-        }
+        try changes.sync { try applyChange(workspace, to: remote, worker: worker, save: save) }
+    }
+
+    /// One change, on the `changes` queue.
+    private func applyChange(
+        _ workspace: String, to remote: String?, worker: SyncWorker?, save: () throws -> WorkspaceRecord
+    ) throws -> WorkspaceRecord {
+        dispatchPrecondition(condition: .onQueue(changes))
+        let record = try save()
+        if self.remote(of: workspace) != remote { try attach(worker, remote: remote, workspace: record) }
+        return record
     }
 
     /// Starts syncing `workspace` with `worker` now, replacing (and stopping) a previous worker; nil stops syncing.
