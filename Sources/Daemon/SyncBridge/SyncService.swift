@@ -114,14 +114,18 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     /// Starts syncing `workspace` with `worker` now, replacing (and stopping) a previous worker; nil stops syncing.
     /// The workspace's newest checkpoint is queued at once, so attaching a remote publishes what already exists.
     private func attach(_ worker: SyncWorker?, remote: String?, workspace: WorkspaceRecord) throws {
+        let previous: SyncWorker?
         if let worker, let remote {
-            install(worker, remote: remote, workspace: workspace.spec.name)
+            previous = install(worker, remote: remote, workspace: workspace.spec.name)
             if let latest = try store.checkpoints(workspaceID: workspace.id).first {
                 enqueue(workspace: workspace.spec.name, checkpoint: latest)
             }
         } else {
-            slots.withLock { $0.removeValue(forKey: workspace.spec.name) }?.retire.finish()
+            let removed = slots.withLock { $0.removeValue(forKey: workspace.spec.name) }
+            removed?.retire.finish()
+            previous = removed?.worker
         }
+        if let previous, previous.scope != worker?.scope { forgetQueue(of: previous) }
         logger.info(
             "workspace sync target changed",
             metadata: [
@@ -129,12 +133,35 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
             ])
     }
 
-    private func install(_ worker: SyncWorker, remote: String, workspace: String) {
+    /// Runs `worker` for `workspace`; returns the worker it replaced (stopped).
+    @discardableResult
+    private func install(_ worker: SyncWorker, remote: String, workspace: String) -> SyncWorker? {
         let (retired, retire) = AsyncStream.makeStream(of: Void.self)
         let slot = Slot(remote: remote, worker: worker, retired: retired, retire: retire)
         let previous = slots.withLock { $0.updateValue(slot, forKey: workspace) }
         previous?.retire.finish()
         additionsContinuation.yield(slot)
+        return previous?.worker
+    }
+
+    /// A replaced or detached worker's queued uploads are forgotten, journal rows included: the workspace no longer
+    /// syncs there, and its `sync_pending` rows would otherwise stay forever (and be retried if the same destination
+    /// were ever attached again, naming directories of another time).
+    private func forgetQueue(of worker: SyncWorker) {
+        let journal = GRDBSyncJournal(store.pool)
+        do {
+            let pending = try journal.pending(scope: worker.scope)
+            for entry in pending { try journal.remove(scope: entry.scope, checkpoint: entry.checkpoint) }
+            if !pending.isEmpty {
+                logger.info(
+                    "queued uploads dropped with the old sync target",
+                    metadata: ["sync.scope": "\(worker.scope)", "sync.dropped": "\(pending.map(\.checkpoint))"])
+            }
+        } catch {
+            logger.warning(
+                "cannot drop the old sync target's queue",
+                metadata: ["sync.scope": "\(worker.scope)", "error": "\(error)"])
+        }
     }
 
     /// Queues a published checkpoint for upload (no-op for workspaces without a remote).
