@@ -1,3 +1,4 @@
+import ControlAPI
 import Engine
 import Entities
 import Foundation
@@ -116,5 +117,62 @@ import Testing
             sourceModel: modelDir, targetTokenizer: nil, pairs: 0, appliedSeq: 0, statistics: [:])
         #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints) == ["000002"])
         #expect(try inode(record.path + "/" + shard) == keptInode)
+    }
+
+    /// A real `transtokd`: a cycle fails at the publish, after its rows shard was written (a file squats on the next
+    /// checkpoint's name); the retry links the kept shard (logged) and publishes, and nothing is left beside the
+    /// numbered checkpoints.
+    @Test func theDaemonsRetryLinksTheRowsShardOfTheFailedCycle() throws {
+        let root = try makeTemporaryDirectory("keptshard-daemon")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let stateDir = root + "/state", folder = root + "/incoming", model = root + "/model"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try TinyModel.write(to: model)
+        let tokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
+        let config = root + "/config.json"
+        try """
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+         "keep_checkpoints": 1,
+         "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es", "source_model": "\(model)",
+           "target_tokenizer": "\(tokenizer)", "parallel_dirs": ["\(folder)"]}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 300)
+        func drop(_ name: String, _ range: Range<Int>) throws {
+            try (corpus[range].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
+                .write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let daemon = try DaemonProcess(
+            label: "keptshard", extraArguments: ["--config", config, "--state-dir", stateDir, "--log-level", "debug"])
+        func checkpoints() throws -> [CheckpointStatus] {
+            try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0
+        }
+        func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                if try condition() { return }
+                usleep(100_000)
+            }
+            throw DaemonTestError("timed out waiting for \(what):\n\(daemon.log.suffix(3000))")
+        }
+        try daemon.waitUntilReady()
+        try drop("a.tsv", 0..<200)
+        try waitFor("the first checkpoint") { try checkpoints().count == 1 }
+
+        let squatter = stateDir + "/checkpoints/ws/000002"
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: squatter))
+        try drop("b.tsv", 200..<300)
+        try waitFor("a failed cycle") { daemon.log.contains("refresh failed") }
+        let kept = try FileManager.default.contentsOfDirectory(
+            atPath: stateDir + "/checkpoints/ws/" + KeptShards.directoryName)
+        #expect(kept.count == 1, "\(kept)")
+
+        try FileManager.default.removeItem(atPath: squatter)
+        _ = try daemon.client.call(
+            "POST", "/v1/refresh", body: RefreshRequest(workspace: "ws"), as: RefreshRequest.self)
+        try waitFor("the checkpoint of the retry") { try checkpoints().first?.number == 2 }
+        #expect(daemon.log.contains("reused the rows shard written by a failed attempt"), "\(daemon.log.suffix(3000))")
+        let settled = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/checkpoints/ws")
+        #expect(settled == ["000002"], "\(settled)")
+        #expect(try daemon.terminate() == 0)
     }
 }
