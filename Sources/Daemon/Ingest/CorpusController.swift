@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Store
+import Systems
 
 /// What a scan or a batch of file events did.
 struct ScanSummary: Codable, Sendable, Equatable {
@@ -52,6 +53,12 @@ final class CorpusController: Sendable {
     /// re-check once that time has passed, so a file being copied is never ingested truncated.
     func scan(workspace name: String? = nil, settle: Bool = false) async throws -> ScanSummary {
         try await onQueue { try self.scanNow(workspace: name, settle: settle) }
+    }
+
+    /// `scan` for a control-API request: a caller past the request time limit stops waiting (the scan runs to its
+    /// end on the ingest queue, each file in its own transaction).
+    func scanForRequest(workspace name: String?) async throws -> ScanSummary {
+        try await Blocking.detachable(on: queue) { try self.scanNow(workspace: name, settle: false) }
     }
 
     /// Processes paths reported by the watcher.

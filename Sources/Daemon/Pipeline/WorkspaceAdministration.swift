@@ -47,7 +47,7 @@ struct WorkspaceAdministration: Sendable {
         }
         requestLogger.info("workspace created", metadata: ["workspace": "\(config.name)"])
         rootsGeneration.bump()
-        _ = try await corpus.scan(workspace: config.name)
+        _ = try await corpus.scanForRequest(workspace: config.name)
         return try await workspaceStatus(config.name)
     }
 

@@ -65,7 +65,7 @@ struct ControlRoutes: Sendable {
             {
                 throw DaemonAPIError(.notFound, "no workspace named \(name)")
             }
-            let s = try await corpus.scan(workspace: input.body.workspace)
+            let s = try await corpus.scanForRequest(workspace: input.body.workspace)
             return ScanResult(
                 filesSeen: s.filesSeen, ingested: s.ingested, unchanged: s.unchanged, rejected: s.rejected,
                 pending: s.pending, retracted: s.retracted, pairsAdded: s.pairsAdded, pairsRetracted: s.pairsRetracted)

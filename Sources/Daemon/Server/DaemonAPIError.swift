@@ -88,8 +88,9 @@ struct ErrorMappingMiddleware: RouterMiddleware {
 /// Bounds the time a request may take; streaming endpoints opt out by path prefix. The handler runs in a child
 /// task that is cancelled at the deadline, so the limit holds for handlers that honour cancellation: store work
 /// runs through `offPool`, which stops waiting when cancelled (the work itself finishes on its own thread, so a
-/// change a timed-out request asked for may still be applied); waits on the ingest and pipeline queues (a scan, a
-/// lookup, a rebuild) are not cut short. Slow or idle clients are cut off by the HTTP channel's idle timeout.
+/// change a timed-out request asked for may still be applied), and so does a scan asked for over the API; waits on
+/// the pipeline's queue (a lookup, a rebuild) are not cut short. Slow or idle clients are cut off by the HTTP
+/// channel's idle timeout.
 struct TimeoutMiddleware: RouterMiddleware {
     typealias Context = DaemonRequestContext
     let seconds: Int
