@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "Errdefs"),
         // SHA-256 / HMAC / MD5 over the system libcrypto (streaming), shared by every module that hashes.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
-        // Operating-system helpers with no dependency (durable file writes); see Sources/Systems/README.md.
+        // Operating-system helpers with no dependency (durable file writes, blocking work off the cooperative pool);
+        // see Sources/Systems/README.md.
         .target(name: "Systems"),
         // One definition per entity (workspace, remote, corpus file state, job state) and its enums; the wire
         // (ControlAPI), row (Store), config (Daemon) and Sync types are derived from it. No dependencies.
@@ -131,6 +132,7 @@ let package = Package(
                 "Daemon", "ControlAPI", "Store", "Engine", "Hashing", "Systems", "Entities",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Argument parsing of the `transtok` commands (`parseAsRoot`), no daemon needed.

@@ -17,11 +17,12 @@ scripts/format.sh check
 
 swift build --build-tests
 # Suites whose assertions depend on timers run on their own, after the rest: how fast an upload stops after
-# cancellation (SyncLifeTests), a scan's settle window (ScanSettleTests), and the 3-minute soak (SoakTests: a real
+# cancellation (SyncLifeTests), a scan's settle window (ScanSettleTests), how fast requests answer while others wait
+# for SQLite's write lock (RequestPoolTests), and the 3-minute soak (SoakTests: a real
 # daemon under load, with time bounds on its stops and answers; about 3.5 minutes). Swift Testing runs suites side by
 # side on a cooperative pool as wide as the machine (2 threads here), and suites that block a thread (process
 # waits, blocking I/O) starved those suites' tasks for minutes, so their time bounds measured the test runner,
 # not transtok.
-timed_suites='SyncLifeTests|ScanSettleTests|SoakTests'
+timed_suites='SyncLifeTests|ScanSettleTests|RequestPoolTests|SoakTests'
 swift test --skip-build --skip "$timed_suites"
 swift test --skip-build --filter "$timed_suites"

@@ -55,6 +55,12 @@ final class CorpusController: Sendable {
         try await onQueue { try self.scanNow(workspace: name, settle: settle) }
     }
 
+    /// `scan` for a control-API request: a caller past the request time limit stops waiting (the scan runs to its
+    /// end on the ingest queue, each file in its own transaction).
+    func scanForRequest(workspace name: String?) async throws -> ScanSummary {
+        try await Blocking.detachable(on: queue) { try self.scanNow(workspace: name, settle: false) }
+    }
+
     /// Processes paths reported by the watcher.
     func process(paths: Set<String>) async throws -> ScanSummary {
         try await onQueue {

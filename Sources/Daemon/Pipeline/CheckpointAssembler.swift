@@ -4,9 +4,9 @@ import Logging
 import Store
 
 /// Writes a workspace's checkpoint directory from its state, every name from `CheckpointLayout`: the target
-/// tokenizer, the new embedding/head rows in their own shard, the unchanging body hard-linked from the workspace's
-/// base weights (written once), the token mapping and the source tokenizer. Also reads the rows back from the newest
-/// checkpoint after a restart. Keeps the opened base weights and the digests of the hard-linked files.
+/// tokenizer, the new embedding/head rows in their own shard (kept by `KeptShards` for the retry of a failed
+/// attempt), the unchanging body hard-linked from the workspace's base weights (written once), the token mapping and
+/// the source tokenizer. Also reads the rows back from the newest checkpoint after a restart. Keeps the opened base weights and the digests of the hard-linked files.
 final class CheckpointAssembler {
     let stateDirectory: String
     let logger: Logger
@@ -44,8 +44,17 @@ final class CheckpointAssembler {
         }
         let url = URL(fileURLWithPath: directory)
         let bundle = try HFTokenizerBundle(targetTokenizer: state.targetTokenizerPath, tokenizer: state.target)
-        _ = try HFModelDirectoryWriter(outputDType: state.outputDType).write(
+        var writer = HFModelDirectoryWriter(outputDType: state.outputDType)
+        // A retry after a failed attempt (a full disk after the rows were written) links their shard, not rewrites it.
+        writer.changedShardKeeper = KeptShards(
+            checkpointDirectory: (directory as NSString).deletingLastPathComponent, logger: logger)
+        let report = try writer.write(
             to: url, config: state.model.config, tokenizer: bundle, source: base, replacements: replacements)
+        if !report.keptShardsReused.isEmpty {
+            logger.info(
+                "reused the rows shard written by a failed attempt",
+                metadata: ["workspace": "\(state.spec.name)", "files": "\(report.keptShardsReused)"])
+        }
         try TokenMappingFile.write(mapping, to: CheckpointLayout.url(CheckpointLayout.tokenMapping, in: url))
         try CheckpointLayout.writeSourceTokenizer(json: state.model.tokenizerJSON, into: url)
     }

@@ -103,6 +103,8 @@ struct CheckpointPublisher: Sendable {
             parentNumber: parent, pairCount: pairs, sizeBytes: total + Int64(manifestData.count),
             createdAt: manifest.createdAt, appliedSeq: appliedSeq)
         try store.recordCheckpoint(record)
+        // The rows shard a failed attempt kept for its retry is in this checkpoint now (or stale): not needed.
+        KeptShards(checkpointDirectory: directory(for: workspace), logger: logger).clear()
         logger.info(
             "checkpoint published",
             metadata: [

@@ -26,27 +26,16 @@ struct WorkspaceAdministration: Sendable {
     func create(_ body: WorkspaceRequest, logger requestLogger: Logger) async throws -> WorkspaceStatus {
         let config = body.workspace
         do { try config.validate(key: "workspace") } catch { throw DaemonAPIError(.invalidArgument, error.description) }
+        let store = self.store
         // An existing name: identical is a no-op, anything else a conflict naming the key (nothing is changed).
-        if let existing = try store.workspaces().first(where: { $0.spec.name == config.name }) {
+        if let existing = try await offPool({ try store.workspaces().first(where: { $0.spec.name == config.name }) }) {
             if let conflict = existing.spec.differences(from: config).first { throw Self.conflict(conflict) }
-            return try workspaceStatus(config.name)
+            return try await workspaceStatus(config.name)
         }
-        do {
-            try WorkspaceValidation.checkModel(config.sourceModel)
-            if let tokenizer = config.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
-            let create = body.createDirectories ?? false
-            for (key, folders) in [
-                (WorkspaceSpec.CodingKeys.parallelDirectories, config.parallelDirectories),
-                (.monolingualDirectories, config.monolingualDirectories),
-            ] {
-                try WorkspaceValidation.checkFolders(
-                    folders, key: WorkspaceSpec.configKey(forWireKey: key.rawValue), create: create)
-            }
-        } catch {
-            throw DaemonAPIError(.invalidArgument, error.description)
-        }
+        // Reads model headers and tokenizers, may create folders: off the cooperative pool.
+        try await offPool { try Self.validate(config, createDirectories: body.createDirectories ?? false) }
         // The remote is checked (exists, credentials readable) before anything is saved; its worker starts now.
-        _ = try remoteRoutes.retarget(workspace: config.name, to: config.remote) {
+        _ = try await remoteRoutes.retarget(workspace: config.name, to: config.remote) {
             let id: Int64
             do { id = try store.createWorkspace(config).id } catch let conflict as WorkspaceConflict {
                 throw Self.conflict(conflict) // created concurrently by another request
@@ -58,31 +47,50 @@ struct WorkspaceAdministration: Sendable {
         }
         requestLogger.info("workspace created", metadata: ["workspace": "\(config.name)"])
         rootsGeneration.bump()
-        _ = try await corpus.scan(workspace: config.name)
-        return try workspaceStatus(config.name)
+        _ = try await corpus.scanForRequest(workspace: config.name)
+        return try await workspaceStatus(config.name)
+    }
+
+    private static func validate(_ config: WorkspaceSpec, createDirectories create: Bool) throws {
+        do {
+            try WorkspaceValidation.checkModel(config.sourceModel)
+            if let tokenizer = config.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
+            for (key, folders) in [
+                (WorkspaceSpec.CodingKeys.parallelDirectories, config.parallelDirectories),
+                (.monolingualDirectories, config.monolingualDirectories),
+            ] {
+                try WorkspaceValidation.checkFolders(
+                    folders, key: WorkspaceSpec.configKey(forWireKey: key.rawValue), create: create)
+            }
+        } catch {
+            throw DaemonAPIError(.invalidArgument, error.description)
+        }
     }
 
     func rebuild(_ name: String, _ body: WorkspaceRebuildRequest, logger requestLogger: Logger) async throws
         -> WorkspaceStatus
     {
-        guard let existing = try store.workspaces().first(where: { $0.spec.name == name }) else {
+        let store = self.store
+        guard let existing = try await offPool({ try store.workspaces().first(where: { $0.spec.name == name }) })
+        else {
             throw DaemonAPIError(.notFound, "no workspace named \(name)")
         }
         let retrain = body.retrainTokenizer ?? false
         if retrain, body.targetTokenizer != nil {
             throw DaemonAPIError(.invalidArgument, "give a target tokenizer or ask to retrain it, not both")
         }
-        do {
-            if let model = body.sourceModel { try WorkspaceValidation.checkModel(model) }
-            if let tokenizer = body.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
-            if let aligner = body.aligner { try WorkspaceValidation.checkAligner(aligner, key: "aligner") }
-        } catch {
-            throw DaemonAPIError(.invalidArgument, error.description)
+        try await offPool {
+            do {
+                if let model = body.sourceModel { try WorkspaceValidation.checkModel(model) }
+                if let tokenizer = body.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
+                if let aligner = body.aligner { try WorkspaceValidation.checkAligner(aligner, key: "aligner") }
+            } catch {
+                throw DaemonAPIError(.invalidArgument, "\(error)")
+            }
         }
         let change = Store.WorkspaceRebuild(
             sourceModel: body.sourceModel, targetTokenizer: body.targetTokenizer, retrainTokenizer: retrain,
             aligner: body.aligner)
-        let store = self.store
         let updated = try await pipeline.withWorkspaceStopped(existing.id, refresh: true) {
             try store.rebuildWorkspace(named: name, change)
         }
@@ -97,11 +105,13 @@ struct WorkspaceAdministration: Sendable {
                 "aligner":
                     "\(existing.spec.aligner ?? WorkspaceSpec.defaultAligner) -> \(updated.spec.aligner ?? WorkspaceSpec.defaultAligner)",
             ])
-        return try workspaceStatus(name)
+        return try await workspaceStatus(name)
     }
 
     func delete(_ name: String, logger requestLogger: Logger) async throws -> WorkspaceDeleteResult {
-        guard let existing = try store.workspaces().first(where: { $0.spec.name == name }) else {
+        let (store, sync, stateDirectory) = (self.store, self.sync, self.stateDirectory)
+        guard let existing = try await offPool({ try store.workspaces().first(where: { $0.spec.name == name }) })
+        else {
             throw DaemonAPIError(.notFound, "no workspace named \(name)")
         }
         if configured.contains(name) {
@@ -110,9 +120,9 @@ struct WorkspaceAdministration: Sendable {
                 "workspace \(name) is declared in the daemon's config file; remove it there (it would come back at the next start)"
             )
         }
-        let (store, sync, stateDirectory) = (self.store, self.sync, self.stateDirectory)
+        // On the pipeline's work queue (a thread of its own, which may block on the sync change queue).
         let removed = try await pipeline.withWorkspaceStopped(existing.id, refresh: false) { () throws -> [String] in
-            _ = try sync.retarget(name, to: nil, worker: nil) { try store.deleteWorkspace(named: name) }
+            _ = try sync.retargetBlocking(name, to: nil, worker: nil) { try store.deleteWorkspace(named: name) }
             try store.sweepAlignmentStateFiles()
             // The daemon's own files for it; the watched folders are the user's and are never touched.
             var removed: [String] = []
@@ -128,8 +138,10 @@ struct WorkspaceAdministration: Sendable {
         return WorkspaceDeleteResult(name: name, removedPaths: removed)
     }
 
-    private func workspaceStatus(_ name: String) throws -> WorkspaceStatus {
-        guard let current = try status.status().workspaces.first(where: { $0.name == name }) else {
+    private func workspaceStatus(_ name: String) async throws -> WorkspaceStatus {
+        let status = self.status
+        guard let current = try await offPool({ try status.status().workspaces.first(where: { $0.name == name }) })
+        else {
             throw DaemonAPIError(.notFound, "no workspace named \(name)")
         }
         return current

@@ -16,9 +16,10 @@ struct ControlRoutes: Sendable {
     let translation: TranslationService
     let administration: WorkspaceAdministration
 
-    /// The named workspace, or the only one when no name is given.
-    func workspace(named name: String?) throws -> WorkspaceRecord {
-        let all = try store.workspaces()
+    /// The named workspace, or the only one when no name is given (read off the cooperative pool).
+    func workspace(named name: String?) async throws -> WorkspaceRecord {
+        let store = self.store
+        let all = try await offPool { try store.workspaces() }
         if let name {
             guard let match = all.first(where: { $0.spec.name == name }) else {
                 throw DaemonAPIError(.notFound, "no workspace named \(name)")
@@ -41,10 +42,10 @@ struct ControlRoutes: Sendable {
             HealthResponse(status: "ok", version: TranstokVersion.current)
         }
         routes.on(ControlEndpoints.Status.self) { _, _ in
-            try status.status()
+            try await offPool { try status.status() }
         }
         routes.on(ControlEndpoints.ListWorkspaces.self) { _, _ in
-            try status.status().workspaces
+            try await offPool { try status.status().workspaces }
         }
         routes.on(ControlEndpoints.CreateWorkspace.self) { input, context in
             try await administration.create(input.body, logger: context.logger)
@@ -56,66 +57,55 @@ struct ControlRoutes: Sendable {
             try await administration.delete(input.path.name, logger: context.logger)
         }
         routes.on(ControlEndpoints.ListFiles.self) { input, _ in
-            let workspaces = try store.workspaces()
-            let names = Dictionary(uniqueKeysWithValues: workspaces.map { ($0.id, $0.spec.name) })
-            var workspaceID: Int64?
-            if let workspaceName = input.query.workspace {
-                guard let match = workspaces.first(where: { $0.spec.name == workspaceName }) else {
-                    throw DaemonAPIError(.notFound, "no workspace named \(workspaceName)")
-                }
-                workspaceID = match.id
-            }
-            return try store.corpusFiles(workspaceID: workspaceID, state: input.query.state).map { file in
-                FileStatus(
-                    workspace: names[file.workspaceID] ?? "?", path: file.path, format: file.format, state: file.state,
-                    pairs: file.pairCount, reason: file.error, line: file.errorLine)
-            }
+            try await offPool { try listFiles(input.query) }
         }
         routes.on(ControlEndpoints.Scan.self) { input, _ in
             if let name = input.body.workspace,
-                try store.workspaces().contains(where: { $0.spec.name == name }) == false
+                try await offPool({ try store.workspaces() }).contains(where: { $0.spec.name == name }) == false
             {
                 throw DaemonAPIError(.notFound, "no workspace named \(name)")
             }
-            let s = try await corpus.scan(workspace: input.body.workspace)
+            let s = try await corpus.scanForRequest(workspace: input.body.workspace)
             return ScanResult(
                 filesSeen: s.filesSeen, ingested: s.ingested, unchanged: s.unchanged, rejected: s.rejected,
                 pending: s.pending, retracted: s.retracted, pairsAdded: s.pairsAdded, pairsRetracted: s.pairsRetracted)
         }
         // Explicit and versioned: a new target tokenizer invalidates every row, so the next cycle realigns all pairs.
         routes.on(ControlEndpoints.RetrainTokenizer.self) { input, _ in
-            let target = try workspace(named: input.body.workspace)
+            let target = try await workspace(named: input.body.workspace)
             try await pipeline.requestRetrain(target.id)
             return RefreshRequest(workspace: target.spec.name)
         }
         routes.on(ControlEndpoints.Refresh.self) { input, _ in
-            let target = try workspace(named: input.body.workspace)
+            let target = try await workspace(named: input.body.workspace)
             pipeline.requestRefresh(target.id)
             return RefreshRequest(workspace: target.spec.name)
         }
         routes.on(ControlEndpoints.ListCheckpoints.self) { input, _ in
-            let target = try workspace(named: input.query.workspace)
-            return try store.checkpoints(workspaceID: target.id).map {
-                CheckpointStatus(
-                    workspace: target.spec.name, number: $0.number, path: $0.path, pairs: $0.pairCount,
-                    sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
+            let target = try await workspace(named: input.query.workspace)
+            return try await offPool {
+                try store.checkpoints(workspaceID: target.id).map {
+                    CheckpointStatus(
+                        workspace: target.spec.name, number: $0.number, path: $0.path, pairs: $0.pairCount,
+                        sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
+                }
             }
         }
         routes.raw(ControlEndpoints.Metrics.self) { _, request, _ in
-            try MetricsExporter(store: store, sync: sync).response(for: request)
+            try await MetricsExporter(store: store, sync: sync).response(for: request)
         }
         routes.on(ControlEndpoints.SyncStatus.self) { _, _ in
             SyncStatusResponse(sync.status())
         }
         routes.on(ControlEndpoints.SyncNow.self) { input, _ in
-            let target = try workspace(named: input.body.workspace)
+            let target = try await workspace(named: input.body.workspace)
             guard sync.hasRemote(target.spec.name) else {
                 throw DaemonAPIError(
                     .invalidArgument,
                     "workspace \(target.spec.name) has no remote (attach one: transtok workspace set-remote \(target.spec.name) REMOTE)"
                 )
             }
-            guard let latest = try store.checkpoints(workspaceID: target.id).first else {
+            guard let latest = try await offPool({ try store.checkpoints(workspaceID: target.id).first }) else {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no checkpoint yet")
             }
             sync.enqueue(workspace: target.spec.name, checkpoint: latest)
@@ -132,7 +122,7 @@ struct ControlRoutes: Sendable {
             guard (1...8).contains(beams), (1...1024).contains(maxTokens) else {
                 throw DaemonAPIError(.invalidArgument, "beams must be 1…8 and maxTokens 1…1024")
             }
-            let target = try workspace(named: body.workspace)
+            let target = try await workspace(named: body.workspace)
             let pieces = try await translation.translate(
                 workspaceID: target.id, text: body.text, beams: beams, maxTokens: maxTokens)
             return Response(
@@ -141,8 +131,8 @@ struct ControlRoutes: Sendable {
         }
         routes.on(ControlEndpoints.Lookup.self) { input, _ in
             let query = input.query
-            let target = try workspace(named: query.workspace)
-            guard try store.alignmentAppliedSeq(workspaceID: target.id) != nil else {
+            let target = try await workspace(named: query.workspace)
+            guard try await offPool({ try store.alignmentAppliedSeq(workspaceID: target.id) }) != nil else {
                 throw DaemonAPIError(.unavailable, "workspace \(target.spec.name) has no alignment yet")
             }
             let rows = try await pipeline.lookup(
@@ -150,6 +140,24 @@ struct ControlRoutes: Sendable {
             return LookupResult(
                 word: query.word, reverse: query.reverse,
                 translations: rows.map { .init(text: $0.translation, probability: $0.probability, count: $0.count) })
+        }
+    }
+
+    /// `GET /v1/files` (blocking: store reads).
+    private func listFiles(_ query: ControlEndpoints.ListFiles.Query) throws -> [FileStatus] {
+        let workspaces = try store.workspaces()
+        let names = Dictionary(uniqueKeysWithValues: workspaces.map { ($0.id, $0.spec.name) })
+        var workspaceID: Int64?
+        if let workspaceName = query.workspace {
+            guard let match = workspaces.first(where: { $0.spec.name == workspaceName }) else {
+                throw DaemonAPIError(.notFound, "no workspace named \(workspaceName)")
+            }
+            workspaceID = match.id
+        }
+        return try store.corpusFiles(workspaceID: workspaceID, state: query.state).map { file in
+            FileStatus(
+                workspace: names[file.workspaceID] ?? "?", path: file.path, format: file.format, state: file.state,
+                pairs: file.pairCount, reason: file.error, line: file.errorLine)
         }
     }
 }

@@ -86,8 +86,11 @@ struct ErrorMappingMiddleware: RouterMiddleware {
 }
 
 /// Bounds the time a request may take; streaming endpoints opt out by path prefix. The handler runs in a child
-/// task that is cancelled at the deadline, so the limit holds for handlers that honour cancellation (all awaits
-/// on the store and on our job queues do); slow or idle clients are cut off by the HTTP channel's idle timeout.
+/// task that is cancelled at the deadline, so the limit holds for handlers that honour cancellation: store work
+/// runs through `offPool`, which stops waiting when cancelled (the work itself finishes on its own thread, so a
+/// change a timed-out request asked for may still be applied), and so does a scan asked for over the API; waits on
+/// the pipeline's queue (a lookup, a rebuild) are not cut short. Slow or idle clients are cut off by the HTTP
+/// channel's idle timeout.
 struct TimeoutMiddleware: RouterMiddleware {
     typealias Context = DaemonRequestContext
     let seconds: Int
@@ -111,7 +114,9 @@ struct TimeoutMiddleware: RouterMiddleware {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let response = first else {
-                    throw DaemonAPIError(.timeout, "the request took longer than \(limit) s")
+                    throw DaemonAPIError(
+                        .timeout, "the request took longer than \(limit) s (a change it asked for may still be applied)"
+                    )
                 }
                 return response
             }

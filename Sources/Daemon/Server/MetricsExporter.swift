@@ -15,12 +15,12 @@ struct MetricsExporter: Sendable {
         MetricsRenderer.render(try families(), format: format)
     }
 
-    /// The scrape reply, in the format the `Accept` header asks for.
-    func response(for request: Request) throws -> Response {
+    /// The scrape reply, in the format the `Accept` header asks for (the store is read off the cooperative pool).
+    func response(for request: Request) async throws -> Response {
         let format = MetricsFormat.negotiate(accept: request.headers[.accept])
+        let text = try await offPool { try render(format) }
         return Response(
-            status: .ok, headers: [.contentType: format.contentType],
-            body: .init(byteBuffer: ByteBuffer(string: try render(format))))
+            status: .ok, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func families() throws -> [MetricFamily] {

@@ -11,7 +11,7 @@ enum MetricsListener {
     {
         let router = Router()
         router.get("/metrics") { request, _ -> Response in
-            try exporter.response(for: request)
+            try await exporter.response(for: request)
         }
         return Application(
             router: router,

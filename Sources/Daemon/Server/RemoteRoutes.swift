@@ -16,21 +16,23 @@ struct RemoteRoutes: Sendable {
 
     func register(on routes: EndpointRouter) {
         routes.on(ControlEndpoints.ListRemotes.self) { _, _ in
-            try list()
+            try await offPool { try list() }
         }
         routes.on(ControlEndpoints.AddRemote.self) { input, context in
             try await add(input.body, logger: context.logger)
         }
         routes.on(ControlEndpoints.RemoveRemote.self) { input, context in
-            try remove(input.path.name, logger: context.logger)
+            let logger = context.logger
+            return try await offPool { try remove(input.path.name, logger: logger) }
         }
         routes.on(ControlEndpoints.SetWorkspaceRemote.self) { input, _ in
-            let name = input.path.name
-            let body = input.body
-            _ = try retarget(workspace: name, to: body.remote) {
-                try store.setWorkspaceRemote(workspace: name, remote: body.remote)
+            let (name, store, status) = (input.path.name, self.store, self.status)
+            let remote = input.body.remote
+            _ = try await retarget(workspace: name, to: remote) {
+                try store.setWorkspaceRemote(workspace: name, remote: remote)
             }
-            guard let updated = try status.status().workspaces.first(where: { $0.name == name }) else {
+            guard let updated = try await offPool({ try status.status().workspaces.first(where: { $0.name == name }) })
+            else {
                 throw DaemonAPIError(.notFound, "no workspace named \(name)")
             }
             return updated
@@ -55,15 +57,18 @@ struct RemoteRoutes: Sendable {
             }
             throw DaemonAPIError(.invalidArgument, "\(key) \(message)")
         }
-        if let existing = try registry.named(settings.name) {
+        let registry = self.registry
+        if let existing = try await offPool({ try registry.named(settings.name) }) {
             throw DaemonAPIError(
                 .conflict, "a remote named \(settings.name) already exists (\(Self.originText(existing.origin)))")
         }
         var steps: [RemoteCheckStep] = []
         if body.check ?? true {
-            let client: S3Client
-            do { client = try settings.makeClient(retry: RetryPolicy(maxAttempts: 2), logger: logger) } catch {
-                throw DaemonAPIError(.invalidArgument, "\(error); nothing saved")
+            // Reads the credentials (a file, or a credential service): off the cooperative pool.
+            let client: S3Client = try await offPool {
+                do { return try settings.makeClient(retry: RetryPolicy(maxAttempts: 2), logger: logger) } catch {
+                    throw DaemonAPIError(.invalidArgument, "\(error); nothing saved")
+                }
             }
             steps = await RemoteCheck.run(client).map { RemoteCheckStep(name: $0.name, ok: $0.ok, detail: $0.detail) }
             let failed =
@@ -82,7 +87,8 @@ struct RemoteRoutes: Sendable {
                     "remote \(settings.name) failed the check at \"\(failed.name)\": \(failed.detail); nothing saved")
             }
         }
-        return try save(settings, steps: steps, logger: logger)
+        let saved = steps
+        return try await offPool { try save(settings, steps: saved, logger: logger) }
     }
 
     private func save(_ settings: RemoteSpec, steps: [RemoteCheckStep], logger: Logger) throws -> RemoteAddResult {
@@ -112,22 +118,24 @@ struct RemoteRoutes: Sendable {
     }
 
     /// Points a workspace's sync at `remote` (nil: none): the remote must exist and be usable (credentials
-    /// readable) before `save` changes the store; then the worker starts at once, without a restart.
+    /// readable) before `save` changes the store; then the worker starts at once, without a restart. The store and
+    /// the credentials file are read off the cooperative pool; `save` runs on `SyncService`'s change queue.
     func retarget(
-        workspace name: String, to remote: String?, save: () throws -> WorkspaceRecord
-    ) throws -> WorkspaceRecord {
-        var worker: SyncWorker?
-        if let remote {
+        workspace name: String, to remote: String?, save: @escaping @Sendable () throws -> WorkspaceRecord
+    ) async throws -> WorkspaceRecord {
+        let (registry, sync) = (self.registry, self.sync)
+        let worker: SyncWorker? = try await offPool {
+            guard let remote else { return nil }
             guard let entry = try registry.named(remote) else {
                 throw DaemonAPIError(
                     .notFound,
                     "no remote named \(remote) (see `transtok remote list`, add one with `transtok remote add`)")
             }
-            do { worker = try sync.makeWorker(entry.settings, workspace: name) } catch {
+            do { return try sync.makeWorker(entry.settings, workspace: name) } catch {
                 throw DaemonAPIError(.invalidArgument, "\(error)")
             }
         }
-        return try sync.retarget(name, to: remote, worker: worker, save: save)
+        return try await sync.retarget(name, to: remote, worker: worker, save: save)
     }
 
     static func originText(_ origin: RemoteRegistry.Origin) -> String {

@@ -6,6 +6,7 @@ import Store
 import Sync
 import SyncStore
 import Synchronization
+import Systems
 
 /// Hands published checkpoints to one `SyncWorker` per workspace that names a remote. Uploads run on Sync's own
 /// threads; this service owns the workers' lifetime (it stops last, after the pipeline).
@@ -25,8 +26,10 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     }
 
     private let slots = Mutex<[String: Slot]>([:])
-    /// Held while a workspace's remote changes (store write + worker swap).
-    private let changes = Mutex<Void>(())
+    /// Where a workspace's remote changes (store write + worker swap), one at a time and in order: a serial queue on
+    /// its own thread, so a change waiting for the store blocks neither the cooperative pool nor a lock anyone else
+    /// takes (`slots` is only held for in-memory swaps).
+    private let changes = DispatchQueue(label: "transtok.sync.changes")
     private let additions: AsyncStream<Slot>
     private let additionsContinuation: AsyncStream<Slot>.Continuation
     private let store: Store
@@ -79,28 +82,50 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
     }
 
     /// Changes the remote a workspace syncs to: `save` records it in the store, then the worker starts, is replaced
-    /// or stops at once. Serialized, so concurrent changes leave the running worker matching the store.
+    /// or stops at once. Changes run one at a time on the `changes` queue, so concurrent ones leave the running worker
+    /// matching the store. A cancelled caller (a request past its time limit) stops waiting; the change still
+    /// completes, store and worker together.
     func retarget(
+        _ workspace: String, to remote: String?, worker: SyncWorker?,
+        save: @escaping @Sendable () throws -> WorkspaceRecord
+    ) async throws -> WorkspaceRecord {
+        try await Blocking.detachable(on: changes) {
+            try self.applyChange(workspace, to: remote, worker: worker, save: save)
+        }
+    }
+
+    /// `retarget` for a caller on a thread that may block (the pipeline's work queue), never the cooperative pool.
+    func retargetBlocking(
         _ workspace: String, to remote: String?, worker: SyncWorker?, save: () throws -> WorkspaceRecord
     ) throws -> WorkspaceRecord {
-        try changes.withLock { _ in
-            let record = try save()
-            if self.remote(of: workspace) != remote { try attach(worker, remote: remote, workspace: record) }
-            return record
-        }
+        try changes.sync { try applyChange(workspace, to: remote, worker: worker, save: save) }
+    }
+
+    /// One change, on the `changes` queue.
+    private func applyChange(
+        _ workspace: String, to remote: String?, worker: SyncWorker?, save: () throws -> WorkspaceRecord
+    ) throws -> WorkspaceRecord {
+        dispatchPrecondition(condition: .onQueue(changes))
+        let record = try save()
+        if self.remote(of: workspace) != remote { try attach(worker, remote: remote, workspace: record) }
+        return record
     }
 
     /// Starts syncing `workspace` with `worker` now, replacing (and stopping) a previous worker; nil stops syncing.
     /// The workspace's newest checkpoint is queued at once, so attaching a remote publishes what already exists.
     private func attach(_ worker: SyncWorker?, remote: String?, workspace: WorkspaceRecord) throws {
+        let previous: SyncWorker?
         if let worker, let remote {
-            install(worker, remote: remote, workspace: workspace.spec.name)
+            previous = install(worker, remote: remote, workspace: workspace.spec.name)
             if let latest = try store.checkpoints(workspaceID: workspace.id).first {
                 enqueue(workspace: workspace.spec.name, checkpoint: latest)
             }
         } else {
-            slots.withLock { $0.removeValue(forKey: workspace.spec.name) }?.retire.finish()
+            let removed = slots.withLock { $0.removeValue(forKey: workspace.spec.name) }
+            removed?.retire.finish()
+            previous = removed?.worker
         }
+        if let previous, previous.scope != worker?.scope { forgetQueue(of: previous) }
         logger.info(
             "workspace sync target changed",
             metadata: [
@@ -108,12 +133,35 @@ final class SyncService: Service, CustomStringConvertible, Sendable {
             ])
     }
 
-    private func install(_ worker: SyncWorker, remote: String, workspace: String) {
+    /// Runs `worker` for `workspace`; returns the worker it replaced (stopped).
+    @discardableResult
+    private func install(_ worker: SyncWorker, remote: String, workspace: String) -> SyncWorker? {
         let (retired, retire) = AsyncStream.makeStream(of: Void.self)
         let slot = Slot(remote: remote, worker: worker, retired: retired, retire: retire)
         let previous = slots.withLock { $0.updateValue(slot, forKey: workspace) }
         previous?.retire.finish()
         additionsContinuation.yield(slot)
+        return previous?.worker
+    }
+
+    /// A replaced or detached worker's queued uploads are forgotten, journal rows included: the workspace no longer
+    /// syncs there, and its `sync_pending` rows would otherwise stay forever (and be retried if the same destination
+    /// were ever attached again, naming directories of another time).
+    private func forgetQueue(of worker: SyncWorker) {
+        let journal = GRDBSyncJournal(store.pool)
+        do {
+            let pending = try journal.pending(scope: worker.scope)
+            for entry in pending { try journal.remove(scope: entry.scope, checkpoint: entry.checkpoint) }
+            if !pending.isEmpty {
+                logger.info(
+                    "queued uploads dropped with the old sync target",
+                    metadata: ["sync.scope": "\(worker.scope)", "sync.dropped": "\(pending.map(\.checkpoint))"])
+            }
+        } catch {
+            logger.warning(
+                "cannot drop the old sync target's queue",
+                metadata: ["sync.scope": "\(worker.scope)", "error": "\(error)"])
+        }
     }
 
     /// Queues a published checkpoint for upload (no-op for workspaces without a remote).

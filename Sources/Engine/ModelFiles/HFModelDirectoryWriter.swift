@@ -83,6 +83,9 @@ public struct HFModelDirectoryWriter {
     public var outputDType: TensorDType
     public var maxShardBytes: Int
     public var shardReuse: ShardReuse = .link
+    /// Keeps the changed-tensor shards of a write that fails after them and hands them to the next write of the same
+    /// tensors (the daemon's retry after a full disk), which then hard-links them instead of writing them again.
+    public var changedShardKeeper: (any ChangedShardKeeper)?
 
     /// Compatibility switch: false = `.rewrite`, true = `.link`.
     public var linkUnchangedShards: Bool {
@@ -102,6 +105,8 @@ public struct HFModelDirectoryWriter {
         public var tensorCount: Int
         /// Bytes of tensor data written (not reused).
         public var writtenTensorBytes: Int
+        /// Changed-tensor shards hard-linked from `changedShardKeeper` instead of written, by output file name.
+        public var keptShardsReused: [String] = []
     }
 
     /// Llama-family compatibility entry point: `config` as the equivalent HF `config.json`.
@@ -207,16 +212,38 @@ public struct HFModelDirectoryWriter {
             }
         }
         var files: [String] = []
-        let writtenBytes = writer.totalBytes
+        var writtenBytes = writer.totalBytes
+        var keptReused: [String] = []
         if linked.isEmpty {
             files = try writer.write(to: tmp, baseName: CheckpointLayout.weightsBaseName)
         } else {
             // New shards beside the reused ones, and one index for all of them.
-            let written =
-                writer.tensorCount > 0
-                ? try writer.write(to: tmp, baseName: CheckpointLayout.changedWeightsBaseName) : []
-            for f in written where f.hasSuffix(".index.json") {
-                try FileManager.default.removeItem(at: tmp.appendingPathComponent(f))
+            let key = changedShardKeeper.flatMap { _ in
+                Self.changedShardsKey(
+                    names: remaining, replacements: replacements, outputDType: outputDType,
+                    maxShardBytes: maxShardBytes, metadata: writer.metadata)
+            }
+            var written: [String] = []
+            if let key, let kept = changedShardKeeper?.kept(key: key), !kept.isEmpty {
+                for (file, path) in kept.sorted(by: { $0.key < $1.key }) {
+                    try Self.checkRelativePath(file)
+                    try Self.reuse(path, as: tmp.appendingPathComponent(file).path, link: true)
+                    written.append(file)
+                }
+                keptReused = written
+                writtenBytes = 0
+            } else if writer.tensorCount > 0 {
+                written = try writer.write(to: tmp, baseName: CheckpointLayout.changedWeightsBaseName)
+                for f in written where f.hasSuffix(".index.json") {
+                    try FileManager.default.removeItem(at: tmp.appendingPathComponent(f))
+                }
+                if let key {
+                    changedShardKeeper?.keep(
+                        Dictionary(
+                            uniqueKeysWithValues: written.filter { $0.hasSuffix(".safetensors") }.map {
+                                ($0, tmp.appendingPathComponent($0).path)
+                            }), key: key)
+                }
             }
             let shards = written.filter { $0.hasSuffix(".safetensors") }
             for f in shards {
@@ -270,7 +297,9 @@ public struct HFModelDirectoryWriter {
             throw ModelFileError.posix(output.path, error.step.rawValue, error.code)
         }
         committed = true
-        return Report(files: files, linkedShards: linked, tensorCount: names.count, writtenTensorBytes: writtenBytes)
+        return Report(
+            files: files, linkedShards: linked, tensorCount: names.count, writtenTensorBytes: writtenBytes,
+            keptShardsReused: keptReused)
     }
 
     private func writeJSON(_ v: JSONValue, _ url: URL) throws {

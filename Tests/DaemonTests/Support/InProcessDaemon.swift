@@ -7,16 +7,16 @@ import Store
 
 @testable import Daemon
 
-/// The daemon's services and router built in this process (no socket, no child process, the store in memory),
-/// driven with Hummingbird's router test client. The services are not started: routes that only read, validate or
-/// write the store answer.
+/// The daemon's services and router built in this process (no socket, no child process, the store in memory, or
+/// with `storeOnDisk` the daemon's SQLite file under the state directory), driven with Hummingbird's router test
+/// client. The services are not started: routes that only read, validate or write the store answer.
 struct InProcessDaemon {
     let root: String
     let services: DaemonServices
     let router: Router<DaemonRequestContext>
     let registered: [EndpointDescriptor]
 
-    init(label: String, configure: (inout DaemonConfig) -> Void = { _ in }) throws {
+    init(label: String, storeOnDisk: Bool = false, configure: (inout DaemonConfig) -> Void = { _ in }) throws {
         root = try makeTemporaryDirectory(label)
         var config = DaemonConfig.defaults()
         config.socket = root + "/unused.sock"
@@ -26,8 +26,8 @@ struct InProcessDaemon {
         var logger = Logger(label: "test.inprocess")
         logger.logLevel = .warning
         services = try DaemonServices(
-            config: config, stateDirectory: config.stateDir, store: try Store.inMemory(filesDirectory: config.stateDir),
-            logger: logger)
+            config: config, stateDirectory: config.stateDir,
+            store: storeOnDisk ? nil : try Store.inMemory(filesDirectory: config.stateDir), logger: logger)
         (router, registered) = ControlServer.makeRouter(config: config, routes: services.routes, policy: nil)
     }
 
