@@ -29,6 +29,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     private let stop = Atomic<Bool>(false)
     /// Ends the scheduler's sleep when the corpus changes or a refresh is asked for (instead of a fixed poll).
     private let wake = WakeSignal()
+    /// Background embedding tuning per workspace (#15; `TuningJob.swift`).
+    private let tuning: TuningRegistry
 
     init(
         store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int,
@@ -43,6 +45,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         self.stateDirectory = stateDirectory
         self.threads = threads
         self.logger = logger
+        tuning = TuningRegistry(store: store, stateDirectory: stateDirectory, threads: threads, logger: logger)
     }
 
     /// Called by ingestion when a workspace's corpus changed.
@@ -87,6 +90,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     ) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             work.async {
+                self.tuning.forget(workspaceID) // (#15) its run stops first; the rows it holds no longer apply
                 self.lock.withLock {
                     self.pipelines[workspaceID] = nil
                     self.lastChange[workspaceID] = nil
@@ -140,6 +144,13 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 }
                 await wake.wait(upTo: .milliseconds(Int(sleep * 1000)))
             }
+            // (#15) Tuning runs stop after their current step and save their state (resumed at the next start).
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                work.async {
+                    self.tuning.stopAll()
+                    continuation.resume()
+                }
+            }
         } onGracefulShutdown: {
             // The cycle in progress (if any) finishes on the work queue; its checkpoint is atomic either way.
             self.stop.store(true, ordering: .relaxed)
@@ -170,7 +181,10 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 if pending.events > 0, !due, let last {
                     sleep = min(sleep, max(0.01, policy.debounce - now.timeIntervalSince(last)))
                 }
-                guard due || pending.checkpointMissing else { continue }
+                guard due || pending.checkpointMissing else {
+                    pipeline.resumeTuningIfDue() // (#15) a tuning run a shutdown interrupted
+                    continue
+                }
                 guard pending.events > 0 || pending.checkpointMissing || isForced else { continue }
                 try runCycle(pipeline, workspace: workspace)
                 lock.withLock {
@@ -242,7 +256,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
             if let existing = pipelines[id] { return existing }
             let created = WorkspacePipeline(
                 workspaceID: id, store: store, publisher: publisher, stateDirectory: stateDirectory, logger: logger,
-                threads: threads)
+                threads: threads, tuning: tuning.tuning(for: id))
             pipelines[id] = created
             return created
         }
