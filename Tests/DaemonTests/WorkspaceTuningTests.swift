@@ -1,3 +1,4 @@
+import ControlAPI
 import Engine
 import Entities
 import Foundation
@@ -257,5 +258,59 @@ struct WorkspaceTuningTests {
         #expect { try spec.validate(key: "workspaces[0]") } throws: {
             "\($0)".contains("workspaces[0].tune_seconds_per_cycle")
         }
+    }
+
+    /// A real `transtokd`: the config key reaches the cycle, the job and the progress show in `transtok status`, a
+    /// shutdown stops a run between steps and the next start resumes it from its state file, a newer refresh makes
+    /// it yield, and the checkpoint after that records the tuning counters. (The budget is large; the daemon is
+    /// stopped as soon as each step is seen, so the test spends a few CPU seconds on tuning.)
+    @Test func aDaemonTunesInTheBackgroundResumesAfterARestartAndYieldsToARefresh() throws {
+        let helper = WorkspaceLifecycleTests()
+        let root = try makeTemporaryDirectory("tunedaemon")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/incoming", stateDir = root + "/state", model = root + "/model"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try TinyModel.write(to: model)
+        let tokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
+        let config = root + "/config.json"
+        try """
+        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
+         "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es", "source_model": "\(model)",
+           "target_tokenizer": "\(tokenizer)", "parallel_dirs": ["\(folder)"], "tune_seconds_per_cycle": 600}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 360)
+        func drop(_ name: String, _ range: Range<Int>) throws {
+            try (corpus[range].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
+                .write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+        }
+        func tuning(_ daemon: DaemonProcess) throws -> JobStatus? {
+            try helper.status(daemon).jobs.first { $0.kind == "tune" && ($0.message ?? "").hasPrefix("step") }
+        }
+        try drop("a.tsv", 0..<300)
+        let arguments = ["--config", config, "--state-dir", stateDir]
+        let first = try DaemonProcess(label: "tune1", extraArguments: arguments)
+        try first.waitUntilReady()
+        try helper.waitFor("a running tune job", first) { try tuning(first) != nil }
+        let shown = try runCommand(Binaries.cli, ["--socket", first.socket, "status"]).stdout
+        #expect(shown.contains("tuning:    600 CPU-s per cycle") && shown.contains("tune [ws] running"), "\(shown)")
+        #expect(try first.terminate() == 0)
+        let files = TuningFiles(stateDirectory: stateDir, workspace: "ws")
+        let interrupted = try #require(TuningProgressRecord.read(files.progress))
+        #expect(
+            !interrupted.finished && interrupted.totalSteps > 0 && interrupted.stateCheckpoint == 1,
+            "\(interrupted)")
+
+        let second = try DaemonProcess(label: "tune2", extraArguments: arguments)
+        try second.waitUntilReady()
+        try helper.waitFor("the resumed run", second) { try tuning(second) != nil }
+        #expect(second.log.contains("resuming the interrupted tuning run"), "\(second.log.suffix(2000))")
+        try drop("b.tsv", 300..<360)
+        try helper.waitFor("the second checkpoint", second) { try helper.status(second).counts.checkpoints >= 2 }
+        let latest = try #require(try Store(directory: stateDir).checkpoints(workspaceID: 1).first)
+        let statistics = try Rows(latest).statistics
+        #expect(
+            (statistics["tuning_steps"] ?? 0) > Double(interrupted.totalSteps)
+                && (statistics["tuning_tokens"] ?? 0) > Double(interrupted.totalTokens), "\(statistics)")
+        #expect(try second.terminate() == 0)
     }
 }

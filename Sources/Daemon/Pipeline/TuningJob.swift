@@ -233,8 +233,11 @@ private struct RunContext: Sendable {
 
     func execute(_ tuner: EmbeddingTuner, stopReason: () -> WorkspaceTuning.StopReason) {
         let job: Int64
-        do { job = try store.startJob(workspaceID: workspaceID, kind: "tune", message: "reading the target text") } catch {
-            logger.warning("cannot record the tuning job", metadata: ["workspace": "\(workspace)", "error": "\(error)"])
+        do {
+            job = try store.startJob(workspaceID: workspaceID, kind: "tune", message: "reading the target text")
+        } catch {
+            logger.warning(
+                "cannot record the tuning job", metadata: ["workspace": "\(workspace)", "error": "\(error)"])
             return
         }
         let progress = JobProgressWriter(store: store, job: job)
@@ -347,7 +350,8 @@ private struct RunContext: Sendable {
                 ])
         } catch {
             try? store.finishJob(job, succeeded: false, message: "cannot save the tuning state: \(error)")
-            logger.warning("cannot save the tuning state", metadata: ["workspace": "\(workspace)", "error": "\(error)"])
+            logger.warning(
+                "cannot save the tuning state", metadata: ["workspace": "\(workspace)", "error": "\(error)"])
         }
     }
 }
