@@ -27,6 +27,8 @@ final class WorkspaceTuning: @unchecked Sendable {
     static let length = 128
     /// The optimizer state is saved at least this often (wall seconds) during a run, and at its end.
     static let saveInterval = 120.0
+    /// `progress.json` is rewritten at least this often (wall seconds) during a run.
+    static let progressInterval = 5.0
 
     enum StopReason: Int { case proceed = 0, refresh = 1, shutdown = 2 }
 
@@ -269,7 +271,7 @@ private struct RunContext: Sendable {
             record.heldOutAtCheckpoint = before
             record.message = "tuning"
             try record.write(to: files.progress)
-            var lastReport = 0.0, lastSave = CPUClock.wallSeconds()
+            var lastReport = 0.0, lastSave = CPUClock.wallSeconds(), lastRecord = lastSave
             let result = try tuner.run(
                 budget: TuningBudget(cpuSeconds: max(0, budget - spent)), batches: &batches
             ) { p in
@@ -290,9 +292,15 @@ private struct RunContext: Sendable {
                 }
                 if now - lastSave >= WorkspaceTuning.saveInterval {
                     lastSave = now
+                    lastRecord = now
                     try save(tuner, &record)
+                } else if now - lastRecord >= WorkspaceTuning.progressInterval {
+                    lastRecord = now // (what `transtok status` prints; the state file is saved less often)
+                    record.updatedAt = Date().timeIntervalSince1970
+                    try record.write(to: files.progress)
                 }
-                return .proceed
+                // Stay within the budget: no step that the mean step so far says would overrun it.
+                return record.spentSeconds + p.cpuSeconds / Double(p.step) > budget ? .stop : .proceed
             }
             record.spentSeconds = spent + result.cpuSeconds
             record.runSteps = result.steps
