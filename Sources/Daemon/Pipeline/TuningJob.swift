@@ -64,9 +64,10 @@ final class WorkspaceTuning: @unchecked Sendable {
         running = nil
     }
 
-    /// Stops and forgets the in-memory tuner (a rebuild or a deletion: the rows it holds no longer apply).
+    /// Stops and forgets the in-memory tuner (a rebuild or a deletion: the rows it holds no longer apply). The run
+    /// ends as finished, so a restart does not resume it; the next cycle starts a new one.
     func forget() {
-        stop(.shutdown)
+        stop(.refresh)
         tuner = nil
         identity = nil
     }
