@@ -52,12 +52,19 @@ public struct WorkspaceStatus: Codable, Sendable {
     public var remote: String?
     /// Output dtype of the checkpoints (`auto`, `f32`, `f16`, `bf16`); nil from a daemon that does not report it.
     public var dtype: String?
+    /// CPU seconds of embedding tuning per refresh cycle (0 = off); nil from a daemon that does not report it.
+    public var tuneSecondsPerCycle: Double?
+    /// The latest tuning run; nil when the workspace never tuned.
+    public var tuning: TuningStatus?
     public var counts: CountsStatus
 
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String, targetTokenizer: String?,
-        watchedDirectories: [String], remote: String?, dtype: String? = nil, counts: CountsStatus
+        watchedDirectories: [String], remote: String?, dtype: String? = nil, tuneSecondsPerCycle: Double? = nil,
+        tuning: TuningStatus? = nil, counts: CountsStatus
     ) {
+        self.tuneSecondsPerCycle = tuneSecondsPerCycle
+        self.tuning = tuning
         self.name = name
         self.sourceLanguage = sourceLanguage
         self.targetLanguage = targetLanguage
@@ -67,6 +74,41 @@ public struct WorkspaceStatus: Codable, Sendable {
         self.remote = remote
         self.dtype = dtype
         self.counts = counts
+    }
+}
+
+/// A workspace's latest embedding-tuning run (issue #15) and the totals of its optimizer state.
+public struct TuningStatus: Codable, Sendable, Equatable {
+    /// The checkpoint whose rows the run started from (its tuned rows go into the next checkpoint).
+    public var checkpoint: Int
+    public var budgetSeconds: Double
+    public var spentSeconds: Double
+    public var runSteps: Int
+    public var totalSteps: Int
+    public var totalTokens: Int
+    /// Held-out bits/byte: the latest figure, and that of the run's starting rows (the published checkpoint).
+    public var heldOutBitsPerByte: Double?
+    public var heldOutAtCheckpoint: Double?
+    public var heldOutLines: Int
+    public var finished: Bool
+    public var message: String
+
+    public init(
+        checkpoint: Int, budgetSeconds: Double, spentSeconds: Double, runSteps: Int, totalSteps: Int,
+        totalTokens: Int, heldOutBitsPerByte: Double?, heldOutAtCheckpoint: Double?, heldOutLines: Int,
+        finished: Bool, message: String
+    ) {
+        self.checkpoint = checkpoint
+        self.budgetSeconds = budgetSeconds
+        self.spentSeconds = spentSeconds
+        self.runSteps = runSteps
+        self.totalSteps = totalSteps
+        self.totalTokens = totalTokens
+        self.heldOutBitsPerByte = heldOutBitsPerByte
+        self.heldOutAtCheckpoint = heldOutAtCheckpoint
+        self.heldOutLines = heldOutLines
+        self.finished = finished
+        self.message = message
     }
 }
 

@@ -29,12 +29,17 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
     public var aligner: String?
     /// The aligner of a workspace that names none (Engine's `IncrementalAlignerModel.default`).
     public static let defaultAligner = "ibm2"
+    /// CPU seconds (process CPU time, all threads) of embedding tuning after each refresh cycle that publishes a
+    /// checkpoint; nil or 0 = no tuning. A setting, not derived state: a config file that names another value
+    /// applies it at the next start.
+    public var tuneSecondsPerCycle: Double?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, sourceLanguage, targetLanguage, sourceModel, targetTokenizer, parallelDirectories
         case monolingualDirectories, remote
         case outputDType = "dtype"
         case aligner
+        case tuneSecondsPerCycle
     }
     public typealias Keys = CodingKeys
 
@@ -45,9 +50,10 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil, outputDType: String? = nil, aligner: String? = nil
+        remote: String? = nil, outputDType: String? = nil, aligner: String? = nil, tuneSecondsPerCycle: Double? = nil
     ) {
         self.aligner = aligner
+        self.tuneSecondsPerCycle = tuneSecondsPerCycle
         self.name = name
         self.sourceLanguage = sourceLanguage
         self.targetLanguage = targetLanguage
@@ -72,7 +78,11 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
         remote = try c.decodeIfPresent(String.self, forKey: .remote)
         outputDType = try c.decodeIfPresent(String.self, forKey: .outputDType)
         aligner = try c.decodeIfPresent(String.self, forKey: .aligner)
+        tuneSecondsPerCycle = try c.decodeIfPresent(Double.self, forKey: .tuneSecondsPerCycle)
     }
+
+    /// The tuning budget per cycle in CPU seconds (0 when unset).
+    public var tuningBudget: Double { tuneSecondsPerCycle ?? 0 }
 }
 
 /// A requested workspace setting that contradicts the workspace's saved state (which the daemon owns: the source
@@ -125,6 +135,9 @@ extension WorkspaceSpec {
         check(.remote, remote, requested.remote)
         check(.outputDType, outputDType, requested.outputDType)
         check(.aligner, aligner ?? Self.defaultAligner, requested.aligner)
+        if let wanted = requested.tuneSecondsPerCycle, wanted != tuningBudget {
+            check(.tuneSecondsPerCycle, "\(tuningBudget)", "\(wanted)")
+        }
         return found
     }
 

@@ -196,6 +196,11 @@ public enum StoreMigrations {
             try db.execute(sql: "ALTER TABLE workspace ADD COLUMN aligner TEXT")
         }
 
+        // Per-workspace embedding-tuning budget per refresh cycle, CPU seconds (NULL = 0 = off).
+        migrator.registerMigration("v10-workspace-tune-seconds") { db in
+            try db.execute(sql: "ALTER TABLE workspace ADD COLUMN tune_seconds_per_cycle REAL")
+        }
+
         return migrator
     }
 }

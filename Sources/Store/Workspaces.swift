@@ -66,6 +66,12 @@ extension Store {
                     sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
                     arguments: [dtype, Date().timeIntervalSince1970, existing.id])
             }
+            // The tuning budget is a setting too: a value the config file names applies, an omitted one stays.
+            if let budget = spec.tuneSecondsPerCycle, budget != existing.spec.tuneSecondsPerCycle {
+                try db.execute(
+                    sql: "UPDATE workspace SET tune_seconds_per_cycle = ?, updated_at = ? WHERE id = ?",
+                    arguments: [budget, Date().timeIntervalSince1970, existing.id])
+            }
             if existing.spec.remote == nil, let remote = spec.remote {
                 try db.execute(
                     sql: "UPDATE workspace SET remote = ?, updated_at = ? WHERE id = ?",
@@ -150,12 +156,14 @@ extension Store {
         try db.execute(
             sql: """
                 INSERT INTO workspace (name, source_language, target_language, source_model, target_tokenizer,
-                                       remote, output_dtype, aligner, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       remote, output_dtype, aligner, tune_seconds_per_cycle, created_at,
+                                       updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, now, now,
+                spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, spec.tuneSecondsPerCycle, now,
+                now,
             ])
         let id = db.lastInsertedRowID
         try replaceDirectories(of: id, spec, db)
@@ -192,7 +200,8 @@ extension Store {
             sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
             parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
             monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-            remote: row["remote"], outputDType: row["output_dtype"], aligner: row["aligner"])
+            remote: row["remote"], outputDType: row["output_dtype"], aligner: row["aligner"],
+            tuneSecondsPerCycle: row["tune_seconds_per_cycle"])
         return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }
 

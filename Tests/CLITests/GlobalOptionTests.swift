@@ -48,6 +48,16 @@ import Testing
         #expect(throws: (any Error).self) { try Transtok.parseAsRoot(base + ["--dtype", "f8"]) }
     }
 
+    @Test func workspaceCreateTakesTheTuningBudget() throws {
+        let base = [
+            "workspace", "create", "w", "--source-language", "en", "--target-language", "es", "--model", "m.gguf",
+        ]
+        let chosen = try parse(base + ["--tune-seconds-per-cycle", "90"], as: WorkspaceCommand.Create.self)
+        #expect(chosen.tuneSecondsPerCycle == 90)
+        #expect(try parse(base, as: WorkspaceCommand.Create.self).tuneSecondsPerCycle == nil)
+        #expect(throws: (any Error).self) { try Transtok.parseAsRoot(base + ["--tune-seconds-per-cycle", "-1"]) }
+    }
+
     @Test func timeoutIsGlobalAndChecked() throws {
         let status = try parse(["--timeout", "5", "status"], as: StatusCommand.self)
         #expect(status.global.timeout == 5)

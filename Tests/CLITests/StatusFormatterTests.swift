@@ -25,4 +25,18 @@ import Testing
         // An older daemon that does not report it: no line rather than a guess.
         #expect(!StatusFormatter.render(Self.status(dtype: nil)).contains("dtype"))
     }
+
+    @Test func tuningProgressIsPrinted() {
+        var status = Self.status(dtype: nil)
+        #expect(!StatusFormatter.render(status).contains("tuning"), "off and never ran: no line")
+        status.workspaces[0].tuneSecondsPerCycle = 60
+        status.workspaces[0].tuning = TuningStatus(
+            checkpoint: 7, budgetSeconds: 60, spentSeconds: 12, runSteps: 40, totalSteps: 412, totalTokens: 210_944,
+            heldOutBitsPerByte: 2.841, heldOutAtCheckpoint: 3.012, heldOutLines: 32, finished: false, message: "")
+        let line = StatusFormatter.render(status).split(separator: "\n").first { $0.contains("tuning:") }
+        #expect(
+            line
+                == "  tuning:    60 CPU-s per cycle; 412 steps, 210944 tokens in all; held-out 2.8410 bits/byte (3.0120 at checkpoint 7); run 12/60 CPU-s",
+            "\(String(describing: line))")
+    }
 }

@@ -67,23 +67,14 @@ struct TransferTuningOptions: ParsableArguments {
         let heldOutText = TuningText(lines: split.heldOut, codec: targetTokenizer, linesPerBlock: split.heldOut.count)
         let heldOut = try HeldOutSet(text: heldOutText, length: tuneLength)
 
-        guard let llama = source.config.llama else {
+        guard source.config.llama != nil else {
             throw ValidationError(
                 "--tune-minutes tunes Llama-family decoders; this model is \(source.config.architecture)")
         }
-        var config = try DecoderConfig(
-            llama,
-            ropeFrequencyDivisors:
-                source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
-        config.tiedEmbeddings = source.config.tieWordEmbeddings
-        let model = try TuningModel(
-            config: config, tensors: source.tensors, embedding: embedding,
-            head: source.config.tieWordEmbeddings ? nil : head)
+        let model = try TuningModel(source: source, embedding: embedding, head: head)
         var state: AdamState?
         // The state belongs to this model file and target tokenizer (a directory model: its config and tokenizer).
-        let identity =
-            FileManager.default.fileExists(atPath: modelPath + "/config.json")
-            ? [modelPath + "/config.json"] : [modelPath]
+        let identity = TuningStateFile.identityFiles(modelPath: modelPath)
         let fingerprint =
             tuneState == nil ? "" : try TuningStateFile.fingerprint(files: identity + [targetTokenizerPath])
         if let path = tuneState, FileManager.default.fileExists(atPath: path) {

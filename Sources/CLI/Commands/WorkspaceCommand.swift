@@ -96,6 +96,18 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 "Incremental aligner: ibm2 (default) or ibm2-hmm (the table refined by an HMM at each refresh: better alignments, slower cycles)."
         )
         var aligner: IncrementalAlignerModel?
+        @Option(
+            name: .customLong("tune-seconds-per-cycle"),
+            help:
+                "CPU seconds of embedding tuning after each refresh cycle (the new rows train on the target text in the background; 0 = off, the default)."
+        )
+        var tuneSecondsPerCycle: Double?
+
+        func validate() throws {
+            if let budget = tuneSecondsPerCycle, !(budget >= 0 && budget.isFinite) {
+                throw ValidationError("--tune-seconds-per-cycle must be a number of CPU seconds ≥ 0")
+            }
+        }
 
         func run() async throws {
             func absolute(_ path: String) -> String {
@@ -108,7 +120,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
                     sourceModel: absolute(model),
                     targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
                     monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype?.rawValue,
-                    aligner: aligner?.rawValue),
+                    aligner: aligner?.rawValue, tuneSecondsPerCycle: tuneSecondsPerCycle),
                 createDirectories: createDirs)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.createWorkspace(request)

@@ -160,6 +160,11 @@ extension WorkspaceSpec {
             throw .invalid(
                 key: "\(key).aligner", message: "must be one of \(WorkspaceValidation.alignerNames), got \(aligner)")
         }
+        if let budget = tuneSecondsPerCycle, !(budget >= 0 && budget.isFinite) {
+            throw .invalid(
+                key: "\(key).tune_seconds_per_cycle",
+                message: "must be a number of CPU seconds ≥ 0 (0 = no tuning), got \(budget)")
+        }
         for (field, dirs) in [
             (CodingKeys.parallelDirectories, parallelDirectories), (.monolingualDirectories, monolingualDirectories),
         ] {

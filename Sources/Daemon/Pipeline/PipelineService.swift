@@ -37,6 +37,8 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     /// daemon stops without waiting for it, as after a crash: every write of a cycle is atomic, a start settles an
     /// unfinished checkpoint, and the next start redoes the cycle.
     static let shutdownGraceSeconds = 3.0
+    /// Background embedding tuning per workspace (#15; `TuningJob.swift`).
+    private let tuning: TuningRegistry
 
     init(
         store: Store, publisher: CheckpointPublisher, policy: RefreshPolicy, keepCheckpoints: Int,
@@ -51,6 +53,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         self.stateDirectory = stateDirectory
         self.threads = threads
         self.logger = logger
+        tuning = TuningRegistry(store: store, stateDirectory: stateDirectory, threads: threads, logger: logger)
     }
 
     /// Called by ingestion when a workspace's corpus changed.
@@ -95,6 +98,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     ) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             work.async {
+                self.tuning.forget(workspaceID) // (#15) its run stops first; the rows it holds no longer apply
                 self.lock.withLock {
                     self.pipelines[workspaceID] = nil
                     self.lastChange[workspaceID] = nil
@@ -168,6 +172,9 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 }
                 await wake.wait(upTo: .milliseconds(Int(sleep * 1000)))
             }
+            // (#15) Tuning runs stop after their current step and save their state (resumed at the next start). Not on
+            // the work queue: a cycle that shutdown stopped waiting for may still hold it (the registry has its lock).
+            await Blocking.run(name: "transtok.tuning.stop") { self.tuning.stopAll() }
         } onGracefulShutdown: {
             // The running cycle (if any) stops at its next step boundary (`CycleCancelled`); `run` waits for that at
             // most `shutdownGraceSeconds`.
@@ -205,7 +212,10 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 if pending.events > 0, !due, let last {
                     sleep = min(sleep, max(0.01, policy.debounce - now.timeIntervalSince(last)))
                 }
-                guard due || pending.checkpointMissing else { continue }
+                guard due || pending.checkpointMissing else {
+                    pipeline.resumeTuningIfDue() // (#15) a tuning run a shutdown interrupted
+                    continue
+                }
                 guard pending.events > 0 || pending.checkpointMissing || isForced else { continue }
                 try runCycle(pipeline, workspace: workspace)
                 lock.withLock {
@@ -283,7 +293,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
             if let existing = pipelines[id] { return existing }
             let created = WorkspacePipeline(
                 workspaceID: id, store: store, publisher: publisher, stateDirectory: stateDirectory, logger: logger,
-                threads: threads)
+                threads: threads, tuning: tuning.tuning(for: id))
             pipelines[id] = created
             return created
         }

@@ -36,8 +36,9 @@ struct TargetTokenizerProvisioner {
         return path
     }
 
-    /// The target side of the parallel corpus, plus any monolingual target text (`monolingual_dirs`).
-    private func targetText(for workspace: WorkspaceRecord) throws -> [String] {
+    /// The target side of the parallel corpus, plus any monolingual target text (`monolingual_dirs`); also the
+    /// text the tuning job trains on (`WorkspaceTuning`).
+    func targetText(for workspace: WorkspaceRecord) throws -> [String] {
         var lines = try store.activePairs(workspaceID: workspace.id).map(\.target)
         let parser = CorpusParser()
         for directory in workspace.spec.monolingualDirectories {

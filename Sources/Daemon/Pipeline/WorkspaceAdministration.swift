@@ -157,6 +157,8 @@ struct WorkspaceAdministration: Sendable {
         case "target_tokenizer":
             hint =
                 "change it with `transtok workspace rebuild \(conflict.workspace) --target-tokenizer \(conflict.requested)`"
+        case "tune_seconds_per_cycle":
+            hint = "it is set when the workspace is created, or in the daemon's config file (applied at the next start)"
         case "remote":
             hint = "change it with `transtok workspace set-remote \(conflict.workspace) \(conflict.requested)`"
         default: hint = "choose another name, or `transtok workspace delete \(conflict.workspace)` first"

@@ -18,6 +18,8 @@ final class WorkspacePipeline {
     private let loader: WorkspaceStateLoader
     private let assembler: CheckpointAssembler
     private let hydra: HydraExport
+    /// The workspace's background embedding tuning (#15; `TuningJob.swift`).
+    private let tuning: WorkspaceTuning
     /// The state kept between cycles (nil until first used, and after a failed cycle).
     private var loaded: WorkspaceState?
     /// What lookups read from any thread, without waiting for a running cycle (published after a load and a cycle).
@@ -43,8 +45,9 @@ final class WorkspacePipeline {
 
     init(
         workspaceID: Int64, store: Store, publisher: CheckpointPublisher, stateDirectory: String, logger: Logger,
-        threads: Int
+        threads: Int, tuning: WorkspaceTuning
     ) {
+        self.tuning = tuning
         self.workspaceID = workspaceID
         self.store = store
         self.publisher = publisher
@@ -94,6 +97,9 @@ final class WorkspacePipeline {
         // reference, the large tables it grows (lexicons, rendered units, embedding rows) are changed in place
         // instead of copied.
         loaded = nil
+        // Tuning (#15): stop a running tuning job and take its rows, before the mapping re-initialises changed rows.
+        let tuned = tuning.collect(
+            into: &state, latestCheckpoint: try store.checkpoints(workspaceID: workspaceID).first?.number)
         clock.lap("load")
         let persistence = try loader.persistence(for: state.spec)
 
@@ -144,6 +150,7 @@ final class WorkspacePipeline {
         // 5. Publish (atomic), retention, then compaction of the alignment state.
         var statistics = Self.statistics(of: state, report: report, rowsRecomputed: changed.count)
         statistics.merge(clock.statistics.merging(StepClock.statistics(of: saved.steps)) { a, _ in a }) { a, _ in a }
+        statistics.merge(tuned) { a, _ in a } // tuning_steps, tuning_tokens (#15)
         let record = try publisher.publish(
             temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number,
             parent: try store.checkpoints(workspaceID: workspaceID).first?.number,
@@ -159,6 +166,7 @@ final class WorkspacePipeline {
         }
         loaded = state
         if lookups.isWanted { lookups.publish(LookupSnapshot(state)) }
+        tuning.start(after: number, state: state, changed: changed) // (#15) a background job; returns at once
         progress(1, "checkpoint \(number) published")
         return Outcome(
             checkpoint: record, pairsAdded: applied.retracted > 0 ? 0 : applied.added,
@@ -235,6 +243,9 @@ final class WorkspacePipeline {
         let path = try hydra.directory(forCheckpoint: checkpoint.number, state: state, base: assembler.base)
         return (path, state.spec.sourceLanguage, state.spec.targetLanguage)
     }
+
+    /// Resumes a tuning run a shutdown interrupted (#15), once per process, when no cycle is due.
+    func resumeTuningIfDue() { tuning.resumeIfDue { try self.load() } }
 
     private func load() throws -> WorkspaceState {
         if let loaded { return loaded }

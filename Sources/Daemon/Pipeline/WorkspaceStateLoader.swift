@@ -55,6 +55,9 @@ struct WorkspaceStateLoader {
             let rows = assembler.restoreRows(of: latest, for: state)
         {
             (state.embedding, state.head) = (rows.embedding, rows.head)
+            // Tuned rows (#15) survive a restart: with the mapping they were built with, the first cycle
+            // re-initialises only the rows whose mapping changed. Without tuning every row is recomputed, as before.
+            if workspace.spec.tuningBudget > 0 { state.mapping = assembler.restoreMapping(of: latest, for: state) }
         }
         return state
     }

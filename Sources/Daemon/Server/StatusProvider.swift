@@ -28,6 +28,10 @@ struct StatusProvider: Sendable {
                     targetTokenizer: record.spec.targetTokenizer,
                     watchedDirectories: record.spec.parallelDirectories + record.spec.monolingualDirectories,
                     remote: record.spec.remote, dtype: record.spec.outputDType ?? "auto",
+                    tuneSecondsPerCycle: record.spec.tuningBudget,
+                    tuning: TuningProgressRecord.read(
+                        TuningFiles(stateDirectory: stateDirectory, workspace: record.spec.name).progress
+                    ).map(TuningStatus.init),
                     counts: CountsStatus(try store.counts(workspaceID: record.id)))
             },
             jobs: jobs.map {
@@ -45,5 +49,15 @@ extension CountsStatus {
             filesIngested: counts.filesIngested, filesPending: counts.filesPending, filesRejected: counts.filesRejected,
             pairs: counts.pairs, pairsRetracted: counts.pairsRetracted, checkpoints: counts.checkpoints,
             jobsQueued: counts.jobsQueued, jobsRunning: counts.jobsRunning)
+    }
+}
+
+extension TuningStatus {
+    init(_ record: TuningProgressRecord) {
+        self.init(
+            checkpoint: record.checkpoint, budgetSeconds: record.budgetSeconds, spentSeconds: record.spentSeconds,
+            runSteps: record.runSteps, totalSteps: record.totalSteps, totalTokens: record.totalTokens,
+            heldOutBitsPerByte: record.heldOutBitsPerByte, heldOutAtCheckpoint: record.heldOutAtCheckpoint,
+            heldOutLines: record.heldOutLines, finished: record.finished, message: record.message)
     }
 }
