@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Systems
 
 /// `transtok eval --model PATH --text FILE`: tokens, mean NLL, perplexity and bits per byte over sliding windows.
 struct EvalCommand: AsyncParsableCommand {
@@ -21,7 +22,8 @@ struct EvalCommand: AsyncParsableCommand {
         BLAS.setThreads(threads)
         let content: String
         do { content = try String(contentsOfFile: text, encoding: .utf8) } catch {
-            throw ValidationError("cannot read \(text) as UTF-8: \(error.localizedDescription)")
+            throw CLIError(
+                code: .invalidArgument, message: "cannot read \(text): \(FileErrorText.reason(error, path: text))")
         }
         let loaded = try ModelLoader.load(path: model)
         guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(model) has no tokenizer") }
