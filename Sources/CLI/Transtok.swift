@@ -46,6 +46,7 @@ struct Transtok: AsyncParsableCommand {
         let parsed: ParsableCommand
         do { parsed = try await asyncParseAsRoot(nil) } catch { exit(withError: error) }
         var command = parsed
+        ErrorPresentation.verb = LateValidation.commandPath(type(of: parsed))
         do {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()

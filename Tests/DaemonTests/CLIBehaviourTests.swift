@@ -173,4 +173,20 @@ import Testing
         let body = try JSONDecoder().decode(APIErrorBody.self, from: Data(json.stderr.utf8))
         #expect(body.error.message.contains("missing.json"))
     }
+
+    /// Man pages: `swift package plugin generate-manual` (etc/README.md) reads each tool's
+    /// `--experimental-dump-help`; it must keep working through transtok's own `main`.
+    @Test func manPageSourceListsEveryVerb() throws {
+        for (binary, verbs) in [
+            (Binaries.cli, ["status", "files", "jobs", "version", "completion", "workspace"]),
+            (Binaries.daemon, ["run", "config"]),
+        ] {
+            let dump = try runCommand(binary, ["--experimental-dump-help"])
+            #expect(dump.status == 0, "\(dump.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+            let command = try #require(object["command"] as? [String: Any])
+            let names = (command["subcommands"] as? [[String: Any]] ?? []).compactMap { $0["commandName"] as? String }
+            for verb in verbs { #expect(names.contains(verb), "\(binary): \(verb) missing from \(names)") }
+        }
+    }
 }

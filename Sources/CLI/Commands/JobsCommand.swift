@@ -5,7 +5,8 @@ import Foundation
 /// `transtok jobs`: the daemon's queued and running jobs as a list (the `jobs:` part of `transtok status`).
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "jobs", abstract: "List the daemon's queued and running jobs (refresh cycles, tokenizer training).")
+        commandName: "jobs", abstract: "List the daemon's queued and running jobs (refresh cycles, tokenizer training)."
+    )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var list: ListOptions

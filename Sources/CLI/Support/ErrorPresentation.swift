@@ -7,9 +7,18 @@ import Systems
 /// file and what is wrong in words, a `hint:` pointing at the verb's help, JSON only with `--json`. Foundation's
 /// own texts (`Error Domain=NSCocoaErrorDomain Code=260 …`) never get through (`FileErrorText`).
 enum ErrorPresentation {
+    /// The verb being run (`workspace create`), set once by `Transtok.main` before `run()`; hints point at its help.
+    nonisolated(unsafe) static var verb = ""
+
+    /// "see `transtok workspace create --help`", or the top-level help before a verb is known.
+    static var helpHint: String { "see `transtok \(verb.isEmpty ? "" : verb + " ")--help`" }
+
     static func cliError(_ error: any Error, command: ParsableCommand.Type) -> CLIError {
-        if let error = error as? CLIError { return error }
         let hint = "see `transtok \(LateValidation.commandPath(command)) --help`"
+        if var error = error as? CLIError {
+            if error.hint == nil { error.hint = hint }
+            return error
+        }
         let ns = error as NSError
         if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
             let file = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
