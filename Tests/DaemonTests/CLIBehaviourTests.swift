@@ -135,6 +135,11 @@ import Testing
         let started = try #require(object["started_at"] as? String, "started_at is not a string: \(status.stdout)")
         #expect(ISO8601DateFormatter().date(from: started) != nil, "not RFC 3339: \(started)")
         #expect(object["state_directory"] as? String == daemon.stateDir)
+        // The wire keeps Unix seconds (what curl shows); only the CLI's output is RFC 3339.
+        let raw = try daemon.client.send(method: "GET", path: "/v1/status")
+        let wire = try #require(try JSONSerialization.jsonObject(with: Data(raw.body)) as? [String: Any])
+        let seconds = try #require(wire["startedAt"] as? Double, "\(wire)")
+        #expect(abs(seconds - Date().timeIntervalSince1970) < 600, "startedAt \(seconds) is not Unix seconds")
 
         // Lists: a header row, and none with --no-headers.
         for (verb, header, first) in [
