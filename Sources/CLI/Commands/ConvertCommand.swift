@@ -33,12 +33,26 @@ struct ConvertCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// `--json`: what was written.
+    struct Summary: Encodable {
+        var output: String
+        var dtype: String?
+        var tensors: Int?
+        var files: [String]
+        var skippedTensors: [String]
+        var warnings: [String]
+        var seconds: Double
+    }
+
     func run() async throws {
         let start = Date()
         let progress = ProgressDisplay(label: "convert", style: .detect(quiet: global.quiet || global.json))
         defer { progress.finish() }
         var notes: [String] = []
-        func say(_ line: String) { if !global.quiet { print(line) } }
+        func finish(_ summary: Summary, _ lines: [String]) throws {
+            if !global.json { for note in notes { printError(note) } }
+            try global.output(summary) { lines.joined(separator: "\n") }
+        }
         progress.step("reading \((model as NSString).lastPathComponent)", index: 0, of: 3)
         let gguf = try GGUFFile(path: model)
         if tokenizerOnly {
@@ -50,8 +64,12 @@ struct ConvertCommand: AsyncParsableCommand {
                 try DurableFile.write(bytes, to: URL(fileURLWithPath: output).appendingPathComponent(name).path)
             }
             progress.finish()
-            for note in notes { printError(note) }
-            say("wrote the tokenizer (\(t.vocabularySize) tokens) to \(output)")
+            let files = HFTokenizerBundle(t).files.map { $0.0 }
+            try finish(
+                Summary(
+                    output: absolutePath(output), dtype: nil, tensors: nil, files: files, skippedTensors: [],
+                    warnings: t.warnings, seconds: Date().timeIntervalSince(start)),
+                ["wrote the tokenizer (\(t.vocabularySize) tokens) to \(output)"])
             return
         }
         let tensors = try GGUFLlamaTensors(gguf)
@@ -72,14 +90,21 @@ struct ConvertCommand: AsyncParsableCommand {
                 "warning: rope_freqs.weight holds Llama-3-style rope scaling factors, which GGUF does not describe "
                     + "by parameters; config.json has no such rope_scaling: copy it from the original model's config")
         }
-        for note in notes { printError(note) }
+        let seconds = Date().timeIntervalSince(start)
+        var lines: [String] = []
         if !tensors.skippedTensors.isEmpty {
-            say("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
+            lines.append("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
         }
-        say(
+        lines.append(
             "wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))"
         )
-        say(String(format: "took %.2f s", Date().timeIntervalSince(start)))
+        lines.append(String(format: "took %.2f s", seconds))
+        try finish(
+            Summary(
+                output: absolutePath(output), dtype: out.rawValue, tensors: report.tensorCount, files: report.files,
+                skippedTensors: tensors.skippedTensors, warnings: notes.map { String($0.dropFirst("warning: ".count)) },
+                seconds: seconds),
+            lines)
     }
 }
 
