@@ -16,6 +16,7 @@ struct Transtok: AsyncParsableCommand {
             IngestCommand.self,
             RefreshCommand.self,
             CheckpointsCommand.self,
+            JobsCommand.self,
             LookupCommand.self,
             SyncCommand.self,
             TranslateCommand.self,
@@ -39,11 +40,13 @@ struct Transtok: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     /// argument-parser's `main`, except that a `ValidationError` thrown by `run()` names the verb's usage
-    /// (`LateValidation`) instead of the top-level one.
+    /// (`LateValidation`) instead of the top-level one, and any other failure is reported in words with a hint
+    /// (`ErrorPresentation`), as JSON on stderr with `--json`.
     static func main() async {
         let parsed: ParsableCommand
         do { parsed = try await asyncParseAsRoot(nil) } catch { exit(withError: error) }
         var command = parsed
+        ErrorPresentation.verb = LateValidation.commandPath(type(of: parsed))
         do {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
@@ -53,8 +56,10 @@ struct Transtok: AsyncParsableCommand {
         } catch let error as ValidationError {
             printError(LateValidation.message(error, command: type(of: parsed)))
             Foundation.exit(LateValidation.exitCode)
+        } catch  where ErrorPresentation.isArgumentParsers(error) {
+            exit(withError: error) // --help, --version, exit codes: argument-parser's own
         } catch {
-            exit(withError: error)
+            ErrorPresentation.exit(error, command: parsed)
         }
     }
 }

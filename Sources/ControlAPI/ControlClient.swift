@@ -109,14 +109,14 @@ public struct ControlClient: Sendable {
     ) throws(ControlClientError) -> (Response, Reply) {
         var encoded: [UInt8]? = nil
         if let body {
-            do { encoded = Array(try JSONEncoder().encode(body)) } catch {
+            do { encoded = Array(try ControlWire.encoder().encode(body)) } catch {
                 throw .protocolViolation("cannot encode request: \(error)")
             }
         }
         let reply = try send(method: method, path: path, body: encoded)
         guard (200..<300).contains(reply.status) else { throw Self.apiError(reply) }
         do {
-            return (try JSONDecoder().decode(Response.self, from: Data(reply.body)), reply)
+            return (try ControlWire.decoder().decode(Response.self, from: Data(reply.body)), reply)
         } catch {
             throw .protocolViolation("unexpected reply to \(method) \(path): \(error)")
         }

@@ -24,7 +24,7 @@ extension Endpoint {
     ) throws(ControlClientError) -> ControlRequest {
         var encoded: [UInt8]?
         if Body.self != NoBody.self {
-            do { encoded = Array(try JSONEncoder().encode(body)) } catch {
+            do { encoded = Array(try ControlWire.encoder().encode(body)) } catch {
                 throw .protocolViolation("cannot encode the \(method.rawValue) \(path) request: \(error)")
             }
         }
@@ -36,7 +36,7 @@ extension Endpoint where Response: Decodable {
     /// The reply's value, or the API error it carries.
     public static func decode(status: Int, body: [UInt8]) throws(ControlClientError) -> Response {
         guard (200..<300).contains(status) else { throw ControlClient.apiError(status: status, body: body) }
-        do { return try JSONDecoder().decode(Response.self, from: Data(body)) } catch {
+        do { return try ControlWire.decoder().decode(Response.self, from: Data(body)) } catch {
             throw .protocolViolation("unexpected reply to \(method.rawValue) \(path): \(error)")
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `POST /v1/refresh` body.
 public struct RefreshRequest: Codable, Sendable {
     public var workspace: String?
@@ -11,11 +13,11 @@ public struct CheckpointStatus: Codable, Sendable, Equatable {
     public var path: String
     public var pairs: Int
     public var sizeBytes: Int64
-    public var createdAt: Double
+    public var createdAt: Date
     public var manifestSHA256: String
 
     public init(
-        workspace: String, number: Int, path: String, pairs: Int, sizeBytes: Int64, createdAt: Double,
+        workspace: String, number: Int, path: String, pairs: Int, sizeBytes: Int64, createdAt: Date,
         manifestSHA256: String
     ) {
         self.workspace = workspace

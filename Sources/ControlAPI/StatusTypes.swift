@@ -1,4 +1,5 @@
 import Entities
+import Foundation
 
 /// `GET /v1/health`.
 public struct HealthResponse: Codable, Sendable, Equatable {
@@ -18,7 +19,7 @@ public struct HealthResponse: Codable, Sendable, Equatable {
 public struct StatusResponse: Codable, Sendable {
     public var version: String
     public var pid: Int32
-    public var startedAt: Double
+    public var startedAt: Date
     public var uptimeSeconds: Double
     public var stateDirectory: String
     public var socket: String
@@ -27,7 +28,7 @@ public struct StatusResponse: Codable, Sendable {
     public var counts: CountsStatus
 
     public init(
-        version: String, pid: Int32, startedAt: Double, uptimeSeconds: Double, stateDirectory: String, socket: String,
+        version: String, pid: Int32, startedAt: Date, uptimeSeconds: Double, stateDirectory: String, socket: String,
         workspaces: [WorkspaceStatus], jobs: [JobStatus], counts: CountsStatus
     ) {
         self.version = version

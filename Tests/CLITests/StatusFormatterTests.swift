@@ -10,7 +10,8 @@ import Testing
             filesIngested: 0, filesPending: 0, filesRejected: 0, pairs: 0, pairsRetracted: 0,
             checkpoints: 0, jobsQueued: 0, jobsRunning: 0)
         return StatusResponse(
-            version: "test", pid: 1, startedAt: 0, uptimeSeconds: 1, stateDirectory: "/state", socket: "/s",
+            version: "test", pid: 1, startedAt: Date(timeIntervalSince1970: 0), uptimeSeconds: 1,
+            stateDirectory: "/state", socket: "/s",
             workspaces: [
                 WorkspaceStatus(
                     name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",

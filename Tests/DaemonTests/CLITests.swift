@@ -14,7 +14,7 @@ import Testing
 
         let json = try runCommand(Binaries.cli, ["status", "--json", "--socket", daemon.socket])
         #expect(json.status == 0)
-        let status = try JSONDecoder().decode(StatusResponse.self, from: Data(json.stdout.utf8))
+        let status = try cliJSONDecoder().decode(StatusResponse.self, from: Data(json.stdout.utf8))
         #expect(status.pid == daemon.process.processIdentifier)
 
         // The socket can also come from the environment.

@@ -47,7 +47,7 @@ import Testing
         #expect(error?.error.message != "no such endpoint", "\(E.descriptor) is not routed")
         if (200..<300).contains(response.status.code), let decodable = E.Response.self as? any Decodable.Type {
             #expect(throws: Never.self, "\(E.descriptor) reply does not decode as \(E.Response.self)") {
-                _ = try JSONDecoder().decode(decodable, from: Data(response.body.readableBytesView))
+                _ = try ControlWire.decoder().decode(decodable, from: Data(response.body.readableBytesView))
             }
         } else if !(200..<300).contains(response.status.code) {
             #expect(error != nil, "\(E.descriptor) error reply is not the JSON error shape")

@@ -27,6 +27,17 @@ import Testing
                 "--output", root + "/tok2",
             ], timeout: 120)
         #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet)")
+        // With --json the result is one JSON object (snake_case keys), still no drawing.
+        let json = try runCommand(
+            Binaries.cli,
+            [
+                "train-tokenizer", "--json", "--input", root + "/es.txt", "--vocab-size", "400",
+                "--output", root + "/tok3",
+            ], timeout: 120)
+        #expect(json.status == 0 && json.stderr.isEmpty, "\(json.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(summary["vocabulary_size"] as? Int == 400, "\(json.stdout)")
+        #expect(summary["output"] as? String == root + "/tok3")
     }
 
     @Test func statusWatchFlushesEachFrameIntoAPipe() throws {

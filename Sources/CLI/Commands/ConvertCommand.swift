@@ -31,41 +31,80 @@ struct ConvertCommand: AsyncParsableCommand {
         help: "Write only the tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json).")
     var tokenizerOnly = false
 
+    @OptionGroup var global: GlobalOptions
+
+    /// `--json`: what was written.
+    struct Summary: Encodable {
+        var output: String
+        var dtype: String?
+        var tensors: Int?
+        var files: [String]
+        var skippedTensors: [String]
+        var warnings: [String]
+        var seconds: Double
+    }
+
     func run() async throws {
         let start = Date()
+        let progress = ProgressDisplay(label: "convert", style: .detect(quiet: global.quiet || global.json))
+        defer { progress.finish() }
+        var notes: [String] = []
+        func finish(_ summary: Summary, _ lines: [String]) throws {
+            if !global.json { for note in notes { printError(note) } }
+            try global.output(summary) { lines.joined(separator: "\n") }
+        }
+        progress.step("reading \((model as NSString).lastPathComponent)", index: 0, of: 3)
         let gguf = try GGUFFile(path: model)
         if tokenizerOnly {
             let t = try GGUFTokenizerExport.export(gguf)
-            for w in t.warnings { print("warning: \(w)") }
+            notes += t.warnings.map { "warning: \($0)" }
+            progress.step("writing the tokenizer", index: 2, of: 3)
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             for (name, bytes) in HFTokenizerBundle(t).files {
                 try DurableFile.write(bytes, to: URL(fileURLWithPath: output).appendingPathComponent(name).path)
             }
-            print("wrote the tokenizer (\(t.vocabularySize) tokens) to \(output)")
+            progress.finish()
+            let files = HFTokenizerBundle(t).files.map { $0.0 }
+            try finish(
+                Summary(
+                    output: absolutePath(output), dtype: nil, tensors: nil, files: files, skippedTensors: [],
+                    warnings: t.warnings, seconds: Date().timeIntervalSince(start)),
+                ["wrote the tokenizer (\(t.vocabularySize) tokens) to \(output)"])
             return
         }
         let tensors = try GGUFLlamaTensors(gguf)
         let out = dtype.resolve(source: tensors, embedding: CheckpointLayout.embeddingTensor)
+        progress.step("rebuilding the tokenizer", index: 1, of: 3)
         let tokenizer = try GGUFTokenizerExport.export(gguf)
-        for w in tokenizer.warnings { print("warning: \(w)") }
+        notes += tokenizer.warnings.map { "warning: \($0)" }
+        progress.step("writing \(tensors.config.numHiddenLayers) layers as \(out.rawValue)", index: 2, of: 3)
         var writer = HFModelDirectoryWriter(outputDType: out, maxShardBytes: maxShardBytes)
         writer.linkUnchangedShards = false
         let report = try writer.write(
             to: URL(fileURLWithPath: output),
             config: ModelConfig(llama: tensors.config, modelType: gguf.architecture ?? "llama"),
             tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
-        if !tensors.skippedTensors.isEmpty {
-            print("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
-        }
+        progress.finish()
         if tensors.skippedTensors.contains("rope_freqs.weight") {
-            print(
+            notes.append(
                 "warning: rope_freqs.weight holds Llama-3-style rope scaling factors, which GGUF does not describe "
                     + "by parameters; config.json has no such rope_scaling: copy it from the original model's config")
         }
-        print(
+        let seconds = Date().timeIntervalSince(start)
+        var lines: [String] = []
+        if !tensors.skippedTensors.isEmpty {
+            lines.append("not written (no Hugging Face counterpart): \(tensors.skippedTensors.joined(separator: ", "))")
+        }
+        lines.append(
             "wrote \(report.tensorCount) tensors to \(output) as \(out.rawValue): \(report.files.joined(separator: ", "))"
         )
-        print(String(format: "took %.2f s", Date().timeIntervalSince(start)))
+        lines.append(String(format: "took %.2f s", seconds))
+        try finish(
+            Summary(
+                output: absolutePath(output), dtype: out.rawValue, tensors: report.tensorCount, files: report.files,
+                skippedTensors: tensors.skippedTensors, warnings: notes.map { String($0.dropFirst("warning: ".count)) },
+                seconds: seconds),
+            lines)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Systems
 
 /// `transtok eval --model PATH --text FILE`: tokens, mean NLL, perplexity and bits per byte over sliding windows.
 struct EvalCommand: AsyncParsableCommand {
@@ -21,14 +22,20 @@ struct EvalCommand: AsyncParsableCommand {
         BLAS.setThreads(threads)
         let content: String
         do { content = try String(contentsOfFile: text, encoding: .utf8) } catch {
-            throw ValidationError("cannot read \(text) as UTF-8: \(error.localizedDescription)")
+            throw CLIError(
+                code: .invalidArgument, message: "cannot read \(text): \(FileErrorText.reason(error, path: text))")
         }
+        let progress = ProgressDisplay(label: "eval", style: .detect(quiet: global.quiet || global.json))
+        defer { progress.finish() }
+        progress.step("loading \((model as NSString).lastPathComponent)", index: 0, of: 2)
         let loaded = try ModelLoader.load(path: model)
         guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(model) has no tokenizer") }
+        progress.step("scoring \(content.utf8.count) bytes", index: 1, of: 2)
         let start = Date()
         let evaluator = try Evaluator(model: loaded.model, window: window, stride: stride)
         let r = try evaluator.evaluate(text: content, codec: tokenizer, context: contextToken.map { [$0] } ?? [])
         let seconds = Date().timeIntervalSince(start)
+        progress.finish()
         if global.json {
             print(
                 String(

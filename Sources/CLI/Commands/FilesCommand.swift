@@ -8,6 +8,7 @@ struct FilesCommand: AsyncParsableCommand {
         commandName: "files", abstract: "List corpus files and their state (rejected ones with reason and line).")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var list: ListOptions
     @Flag(help: "Only rejected files.") var rejected = false
     @Option(help: "Only files in this state.") var state: CorpusFileState?
     @Option(help: "Only this workspace.") var workspace: String?
@@ -22,14 +23,15 @@ struct FilesCommand: AsyncParsableCommand {
         let query = FilesQuery(workspace: workspace, state: rejected ? .rejected : state)
         let files = try await global.call { client throws(ControlClientError) in try client.files(query) }
         try global.output(files) {
-            if files.isEmpty { return query.state.map { "no \($0) files" } ?? "no files" }
-            return files.map { file in
-                var line = "\(file.state)\t\(file.pairs)\t\(file.workspace)\t\(file.path)"
-                if let reason = file.reason {
-                    line += "\t" + (file.line.map { "line \($0): " } ?? "") + reason
-                }
-                return line
-            }.joined(separator: "\n")
+            let rows = files.map { file in
+                [
+                    "\(file.state)", "\(file.pairs)", file.workspace, file.path,
+                    file.reason.map { (file.line.map { "line \($0): " } ?? "") + $0 } ?? "",
+                ]
+            }
+            return list.render(
+                Table(["STATE", "PAIRS", "WORKSPACE", "PATH", "REASON"], rows: rows),
+                empty: query.state.map { "no \($0) files" } ?? "no files")
         }
     }
 }

@@ -21,19 +21,22 @@ struct CheckpointsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoints", abstract: "List a workspace's local checkpoints.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var list: ListOptions
     @Option(help: "Workspace (default: the only one).") var workspace: String?
 
     func run() async throws {
         let workspace = workspace
-        let list = try await global.call { client throws(ControlClientError) in
+        let checkpoints = try await global.call { client throws(ControlClientError) in
             try client.checkpoints(workspace: workspace)
         }
-        try global.output(list) {
-            if list.isEmpty { return "no checkpoints yet" }
-            return list.map { c in
-                let date = Date(timeIntervalSince1970: c.createdAt).formatted(.iso8601)
-                return "\(c.number)\t\(date)\t\(c.pairs) pairs\t\(c.sizeBytes / 1_048_576) MiB\t\(c.path)"
-            }.joined(separator: "\n")
+        try global.output(checkpoints) {
+            let rows = checkpoints.map { c in
+                [
+                    "\(c.number)", c.createdAt.formatted(.iso8601), "\(c.pairs)", formatBytes(c.sizeBytes), c.path,
+                ]
+            }
+            return list.render(
+                Table(["NUMBER", "CREATED", "PAIRS", "SIZE", "PATH"], rows: rows), empty: "no checkpoints yet")
         }
     }
 }
@@ -42,6 +45,7 @@ struct LookupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lookup", abstract: "Lexical translations of a word from the current alignment tables.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var list: ListOptions
     @Argument(help: "A word of the source language (or of the target language with --reverse).") var word: String
     @Flag(help: "Look up a target-language word.") var reverse = false
     @Option(help: "How many translations (\(LookupQuery.limits.lowerBound)…\(LookupQuery.limits.upperBound)).")
@@ -58,10 +62,12 @@ struct LookupCommand: AsyncParsableCommand {
         let query = LookupQuery(word: word, reverse: reverse, limit: limit, workspace: workspace)
         let result = try await global.call { client throws(ControlClientError) in try client.lookup(query) }
         try global.output(result) {
-            if result.translations.isEmpty { return "no translations of \(result.word) yet" }
-            return result.translations.map { t in
-                String(format: "%-24@ p=%.3f  count=%.1f", t.text as NSString, t.probability, t.count)
-            }.joined(separator: "\n")
+            let rows = result.translations.map { t in
+                [t.text, String(format: "%.3f", t.probability), String(format: "%.1f", t.count)]
+            }
+            return list.render(
+                Table(["TRANSLATION", "PROBABILITY", "COUNT"], rows: rows),
+                empty: "no translations of \(result.word) yet")
         }
     }
 }

@@ -21,6 +21,17 @@ struct PullCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// `--json`: what was pulled.
+    struct Summary: Encodable {
+        var checkpoint: String
+        var directory: String
+        var files: Int
+        var totalBytes: Int64
+        var bytesDownloaded: Int64
+        var bytesReused: Int64
+        var seconds: Double
+    }
+
     func run() async throws {
         let client = try remote.client()
         var options = SyncOptions()
@@ -51,11 +62,14 @@ struct PullCommand: AsyncParsableCommand {
             throw error
         }
         let seconds = Date().timeIntervalSince(start)
-        if !global.quiet {
-            print(
-                "pulled \(report.checkpoint): \(report.files) files, \(formatBytes(report.totalBytes)) verified "
-                    + "(\(formatBytes(report.bytesDownloaded)) downloaded, \(formatBytes(report.bytesReused)) reused) "
-                    + String(format: "in %.1f s", seconds))
+        let summary = Summary(
+            checkpoint: report.checkpoint, directory: absolutePath(directory), files: report.files,
+            totalBytes: report.totalBytes, bytesDownloaded: report.bytesDownloaded, bytesReused: report.bytesReused,
+            seconds: seconds)
+        try global.output(summary) {
+            "pulled \(report.checkpoint): \(report.files) files, \(formatBytes(report.totalBytes)) verified "
+                + "(\(formatBytes(report.bytesDownloaded)) downloaded, \(formatBytes(report.bytesReused)) reused) "
+                + String(format: "in %.1f s", seconds)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlAPI
 import Sync
 
 struct RemoteCommand: AsyncParsableCommand {
@@ -17,11 +18,21 @@ struct RemoteTestCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var remote: RemoteOptions
+    @OptionGroup var global: GlobalOptions
+
+    struct Report: Encodable {
+        var ok: Bool
+        var steps: [RemoteCheckStep]
+    }
 
     func run() async throws {
         let client = try remote.client()
         let steps = await RemoteCheck.run(client)
-        for s in steps { print("\(s.ok ? "ok  " : "FAIL") \(s.name): \(s.detail)") }
-        guard !steps.isEmpty, steps.allSatisfy({ $0.ok }) else { throw ExitCode(1) }
+        let ok = !steps.isEmpty && steps.allSatisfy(\.ok)
+        let report = Report(ok: ok, steps: steps.map { RemoteCheckStep(name: $0.name, ok: $0.ok, detail: $0.detail) })
+        try global.output(report) {
+            steps.map { "\($0.ok ? "ok  " : "FAIL") \($0.name): \($0.detail)" }.joined(separator: "\n")
+        }
+        guard ok else { throw ExitCode(1) }
     }
 }

@@ -68,15 +68,20 @@ struct RemoteListCommand: AsyncParsableCommand {
         commandName: "list", abstract: "List the daemon's remotes (from its config file and from `remote add`).")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var list: ListOptions
 
     func run() async throws {
         let remotes = try await global.call { client throws(ControlClientError) in try client.remotes() }
         try global.output(remotes) {
-            if remotes.isEmpty { return "no remotes (add one with `transtok remote add NAME s3://BUCKET/PREFIX`)" }
-            return remotes.map { r in
-                let users = r.workspaces.isEmpty ? "unused" : "used by " + r.workspaces.joined(separator: ", ")
-                return "\(r.name)\t\(r.url)\t\(r.endpoint ?? "default endpoint")\t\(r.origin)\t\(users)"
-            }.joined(separator: "\n")
+            let rows = remotes.map { r in
+                [
+                    r.name, r.url, r.endpoint ?? "default", "\(r.origin)",
+                    r.workspaces.isEmpty ? "-" : r.workspaces.joined(separator: ","),
+                ]
+            }
+            return list.render(
+                Table(["NAME", "URL", "ENDPOINT", "ORIGIN", "WORKSPACES"], rows: rows),
+                empty: "no remotes (add one with `transtok remote add NAME s3://BUCKET/PREFIX`)")
         }
     }
 }

@@ -20,14 +20,14 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Add the post-processor's special tokens (e.g. <s>, [CLS] … [SEP]).")
     var special = false
 
+    /// `--json` here only shapes errors (the output is ids or JSON lines already).
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
         let tok = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
         let data: Data
         if let input {
-            guard let d = FileManager.default.contents(atPath: input) else {
-                throw ValidationError("cannot read input file \(input)")
-            }
-            data = d
+            do { data = try FileChecks.contents(of: input) } catch { throw global.report(error) }
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }

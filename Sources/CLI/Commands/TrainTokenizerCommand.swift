@@ -30,6 +30,15 @@ struct TrainTokenizerCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// `--json`: what was written.
+    struct Summary: Encodable {
+        var kind: String
+        var output: String
+        var vocabularySize: Int
+        var merges: Int
+        var seconds: Double
+    }
+
     func run() throws {
         guard !input.isEmpty else { throw ValidationError("--input needs at least one file") }
         let options = TokenizerTrainingOptions(
@@ -43,10 +52,12 @@ struct TrainTokenizerCommand: ParsableCommand {
         progress.step("writing \(output)", index: 1, of: 2)
         try trained.write(to: URL(fileURLWithPath: output))
         progress.finish()
-        if !global.quiet {
-            print(
-                "trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
-                    + String(format: "%.2f s", Date().timeIntervalSince(start)) + " → \(output)")
+        let summary = Summary(
+            kind: kind.rawValue, output: absolutePath(output), vocabularySize: trained.vocabularySize,
+            merges: trained.mergeCount, seconds: Date().timeIntervalSince(start))
+        try global.output(summary) {
+            "trained \(kind.rawValue): \(trained.vocabularySize) pieces, \(trained.mergeCount) merges in "
+                + String(format: "%.2f s", summary.seconds) + " → \(output)"
         }
     }
 }

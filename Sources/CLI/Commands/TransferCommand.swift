@@ -53,6 +53,23 @@ struct TransferCommand: AsyncParsableCommand {
     @OptionGroup(title: "Embedding tuning") var tuning: TransferTuningOptions
     @OptionGroup var global: GlobalOptions
 
+    /// `--json`: what was written and how long each step took (the text report is `transfer_report.txt`).
+    struct Summary: Encodable {
+        struct Step: Encodable {
+            var name: String
+            var seconds: Double
+        }
+        var output: String
+        var `init`: String
+        var aligner: String?
+        var hydra: Bool
+        var dtype: String
+        var pairs: Int
+        var targetVocabulary: Int
+        var steps: [Step]
+        var peakRssMegabytes: Int
+    }
+
     func run() async throws {
         let method = initMethod
         if paperCompat, let aligner, aligner != .ibm1 {
@@ -156,7 +173,12 @@ struct TransferCommand: AsyncParsableCommand {
         lines.append("  peak RSS \(peakRSSMegabytes()) MB")
         let text = lines.joined(separator: "\n")
         progress.finish()
-        if !global.quiet { print(text) }
+        let summary = Summary(
+            output: absolutePath(output), init: method.rawValue,
+            aligner: method == .transtok ? chosenAligner.rawValue : nil, hydra: hydra, dtype: outDType.rawValue,
+            pairs: pairs.count, targetVocabulary: targetTok.vocabularySize,
+            steps: timings.map { Summary.Step(name: $0.0, seconds: $0.1) }, peakRssMegabytes: peakRSSMegabytes())
+        try global.output(summary) { text }
         try DurableFile.write(
             Data((text + "\n").utf8), to: CheckpointLayout.url(CheckpointLayout.transferReport, in: outURL).path)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Systems
 
 /// `transtok transfer --tune-minutes N`: after the initialisation, tune the new embedding rows (and the untied head)
 /// for N CPU-minutes on the language-model loss of the corpus's target side (plus optional monolingual files), the
@@ -56,7 +57,8 @@ struct TransferTuningOptions: ParsableArguments {
                 monolingual += try String(contentsOfFile: path, encoding: .utf8)
                     .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
             } catch {
-                throw ValidationError("--tune-text \(path): cannot read as UTF-8 (\(error.localizedDescription))")
+                throw CLIError(
+                    code: .invalidArgument, message: "--tune-text \(path): \(FileErrorText.reason(error, path: path))")
             }
         }
         let split = TuningText.splitTail(targetLines, fraction: tuneHoldoutFraction, maxLines: tuneHoldoutMaxLines)

@@ -132,13 +132,20 @@ struct WorkspaceCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the daemon's workspaces.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var list: ListOptions
 
         func run() async throws {
             let workspaces = try await global.call { client throws(ControlClientError) in try client.workspaces() }
             try global.output(workspaces) {
-                workspaces.map { w in
-                    "\(w.name)\t\(w.sourceLanguage)→\(w.targetLanguage)\t\(w.counts.pairs) pairs\t\(w.sourceModel)"
-                }.joined(separator: "\n")
+                let rows = workspaces.map { w in
+                    [
+                        w.name, "\(w.sourceLanguage)→\(w.targetLanguage)", "\(w.counts.pairs)",
+                        "\(w.counts.checkpoints)", w.remote ?? "-", w.sourceModel,
+                    ]
+                }
+                return list.render(
+                    Table(["NAME", "LANGUAGES", "PAIRS", "CHECKPOINTS", "REMOTE", "MODEL"], rows: rows),
+                    empty: "no workspaces (create one with `transtok workspace create`)")
             }
         }
     }

@@ -69,7 +69,7 @@ struct CLIError: Error, Sendable {
         case .unavailable: "see `transtok status` for what the daemon is doing"
         case .timeout: "raise --timeout, or look at `transtok status`"
         case .internal: "the daemon's log has the details (journalctl -u transtokd, or its stderr)"
-        case .invalidArgument, .conflict, .payloadTooLarge: nil
+        case .invalidArgument, .conflict, .payloadTooLarge: ErrorPresentation.helpHint
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// File checks and copies whose errors name the file and say what is wrong in words (never a raw
 /// `NSCocoaErrorDomain` code).
@@ -17,6 +18,14 @@ enum FileChecks {
             throw CLIError(code: .permissionDenied, message: "\(path): \(String(cString: strerror(errno)))")
         }
         return absolute
+    }
+
+    /// The bytes of a readable regular file.
+    static func contents(of path: String) throws(CLIError) -> Data {
+        let absolute = try readableFile(path)
+        do { return try Data(contentsOf: URL(fileURLWithPath: absolute)) } catch {
+            throw CLIError(code: .invalidArgument, message: "\(path): \(FileErrorText.reason(error, path: absolute))")
+        }
     }
 
     /// Copies `source` into `folder` under its own name (a numeric suffix if taken): a temporary file, flushed to

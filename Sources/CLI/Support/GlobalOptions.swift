@@ -64,10 +64,8 @@ struct GlobalOptions: ParsableArguments {
     /// Prints an error to stderr (JSON with `--json`) and returns the exit code to throw.
     func report(_ error: CLIError) -> ExitCode {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let body = CLIError.JSONBody(error: .init(code: error.code, message: error.message, hint: error.hint))
-            let text = (try? encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? error.message
+            let text = (try? JSONOutput.string(body, pretty: false)) ?? error.message
             printError(text)
         } else {
             printError(
@@ -99,11 +97,4 @@ enum CLIExit {
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
-}
-
-/// JSON for `--json` output: stable keys, no escaped slashes.
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

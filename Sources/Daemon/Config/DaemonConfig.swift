@@ -4,6 +4,7 @@ import Entities
 import Foundation
 import Logging
 import Store
+import Systems
 
 /// The daemon's effective configuration. Built from, in increasing precedence: built-in defaults, the config
 /// file, `TRANSTOK_*` environment variables, command-line flags (see `ConfigResolver`).
@@ -188,7 +189,7 @@ extension WorkspaceSpec {
                     "cannot create a watched folder",
                     metadata: [
                         "workspace": "\(name)", "folder": "\(directory)",
-                        "error": "\((error as NSError).localizedDescription)",
+                        "error": "\(FileErrorText.reason(error, path: directory))",
                     ])
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 /// Flags shared by `transtokd run` and `transtokd config dump`. Every flag overrides the environment and the file.
 struct DaemonOptions: ParsableArguments {
@@ -21,8 +22,8 @@ struct DaemonOptions: ParsableArguments {
     )
     var stateDir: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String?
+    @Option(name: .customLong("log-level"), help: "Lowest level logged (default info).")
+    var logLevel: Logger.Level?
 
     @Option(
         name: .customLong("log-format"),
@@ -36,10 +37,13 @@ struct DaemonOptions: ParsableArguments {
 
     var layer: ConfigLayer {
         ConfigLayer(
-            socket: socket, socketGroup: socketGroup, stateDir: stateDir, logLevel: logLevel,
+            socket: socket, socketGroup: socketGroup, stateDir: stateDir, logLevel: logLevel?.rawValue,
             logFormat: logFormat?.rawValue,
             blasThreads: blasThreads)
     }
 }
 
 extension LogFormat: ExpressibleByArgument {}
+
+/// `--log-level` is one of swift-log's levels; `--help` lists them.
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// Makes the socket path safe to bind: Hummingbird (like NIO's `cleanupExistingSocketFile`) would silently
 /// unlink a *live* socket, orphaning its server. We dial it first: if something answers we refuse; if nothing
@@ -14,7 +15,7 @@ enum SocketGuard {
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw .startup(
-                    "cannot create socket directory \(directory): \((error as NSError).localizedDescription)")
+                    "cannot create socket directory \(directory): \(FileErrorText.reason(error))")
             }
         }
         var info = stat()

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// The state directory and its exclusive lock. Holding the lock is what makes this process *the* daemon for
 /// the directory: a second daemon refuses to start (and never touches the live socket or database).
@@ -15,7 +16,7 @@ final class StateDirectory: @unchecked Sendable {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw .startup("cannot create state directory \(path): \((error as NSError).localizedDescription)")
+            throw .startup("cannot create state directory \(path): \(FileErrorText.reason(error))")
         }
         let lockPath = path + "/lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Systems
 
 /// Checks a workspace's files before anything is saved (`workspace create`, `workspace rebuild`): the source model
 /// opens as a model (its header, config and tokenizer; no weights are read), the target tokenizer parses, and the
@@ -31,7 +32,8 @@ enum WorkspaceValidation {
         }
         let summary: ModelSummary
         do { summary = try ModelValidation.check(path: path) } catch {
-            throw Problem(key: key, message: "\(path) is not a usable model: \(error)")
+            throw Problem(
+                key: key, message: "\(path) is not a usable model: \(FileErrorText.reason(error, path: path))")
         }
         guard summary.kind == .decoder, summary.roles.embedding == CheckpointLayout.embeddingTensor else {
             throw Problem(
@@ -47,7 +49,8 @@ enum WorkspaceValidation {
             throw Problem(key: key, message: "\(path): \(String(cString: strerror(errno)))")
         }
         do { _ = try Tokenizer(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw Problem(key: key, message: "\(path) is not a usable tokenizer.json: \(error)")
+            throw Problem(
+                key: key, message: "\(path) is not a usable tokenizer.json: \(FileErrorText.reason(error, path: path))")
         }
     }
 
@@ -82,7 +85,7 @@ enum WorkspaceValidation {
                 try FileManager.default.createDirectory(
                     atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             } catch {
-                throw Problem(key: key, message: "cannot create \(folder): \((error as NSError).localizedDescription)")
+                throw Problem(key: key, message: "cannot create \(folder): \(FileErrorText.reason(error))")
             }
         }
     }

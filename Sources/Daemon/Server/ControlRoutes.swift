@@ -87,7 +87,8 @@ struct ControlRoutes: Sendable {
                 try store.checkpoints(workspaceID: target.id).map {
                     CheckpointStatus(
                         workspace: target.spec.name, number: $0.number, path: $0.path, pairs: $0.pairCount,
-                        sizeBytes: $0.sizeBytes, createdAt: $0.createdAt, manifestSHA256: $0.manifestSHA256)
+                        sizeBytes: $0.sizeBytes, createdAt: Date(timeIntervalSince1970: $0.createdAt),
+                        manifestSHA256: $0.manifestSHA256)
                 }
             }
         }

@@ -1,3 +1,4 @@
+import ControlAPI
 import Foundation
 import Hummingbird
 import NIOCore
@@ -13,11 +14,7 @@ struct DaemonRequestContext: RequestContext {
         channel = source.channel
     }
 
-    var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    var responseEncoder: JSONEncoder { ControlWire.encoder() }
 
     /// Set once at start-up from `max_request_bytes` (a request context is created per request by Hummingbird
     /// and cannot be handed configuration directly).

@@ -17,7 +17,7 @@ struct StatusProvider: Sendable {
         return StatusResponse(
             version: TranstokVersion.current,
             pid: getpid(),
-            startedAt: startedAt.timeIntervalSince1970,
+            startedAt: startedAt,
             uptimeSeconds: Date().timeIntervalSince(startedAt),
             stateDirectory: stateDirectory,
             socket: socket,

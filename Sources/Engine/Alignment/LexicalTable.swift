@@ -39,7 +39,7 @@ public struct LexicalTable: Sendable, Equatable {
         do {
             try DurableFile.write(Data(tsv.utf8), to: path)
         } catch {
-            throw AlignmentError.cannotRead(path: path, reason: "cannot write: \(error)")
+            throw AlignmentError.cannotRead(path: path, reason: "cannot write: \(FileErrorText.reason(error))")
         }
     }
 

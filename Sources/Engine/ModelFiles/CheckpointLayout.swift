@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// Every file and tensor name of a model directory that transtok writes or reads: `transtok transfer` output, a
 /// daemon checkpoint, a Hydra directory, a workspace's base weights. Writers and readers name files only through
@@ -98,7 +99,7 @@ public enum CheckpointLayout {
     public static func writeSourceTokenizer(json: String, into directory: URL) throws {
         let sub = directory.appendingPathComponent(sourceTokenizerDirectory)
         do { try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true) } catch {
-            throw ModelFileError.io(path: sub.path, reason: "cannot create: \(error)")
+            throw ModelFileError.io(path: sub.path, reason: "cannot create: \(FileErrorText.reason(error))")
         }
         let text = json.hasSuffix("\n") ? json : json + "\n"
         try AtomicFile.write(Array(text.utf8), to: directory.appendingPathComponent(sourceTokenizer).path)

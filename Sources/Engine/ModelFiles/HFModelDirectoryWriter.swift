@@ -46,7 +46,7 @@ public struct HFTokenizerBundle: Sendable {
             let url = directory.appendingPathComponent(n)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             do { files.append((n, [UInt8](try Data(contentsOf: url)))) } catch {
-                throw ModelFileError.cannotOpen(path: url.path, reason: "\(error)")
+                throw ModelFileError.cannotOpen(path: url.path, reason: FileErrorText.reason(error, path: url.path))
             }
         }
         guard files.contains(where: { $0.0 == CheckpointLayout.tokenizer || $0.0 == "tokenizer.model" }) else {
@@ -175,7 +175,7 @@ public struct HFModelDirectoryWriter {
         let tmp = parent.appendingPathComponent(
             "\(output.lastPathComponent).tmp-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))")
         do { try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: false) } catch {
-            throw ModelFileError.io(path: tmp.path, reason: "cannot create: \(error)")
+            throw ModelFileError.io(path: tmp.path, reason: "cannot create: \(FileErrorText.reason(error))")
         }
         var committed = false
         defer { if !committed { try? FileManager.default.removeItem(at: tmp) } }
@@ -283,7 +283,8 @@ public struct HFModelDirectoryWriter {
             let directory = url.deletingLastPathComponent()
             if directory.path != tmp.path {
                 do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-                    throw ModelFileError.io(path: directory.path, reason: "cannot create: \(error)")
+                    throw ModelFileError.io(
+                        path: directory.path, reason: "cannot create: \(FileErrorText.reason(error))")
                 }
             }
             try AtomicFile.write(bytes, to: url.path)
@@ -328,7 +329,8 @@ public struct HFModelDirectoryWriter {
     static func reuse(_ from: String, as to: String, link shouldLink: Bool) throws {
         if shouldLink, link(from, to) == 0 { return }
         do { try FileManager.default.copyItem(atPath: from, toPath: to) } catch {
-            throw ModelFileError.io(path: to, reason: "cannot \(shouldLink ? "link or " : "")copy \(from): \(error)")
+            throw ModelFileError.io(
+                path: to, reason: "cannot \(shouldLink ? "link or " : "")copy \(from): \(FileErrorText.reason(error))")
         }
         let fd = open(to, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ModelFileError.posix(to, "open copy") }

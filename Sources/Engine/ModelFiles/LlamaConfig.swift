@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// Hyper-parameters of a Llama-family decoder, read from a Hugging Face `config.json` or GGUF metadata.
 public struct LlamaConfig: Sendable, Equatable {
@@ -159,11 +160,11 @@ extension LlamaConfig {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelFileError.cannotOpen(path: url.path, reason: "\(error)")
+            throw ModelFileError.cannotOpen(path: url.path, reason: FileErrorText.reason(error, path: url.path))
         }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes: [UInt8](data)) } catch {
-            throw ModelFileError.invalidConfig("\(url.path): \(error)")
+            throw ModelFileError.invalidConfig("\(url.path): \(FileErrorText.reason(error))")
         }
         try self.init(json: json)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// A model's Hugging Face `config.json`, kept as read so that an output passes it through: a transfer changes only
 /// the vocabulary size, the special-token ids, the tie flag (Hydra) and the stored dtype. Also the facts a transfer
@@ -99,11 +100,11 @@ public struct ModelConfig: Sendable {
         let url = CheckpointLayout.url(CheckpointLayout.config, in: directory)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelFileError.cannotOpen(path: url.path, reason: "\(error)")
+            throw ModelFileError.cannotOpen(path: url.path, reason: FileErrorText.reason(error, path: url.path))
         }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes: [UInt8](data)) } catch {
-            throw ModelFileError.invalidConfig("\(url.path): \(error)")
+            throw ModelFileError.invalidConfig("\(url.path): \(FileErrorText.reason(error))")
         }
         try self.init(json: json, tensors: tensors, path: url.path)
     }

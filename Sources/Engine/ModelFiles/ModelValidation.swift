@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// What `ModelValidation.check` found in a model: enough to accept a workspace or a transfer before any work.
 public struct ModelSummary: Sendable, Equatable {
@@ -79,7 +80,8 @@ public enum ModelValidation {
         }
         return Opened(tensors: tensors, config: config) {
             do { return try String(contentsOf: tokenizerURL, encoding: .utf8) } catch {
-                throw ModelFileError.cannotOpen(path: tokenizerURL.path, reason: "\(error)")
+                throw ModelFileError.cannotOpen(
+                    path: tokenizerURL.path, reason: FileErrorText.reason(error, path: tokenizerURL.path))
             }
         }
     }

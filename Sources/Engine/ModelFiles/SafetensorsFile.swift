@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// One safetensors file, memory-mapped; tensor views are zero-copy slices of the mapping.
 public final class SafetensorsFile: TensorFile, @unchecked Sendable {
@@ -43,7 +44,7 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
     public init(indexPath: String) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: indexPath)) } catch {
-            throw ModelFileError.cannotOpen(path: indexPath, reason: "\(error)")
+            throw ModelFileError.cannotOpen(path: indexPath, reason: FileErrorText.reason(error, path: indexPath))
         }
         guard data.count <= SafetensorsHeader.maxHeaderBytes else {
             throw ModelFileError.invalidHeader(
@@ -51,7 +52,7 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
         }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes: [UInt8](data)) } catch {
-            throw ModelFileError.invalidHeader(path: indexPath, reason: "\(error)")
+            throw ModelFileError.invalidHeader(path: indexPath, reason: FileErrorText.reason(error))
         }
         guard let map = json["weight_map"]?.object else {
             throw ModelFileError.invalidHeader(path: indexPath, reason: "no weight_map object")

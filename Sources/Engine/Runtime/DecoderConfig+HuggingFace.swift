@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 extension DecoderConfig {
     /// Reads a Hugging Face `config.json` (transformers 4.x `rope_theta`/`rope_scaling` or 5.x `rope_parameters`).
@@ -11,7 +12,7 @@ extension DecoderConfig {
     public init(huggingFaceConfig url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw RuntimeError.invalidConfig("cannot read \(url.path): \(error.localizedDescription)")
+            throw RuntimeError.invalidConfig("cannot read \(url.path): \(FileErrorText.reason(error, path: url.path))")
         }
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RuntimeError.invalidConfig("\(url.path) is not a JSON object")

@@ -1,11 +1,12 @@
 import Foundation
+import Systems
 
 /// Reads a file, transparently inflating gzip (by magic bytes, not by name).
 enum TokenizerFileData {
     static func read(_ url: URL) throws -> [UInt8] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadable(path: url.path, reason: FileErrorText.reason(error, path: url.path))
         }
         let bytes = [UInt8](data)
         if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {

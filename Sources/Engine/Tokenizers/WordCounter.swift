@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// Streams text and counts pre-tokenized words (as scalar arrays) in bounded memory: lines are processed in
 /// blocks on all cores, and when more than `maxDistinctWords` distinct words are held the rarest are dropped.
@@ -17,8 +18,9 @@ final class WordCounter {
 
     /// Counts every line ("\n"-separated) of a file, reading 8 MB at a time.
     func add(file url: URL) throws {
-        guard let h = try? FileHandle(forReadingFrom: url) else {
-            throw TokenizerError.training("cannot open \(url.path)")
+        let h: FileHandle
+        do { h = try FileHandle(forReadingFrom: url) } catch {
+            throw TokenizerError.training("cannot open \(url.path): \(FileErrorText.reason(error, path: url.path))")
         }
         defer { try? h.close() }
         var carry = [UInt8]()

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// The token mapping of a transfer output or daemon checkpoint with both tokenizers, as `transtok mapping show`
 /// reads it: `token_mapping.json`, the target `tokenizer.json` and the source tokenizer (`CheckpointLayout`).
@@ -10,7 +11,8 @@ public struct CheckpointMapping: Sendable {
     public init(directory: URL) throws {
         let mappingURL = CheckpointLayout.url(CheckpointLayout.tokenMapping, in: directory)
         do { mapping = try TokenMappingFile.read(from: mappingURL) } catch {
-            throw ModelFileError.cannotOpen(path: mappingURL.path, reason: "\(error)")
+            throw ModelFileError.cannotOpen(
+                path: mappingURL.path, reason: FileErrorText.reason(error, path: mappingURL.path))
         }
         target = try Tokenizer(contentsOf: CheckpointLayout.url(CheckpointLayout.tokenizer, in: directory))
         guard let sourceURL = CheckpointLayout.sourceTokenizerURL(in: directory) else {

@@ -1,5 +1,6 @@
 import Foundation
 import Hashing
+import Systems
 
 /// The tuning checkpoint: the trainable rows (the input table's `trainableInputRows`, the untied head) and their
 /// Adam moments, with the step and token counts, so tuning resumes exactly where it stopped.
@@ -70,7 +71,7 @@ public enum TuningStateFile {
                 try file.commit()
                 try AtomicFile.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
             } catch {
-                throw TuningError.stateFile(path: path, reason: "write failed: \(error)")
+                throw TuningError.stateFile(path: path, reason: "write failed: \(FileErrorText.reason(error))")
             }
         #endif
     }
@@ -81,7 +82,7 @@ public enum TuningStateFile {
         func fail(_ reason: String) -> TuningError { .stateFile(path: path, reason: reason) }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw fail("cannot read: \(error.localizedDescription)")
+            throw fail("cannot read: \(FileErrorText.reason(error, path: path))")
         }
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> AdamState in
             guard raw.count >= 8 + 8 + 32, Array(raw[0..<8]) == magic else {
