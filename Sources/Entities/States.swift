@@ -16,6 +16,8 @@ public enum CorpusFileState: String, Sendable, Codable, CaseIterable {
 public enum JobKind: String, Sendable, Codable, CaseIterable {
     /// A refresh cycle: align new pairs, map, refresh rows, write and publish a checkpoint.
     case refresh
+    /// Background embedding tuning after a cycle (`tune_seconds_per_cycle`).
+    case tune
 }
 
 /// A job's state in the store. The `job.state` CHECK constraint lists the same values (a test compares them).

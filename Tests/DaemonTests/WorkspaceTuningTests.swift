@@ -98,11 +98,11 @@ struct WorkspaceTuningTests {
 
         /// The run is over: its progress says so and its job row is finished.
         var runOver: Bool {
-            progress?.finished == true && (try? store.activeJobs().contains { $0.kind == "tune" }) == false
+            progress?.finished == true && (try? store.activeJobs().contains { $0.kind == .tune }) == false
         }
 
         func tuneJobs() throws -> [(state: JobState, count: Int)] {
-            try store.jobDurations().filter { $0.kind == "tune" }.map { ($0.state, $0.count) }
+            try store.jobDurations().filter { $0.kind == .tune }.map { ($0.state, $0.count) }
         }
     }
 
@@ -199,7 +199,7 @@ struct WorkspaceTuningTests {
         try fixture.ingest("a.tsv", 0..<300)
         try fixture.refresh()
         try fixture.waitFor("steps of the first run") {
-            (try? fixture.store.activeJobs().first { $0.kind == "tune" }?.message?.hasPrefix("step")) == true
+            (try? fixture.store.activeJobs().first { $0.kind == .tune }?.message?.hasPrefix("step")) == true
         }
         fixture.restart() // a shutdown in the middle of the run: it saves its state, unfinished
         let interrupted = try #require(fixture.progress)
@@ -214,7 +214,7 @@ struct WorkspaceTuningTests {
         #expect(resumed.spentSeconds > interrupted.spentSeconds && resumed.spentSeconds <= 2.25, "\(resumed)")
         // Resumed once per process only.
         fixture.pipeline.resumeTuningIfDue()
-        #expect(try fixture.store.activeJobs().filter { $0.kind == "tune" }.isEmpty)
+        #expect(try fixture.store.activeJobs().filter { $0.kind == .tune }.isEmpty)
 
         // A cycle after the restart publishes the resumed rows: the counters are the state file's, and the rows whose
         // mapping did not change keep the values the state file holds (the mapping is restored with the rows).
@@ -284,7 +284,7 @@ struct WorkspaceTuningTests {
                 .write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
         }
         func tuning(_ daemon: DaemonProcess) throws -> JobStatus? {
-            try helper.status(daemon).jobs.first { $0.kind == "tune" && ($0.message ?? "").hasPrefix("step") }
+            try helper.status(daemon).jobs.first { $0.kind == .tune && ($0.message ?? "").hasPrefix("step") }
         }
         try drop("a.tsv", 0..<300)
         let arguments = ["--config", config, "--state-dir", stateDir]

@@ -23,7 +23,7 @@ struct JobsCommand: AsyncParsableCommand {
             ["ID", "KIND", "WORKSPACE", "STATE", "PROGRESS", "MESSAGE"],
             rows: jobs.map { job in
                 [
-                    "\(job.id)", job.kind, job.workspace ?? "-", job.state.rawValue,
+                    "\(job.id)", job.kind.rawValue, job.workspace ?? "-", job.state.rawValue,
                     String(format: "%.0f%%", 100 * job.progress), job.message ?? "",
                 ]
             })

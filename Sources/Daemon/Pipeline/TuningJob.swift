@@ -237,7 +237,7 @@ private struct RunContext: Sendable {
     func execute(_ tuner: EmbeddingTuner, stopReason: () -> WorkspaceTuning.StopReason) {
         let job: Int64
         do {
-            job = try store.startJob(workspaceID: workspaceID, kind: "tune", message: "reading the target text")
+            job = try store.startJob(workspaceID: workspaceID, kind: .tune, message: "reading the target text")
         } catch {
             logger.warning(
                 "cannot record the tuning job", metadata: ["workspace": "\(workspace)", "error": "\(error)"])
