@@ -8,11 +8,13 @@ import Systems
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a llama or qwen2 GGUF into a Hugging Face model directory (config, safetensors, tokenizer)."
+        abstract:
+            "Convert a GGUF (llama, qwen2, gemma, gemma2, gemma3, phi3) into a Hugging Face model directory (config, safetensors, tokenizer)."
     )
 
     @Option(
-        name: .long, help: ArgumentHelp("Input model: a .gguf file (llama or qwen2).", valueName: "file.gguf"),
+        name: .long,
+        help: ArgumentHelp("Input model: a .gguf file (\(GGUFArchitecture.supportedNames)).", valueName: "file.gguf"),
         transform: GGUFPath.checked)
     var model: String
 
@@ -82,7 +84,7 @@ struct ConvertCommand: AsyncParsableCommand {
         writer.linkUnchangedShards = false
         let report = try writer.write(
             to: URL(fileURLWithPath: output),
-            config: ModelConfig(llama: tensors.config, modelType: gguf.architecture ?? "llama"),
+            config: try tensors.modelConfig(),
             tokenizer: HFTokenizerBundle(tokenizer), source: tensors)
         progress.finish()
         if tensors.skippedTensors.contains("rope_freqs.weight") {
@@ -116,7 +118,7 @@ enum GGUFPath {
                 path.lowercased().hasSuffix(".safetensors") || path.hasSuffix("/")
                 ? "a Hugging Face model" : "not a GGUF file"
             throw ValidationError(
-                "\(what); allowed: a .gguf file (architectures llama, qwen2). A Hugging Face directory needs no conversion: pass it to transfer, generate or workspace create as it is"
+                "\(what); allowed: a .gguf file (architectures \(GGUFArchitecture.supportedNames)). A Hugging Face directory needs no conversion: pass it to transfer, generate or workspace create as it is"
             )
         }
         return path

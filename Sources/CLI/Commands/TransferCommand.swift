@@ -14,7 +14,7 @@ struct TransferCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Source model: a Llama .gguf or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert)."
+            "Source model: a .gguf (llama, qwen2, gemma, gemma2, gemma3, phi3) or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert)."
     ) var model: String
     @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
     @Option(help: "Parallel corpus, model's language side (one sentence per line).") var sourceText: String

@@ -6,25 +6,13 @@ public enum LlamaTensorNames {
         CheckpointLayout.ggufHeadTensor: CheckpointLayout.headTensor,
     ]
 
-    private static let perLayer: [String: String] = [
-        "attn_norm": "input_layernorm",
-        "ffn_norm": "post_attention_layernorm",
-        "attn_q": "self_attn.q_proj",
-        "attn_k": "self_attn.k_proj",
-        "attn_v": "self_attn.v_proj",
-        "attn_output": "self_attn.o_proj",
-        "ffn_gate": "mlp.gate_proj",
-        "ffn_up": "mlp.up_proj",
-        "ffn_down": "mlp.down_proj",
-    ]
-
-    /// The Hugging Face name for a GGUF tensor, or nil for tensors HF does not store (`rope_freqs.weight`,
-    /// which HF recomputes from `rope_scaling`) or does not know.
-    public static func huggingFaceName(gguf name: String) -> String? {
+    /// The Hugging Face name for a GGUF tensor of `architecture`, or nil for tensors HF does not store
+    /// (`rope_freqs.weight` and Phi-3's `rope_factors_*.weight`, which HF keeps in `config.json`) or does not know.
+    public static func huggingFaceName(gguf name: String, architecture: GGUFArchitecture = .llama) -> String? {
         if let g = global[name] { return g }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), layer >= 0,
-            String(layer) == parts[1], let hf = perLayer[String(parts[2])],
+            String(layer) == parts[1], let hf = architecture.huggingFaceLayerPart(String(parts[2])),
             parts[3] == "weight" || parts[3] == "bias"
         else { return nil }
         return "model.layers.\(layer).\(hf).\(parts[3])"
@@ -73,35 +61,37 @@ public enum LlamaTensorNames {
     }
 }
 
-/// A Llama-layout GGUF (`llama`, or `qwen2`: the same tensors with q/k/v biases and no q/k permutation, since
-/// llama.cpp's converter permutes only `llama`) seen with Hugging Face tensor names and layout: `float32(_:)`
-/// dequantises and undoes the q/k permutation, so results equal the HF checkpoint's `q_proj`/`k_proj` rows. `view(_:)` gives
-/// the stored (possibly quantised, still permuted for q/k) bytes; check `isPermuted(_:)` before using it.
+/// A GGUF of a supported architecture (`GGUFArchitecture`: llama, qwen2, gemma, gemma2, gemma3, phi3) seen with
+/// Hugging Face tensor names and layout: `float32(_:)` dequantises and undoes what llama.cpp's converter changed —
+/// the q/k rotary permutation (`llama` only) and Gemma's `1 + w` RMSNorm weights — so results equal the HF
+/// checkpoint's tensors. Phi-3's fused `qkv_proj`/`gate_up_proj` are stored as HF stores them. `view(_:)` gives the
+/// stored (possibly quantised, still transformed) bytes; check `isTransformed(_:)` before using them as HF values.
 public struct GGUFLlamaTensors: TensorFile {
     public let gguf: GGUFFile
     public let config: LlamaConfig
+    public let architecture: GGUFArchitecture
     public let tensorNames: [String]
     /// GGUF tensors without an HF counterpart (e.g. `rope_freqs.weight`).
     public let skippedTensors: [String]
     private let ggufName: [String: String]
 
     /// GGUF architectures with a Hugging Face tensor mapping.
-    public static let architectures: Set<String> = ["llama", "qwen2"]
+    public static let architectures: Set<String> = Set(GGUFArchitecture.allCases.map(\.rawValue))
     /// Whether llama.cpp's converter permuted this file's q/k rows (`llama` only).
-    public let permutesQueryKey: Bool
+    public var permutesQueryKey: Bool { architecture.permutesQueryKey }
 
     public init(_ gguf: GGUFFile) throws {
-        guard let arch = gguf.architecture, Self.architectures.contains(arch) else {
+        guard let name = gguf.architecture, let arch = GGUFArchitecture(rawValue: name) else {
             throw ModelFileError.unsupportedArchitecture(
                 path: gguf.path, name: "GGUF \(gguf.architecture ?? "(none)")",
-                supported: Self.architectures.sorted().joined(separator: ", "))
+                supported: GGUFArchitecture.supportedNames)
         }
         let config = try LlamaConfig(gguf: gguf)
         var names: [String] = []
         var map: [String: String] = [:]
         var skipped: [String] = []
         for n in gguf.tensorNames {
-            if let hf = LlamaTensorNames.huggingFaceName(gguf: n) {
+            if let hf = LlamaTensorNames.huggingFaceName(gguf: n, architecture: arch) {
                 guard map.updateValue(n, forKey: hf) == nil else {
                     throw ModelFileError.invalidHeader(path: gguf.path, reason: "two tensors map to '\(hf)'")
                 }
@@ -115,7 +105,7 @@ public struct GGUFLlamaTensors: TensorFile {
         }
         self.gguf = gguf
         self.config = config
-        permutesQueryKey = arch == "llama"
+        architecture = arch
         tensorNames = names
         ggufName = map
         skippedTensors = skipped
@@ -130,8 +120,15 @@ public struct GGUFLlamaTensors: TensorFile {
         return i
     }
 
+    /// Whether the stored q/k rows are in llama.cpp's rotary order rather than HF's.
     public func isPermuted(_ name: String) -> Bool {
         permutesQueryKey && ggufName[name].flatMap(LlamaTensorNames.permutation(gguf:)) != nil
+    }
+
+    /// Whether the stored values differ from the HF tensor's (permuted q/k rows, Gemma's shifted norm weights):
+    /// then only `float32(_:)` gives the HF values.
+    public func isTransformed(_ name: String) -> Bool {
+        isPermuted(name) || ggufName[name].flatMap(architecture.normShift(gguf:)) != nil
     }
 
     public func view(_ name: String) throws -> TensorView {
@@ -145,6 +142,7 @@ public struct GGUFLlamaTensors: TensorFile {
     public func float32(_ name: String) throws -> [Float] {
         guard let g = ggufName[name], let info = gguf.info(g) else { throw ModelFileError.tensorNotFound(name: name) }
         let values = try gguf.float32(g)
+        if let shift = architecture.normShift(gguf: g) { return values.map { $0 - shift } }
         guard permutesQueryKey, let perm = LlamaTensorNames.permutation(gguf: g) else { return values }
         let heads = perm == .query ? config.numAttentionHeads : config.numKeyValueHeads
         let rowLength = info.shape.count == 2 ? info.shape[1] : 1

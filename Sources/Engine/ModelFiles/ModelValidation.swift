@@ -50,17 +50,11 @@ public enum ModelValidation {
                     path: path, reason: "a model is a .gguf file or a Hugging Face directory")
             }
             let gguf = try GGUFFile(path: path)
-            let arch = gguf.architecture ?? "?"
-            guard GGUFLlamaTensors.architectures.contains(arch) else {
-                throw ModelFileError.unsupportedArchitecture(
-                    path: path, name: "GGUF \(arch)",
-                    supported: GGUFLlamaTensors.architectures.sorted().joined(separator: ", "))
-            }
             let tensors = try GGUFLlamaTensors(gguf)
             guard gguf["tokenizer.ggml.tokens"] != nil else {
                 throw ModelFileError.invalidHeader(path: path, reason: "no embedded tokenizer (tokenizer.ggml.tokens)")
             }
-            let config = ModelConfig(llama: tensors.config, modelType: arch)
+            let config = try tensors.modelConfig()
             try ModelConfig.checkShape(
                 tensors, config.roles.embedding, [config.vocabSize, config.hiddenSize], path: path)
             if let head = config.roles.head {

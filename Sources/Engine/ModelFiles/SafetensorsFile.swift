@@ -111,7 +111,7 @@ public final class ShardedSafetensors: TensorFile, @unchecked Sendable {
 
 /// Opening any supported model file or directory.
 public enum TensorFiles {
-    /// `.gguf` → `GGUFLlamaTensors` (HF names) for Llama-layout GGUFs (llama, qwen2), else `GGUFFile`; `.safetensors` →
+    /// `.gguf` → `GGUFLlamaTensors` (HF names) for GGUFs of a `GGUFArchitecture` (llama, qwen2, gemma*, phi3), else `GGUFFile`; `.safetensors` →
     /// `SafetensorsFile`; `*.index.json` or a directory holding one → `ShardedSafetensors`; a directory with
     /// `model.safetensors` → that file.
     public static func open(path: String) throws -> any TensorFile {

@@ -186,9 +186,10 @@ public struct SafetensorsWriter {
             try file.write(bytes)
         case .tensor(let source, let name):
             let view = try source.view(name)
-            // Stored bytes are usable as-is unless a conversion or the GGUF q/k un-permutation is needed.
-            let permuted = (source as? GGUFLlamaTensors)?.isPermuted(name) ?? false
-            if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !permuted {
+            // Stored bytes are usable as-is unless a conversion or undoing a GGUF converter change (q/k permutation,
+            // Gemma's 1 + w norms) is needed.
+            let transformed = (source as? GGUFLlamaTensors)?.isTransformed(name) ?? false
+            if view.info.dtype == e.dtype, !view.info.dtype.isQuantized, !transformed {
                 try file.write(view.bytes) // unchanged bytes, no conversion
             } else {
                 let values = try source.float32(name)

@@ -16,7 +16,7 @@ public struct LoadedModel: Sendable {
 }
 
 /// Opens models for the runtime:
-/// - a llama.cpp GGUF file (Llama architecture, any quantisation the reader dequantises; tokenizer rebuilt from the
+/// - a llama.cpp GGUF file (llama, qwen2, gemma, gemma2, gemma3, phi3; any quantisation the reader dequantises; tokenizer rebuilt from the
 ///   GGUF metadata);
 /// - a Hugging Face directory: `config.json`, `model.safetensors` or `model.safetensors.index.json`,
 ///   `tokenizer.json`, `tokenizer_config.json` or `chat_template.jinja` (chat template); for Hydra checkpoints also
@@ -33,9 +33,19 @@ public enum ModelLoader {
     public static func loadGGUF(_ path: String) throws -> LoadedModel {
         let file = try GGUFFile(path: path)
         let tensors = try GGUFLlamaTensors(file)
-        // llama.cpp stores llama3 rope scaling as per-frequency divisors rather than metadata.
-        let divisors = file.info("rope_freqs.weight") != nil ? try file.float32("rope_freqs.weight") : nil
-        let config = try DecoderConfig(tensors.config, ropeFrequencyDivisors: divisors)
+        let config: DecoderConfig
+        if tensors.architecture.isLlamaLayout {
+            // llama.cpp stores llama3 rope scaling as per-frequency divisors rather than metadata.
+            let divisors = file.info("rope_freqs.weight") != nil ? try file.float32("rope_freqs.weight") : nil
+            config = try DecoderConfig(tensors.config, ropeFrequencyDivisors: divisors)
+        } else {
+            // Gemma 1/2/3, Phi-3: the HF config rebuilt from the metadata, read as any config.json is.
+            let json = try tensors.modelConfig().json.serialized(indent: nil)
+            guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+                throw RuntimeError.invalidConfig("\(path): the config rebuilt from the GGUF is not a JSON object")
+            }
+            config = try DecoderConfig(huggingFace: object)
+        }
         let model = try LlamaModel(config: config, weights: TensorFileWeights(gguf: tensors))
         var tokenizer: Tokenizer?
         if file["tokenizer.ggml.tokens"] != nil {

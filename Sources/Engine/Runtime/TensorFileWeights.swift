@@ -20,7 +20,7 @@ public final class TensorFileWeights: WeightSource, @unchecked Sendable {
 
     public convenience init(gguf: GGUFLlamaTensors) {
         self.init(
-            gguf, zeroCopy: { !gguf.isPermuted($0) },
+            gguf, zeroCopy: { !gguf.isTransformed($0) },
             storedRows: { name in
                 guard let g = gguf.ggufName(for: name), let permutation = LlamaTensorNames.permutation(gguf: g),
                     let rows = gguf.info(name)?.shape.first

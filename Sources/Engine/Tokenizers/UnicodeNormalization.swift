@@ -73,6 +73,15 @@ enum UnicodeNormalForm: Sendable {
             if out.isEmpty {
                 // Everything removed: attach to the previous output, as HF does.
                 if !dest.isEmpty { dest[dest.count - 1].1 -= inCount } else { /* nothing to attach to */  }
+            } else if out.count > inCount, let parts = decomposedParts(input[i..<j], equalTo: out) {
+                // The output is each input scalar's own decomposition in turn (e.g. NFC of U+09DF U+09BE, a
+                // composition exclusion: U+09AF U+09BC U+09BE): as HF, each input aligns its own first output and
+                // its further outputs are inserted after it.
+                var k = 0
+                for count in parts {
+                    for m in 0..<count { dest.append((out[k + m], m == 0 ? 0 : 1)) }
+                    k += count
+                }
             } else if out.count >= inCount {
                 for (k, v) in out.enumerated() { dest.append((v, k < inCount ? 0 : 1)) }
             } else {
@@ -84,6 +93,23 @@ enum UnicodeNormalForm: Sendable {
         }
         let leading = dest.isEmpty ? n : 0
         text.transform(dest, initialRemoved: leading)
+    }
+}
+
+extension UnicodeNormalForm {
+    /// The output length of each input scalar when `out` is exactly their individual decompositions (canonical for
+    /// NFC/NFD, compatibility for NFKC/NFKD) one after the other; nil otherwise.
+    func decomposedParts(_ input: ArraySlice<UInt32>, equalTo out: [UInt32]) -> [Int]? {
+        let table: DecompositionTable = (self == .nfc || self == .nfd) ? .nfd : .nfkd
+        let form: UnicodeNormalForm = (self == .nfc || self == .nfd) ? .nfd : .nfkd
+        var parts = [Int](), k = 0
+        for v in input {
+            let d = v < 0x10000 ? table.decomposition(of: v) : Scalars.of(form.normalize(Scalars.string([v])))
+            guard k + d.count <= out.count, out[k..<(k + d.count)].elementsEqual(d) else { return nil }
+            parts.append(d.count)
+            k += d.count
+        }
+        return k == out.count ? parts : nil
     }
 }
 

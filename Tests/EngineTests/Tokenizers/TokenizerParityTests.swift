@@ -4,10 +4,15 @@ import Testing
 @testable import Engine
 
 /// Ids, offsets and decoded text identical to HF `tokenizers` on every line of the multilingual stress text,
-/// for the four real tokenizers (and GPT-2 behind Llama-3's split regex). References: `Fixtures/tokenizers`.
+/// for the four real tokenizers (and GPT-2 behind Llama-3's split regex), and for small tokenizers with the exact
+/// pipelines of Llama-3 (ignore_merges), Qwen2, Gemma, Phi-3 and Mistral Tekken (`family-*`, made by
+/// `scripts/reference/make_family_tokenizer_fixtures.py`). References: `Fixtures/tokenizers`.
 @Suite("Tokenizer parity with HF tokenizers")
 struct TokenizerParityTests {
-    static let names = ["gpt2", "smollm2", "mistral", "minilm", "gpt2-llama3"]
+    static let names = [
+        "gpt2", "smollm2", "mistral", "minilm", "gpt2-llama3", "family-llama3", "family-qwen2", "family-gemma",
+        "family-phi3", "family-tekken",
+    ]
 
     @Test("encode and decode match HF on the stress text", arguments: names)
     func parity(name: String) throws {
