@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CKernels", "CZlib", "Hashing", "Systems", "Errdefs",
+                "COpenBLAS", "CKernels", "CZlib", "Hashing", "Systems", "Errdefs", "Entities",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: engineSettings
@@ -122,7 +122,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SystemsTests", dependencies: ["Systems"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["Fixtures"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Entities"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Hashing", "Systems", "Entities"]),
         .testTarget(
             name: "SyncTests", dependencies: ["Sync", "SyncStore", "Store", "FaultInjection", "Entities", "Systems"]),

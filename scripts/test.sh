@@ -16,14 +16,15 @@ fi
 scripts/format.sh check
 
 swift build --build-tests
-# Suites whose assertions depend on timers run on their own, after the rest: how fast an upload stops after
-# cancellation (SyncLifeTests), a scan's settle window (ScanSettleTests), how fast requests answer while others wait
-# for SQLite's write lock (RequestPoolTests), and the 3-minute soak (SoakTests: a real
-# daemon under load, with time bounds on its stops and answers; about 3.5 minutes). Swift Testing runs suites side by
-# side on a cooperative pool as wide as the machine (2 threads here), and suites that block a thread (process
-# waits, blocking I/O) starved those suites' tasks for minutes, so their time bounds measured the test runner,
-# not transtok. RequestPoolTests: its time limits measure answers of a daemon under slow store writes.
-# WorkspaceTuningTests: its tuning budgets are the test process's CPU time, which other suites would spend.
-timed_suites='SyncLifeTests|ScanSettleTests|RequestPoolTests|SoakTests|WorkspaceTuningTests'
-swift test --skip-build --skip "$timed_suites"
-swift test --skip-build --filter "$timed_suites"
+# Suites whose assertions depend on timers run after the rest, each in its own test process, one at a time: how fast
+# an upload stops after cancellation (SyncLifeTests), a scan's settle window (ScanSettleTests), how fast requests
+# answer while others wait for SQLite's write lock (RequestPoolTests), tuning budgets that are the test process's CPU
+# time (WorkspaceTuningTests), and the 3-minute soak (SoakTests: a real daemon under load, with time bounds on its
+# stops and answers; about 3.5 minutes). Swift Testing runs suites side by side on a cooperative pool as wide as the
+# machine (2 threads here), and suites that block a thread (process waits, blocking I/O) starved the others' tasks
+# for seconds to minutes, so their time bounds measured the test runner, not transtok.
+timed_suites=(SyncLifeTests ScanSettleTests RequestPoolTests WorkspaceTuningTests SoakTests)
+swift test --skip-build --skip "$(IFS='|'; echo "${timed_suites[*]}")"
+for suite in "${timed_suites[@]}"; do
+    swift test --skip-build --filter "$suite"
+done

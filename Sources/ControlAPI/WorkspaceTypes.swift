@@ -43,12 +43,12 @@ public struct WorkspaceRebuildRequest: Codable, Sendable, Equatable {
     public var targetTokenizer: String?
     /// Train a new tokenizer version from the corpus (instead of `targetTokenizer`).
     public var retrainTokenizer: Bool?
-    /// Another incremental aligner model (`ibm2`, `ibm2-hmm`).
-    public var aligner: String?
+    /// Another incremental aligner model.
+    public var aligner: IncrementalAlignerModel?
 
     public init(
         sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool? = nil,
-        aligner: String? = nil
+        aligner: IncrementalAlignerModel? = nil
     ) {
         self.aligner = aligner
         self.sourceModel = sourceModel

@@ -20,15 +20,11 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
     public var monolingualDirectories: [String]
     /// The remote checkpoints are published to; nil: none.
     public var remote: String?
-    /// Output dtype name of the checkpoints (`auto`, `f32`, `f16`, `bf16`, checked against Engine's `OutputDType`;
-    /// nil = auto).
-    public var outputDType: String?
-    /// The incremental aligner model (`ibm2`, `ibm2-hmm`, checked against Engine's `IncrementalAlignerModel`; nil =
-    /// `ibm2`). Daemon-owned like the tokenizer: the alignment was built with it, so a different one is a conflict
-    /// until `workspace rebuild` applies it.
-    public var aligner: String?
-    /// The aligner of a workspace that names none (Engine's `IncrementalAlignerModel.default`).
-    public static let defaultAligner = "ibm2"
+    /// Output dtype of the checkpoints (nil = auto).
+    public var outputDType: OutputDType?
+    /// The incremental aligner (nil = `IncrementalAlignerModel.default`). Daemon-owned like the tokenizer: the
+    /// alignment was built with it, so a different one is a conflict until `workspace rebuild` applies it.
+    public var aligner: IncrementalAlignerModel?
     /// CPU seconds (process CPU time, all threads) of embedding tuning after each refresh cycle that publishes a
     /// checkpoint; nil or 0 = no tuning. A setting, not derived state: a config file that names another value
     /// applies it at the next start.
@@ -50,7 +46,8 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
     public init(
         name: String, sourceLanguage: String, targetLanguage: String, sourceModel: String,
         targetTokenizer: String? = nil, parallelDirectories: [String] = [], monolingualDirectories: [String] = [],
-        remote: String? = nil, outputDType: String? = nil, aligner: String? = nil, tuneSecondsPerCycle: Double? = nil
+        remote: String? = nil, outputDType: OutputDType? = nil, aligner: IncrementalAlignerModel? = nil,
+        tuneSecondsPerCycle: Double? = nil
     ) {
         self.aligner = aligner
         self.tuneSecondsPerCycle = tuneSecondsPerCycle
@@ -76,8 +73,8 @@ public struct WorkspaceSpec: Sendable, Equatable, Codable, EntityKeys {
         parallelDirectories = try c.decode([String].self, forKey: .parallelDirectories)
         monolingualDirectories = try c.decodeIfPresent([String].self, forKey: .monolingualDirectories) ?? []
         remote = try c.decodeIfPresent(String.self, forKey: .remote)
-        outputDType = try c.decodeIfPresent(String.self, forKey: .outputDType)
-        aligner = try c.decodeIfPresent(String.self, forKey: .aligner)
+        outputDType = try c.decodeIfPresent(OutputDType.self, forKey: .outputDType)
+        aligner = try c.decodeIfPresent(IncrementalAlignerModel.self, forKey: .aligner)
         tuneSecondsPerCycle = try c.decodeIfPresent(Double.self, forKey: .tuneSecondsPerCycle)
     }
 
@@ -133,8 +130,8 @@ extension WorkspaceSpec {
             check(.monolingualDirectories, folders(monolingualDirectories), folders(requested.monolingualDirectories))
         }
         check(.remote, remote, requested.remote)
-        check(.outputDType, outputDType, requested.outputDType)
-        check(.aligner, aligner ?? Self.defaultAligner, requested.aligner)
+        check(.outputDType, outputDType?.rawValue, requested.outputDType?.rawValue)
+        check(.aligner, (aligner ?? .default).rawValue, requested.aligner?.rawValue)
         if let wanted = requested.tuneSecondsPerCycle, wanted != tuningBudget {
             check(.tuneSecondsPerCycle, "\(tuningBudget)", "\(wanted)")
         }

@@ -309,13 +309,15 @@ public final class FaultProxy: Sendable {
                 shutdown(to, Int32(SHUT_RDWR))
                 return true
             }
+            // Counted before they are forwarded: once the peer can answer them, `stats` includes them (counting
+            // after the send raced with a client that asks for the stats as soon as its request was answered).
+            if upward { up.add(Int64(n), ordering: .relaxed) } else { down.add(Int64(n), ordering: .relaxed) }
             var sent = 0
             while sent < n {
                 let w = buffer.withUnsafeBytes { send(to, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
                 if w <= 0 { return inOutage }
                 sent += w
             }
-            if upward { up.add(Int64(n), ordering: .relaxed) } else { down.add(Int64(n), ordering: .relaxed) }
             if cap > 0 { Thread.sleep(forTimeInterval: Double(n) / Double(cap)) }
         }
     }

@@ -364,6 +364,13 @@ extension Store {
         }
         return value
     }
+
+    /// `decode` for a nullable column (nil when NULL).
+    static func decodeIfPresent<Value: RawRepresentable>(_ row: Row, _ column: String) throws -> Value?
+    where Value.RawValue == String {
+        guard (row[column] as String?) != nil else { return nil }
+        return try decode(row, column) as Value
+    }
 }
 
 extension Store {

@@ -64,7 +64,7 @@ extension Store {
             if let dtype = spec.outputDType, dtype != existing.spec.outputDType {
                 try db.execute(
                     sql: "UPDATE workspace SET output_dtype = ?, updated_at = ? WHERE id = ?",
-                    arguments: [dtype, Date().timeIntervalSince1970, existing.id])
+                    arguments: [dtype.rawValue, Date().timeIntervalSince1970, existing.id])
             }
             // The tuning budget is a setting too: a value the config file names applies, an omitted one stays.
             if let budget = spec.tuneSecondsPerCycle, budget != existing.spec.tuneSecondsPerCycle {
@@ -89,11 +89,11 @@ extension Store {
         /// Forget the trained tokenizer: the next cycle trains `tokenizer-v<version+1>`.
         public var retrainTokenizer = false
         /// Another incremental aligner model.
-        public var aligner: String?
+        public var aligner: IncrementalAlignerModel?
 
         public init(
             sourceModel: String? = nil, targetTokenizer: String? = nil, retrainTokenizer: Bool = false,
-            aligner: String? = nil
+            aligner: IncrementalAlignerModel? = nil
         ) {
             self.aligner = aligner
             self.sourceModel = sourceModel
@@ -129,7 +129,7 @@ extension Store {
             if let aligner = change.aligner {
                 try db.execute(
                     sql: "UPDATE workspace SET aligner = ?, updated_at = ? WHERE id = ?",
-                    arguments: [aligner, now, existing.id])
+                    arguments: [aligner.rawValue, now, existing.id])
             }
             try db.execute(sql: "DELETE FROM alignment_state WHERE workspace_id = ?", arguments: [existing.id])
             guard let updated = try Self.workspace(named: name, db) else {
@@ -162,7 +162,8 @@ extension Store {
                 """,
             arguments: [
                 spec.name, spec.sourceLanguage, spec.targetLanguage, spec.sourceModel,
-                spec.targetTokenizer, spec.remote, spec.outputDType, spec.aligner, spec.tuneSecondsPerCycle, now,
+                spec.targetTokenizer, spec.remote, spec.outputDType?.rawValue, spec.aligner?.rawValue,
+                spec.tuneSecondsPerCycle, now,
                 now,
             ])
         let id = db.lastInsertedRowID
@@ -200,7 +201,8 @@ extension Store {
             sourceModel: row["source_model"], targetTokenizer: row["target_tokenizer"],
             parallelDirectories: dirs.filter { $0["kind"] == "parallel" }.map { $0["path"] },
             monolingualDirectories: dirs.filter { $0["kind"] == "monolingual" }.map { $0["path"] },
-            remote: row["remote"], outputDType: row["output_dtype"], aligner: row["aligner"],
+            remote: row["remote"], outputDType: try decodeIfPresent(row, "output_dtype"),
+            aligner: try decodeIfPresent(row, "aligner"),
             tuneSecondsPerCycle: row["tune_seconds_per_cycle"])
         return WorkspaceRecord(id: id, spec: spec, tokenizerVersion: row["tokenizer_version"])
     }

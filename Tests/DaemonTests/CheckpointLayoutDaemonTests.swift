@@ -133,30 +133,41 @@ struct CheckpointLayoutDaemonTests {
 /// The per-workspace `dtype` setting: validated in the config with the allowed values, stored with the workspace.
 @Suite struct WorkspaceDTypeSettingTests {
     @Test func dtypeIsValidatedAndStored() throws {
-        var config = WorkspaceSpec(
-            name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-            parallelDirectories: ["/in"], outputDType: "f8")
+        let root = try makeTemporaryDirectory("dtypestore")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let file = root + "/c.json"
+        try """
+        {"workspaces": [{"name": "w", "source_language": "en", "target_language": "es", "source_model": "/m",
+          "parallel_dirs": ["/in"], "dtype": "f8"}]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         do {
-            try config.validate(key: "workspaces[0]")
+            _ = try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file)
             Issue.record("dtype f8 accepted")
         } catch {
             #expect(
                 "\(error)".contains("workspaces[0].dtype") && "\(error)".contains("auto, f32, f16, bf16"), "\(error)")
         }
-        config.outputDType = "bf16"
-        try config.validate(key: "workspaces[0]")
-        let root = try makeTemporaryDirectory("dtypestore")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The aliases of `transfer --dtype` are accepted in a config file too.
+        try """
+        {"workspaces": [{"name": "w", "source_language": "en", "target_language": "es", "source_model": "/m",
+          "parallel_dirs": ["/in"], "dtype": "bfloat16"}]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let resolved = try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file).0
+        #expect(resolved.workspaces.first?.outputDType == .bf16)
+
+        var config = WorkspaceSpec(
+            name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
+            parallelDirectories: ["/in"], outputDType: .bf16)
         let store = try Store(directory: root)
         try store.upsertWorkspace(config)
-        #expect(try store.workspaces().first?.spec.outputDType == "bf16")
+        #expect(try store.workspaces().first?.spec.outputDType == .bf16)
         // A config file that names another dtype applies it; one that omits it keeps the saved one.
-        config.outputDType = "f16"
+        config.outputDType = .f16
         try store.upsertWorkspace(config)
-        #expect(try store.workspaces().first?.spec.outputDType == "f16")
+        #expect(try store.workspaces().first?.spec.outputDType == .f16)
         config.outputDType = nil
         try store.upsertWorkspace(config)
-        #expect(try store.workspaces().first?.spec.outputDType == "f16")
+        #expect(try store.workspaces().first?.spec.outputDType == .f16)
     }
 
     /// `GET /v1/status` and the workspace replies report the dtype (`auto` when none was set).
@@ -166,7 +177,7 @@ struct CheckpointLayoutDaemonTests {
         let store = try Store(directory: root)
         var config = WorkspaceSpec(
             name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m",
-            parallelDirectories: ["/in"], outputDType: "bf16")
+            parallelDirectories: ["/in"], outputDType: .bf16)
         try store.upsertWorkspace(config)
         config.name = "v"
         config.outputDType = nil

@@ -50,8 +50,8 @@ import Testing
                 #expect(health.status == .ok && status.status == .ok)
                 // Main before the fix: ~9.5 s each (the pool's threads sat in SQLite's busy wait until the 10 s
                 // busy timeout failed the first write).
-                #expect(healthSeconds < 3, "health took \(healthSeconds) s while \(slow) writes waited")
-                #expect(statusSeconds < 3, "status took \(statusSeconds) s while \(slow) writes waited")
+                #expect(healthSeconds < 5, "health took \(healthSeconds) s while \(slow) writes waited")
+                #expect(statusSeconds < 5, "status took \(statusSeconds) s while \(slow) writes waited")
 
                 var answers: [Answer] = []
                 for try await answer in group { answers.append(answer) }
@@ -60,7 +60,7 @@ import Testing
                 for answer in answers {
                     #expect(
                         answer.status == APIErrorCode.timeout.httpStatus, "a slow request answered \(answer.status)")
-                    #expect(answer.seconds < 5, "a slow request answered after \(answer.seconds) s")
+                    #expect(answer.seconds < 8, "a slow request answered after \(answer.seconds) s")
                 }
             }
         }

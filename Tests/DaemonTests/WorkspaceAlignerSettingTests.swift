@@ -10,21 +10,32 @@ import Testing
 /// The per-workspace `aligner` setting: validated by name, stored, and owned by the daemon like the tokenizer (a
 /// conflicting config file or create request is refused naming the key; `workspace rebuild` applies it).
 @Suite struct WorkspaceAlignerSettingTests {
-    static func config(aligner: String?) -> WorkspaceSpec {
+    static func config(aligner: IncrementalAlignerModel?) -> WorkspaceSpec {
         WorkspaceSpec(
             name: "w", sourceLanguage: "en", targetLanguage: "es", sourceModel: "/m", parallelDirectories: ["/in"],
             aligner: aligner)
     }
 
+    /// The setting is the enum: a config file naming another value is refused with the key and the allowed values
+    /// (and so is a store row written by a newer build, when read).
     @Test func alignerIsValidatedByName() throws {
+        let root = try makeTemporaryDirectory("alignername")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let file = root + "/c.json"
+        try """
+        {"workspaces": [{"name": "w", "source_language": "en", "target_language": "es", "source_model": "/m",
+          "parallel_dirs": ["/in"], "aligner": "ibm3"}]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         do {
-            try Self.config(aligner: "ibm3").validate(key: "workspaces[0]")
+            _ = try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file)
             Issue.record("aligner ibm3 accepted")
         } catch {
             #expect("\(error)".contains("workspaces[0].aligner") && "\(error)".contains("ibm2, ibm2-hmm"), "\(error)")
         }
-        try Self.config(aligner: "ibm2-hmm").validate(key: "workspaces[0]")
-        #expect(WorkspaceSpec.defaultAligner == IncrementalAlignerModel.default.rawValue)
+        let store = try Store(directory: root)
+        try store.upsertWorkspace(Self.config(aligner: nil))
+        try store.pool.write { try $0.execute(sql: "UPDATE workspace SET aligner = 'ibm9'") }
+        #expect { try store.workspaces() } throws: { "\($0)".contains("aligner ibm9") }
     }
 
     @Test func aSavedAlignerIsKeptAtRestartAndChangedOnlyByRebuild() throws {
@@ -33,38 +44,35 @@ import Testing
         let store = try Store(directory: root)
         try store.upsertWorkspace(Self.config(aligner: nil))
         // Omitted and the default name are the same setting.
-        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2")).refused.isEmpty)
+        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: .ibm2)).refused.isEmpty)
         // Another model at a restart is refused, naming the key; the saved one stays.
-        let result = try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm"))
+        let result = try store.applyConfiguredWorkspace(Self.config(aligner: .ibm2HMM))
         #expect(result.refused.map(\.key) == ["aligner"])
         #expect(try store.workspaces().first?.spec.aligner == nil)
         // A create request for the same name with another aligner is a conflict naming the key.
-        #expect(throws: WorkspaceConflict.self) { try store.createWorkspace(Self.config(aligner: "ibm2-hmm")) }
-        do { try store.createWorkspace(Self.config(aligner: "ibm2-hmm")) } catch let conflict as WorkspaceConflict {
+        #expect(throws: WorkspaceConflict.self) { try store.createWorkspace(Self.config(aligner: .ibm2HMM)) }
+        do { try store.createWorkspace(Self.config(aligner: .ibm2HMM)) } catch let conflict as WorkspaceConflict {
             #expect(conflict.key == "aligner")
         }
         // The explicit rebuild applies it (and forgets the alignment, rebuilt from the corpus).
-        let rebuilt = try store.rebuildWorkspace(named: "w", Store.WorkspaceRebuild(aligner: "ibm2-hmm"))
-        #expect(rebuilt.spec.aligner == "ibm2-hmm")
-        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: "ibm2-hmm")).refused.isEmpty)
+        let rebuilt = try store.rebuildWorkspace(named: "w", Store.WorkspaceRebuild(aligner: .ibm2HMM))
+        #expect(rebuilt.spec.aligner == .ibm2HMM)
+        #expect(try store.applyConfiguredWorkspace(Self.config(aligner: .ibm2HMM)).refused.isEmpty)
         #expect(try store.alignmentState(workspaceID: rebuilt.id) == nil)
     }
 
-    /// The cycle's aligner comes from the workspace's setting; a name the store holds but this build does not know
-    /// fails the cycle naming it (never silently replaced by the default).
+    /// The cycle's aligner comes from the workspace's setting (the default when none is named).
     @Test func theCycleUsesTheWorkspacesModel() throws {
         let root = try makeTemporaryDirectory("alignerloader")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try Store(directory: root)
         let loader = WorkspaceStateLoader(
             store: store, workspaceID: 1, stateDirectory: root, threads: 1, logger: Logger(label: "test"))
-        var spec = Self.config(aligner: "ibm2-hmm")
+        var spec = Self.config(aligner: .ibm2HMM)
         #expect(try loader.persistence(for: spec).model == .ibm2HMM)
         #expect(try loader.persistence(for: spec).makeAligner() is HMMRefinedIncrementalAligner)
         spec.aligner = nil
         #expect(try loader.persistence(for: spec).model == .ibm2)
-        spec.aligner = "ibm9"
-        #expect { try loader.persistence(for: spec) } throws: { "\($0)".contains("ibm9") }
     }
 
     /// A real daemon with `aligner: ibm2-hmm` publishes checkpoints and answers lookups from the refined table; a
@@ -101,7 +109,7 @@ import Testing
             second.log.contains("config change refused") && second.log.contains("--aligner ibm2"),
             "\(second.log.suffix(2000))")
         let store = try Store(directory: stateDir)
-        #expect(try store.workspaces().first?.spec.aligner == "ibm2-hmm")
+        #expect(try store.workspaces().first?.spec.aligner == .ibm2HMM)
         #expect(try second.terminate() == 0)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Entities
 import Foundation
 import Systems
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Engine
+import Entities
 import Foundation
 import Systems
 

@@ -119,8 +119,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
                     name: name, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
                     sourceModel: absolute(model),
                     targetTokenizer: targetTokenizer.map(absolute), parallelDirectories: watch.map(absolute),
-                    monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype?.rawValue,
-                    aligner: aligner?.rawValue, tuneSecondsPerCycle: tuneSecondsPerCycle),
+                    monolingualDirectories: monolingual.map(absolute), remote: remote, outputDType: dtype,
+                    aligner: aligner, tuneSecondsPerCycle: tuneSecondsPerCycle),
                 createDirectories: createDirs)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.createWorkspace(request)
@@ -182,7 +182,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let name = name
             let body = WorkspaceRebuildRequest(
                 sourceModel: model.map(absolute), targetTokenizer: targetTokenizer.map(absolute),
-                retrainTokenizer: retrainTokenizer ? true : nil, aligner: aligner?.rawValue)
+                retrainTokenizer: retrainTokenizer ? true : nil, aligner: aligner)
             let workspace = try await global.call { client throws(ControlClientError) in
                 try client.rebuildWorkspace(name, body)
             }

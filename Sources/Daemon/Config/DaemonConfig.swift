@@ -153,14 +153,6 @@ extension WorkspaceSpec {
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
             throw .invalid(key: "\(key).name", message: "must be non-empty letters, digits, '-', '_' or '.'")
         }
-        if let outputDType, OutputDType(name: outputDType) == nil {
-            throw .invalid(
-                key: "\(key).dtype", message: "must be one of \(OutputDType.allowedNames), got \(outputDType)")
-        }
-        if let aligner, IncrementalAlignerModel(rawValue: aligner) == nil {
-            throw .invalid(
-                key: "\(key).aligner", message: "must be one of \(WorkspaceValidation.alignerNames), got \(aligner)")
-        }
         if let budget = tuneSecondsPerCycle, !(budget >= 0 && budget.isFinite) {
             throw .invalid(
                 key: "\(key).tune_seconds_per_cycle",

@@ -1,4 +1,5 @@
 import Engine
+import Entities
 import Foundation
 import Logging
 import Store

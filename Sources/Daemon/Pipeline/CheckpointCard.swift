@@ -15,7 +15,8 @@ enum CheckpointCard {
         let config = (try? String(contentsOf: CheckpointLayout.url(CheckpointLayout.config, in: url), encoding: .utf8))
             .flatMap { try? JSONValue.parse($0) }
         let architecture = config?["model_type"]?.string ?? "llama"
-        let dtype = (config?["torch_dtype"]?.string ?? config?["dtype"]?.string) ?? spec?.outputDType ?? "auto"
+        let dtype =
+            (config?["torch_dtype"]?.string ?? config?["dtype"]?.string) ?? (spec?.outputDType ?? .auto).rawValue
         let tokenizerJSON =
             (try? String(contentsOf: CheckpointLayout.url(CheckpointLayout.tokenizer, in: url), encoding: .utf8)) ?? ""
         let tokenizer = ModelCard.tokenizerSummary(

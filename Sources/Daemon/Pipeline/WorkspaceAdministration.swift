@@ -83,7 +83,6 @@ struct WorkspaceAdministration: Sendable {
             do {
                 if let model = body.sourceModel { try WorkspaceValidation.checkModel(model) }
                 if let tokenizer = body.targetTokenizer { try WorkspaceValidation.checkTokenizer(tokenizer) }
-                if let aligner = body.aligner { try WorkspaceValidation.checkAligner(aligner, key: "aligner") }
             } catch {
                 throw DaemonAPIError(.invalidArgument, "\(error)")
             }
@@ -103,7 +102,7 @@ struct WorkspaceAdministration: Sendable {
                 "target_tokenizer":
                     "\(existing.spec.targetTokenizer ?? "(none)") -> \(updated.spec.targetTokenizer ?? (retrain ? "(retrain)" : "(none)"))",
                 "aligner":
-                    "\(existing.spec.aligner ?? WorkspaceSpec.defaultAligner) -> \(updated.spec.aligner ?? WorkspaceSpec.defaultAligner)",
+                    "\((existing.spec.aligner ?? .default).rawValue) -> \((updated.spec.aligner ?? .default).rawValue)",
             ])
         return try await workspaceStatus(name)
     }

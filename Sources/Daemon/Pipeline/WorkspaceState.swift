@@ -28,7 +28,7 @@ struct WorkspaceState {
 
     /// The dtype this workspace's checkpoints are written in.
     var outputDType: TensorDType {
-        model.outputDType(spec.outputDType.flatMap(OutputDType.init(name:)) ?? .auto)
+        model.outputDType(spec.outputDType ?? .auto)
     }
 
     /// Forgets the alignment and the lexicons (before re-aligning every active pair).

@@ -14,15 +14,10 @@ struct WorkspaceStateLoader {
     let logger: Logger
 
     /// The persistence of the workspace's alignment, for its aligner model (`aligner`; a name the store holds but
-    /// this build does not know is refused naming the key, never silently replaced).
+    /// this build does not know is refused when the row is read, never silently replaced).
     func persistence(for spec: WorkspaceSpec) throws -> AlignmentPersistence {
-        let name = spec.aligner ?? WorkspaceSpec.defaultAligner
-        guard let model = IncrementalAlignerModel(rawValue: name) else {
-            throw CheckpointError(
-                "workspace \(spec.name): aligner \(name) is not one of \(WorkspaceValidation.alignerNames)")
-        }
-        return AlignmentPersistence(
-            store: store, workspaceID: workspaceID, model: model, threads: threads, logger: logger)
+        AlignmentPersistence(
+            store: store, workspaceID: workspaceID, model: spec.aligner ?? .default, threads: threads, logger: logger)
     }
 
     func load(assembler: CheckpointAssembler) throws -> WorkspaceState {

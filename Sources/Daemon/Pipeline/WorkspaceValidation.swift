@@ -1,4 +1,5 @@
 import Engine
+import Entities
 import Foundation
 import Systems
 
@@ -10,16 +11,6 @@ enum WorkspaceValidation {
         var key: String
         var message: String
         var description: String { "\(key): \(message)" }
-    }
-
-    /// The incremental aligner models a workspace may name, for messages.
-    static var alignerNames: String { IncrementalAlignerModel.allCases.map(\.rawValue).joined(separator: ", ") }
-
-    /// An incremental aligner model name (`IncrementalAlignerModel`).
-    static func checkAligner(_ name: String, key: String) throws(Problem) {
-        guard IncrementalAlignerModel(rawValue: name) != nil else {
-            throw Problem(key: key, message: "must be one of \(alignerNames), got \(name)")
-        }
     }
 
     /// A source model the daemon can adapt: `ModelValidation.check` (a `.gguf` file or a Hugging Face directory of

@@ -27,7 +27,7 @@ struct StatusProvider: Sendable {
                     targetLanguage: record.spec.targetLanguage, sourceModel: record.spec.sourceModel,
                     targetTokenizer: record.spec.targetTokenizer,
                     watchedDirectories: record.spec.parallelDirectories + record.spec.monolingualDirectories,
-                    remote: record.spec.remote, dtype: record.spec.outputDType ?? "auto",
+                    remote: record.spec.remote, dtype: (record.spec.outputDType ?? .auto).rawValue,
                     tuneSecondsPerCycle: record.spec.tuningBudget,
                     tuning: TuningProgressRecord.read(
                         TuningFiles(stateDirectory: stateDirectory, workspace: record.spec.name).progress

@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 
 /// What the daemon needs from an incremental word aligner: pairs are added in batches, the forward (source→target)
@@ -31,17 +32,8 @@ extension IncrementalWordAligner {
 
 extension IncrementalAligner: IncrementalWordAligner {}
 
-/// The incremental aligner a workspace uses (its `aligner` setting).
-public enum IncrementalAlignerModel: String, Sendable, CaseIterable, Codable {
-    /// fast_align's reparameterised IBM 2, trained by incremental EM (`IncrementalAligner`).
-    case ibm2
-    /// The same IBM 2, its table refined by an HMM over the stored corpus whenever it changed
-    /// (`HMMRefinedIncrementalAligner`): the refinement `transfer`'s `best` aligner applies. The saved state is the
-    /// IBM 2's, so switching between the two needs no realignment.
-    case ibm2HMM = "ibm2-hmm"
-
-    public static let `default` = IncrementalAlignerModel.ibm2
-
+/// `IncrementalAlignerModel` (Entities, a workspace's `aligner` setting): how each is made and restored.
+extension IncrementalAlignerModel {
     /// A new, empty aligner of this model.
     public func make(options: IncrementalOptions) -> any IncrementalWordAligner {
         switch self {

@@ -1,3 +1,4 @@
+import Entities
 import Foundation
 
 /// The source model's tensors, config, tokenizer and the tables a transfer replaces (token embedding, untied output
