@@ -92,7 +92,7 @@ struct SoakReport: Codable {
             "  restarts                 \(restartsSigterm + restartsKill9) (SIGTERM \(restartsSigterm), kill -9 \(restartsKill9); slowest SIGTERM stop \(String(format: "%.2f", slowestSigtermStopSeconds)) s)"
         )
         lines.append(
-            "    SIGTERM stops           slowest \(String(format: "%.2f", slowestSigtermStopIdleOrUploadSeconds)) s idle or uploading (bound 10 s); \(sigtermsDuringCycle) during a refresh cycle, which is finished first: slowest \(String(format: "%.2f", slowestSigtermStopDuringCycleSeconds)) s (bound 90 s)"
+            "    SIGTERM stops           slowest \(String(format: "%.2f", slowestSigtermStopIdleOrUploadSeconds)) s idle or uploading (bound 10 s); \(sigtermsDuringCycle) during a refresh cycle (cancelled at a step boundary): slowest \(String(format: "%.2f", slowestSigtermStopDuringCycleSeconds)) s (bound 10 s)"
         )
         lines.append("  faults injected          \(faults.values.reduce(0, +))")
         for (name, count) in faults.sorted(by: { $0.key < $1.key }) {
