@@ -2,6 +2,7 @@ import FaultInjection
 import Foundation
 import Hashing
 import SyncStore
+import Systems
 import Testing
 
 @testable import Sync

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// Where to look for credentials. `environment` may hold secrets (`AWS_SECRET_ACCESS_KEY`…), so the description and
 /// the mirror (`dump`, string interpolation, debuggers) show only the file and profile names.

@@ -2,6 +2,7 @@ import Entities
 import Foundation
 import Logging
 import Synchronization
+import Systems
 
 /// Sends the parts of one multipart upload concurrently: at most `concurrency` UploadPart transfers run as easy
 /// handles of one `CurlMulti`, driven by the calling thread (`curl_multi_perform` + `curl_multi_poll`).

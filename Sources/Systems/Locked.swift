@@ -1,6 +1,8 @@
 import Synchronization
 
-/// A `Mutex` in a class, so closures that run on other threads can share it.
+/// The lock type: a `Mutex` (the standard library's, from Synchronization) in a class, so closures and objects that
+/// run on other threads can share one guarded value. Guard a value with it (or with a `Mutex` stored in a class of
+/// one's own) rather than pairing an `NSLock` with separate variables.
 public final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
     public init(_ value: Value) { mutex = Mutex(value) }
