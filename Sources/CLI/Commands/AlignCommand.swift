@@ -8,7 +8,8 @@ extension SymmetrizationMethod: ExpressibleByArgument {}
 struct AlignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "align",
-        abstract: "Word-align parallel text; Pharaoh links (i-j, i indexing the source line) to stdout.",
+        abstract:
+            "Word-align parallel text; Pharaoh links (i-j, i indexing the source line) to stdout (JSON Lines with --json).",
         discussion: """
             Input: --source and --target (line-parallel files) or --input (fast_align's 'source ||| target' lines).
             Tokens are separated by spaces or tabs. Empty sides are warned about (with line numbers) and get an empty
@@ -70,8 +71,23 @@ struct AlignCommand: ParsableCommand {
         if let ttable { try result.table.write(to: ttable) }
         var out = ""
         out.reserveCapacity(corpus.count * 64)
-        for links in result.links { out += Pharaoh.format(links) + "\n" }
+        if global.json {
+            // JSON Lines: one object per sentence pair, in input order.
+            for (index, links) in result.links.enumerated() {
+                out +=
+                    try JSONOutput.string(
+                        AlignedPair(line: index + 1, links: links.map { [$0.source, $0.target] }), pretty: false) + "\n"
+            }
+        } else {
+            for links in result.links { out += Pharaoh.format(links) + "\n" }
+        }
         progress.finish()
         FileHandle.standardOutput.write(Data(out.utf8))
     }
+}
+
+/// `transtok align --json`: one line per sentence pair (JSON Lines), its links as [source, target] index pairs.
+struct AlignedPair: Encodable {
+    var line: Int
+    var links: [[Int]]
 }

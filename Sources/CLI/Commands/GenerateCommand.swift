@@ -37,8 +37,11 @@ struct GenerateCommand: AsyncParsableCommand {
             sampling: SamplingOptions(temperature: temperature, topP: topP, topK: topK, seed: seed),
             beams: beams)
         let template = chat ? loaded.chatTemplate : nil
+        // Streamed to stdout as it is generated; with --json, collected and printed once as one object.
+        var collected = ""
+        let json = global.json
         let printPiece: (String) -> Bool = { piece in
-            FileHandle.standardOutput.write(Data(piece.utf8))
+            if json { collected += piece } else { FileHandle.standardOutput.write(Data(piece.utf8)) }
             return true
         }
         let generation: Generation
@@ -65,7 +68,15 @@ struct GenerateCommand: AsyncParsableCommand {
                 onText: printPiece
             ).generation
         }
-        print("")
+        if json {
+            try printJSON(
+                GenerationResult(
+                    text: collected, promptTokens: generation.promptTokenCount, tokens: generation.tokens.count,
+                    finishReason: "\(generation.finishReason)", prefillSeconds: generation.prefillSeconds,
+                    decodeSeconds: generation.decodeSeconds))
+        } else {
+            print("")
+        }
         if global.verbose {
             FileHandle.standardError.write(
                 Data(
@@ -77,4 +88,14 @@ struct GenerateCommand: AsyncParsableCommand {
                     ).utf8))
         }
     }
+}
+
+/// `transtok generate --json`: the whole generation as one object.
+struct GenerationResult: Encodable {
+    var text: String
+    var promptTokens: Int
+    var tokens: Int
+    var finishReason: String
+    var prefillSeconds: Double
+    var decodeSeconds: Double
 }
