@@ -87,7 +87,12 @@ struct DiskFullTests {
         }
         #expect(try daemon.client.call("GET", "/v1/checkpoints", as: [CheckpointStatus].self).0.first?.pairs == 300)
         // No leftovers once it published: no unfinished checkpoint, no kept shard.
-        let settled = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/checkpoints/ws")
+        // (Retention removes checkpoint 1, renamed aside and then deleted, just after checkpoint 2 is recorded.)
+        var settled: [String] = []
+        try? waitFor("the checkpoint directory to settle") {
+            settled = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/checkpoints/ws")
+            return settled.allSatisfy { Int($0) != nil }
+        }
         #expect(settled.allSatisfy { Int($0) != nil }, "\(settled)")
         #expect(try daemon.terminate() == 0)
     }

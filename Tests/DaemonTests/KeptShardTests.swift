@@ -171,7 +171,13 @@ import Testing
             "POST", "/v1/refresh", body: RefreshRequest(workspace: "ws"), as: RefreshRequest.self)
         try waitFor("the checkpoint of the retry") { try checkpoints().first?.number == 2 }
         #expect(daemon.log.contains("reused the rows shard written by a failed attempt"), "\(daemon.log.suffix(3000))")
-        let settled = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/checkpoints/ws")
+        // Retention removes checkpoint 1 (renamed aside, then deleted) just after checkpoint 2 is recorded: the
+        // directory settles to the one checkpoint, with no kept shard left.
+        var settled: [String] = []
+        try? waitFor("the checkpoint directory to settle") {
+            settled = try FileManager.default.contentsOfDirectory(atPath: stateDir + "/checkpoints/ws")
+            return settled == ["000002"]
+        }
         #expect(settled == ["000002"], "\(settled)")
         #expect(try daemon.terminate() == 0)
     }
