@@ -9,14 +9,7 @@ public enum Blocking {
     public static func run<T: Sendable, E: Error>(
         name: String = "transtok.blocking", _ body: @escaping @Sendable () throws(E) -> T
     ) async throws(E) -> T {
-        let result: Result<T, E> = await withCheckedContinuation { continuation in
-            start(name: name) {
-                do throws(E) { continuation.resume(returning: .success(try body())) } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
+        try await run(body) { work in start(name: name, work) }
     }
 
     /// Runs `body` on `queue` (a serial queue keeps such work in order, one at a time) and awaits it; like `run`, the
@@ -24,8 +17,14 @@ public enum Blocking {
     public static func run<T: Sendable, E: Error>(
         on queue: DispatchQueue, _ body: @escaping @Sendable () throws(E) -> T
     ) async throws(E) -> T {
+        try await run(body) { work in queue.async(execute: work) }
+    }
+
+    private static func run<T: Sendable, E: Error>(
+        _ body: @escaping @Sendable () throws(E) -> T, launch: (@escaping @Sendable () -> Void) -> Void
+    ) async throws(E) -> T {
         let result: Result<T, E> = await withCheckedContinuation { continuation in
-            queue.async {
+            launch {
                 do throws(E) { continuation.resume(returning: .success(try body())) } catch {
                     continuation.resume(returning: .failure(error))
                 }

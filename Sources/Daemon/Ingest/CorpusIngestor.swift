@@ -46,10 +46,9 @@ struct CorpusIngestor: Sendable {
         var followed = stat()
         // Gone, or a symlink whose destination is gone (a dangling link reads nothing: as if deleted): retract it, or
         // everything below it if it was a directory.
-        let dangling =
-            lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK && stat(path, &followed) != 0
-            && errno == ENOENT
-        guard !dangling, lstat(path, &info) == 0 else {
+        let present = lstat(path, &info) == 0
+        let dangling = present && (info.st_mode & S_IFMT) == S_IFLNK && stat(path, &followed) != 0 && errno == ENOENT
+        guard present, !dangling else {
             var total = CorpusChange()
             for file in try store.corpusFiles(workspaceID: id)
             where file.path == path || file.path.hasPrefix(path + "/") {
