@@ -16,7 +16,7 @@ struct DiskFullTests {
             return
         }
         let root = try makeTemporaryDirectory("diskfull")
-        let stateDir = root + "/state", folder = root + "/incoming", model = root + "/model"
+        let stateDir = root + "/state"
         try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
         let mount = try runCommand("/bin/mount", ["-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", stateDir])
         guard mount.status == 0 else { throw DaemonTestError("cannot mount a tmpfs: \(mount.stderr)") }
@@ -24,21 +24,9 @@ struct DiskFullTests {
             _ = try? runCommand("/bin/umount", ["-l", stateDir])
             try? FileManager.default.removeItem(atPath: root)
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try TinyModel.write(to: model)
-        let tokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
-        let config = root + "/config.json"
-        try """
-        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-         "keep_checkpoints": 1,
-         "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es", "source_model": "\(model)",
-           "target_tokenizer": "\(tokenizer)", "parallel_dirs": ["\(folder)"]}]}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 400)
-        func drop(_ name: String, _ range: Range<Int>) throws {
-            try (corpus[range].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
-                .write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
-        }
+        let files = try TinyWorkspaceFiles(root: root, pairs: 400)
+        let config = files.config
+        func drop(_ name: String, _ range: Range<Int>) throws { try files.drop(name, range) }
         try drop("a.tsv", 0..<200)
         let daemon = try DaemonProcess(
             label: "diskfull", extraArguments: ["--config", config, "--state-dir", stateDir])

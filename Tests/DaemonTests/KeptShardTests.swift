@@ -125,22 +125,10 @@ import Testing
     @Test func theDaemonsRetryLinksTheRowsShardOfTheFailedCycle() throws {
         let root = try makeTemporaryDirectory("keptshard-daemon")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let stateDir = root + "/state", folder = root + "/incoming", model = root + "/model"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try TinyModel.write(to: model)
-        let tokenizer = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
-        let config = root + "/config.json"
-        try """
-        {"debounce_seconds": 0.05, "refresh_debounce_seconds": 0.1, "min_new_pairs": 1, "blas_threads": 1,
-         "keep_checkpoints": 1,
-         "workspaces": [{"name": "ws", "source_language": "en", "target_language": "es", "source_model": "\(model)",
-           "target_tokenizer": "\(tokenizer)", "parallel_dirs": ["\(folder)"]}]}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 300)
-        func drop(_ name: String, _ range: Range<Int>) throws {
-            try (corpus[range].map { "\($0.source)\t\($0.target)" }.joined(separator: "\n") + "\n")
-                .write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
-        }
+        let stateDir = root + "/state"
+        let files = try TinyWorkspaceFiles(root: root, pairs: 300)
+        let config = files.config
+        func drop(_ name: String, _ range: Range<Int>) throws { try files.drop(name, range) }
         let daemon = try DaemonProcess(
             label: "keptshard", extraArguments: ["--config", config, "--state-dir", stateDir, "--log-level", "debug"])
         func checkpoints() throws -> [CheckpointStatus] {
