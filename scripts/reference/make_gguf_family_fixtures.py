@@ -116,7 +116,9 @@ def write_tokenizer(w, gemma):
         w.add_add_space_prefix(False)
 
 
-def write_gguf(name, cfg, config, model, path):
+def write_gguf(name, cfg, config, model, path, file_type=gguf.LlamaFileType.ALL_F32, encode=None):
+    """encode(gguf_name, float32 array) -> (array, raw_dtype or None): how a quantised variant stores a tensor
+    (make_gguf_quant_fixtures.py); None stores every tensor as F32."""
     arch = FAMILIES[name][0]
     gemma = name.startswith("gemma")
     layers = cfg["num_hidden_layers"]
@@ -129,7 +131,7 @@ def write_gguf(name, cfg, config, model, path):
     w.add_head_count(cfg["num_attention_heads"])
     w.add_head_count_kv(cfg["num_key_value_heads"])
     w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
-    w.add_file_type(gguf.LlamaFileType.ALL_F32)
+    w.add_file_type(file_type)
     if gemma:
         w.add_key_length(cfg["head_dim"])
         w.add_value_length(cfg["head_dim"])
@@ -164,7 +166,8 @@ def write_gguf(name, cfg, config, model, path):
         data = tensor.float().numpy().copy()
         if gemma and hf_name.endswith("norm.weight"):
             data = data + 1  # convert_hf_to_gguf: Gemma RMSNorm weights stored as 1 + w
-        w.add_tensor(gg, data.astype(np.float32))
+        stored, raw_dtype = encode(gg, data.astype(np.float32)) if encode else (data.astype(np.float32), None)
+        w.add_tensor(gg, stored, raw_dtype=raw_dtype)
     if name == "phi3":
         rs = cfg["rope_scaling"]
         w.add_tensor(gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FACTORS_LONG] + ".weight",
