@@ -256,8 +256,8 @@ extension Kernels {
     /// `y[rows, out] = x[rows, in] · W[0..<out]ᵀ` (`accumulate`: `y += …`) for any stored dtype. F32 goes to
     /// BLAS as before. Otherwise one row (decode) is split by output rows over the worker threads, each running the
     /// fused dequantising kernel (`WeightMatrix.matvec`) on its rows (for Q4_K, Q5_K and Q6_K the integer kernel on
-    /// the activations quantised to 8 bits, see `WeightMatrix.quantizedActivationBytes`); more rows (prefill) dequantise a tile of weight
-    /// rows (in parallel) and multiply it with sgemm. Threads: `BLAS.threads`.
+    /// the activations quantised to 8 bits, see `WeightMatrix.quantizedActivationBytes`); more rows (prefill)
+    /// dequantise a tile of weight rows (in parallel) and multiply it with sgemm in F32. Threads: `BLAS.threads`.
     static func linear(
         _ w: WeightMatrix, out: Int, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>,
         accumulate: Bool = false
