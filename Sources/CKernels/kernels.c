@@ -2,6 +2,7 @@
 // run time when the CPU has them, through target attributes, so the package needs no -march flag) and portable C
 // (dequantise the row with the reference formulas, then an 8-lane dot product).
 #include "ckernels.h"
+#include "scalar.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,49 +13,6 @@
 #else
 #define TK_X86 0
 #endif
-
-// ---------------------------------------------------------------------------------------------------------------
-// Shared scalar helpers (bit-exact with numpy / HalfFloat.swift).
-
-static inline float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
-    if (exp == 0x1F) {
-        bits = sign | 0x7F800000u | (mant << 13);
-    } else if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {
-            float v = (float)mant * 5.9604644775390625e-8f;  // mant · 2^-24, exact
-            return sign ? -v : v;
-        }
-    } else {
-        bits = sign | ((exp + 112) << 23) | (mant << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static inline float bf16_to_f32(uint16_t b) {
-    uint32_t bits = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-
-/// The 6-bit scale and min of sub-block j of a Q4_K/Q5_K block (`q` = its 12 packed scale bytes).
-static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
-    if (j < 4) {
-        *sc = q[j] & 63;
-        *m = q[j + 4] & 63;
-    } else {
-        *sc = (uint8_t)((q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4));
-        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-    }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Portable dequantisation (the reference formulas, in gguf-py's operation order).
@@ -341,20 +299,6 @@ static int cpu_has_avx2(void) {
     return cached;
 }
 #else
-TK_AVX2 static float sum_avx2(const float *p, int64_t n) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
-        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
-        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
-        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
-    }
-    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; i++) s += p[i];
-    return s;
-}
-
 static int cpu_has_avx2(void) { return 0; }
 #endif
 

@@ -149,6 +149,60 @@ public final class WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// The integer kernel (`tk_matvec_q8`) decode uses for this storage, or nil (then decode multiplies in F32).
+    /// Q4_K, Q5_K and Q6_K: the weights are 4–6-bit integers with ≥ 1/60 relative rounding, so quantising the
+    /// activation vector to 8 bits per block of 256 costs less than the weights' own rounding and lets a row be
+    /// multiplied with integer dot products, ~2× faster than forming F32 weights. Q8_0 keeps F32 activations: its
+    /// weights are as precise as 8-bit activations would be (SmolLM2's Q8_0 head moved logits by 0.1–0.24 and
+    /// changed greedy output when tried). See Sources/Engine/Runtime/README.md, "Decode arithmetic".
+    private var integerKind: Int32? {
+        guard let kind = fusedKind, tk_q8_activation_bytes(kind, Int64(columns)) > 0 else { return nil }
+        return kind
+    }
+
+    /// Bytes of this matrix's quantised activation vector, 0 when decode keeps F32 activations.
+    var quantizedActivationBytes: Int {
+        integerKind.map { Int(tk_q8_activation_bytes($0, Int64(columns))) } ?? 0
+    }
+
+    /// Quantises `x` (`columns` values) into `out` (`quantizedActivationBytes` bytes) for `matvec(rows:quantized:…)`.
+    func quantizeActivations(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
+        guard let kind = integerKind else { return }
+        tk_quantize_activations(kind, x, Int64(columns), out)
+    }
+
+    /// The values d·q the integer kernel multiplies in place of `x` (`columns` values), or nil when decode keeps
+    /// F32 activations for this storage: the exact reference of `matvec(rows:quantized:…)` for tests.
+    func quantizedActivationValues(_ x: [Float]) -> [Float]? {
+        guard let kind = integerKind, x.count == columns else { return nil }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: quantizedActivationBytes, alignment: 64)
+        defer { buffer.deallocate() }
+        tk_quantize_activations(kind, x, Int64(columns), buffer)
+        return [Float](unsafeUninitializedCapacity: columns) { out, initialized in
+            tk_dequantize_activations(kind, buffer, Int64(columns), out.baseAddress!)
+            initialized = columns
+        }
+    }
+
+    /// As `matvec(rows:x:y:accumulate:)` with the activations quantised by `quantizeActivations` (integer kernels).
+    func matvec(
+        rows range: Range<Int>, quantized xq: UnsafeRawPointer, y: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        guard !range.isEmpty, let bytes, let kind = integerKind else { return }
+        let run = { (map: UnsafePointer<Int64>?) in
+            tk_matvec_q8(
+                kind, bytes, self.rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), xq,
+                Int64(self.columns), y, accumulate ? 1 : 0)
+        }
+        if let storedRows {
+            storedRows.withUnsafeBufferPointer { p in
+                run(p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int64.self) })
+            }
+        } else {
+            run(nil)
+        }
+    }
+
     /// Logical row `r` · `x` (`columns` values). Q4_0 and Q4_1 are fused (each weight is formed exactly as
     /// dequantisation forms it, then multiplied and summed in 16 lanes); other dtypes go through `scratch`.
     func dot(row r: Int, with x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Float {
@@ -201,8 +255,9 @@ public final class WeightMatrix: @unchecked Sendable {
 extension Kernels {
     /// `y[rows, out] = x[rows, in] · W[0..<out]ᵀ` (`accumulate`: `y += …`) for any stored dtype. F32 goes to
     /// BLAS as before. Otherwise one row (decode) is split by output rows over the worker threads, each running the
-    /// fused dequantising kernel (`WeightMatrix.matvec`) on its rows; more rows (prefill) dequantise a tile of weight
-    /// rows (in parallel) and multiply it with sgemm. Threads: `BLAS.threads`.
+    /// fused dequantising kernel (`WeightMatrix.matvec`) on its rows (for Q4_K, Q5_K and Q6_K the integer kernel on
+    /// the activations quantised to 8 bits, see `WeightMatrix.quantizedActivationBytes`); more rows (prefill)
+    /// dequantise a tile of weight rows (in parallel) and multiply it with sgemm in F32. Threads: `BLAS.threads`.
     static func linear(
         _ w: WeightMatrix, out: Int, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>,
         accumulate: Bool = false
@@ -217,12 +272,21 @@ extension Kernels {
         let xs = UncheckedSendable(x), ys = UncheckedSendable(y)
         if rows == 1 {
             // Rows split into a few chunks per worker (balance when other processes take a core); the workers are
-            // libdispatch's fixed pool, no thread is created per token.
+            // libdispatch's fixed pool, no thread is created per token. Q4_K/Q5_K/Q6_K weights: the activation
+            // vector is quantised to 8 bits once here, and every chunk runs the integer kernel on it.
             let chunks = workers == 1 ? 1 : min(out, workers * 4)
+            let quantizedBytes = w.quantizedActivationBytes
+            let quantized = UnsafeMutableRawPointer.allocate(byteCount: max(quantizedBytes, 1), alignment: 64)
+            defer { quantized.deallocate() }
+            if quantizedBytes > 0 { w.quantizeActivations(x, into: quantized) }
+            let xq = UncheckedSendable(UnsafeRawPointer(quantized))
             let body: @Sendable (Int) -> Void = { c in
-                w.matvec(
-                    rows: (out * c / chunks)..<(out * (c + 1) / chunks), x: xs.value, y: ys.value,
-                    accumulate: accumulate)
+                let range = (out * c / chunks)..<(out * (c + 1) / chunks)
+                if quantizedBytes > 0 {
+                    w.matvec(rows: range, quantized: xq.value, y: ys.value, accumulate: accumulate)
+                } else {
+                    w.matvec(rows: range, x: xs.value, y: ys.value, accumulate: accumulate)
+                }
             }
             if chunks == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: body) }
             return

@@ -3,7 +3,8 @@ import Testing
 
 @testable import Engine
 
-/// Weights kept in their stored dtype (`WeightMatrix`): the dequantising matmul equals dequantise-then-F32.
+/// Weights kept in their stored dtype (`WeightMatrix`): the dequantising matmul equals dequantise-then-F32 (for
+/// decode of Q4_K, Q5_K and Q6_K: with the activations quantised to 8 bits).
 @Suite("Runtime: matmuls on stored dtypes")
 struct RuntimeStoredWeightsTests {
     /// Random blocks of `dtype` with sane F16 scales (random bytes elsewhere), `rows × columns` elements.
@@ -63,7 +64,9 @@ struct RuntimeStoredWeightsTests {
 
     static let dtypes: [TensorDType] = [.f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
-    @Test("decode and prefill matmuls equal dequantise-then-F32 for every stored dtype", arguments: dtypes)
+    @Test(
+        "decode and prefill matmuls equal dequantise-then-F32 for every stored dtype (decode of k-quants: times the 8-bit activations)",
+        arguments: dtypes)
     func matmul(dtype: TensorDType) throws {
         let rows = 37, columns = 512
         let (m, values) = try Self.matrix(dtype, rows: rows, columns: columns)
@@ -80,14 +83,17 @@ struct RuntimeStoredWeightsTests {
                         m, out: rows, x: xp.baseAddress!, rows: n, y: yp.baseAddress!, accumulate: accumulate)
                 }
             }
+            // Decode (one row) of Q4_K, Q5_K and Q6_K multiplies the activations quantised to 8 bits
+            // (RuntimeIntegerKernelTests): its reference is the product with those values.
+            let reference = n == 1 ? (m.quantizedActivationValues(x) ?? x) : x
             var worst = 0.0
             for r in 0..<n {
                 for o in 0..<rows {
                     var expected = accumulate ? Double(y0[r * rows + o]) : 0
                     var scale = 0.0
                     for i in 0..<columns {
-                        expected += Double(values[o * columns + i]) * Double(x[r * columns + i])
-                        scale += abs(Double(values[o * columns + i]) * Double(x[r * columns + i]))
+                        expected += Double(values[o * columns + i]) * Double(reference[r * columns + i])
+                        scale += abs(Double(values[o * columns + i]) * Double(reference[r * columns + i]))
                     }
                     worst = max(worst, abs(Double(y[r * rows + o]) - expected) / max(scale, 1e-6))
                 }
