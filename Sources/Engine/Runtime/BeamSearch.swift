@@ -31,7 +31,7 @@ struct BeamSearch {
         let clock = ContinuousClock()
         let t0 = clock.now
         let cache = model.makeCache(capacity: min(model.config.maxPositions, prompt.count + options.maxTokens + 1))
-        let first = try model.forward(prompt, cache: cache)
+        let first = try model.forward(prompt, cache: cache, activations: options.activations)
         let prefill = (clock.now - t0).seconds
         let t1 = clock.now
         var live = [Beam(tokens: [], logProbability: 0, cache: cache, logits: Array(first.last))]
@@ -93,7 +93,7 @@ struct BeamSearch {
             }
             for var beam in next {
                 guard let last = beam.tokens.last else { continue }
-                beam.logits = Array(try model.forward([last], cache: beam.cache).last)
+                beam.logits = Array(try model.forward([last], cache: beam.cache, activations: options.activations).last)
                 live.append(beam)
             }
         }

@@ -56,7 +56,7 @@ public struct Evaluator: Sendable {
                 let rows = (from - 1 - begin)..<(end - 1 - begin)
                 let logits = try model.forward(
                     Array(sequence[begin..<end]), cache: model.makeCache(capacity: end - begin),
-                    logits: .rows(rows))
+                    logits: .rows(rows), activations: .float32) // a one-row window is scored exactly too
                 for (i, p) in (from..<end).enumerated() {
                     let row = logits.row(i)
                     let lse = row.withUnsafeBufferPointer { Kernels.logSumExp($0.baseAddress!, count: $0.count) }

@@ -13,10 +13,13 @@ public struct GenerationOptions: Sendable, Equatable {
     public var beams: Int
     /// Beam scores are `Σ log p / length^lengthPenalty` (as in transformers).
     public var lengthPenalty: Double
+    /// Decode arithmetic on k-quant weights (`DecodeActivations`; prefill is always F32).
+    public var activations: DecodeActivations
 
     public init(
         maxTokens: Int = 256, stopTokens: Set<Int> = [], ignoreModelEOS: Bool = false,
-        sampling: SamplingOptions = .greedy, beams: Int = 1, lengthPenalty: Double = 1
+        sampling: SamplingOptions = .greedy, beams: Int = 1, lengthPenalty: Double = 1,
+        activations: DecodeActivations = .quantized8
     ) {
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
@@ -24,6 +27,7 @@ public struct GenerationOptions: Sendable, Equatable {
         self.sampling = sampling
         self.beams = beams
         self.lengthPenalty = lengthPenalty
+        self.activations = activations
     }
 }
 
@@ -87,7 +91,7 @@ public struct Generator: Sendable {
         let clock = ContinuousClock()
         let cache = model.makeCache(capacity: min(model.config.maxPositions, prompt.count + options.maxTokens + 1))
         let t0 = clock.now
-        var logits = try model.forward(prompt, cache: cache)
+        var logits = try model.forward(prompt, cache: cache, activations: options.activations)
         let prefill = clock.now - t0
         var sampler = Sampler(options.sampling)
         var result = Generation(
@@ -111,7 +115,7 @@ public struct Generator: Sendable {
                 result.finishReason = .contextLimit
                 break
             }
-            logits = try model.forward([next], cache: cache)
+            logits = try model.forward([next], cache: cache, activations: options.activations)
         }
         result.decodeSeconds = (clock.now - t1).seconds
         return result

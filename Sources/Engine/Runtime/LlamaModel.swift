@@ -36,8 +36,11 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// Runs `tokens` (input-table ids) at the positions after those already in `cache`, appends their keys and
-    /// values to it, and returns logits over the output vocabulary for the requested rows.
-    public func forward(_ tokens: [Int], cache: KVCache, logits rows: LogitRows = .last) throws -> Logits {
+    /// values to it, and returns logits over the output vocabulary for the requested rows. `activations` chooses the
+    /// arithmetic of one-row products on Q4_K/Q5_K/Q6_K weights (`DecodeActivations`); every other product is F32.
+    public func forward(
+        _ tokens: [Int], cache: KVCache, logits rows: LogitRows = .last, activations: DecodeActivations = .quantized8
+    ) throws -> Logits {
         let c = config
         let n = tokens.count
         guard n > 0 else { throw RuntimeError.emptyInput("forward needs at least one token") }
@@ -51,7 +54,7 @@ public final class LlamaModel: @unchecked Sendable {
         cache.reserve(n)
 
         let h = c.hiddenSize
-        var ws = Workspace(config: c, rows: n, keys: start + n)
+        var ws = Workspace(config: c, rows: n, keys: start + n, activations: activations)
         defer { ws.release() }
         for (r, t) in tokens.enumerated() {
             weights.embedding.dequantizeRows(t..<(t + 1), into: ws.x + r * h)
@@ -82,9 +85,9 @@ public final class LlamaModel: @unchecked Sendable {
         Kernels.rmsNorm(ws.x, weight: w.attentionNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
         let keys = cache.keys(layer: l) + start * c.kvDim
         let values = cache.values(layer: l) + start * c.kvDim
-        Kernels.linear(w.q, out: c.queryDim, x: ws.norm, rows: n, y: ws.q)
-        Kernels.linear(w.k, out: c.kvDim, x: ws.norm, rows: n, y: keys)
-        Kernels.linear(w.v, out: c.kvDim, x: ws.norm, rows: n, y: values)
+        Kernels.linear(w.q, out: c.queryDim, x: ws.norm, rows: n, y: ws.q, activations: ws.activations)
+        Kernels.linear(w.k, out: c.kvDim, x: ws.norm, rows: n, y: keys, activations: ws.activations)
+        Kernels.linear(w.v, out: c.kvDim, x: ws.norm, rows: n, y: values, activations: ws.activations)
         if let b = w.qBias { Kernels.addBias(b.pointer, y: ws.q, rows: n, out: c.queryDim) }
         if let b = w.kBias { Kernels.addBias(b.pointer, y: keys, rows: n, out: c.kvDim) }
         if let b = w.vBias { Kernels.addBias(b.pointer, y: values, rows: n, out: c.kvDim) }
@@ -109,27 +112,28 @@ public final class LlamaModel: @unchecked Sendable {
             window: c.window(layer: l))
         if let post = w.postAttentionNorm {
             // Gemma 2/3: x += norm(o(attention)).
-            Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.norm)
+            Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.norm, activations: ws.activations)
             if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.norm, rows: n, out: h) }
             Self.addNormalized(ws.norm, weight: post, eps: c.rmsNormEps, rows: n, dim: h, to: ws.x)
         } else {
-            Kernels.linear(w.o, out: h, x: ws.attention, rows: n, y: ws.x, accumulate: true)
+            Kernels.linear(
+                w.o, out: h, x: ws.attention, rows: n, y: ws.x, accumulate: true, activations: ws.activations)
             if let b = w.oBias { Kernels.addBias(b.pointer, y: ws.x, rows: n, out: h) }
         }
 
         Kernels.rmsNorm(ws.x, weight: w.mlpNorm.pointer, eps: c.rmsNormEps, rows: n, dim: h, into: ws.norm)
-        Kernels.linear(w.gate, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.gate)
-        Kernels.linear(w.up, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.up)
+        Kernels.linear(w.gate, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.gate, activations: ws.activations)
+        Kernels.linear(w.up, out: c.intermediateSize, x: ws.norm, rows: n, y: ws.up, activations: ws.activations)
         if c.gemma {
             Kernels.geGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
         } else {
             Kernels.swiGLU(gate: ws.gate, up: ws.up, count: n * c.intermediateSize)
         }
         if let post = w.postFeedForwardNorm {
-            Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.norm)
+            Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.norm, activations: ws.activations)
             Self.addNormalized(ws.norm, weight: post, eps: c.rmsNormEps, rows: n, dim: h, to: ws.x)
         } else {
-            Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.x, accumulate: true)
+            Kernels.linear(w.down, out: h, x: ws.gate, rows: n, y: ws.x, accumulate: true, activations: ws.activations)
         }
     }
 
@@ -159,7 +163,7 @@ public final class LlamaModel: @unchecked Sendable {
             into: ws.norm)
         let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in
             if let base = buffer.baseAddress {
-                Kernels.linear(weights.head, out: v, x: ws.norm, rows: count, y: base)
+                Kernels.linear(weights.head, out: v, x: ws.norm, rows: count, y: base, activations: ws.activations)
                 if let cap = c.finalLogitSoftCap { // Gemma 2: cap · tanh(logit / cap)
                     for i in 0..<(count * v) { base[i] = tanhf(base[i] / cap) * cap }
                 }
@@ -187,8 +191,10 @@ public struct Logits: Sendable {
 /// Scratch buffers of one forward call.
 struct Workspace {
     let x, norm, q, attention, gate, up, scores, cos, sin, localCos, localSin: UnsafeMutablePointer<Float>
+    let activations: DecodeActivations
 
-    init(config c: DecoderConfig, rows n: Int, keys: Int) {
+    init(config c: DecoderConfig, rows n: Int, keys: Int, activations: DecodeActivations) {
+        self.activations = activations
         x = .allocate(capacity: n * c.hiddenSize)
         norm = .allocate(capacity: n * c.hiddenSize)
         q = .allocate(capacity: n * c.queryDim)

@@ -260,7 +260,7 @@ extension Kernels {
     /// dequantise a tile of weight rows (in parallel) and multiply it with sgemm in F32. Threads: `BLAS.threads`.
     static func linear(
         _ w: WeightMatrix, out: Int, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>,
-        accumulate: Bool = false
+        accumulate: Bool = false, activations: DecodeActivations = .quantized8
     ) {
         precondition(out <= w.rows)
         let k = w.columns
@@ -275,7 +275,7 @@ extension Kernels {
             // libdispatch's fixed pool, no thread is created per token. Q4_K/Q5_K/Q6_K weights: the activation
             // vector is quantised to 8 bits once here, and every chunk runs the integer kernel on it.
             let chunks = workers == 1 ? 1 : min(out, workers * 4)
-            let quantizedBytes = w.quantizedActivationBytes
+            let quantizedBytes = activations == .quantized8 ? w.quantizedActivationBytes : 0
             let quantized = UnsafeMutableRawPointer.allocate(byteCount: max(quantizedBytes, 1), alignment: 64)
             defer { quantized.deallocate() }
             if quantizedBytes > 0 { w.quantizeActivations(x, into: quantized) }
