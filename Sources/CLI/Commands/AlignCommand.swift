@@ -4,7 +4,10 @@ import Foundation
 
 extension AlignerModel: ExpressibleByArgument {}
 extension SymmetrizationMethod: ExpressibleByArgument {}
-extension CorpusFormat: ExpressibleByArgument {}
+extension CorpusFormat: ExpressibleByArgument {
+    /// The formats of one `--input` file (`moses` is two files: `--source`/`--target`).
+    public static var allValueStrings: [String] { allCases.filter { $0 != .moses }.map(\.rawValue) }
+}
 
 struct AlignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,7 +33,7 @@ struct AlignCommand: ParsableCommand {
             "Single parallel file (instead of --source/--target): fast_align's 'source ||| target' lines, or see --format."
     )
     var input: String?
-    @Option(help: "Format of --input: fast-align | tsv | jsonl | tmx (default: by its name, else fast-align).")
+    @Option(help: "Format of --input (default: the one its name implies, else fast-align).")
     var format: CorpusFormat?
     @Option(help: ArgumentHelp("Source language of a TMX --input (ISO code; en matches en-GB).", valueName: "code"))
     var sourceLanguage: String?

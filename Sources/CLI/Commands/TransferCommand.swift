@@ -26,7 +26,7 @@ struct TransferCommand: AsyncParsableCommand {
         help:
             "Parallel corpus in one file (instead of --source-text/--target-text): .tsv, .jsonl, .tmx (read for --source-language and --target-language) or fast_align's 'source ||| target' lines; see --format."
     ) var input: String?
-    @Option(help: "Format of --input: fast-align | tsv | jsonl | tmx (default: by its name, else fast-align).")
+    @Option(help: "Format of --input (default: the one its name implies, else fast-align).")
     var format: CorpusFormat?
     @Option(help: "Output Hugging Face model directory.") var output: String
     @Option(

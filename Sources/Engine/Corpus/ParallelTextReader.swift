@@ -159,7 +159,8 @@ public struct ParallelTextReader: Sendable {
             var separator: Range<String.Index>?
             // The token `|||`: bounded by the line's ends or by spaces/tabs.
             while let found = utf8.firstRange(of: "|||".utf8) {
-                let before = found.lowerBound == text.startIndex ? nil : text.utf8[text.utf8.index(before: found.lowerBound)]
+                let before =
+                    found.lowerBound == text.startIndex ? nil : text.utf8[text.utf8.index(before: found.lowerBound)]
                 let after = found.upperBound == text.endIndex ? nil : text.utf8[found.upperBound]
                 if before.map(Self.isSpaceOrTab) ?? true, after.map(Self.isSpaceOrTab) ?? true {
                     if separator != nil {
@@ -213,8 +214,8 @@ public struct ParallelTextReader: Sendable {
                     kind: .lineCounts(source: sourceLines, target: targetLines))
             }
             guard contentError == nil else { continue } // still reading on, for the line counts
-            do { try pair(SentencePairText(source: s, target: t, line: source.lineNumber)) } catch
-                let error as CorpusContentError
+            do { try pair(SentencePairText(source: s, target: t, line: source.lineNumber)) } catch let error
+                as CorpusContentError
             {
                 contentError = error
             }
