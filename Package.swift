@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "CLI", "ControlAPI", "Entities",
+                "CLI", "ControlAPI", "Engine", "Entities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

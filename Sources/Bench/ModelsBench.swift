@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Systems
 
 /// `transtok-bench models`: random-weight models with the exact tensor shapes of real ones, run through what a user
 /// runs, beside the ideal measured in the same run. Shapes:
@@ -385,15 +386,10 @@ struct ModelsBench: AsyncParsableCommand {
 /// A child process whose peak RssAnon (`/proc/PID/status`) is sampled every 20 ms.
 final class PeakAnon: @unchecked Sendable {
     let process = Process()
-    private let lock = NSLock()
-    private var peak = 0
-    private var done = false
+    /// The peak so far, and whether sampling has stopped.
+    private let sampling = Locked((peak: 0, done: false))
 
-    var peakAnonKiB: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return peak
-    }
+    var peakAnonKiB: Int { sampling.value.peak }
 
     static func start(_ command: [String], log: String) throws -> PeakAnon {
         let p = PeakAnon()
@@ -406,13 +402,11 @@ final class PeakAnon: @unchecked Sendable {
         let pid = p.process.processIdentifier
         Thread.detachNewThread {
             while true {
-                p.lock.lock()
-                if p.done {
-                    p.lock.unlock()
-                    return
+                let done = p.sampling.withLock { sampling in
+                    if !sampling.done { sampling.peak = max(sampling.peak, Self.anonKiB(pid)) }
+                    return sampling.done
                 }
-                p.peak = max(p.peak, Self.anonKiB(pid))
-                p.lock.unlock()
+                if done { return }
                 usleep(20_000)
             }
         }
@@ -454,9 +448,7 @@ final class PeakAnon: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
-        lock.lock()
-        done = true
-        lock.unlock()
+        sampling.withLock { $0.done = true }
     }
 
     static func anonKiB(_ pid: Int32) -> Int {

@@ -66,6 +66,8 @@ import Testing
             (TrainTokenizerCommand.self, "--kind", ["sentencepiece-bpe", "byte-level-bpe"]),
             (AlignCommand.self, "--model", ["ibm1", "fastalign", "best"]),
             (AlignCommand.self, "--symmetrize", ["intersect", "grow-diag-final-and"]),
+            (AlignCommand.self, "--format", ["tsv", "jsonl", "tmx", "fast-align"]),
+            (TransferCommand.self, "--format", ["tsv", "jsonl", "tmx", "fast-align"]),
             (CompletionCommand.self, "<shell>", ["bash", "zsh", "fish"]),
         ]
         for (command, option, values) in choices {

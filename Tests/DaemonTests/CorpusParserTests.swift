@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Testing
 
@@ -157,17 +158,18 @@ import Testing
     }
 
     @Test func formatsAreRecognisedByName() {
-        #expect(CorpusFormat.detect(path: "/in/a.tsv", sourceLanguage: "en", targetLanguage: "es") == .tsv)
-        #expect(CorpusFormat.detect(path: "/in/a.jsonl.gz", sourceLanguage: "en", targetLanguage: "es") == .jsonLines)
-        #expect(CorpusFormat.detect(path: "/in/a.tmx", sourceLanguage: "en", targetLanguage: "es") == .tmx)
+        #expect(CorpusFileName.classify(path: "/in/a.tsv", sourceLanguage: "en", targetLanguage: "es") == .tsv)
         #expect(
-            CorpusFormat.detect(path: "/in/bible.en", sourceLanguage: "en", targetLanguage: "es")
+            CorpusFileName.classify(path: "/in/a.jsonl.gz", sourceLanguage: "en", targetLanguage: "es") == .jsonLines)
+        #expect(CorpusFileName.classify(path: "/in/a.tmx", sourceLanguage: "en", targetLanguage: "es") == .tmx)
+        #expect(
+            CorpusFileName.classify(path: "/in/bible.en", sourceLanguage: "en", targetLanguage: "es")
                 == .mosesSource(partner: "/in/bible.es"))
         #expect(
-            CorpusFormat.detect(path: "/in/bible.es.gz", sourceLanguage: "en", targetLanguage: "es")
+            CorpusFileName.classify(path: "/in/bible.es.gz", sourceLanguage: "en", targetLanguage: "es")
                 == .mosesTarget(partner: "/in/bible.en.gz"))
-        #expect(CorpusFormat.detect(path: "/in/.a.tsv", sourceLanguage: "en", targetLanguage: "es") == nil)
-        #expect(CorpusFormat.detect(path: "/in/a.tsv.tmp", sourceLanguage: "en", targetLanguage: "es") == nil)
-        #expect(CorpusFormat.detect(path: "/in/notes.txt", sourceLanguage: "en", targetLanguage: "es") == nil)
+        #expect(CorpusFileName.classify(path: "/in/.a.tsv", sourceLanguage: "en", targetLanguage: "es") == nil)
+        #expect(CorpusFileName.classify(path: "/in/a.tsv.tmp", sourceLanguage: "en", targetLanguage: "es") == nil)
+        #expect(CorpusFileName.classify(path: "/in/notes.txt", sourceLanguage: "en", targetLanguage: "es") == nil)
     }
 }

@@ -4,6 +4,10 @@ import Foundation
 
 extension AlignerModel: ExpressibleByArgument {}
 extension SymmetrizationMethod: ExpressibleByArgument {}
+extension CorpusFormat: ExpressibleByArgument {
+    /// The formats of one `--input` file (`moses` is two files: `--source`/`--target`).
+    public static var allValueStrings: [String] { allCases.filter { $0 != .moses }.map(\.rawValue) }
+}
 
 struct AlignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +15,10 @@ struct AlignCommand: ParsableCommand {
         abstract:
             "Word-align parallel text; Pharaoh links (i-j, i indexing the source line) to stdout (JSON Lines with --json).",
         discussion: """
-            Input: --source and --target (line-parallel files) or --input (fast_align's 'source ||| target' lines).
+            Input: --source and --target (line-parallel files) or --input: one file in the format --format names, else
+            the one its name implies (.tsv: source<TAB>target; .jsonl: {"src": …, "tgt": …}; .tmx: TMX 1.4, read for
+            --source-language and --target-language), else fast_align's 'source ||| target' lines. Any of them may be
+            gzip-compressed (.gz); transtokd's watched folders read the same formats with the same reader.
             Tokens are separated by spaces or tabs. Empty sides are warned about (with line numbers) and get an empty
             output line; sides longer than --max-tokens are an error (or, with --skip-overlong, a warning).
             Models: ibm1 (the paper: fast_align IBM Model 1, -I 7), fastalign (fast_align -d -o -v),
@@ -21,7 +28,17 @@ struct AlignCommand: ParsableCommand {
 
     @Option(help: "Source-side file, one sentence per line.") var source: String?
     @Option(help: "Target-side file, line-parallel to --source.") var target: String?
-    @Option(help: "Single file of 'source ||| target' lines (instead of --source/--target).") var input: String?
+    @Option(
+        help:
+            "Single parallel file (instead of --source/--target): fast_align's 'source ||| target' lines, or see --format."
+    )
+    var input: String?
+    @Option(help: "Format of --input (default: the one its name implies, else fast-align).")
+    var format: CorpusFormat?
+    @Option(help: ArgumentHelp("Source language of a TMX --input (ISO code; en matches en-GB).", valueName: "code"))
+    var sourceLanguage: String?
+    @Option(help: ArgumentHelp("Target language of a TMX --input (ISO code).", valueName: "code"))
+    var targetLanguage: String?
     @Option(help: "ibm1 | fastalign | best") var model: AlignerModel = .best
     @Flag(help: "Align in the reverse direction (the target side conditions), links still printed source-target.")
     var reverse = false
@@ -36,12 +53,23 @@ struct AlignCommand: ParsableCommand {
     @Flag(help: "Skip over-long pairs with a warning instead of failing.") var skipOverlong = false
     @OptionGroup var global: GlobalOptions
 
+    /// What to read (nil until the options are valid).
+    var parallelInput: ParallelTextInput? {
+        if let input { return .oneFile(input, format: format) }
+        guard let source, let target else { return nil }
+        return .lineParallel(source: source, target: target)
+    }
+
     func validate() throws {
         if input == nil && (source == nil || target == nil) {
             throw ValidationError("give --source and --target, or --input")
         }
         if input != nil && (source != nil || target != nil) {
             throw ValidationError("--input excludes --source/--target")
+        }
+        if format != nil && input == nil { throw ValidationError("--format describes --input") }
+        if let problem = parallelInput?.problem(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
+            throw ValidationError(problem)
         }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let n = iterations, n < 1 { throw ValidationError("--iterations must be at least 1") }
@@ -51,13 +79,11 @@ struct AlignCommand: ParsableCommand {
         let progress = ProgressDisplay(label: "align", style: .detect(quiet: global.quiet || global.json))
         defer { progress.finish() }
         progress.step("reading the corpus", index: 0, of: 3)
-        let reader = CorpusReader(lowercase: lowercase, maxTokens: maxTokens, skipOverlong: skipOverlong)
-        let corpus: ParallelCorpus
-        if let input {
-            corpus = try reader.read(bitext: input)
-        } else {
-            corpus = try reader.read(source: source!, target: target!)
-        }
+        var reader = CorpusReader(lowercase: lowercase, maxTokens: maxTokens, skipOverlong: skipOverlong)
+        reader.sourceLanguage = sourceLanguage
+        reader.targetLanguage = targetLanguage
+        guard let parallelInput else { throw ValidationError("give --source and --target, or --input") }
+        let corpus = try reader.read(parallelInput)
         for w in corpus.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         var config = WordAlignerConfiguration()
         config.model = model
@@ -76,7 +102,8 @@ struct AlignCommand: ParsableCommand {
             for (index, links) in result.links.enumerated() {
                 out +=
                     try JSONOutput.string(
-                        AlignedPair(line: index + 1, links: links.map { [$0.source, $0.target] }), pretty: false) + "\n"
+                        AlignedPair(line: corpus.lineNumbers[index], links: links.map { [$0.source, $0.target] }),
+                        pretty: false) + "\n"
             }
         } else {
             for links in result.links { out += Pharaoh.format(links) + "\n" }
@@ -86,7 +113,8 @@ struct AlignCommand: ParsableCommand {
     }
 }
 
-/// `transtok align --json`: one line per sentence pair (JSON Lines), its links as [source, target] index pairs.
+/// `transtok align --json`: one line per sentence pair (JSON Lines), its links as [source, target] index pairs, with
+/// its input line (for TMX, the line where its unit starts).
 struct AlignedPair: Encodable {
     var line: Int
     var links: [[Int]]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlAPI
+import Engine
 import Entities
 import Foundation
 

@@ -18,17 +18,26 @@ struct TransferCommand: AsyncParsableCommand {
             "Source model: a .gguf (llama, qwen2, gemma, gemma2, gemma3, phi3) or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert)."
     ) var model: String
     @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
-    @Option(help: "Parallel corpus, model's language side (one sentence per line).") var sourceText: String
+    @Option(help: "Parallel corpus, model's language side (one sentence per line; .gz allowed).") var sourceText:
+        String?
     @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText:
-        String
+        String?
+    @Option(
+        help:
+            "Parallel corpus in one file (instead of --source-text/--target-text): .tsv, .jsonl, .tmx (read for --source-language and --target-language) or fast_align's 'source ||| target' lines; see --format."
+    ) var input: String?
+    @Option(help: "Format of --input (default: the one its name implies, else fast-align).")
+    var format: CorpusFormat?
     @Option(help: "Output Hugging Face model directory.") var output: String
     @Option(
         help: ArgumentHelp(
-            "Language of the model and of --source-text (ISO code, for the model card).", valueName: "code"))
+            "Language of the model and of --source-text (ISO code, for the model card and a TMX --input).",
+            valueName: "code"))
     var sourceLanguage: String?
     @Option(
         help: ArgumentHelp(
-            "Language of the new tokenizer and of --target-text (ISO code, for the model card).", valueName: "code"))
+            "Language of the new tokenizer and of --target-text (ISO code, for the model card and a TMX --input).",
+            valueName: "code"))
     var targetLanguage: String?
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
     @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit =
@@ -71,6 +80,26 @@ struct TransferCommand: AsyncParsableCommand {
         var peakRssMegabytes: Int
     }
 
+    /// What to read (nil until the options are valid).
+    var parallelInput: ParallelTextInput? {
+        if let input { return .oneFile(input, format: format) }
+        guard let sourceText, let targetText else { return nil }
+        return .lineParallel(source: sourceText, target: targetText)
+    }
+
+    func validate() throws {
+        if input == nil && (sourceText == nil || targetText == nil) {
+            throw ValidationError("give --source-text and --target-text, or --input")
+        }
+        if input != nil && (sourceText != nil || targetText != nil) {
+            throw ValidationError("--input excludes --source-text/--target-text")
+        }
+        if format != nil && input == nil { throw ValidationError("--format describes --input") }
+        if let problem = parallelInput?.problem(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
+            throw ValidationError(problem)
+        }
+    }
+
     func run() async throws {
         let method = initMethod
         if paperCompat, let aligner, aligner != .ibm1 {
@@ -99,11 +128,12 @@ struct TransferCommand: AsyncParsableCommand {
         let targetTok = try Tokenizer(contentsOf: URL(fileURLWithPath: targetTokenizer))
         lap("load model and tokenizers")
 
-        let src = try String(contentsOfFile: sourceText, encoding: .utf8).split(
-            separator: "\n", omittingEmptySubsequences: false)
-        let tgt = try String(contentsOfFile: targetText, encoding: .utf8).split(
-            separator: "\n", omittingEmptySubsequences: false)
-        var pairs = zip(src, tgt).map { (String($0), String($1)) }.filter { !$0.0.isEmpty && !$0.1.isEmpty }
+        guard let parallelInput else { throw ValidationError("give --source-text and --target-text, or --input") }
+        // Pairs with an empty side are left out (as the aligners would skip them).
+        var pairs: [(String, String)] = []
+        try parallelInput.read(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) { pair in
+            if !pair.source.isEmpty && !pair.target.isEmpty { pairs.append((pair.source, pair.target)) }
+        }
         if let n = maxPairs { pairs = Array(pairs.prefix(n)) }
         var options = paperCompat ? MappingOptions.paper : MappingOptions()
         options.minCount = minCount

@@ -1,10 +1,11 @@
 import Foundation
+import Systems
 
 /// Progress of a long command on stderr, drawn only when stderr is a terminal (nothing in a pipe or a log file, so
 /// scripts see only the result), without colour under `NO_COLOR` or `TERM=dumb`, never with `--quiet` or `--json`.
 /// A ticker redraws every 0.2 s so the elapsed time moves during a step that reports nothing.
-final class ProgressDisplay: @unchecked Sendable {
-    struct Style: Equatable {
+final class ProgressDisplay: @unchecked Sendable { // the timer's handle is the one unguarded member (set once)
+    struct Style: Equatable, Sendable {
         /// Draw at all (a terminal, not quiet).
         var enabled: Bool
         var color: Bool
@@ -25,7 +26,7 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     /// What is drawn: a step name, and either a fraction or a step count.
-    struct State: Equatable {
+    struct State: Equatable, Sendable {
         var label: String
         var step: String = ""
         var completed: Double = 0
@@ -37,22 +38,24 @@ final class ProgressDisplay: @unchecked Sendable {
 
     let style: Style
     private let write: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var state: State
-    private var drawn = false
-    private var finished = false
-    private var ticker: DispatchSourceTimer?
+    /// What is on the screen, guarded: the ticker's thread and the command's both draw.
+    private struct Screen: Sendable {
+        var state: State
+        var drawn = false
+        var finished = false
+    }
+    private let screen: Locked<Screen>
+    private let ticker: DispatchSourceTimer?
 
     init(label: String, style: Style, write: @escaping @Sendable (String) -> Void = ProgressDisplay.standardError) {
         self.style = style
         self.write = write
-        self.state = State(label: label)
-        guard style.enabled else { return }
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + 0.2, repeating: 0.2)
-        timer.setEventHandler { [weak self] in self?.redraw() }
-        timer.resume()
-        ticker = timer
+        screen = Locked(Screen(state: State(label: label)))
+        ticker = style.enabled ? DispatchSource.makeTimerSource(queue: .global()) : nil
+        guard let ticker else { return }
+        ticker.schedule(deadline: .now() + 0.2, repeating: 0.2)
+        ticker.setEventHandler { [weak self] in self?.redraw() }
+        ticker.resume()
     }
 
     deinit { ticker?.cancel() }
@@ -81,28 +84,25 @@ final class ProgressDisplay: @unchecked Sendable {
     /// Erases the bar (the command then prints its result).
     func finish() {
         ticker?.cancel()
-        ticker = nil
-        lock.lock()
-        defer { lock.unlock() }
-        if drawn { write("\r\u{1B}[K") }
-        drawn = false
-        finished = true
+        screen.withLock { screen in
+            if screen.drawn { write("\r\u{1B}[K") }
+            screen.drawn = false
+            screen.finished = true
+        }
     }
 
     private func update(_ change: (inout State) -> Void) {
-        lock.lock()
-        change(&state)
-        lock.unlock()
+        screen.withLock { change(&$0.state) }
         redraw()
     }
 
     private func redraw() {
         guard style.enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        guard !finished else { return }
-        write("\r" + ProgressRenderer.line(state, style: style, now: Date()) + "\u{1B}[K")
-        drawn = true
+        screen.withLock { screen in
+            guard !screen.finished else { return }
+            write("\r" + ProgressRenderer.line(screen.state, style: style, now: Date()) + "\u{1B}[K")
+            screen.drawn = true
+        }
     }
 
     @Sendable static func standardError(_ text: String) {

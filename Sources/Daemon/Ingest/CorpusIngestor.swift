@@ -59,7 +59,7 @@ struct CorpusIngestor: Sendable {
             return .retracted(total)
         }
         guard
-            let format = CorpusFormat.detect(
+            let format = CorpusFileName.classify(
                 path: path, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage
             )
         else {
@@ -165,7 +165,7 @@ struct CorpusIngestor: Sendable {
     /// precedence as it did when files were read whole) is still known.
     private func pass(
         path: String, partner: String?,
-        parsing: (format: CorpusFormat, workspace: WorkspaceRecord, staging: PairStaging)?
+        parsing: (format: CorpusFileName, workspace: WorkspaceRecord, staging: PairStaging)?
     ) throws -> PassResult {
         let primary: CorpusByteStream
         var partnerStream: CorpusByteStream?
@@ -214,20 +214,13 @@ struct CorpusIngestor: Sendable {
     }
 
     private func parse(
-        _ format: CorpusFormat, _ primary: CorpusByteStream, _ partner: CorpusByteStream?, workspace: WorkspaceRecord,
+        _ format: CorpusFileName, _ primary: CorpusByteStream, _ partner: CorpusByteStream?, workspace: WorkspaceRecord,
         emit: (IngestedPair) throws -> Void
     ) throws {
-        switch format {
-        case .tsv: try parser.parseTSV(parser.lines(primary), emit: emit)
-        case .jsonLines: try parser.parseJSONLines(parser.lines(primary), emit: emit)
-        case .tmx:
-            try parser.parseTMX(
-                primary, sourceLanguage: workspace.spec.sourceLanguage, targetLanguage: workspace.spec.targetLanguage,
-                emit: emit)
-        case .mosesSource, .mosesTarget:
-            guard let partner else { throw CorpusParseError("the Moses partner file was not opened") }
-            try parser.parseMoses(source: parser.lines(primary), target: parser.lines(partner), emit: emit)
-        }
+        if format.format == .moses, partner == nil { throw CorpusParseError("the Moses partner file was not opened") }
+        try parser.parse(
+            format.format, primary, partner: partner, sourceLanguage: workspace.spec.sourceLanguage,
+            targetLanguage: workspace.spec.targetLanguage, emit: emit)
     }
 
     /// A partner's read problem, naming the partner file only.

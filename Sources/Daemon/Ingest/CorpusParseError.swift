@@ -1,7 +1,7 @@
 import Engine
 
 /// Why a corpus file was rejected, with the 1-based line where it went wrong (nil when not line-specific).
-struct CorpusParseError: Error, Equatable, CustomStringConvertible {
+struct CorpusParseError: Error, Equatable, CustomStringConvertible, CorpusContentError {
     var reason: String
     var line: Int?
 
@@ -21,5 +21,8 @@ struct CorpusLimits: Sendable {
 }
 
 extension CorpusParseError {
-    init(_ error: CorpusReadError) { self.init(error.reason, line: error.line) }
+    /// The reader's error in the daemon's words: a problem in the target file of a Moses pair says so.
+    init(_ error: CorpusReadError) {
+        self.init(error.side == .target ? "target file: \(error.reason)" : error.reason, line: error.line)
+    }
 }

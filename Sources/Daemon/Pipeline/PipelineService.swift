@@ -20,12 +20,17 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     let onCheckpoint: @Sendable (WorkspaceRecord, CheckpointRecord) -> Void
     var description: String { "PipelineService" }
 
-    private let lock = NSLock()
-    private var pipelines: [Int64: WorkspacePipeline] = [:]
-    private var lastChange: [Int64: Date] = [:]
-    private var firstPending: [Int64: Date] = [:]
-    private var forced: Set<Int64> = []
-    private var failures: [Int64: Date] = [:]
+    /// Per workspace: its pipeline and its schedule (last change, first pending change, a forced refresh, the last
+    /// failure). `@unchecked`: a `WorkspacePipeline` is not `Sendable`; it is used on the work queue, and from
+    /// lookups only for its lookup snapshot (guarded by the pipeline).
+    private struct Schedule: @unchecked Sendable {
+        var pipelines: [Int64: WorkspacePipeline] = [:]
+        var lastChange: [Int64: Date] = [:]
+        var firstPending: [Int64: Date] = [:]
+        var forced: Set<Int64> = []
+        var failures: [Int64: Date] = [:]
+    }
+    private let schedule = Locked(Schedule())
     private let work = DispatchQueue(label: "transtok.pipeline")
     private let stop = Atomic<Bool>(false)
     /// Ends the scheduler's sleep when the corpus changes or a refresh is asked for (instead of a fixed poll).
@@ -58,11 +63,11 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
 
     /// Called by ingestion when a workspace's corpus changed.
     func corpusChanged(_ workspaces: Set<Int64>) {
-        lock.withLock {
+        schedule.withLock { schedule in
             let now = Date()
             for id in workspaces {
-                lastChange[id] = now
-                if firstPending[id] == nil { firstPending[id] = now }
+                schedule.lastChange[id] = now
+                if schedule.firstPending[id] == nil { schedule.firstPending[id] = now }
             }
         }
         wake.signal()
@@ -70,7 +75,7 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
 
     /// `transtok refresh`: run a cycle as soon as possible, whatever the policy.
     func requestRefresh(_ workspaceID: Int64) {
-        lock.withLock { _ = forced.insert(workspaceID) }
+        schedule.withLock { _ = $0.forced.insert(workspaceID) }
         wake.signal()
     }
 
@@ -81,9 +86,9 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 continuation.resume(
                     with: Result {
                         try self.store.resetTargetTokenizer(workspaceID: workspaceID)
-                        self.lock.withLock {
-                            self.pipelines[workspaceID] = nil // drop the in-memory model, tokenizer and rows
-                            _ = self.forced.insert(workspaceID)
+                        self.schedule.withLock { schedule in
+                            schedule.pipelines[workspaceID] = nil // drop the in-memory model, tokenizer and rows
+                            _ = schedule.forced.insert(workspaceID)
                         }
                     })
             }
@@ -99,12 +104,12 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             work.async {
                 self.tuning.forget(workspaceID) // (#15) its run stops first; the rows it holds no longer apply
-                self.lock.withLock {
-                    self.pipelines[workspaceID] = nil
-                    self.lastChange[workspaceID] = nil
-                    self.firstPending[workspaceID] = nil
-                    self.failures[workspaceID] = nil
-                    if refresh { _ = self.forced.insert(workspaceID) } else { self.forced.remove(workspaceID) }
+                self.schedule.withLock { schedule in
+                    schedule.pipelines[workspaceID] = nil
+                    schedule.lastChange[workspaceID] = nil
+                    schedule.firstPending[workspaceID] = nil
+                    schedule.failures[workspaceID] = nil
+                    if refresh { _ = schedule.forced.insert(workspaceID) } else { schedule.forced.remove(workspaceID) }
                 }
                 continuation.resume(with: Result { try body() })
             }
@@ -200,15 +205,15 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
             do {
                 let pipeline = pipeline(for: id)
                 let pending = try pipeline.pending()
-                let (last, first, isForced, failedAt) = lock.withLock {
-                    (lastChange[id], firstPending[id], forced.contains(id), failures[id])
+                let (last, first, isForced, failedAt) = schedule.withLock {
+                    ($0.lastChange[id], $0.firstPending[id], $0.forced.contains(id), $0.failures[id])
                 }
                 // After a failure, retry at most once a minute (the error is in the job row and the log).
                 if let failedAt, now.timeIntervalSince(failedAt) < 60, !isForced { continue }
                 let due = policy.shouldRefresh(
                     pendingEvents: Int(pending.events), firstPendingAt: first ?? (pending.events > 0 ? now : nil),
                     lastChangeAt: last, now: now, forced: isForced)
-                if pending.events > 0, first == nil { lock.withLock { firstPending[id] = now } }
+                if pending.events > 0, first == nil { schedule.withLock { $0.firstPending[id] = now } }
                 if pending.events > 0, !due, let last {
                     sleep = min(sleep, max(0.01, policy.debounce - now.timeIntervalSince(last)))
                 }
@@ -218,16 +223,16 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
                 }
                 guard pending.events > 0 || pending.checkpointMissing || isForced else { continue }
                 try runCycle(pipeline, workspace: workspace)
-                lock.withLock {
-                    forced.remove(id)
-                    firstPending[id] = nil
-                    failures[id] = nil
+                schedule.withLock { schedule in
+                    schedule.forced.remove(id)
+                    schedule.firstPending[id] = nil
+                    schedule.failures[id] = nil
                 }
             } catch is CycleCancelled {
             } catch {
-                lock.withLock {
-                    forced.remove(id)
-                    failures[id] = now
+                schedule.withLock { schedule in
+                    schedule.forced.remove(id)
+                    schedule.failures[id] = now
                 }
                 logger.error("refresh failed", metadata: ["workspace": "\(workspace.spec.name)", "error": "\(error)"])
             }
@@ -289,12 +294,12 @@ final class PipelineService: Service, CustomStringConvertible, @unchecked Sendab
     }
 
     private func pipeline(for id: Int64) -> WorkspacePipeline {
-        lock.withLock {
-            if let existing = pipelines[id] { return existing }
+        schedule.withLock { schedule in
+            if let existing = schedule.pipelines[id] { return existing }
             let created = WorkspacePipeline(
                 workspaceID: id, store: store, publisher: publisher, stateDirectory: stateDirectory, logger: logger,
                 threads: threads, tuning: tuning.tuning(for: id))
-            pipelines[id] = created
+            schedule.pipelines[id] = created
             return created
         }
     }

@@ -44,14 +44,12 @@ struct TargetTokenizerProvisioner {
         for directory in workspace.spec.monolingualDirectories {
             for file in CorpusController.listFiles(under: directory)
             where !(file as NSString).lastPathComponent.hasPrefix(".") {
-                guard let data = try? parser.read(path: file),
-                    let text = try? TextLines.split(data, limits: parser.limits)
-                else {
+                guard let text = try? parser.textLines(path: file) else {
                     logger.warning(
                         "monolingual file skipped (unreadable or not UTF-8 text)", metadata: ["file.path": "\(file)"])
                     continue
                 }
-                lines += text.map(\.text).filter { !$0.isEmpty }
+                lines += text.filter { !$0.isEmpty }
             }
         }
         return lines

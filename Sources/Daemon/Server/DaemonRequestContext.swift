@@ -2,6 +2,7 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import NIOCore
+import Systems
 
 /// Per-request context: Hummingbird's core context plus the channel (for SO_PEERCRED) and our upload limit.
 struct DaemonRequestContext: RequestContext {
@@ -20,10 +21,9 @@ struct DaemonRequestContext: RequestContext {
     /// and cannot be handed configuration directly).
     static let uploadLimit = UploadLimit()
 
-    final class UploadLimit: @unchecked Sendable {
-        private let lock = NSLock()
-        private var bytes = 1 << 20
-        var value: Int { lock.withLock { bytes } }
-        func set(_ newValue: Int) { lock.withLock { bytes = newValue } }
+    final class UploadLimit: Sendable {
+        private let bytes = Locked(1 << 20)
+        var value: Int { bytes.value }
+        func set(_ newValue: Int) { bytes.withLock { $0 = newValue } }
     }
 }

@@ -1,18 +1,22 @@
 import Foundation
 
-/// Reads parallel text: fast_align's single-file `source ||| target` format or two line-parallel files, plain or
-/// gzip-compressed, streamed through `CorpusLineReader` (the reader the daemon's watched folders use too).
+/// Reads parallel text into a `ParallelCorpus` of whitespace tokens for the aligners: any `ParallelTextInput`
+/// (fast_align's `source ||| target`, TSV, JSON Lines, TMX, or two line-parallel files; plain or gzip-compressed),
+/// read by `ParallelTextReader`, the reader the daemon's watched folders use too.
 ///
 /// Parsing decisions (deliberate, documented differences from fast_align's `Dict::ConvertWhitespaceDelimitedLine`):
-/// - Tokens are separated by runs of ASCII spaces or tabs; a trailing `\r` is dropped. Other Unicode spaces (NBSP …)
+/// - Tokens are separated by runs of ASCII spaces or tabs (or line feeds, inside a JSON string or a TMX segment); a
+///   trailing `\r` is dropped. Other Unicode spaces (NBSP …)
 ///   stay inside tokens, as in fast_align.
-/// - In the single-file format the separator is the whitespace-delimited token `|||`. Unlike fast_align, a tab is
-///   *not* a separator: a tab-separated two-column file is rejected with `missingSeparator` instead of being read.
-///   A second `|||` on a line is an error (fast_align would silently treat it as a target word).
+/// - In the fast_align format the separator is the whitespace-delimited token `|||`. Unlike fast_align, a tab is
+///   *not* a separator: a tab-separated two-column file is rejected with `missingSeparator` instead of being read
+///   (name it `.tsv`, or pass `--format tsv`). A second `|||` on a line is an error (fast_align would silently treat
+///   it as a target word).
 /// - A UTF-8 byte order mark at the start of a file is not part of the first token. Invalid UTF-8 is decoded with
 ///   replacement characters; a line longer than `maxLineBytes` is an error naming the line.
 /// - An empty side is a warning, not an error: the pair is kept (line numbering), skipped in training and unlinked.
-///   fast_align prints "Error in line" and trains on it anyway, producing NaN.
+///   fast_align prints "Error in line" and trains on it anyway, producing NaN. A blank line of a TSV or JSON Lines
+///   file is such a pair (the daemon skips them).
 /// - A side longer than `maxTokens` is an error naming the line (or, with `skipOverlong`, a warning and an
 ///   emptied pair), never silently truncated.
 public struct CorpusReader: Sendable {
@@ -21,6 +25,9 @@ public struct CorpusReader: Sendable {
     public var skipOverlong: Bool
     /// A line longer than this is an error (a file without newlines must not be read into memory whole).
     public var maxLineBytes = 16 << 20
+    /// The languages a TMX file is read for.
+    public var sourceLanguage: String?
+    public var targetLanguage: String?
 
     public init(lowercase: Bool = false, maxTokens: Int = 1024, skipOverlong: Bool = false) {
         self.lowercase = lowercase
@@ -28,102 +35,72 @@ public struct CorpusReader: Sendable {
         self.skipOverlong = skipOverlong
     }
 
-    /// The lines of `path` (gzip inflated). FIFOs such as `/dev/stdin` are allowed: the CLI is handed paths by its user.
-    private func lines(_ path: String) throws -> CorpusLineReader {
-        do {
-            return CorpusLineReader(
-                stream: try CorpusByteStream(path: path, regularFileOnly: false), maxLineBytes: maxLineBytes,
-                strict: false)
-        } catch { throw AlignmentError.cannotRead(path: path, reason: error.reason) }
-    }
-
-    private func next(_ reader: CorpusLineReader, _ path: String) throws -> String? {
-        do { return try reader.next() } catch { throw Self.alignmentError(error, path) }
-    }
-
-    private static func alignmentError(_ error: CorpusReadError, _ path: String) -> AlignmentError {
-        if let line = error.line { return .malformedLine(path: path, line: line, reason: error.reason) }
-        return .cannotRead(path: path, reason: error.reason)
-    }
-
     /// `source ||| target` per line.
     public func read(bitext path: String) throws -> ParallelCorpus {
-        var corpus = ParallelCorpus()
-        let reader = try lines(path)
-        while let line = try next(reader, path) {
-            let lineNumber = reader.lineNumber
-            let tokens = tokenize(line)
-            var separator: Int? = nil
-            for (i, t) in tokens.enumerated() where t == "|||" {
-                if separator != nil {
-                    throw AlignmentError.malformedLine(
-                        path: path, line: lineNumber, reason: "more than one ' ||| ' separator")
-                }
-                separator = i
-            }
-            guard let sep = separator else { throw AlignmentError.missingSeparator(path: path, line: lineNumber) }
-            try add(Array(tokens[..<sep]), Array(tokens[(sep + 1)...]), to: &corpus, path: path, line: lineNumber)
-        }
-        return corpus
+        try read(.file(path: path, format: .fastAlign))
     }
 
     /// Two line-parallel files.
     public func read(source sourcePath: String, target targetPath: String) throws -> ParallelCorpus {
+        try read(.lineParallel(source: sourcePath, target: targetPath))
+    }
+
+    /// Any input. Errors are `AlignmentError`s naming the file and the line.
+    public func read(_ input: ParallelTextInput) throws -> ParallelCorpus {
+        if let problem = input.problem(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
+            throw AlignmentError.invalidArgument(problem)
+        }
         var corpus = ParallelCorpus()
-        let src = try lines(sourcePath)
-        let tgt = try lines(targetPath)
-        var lineNumber = 0
-        while true {
-            let s = try next(src, sourcePath)
-            let t = try next(tgt, targetPath)
-            if s == nil && t == nil { break }
-            lineNumber += 1
-            guard let s, let t else {
-                // Count the rest of the longer file for the message.
-                let (longer, longerPath) = s == nil ? (tgt, targetPath) : (src, sourcePath)
-                let rest: Int
-                do { rest = try longer.skipToEnd() } catch { throw Self.alignmentError(error, longerPath) }
-                let sl = s == nil ? lineNumber - 1 : lineNumber + rest
-                let tl = t == nil ? lineNumber - 1 : lineNumber + rest
-                throw AlignmentError.lineCountMismatch(
-                    sourcePath: sourcePath, sourceLines: sl, targetPath: targetPath, targetLines: tl)
-            }
-            let st = tokenize(s), tt = tokenize(t)
-            if st.count > maxTokens || tt.count > maxTokens {
-                let (p, n) = st.count > maxTokens ? (sourcePath, st.count) : (targetPath, tt.count)
-                if !skipOverlong {
-                    throw AlignmentError.sentenceTooLong(path: p, line: lineNumber, tokens: n, limit: maxTokens)
+        let (sourcePath, targetPath) = input.paths
+        do {
+            try input.read(maxLineBytes: maxLineBytes, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
+                text in
+                let st = tokenize(text.source), tt = tokenize(text.target)
+                if st.count > maxTokens || tt.count > maxTokens {
+                    let (path, tokens) = st.count > maxTokens ? (sourcePath, st.count) : (targetPath, tt.count)
+                    if !skipOverlong {
+                        throw AlignmentError.sentenceTooLong(
+                            path: path, line: text.line,
+                            tokens: sourcePath == targetPath ? max(st.count, tt.count) : tokens,
+                            limit: maxTokens)
+                    }
+                    corpus.append(source: [String](), target: [String](), line: text.line, path: path)
+                    corpus.warnings[corpus.warnings.count - 1] = CorpusWarning(
+                        path: path, line: text.line, kind: .tooLong)
+                    return
                 }
-                corpus.append(source: [String](), target: [String](), line: lineNumber, path: p)
-                corpus.warnings[corpus.warnings.count - 1] = CorpusWarning(path: p, line: lineNumber, kind: .tooLong)
-                continue
+                corpus.append(source: st, target: tt, line: text.line, path: st.isEmpty ? sourcePath : targetPath)
             }
-            corpus.append(source: st, target: tt, line: lineNumber, path: st.isEmpty ? sourcePath : targetPath)
+        } catch let error as CorpusReadError {
+            throw Self.alignmentError(error, input)
         }
         return corpus
     }
 
-    private func add(_ s: [String], _ t: [String], to corpus: inout ParallelCorpus, path: String, line: Int) throws {
-        if s.count > maxTokens || t.count > maxTokens {
-            if !skipOverlong {
-                throw AlignmentError.sentenceTooLong(
-                    path: path, line: line, tokens: max(s.count, t.count), limit: maxTokens)
-            }
-            corpus.append(source: [String](), target: [String](), line: line, path: path)
-            corpus.warnings[corpus.warnings.count - 1] = CorpusWarning(path: path, line: line, kind: .tooLong)
-            return
+    /// The reader's error in the aligners' words (naming the file).
+    static func alignmentError(_ error: CorpusReadError, _ input: ParallelTextInput) -> AlignmentError {
+        let path = error.path ?? (error.side == .target ? input.paths.target : input.paths.source)
+        switch error.kind {
+        case .missingSeparator: return .missingSeparator(path: path, line: error.line ?? 0)
+        case .lineCounts(let sourceLines, let targetLines):
+            return .lineCountMismatch(
+                sourcePath: input.paths.source, sourceLines: sourceLines, targetPath: input.paths.target,
+                targetLines: targetLines)
+        case .other:
+            if let line = error.line { return .malformedLine(path: path, line: line, reason: error.reason) }
+            return .cannotRead(path: path, reason: error.reason)
         }
-        corpus.append(source: s, target: t, line: line, path: path)
     }
 
-    /// Splits on ASCII space and tab; drops a trailing CR.
+    /// Splits on ASCII space, tab and line feed (which only a JSON Lines string or a TMX segment can hold); drops a
+    /// trailing CR.
     public func tokenize(_ line: String) -> [String] {
         var tokens: [String] = []
         var utf8 = Array(line.utf8)
         if utf8.last == 13 { utf8.removeLast() }
         var start = -1
         for i in 0...utf8.count {
-            let isSpace = i == utf8.count || utf8[i] == 32 || utf8[i] == 9
+            let isSpace = i == utf8.count || utf8[i] == 32 || utf8[i] == 9 || utf8[i] == 10
             if isSpace {
                 if start >= 0 {
                     let w = String(decoding: utf8[start..<i], as: UTF8.self)

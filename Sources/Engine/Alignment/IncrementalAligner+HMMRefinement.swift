@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 extension IncrementalAligner {
     /// The forward direction's sentences (every batch, in order) as one corpus in the direction's own word ids.
@@ -56,8 +57,7 @@ extension ParallelCorpus {
 public final class HMMRefinedIncrementalAligner: IncrementalWordAligner, @unchecked Sendable {
     public let base: IncrementalAligner
     public let hmmOptions: HMMOptions
-    private let lock = NSLock()
-    private var refined: LexicalTable?
+    private let refined = Locked<LexicalTable?>(nil)
 
     public init(_ base: IncrementalAligner, hmmOptions: HMMOptions) {
         self.base = base
@@ -67,16 +67,16 @@ public final class HMMRefinedIncrementalAligner: IncrementalWordAligner, @unchec
     public var sentenceCount: Int { base.sentenceCount }
 
     public func addForwardFirst(batch id: Int, _ corpus: ParallelCorpus) throws -> (@Sendable () -> Void)? {
-        lock.withLock { refined = nil }
+        refined.withLock { $0 = nil }
         return try base.addForwardFirst(batch: id, corpus)
     }
 
     /// The HMM's forward table (fast_align's beam t ≥ max⁴ per source word, as `transfer --aligner best`), computed
     /// once per change.
     public func refinedTable() throws -> LexicalTable {
-        if let table = lock.withLock({ refined }) { return table }
+        if let table = refined.value { return table }
         let table = TransferPipeline.lexicalTable(try base.hmmRefinement(options: hmmOptions))
-        lock.withLock { refined = table }
+        refined.withLock { $0 = table }
         return table
     }
 

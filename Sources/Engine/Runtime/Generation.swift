@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// What a generation call may do.
 public struct GenerationOptions: Sendable, Equatable {
@@ -146,19 +147,10 @@ public struct Generator: Sendable {
 }
 
 /// A thread-safe one-way switch.
-final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
-    var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
+final class CancellationFlag: Sendable {
+    private let cancelled = Locked(false)
+    func cancel() { cancelled.withLock { $0 = true } }
+    var isCancelled: Bool { cancelled.value }
 }
 
 extension Duration {

@@ -1,6 +1,7 @@
 import CKernels
 import COpenBLAS
 import Foundation
+import Systems
 
 /// Machine measurements the runtime benchmark compares itself with, taken in the same run.
 public enum Throughput {
@@ -70,14 +71,10 @@ public enum Throughput {
 }
 
 /// Collects the bandwidth probe's sums.
-private final class SumSink: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var total: Double = 0
-    func add(_ v: Float) {
-        lock.lock()
-        total += Double(v)
-        lock.unlock()
-    }
+private final class SumSink: Sendable {
+    private let sum = Locked<Double>(0)
+    var total: Double { sum.value }
+    func add(_ v: Float) { sum.withLock { $0 += Double(v) } }
 }
 
 extension LlamaModel {

@@ -1,6 +1,6 @@
 /// A trie over byte strings whose terminals carry ids. Used by smoothing to find, for a token, the tokens that
 /// extend it (prefix search) and the tokens it contains (substring search) without the reference's O(V²) scans.
-struct ByteTrie {
+struct ByteTrie: Sendable {
     private var children: [[UInt8: Int32]] = [[:]]
     private var terminals: [[Int]] = [[]]
 

@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// The parts of a mapping that depend only on the two vocabularies and the options, never on the alignment:
 /// the heuristic counts (numbers, identical strings, special tokens), the special tokens left without a
@@ -12,47 +13,45 @@ public final class PreparedVocabularies: @unchecked Sendable {
     public let target: any TokenVocabulary
     public let options: MappingOptions
 
-    struct Heuristics {
+    struct Heuristics: Sendable {
         var counts: CountRecording
         /// Target special/added tokens without a source counterpart (default mode; they get the mean row).
         var unmatchedSpecials: Set<Int>
     }
 
-    private let lock = NSLock()
-    private var cachedHeuristics: Heuristics?
-    private var cachedSmoother: Smoother?
-    /// Per target id; `nil` until first asked for.
-    private var cachedFallbackRows: [TokenMapping.Row?]
+    /// The parts computed so far.
+    private struct Cache: Sendable {
+        var heuristics: Heuristics?
+        var smoother: Smoother?
+        /// Per target id; `nil` until first asked for.
+        var fallbackRows: [TokenMapping.Row?]
+    }
+
+    private let cache: Locked<Cache>
 
     public init(source: any TokenVocabulary, target: any TokenVocabulary, options: MappingOptions) {
         self.source = source
         self.target = target
         self.options = options
-        cachedFallbackRows = Array(repeating: nil, count: target.vocabularySize)
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
+        cache = Locked(Cache(fallbackRows: Array(repeating: nil, count: target.vocabularySize)))
     }
 
     /// The heuristic counts as recorded additions (replayed in order onto each alignment table).
     var heuristics: Heuristics {
-        locked {
-            if let cachedHeuristics { return cachedHeuristics }
+        cache.withLock { cache in
+            if let heuristics = cache.heuristics { return heuristics }
             let computed = computeHeuristics()
-            cachedHeuristics = computed
+            cache.heuristics = computed
             return computed
         }
     }
 
     /// The smoother over the target keys.
     var smoother: Smoother {
-        locked {
-            if let cachedSmoother { return cachedSmoother }
+        cache.withLock { cache in
+            if let smoother = cache.smoother { return smoother }
             let computed = makeSmoother()
-            cachedSmoother = computed
+            cache.smoother = computed
             return computed
         }
     }
@@ -60,10 +59,10 @@ public final class PreparedVocabularies: @unchecked Sendable {
     /// The row of target token `t` when no counts reached it.
     func fallbackRow(for t: Int) -> TokenMapping.Row {
         let unmatchedSpecial = options.paperCompat ? false : heuristics.unmatchedSpecials.contains(t)
-        return locked {
-            if t >= 0, t < cachedFallbackRows.count, let row = cachedFallbackRows[t] { return row }
+        return cache.withLock { cache in
+            if t >= 0, t < cache.fallbackRows.count, let row = cache.fallbackRows[t] { return row }
             let row = computeFallbackRow(for: t, unmatchedSpecial: unmatchedSpecial)
-            if t >= 0, t < cachedFallbackRows.count { cachedFallbackRows[t] = row }
+            if t >= 0, t < cache.fallbackRows.count { cache.fallbackRows[t] = row }
             return row
         }
     }

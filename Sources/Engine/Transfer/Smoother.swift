@@ -1,4 +1,5 @@
 import Foundation
+import Systems
 
 /// Fills target tokens that have no counts from related target tokens that do (§1.7 `smooth_mapping`):
 /// - `similar`: tokens whose key starts with the token's key (longer tokens extending it);
@@ -7,8 +8,8 @@ import Foundation
 /// Each contributor `u` adds its normalised row, scaled by `W_s` (word-start source tokens count double).
 ///
 /// Found with a byte trie (prefix subtree and substring walks), not the reference's O(V²) scans (pitfall 11).
-struct Smoother {
-    struct Configuration {
+struct Smoother: Sendable {
+    struct Configuration: Sendable {
         /// The key each target token is compared by (pieces in paper mode, decoded bytes by default); tokens
         /// without a key are neither filled nor used.
         var keys: [[UInt8]?]
@@ -19,7 +20,7 @@ struct Smoother {
         /// Paper: `max(1, (W·c) // total)`. Default: exact `W·c / total`.
         var integer: Bool
         /// `W_s`: weight of a contribution to source id `s`.
-        var sourceWeight: (Int) -> Double
+        var sourceWeight: @Sendable (Int) -> Double
     }
 
     let configuration: Configuration
@@ -111,19 +112,18 @@ struct SmoothingCandidates: Sendable {
 }
 
 /// Per-token `SmoothingCandidates`, filled on first use. Thread-safe (a lock), so a smoother can be shared.
-final class SmoothingCandidateCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [SmoothingCandidates?]
+final class SmoothingCandidateCache: Sendable {
+    private let entries: Locked<[SmoothingCandidates?]>
 
-    init(count: Int) { entries = Array(repeating: nil, count: count) }
+    init(count: Int) { entries = Locked(Array(repeating: nil, count: count)) }
 
     func get(_ t: Int, orCompute compute: () -> SmoothingCandidates) -> SmoothingCandidates {
-        lock.lock()
-        defer { lock.unlock() }
-        if let entry = entries[t] { return entry }
-        let entry = compute()
-        entries[t] = entry
-        return entry
+        entries.withLock { entries in
+            if let entry = entries[t] { return entry }
+            let entry = compute()
+            entries[t] = entry
+            return entry
+        }
     }
 }
 

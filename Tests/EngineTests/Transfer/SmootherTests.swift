@@ -61,7 +61,7 @@ import Testing
                     counts[t][s, default: 0] += v
                 }
             }
-            let weight: (Int) -> Double = { $0 % 3 == 0 ? 2000 : 1000 }
+            let weight: @Sendable (Int) -> Double = { $0 % 3 == 0 ? 2000 : 1000 }
             let smoother = Smoother(
                 .init(
                     keys: keys.map { $0.map { Array($0.utf8) } }, inPlace: inPlace, integer: integer,
@@ -86,7 +86,7 @@ import Testing
             let k = String((0..<(1 + g.next(5))).map { _ in Array("abc")[g.next(3)] })
             if seen.insert(k).inserted { keys.append(k) }
         }
-        let weight: (Int) -> Double = { $0 % 3 == 0 ? 2000 : 1000 }
+        let weight: @Sendable (Int) -> Double = { $0 % 3 == 0 ? 2000 : 1000 }
         let smoother = Smoother(
             .init(
                 keys: keys.map { $0.map { Array($0.utf8) } }, inPlace: inPlace, integer: integer, sourceWeight: weight))

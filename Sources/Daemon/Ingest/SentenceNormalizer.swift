@@ -1,20 +1,4 @@
-import Engine
 import Foundation
-
-/// Splits in-memory bytes into validated UTF-8 lines ('\n'; a trailing '\r' is dropped), with 1-based numbers,
-/// through the same reader as corpus files (`Engine.CorpusLineReader`). Rejects binary content (NUL bytes), invalid
-/// UTF-8 and over-long lines, naming the line.
-enum TextLines {
-    static func split(_ data: Data, limits: CorpusLimits) throws(CorpusParseError) -> [(number: Int, text: String)] {
-        let reader = CorpusLineReader(
-            stream: CorpusByteStream(data: data), maxLineBytes: limits.maxLineBytes, strict: true)
-        var lines: [(Int, String)] = []
-        do {
-            while let text = try reader.next() { lines.append((reader.lineNumber, text)) }
-        } catch { throw CorpusParseError(error) }
-        return lines
-    }
-}
 
 /// The text of one side of a pair as stored and aligned: NFC, whitespace runs collapsed to one space, trimmed.
 enum SentenceNormalizer {

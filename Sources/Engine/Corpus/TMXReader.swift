@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 
 #if canImport(FoundationXML)
@@ -6,17 +5,17 @@ import Foundation
 #endif
 
 /// A TMX 1.4 translation unit: one segment per language, with the line where the unit starts.
-struct TranslationUnit: Equatable {
-    var line: Int
-    var segments: [(language: String, text: String)]
+public struct TranslationUnit: Equatable, Sendable {
+    public var line: Int
+    public var segments: [(language: String, text: String)]
 
-    static func == (a: TranslationUnit, b: TranslationUnit) -> Bool {
+    public static func == (a: TranslationUnit, b: TranslationUnit) -> Bool {
         a.line == b.line && a.segments.map(\.language) == b.segments.map(\.language)
             && a.segments.map(\.text) == b.segments.map(\.text)
     }
 
     /// The segment whose language matches `code` (case-insensitive; `en` matches `en-GB`).
-    func segment(for code: String) -> String? {
+    public func segment(for code: String) -> String? {
         let wanted = code.lowercased()
         return segments.first { entry in
             let language = entry.language.lowercased()
@@ -30,8 +29,8 @@ struct TranslationUnit: Equatable {
 /// (at most `maxUnitBytes` of segment text, else an error naming its line).
 /// Inline markup is flattened to its text (CDATA sections included), except `<bpt>`, `<ept>`, `<it>` and `<ph>`, whose content is native
 /// formatting code, not translatable text.
-enum TMXReader {
-    static func read(
+public enum TMXReader {
+    public static func read(
         _ stream: CorpusByteStream, maxUnitBytes: Int = 100_000, unit: @escaping (TranslationUnit) throws -> Void
     ) throws {
         let delegate = Delegate(maxUnitBytes: maxUnitBytes, emit: unit)
@@ -41,18 +40,18 @@ enum TMXReader {
         parser.delegate = delegate
         let ok = parser.parse()
         // A read error (a corrupt .gz, a file over the limit) comes first: the XML error it causes is only a symptom.
-        if let error = input.failure { throw CorpusParseError(error) }
+        if let error = input.failure { throw error }
         if let error = delegate.failure { throw error }
         guard ok else {
-            throw CorpusParseError(
+            throw CorpusReadError(
                 "malformed TMX/XML: \(parser.parserError?.localizedDescription ?? "parse error")",
                 line: parser.lineNumber)
         }
-        guard delegate.sawRoot else { throw CorpusParseError("not a TMX document (no <tmx> root element)") }
+        guard delegate.sawRoot else { throw CorpusReadError("not a TMX document (no <tmx> root element)") }
     }
 
     /// All units of in-memory TMX (tests).
-    static func read(_ data: Data) throws -> [TranslationUnit] {
+    public static func read(_ data: Data) throws -> [TranslationUnit] {
         var units: [TranslationUnit] = []
         try read(CorpusByteStream(data: data)) { units.append($0) }
         return units
@@ -130,7 +129,7 @@ enum TMXReader {
             case "tuv": language = attributes["xml:lang"] ?? attributes["lang"]
             case "seg":
                 if language == nil {
-                    failure = CorpusParseError("<tuv> without xml:lang", line: parser.lineNumber)
+                    failure = CorpusReadError("<tuv> without xml:lang", line: parser.lineNumber)
                     parser.abortParsing()
                 }
                 segment = ""
@@ -141,7 +140,7 @@ enum TMXReader {
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             guard open.last == name else {
-                failure = CorpusParseError(
+                failure = CorpusReadError(
                     "malformed TMX/XML: </\(name)> closes <\(open.last ?? "nothing")>", line: parser.lineNumber)
                 parser.abortParsing()
                 return
@@ -167,7 +166,7 @@ enum TMXReader {
 
         func parserDidEndDocument(_ parser: XMLParser) {
             if failure == nil, let unclosed = open.last {
-                failure = CorpusParseError("malformed TMX/XML: <\(unclosed)> is never closed", line: parser.lineNumber)
+                failure = CorpusReadError("malformed TMX/XML: <\(unclosed)> is never closed", line: parser.lineNumber)
             }
         }
 
@@ -180,7 +179,7 @@ enum TMXReader {
             guard failure == nil else { return }
             unitBytes += text.utf8.count
             if unitBytes > maxUnitBytes {
-                failure = CorpusParseError(
+                failure = CorpusReadError(
                     "translation unit longer than \(maxUnitBytes) bytes", line: unit?.line ?? parser.lineNumber)
                 parser.abortParsing()
                 return
@@ -192,7 +191,7 @@ enum TMXReader {
         func parser(_ parser: XMLParser, foundCDATA block: Data) {
             guard segment != nil, skipDepth == 0 else { return }
             guard let text = String(data: block, encoding: .utf8) else {
-                failure = CorpusParseError("a CDATA section is not valid UTF-8", line: parser.lineNumber)
+                failure = CorpusReadError("a CDATA section is not valid UTF-8", line: parser.lineNumber)
                 parser.abortParsing()
                 return
             }

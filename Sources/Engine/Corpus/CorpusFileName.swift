@@ -1,7 +1,25 @@
 import Foundation
 
+/// The layout of parallel text, read by `ParallelTextReader` (the one reader of the daemon and the CLI).
+public enum CorpusFormat: String, CaseIterable, Equatable, Sendable {
+    /// `source<TAB>target` per line.
+    case tsv
+    /// JSON Lines: `{"src": …, "tgt": …}` per line.
+    case jsonLines = "jsonl"
+    /// TMX 1.4 translation memory (multilingual: read for a source and a target language).
+    case tmx
+    /// Two line-parallel files (Moses, `NAME.<source-lang>` + `NAME.<target-lang>`), with equal line counts.
+    case moses
+    /// fast_align's `source ||| target` per line (no file-name convention: the CLI's default for one file).
+    case fastAlign = "fast-align"
+
+    /// The name stored for an ingested file and shown in messages.
+    public var name: String { self == .fastAlign ? "fast_align" : rawValue }
+}
+
 /// The parallel-text formats a watched folder accepts, recognised by file name alone (optionally `.gz`). The daemon
-/// (which reads the files) and the CLI (which refuses to `ingest` a file the daemon would ignore) share this rule.
+/// (which reads the files), the CLI's `ingest` (which refuses a file the daemon would ignore) and its one-shot
+/// commands (`align --input`, `transfer --input`, which pick a one-file format by name) share this rule.
 public enum CorpusFileName: Equatable, Sendable {
     /// `source<TAB>target` per line.
     case tsv
@@ -12,6 +30,19 @@ public enum CorpusFileName: Equatable, Sendable {
     /// Moses pairs: `NAME.<source-lang>` and `NAME.<target-lang>` with equal line counts.
     case mosesSource(partner: String)
     case mosesTarget(partner: String)
+
+    /// The content's layout.
+    public var format: CorpusFormat {
+        switch self {
+        case .tsv: .tsv
+        case .jsonLines: .jsonLines
+        case .tmx: .tmx
+        case .mosesSource, .mosesTarget: .moses
+        }
+    }
+
+    /// The format's name (stored for an ingested file).
+    public var name: String { format.name }
 
     /// What `classify` accepts, for error messages.
     public static func accepted(sourceLanguage: String, targetLanguage: String) -> String {
@@ -46,5 +77,19 @@ public enum CorpusFileName: Equatable, Sendable {
             return .mosesTarget(partner: directory + "/" + stem + "." + sourceLanguage + suffix)
         }
         return nil
+    }
+}
+
+extension CorpusFormat {
+    /// The one-file format a file's name implies (`.tsv`, `.jsonl`, `.tmx`, each optionally `.gz`), or nil.
+    public static func implied(byName path: String) -> CorpusFormat? {
+        var name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".gz") { name = String(name.dropLast(3)) }
+        switch (name as NSString).pathExtension.lowercased() {
+        case "tsv": return .tsv
+        case "jsonl": return .jsonLines
+        case "tmx": return .tmx
+        default: return nil
+        }
     }
 }
