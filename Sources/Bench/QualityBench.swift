@@ -67,7 +67,10 @@ struct QualityBench: ParsableCommand {
     )
     var tunedState: String?
     @Option(help: "Tuning: Adam learning rate of the rows.") var tuneLearningRate: Float = 2e-3
-    @Option(help: "Tuning: write the rows and optimizer state after each budget to <dir>/<pair>-<minutes>.state.")
+    @Option(
+        help:
+            "Tuning: write the rows and optimizer state after each budget to <dir>/<pair>-<minutes>.state (counters in .state.json); a rerun with the same settings resumes from the latest budget saved there."
+    )
     var tuneStateDir: String?
     @Option(
         help:

@@ -236,7 +236,9 @@ struct QualityRun {
             ]
             if let tuned { rowSets.append((tuned.label, tuned.embedding, tuned.head)) }
             if let path = s.tunedState {
-                let loaded = try QualityTuningSource.loadRows(path: path, source: source, initial: initial)
+                let loaded = try QualityTuningSource.loadRows(
+                    path: path, source: source, pair: pairName, settings: s.tuning, trainCount: train.count,
+                    initial: initial)
                 rowSets.append(("tuned rows of \(path)", loaded.embedding, loaded.head))
             }
             // Expected target tokens per source byte, from the training split (byte ratio × target tokens/byte).

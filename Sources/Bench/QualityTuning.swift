@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Systems
 
 /// The tuned model as a row source of `transtok-bench quality`: embeddings-only tuning (`Engine/Tuning`) from
 /// transtok's initialisation on the training books' target side (never the held-out books), one run per language
@@ -21,7 +22,9 @@ final class QualityTuningSource {
     /// One pair's tuner, kept between budgets (they come in increasing order).
     private struct Run {
         let pair: String
-        let tuner: EmbeddingTuner
+        var tuner: EmbeddingTuner
+        /// What the state files of this run belong to (`fingerprint(_:)`).
+        let fingerprint: String
         var batches: any TuningBatchSource
         var cpuSeconds: Double
         var steps: Int
@@ -42,14 +45,18 @@ final class QualityTuningSource {
         }
     }
 
-    /// The rows of a state file written by `--tune-state-dir` for this source model and initialisation's shape.
+    /// The rows of a state file written by `--tune-state-dir` for this pair, these tuning settings and this
+    /// initialisation (its fingerprint must match, see `fingerprint`).
     static func loadRows(
-        path: String, source: SourceModel, initial: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)
+        path: String, source: SourceModel, pair: String, settings: Settings, trainCount: Int,
+        initial: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)
     ) throws
         -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)
     {
         let model = try tuningModel(source: source, embedding: initial.embedding, head: initial.head)
-        _ = try TuningStateFile.load(from: path, into: model)
+        let print = fingerprint(
+            pair: pair, settings: settings, trainCount: trainCount, embedding: initial.embedding, head: initial.head)
+        _ = try TuningStateFile.load(from: path, into: model, fingerprint: print)
         return (model.embeddingMatrix(), model.headMatrix())
     }
 
@@ -89,12 +96,78 @@ final class QualityTuningSource {
             "  (tuning \(context.pair): \(text.tokens.count) training tokens of the training books' target side, \(settings.sequences) × \(settings.length) tokens per step, lr \(settings.learningRate), distillation weight \(settings.distillation); CPU time = process CPU seconds of all threads during steps)"
         )
         return Run(
-            pair: context.pair, tuner: tuner, batches: batches, cpuSeconds: 0, steps: 0, tokens: 0, wallSeconds: 0)
+            pair: context.pair, tuner: tuner, fingerprint: fingerprint(context), batches: batches, cpuSeconds: 0,
+            steps: 0, tokens: 0, wallSeconds: 0)
+    }
+
+    /// The identity of a run's state files: the tuning settings, the pair and the initial rows (FNV-1a over their
+    /// bits; the same corpus, tokenizer and mapping give the same rows), so `--tune-state-dir` never resumes a state
+    /// written for other settings or another initialisation.
+    private func fingerprint(_ context: QualityContext) -> String {
+        Self.fingerprint(
+            pair: context.pair, settings: settings, trainCount: context.train.count,
+            embedding: context.initialEmbedding, head: context.initialHead)
+    }
+
+    static func fingerprint(
+        pair: String, settings: Settings, trainCount: Int, embedding: EmbeddingMatrix, head: EmbeddingMatrix?
+    ) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) {
+            hash ^= word
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let key =
+            "\(pair)|\(settings.sequences)|\(settings.length)|\(settings.learningRate)|\(settings.distillation)|\(trainCount)"
+        for b in key.utf8 { mix(UInt64(b)) }
+        for v in embedding.values { mix(UInt64(v.bitPattern)) }
+        for v in head?.values ?? [] { mix(UInt64(v.bitPattern)) }
+        return String(hash, radix: 16)
+    }
+
+    private func statePath(_ pair: String, _ minutes: Double) -> String? {
+        guard let dir = settings.stateDirectory else { return nil }
+        let series = settings.distillation > 0 ? "-distill" : ""
+        return dir + "/\(pair)\(series)-\(String(format: "%g", minutes)).state"
+    }
+
+    /// The counters of a saved budget, beside its state file (`<state>.json`).
+    private struct Counters: Codable {
+        var cpuSeconds: Double
+        var wallSeconds: Double
+        var steps: Int
+        var tokens: Int
+        var fingerprint: String
+    }
+
+    /// Continues an interrupted run: when `<pair>-<minutes>.state` and its counters exist for this run's
+    /// fingerprint and this run has not reached that budget yet, the rows and optimizer state are loaded, the counters
+    /// restored and the batch stream advanced past the batches already trained on. Returns whether it resumed.
+    private func resume(_ r: inout Run, minutes: Double) throws -> Bool {
+        guard let path = statePath(r.pair, minutes), r.cpuSeconds < minutes * 60,
+            FileManager.default.fileExists(atPath: path),
+            let data = FileManager.default.contents(atPath: path + ".json"),
+            let counters = try? JSONDecoder().decode(Counters.self, from: data),
+            counters.fingerprint == r.fingerprint, counters.steps >= r.steps
+        else { return false }
+        let state = try TuningStateFile.load(from: path, into: r.tuner.model, fingerprint: r.fingerprint)
+        r.tuner = try EmbeddingTuner(model: r.tuner.model, options: r.tuner.options, state: state)
+        for _ in r.steps..<counters.steps { _ = try r.batches.nextBatch() }
+        r.cpuSeconds = counters.cpuSeconds
+        r.wallSeconds = counters.wallSeconds
+        r.steps = counters.steps
+        r.tokens = counters.tokens
+        say(
+            String(
+                format: "  (resumed %@ from %@: %.2f CPU-min, %d steps, %d tokens)", r.pair, path, r.cpuSeconds / 60,
+                r.steps, r.tokens))
+        return true
     }
 
     func produce(_ context: QualityContext, _ minutes: Double) throws -> QualityRowOutput {
         if run?.pair != context.pair { run = try start(context) }
         guard var r = run else { throw QualityCorpus.Failure(description: "tuning run missing") }
+        let resumed = try resume(&r, minutes: minutes)
         let remaining = minutes * 60 - r.cpuSeconds
         if remaining > 0 {
             let result = try r.tuner.run(budget: TuningBudget(cpuSeconds: remaining), batches: &r.batches)
@@ -111,10 +184,13 @@ final class QualityTuningSource {
                     r.wallSeconds / 60, result.recentLoss, loadAverage()))
         }
         run = r
-        if let dir = settings.stateDirectory {
+        if let dir = settings.stateDirectory, let path = statePath(context.pair, minutes), !resumed {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let series = settings.distillation > 0 ? "-distill" : ""
-            try r.tuner.saveState(to: dir + "/\(context.pair)\(series)-\(String(format: "%g", minutes)).state")
+            try r.tuner.saveState(to: path, fingerprint: r.fingerprint)
+            let counters = Counters(
+                cpuSeconds: r.cpuSeconds, wallSeconds: r.wallSeconds, steps: r.steps, tokens: r.tokens,
+                fingerprint: r.fingerprint)
+            try DurableFile.write(try JSONEncoder().encode(counters), to: path + ".json")
         }
         return .tables(embedding: r.tuner.model.embeddingMatrix(), head: r.tuner.model.headMatrix())
     }

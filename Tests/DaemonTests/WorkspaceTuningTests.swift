@@ -176,14 +176,33 @@ struct WorkspaceTuningTests {
             #expect(second.row(second.head, id) == second.row(tuned.1, id), "head row \(id)")
         }
         #expect(unchanged.contains { first.row(first.head, $0) != second.row(second.head, $0) })
-        // Changed rows: exactly the new mapping's initialisation, whatever tuning did to them before.
+        // Changed rows: re-initialised from the new mapping when the change is material, else the new mapping's
+        // initialisation plus the offset tuning had added to the old one (`TunedRowCarry`).
         let source = try SourceModel(path: fixture.model)
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: 1)
+        let sourceHead = try #require(source.head)
+        let plan = try TunedRowCarry(threshold: WorkspacePipeline.carryThreshold).plan(
+            changed.sorted(), old: first.mapping, new: second.mapping, source: source.embedding, remapper: remapper)
+        #expect(second.statistics["tuning_rows_carried"] == Double(plan.carried.count), "\(second.statistics)")
+        #expect(second.statistics["tuning_rows_reinitialised"] == Double(plan.reinitialised.count))
         var expected = second.embedding, expectedHead = second.head
-        try remapper.remapRows(Array(changed), of: source.embedding, mapping: second.mapping, into: &expected)
-        try remapper.remapRows(
-            Array(changed), of: try #require(source.head), mapping: second.mapping, into: &expectedHead)
+        try remapper.remapRows(plan.reinitialised, of: source.embedding, mapping: second.mapping, into: &expected)
+        try remapper.remapRows(plan.reinitialised, of: sourceHead, mapping: second.mapping, into: &expectedHead)
         #expect(expected == second.embedding && expectedHead == second.head)
+        var oldInit = first.embedding, newInit = second.embedding, oldHead = first.head, newHead = second.head
+        try remapper.remapRows(plan.carried, of: source.embedding, mapping: first.mapping, into: &oldInit)
+        try remapper.remapRows(plan.carried, of: source.embedding, mapping: second.mapping, into: &newInit)
+        try remapper.remapRows(plan.carried, of: sourceHead, mapping: first.mapping, into: &oldHead)
+        try remapper.remapRows(plan.carried, of: sourceHead, mapping: second.mapping, into: &newHead)
+        for id in plan.carried {
+            for j in 0..<second.embedding.columns {
+                let k = id * second.embedding.columns + j
+                let want = newInit.values[k] + (tuned.0.values[k] - oldInit.values[k])
+                let wantHead = newHead.values[k] + (tuned.1.values[k] - oldHead.values[k])
+                #expect(abs(second.embedding.values[k] - want) < 1e-5, "embedding row \(id)")
+                #expect(abs(second.head.values[k] - wantHead) < 1e-5, "head row \(id)")
+            }
+        }
         #expect(changed.contains { second.row(tuned.1, $0) != second.row(second.head, $0) })
         // The status: the job kind and the progress the CLI prints.
         #expect(try fixture.tuneJobs().contains { $0.state == .done })

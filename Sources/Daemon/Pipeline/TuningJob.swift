@@ -9,8 +9,9 @@ import Synchronization
 /// job of kind `tune` trains the new rows (Engine's `EmbeddingTuner`: the body frozen, Adam on the input rows and the
 /// untied head) on the workspace's target text for at most `tune_seconds_per_cycle` CPU seconds, on a thread of its
 /// own. The next cycle first stops it (a flag checked between steps: the cycle waits for one step and the state
-/// save, never for the budget) and takes its rows (`collect`), re-initialises the rows whose mapping changed, and
-/// publishes; the run after it resets those rows' Adam moments (`start`). The tuner (its F32 copy of the body, the
+/// save, never for the budget) and takes its rows (`collect`), re-initialises the rows whose mapping changed
+/// materially and carries the tuned offset of the others onto their new initialisation (`TunedRowCarry`), and
+/// publishes; the run after it resets the re-initialised rows' Adam moments (`start`). The tuner (its F32 copy of the body, the
 /// tables and the moments) stays in memory between runs; the optimizer state file and `progress.json`
 /// (`TuningFiles`) let a restart resume, also a run a shutdown interrupted.
 ///
@@ -94,12 +95,14 @@ final class WorkspaceTuning: @unchecked Sendable {
         }
     }
 
-    /// After checkpoint `checkpoint` was published from `state`: resets the rows `changed` (re-initialised from the
-    /// new mapping) in the tuner, then starts a run with the workspace's budget. Nothing when the budget is 0.
-    func start(after checkpoint: Int, state: WorkspaceState, changed: [Int]) {
+    /// After checkpoint `checkpoint` was published from `state`: in the tuner, resets the rows `reinitialised` (the
+    /// new mapping's initialisation, moments zeroed) and moves the rows `carried` to the state's values (their tuned
+    /// offset on the new initialisation, moments kept), then starts a run with the workspace's budget. Nothing when
+    /// the budget is 0.
+    func start(after checkpoint: Int, state: WorkspaceState, reinitialised: [Int], carried: [Int]) {
         resumeChecked = true
         guard state.spec.tuningBudget > 0 else { return }
-        begin(checkpoint: checkpoint, state: state, changed: changed, spent: 0)
+        begin(checkpoint: checkpoint, state: state, reinitialised: reinitialised, carried: carried, spent: 0)
     }
 
     /// Once per process, when no cycle is due: resumes the run of the newest checkpoint that a shutdown interrupted
@@ -122,7 +125,7 @@ final class WorkspaceTuning: @unchecked Sendable {
                     "workspace": "\(record.spec.name)", "checkpoint.number": "\(latest)",
                     "spent_seconds": "\(progress.spentSeconds)",
                 ])
-            begin(checkpoint: latest, state: state, changed: [], spent: progress.spentSeconds)
+            begin(checkpoint: latest, state: state, reinitialised: [], carried: [], spent: progress.spentSeconds)
         } catch {
             logger.warning(
                 "cannot resume the tuning run", metadata: ["workspace": "\(workspaceID)", "error": "\(error)"])
@@ -186,12 +189,15 @@ final class WorkspaceTuning: @unchecked Sendable {
 
     // MARK: - A run
 
-    private func begin(checkpoint: Int, state: WorkspaceState, changed: [Int], spent: Double) {
+    private func begin(
+        checkpoint: Int, state: WorkspaceState, reinitialised: [Int], carried: [Int], spent: Double
+    ) {
         let name = state.spec.name, budget = state.spec.tuningBudget
         let tuner: EmbeddingTuner
         do {
             guard let prepared = try prepare(state, base: checkpoint), let embedding = state.embedding else { return }
-            try prepared.resetRows(changed, embedding: embedding, head: state.head)
+            try prepared.resetRows(reinitialised, embedding: embedding, head: state.head)
+            try prepared.replaceRows(carried, embedding: embedding, head: state.head, resetMoments: false)
             tuner = prepared
         } catch {
             logger.warning("tuning not started", metadata: ["workspace": "\(name)", "error": "\(error)"])

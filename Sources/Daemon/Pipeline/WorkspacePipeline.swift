@@ -28,6 +28,13 @@ final class WorkspacePipeline {
     /// "test delay") after aligning, so process-level tests can act during a running cycle. Never set in production.
     static let testCycleDelay = ProcessInfo.processInfo.environment["TRANSTOK_TEST_CYCLE_DELAY_SECONDS"].flatMap(
         Double.init)
+    /// The relative movement of a tuned row's initialisation above which a cycle re-initialises it
+    /// (`TunedRowCarry`); `TRANSTOK_TUNE_REINIT_THRESHOLD` overrides it for the measurement that chose it
+    /// (scripts/bench/daemon-tuning-cycles.sh).
+    static let carryThreshold =
+        ProcessInfo.processInfo.environment["TRANSTOK_TUNE_REINIT_THRESHOLD"].flatMap(Float.init).flatMap {
+            $0 >= 0 ? $0 : nil
+        } ?? TunedRowCarry.defaultThreshold
     /// Test-only: with `TRANSTOK_TEST_CYCLE_DELAY_UNINTERRUPTIBLE=1` the test delay ignores cancellation, standing
     /// for a step that cannot be interrupted (the shutdown grace period is then what bounds SIGTERM).
     static let testCycleDelayIsUninterruptible =
@@ -125,9 +132,11 @@ final class WorkspacePipeline {
         clock.lap("map")
         try checkCancelled()
 
-        // 3. Only rows whose weights changed are recomputed.
+        // 3. Only rows whose weights changed are recomputed; tuned rows keep their offset unless the change is material.
         progress(0.65, "refreshing embedding rows")
-        let changed = try state.refreshRows(for: mapping, threads: threads)
+        let refresh = try state.refreshRows(
+            for: mapping, threads: threads, carry: tuned.isEmpty ? nil : TunedRowCarry(threshold: Self.carryThreshold))
+        let changed = refresh.changed
         clock.lap("refresh rows")
         try checkCancelled()
 
@@ -151,6 +160,10 @@ final class WorkspacePipeline {
         var statistics = Self.statistics(of: state, report: report, rowsRecomputed: changed.count)
         statistics.merge(clock.statistics.merging(StepClock.statistics(of: saved.steps)) { a, _ in a }) { a, _ in a }
         statistics.merge(tuned) { a, _ in a } // tuning_steps, tuning_tokens (#15)
+        if !tuned.isEmpty {
+            statistics["tuning_rows_carried"] = Double(refresh.carried.count)
+            statistics["tuning_rows_reinitialised"] = Double(refresh.reinitialised.count)
+        }
         let record = try publisher.publish(
             temporary: temporary, workspaceID: workspaceID, workspace: state.spec.name, number: number,
             parent: try store.checkpoints(workspaceID: workspaceID).first?.number,
@@ -166,7 +179,8 @@ final class WorkspacePipeline {
         }
         loaded = state
         if lookups.isWanted { lookups.publish(LookupSnapshot(state)) }
-        tuning.start(after: number, state: state, changed: changed) // (#15) a background job; returns at once
+        // (#15) a background job; returns at once
+        tuning.start(after: number, state: state, reinitialised: refresh.reinitialised, carried: refresh.carried)
         progress(1, "checkpoint \(number) published")
         return Outcome(
             checkpoint: record, pairsAdded: applied.retracted > 0 ? 0 : applied.added,

@@ -62,25 +62,52 @@ struct WorkspaceState {
         return transfer.mapper(lexicons, reusing: preparedVocabularies).build(from: alignedPairs)
     }
 
+    /// The rows a refresh recomputed: all rows whose mapping changed, split (when the tables were tuned) into those
+    /// re-initialised from the new mapping and those whose tuned offset was carried onto it (`TunedRowCarry`).
+    struct RowRefresh {
+        var changed: [Int]
+        var reinitialised: [Int]
+        var carried: [Int]
+    }
+
     /// Recomputes only the embedding (and head) rows whose weights changed under `mapping` (all rows the first time)
-    /// and makes `mapping` current; returns the recomputed target ids.
-    mutating func refreshRows(for mapping: TokenMapping, threads: Int) throws -> [Int] {
+    /// and makes `mapping` current. Without `carry` every changed row gets the new mapping's initialisation; with it
+    /// (the tables hold tuned rows) a changed row keeps its tuned offset from the old initialisation unless the change
+    /// is material (`TunedRowCarry.plan`, decided on the input embedding and applied to the head alike).
+    mutating func refreshRows(for mapping: TokenMapping, threads: Int, carry: TunedRowCarry? = nil) throws
+        -> RowRefresh
+    {
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: threads)
         let changed = self.mapping.map { mapping.changedTargetIDs(comparedTo: $0) } ?? Array(mapping.rows.indices)
-        if var embedding, self.mapping != nil {
+        if var embedding, let old = self.mapping {
             self.embedding = nil // (one reference: the rows are changed in place)
-            try remapper.remapRows(changed, of: model.embedding, mapping: mapping, into: &embedding)
-            self.embedding = embedding
-            if var head, let sourceHead = model.head {
-                self.head = nil
-                try remapper.remapRows(changed, of: sourceHead, mapping: mapping, into: &head)
-                self.head = head
+            var refresh = RowRefresh(changed: changed, reinitialised: changed, carried: [])
+            if let carry {
+                let plan = try carry.plan(changed, old: old, new: mapping, source: model.embedding, remapper: remapper)
+                try carry.apply(
+                    plan, old: old, new: mapping, source: model.embedding, to: &embedding, remapper: remapper)
+                if var head, let sourceHead = model.head {
+                    self.head = nil
+                    try carry.apply(plan, old: old, new: mapping, source: sourceHead, to: &head, remapper: remapper)
+                    self.head = head
+                }
+                refresh.reinitialised = plan.reinitialised
+                refresh.carried = plan.carried
+            } else {
+                try remapper.remapRows(changed, of: model.embedding, mapping: mapping, into: &embedding)
+                if var head, let sourceHead = model.head {
+                    self.head = nil
+                    try remapper.remapRows(changed, of: sourceHead, mapping: mapping, into: &head)
+                    self.head = head
+                }
             }
-        } else {
-            embedding = try remapper.remap(model.embedding, mapping: mapping)
-            head = try model.head.map { (h) throws(TransferError) in try remapper.remap(h, mapping: mapping) }
+            self.embedding = embedding
+            self.mapping = mapping
+            return refresh
         }
+        embedding = try remapper.remap(model.embedding, mapping: mapping)
+        head = try model.head.map { (h) throws(TransferError) in try remapper.remap(h, mapping: mapping) }
         self.mapping = mapping
-        return changed
+        return RowRefresh(changed: changed, reinitialised: changed, carried: [])
     }
 }

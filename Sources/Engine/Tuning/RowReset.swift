@@ -1,11 +1,20 @@
-/// Re-initialising some trainable rows of a tuner: a caller that recomputed rows from a new token mapping (the
-/// daemon's refresh cycle) replaces their values and zeroes their Adam moments, so they train from the new
-/// initialisation; every other row keeps its tuned values and moments.
+/// Replacing some trainable rows of a tuner: a caller that recomputed rows from a new token mapping (the daemon's
+/// refresh cycle, `TunedRowCarry`) re-initialises the rows whose mapping changed materially (new values, zeroed Adam
+/// moments: they train from the new initialisation) and moves the others by the change of their initialisation
+/// (new values, moments kept); every other row keeps its tuned values and moments.
 extension EmbeddingTuner {
     /// Copies rows `ids` of `embedding` (and, for an untied head, of `head`) into the model's tables and zeroes their
     /// moments. Ids outside the trainable input rows leave the input table alone (the head row is still reset);
     /// tables of another shape are refused, naming the tensor.
     public func resetRows(_ ids: [Int], embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws {
+        try replaceRows(ids, embedding: embedding, head: head, resetMoments: true)
+    }
+
+    /// Copies rows `ids` of `embedding` (and, for an untied head, of `head`) into the model's tables; their moments
+    /// are zeroed when `resetMoments`, else kept. Same rules as `resetRows`.
+    public func replaceRows(_ ids: [Int], embedding: EmbeddingMatrix, head: EmbeddingMatrix?, resetMoments: Bool)
+        throws
+    {
         let c = model.config, h = c.hiddenSize
         guard embedding.rows == c.inputVocabularySize, embedding.columns == h else {
             throw TuningError.shapeMismatch(
@@ -23,6 +32,7 @@ extension EmbeddingTuner {
         embedding.values.withUnsafeBufferPointer { source in
             for id in ids where trainable.contains(id) {
                 for j in 0..<h { model.embedding.pointer[id * h + j] = source[id * h + j] }
+                guard resetMoments else { continue }
                 let local = (id - trainable.lowerBound) * h
                 (state.inputFirstMoment.pointer + local).update(repeating: 0, count: h)
                 (state.inputSecondMoment.pointer + local).update(repeating: 0, count: h)
@@ -32,6 +42,7 @@ extension EmbeddingTuner {
             head.values.withUnsafeBufferPointer { source in
                 for id in ids where id >= 0 && id < c.outputVocabularySize {
                     for j in 0..<h { table.pointer[id * h + j] = source[id * h + j] }
+                    guard resetMoments else { continue }
                     (m.pointer + id * h).update(repeating: 0, count: h)
                     (v.pointer + id * h).update(repeating: 0, count: h)
                 }

@@ -41,4 +41,24 @@ struct TuningRowResetTests {
             "\($0)".contains("model.embed_tokens.weight")
         }
     }
+
+    @Test("replaced rows without a moment reset take the given values and keep their moments")
+    func replaceRowsKeepingMoments() throws {
+        let model = try TuningTestModels.random(seed: 6, tied: false)
+        let initial = model.embeddingMatrix(), initialHead = try #require(model.headMatrix())
+        let tuner = try EmbeddingTuner(
+            model: model, options: TuningOptions(sequences: 2, length: 12, adam: AdamOptions(learningRate: 2e-2)))
+        var source = TuningOptimizerTests.FixedBatches(TuningOptimizerTests.batch)
+        _ = try tuner.run(budget: TuningBudget(steps: 3), batches: &source)
+        let h = model.config.hiddenSize
+        let first = tuner.state.inputFirstMoment, headFirst = try #require(tuner.state.headFirstMoment)
+        let moment = { (row: Int) in Array(UnsafeBufferPointer(start: first.pointer + row * h, count: h)) }
+        let headMoment = { (row: Int) in Array(UnsafeBufferPointer(start: headFirst.pointer + row * h, count: h)) }
+        let before = (moment(3), headMoment(3))
+        #expect(before.0.contains { $0 != 0 } && before.1.contains { $0 != 0 })
+        try tuner.replaceRows([3], embedding: initial, head: initialHead, resetMoments: false)
+        #expect(model.embeddingMatrix().row(3) == initial.row(3))
+        #expect(try #require(model.headMatrix()).row(3) == initialHead.row(3))
+        #expect(moment(3) == before.0 && headMoment(3) == before.1)
+    }
 }
