@@ -3,6 +3,7 @@ import Engine
 import Foundation
 
 extension AlignerModel: ExpressibleByArgument {}
+extension HydraPromptStyle: ExpressibleByArgument {}
 
 /// `transtok-bench quality`: adapted-model quality on held-out whole books, per language pair and as a mean.
 /// Rows: the original model with its own tokenizer; transtok's initialisation with each aligner; the baselines
@@ -77,6 +78,13 @@ struct QualityBench: ParsableCommand {
             "Tuning: also a curve with this weight of the distillation term (the source model reading the same text with its own tokenizer; 0 = none)."
     )
     var tuneDistillation: Float = 0
+    @Option(
+        help:
+            "Tuning: every Nth batch is one of the translation objective (the training pairs as Hydra prompts in the source model's chat template, the reference scored), mixed with the language-model batches (0 = none, 1 = translation only)."
+    )
+    var tuneTranslation = 0
+    @Option(help: "Tuning: the translation objective's prompt (instruction or echo).")
+    var tuneTranslationPrompt = HydraPromptStyle.echo
     @Option(help: "Tuning: tokens per training sequence.") var tuneLength = 128
     @Option(help: "Tuning: sequences per step.") var tuneBatch = 4
     @Option(
@@ -95,6 +103,7 @@ struct QualityBench: ParsableCommand {
         guard window >= 2, stride >= 1, stride <= window else {
             throw ValidationError("need window ≥ 2 and 1 ≤ stride ≤ window")
         }
+        guard tuneTranslation >= 0 else { throw ValidationError("--tune-translation must be ≥ 0") }
         guard tuneLearningRate > 0, tuneLength >= 2, tuneBatch >= 1 else {
             throw ValidationError("--tune-learning-rate must be positive, --tune-length ≥ 2, --tune-batch ≥ 1")
         }
@@ -163,7 +172,8 @@ struct QualityBench: ParsableCommand {
             heldOut: heldOut.map(list),
             tuning: QualityTuningSource.Settings(
                 sequences: tuneBatch, length: tuneLength, learningRate: tuneLearningRate,
-                distillation: tuneDistillation, stateDirectory: tuneStateDir),
+                distillation: tuneDistillation, translationEvery: tuneTranslation,
+                translationStyle: tuneTranslationPrompt, stateDirectory: tuneStateDir),
             decodings: try list(decodings).map { try QualityRun.DecodingSpec(parsing: $0) },
             template: try? ModelLoader.load(path: modelPath).chatTemplate,
             tunedState: tunedState,

@@ -16,6 +16,10 @@ struct QualityContext {
     let initialEmbedding: EmbeddingMatrix
     let initialHead: EmbeddingMatrix?
     let threads: Int
+    /// Language codes of the pair (the translation objective's prompt names them) and the source model's chat
+    /// template (nil: the bare instruction).
+    let sourceLanguage: String, targetLanguage: String
+    let template: ChatTemplate?
     /// A scratch directory for this pair (removed after the run).
     let workDirectory: URL
 }
@@ -42,6 +46,7 @@ enum QualityRowSources {
     static func all(tuning: QualityTuningSource.Settings) -> [QualityRowSource] {
         var lm = tuning
         lm.distillation = 0
+        if tuning.distillation > 0 { lm.translationEvery = 0 }
         var sources = [QualityTuningSource(settings: lm).rowSource]
         if tuning.distillation > 0 { sources.append(QualityTuningSource(settings: tuning).rowSource) }
         return sources

@@ -32,6 +32,7 @@ struct QualityRun {
         var chat = false
         var repeatStop = 0
         var lengthFactor: Double? = nil
+        var style = HydraPromptStyle.instruction
 
         init() {}
         init(parsing text: String) throws {
@@ -40,12 +41,15 @@ struct QualityRun {
                     chat = false
                 } else if part == "chat" {
                     chat = true
+                } else if let style = HydraPromptStyle(rawValue: String(part)) {
+                    self.style = style
                 } else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 {
                     repeatStop = n
                 } else if part.hasPrefix("len"), let f = Double(part.dropFirst(3)), f > 0 {
                     lengthFactor = f
                 } else {
-                    throw QualityCorpus.Failure(description: "--decodings: '\(part)' is not plain, chat, stopN or lenF")
+                    throw QualityCorpus.Failure(
+                        description: "--decodings: '\(part)' is not plain, chat, instruction, echo, stopN or lenF")
                 }
             }
         }
@@ -205,13 +209,15 @@ struct QualityRun {
             let context = QualityContext(
                 pair: pairName, source: source, target: target, tokenizerPath: tokenizerPath, train: train,
                 evaluationText: text, initialEmbedding: initial.embedding, initialHead: initial.head,
-                threads: s.threads, workDirectory: work)
-            for extra in QualityRowSources.all(tuning: s.tuning) {
+                threads: s.threads, sourceLanguage: languages.first ?? "", targetLanguage: languages.last ?? "",
+                template: s.template, workDirectory: work)
+            let extras = QualityRowSources.all(tuning: s.tuning)
+            for extra in extras {
                 for minutes in s.budgets {
                     let label = "\(extra.name) @ \(String(format: "%g", minutes)) CPU-min"
                     switch try extra.produce(context, minutes) {
                     case .tables(let e, let h):
-                        if extra.name == "tuned" { tuned = (label, e, h) }
+                        if extra.name == extras.first?.name { tuned = (label, e, h) }
                         try score(
                             label, .extra, try models.adapted(embedding: e, head: h, target: target), target,
                             cpuMinutes: minutes, series: extra.name)
@@ -258,6 +264,7 @@ struct QualityRun {
                     var decoding = QualityTranslation.Decoding()
                     decoding.template = spec.chat ? s.template : nil
                     decoding.repeatStop = spec.repeatStop
+                    decoding.style = spec.style
                     if let f = spec.lengthFactor {
                         decoding.expectedTokensPerSourceByte = rate
                         decoding.lengthFactor = f

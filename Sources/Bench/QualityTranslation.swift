@@ -66,9 +66,10 @@ struct QualityTranslation {
         /// target/source byte ratio × the target tokenizer's tokens per byte), + 8; nil = 2 × source tokens + 16.
         var expectedTokensPerSourceByte: Double?
         var lengthFactor = 1.5
+        var style = HydraPromptStyle.instruction
 
         var description: String {
-            "prompt \(template == nil ? "plain" : "chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
+            "prompt \(style.rawValue) \(template == nil ? "plain" : "in the chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
                 + (expectedTokensPerSourceByte.map {
                     String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0)
                 }
@@ -115,7 +116,7 @@ struct QualityTranslation {
             var soFar = ""
             let (text, _) = try translator.translate(
                 text: src, sourceLanguage: languageName(sourceLanguage), targetLanguage: languageName(targetLanguage),
-                source: source, target: target, template: decoding.template, options: options
+                source: source, target: target, template: decoding.template, style: decoding.style, options: options
             ) { piece in
                 soFar += piece
                 guard decoding.repeatStop > 0, piece.contains(" ") else { return true }

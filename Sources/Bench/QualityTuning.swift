@@ -14,6 +14,12 @@ final class QualityTuningSource {
         /// Weight of the distillation term (`DistillationStream`: the source model's states at shared byte
         /// boundaries); 0 = language-model loss only.
         var distillation: Float = 0
+        /// Every `translationEvery`-th batch is one of the translation objective (`TranslationPairBatches`: the
+        /// training pairs as Hydra prompts, `translationStyle` in the source model's chat template, with the
+        /// reference scored); the model tuned is then the Hydra table (target rows train, source rows frozen).
+        /// 0 = language-model batches only.
+        var translationEvery = 0
+        var translationStyle = HydraPromptStyle.echo
         /// When set, the rows and optimizer state after each budget are written to `<dir>/<pair>-<minutes>.state`
         /// (`TuningStateFile`), e.g. to translate with them later (`--tuned-state`).
         var stateDirectory: String?
@@ -39,7 +45,10 @@ final class QualityTuningSource {
 
     var rowSource: QualityRowSource {
         QualityRowSource(
-            name: settings.distillation > 0 ? "tuned (LM + distillation \(settings.distillation))" : "tuned"
+            name: settings.distillation > 0
+                ? "tuned (LM + distillation \(settings.distillation))"
+                : settings.translationEvery > 0
+                    ? "tuned (LM + translation, 1 batch in \(settings.translationEvery))" : "tuned"
         ) { [self] context, minutes in
             try produce(context, minutes)
         }
@@ -53,15 +62,29 @@ final class QualityTuningSource {
     ) throws
         -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)
     {
-        let model = try tuningModel(source: source, embedding: initial.embedding, head: initial.head)
+        let model = try tuningModel(
+            source: source, embedding: initial.embedding, head: initial.head, hydra: settings.translationEvery > 0)
         let print = fingerprint(
             pair: pair, settings: settings, trainCount: trainCount, embedding: initial.embedding, head: initial.head)
         _ = try TuningStateFile.load(from: path, into: model, fingerprint: print)
-        return (model.embeddingMatrix(), model.headMatrix())
+        return try targetTables(model)
     }
 
-    static func tuningModel(source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws
-        -> TuningModel
+    /// The target tables of a tuned model: for a Hydra tuning model the target block of its input table.
+    static func targetTables(_ model: TuningModel) throws -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
+        let all = model.embeddingMatrix()
+        guard let offset = model.config.hydraSourceOffset else { return (all, model.headMatrix()) }
+        let target = try EmbeddingMatrix(
+            rows: offset, columns: all.columns, values: Array(all.values.prefix(offset * all.columns)))
+        return (target, model.headMatrix())
+    }
+
+    /// `hydra`: the input table is `[embedding ; source rows]` with the source block frozen (the translation
+    /// objective's prompts are read through it); the head stays the target's (tied: the target block).
+    static func tuningModel(
+        source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?, hydra: Bool = false
+    )
+        throws -> TuningModel
     {
         guard let llama = source.config.llama else {
             throw QualityCorpus.Failure(
@@ -73,31 +96,67 @@ final class QualityTuningSource {
             ropeFrequencyDivisors:
                 tensors.info("rope_freqs.weight") != nil ? try tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
+        guard hydra else {
+            return try TuningModel(
+                config: config, tensors: tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
+        }
+        config.hydraSourceOffset = embedding.rows
+        config.outputVocabularySize = embedding.rows
         return try TuningModel(
-            config: config, tensors: tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
+            config: config, tensors: tensors, embedding: try embedding.stacked(on: source.embedding),
+            head: config.tiedEmbeddings ? nil : head)
     }
 
     private func start(_ context: QualityContext) throws -> Run {
         let model = try Self.tuningModel(
-            source: context.source, embedding: context.initialEmbedding, head: context.initialHead)
+            source: context.source, embedding: context.initialEmbedding, head: context.initialHead,
+            hydra: settings.translationEvery > 0)
         let options = TuningOptions(
             sequences: settings.sequences, length: settings.length,
             adam: AdamOptions(learningRate: settings.learningRate), distillation: settings.distillation)
         let tuner = try EmbeddingTuner(model: model, options: options)
         let text = TuningText(lines: context.train.map(\.1), codec: context.target)
         let chunks = try TokenChunkStream(tokens: text.tokens, length: settings.length, sequences: settings.sequences)
-        let batches: any TuningBatchSource =
+        var batches: any TuningBatchSource =
             settings.distillation > 0
             ? try DistillationStream(
                 inner: chunks, student: model, sourceEmbedding: context.source.embedding, targetCodec: context.target,
                 sourceCodec: context.source.tokenizer, maxSourceLength: 8 * settings.length)
             : chunks
+        if settings.translationEvery > 0 {
+            let pairs = try translationBatches(context, offset: context.initialEmbedding.rows)
+            say(
+                "  (translation objective: \(pairs.exampleCount) training pairs as \(settings.translationStyle.rawValue) prompts\(context.template == nil ? "" : " in the chat template"), \(pairs.skipped) longer than \(settings.length) tokens left out; 1 batch in \(settings.translationEvery))"
+            )
+            batches = try InterleavedBatches(main: chunks, other: pairs, every: settings.translationEvery)
+        }
         say(
             "  (tuning \(context.pair): \(text.tokens.count) training tokens of the training books' target side, \(settings.sequences) × \(settings.length) tokens per step, lr \(settings.learningRate), distillation weight \(settings.distillation); CPU time = process CPU seconds of all threads during steps)"
         )
         return Run(
             pair: context.pair, tuner: tuner, fingerprint: fingerprint(context), batches: batches, cpuSeconds: 0,
             steps: 0, tokens: 0, wallSeconds: 0)
+    }
+
+    /// The training pairs as translation examples: the prompt `HydraTranslator` builds (source tokenizer, shifted
+    /// to the source rows), then the reference in target ids and the token translation stops at (the target EOS, or
+    /// else a newline: one verse in, one line out).
+    private func translationBatches(_ context: QualityContext, offset: Int) throws -> TranslationPairBatches {
+        let sourceName = QualityTranslation.languageName(context.sourceLanguage)
+        let targetName = QualityTranslation.languageName(context.targetLanguage)
+        guard let end = context.target.specialTokenIDs[.eos] ?? context.target.encodeIDs("\n").last else {
+            throw QualityCorpus.Failure(description: "the target tokenizer has neither an EOS token nor a newline")
+        }
+        let examples = context.train.map { pair in
+            let prompt = HydraTranslator.prompt(
+                text: pair.0, sourceLanguage: sourceName, targetLanguage: targetName, template: context.template,
+                style: settings.translationStyle)
+            return TranslationExample(
+                prompt: context.source.tokenizer.encodeIDs(prompt).map { $0 + offset },
+                target: context.target.encodeIDs(pair.1) + [end])
+        }
+        return try TranslationPairBatches(
+            examples: examples, sequences: settings.sequences, maxLength: settings.length, padding: end)
     }
 
     /// The identity of a run's state files: the tuning settings, the pair and the initial rows (FNV-1a over their
@@ -119,6 +178,8 @@ final class QualityTuningSource {
         }
         let key =
             "\(pair)|\(settings.sequences)|\(settings.length)|\(settings.learningRate)|\(settings.distillation)|\(trainCount)"
+            + (settings.translationEvery > 0
+                ? "|translation \(settings.translationEvery) \(settings.translationStyle)" : "")
         for b in key.utf8 { mix(UInt64(b)) }
         for v in embedding.values { mix(UInt64(v.bitPattern)) }
         for v in head?.values ?? [] { mix(UInt64(v.bitPattern)) }
@@ -127,7 +188,9 @@ final class QualityTuningSource {
 
     private func statePath(_ pair: String, _ minutes: Double) -> String? {
         guard let dir = settings.stateDirectory else { return nil }
-        let series = settings.distillation > 0 ? "-distill" : ""
+        let series =
+            settings.distillation > 0
+            ? "-distill" : settings.translationEvery > 0 ? "-translate\(settings.translationEvery)" : ""
         return dir + "/\(pair)\(series)-\(String(format: "%g", minutes)).state"
     }
 
@@ -192,6 +255,7 @@ final class QualityTuningSource {
                 fingerprint: r.fingerprint)
             try DurableFile.write(try JSONEncoder().encode(counters), to: path + ".json")
         }
-        return .tables(embedding: r.tuner.model.embeddingMatrix(), head: r.tuner.model.headMatrix())
+        let tables = try Self.targetTables(r.tuner.model)
+        return .tables(embedding: tables.embedding, head: tables.head)
     }
 }

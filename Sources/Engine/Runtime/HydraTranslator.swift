@@ -44,4 +44,34 @@ public struct HydraTranslator: Sendable {
     public static func instruction(text: String, sourceLanguage: String, targetLanguage: String) -> String {
         "Translate the following text from \(sourceLanguage) into \(targetLanguage).\n\(sourceLanguage): \(text)\n\(targetLanguage):"
     }
+
+    /// The whole prompt `translate(text:…)` encodes with the source tokenizer (and translation tuning trains on):
+    /// the `style`'s instruction, as one user turn of `template` when there is one.
+    public static func prompt(
+        text: String, sourceLanguage: String, targetLanguage: String, template: ChatTemplate?,
+        style: HydraPromptStyle
+    ) -> String {
+        let instruction =
+            switch style {
+            case .instruction:
+                Self.instruction(text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage)
+            case .echo: Self.echo(text: text, sourceLanguage: sourceLanguage)
+            }
+        return template?.render([ChatMessage(.user, instruction)]) ?? instruction
+    }
+
+    /// The echo prompt: asks the model to repeat `text` (source language in, "source language" out). The target
+    /// rows are weighted sums of the source rows of their aligned source tokens, so a body that repeats the source
+    /// text predicts, through the target head, the target tokens aligned to each source word.
+    public static func echo(text: String, sourceLanguage: String) -> String {
+        "Repeat the following \(sourceLanguage) text exactly.\n\(sourceLanguage): \(text)\n\(sourceLanguage):"
+    }
+}
+
+/// How `HydraTranslator.translate(text:…)` words its prompt.
+public enum HydraPromptStyle: String, Sendable, CaseIterable {
+    /// "Translate … from X into Y" (the paper's and TowerInstruct's instruction).
+    case instruction
+    /// "Repeat the following X text exactly" (see `HydraTranslator.echo`).
+    case echo
 }

@@ -48,11 +48,12 @@ extension HydraTranslator {
     /// source tokenizer; the output is decoded with the target tokenizer.
     public func translate(
         text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
-        target: any TokenCodec, template: ChatTemplate?, options: GenerationOptions = GenerationOptions(),
-        onText: (String) -> Bool = { _ in true }
+        target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .instruction,
+        options: GenerationOptions = GenerationOptions(), onText: (String) -> Bool = { _ in true }
     ) throws -> (text: String, generation: Generation) {
-        let instruction = Self.instruction(text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage)
-        let prompt = template?.render([ChatMessage(.user, instruction)]) ?? instruction
+        let prompt = Self.prompt(
+            text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, template: template,
+            style: style)
         var decoder = TextStreamDecoder(codec: target)
         var out = ""
         let generation = try translate(sourcePrompt: source.encodeIDs(prompt), options: options) { id in

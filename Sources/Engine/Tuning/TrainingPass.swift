@@ -35,7 +35,7 @@ enum TrainingPass {
             }
         }
         for (i, s) in batch.sequences.enumerated() {
-            for t in s.dropFirst() where t >= c.outputVocabularySize {
+            for t in s[batch.scoredPositions(i)] where t >= c.outputVocabularySize {
                 throw TuningError.invalidBatch(
                     "sequence \(i) predicts token id \(t), outside the head's 0..<\(c.outputVocabularySize)")
             }
@@ -158,7 +158,7 @@ enum TrainingPass {
         let inverse = 1 / Float(scored)
         var targets = [Int](repeating: -1, count: rows)
         for (s, seq) in batch.sequences.enumerated() {
-            for p in 0..<(n - 1) { targets[s * n + p] = seq[p + 1] }
+            for p in batch.scoredPositions(s) { targets[s * n + p - 1] = seq[p] }
         }
         // Per-row NLL; with gradients each row becomes (softmax − onehot) / scored (zero for the unscored last rows).
         var nll = [Double](repeating: 0, count: rows)
