@@ -72,4 +72,34 @@ struct TunedRowCarryTests {
                 loose, old: Self.old, new: Self.new, source: Self.source, to: &small, remapper: remapper)
         }
     }
+
+    @Test("carry plans and writes in one pass: the same plan and the same rows as plan, then apply")
+    func carryIsPlanThenApply() throws {
+        let remapper = EmbeddingRemapper(parallelism: 1)
+        var table = EmbeddingMatrix(zeros: 4, columns: 3)
+        for id in 0..<3 {
+            let start = try initial(Self.old, id)
+            for j in 0..<3 { table.values[id * 3 + j] = start[j] + Self.offset[j] * Float(id + 1) }
+        }
+        // Unsorted ids, a new row among them: the rows are matched by id, not by position.
+        let changed = [3, 1, 0]
+        for threshold: Float in [0, TunedRowCarry.defaultThreshold, 100] {
+            let carry = TunedRowCarry(threshold: threshold)
+            var planned = table, carried = table
+            let plan = try carry.plan(changed, old: Self.old, new: Self.new, source: Self.source, remapper: remapper)
+            try carry.apply(plan, old: Self.old, new: Self.new, source: Self.source, to: &planned, remapper: remapper)
+            let onePass = try carry.carry(
+                changed, old: Self.old, new: Self.new, source: Self.source, to: &carried, remapper: remapper)
+            #expect(onePass == plan, "threshold \(threshold)")
+            #expect(carried.values == planned.values, "threshold \(threshold)")
+            #expect(carried.values != table.values)
+        }
+        // A table of the wrong shape is refused before a row is written.
+        var small = EmbeddingMatrix(zeros: 2, columns: 3)
+        #expect(throws: TransferError.self) {
+            try TunedRowCarry().carry(
+                changed, old: Self.old, new: Self.new, source: Self.source, to: &small, remapper: remapper)
+        }
+        #expect(small.values == Array(repeating: 0, count: 6))
+    }
 }
