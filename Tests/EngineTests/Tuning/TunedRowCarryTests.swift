@@ -28,15 +28,20 @@ struct TunedRowCarryTests {
         Array(try EmbeddingRemapper(parallelism: 1).remap(Self.source, mapping: mapping).row(id))
     }
 
-    @Test("a slightly moved row keeps its tuned offset; a replaced or new row is re-initialised")
-    func carriesSmallChangesAndResetsMaterialOnes() throws {
-        let remapper = EmbeddingRemapper(parallelism: 1)
-        // The tuned table over the new vocabulary: old init + a tuning offset on rows 0–2, row 3 new (zeros).
+    /// A tuned table over the new vocabulary: old init + `offset` × `scale(id)` on rows 0–2, row 3 new (zeros).
+    func tunedTable(scale: (Int) -> Float = { _ in 1 }) throws -> EmbeddingMatrix {
         var table = EmbeddingMatrix(zeros: 4, columns: 3)
         for id in 0..<3 {
             let start = try initial(Self.old, id)
-            for j in 0..<3 { table.values[id * 3 + j] = start[j] + Self.offset[j] }
+            for j in 0..<3 { table.values[id * 3 + j] = start[j] + Self.offset[j] * scale(id) }
         }
+        return table
+    }
+
+    @Test("a slightly moved row keeps its tuned offset; a replaced or new row is re-initialised")
+    func carriesSmallChangesAndResetsMaterialOnes() throws {
+        let remapper = EmbeddingRemapper(parallelism: 1)
+        var table = try tunedTable()
         let changed = Self.new.changedTargetIDs(comparedTo: Self.old)
         #expect(changed == [0, 1, 3])
         let carry = TunedRowCarry()
@@ -76,11 +81,7 @@ struct TunedRowCarryTests {
     @Test("carry plans and writes in one pass: the same plan and the same rows as plan, then apply")
     func carryIsPlanThenApply() throws {
         let remapper = EmbeddingRemapper(parallelism: 1)
-        var table = EmbeddingMatrix(zeros: 4, columns: 3)
-        for id in 0..<3 {
-            let start = try initial(Self.old, id)
-            for j in 0..<3 { table.values[id * 3 + j] = start[j] + Self.offset[j] * Float(id + 1) }
-        }
+        let table = try tunedTable { Float($0 + 1) } // (a different offset per row)
         // Unsorted ids, a new row among them: the rows are matched by id, not by position.
         let changed = [3, 1, 0]
         for threshold: Float in [0, TunedRowCarry.defaultThreshold, 100] {
