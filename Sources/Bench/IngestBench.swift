@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 
 /// `transtok-bench ingest`: peak resident memory of a real `transtokd` while it ingests one large `.tsv.gz` (issue #14
@@ -28,7 +29,7 @@ struct IngestBench: AsyncParsableCommand {
         print("transtok-bench ingest: \(bytes) bytes (\(String(format: "%.2f", decompressedGib)) GiB) of TSV, gzip -1")
         var start = Date()
         let staging = root + "/big.tsv.gz"
-        let pairs = try SyntheticCorpus.writeGzipTSV(to: staging, decompressedBytes: bytes)
+        let pairs = try Self.writeGzipTSV(to: staging, decompressedBytes: bytes)
         let compressed = (try? FileManager.default.attributesOfItem(atPath: staging)[.size] as? Int) ?? 0
         print(
             String(
@@ -100,10 +101,8 @@ struct IngestBench: AsyncParsableCommand {
         }
         return 0
     }
-}
 
-/// Distinct synthetic sentence pairs (numbered, ~36 pseudo-random words a side), as a gzip -1 TSV file.
-enum SyntheticCorpus {
+    /// `Engine.SyntheticCorpus`'s pairs as a gzip -1 TSV file at `path`; returns the number of pairs.
     static func writeGzipTSV(to path: String, decompressedBytes: Int) throws -> Int {
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -111,40 +110,9 @@ enum SyntheticCorpus {
         let pipe = Pipe()
         gzip.standardInput = pipe
         try gzip.run()
-        let words = (0..<512).map { i in
-            String(repeating: String(UnicodeScalar(UInt8(97 + i % 26))), count: 3 + i % 7) + "\(i % 97)"
+        let pairs = try SyntheticCorpus.tsv(decompressedBytes: decompressedBytes) {
+            try pipe.fileHandleForWriting.write(contentsOf: $0)
         }
-        var random: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func sentence() -> [UInt8] {
-            var out: [UInt8] = []
-            for _ in 0..<36 {
-                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                out += Array(words[Int(random >> 55)].utf8)
-                out.append(0x20)
-            }
-            return out
-        }
-        let sources = (0..<256).map { _ in sentence() }, targets = (0..<256).map { _ in sentence() }
-        var written = 0, pairs = 0
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(5 << 20)
-        while written < decompressedBytes {
-            var line = Array("\(pairs) ".utf8)
-            line += sources[pairs & 255]
-            line.append(0x09)
-            line += Array("\(pairs) ".utf8)
-            line += targets[(pairs >> 8) & 255]
-            line.append(0x0A)
-            if written + buffer.count + line.count > decompressedBytes { break }
-            buffer += line
-            pairs += 1
-            if buffer.count >= 4 << 20 {
-                try pipe.fileHandleForWriting.write(contentsOf: buffer)
-                written += buffer.count
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        try pipe.fileHandleForWriting.write(contentsOf: buffer)
         try pipe.fileHandleForWriting.close()
         gzip.waitUntilExit()
         guard gzip.terminationStatus == 0 else { throw ValidationError("gzip failed") }

@@ -1,18 +1,12 @@
 // Fused dequantising matrix-vector kernels; see include/ckernels.h. Two implementations: AVX2+FMA+F16C (chosen at
 // run time when the CPU has them, through target attributes, so the package needs no -march flag) and portable C
 // (dequantise the row with the reference formulas, then an 8-lane dot product).
+#include "avx_helpers.h"
 #include "ckernels.h"
 #include "scalar.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define TK_X86 1
-#else
-#define TK_X86 0
-#endif
 
 // ---------------------------------------------------------------------------------------------------------------
 // Portable dequantisation (the reference formulas, in gguf-py's operation order).
@@ -108,17 +102,6 @@ static void matvec_portable(int kind, const uint8_t *w, size_t row_bytes, const 
 // AVX2 + FMA + F16C.
 
 #if TK_X86
-#define TK_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-TK_AVX2 static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-TK_AVX2 static inline float f16_avx(const uint8_t *p) { return _cvtsh_ss(load_u16(p)); }
-
 /// Eight unsigned bytes (the low 8 of `v`) as floats.
 TK_AVX2 static inline __m256 u8x8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); }
 TK_AVX2 static inline __m256 i8x8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)); }
@@ -151,7 +134,7 @@ TK_AVX2 static float dot_bf16_avx2(const uint8_t *w, const float *x, int64_t n) 
         a3 = _mm256_fmadd_ps(BF(_mm256_extracti128_si256(r1, 1)), _mm256_loadu_ps(x + i + 24), a3);
 #undef BF
     }
-    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; i < n; i++) s += bf16_to_f32(load_u16(w + 2 * i)) * x[i];
     return s;
 }
@@ -166,62 +149,46 @@ TK_AVX2 static float dot_f16_avx2(const uint8_t *w, const float *x, int64_t n) {
         a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(p + 2)), _mm256_loadu_ps(x + i + 16), a2);
         a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(p + 3)), _mm256_loadu_ps(x + i + 24), a3);
     }
-    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; i < n; i++) s += f16_to_f32(load_u16(w + 2 * i)) * x[i];
     return s;
 }
 
 /// Q4_K and Q5_K: Σ over sub-blocks of (d·sc)·Σ q·x − (dmin·m)·Σ x, with Σ x per 32 columns precomputed (`xsum`).
 TK_AVX2 static float dot_q45k_avx2(const uint8_t *b, const float *x, const float *xsum, int64_t n, int five) {
-    const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     float mins = 0;
     for (int64_t blk = 0; blk < n / 256; blk++) {
         const float *xb = x + 256 * blk;
         const float *sb = xsum + 8 * blk;
-        float d = f16_avx(b), dmin = f16_avx(b + 2);
+        float d = f16c(b), dmin = f16c(b + 2);
         const uint8_t *scales = b + 4, *qs = b + (five ? 48 : 16);
-        __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+        __m256i qh = five ? load256(b + 16) : _mm256_setzero_si256();
         for (int j = 0; j < 4; j++) {
             uint8_t sc1, m1, sc2, m2;
             scale_min_k4(2 * j, scales, &sc1, &m1);
             scale_min_k4(2 * j + 1, scales, &sc2, &m2);
-            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * j));
-            __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
-            if (five) {
-                __m256i h1 = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j)), one);
-                __m256i h2 = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j + 1)), one);
-                lo = _mm256_or_si256(lo, _mm256_slli_epi16(h1, 4));
-                hi = _mm256_or_si256(hi, _mm256_slli_epi16(h2, 4));
-            }
+            __m256i lo, hi;
+            q45k_values(load256(qs + 32 * j), qh, j, five, &lo, &hi);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc1), dot32_u8(lo, xb + 64 * j), acc);
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc2), dot32_u8(hi, xb + 64 * j + 32), acc);
             mins += (dmin * (float)m1) * sb[2 * j] + (dmin * (float)m2) * sb[2 * j + 1];
         }
         b += five ? 176 : 144;
     }
-    return hsum(acc) - mins;
+    return hsum8(acc) - mins;
 }
 
 TK_AVX2 static float dot_q6k_avx2(const uint8_t *b, const float *x, int64_t n) {
-    const __m256i low = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+    const __m256i bias = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < n / 256; blk++, b += 210) {
-        float d = f16_avx(b + 208);
+        float d = f16c(b + 208);
         for (int half = 0; half < 2; half++) {
-            const uint8_t *ql = b + 64 * half;
             const int8_t *sc = (const int8_t *)(b + 192 + 8 * half);
             const float *xh = x + 256 * blk + 128 * half;
-            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-            __m256i h = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * half));
             __m256i q[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(l0, low), _mm256_slli_epi16(_mm256_and_si256(h, three), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(l1, low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), three), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), three), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), three), 4));
+            q6k_values(b + 64 * half, b + 128 + 32 * half, q);
             for (int k = 0; k < 4; k++) {
                 __m256i s = _mm256_sub_epi8(q[k], bias);
                 acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc[2 * k]),
@@ -231,13 +198,13 @@ TK_AVX2 static float dot_q6k_avx2(const uint8_t *b, const float *x, int64_t n) {
             }
         }
     }
-    return hsum(acc);
+    return hsum8(acc);
 }
 
 TK_AVX2 static float dot_q8_0_avx2(const uint8_t *b, const float *x, int64_t n) {
     __m256 acc = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < n / 32; blk++, b += 34) {
-        __m256 d = _mm256_set1_ps(f16_avx(b));
+        __m256 d = _mm256_set1_ps(f16c(b));
         __m128i q0 = _mm_loadu_si128((const __m128i *)(b + 2)), q1 = _mm_loadu_si128((const __m128i *)(b + 18));
         const float *xb = x + 32 * blk;
         acc = _mm256_fmadd_ps(_mm256_mul_ps(i8x8(q0), d), _mm256_loadu_ps(xb), acc);
@@ -245,7 +212,7 @@ TK_AVX2 static float dot_q8_0_avx2(const uint8_t *b, const float *x, int64_t n) 
         acc = _mm256_fmadd_ps(_mm256_mul_ps(i8x8(q1), d), _mm256_loadu_ps(xb + 16), acc);
         acc = _mm256_fmadd_ps(_mm256_mul_ps(i8x8(_mm_srli_si128(q1, 8)), d), _mm256_loadu_ps(xb + 24), acc);
     }
-    return hsum(acc);
+    return hsum8(acc);
 }
 
 TK_AVX2 static void matvec_avx2(int kind, const uint8_t *w, size_t row_bytes, const int64_t *stored_rows,
@@ -257,7 +224,7 @@ TK_AVX2 static void matvec_avx2(int kind, const uint8_t *w, size_t row_bytes, co
         for (int64_t g = 0; g < cols / 32; g++) {
             __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(x + 32 * g), _mm256_loadu_ps(x + 32 * g + 8)),
                                      _mm256_add_ps(_mm256_loadu_ps(x + 32 * g + 16), _mm256_loadu_ps(x + 32 * g + 24)));
-            xsum[g] = hsum(s);
+            xsum[g] = hsum8(s);
         }
     }
     for (int64_t r = lo; r < hi; r++) {
@@ -285,7 +252,7 @@ TK_AVX2 static float sum_avx2(const float *p, int64_t n) {
         a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
         a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
     }
-    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; i < n; i++) s += p[i];
     return s;
 }

@@ -3,17 +3,11 @@
 // sub-block scales → i32) and one float multiply-add per block. See include/ckernels.h (`tk_matvec_q8`) and
 // Sources/Engine/Runtime/README.md for where the runtime uses them. The portable version computes the same integer
 // sums in scalar C; only the float combination of the per-block sums differs between the two.
+#include "avx_helpers.h"
 #include "ckernels.h"
 #include "scalar.h"
 
 #include <math.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define TK_X86 1
-#else
-#define TK_X86 0
-#endif
 
 /// 256 activations (Q4_K, Q5_K, Q6_K weights): x ≈ d·q, q in [−127, 127]; bsums[i] = Σ q over elements 16i…16i+15
 /// (the min and the −32 offset terms of the weights multiply these).
@@ -141,19 +135,6 @@ static float dot_q8_portable(int kind, const uint8_t *row, const void *xq, int64
 // AVX2 (+FMA, F16C for the scales).
 
 #if TK_X86
-#define TK_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-TK_AVX2 static inline float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-TK_AVX2 static inline float f16c(const uint8_t *p) { return _cvtsh_ss(load_u16(p)); }
-
-TK_AVX2 static inline __m256i load256(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
-
 /// The eight 6-bit scales and mins of a Q4_K/Q5_K block (`q` = its 12 packed bytes) as two 8-byte words each,
 /// scale_min_k4's formula applied to four bytes at a time: bytes 0–3 are the low 6 bits of q[0..3] (scales) and
 /// q[4..7] (mins); bytes 4–7 take their low 4 bits from q[8..11] (low / high nibble) and the top 2 from q[0..3] /
@@ -167,7 +148,6 @@ static inline void scales_mins_k4(const uint8_t *q, uint64_t *sc, uint64_t *m) {
 }
 
 TK_AVX2 static float dot_q45k_q8k_avx2(const uint8_t *b, const q8k_block *y, int64_t nb, int five) {
-    const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     __m128 accm = _mm_setzero_ps();
     for (int64_t blk = 0; blk < nb; blk++, y++) {
@@ -186,14 +166,8 @@ TK_AVX2 static float dot_q45k_q8k_avx2(const uint8_t *b, const q8k_block *y, int
         const __m256i qh = five ? load256(b + 16) : _mm256_setzero_si256();
         __m256i sumi = _mm256_setzero_si256();
         for (int j = 0; j < 4; j++) {
-            const __m256i q = load256(qs + 32 * j);
-            __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
-            if (five) {
-                const __m256i h1 = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j)), one);
-                const __m256i h2 = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * j + 1)), one);
-                lo = _mm256_or_si256(lo, _mm256_slli_epi16(h1, 4));
-                hi = _mm256_or_si256(hi, _mm256_slli_epi16(h2, 4));
-            }
+            __m256i lo, hi;
+            q45k_values(load256(qs + 32 * j), qh, j, five, &lo, &hi);
             // u8 (≤ 31) × i8 (|·| ≤ 127), pairs summed: |·| ≤ 7874, no int16 saturation.
             __m256i p1 = _mm256_maddubs_epi16(lo, load256(y->q + 64 * j));
             __m256i p2 = _mm256_maddubs_epi16(hi, load256(y->q + 64 * j + 32));
@@ -211,7 +185,6 @@ TK_AVX2 static float dot_q45k_q8k_avx2(const uint8_t *b, const q8k_block *y, int
 }
 
 TK_AVX2 static float dot_q6k_q8k_avx2(const uint8_t *b, const q8k_block *y, int64_t nb) {
-    const __m256i low = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < nb; blk++, y++, b += 210) {
         const float d = f16c(b + 208) * y->d;
@@ -221,16 +194,8 @@ TK_AVX2 static float dot_q6k_q8k_avx2(const uint8_t *b, const q8k_block *y, int6
             _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc)), load256(y->bsums)), 5);
         __m256i sumi = _mm256_setzero_si256();
         for (int half = 0; half < 2; half++) {
-            const uint8_t *ql = b + 64 * half;
-            const __m256i l0 = load256(ql), l1 = load256(ql + 32), h = load256(b + 128 + 32 * half);
             __m256i q[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(l0, low), _mm256_slli_epi16(_mm256_and_si256(h, three), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(l1, low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), three), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), three), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), three), 4));
+            q6k_values(b + 64 * half, b + 128 + 32 * half, q);
             const int8_t *s = sc + 8 * half;
             for (int k = 0; k < 4; k++) {
                 // u8 (≤ 63) × i8: pairs |·| ≤ 16128, no saturation; the low 8 int16 lanes are group 2k, the high 8

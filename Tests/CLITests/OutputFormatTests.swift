@@ -68,6 +68,7 @@ import Testing
             (AlignCommand.self, "--symmetrize", ["intersect", "grow-diag-final-and"]),
             (AlignCommand.self, "--format", ["tsv", "jsonl", "tmx", "fast-align"]),
             (TransferCommand.self, "--format", ["tsv", "jsonl", "tmx", "fast-align"]),
+            (GenerateCommand.self, "--decode-activations", ["quantized8", "float32"]),
             (CompletionCommand.self, "<shell>", ["bash", "zsh", "fish"]),
         ]
         for (command, option, values) in choices {

@@ -109,6 +109,19 @@ import Testing
                 "\(path):10: error: workspaces[0].target_tokeniser: unknown key (see `transtokd config default` for the known ones)"
             ])
 
+        // Every unknown key is a finding of its own, each with the file, its line and its key path.
+        let typos = config(s, remote: #""remotes": [{"name": "s3", "url": "s3://b/p", "regoin": "x"}],\#n"#)
+            .replacingOccurrences(of: "\"target_tokenizer\"", with: "\"target_tokeniser\"")
+            .replacingOccurrences(of: "\"state_dir\"", with: "\"state_directory\"")
+        let (several, severalPath) = try check(typos, in: s)
+        let suffix = ": unknown key (see `transtokd config default` for the known ones)"
+        #expect(
+            several.errors.map(\.description) == [
+                "\(severalPath):3: error: state_directory\(suffix)",
+                "\(severalPath):4: error: remotes[0].regoin\(suffix)",
+                "\(severalPath):11: error: workspaces[0].target_tokeniser\(suffix)",
+            ])
+
         let remote = """
             "remotes": [
                 {"name": "s3", "url": "s3://bucket/p",

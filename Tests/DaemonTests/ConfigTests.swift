@@ -41,15 +41,39 @@ import Testing
 
     @Test func unknownKeysAreErrorsNamingTheKey() throws {
         let file = try writeConfig(#"{"sockett": "/x"}"#)
-        #expect(throws: ConfigError.unknownKey(path: file, key: "sockett")) {
+        #expect(throws: ConfigError.unknownKeys(path: file, keys: ["sockett"])) {
             try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file)
         }
         let nested = try writeConfig(
             #"{"workspaces": [{"name": "a", "source_language": "en", "target_language": "es", "source_model": "/m", "parallel_dirs": [], "colour": 1}]}"#
         )
-        #expect(throws: ConfigError.unknownKey(path: nested, key: "workspaces[0].colour")) {
+        #expect(throws: ConfigError.unknownKeys(path: nested, keys: ["workspaces[0].colour"])) {
             try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: nested)
         }
+    }
+
+    /// A person fixing a config file sees every unknown key at once, not one per attempt.
+    @Test func everyUnknownKeyIsNamedInOneError() throws {
+        let file = try writeConfig(
+            """
+            {"sockett": "/x", "log_level": "info", "colour": 1,
+             "remotes": [{"name": "r", "url": "s3://b/p", "regoin": "x"}],
+             "workspaces": [
+               {"name": "a", "source_language": "en", "target_language": "es", "source_model": "/m", "parallel_dirs": []},
+               {"name": "b", "source_language": "en", "target_language": "es", "source_model": "/m", "parallel_dirs": [],
+                "target_tokeniser": "/t", "aligner_model": "best"}
+             ]}
+            """)
+        let keys = [
+            "colour", "sockett", "remotes[0].regoin", "workspaces[1].aligner_model", "workspaces[1].target_tokeniser",
+        ]
+        #expect(throws: ConfigError.unknownKeys(path: file, keys: keys)) {
+            try ConfigResolver.resolve(flags: ConfigLayer(), environment: [:], configFile: file)
+        }
+        let text = ConfigError.unknownKeys(path: file, keys: keys).description
+        #expect(
+            text.hasPrefix("config file \(file): unknown keys \"colour\", \"sockett\", \"remotes[0].regoin\""),
+            "\(text)")
     }
 
     @Test func malformedAndInvalidValuesGiveClearErrors() throws {

@@ -1,4 +1,5 @@
 import ControlAPI
+import Engine
 import Entities
 import Foundation
 import Testing
@@ -75,44 +76,15 @@ enum ProcessMemory {
     }
 }
 
-/// A synthetic parallel corpus of distinct pairs, gzipped.
+/// `Engine.SyntheticCorpus`'s pairs, gzipped.
 enum LargeCorpus {
     /// Writes `path` (gzip -1 of about `decompressedBytes` of TSV) and returns its number of pairs.
     static func writeGzipTSV(to path: String, decompressedBytes: Int) async throws -> Int {
         let plain = String(path.dropLast(3))
         FileManager.default.createFile(atPath: plain, contents: nil)
         let handle = try #require(FileHandle(forWritingAtPath: plain))
-        let words = (0..<512).map { i in
-            String(repeating: String(UnicodeScalar(UInt8(97 + i % 26))), count: 3 + i % 7) + "\(i % 97)"
-        }
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func sentence() -> [UInt8] {
-            var out: [UInt8] = []
-            for _ in 0..<36 {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                out += Array(words[Int(state >> 55)].utf8)
-                out.append(0x20)
-            }
-            return out
-        }
-        let sources = (0..<256).map { _ in sentence() }, targets = (0..<256).map { _ in sentence() }
-        var written = 0, pairs = 0
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(5 << 20)
-        while written < decompressedBytes {
-            let number = Array("\(pairs) ".utf8)
-            buffer += number
-            buffer += sources[pairs & 255]
-            buffer.append(0x09)
-            buffer += number
-            buffer += targets[(pairs >> 8) & 255]
-            buffer.append(0x0A)
-            pairs += 1
-            if buffer.count >= 4 << 20 || written + buffer.count >= decompressedBytes {
-                try handle.write(contentsOf: buffer)
-                written += buffer.count
-                buffer.removeAll(keepingCapacity: true)
-            }
+        let pairs = try SyntheticCorpus.tsv(decompressedBytes: decompressedBytes) {
+            try handle.write(contentsOf: $0)
         }
         try handle.close()
         let gzip = Process()

@@ -26,19 +26,7 @@ struct AlignCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Source-side file, one sentence per line.") var source: String?
-    @Option(help: "Target-side file, line-parallel to --source.") var target: String?
-    @Option(
-        help:
-            "Single parallel file (instead of --source/--target): fast_align's 'source ||| target' lines, or see --format."
-    )
-    var input: String?
-    @Option(help: "Format of --input (default: the one its name implies, else fast-align).")
-    var format: CorpusFormat?
-    @Option(help: ArgumentHelp("Source language of a TMX --input (ISO code; en matches en-GB).", valueName: "code"))
-    var sourceLanguage: String?
-    @Option(help: ArgumentHelp("Target language of a TMX --input (ISO code).", valueName: "code"))
-    var targetLanguage: String?
+    @OptionGroup var parallelText: ParallelTextOptions<AlignCorpusFlags>
     @Option(help: "ibm1 | fastalign | best") var model: AlignerModel = .best
     @Flag(help: "Align in the reverse direction (the target side conditions), links still printed source-target.")
     var reverse = false
@@ -53,24 +41,7 @@ struct AlignCommand: ParsableCommand {
     @Flag(help: "Skip over-long pairs with a warning instead of failing.") var skipOverlong = false
     @OptionGroup var global: GlobalOptions
 
-    /// What to read (nil until the options are valid).
-    var parallelInput: ParallelTextInput? {
-        if let input { return .oneFile(input, format: format) }
-        guard let source, let target else { return nil }
-        return .lineParallel(source: source, target: target)
-    }
-
     func validate() throws {
-        if input == nil && (source == nil || target == nil) {
-            throw ValidationError("give --source and --target, or --input")
-        }
-        if input != nil && (source != nil || target != nil) {
-            throw ValidationError("--input excludes --source/--target")
-        }
-        if format != nil && input == nil { throw ValidationError("--format describes --input") }
-        if let problem = parallelInput?.problem(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
-            throw ValidationError(problem)
-        }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let n = iterations, n < 1 { throw ValidationError("--iterations must be at least 1") }
     }
@@ -80,10 +51,9 @@ struct AlignCommand: ParsableCommand {
         defer { progress.finish() }
         progress.step("reading the corpus", index: 0, of: 3)
         var reader = CorpusReader(lowercase: lowercase, maxTokens: maxTokens, skipOverlong: skipOverlong)
-        reader.sourceLanguage = sourceLanguage
-        reader.targetLanguage = targetLanguage
-        guard let parallelInput else { throw ValidationError("give --source and --target, or --input") }
-        let corpus = try reader.read(parallelInput)
+        reader.sourceLanguage = parallelText.sourceLanguage
+        reader.targetLanguage = parallelText.targetLanguage
+        let corpus = try reader.read(try parallelText.requiredInput())
         for w in corpus.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         var config = WordAlignerConfiguration()
         config.model = model
@@ -118,4 +88,16 @@ struct AlignCommand: ParsableCommand {
 struct AlignedPair: Encodable {
     var line: Int
     var links: [[Int]]
+}
+
+/// `align`'s names: `--source`/`--target`; its languages only choose a TMX file's sides.
+enum AlignCorpusFlags: ParallelTextFlags {
+    static let source = "source"
+    static let target = "target"
+    static let sourceHelp = "Source-side file, one sentence per line."
+    static let targetHelp = "Target-side file, line-parallel to --source."
+    static let inputHelp =
+        "Single parallel file (instead of --source/--target): fast_align's 'source ||| target' lines, or see --format."
+    static let sourceLanguageHelp = "Source language of a TMX --input (ISO code; en matches en-GB)."
+    static let targetLanguageHelp = "Target language of a TMX --input (ISO code)."
 }

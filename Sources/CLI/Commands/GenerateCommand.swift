@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok generate --model PATH --prompt TEXT [--hydra] [--beams N] [--max-tokens N]`: offline generation
+/// `transtok generate --model PATH --prompt TEXT [--hydra] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
 /// (streamed to stdout) or, with `--hydra`, zero-shot translation with a Hydra checkpoint.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,18 +24,28 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Nucleus sampling threshold.") var topP: Float = 1
     @Option(help: "Top-k cut-off (0 = none).") var topK = 0
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
+    @Option(
+        help: ArgumentHelp(
+            "Decode arithmetic on Q4_K/Q5_K/Q6_K weights: quantized8 (8-bit activations, integer kernels, as llama.cpp) or float32 (dequantised weights, F32 activations: the exact path, as prefill and transformers)."
+        ))
+    var decodeActivations: DecodeActivations = .quantized8
     @Option(help: "OpenBLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     /// `--verbose` (timing on stderr) is a global option (see `GlobalOptions`).
     @OptionGroup var global: GlobalOptions
+
+    /// What the flags ask of the generator.
+    var generationOptions: GenerationOptions {
+        GenerationOptions(
+            maxTokens: maxTokens,
+            sampling: SamplingOptions(temperature: temperature, topP: topP, topK: topK, seed: seed),
+            beams: beams, activations: decodeActivations)
+    }
 
     func run() async throws {
         BLAS.setThreads(threads)
         let loaded = try ModelLoader.load(path: model)
         guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(model) has no tokenizer") }
-        let options = GenerationOptions(
-            maxTokens: maxTokens,
-            sampling: SamplingOptions(temperature: temperature, topP: topP, topK: topK, seed: seed),
-            beams: beams)
+        let options = generationOptions
         let template = chat ? loaded.chatTemplate : nil
         // Streamed to stdout as it is generated; with --json, collected and printed once as one object.
         var collected = ""

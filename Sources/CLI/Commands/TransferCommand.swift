@@ -18,27 +18,8 @@ struct TransferCommand: AsyncParsableCommand {
             "Source model: a .gguf (llama, qwen2, gemma, gemma2, gemma3, phi3) or a Hugging Face directory (safetensors + config.json + tokenizer.json) of a supported architecture (decoders: llama, mistral, qwen2, phi3, gemma*; encoders: bert, roberta, xlm-roberta, camembert, modernbert)."
     ) var model: String
     @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
-    @Option(help: "Parallel corpus, model's language side (one sentence per line; .gz allowed).") var sourceText:
-        String?
-    @Option(help: "Parallel corpus, target language side (line k translates line k of --source-text).") var targetText:
-        String?
-    @Option(
-        help:
-            "Parallel corpus in one file (instead of --source-text/--target-text): .tsv, .jsonl, .tmx (read for --source-language and --target-language) or fast_align's 'source ||| target' lines; see --format."
-    ) var input: String?
-    @Option(help: "Format of --input (default: the one its name implies, else fast-align).")
-    var format: CorpusFormat?
+    @OptionGroup var parallelText: ParallelTextOptions<TransferCorpusFlags>
     @Option(help: "Output Hugging Face model directory.") var output: String
-    @Option(
-        help: ArgumentHelp(
-            "Language of the model and of --source-text (ISO code, for the model card and a TMX --input).",
-            valueName: "code"))
-    var sourceLanguage: String?
-    @Option(
-        help: ArgumentHelp(
-            "Language of the new tokenizer and of --target-text (ISO code, for the model card and a TMX --input).",
-            valueName: "code"))
-    var targetLanguage: String?
     @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
     @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit =
         .transtok
@@ -80,26 +61,6 @@ struct TransferCommand: AsyncParsableCommand {
         var peakRssMegabytes: Int
     }
 
-    /// What to read (nil until the options are valid).
-    var parallelInput: ParallelTextInput? {
-        if let input { return .oneFile(input, format: format) }
-        guard let sourceText, let targetText else { return nil }
-        return .lineParallel(source: sourceText, target: targetText)
-    }
-
-    func validate() throws {
-        if input == nil && (sourceText == nil || targetText == nil) {
-            throw ValidationError("give --source-text and --target-text, or --input")
-        }
-        if input != nil && (sourceText != nil || targetText != nil) {
-            throw ValidationError("--input excludes --source-text/--target-text")
-        }
-        if format != nil && input == nil { throw ValidationError("--format describes --input") }
-        if let problem = parallelInput?.problem(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) {
-            throw ValidationError(problem)
-        }
-    }
-
     func run() async throws {
         let method = initMethod
         if paperCompat, let aligner, aligner != .ibm1 {
@@ -128,10 +89,11 @@ struct TransferCommand: AsyncParsableCommand {
         let targetTok = try Tokenizer(contentsOf: URL(fileURLWithPath: targetTokenizer))
         lap("load model and tokenizers")
 
-        guard let parallelInput else { throw ValidationError("give --source-text and --target-text, or --input") }
         // Pairs with an empty side are left out (as the aligners would skip them).
         var pairs: [(String, String)] = []
-        try parallelInput.read(sourceLanguage: sourceLanguage, targetLanguage: targetLanguage) { pair in
+        try parallelText.requiredInput().read(
+            sourceLanguage: parallelText.sourceLanguage, targetLanguage: parallelText.targetLanguage
+        ) { pair in
             if !pair.source.isEmpty && !pair.target.isEmpty { pairs.append((pair.source, pair.target)) }
         }
         if let n = maxPairs { pairs = Array(pairs.prefix(n)) }
@@ -250,10 +212,11 @@ extension TransferCommand {
         }
         figures += tuning.map { .init("Tuning", $0.trimmingCharacters(in: .whitespaces)) }
         return ModelCard(
-            title: "\(base.displayName)\(targetLanguage.map { " → \($0)" } ?? "")\(hydra ? " (Hydra)" : "") — transtok",
+            title:
+                "\(base.displayName)\(parallelText.targetLanguage.map { " → \($0)" } ?? "")\(hydra ? " (Hydra)" : "") — transtok",
             base: base, architecture: source.config.architecture.modelType, kind: source.config.architecture.kind,
-            sourceLanguage: sourceLanguage ?? (base.languages.count == 1 ? base.languages[0] : nil),
-            targetLanguage: targetLanguage,
+            sourceLanguage: parallelText.sourceLanguage ?? (base.languages.count == 1 ? base.languages[0] : nil),
+            targetLanguage: parallelText.targetLanguage,
             tokenizer: ModelCard.tokenizerSummary(target),
             corpusPairs: pairs, method: methodEntries, figures: figures, hydra: hydra,
             dtype: dtype.rawValue.lowercased(),
@@ -268,4 +231,18 @@ func peakRSSMegabytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss / 1024
+}
+
+/// `transfer`'s names: `--source-text`/`--target-text`; its languages also name the model card's.
+enum TransferCorpusFlags: ParallelTextFlags {
+    static let source = "source-text"
+    static let target = "target-text"
+    static let sourceHelp = "Parallel corpus, model's language side (one sentence per line; .gz allowed)."
+    static let targetHelp = "Parallel corpus, target language side (line k translates line k of --source-text)."
+    static let inputHelp =
+        "Parallel corpus in one file (instead of --source-text/--target-text): .tsv, .jsonl, .tmx (read for --source-language and --target-language) or fast_align's 'source ||| target' lines; see --format."
+    static let sourceLanguageHelp =
+        "Language of the model and of --source-text (ISO code, for the model card and a TMX --input)."
+    static let targetLanguageHelp =
+        "Language of the new tokenizer and of --target-text (ISO code, for the model card and a TMX --input)."
 }

@@ -14,3 +14,4 @@ extension AddressingStyle: ExpressibleByArgument {
 /// Choices are enums: `--help` lists their values and a bad value names the allowed ones.
 extension TokenizerTrainingOptions.Kind: ExpressibleByArgument {}
 extension EmbeddingInit: ExpressibleByArgument {}
+extension DecodeActivations: ExpressibleByArgument {}

@@ -41,18 +41,26 @@ enum ConfigCheck {
         do {
             config = try ConfigResolver.resolve(flags: flags, environment: environment, configFile: explicit).config
         } catch {
-            let found: Finding =
+            let found: [Finding] =
                 switch error {
                 case .unreadable(let file, let reason):
-                    Finding(severity: .error, file: file, message: "cannot read: \(reason)")
+                    [Finding(severity: .error, file: file, message: "cannot read: \(reason)")]
                 case .malformed(let file, let reason):
-                    Finding(
-                        severity: .error, file: file, line: Self.leadingLine(reason), message: "not valid: \(reason)")
-                case .unknownKey(_, let key):
-                    finding(.error, key: key, "unknown key (see `transtokd config default` for the known ones)")
-                case .invalid(let key, let message): finding(.error, key: key, message)
+                    [
+                        Finding(
+                            severity: .error, file: file, line: Self.leadingLine(reason),
+                            message: "not valid: \(reason)")
+                    ]
+                case .unknownKeys(let file, let keys):
+                    // (each in the file, with its line when the scanner found it)
+                    keys.map {
+                        Finding(
+                            severity: .error, file: file, line: lines?.line(of: $0), key: $0,
+                            message: "unknown key (see `transtokd config default` for the known ones)")
+                    }
+                case .invalid(let key, let message): [finding(.error, key: key, message)]
                 }
-            return Result(configFile: path, config: nil, findings: [found])
+            return Result(configFile: path, config: nil, findings: found)
         }
 
         var findings: [Finding] = []

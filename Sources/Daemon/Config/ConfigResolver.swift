@@ -107,21 +107,8 @@ enum ConfigResolver {
         guard let top = object as? [String: Any] else {
             throw .malformed(path: path, reason: "the top level must be an object")
         }
-        let known = Set(DaemonConfig.CodingKeys.allCases.map(\.rawValue))
-        if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .unknownKey(path: path, key: unknown)
-        }
-        for section in [DaemonConfig.CodingKeys.remotes, .workspaces] {
-            guard let elements = top[section.rawValue] as? [[String: Any]],
-                let entity = ConfigKeys.entity(section.rawValue)
-            else { continue }
-            let known = Set(entity.configKeys)
-            for (index, element) in elements.enumerated() {
-                if let unknown = element.keys.sorted().first(where: { !known.contains($0) }) {
-                    throw .unknownKey(path: path, key: "\(section.rawValue)[\(index)].\(unknown)")
-                }
-            }
-        }
+        let unknown = unknownKeys(top)
+        if !unknown.isEmpty { throw .unknownKeys(path: path, keys: unknown) }
         let layer: ConfigLayer
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = ConfigKeys.decoding
@@ -138,5 +125,24 @@ enum ConfigResolver {
             throw .malformed(path: path, reason: ConfigFileReader.describe(error, in: data))
         }
         return layer
+    }
+
+    /// Every key of a config file's top-level object that the daemon does not know, as key paths
+    /// (`workspaces[1].colour`), the top level's first (sorted), then each `remotes[i]` and `workspaces[i]` in order.
+    static func unknownKeys(_ top: [String: Any]) -> [String] {
+        let known = Set(DaemonConfig.CodingKeys.allCases.map(\.rawValue))
+        var unknown = top.keys.sorted().filter { !known.contains($0) }
+        for section in [DaemonConfig.CodingKeys.remotes, .workspaces] {
+            guard let elements = top[section.rawValue] as? [Any], let entity = ConfigKeys.entity(section.rawValue)
+            else { continue }
+            let known = Set(entity.configKeys)
+            for (index, element) in elements.enumerated() {
+                guard let element = element as? [String: Any] else { continue }
+                unknown += element.keys.sorted().filter { !known.contains($0) }.map {
+                    "\(section.rawValue)[\(index)].\($0)"
+                }
+            }
+        }
+        return unknown
     }
 }

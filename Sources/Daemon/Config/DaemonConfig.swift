@@ -191,15 +191,17 @@ extension WorkspaceSpec {
 enum ConfigError: CategorizedError, Equatable {
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
-    case unknownKey(path: String, key: String)
+    /// Every unknown key of the file (key paths such as `workspaces[0].colour`), so that one edit fixes them all.
+    case unknownKeys(path: String, keys: [String])
     case invalid(key: String, message: String)
 
     var description: String {
         switch self {
         case .unreadable(let path, let reason): "cannot read config file \(path): \(reason)"
         case .malformed(let path, let reason): "config file \(path) is not valid: \(reason)"
-        case .unknownKey(let path, let key):
-            "config file \(path): unknown key \"\(key)\" (see `transtokd config default`)"
+        case .unknownKeys(let path, let keys):
+            "config file \(path): unknown key\(keys.count == 1 ? "" : "s") "
+                + keys.map { "\"\($0)\"" }.joined(separator: ", ") + " (see `transtokd config default`)"
         case .invalid(let key, let message): "config: \(key) \(message)"
         }
     }
@@ -207,7 +209,7 @@ enum ConfigError: CategorizedError, Equatable {
     var category: ErrorCategory {
         switch self {
         case .unreadable: .notFound
-        case .malformed, .unknownKey, .invalid: .invalidArgument
+        case .malformed, .unknownKeys, .invalid: .invalidArgument
         }
     }
 }

@@ -73,7 +73,7 @@ struct WorkspaceState {
     /// Recomputes only the embedding (and head) rows whose weights changed under `mapping` (all rows the first time)
     /// and makes `mapping` current. Without `carry` every changed row gets the new mapping's initialisation; with it
     /// (the tables hold tuned rows) a changed row keeps its tuned offset from the old initialisation unless the change
-    /// is material (`TunedRowCarry.plan`, decided on the input embedding and applied to the head alike).
+    /// is material (`TunedRowCarry.carry`, decided on the input embedding and applied to the head alike).
     mutating func refreshRows(for mapping: TokenMapping, threads: Int, carry: TunedRowCarry? = nil) throws
         -> RowRefresh
     {
@@ -83,9 +83,8 @@ struct WorkspaceState {
             self.embedding = nil // (one reference: the rows are changed in place)
             var refresh = RowRefresh(changed: changed, reinitialised: changed, carried: [])
             if let carry {
-                let plan = try carry.plan(changed, old: old, new: mapping, source: model.embedding, remapper: remapper)
-                try carry.apply(
-                    plan, old: old, new: mapping, source: model.embedding, to: &embedding, remapper: remapper)
+                let plan = try carry.carry(
+                    changed, old: old, new: mapping, source: model.embedding, to: &embedding, remapper: remapper)
                 if var head, let sourceHead = model.head {
                     self.head = nil
                     try carry.apply(plan, old: old, new: mapping, source: sourceHead, to: &head, remapper: remapper)

@@ -8,7 +8,8 @@
 ///   prefill and as transformers on the dequantised weights (logits within 1e-4), for parity checks and evaluation.
 ///
 /// Prefill (several rows), F32/F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 weights always use F32 activations.
-public enum DecodeActivations: Sendable, Equatable {
+/// The raw values are the names `transtok generate --decode-activations` takes.
+public enum DecodeActivations: String, Sendable, Equatable, CaseIterable {
     case quantized8
     case float32
 }

@@ -127,17 +127,10 @@ public final class WeightMatrix: @unchecked Sendable {
     func matvec(rows range: Range<Int>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         guard !range.isEmpty, let bytes else { return }
         if let kind = fusedKind {
-            let run = { (map: UnsafePointer<Int64>?) in
+            withStoredRowMap { map in
                 tk_matvec(
-                    kind, bytes, self.rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), x,
-                    Int64(self.columns), y, accumulate ? 1 : 0)
-            }
-            if let storedRows {
-                storedRows.withUnsafeBufferPointer { p in
-                    run(p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int64.self) })
-                }
-            } else {
-                run(nil)
+                    kind, bytes, rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), x, Int64(columns), y,
+                    accumulate ? 1 : 0)
             }
             return
         }
@@ -189,17 +182,19 @@ public final class WeightMatrix: @unchecked Sendable {
         rows range: Range<Int>, quantized xq: UnsafeRawPointer, y: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
         guard !range.isEmpty, let bytes, let kind = integerKind else { return }
-        let run = { (map: UnsafePointer<Int64>?) in
+        withStoredRowMap { map in
             tk_matvec_q8(
-                kind, bytes, self.rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), xq,
-                Int64(self.columns), y, accumulate ? 1 : 0)
+                kind, bytes, rowBytes, map, Int64(range.lowerBound), Int64(range.upperBound), xq, Int64(columns), y,
+                accumulate ? 1 : 0)
         }
-        if let storedRows {
-            storedRows.withUnsafeBufferPointer { p in
-                run(p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int64.self) })
-            }
-        } else {
-            run(nil)
+    }
+
+    /// Calls `body` with `storedRows` as the C kernels' row map (`int64_t *`, logical row → stored row), or nil for
+    /// the identity.
+    private func withStoredRowMap(_ body: (UnsafePointer<Int64>?) -> Void) {
+        guard let storedRows else { return body(nil) }
+        storedRows.withUnsafeBufferPointer { p in
+            body(p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int64.self) })
         }
     }
 

@@ -28,15 +28,20 @@ struct TunedRowCarryTests {
         Array(try EmbeddingRemapper(parallelism: 1).remap(Self.source, mapping: mapping).row(id))
     }
 
-    @Test("a slightly moved row keeps its tuned offset; a replaced or new row is re-initialised")
-    func carriesSmallChangesAndResetsMaterialOnes() throws {
-        let remapper = EmbeddingRemapper(parallelism: 1)
-        // The tuned table over the new vocabulary: old init + a tuning offset on rows 0–2, row 3 new (zeros).
+    /// A tuned table over the new vocabulary: old init + `offset` × `scale(id)` on rows 0–2, row 3 new (zeros).
+    func tunedTable(scale: (Int) -> Float = { _ in 1 }) throws -> EmbeddingMatrix {
         var table = EmbeddingMatrix(zeros: 4, columns: 3)
         for id in 0..<3 {
             let start = try initial(Self.old, id)
-            for j in 0..<3 { table.values[id * 3 + j] = start[j] + Self.offset[j] }
+            for j in 0..<3 { table.values[id * 3 + j] = start[j] + Self.offset[j] * scale(id) }
         }
+        return table
+    }
+
+    @Test("a slightly moved row keeps its tuned offset; a replaced or new row is re-initialised")
+    func carriesSmallChangesAndResetsMaterialOnes() throws {
+        let remapper = EmbeddingRemapper(parallelism: 1)
+        var table = try tunedTable()
         let changed = Self.new.changedTargetIDs(comparedTo: Self.old)
         #expect(changed == [0, 1, 3])
         let carry = TunedRowCarry()
@@ -71,5 +76,31 @@ struct TunedRowCarryTests {
             try TunedRowCarry().apply(
                 loose, old: Self.old, new: Self.new, source: Self.source, to: &small, remapper: remapper)
         }
+    }
+
+    @Test("carry plans and writes in one pass: the same plan and the same rows as plan, then apply")
+    func carryIsPlanThenApply() throws {
+        let remapper = EmbeddingRemapper(parallelism: 1)
+        let table = try tunedTable { Float($0 + 1) } // (a different offset per row)
+        // Unsorted ids, a new row among them: the rows are matched by id, not by position.
+        let changed = [3, 1, 0]
+        for threshold: Float in [0, TunedRowCarry.defaultThreshold, 100] {
+            let carry = TunedRowCarry(threshold: threshold)
+            var planned = table, carried = table
+            let plan = try carry.plan(changed, old: Self.old, new: Self.new, source: Self.source, remapper: remapper)
+            try carry.apply(plan, old: Self.old, new: Self.new, source: Self.source, to: &planned, remapper: remapper)
+            let onePass = try carry.carry(
+                changed, old: Self.old, new: Self.new, source: Self.source, to: &carried, remapper: remapper)
+            #expect(onePass == plan, "threshold \(threshold)")
+            #expect(carried.values == planned.values, "threshold \(threshold)")
+            #expect(carried.values != table.values)
+        }
+        // A table of the wrong shape is refused before a row is written.
+        var small = EmbeddingMatrix(zeros: 2, columns: 3)
+        #expect(throws: TransferError.self) {
+            try TunedRowCarry().carry(
+                changed, old: Self.old, new: Self.new, source: Self.source, to: &small, remapper: remapper)
+        }
+        #expect(small.values == Array(repeating: 0, count: 6))
     }
 }
