@@ -12,11 +12,6 @@ struct QualityTranslation {
         var examples: [(source: String, reference: String, hydra: String, wordByWord: String)]
     }
 
-    /// English names for the instruction, as `transtok translate` builds them from the workspace's language codes.
-    static func languageName(_ code: String) -> String {
-        Locale(identifier: "en").localizedString(forLanguageCode: code) ?? code
-    }
-
     /// The daemon's lookup table: `IncrementalAligner` with the daemon's options (forward direction only) on the
     /// training pairs' word units, every pair kept (`beam: nil`), NULL rows dropped; per source unit the target of
     /// highest t(f|e) (lookup's first answer).
@@ -115,7 +110,8 @@ struct QualityTranslation {
             var cut: Int?
             var soFar = ""
             let (text, _) = try translator.translate(
-                text: src, sourceLanguage: languageName(sourceLanguage), targetLanguage: languageName(targetLanguage),
+                text: src, sourceLanguage: HydraTranslator.languageName(sourceLanguage),
+                targetLanguage: HydraTranslator.languageName(targetLanguage),
                 source: source, target: target, template: decoding.template, style: decoding.style, options: options
             ) { piece in
                 soFar += piece

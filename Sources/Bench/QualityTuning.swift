@@ -67,44 +67,16 @@ final class QualityTuningSource {
         let print = fingerprint(
             pair: pair, settings: settings, trainCount: trainCount, embedding: initial.embedding, head: initial.head)
         _ = try TuningStateFile.load(from: path, into: model, fingerprint: print)
-        return try targetTables(model)
+        return model.targetTables()
     }
 
-    /// The target tables of a tuned model: for a Hydra tuning model the target block of its input table.
-    static func targetTables(_ model: TuningModel) throws -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
-        let all = model.embeddingMatrix()
-        guard let offset = model.config.hydraSourceOffset else { return (all, model.headMatrix()) }
-        let target = try EmbeddingMatrix(
-            rows: offset, columns: all.columns, values: Array(all.values.prefix(offset * all.columns)))
-        return (target, model.headMatrix())
-    }
-
-    /// `hydra`: the input table is `[embedding ; source rows]` with the source block frozen (the translation
-    /// objective's prompts are read through it); the head stays the target's (tied: the target block).
-    static func tuningModel(
-        source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?, hydra: Bool = false
-    )
+    /// `hydra`: the translation objective's model (`TuningModel(hydraOf:)`, source rows frozen).
+    static func tuningModel(source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?, hydra: Bool)
         throws -> TuningModel
     {
-        guard let llama = source.config.llama else {
-            throw QualityCorpus.Failure(
-                description: "tuning runs Llama-family decoders; this model is \(source.config.architecture)")
-        }
-        let tensors = source.tensors
-        var config = try DecoderConfig(
-            llama,
-            ropeFrequencyDivisors:
-                tensors.info("rope_freqs.weight") != nil ? try tensors.float32("rope_freqs.weight") : nil)
-        config.tiedEmbeddings = source.config.tieWordEmbeddings
-        guard hydra else {
-            return try TuningModel(
-                config: config, tensors: tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
-        }
-        config.hydraSourceOffset = embedding.rows
-        config.outputVocabularySize = embedding.rows
-        return try TuningModel(
-            config: config, tensors: tensors, embedding: try embedding.stacked(on: source.embedding),
-            head: config.tiedEmbeddings ? nil : head)
+        hydra
+            ? try TuningModel(hydraOf: source, embedding: embedding, head: head)
+            : try TuningModel(source: source, embedding: embedding, head: head)
     }
 
     private func start(_ context: QualityContext) throws -> Run {
@@ -138,23 +110,16 @@ final class QualityTuningSource {
             steps: 0, tokens: 0, wallSeconds: 0)
     }
 
-    /// The training pairs as translation examples: the prompt `HydraTranslator` builds (source tokenizer, shifted
-    /// to the source rows), then the reference in target ids and the token translation stops at (the target EOS, or
-    /// else a newline: one verse in, one line out).
+    /// The training pairs as translation examples (`TranslationExample.examples`), ending with the token
+    /// translation stops at (the target EOS, or else a newline: one verse in, one line out).
     private func translationBatches(_ context: QualityContext, offset: Int) throws -> TranslationPairBatches {
-        let sourceName = QualityTranslation.languageName(context.sourceLanguage)
-        let targetName = QualityTranslation.languageName(context.targetLanguage)
         guard let end = context.target.specialTokenIDs[.eos] ?? context.target.encodeIDs("\n").last else {
             throw QualityCorpus.Failure(description: "the target tokenizer has neither an EOS token nor a newline")
         }
-        let examples = context.train.map { pair in
-            let prompt = HydraTranslator.prompt(
-                text: pair.0, sourceLanguage: sourceName, targetLanguage: targetName, template: context.template,
-                style: settings.translationStyle)
-            return TranslationExample(
-                prompt: context.source.tokenizer.encodeIDs(prompt).map { $0 + offset },
-                target: context.target.encodeIDs(pair.1) + [end])
-        }
+        let examples = TranslationExample.examples(
+            pairs: context.train.map { (source: $0.0, target: $0.1) }, source: context.source.tokenizer,
+            target: context.target, sourceOffset: offset, end: end, sourceLanguage: context.sourceLanguage,
+            targetLanguage: context.targetLanguage, template: context.template, style: settings.translationStyle)
         return try TranslationPairBatches(
             examples: examples, sequences: settings.sequences, maxLength: settings.length, padding: end)
     }
@@ -255,7 +220,7 @@ final class QualityTuningSource {
                 fingerprint: r.fingerprint)
             try DurableFile.write(try JSONEncoder().encode(counters), to: path + ".json")
         }
-        let tables = try Self.targetTables(r.tuner.model)
+        let tables = r.tuner.model.targetTables()
         return .tables(embedding: tables.embedding, head: tables.head)
     }
 }

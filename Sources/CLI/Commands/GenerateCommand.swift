@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok generate --model PATH --prompt TEXT [--hydra] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
+/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo|instruction]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
 /// (streamed to stdout) or, with `--hydra`, zero-shot translation with a Hydra checkpoint.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,8 +12,14 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Prompt text (with --hydra: the text to translate).") var prompt: String
     @Flag(help: "Translate with a Hydra checkpoint: the prompt goes through the source tokenizer and rows.") var hydra =
         false
-    @Option(help: "Hydra: source language name used in the instruction.") var sourceLanguage = "English"
-    @Option(help: "Hydra: target language name used in the instruction.") var targetLanguage = "Target"
+    @Option(help: "Hydra: source language name used in the prompt.") var sourceLanguage = "English"
+    @Option(help: "Hydra: target language name used in the prompt (the instruction prompt only).")
+    var targetLanguage = "Target"
+    @Option(
+        help: ArgumentHelp(
+            "Hydra: the prompt, echo (ask the model to repeat the source text; the target head renders it in the target language) or instruction (ask it to translate)."
+        ))
+    var hydraPrompt: HydraPromptStyle = .echo
     @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).")
     var sourceTokenizer: String?
     @Flag(inversion: .prefixedNo, help: "Wrap the prompt in the model's chat template.") var chat = true
@@ -68,7 +74,7 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             generation = try translator.translate(
                 text: prompt, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
-                source: source, target: tokenizer, template: template, options: options,
+                source: source, target: tokenizer, template: template, style: hydraPrompt, options: options,
                 onText: printPiece
             ).generation
         } else {

@@ -127,7 +127,8 @@ struct TransferCommand: AsyncParsableCommand {
         if tuning.tuneMinutes > 0 { step("tune") }
         let (embedding, head, tuningReport) = try tuning.tune(
             source: loaded, modelPath: model, targetTokenizer: targetTok,
-            targetTokenizerPath: targetTokenizer, targetLines: pairs.map(\.1),
+            targetTokenizerPath: targetTokenizer, pairs: pairs.map { (source: $0.0, target: $0.1) },
+            languages: (parallelText.sourceLanguage ?? "en", parallelText.targetLanguage ?? ""),
             embedding: initialEmbedding, head: initialHead, threads: threads)
         if tuning.tuneMinutes > 0 { lap("tune (\(tuning.tuneMinutes) CPU-min)") }
 

@@ -5,7 +5,9 @@ import Systems
 
 /// `transtok transfer --tune-minutes N`: after the initialisation, tune the new embedding rows (and the untied head)
 /// for N CPU-minutes on the language-model loss of the corpus's target side (plus optional monolingual files), the
-/// body frozen; a deterministic tail of the target side is held out and scored before and after.
+/// body frozen; a deterministic tail of the target side is held out and scored before and after. With
+/// `--tune-translation K`, every Kth batch is one of the translation objective (the training pairs as Hydra
+/// prompts, the reference scored; `TranslationPairBatches`), which is what makes the Hydra translation work.
 struct TransferTuningOptions: ParsableArguments {
     @Option(
         help:
@@ -17,6 +19,16 @@ struct TransferTuningOptions: ParsableArguments {
         help: "Extra target-language text for tuning (UTF-8, one sentence or paragraph per line; repeatable).")
     var tuneText: [String] = []
     @Option(help: "Adam learning rate for the rows.") var tuneLearningRate: Float = 2e-3
+    @Option(
+        help:
+            "Every Nth tuning batch is one of the translation objective: the corpus pairs as Hydra prompts (the source model's chat template), the target side scored (0 = language-model batches only, 1 = translation only)."
+    )
+    var tuneTranslation = 0
+    @Option(
+        help:
+            "The translation objective's Hydra prompt (echo or instruction; use the one you translate with). Its language names come from --source-language/--target-language (source default: en)."
+    )
+    var tuneTranslationPrompt: HydraPromptStyle = .echo
     @Option(help: "Tokens per training sequence.") var tuneLength = 128
     @Option(help: "Sequences per step.") var tuneBatch = 4
     @Option(
@@ -41,14 +53,16 @@ struct TransferTuningOptions: ParsableArguments {
             throw ValidationError("--tune-holdout-fraction must be in (0, 1) and --tune-holdout-max-lines ≥ 1")
         }
         guard tuneEvalEvery >= 0 else { throw ValidationError("--tune-eval-every must be ≥ 0") }
+        guard tuneTranslation >= 0 else { throw ValidationError("--tune-translation must be ≥ 0") }
     }
 
     /// The tuned tables (the given ones unchanged when `--tune-minutes` is 0) and report lines.
     func tune(
         source: SourceModel, modelPath: String, targetTokenizer: Tokenizer, targetTokenizerPath: String,
-        targetLines: [String], embedding: EmbeddingMatrix,
-        head: EmbeddingMatrix?, threads: Int
+        pairs: [(source: String, target: String)], languages: (source: String, target: String),
+        embedding: EmbeddingMatrix, head: EmbeddingMatrix?, threads: Int
     ) throws -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?, report: [String]) {
+        let targetLines = pairs.map(\.target)
         guard tuneMinutes > 0 else { return (embedding, head, []) }
         BLAS.setThreads(threads)
         var monolingual: [String] = []
@@ -73,7 +87,10 @@ struct TransferTuningOptions: ParsableArguments {
             throw ValidationError(
                 "--tune-minutes tunes Llama-family decoders; this model is \(source.config.architecture)")
         }
-        let model = try TuningModel(source: source, embedding: embedding, head: head)
+        let model =
+            tuneTranslation > 0
+            ? try TuningModel(hydraOf: source, embedding: embedding, head: head)
+            : try TuningModel(source: source, embedding: embedding, head: head)
         var state: AdamState?
         // The state belongs to this model file and target tokenizer (a directory model: its config and tokenizer).
         let identity = TuningStateFile.identityFiles(modelPath: modelPath)
@@ -85,7 +102,27 @@ struct TransferTuningOptions: ParsableArguments {
         let options = TuningOptions(
             sequences: tuneBatch, length: tuneLength, adam: AdamOptions(learningRate: tuneLearningRate))
         let tuner = try EmbeddingTuner(model: model, options: options, state: state)
-        var batches = try TokenChunkStream(tokens: train.tokens, length: tuneLength, sequences: tuneBatch)
+        let chunks = try TokenChunkStream(tokens: train.tokens, length: tuneLength, sequences: tuneBatch)
+        var batches: any TuningBatchSource = chunks
+        var translationLine: String?
+        if tuneTranslation > 0 {
+            // The pairs of the training lines only (the held-out tail is the last lines of the same list).
+            guard let end = targetTokenizer.specialTokenIDs[.eos] ?? targetTokenizer.encodeIDs("\n").last else {
+                throw ValidationError("--tune-translation: the target tokenizer has neither an EOS token nor a newline")
+            }
+            let template = ModelLoader.chatTemplate(modelPath: modelPath)
+            let examples = TranslationExample.examples(
+                pairs: Array(pairs.prefix(split.train.count)), source: source.tokenizer, target: targetTokenizer,
+                sourceOffset: embedding.rows, end: end, sourceLanguage: languages.source,
+                targetLanguage: languages.target, template: template, style: tuneTranslationPrompt)
+            let pairBatches = try TranslationPairBatches(
+                examples: examples, sequences: tuneBatch, maxLength: tuneLength, padding: end)
+            batches = try InterleavedBatches(main: chunks, other: pairBatches, every: tuneTranslation)
+            translationLine =
+                "translation objective: 1 batch in \(tuneTranslation), \(pairBatches.exampleCount) pairs as \(tuneTranslationPrompt.rawValue) prompts"
+                + (template == nil ? " (no chat template)" : " in the chat template")
+                + " (\(pairBatches.skipped) longer than \(tuneLength) tokens left out)"
+        }
 
         var lines: [String] = []
         // Unbuffered: progress shows live.
@@ -99,6 +136,7 @@ struct TransferTuningOptions: ParsableArguments {
                 + "held out the last \(split.heldOut.count) target lines (\(heldOut.scoredTokens) scored tokens, \(heldOut.bytes) bytes); "
                 + "\(tuneBatch) × \(tuneLength) tokens per step, lr \(tuneLearningRate), \(threads) BLAS threads"
                 + (state.map { ", resumed at step \($0.step)" } ?? ""))
+        if let translationLine { say("  " + translationLine) }
         let before = try tuner.evaluate(heldOut)
         say(
             String(
@@ -138,6 +176,7 @@ struct TransferTuningOptions: ParsableArguments {
             try tuner.saveState(to: path, fingerprint: fingerprint)
             say("  optimizer state → \(path) (step \(tuner.state.step), \(tuner.state.tokensSeen) tokens)")
         }
-        return (model.embeddingMatrix(), model.headMatrix() ?? head, lines)
+        let tuned = model.targetTables()
+        return (tuned.embedding, tuned.head ?? head, lines)
     }
 }

@@ -15,3 +15,4 @@ extension AddressingStyle: ExpressibleByArgument {
 extension TokenizerTrainingOptions.Kind: ExpressibleByArgument {}
 extension EmbeddingInit: ExpressibleByArgument {}
 extension DecodeActivations: ExpressibleByArgument {}
+extension HydraPromptStyle: ExpressibleByArgument {}

@@ -39,8 +39,8 @@ final class TranslationService: @unchecked Sendable {
                 options.maxTokens = maxTokens
                 options.beams = beams
                 _ = try HydraTranslator(model: model.model).translate(
-                    text: text, sourceLanguage: Self.languageName(hydra.sourceLanguage),
-                    targetLanguage: Self.languageName(hydra.targetLanguage), source: source, target: target,
+                    text: text, sourceLanguage: HydraTranslator.languageName(hydra.sourceLanguage),
+                    targetLanguage: HydraTranslator.languageName(hydra.targetLanguage), source: source, target: target,
                     template: model.chatTemplate, options: options
                 ) { piece in
                     if case .terminated = continuation.yield(piece) { return false } // the client went away
@@ -67,9 +67,4 @@ final class TranslationService: @unchecked Sendable {
         return (model, source)
     }
 
-    /// English names for common ISO 639-1 codes in the instruction ("Translate … from English into Spanish").
-    static func languageName(_ code: String) -> String {
-        let name = Locale(identifier: "en").localizedString(forLanguageCode: code)
-        return name ?? code
-    }
 }

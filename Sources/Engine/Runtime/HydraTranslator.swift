@@ -1,3 +1,5 @@
+import Foundation
+
 /// Zero-shot translation with a Hydra checkpoint (paper §3): the input table is `[E_tgt ; E_src]`, the head is
 /// `U_tgt`. The prompt, encoded with the *source* tokenizer, enters through the source rows (id + offset); every
 /// generated id comes from the target head and is fed back through the target rows (ids unchanged); generation
@@ -45,6 +47,11 @@ public struct HydraTranslator: Sendable {
         "Translate the following text from \(sourceLanguage) into \(targetLanguage).\n\(sourceLanguage): \(text)\n\(targetLanguage):"
     }
 
+    /// The English name of a language code for the prompt ("es" → "Spanish"); the code itself when unknown.
+    public static func languageName(_ code: String) -> String {
+        Locale(identifier: "en").localizedString(forLanguageCode: code) ?? code
+    }
+
     /// The whole prompt `translate(text:…)` encodes with the source tokenizer (and translation tuning trains on):
     /// the `style`'s instruction, as one user turn of `template` when there is one.
     public static func prompt(
@@ -68,7 +75,13 @@ public struct HydraTranslator: Sendable {
     }
 }
 
-/// How `HydraTranslator.translate(text:…)` words its prompt.
+/// How `HydraTranslator.translate(text:…)` words its prompt. `echo` is the default: the method builds each target
+/// row from the source rows of the words it is aligned to, so the target head renders what the body would say in
+/// the source language; a body asked to repeat the source text says its words in order, and the head turns them
+/// into the target language. Asked to translate, a body that knows a little of the target language predicts its
+/// own target-language tokens, which the mapped rows do not represent. Measured on 40 held-out en–es verses with
+/// SmolLM2-135M-Instruct and the untuned rows (docs/method.md § Hydra prompt): chrF 18.8 (echo, chat template)
+/// against 9.8 (instruction, chat template).
 public enum HydraPromptStyle: String, Sendable, CaseIterable {
     /// "Translate … from X into Y" (the paper's and TowerInstruct's instruction).
     case instruction

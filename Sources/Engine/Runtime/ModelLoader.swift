@@ -79,13 +79,33 @@ public enum ModelLoader {
         let model = try LlamaModel(config: config, weights: TensorFileWeights(tensors))
         let tokenizer = try file(CheckpointLayout.tokenizer).map { try Tokenizer(contentsOf: $0) }
         let source = try CheckpointLayout.sourceTokenizerURL(in: dir).map { try Tokenizer(contentsOf: $0) }
-        let template =
-            chatTemplate(in: file(CheckpointLayout.tokenizerConfig))
+        return LoadedModel(
+            model: model, tokenizer: tokenizer, sourceTokenizer: source,
+            chatTemplateSource: directoryChatTemplate(dir), path: path)
+    }
+
+    /// The chat template of a model (GGUF metadata, or a directory's files as `loadDirectory` reads them) without
+    /// opening its weights; nil when it has none or it cannot be read.
+    public static func chatTemplate(modelPath path: String) -> ChatTemplate? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        let source =
+            isDirectory.boolValue
+            ? directoryChatTemplate(URL(fileURLWithPath: path))
+            : (try? GGUFFile(path: path))?["tokenizer.chat_template"]?.string
+        return source.flatMap(ChatTemplate.detect(jinja:))
+    }
+
+    /// `tokenizer_config.json`, `chat_template.jinja`, then the same under `source_tokenizer/` (a Hydra checkpoint).
+    static func directoryChatTemplate(_ dir: URL) -> String? {
+        func file(_ name: String) -> URL? {
+            let url = dir.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        }
+        return chatTemplate(in: file(CheckpointLayout.tokenizerConfig))
             ?? file(CheckpointLayout.chatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
             ?? chatTemplate(in: file(CheckpointLayout.sourceTokenizerConfig))
             ?? file(CheckpointLayout.sourceChatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
-        return LoadedModel(
-            model: model, tokenizer: tokenizer, sourceTokenizer: source, chatTemplateSource: template, path: path)
     }
 
     /// `chat_template` of a `tokenizer_config.json` (a string, or the `default` entry of a list of named ones).

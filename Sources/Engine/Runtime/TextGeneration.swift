@@ -44,11 +44,12 @@ public struct TextGenerator: Sendable {
 }
 
 extension HydraTranslator {
-    /// Translates `text`: the instruction prompt is built in the source language's chat format and encoded with the
-    /// source tokenizer; the output is decoded with the target tokenizer.
+    /// Translates `text`: the prompt (`style`, by default the echo prompt, see `HydraPromptStyle`) is built in the
+    /// source language's chat format and encoded with the source tokenizer; the output is decoded with the target
+    /// tokenizer.
     public func translate(
         text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
-        target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .instruction,
+        target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .echo,
         options: GenerationOptions = GenerationOptions(), onText: (String) -> Bool = { _ in true }
     ) throws -> (text: String, generation: Generation) {
         let prompt = Self.prompt(

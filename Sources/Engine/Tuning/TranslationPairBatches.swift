@@ -125,3 +125,25 @@ public struct InterleavedBatches<Main: TuningBatchSource, Other: TuningBatchSour
         return try main.nextBatch()
     }
 }
+
+extension TranslationExample {
+    /// Parallel pairs as examples of the Hydra translation: the prompt `HydraTranslator.translate(text:…)` sends for
+    /// the source side (`style` in `template`), encoded with `source` and shifted to the source rows at
+    /// `sourceOffset`; the target side encoded with `target`, then `end` (the token generation should stop at).
+    /// Language names are English ones (`HydraTranslator.languageName`).
+    public static func examples(
+        pairs: [(source: String, target: String)], source: any TokenCodec, target: any TokenCodec, sourceOffset: Int,
+        end: Int, sourceLanguage: String, targetLanguage: String, template: ChatTemplate?, style: HydraPromptStyle
+    ) -> [TranslationExample] {
+        let sourceName = HydraTranslator.languageName(sourceLanguage)
+        let targetName = HydraTranslator.languageName(targetLanguage)
+        return pairs.map { pair in
+            let prompt = HydraTranslator.prompt(
+                text: pair.source, sourceLanguage: sourceName, targetLanguage: targetName, template: template,
+                style: style)
+            return TranslationExample(
+                prompt: source.encodeIDs(prompt).map { $0 + sourceOffset },
+                target: target.encodeIDs(pair.target) + [end])
+        }
+    }
+}

@@ -27,3 +27,33 @@ extension TuningStateFile {
         FileManager.default.fileExists(atPath: modelPath + "/config.json") ? [modelPath + "/config.json"] : [modelPath]
     }
 }
+
+extension TuningModel {
+    /// The Hydra tuning model of the translation objective: input table `[embedding ; source rows]` (target block
+    /// trainable, source block frozen, read by prompts), head the target's (tied: the target block).
+    public convenience init(hydraOf source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws {
+        let plain = try TuningModel(source: source, embedding: embedding, head: head)
+        var config = plain.config
+        config.hydraSourceOffset = embedding.rows
+        config.inputVocabularySize = embedding.rows + source.embedding.rows
+        config.outputVocabularySize = head?.rows ?? embedding.rows
+        do {
+            try self.init(
+                config: config, body: plain.body, embedding: try embedding.stacked(on: source.embedding),
+                head: plain.headMatrix())
+        } catch let error as TransferError {
+            throw TuningError.invalidOptions("the Hydra tuning table: \(error)")
+        }
+    }
+
+    /// The target tables: the input table (for a Hydra tuning model its target block) and the untied head.
+    public func targetTables() -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
+        let all = embeddingMatrix()
+        guard let offset = config.hydraSourceOffset else { return (all, headMatrix()) }
+        let target =
+            (try? EmbeddingMatrix(
+                rows: offset, columns: all.columns, values: Array(all.values.prefix(offset * all.columns))))
+            ?? EmbeddingMatrix(zeros: offset, columns: all.columns)
+        return (target, headMatrix())
+    }
+}

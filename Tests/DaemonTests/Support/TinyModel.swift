@@ -26,7 +26,7 @@ enum TinyModel {
     /// `maxShardBytes` as a function of the vocabulary size forces shards (index + `model-0000k-of-0000n`).
     static func write(
         to directory: String, tokenizer fixture: String = "trained-byte-level-bpe", seed: UInt64 = 7,
-        maxShardBytes: (Int) -> Int = { _ in 5_000_000_000 }
+        maxPositions: Int = 64, maxShardBytes: (Int) -> Int = { _ in 5_000_000_000 }
     ) throws {
         let tokenizerPath = try writeTokenizer(fixture, to: directory)
         let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: tokenizerPath))
@@ -34,7 +34,8 @@ enum TinyModel {
         let hidden = 16, intermediate = 32
         let config = try LlamaConfig(
             hiddenSize: hidden, intermediateSize: intermediate, numHiddenLayers: 1, numAttentionHeads: 2,
-            numKeyValueHeads: 2, vocabSize: vocabulary, maxPositionEmbeddings: 64, ropeTheta: 10_000, rmsNormEps: 1e-5,
+            numKeyValueHeads: 2, vocabSize: vocabulary, maxPositionEmbeddings: maxPositions, ropeTheta: 10_000,
+            rmsNormEps: 1e-5,
             tieWordEmbeddings: false, bosTokenID: tokenizer.specialTokenIDs[.bos],
             eosTokenID: tokenizer.specialTokenIDs[.eos])
         try Data(config.huggingFaceJSON(torchDType: "float32").serialized(indent: 2).utf8)

@@ -29,13 +29,16 @@ import Testing
         #expect(abs(total - parts) < 1e-9 * max(1, abs(total)))
         #expect(all.scoredTokens == 5)
         // Padding after the end (and a second, shorter sequence in the batch) changes nothing before it.
-        let padded = try TokenBatch([sequence + [0, 0, 0], [21, 2, 7, 0, 0, 0, 0, 0, 0, 0, 0]], scored: [3..<8, 1..<3])
+        let padded = try TokenBatch(
+            [sequence + [0, 0, 0], [21, 2, 7, 0, 0, 0, 0, 0, 0, 0, 0]], scored: [3..<8, 1..<3])
         let two = try TokenBatch([[21, 2, 7]], scored: [1..<3])
         let both = try TuningTestModels.loss(model, padded) * 7
         let separately = total + (try TuningTestModels.loss(model, two)) * 2
         #expect(abs(both - separately) < 1e-6 * max(1, abs(both)), "\(both) vs \(separately)")
         // A source row inside the scored range is refused (the head has no such row).
-        #expect(throws: TuningError.self) { try TuningTestModels.loss(model, try TokenBatch([sequence], scored: [1..<8])) }
+        #expect(throws: TuningError.self) {
+            try TuningTestModels.loss(model, try TokenBatch([sequence], scored: [1..<8]))
+        }
         // Ranges must be non-empty and inside 1..<length, one per sequence.
         #expect(throws: TuningError.self) { try TokenBatch([sequence], scored: [0..<3]) }
         #expect(throws: TuningError.self) { try TokenBatch([sequence], scored: [3..<9]) }
@@ -46,7 +49,8 @@ import Testing
     @Test("gradients of a scored-range batch agree with finite differences; source rows get none")
     func gradients() throws {
         let model = try Self.hydraModel()
-        let batch = try TokenBatch([[20, 17, 22, 3, 9, 4, 1, 5, 0, 0], [23, 18, 2, 7, 7, 1, 12, 6, 8, 2]],
+        let batch = try TokenBatch(
+            [[20, 17, 22, 3, 9, 4, 1, 5, 0, 0], [23, 18, 2, 7, 7, 1, 12, 6, 8, 2]],
             scored: [3..<8, 2..<10])
         let (_, g) = try TuningTestModels.lossAndGradients(model, batch)
         let h = model.config.hiddenSize
@@ -54,7 +58,7 @@ import Testing
         var random = SeededRandom(seed: 5)
         for _ in 0..<3 {
             var d = (0..<model.embedding.count).map { _ in Float(random.next() % 2001) / 1000 - 1 }
-            for i in (16 * h)..<d.count { d[i] = 0 }  // the frozen block does not move
+            for i in (16 * h)..<d.count { d[i] = 0 } // the frozen block does not move
             let norm = d.reduce(0) { $0 + $1 * $1 }.squareRoot()
             d = d.map { $0 / norm }
             let analytic = (0..<d.count).reduce(0.0) { $0 + Double(g.embedding[$1]) * Double(d[$1]) }
@@ -77,7 +81,7 @@ import Testing
             examples.append(
                 TranslationExample(prompt: [16 + i % 8, 17], target: Array(repeating: i % 16, count: 1 + i % 4) + [15]))
         }
-        examples.append(TranslationExample(prompt: Array(repeating: 20, count: 9), target: [1, 15]))  // 11 > 10
+        examples.append(TranslationExample(prompt: Array(repeating: 20, count: 9), target: [1, 15])) // 11 > 10
         var stream = try TranslationPairBatches(examples: examples, sequences: 3, maxLength: 10, padding: 15)
         #expect(stream.skipped == 1 && stream.exampleCount == 10)
         var seen: [[Int]] = []
@@ -110,7 +114,9 @@ import Testing
         var firsts: [Int] = []
         for _ in 0..<6 { firsts.append(try #require(try mixed.nextBatch()).sequences[0][0]) }
         #expect(firsts == [1, 1, 2, 1, 1, 2])
-        #expect(throws: TuningError.self) { try InterleavedBatches(main: Fixed(token: 1), other: Fixed(token: 2), every: 0) }
+        #expect(throws: TuningError.self) {
+            try InterleavedBatches(main: Fixed(token: 1), other: Fixed(token: 2), every: 0)
+        }
     }
 
     @Test("a Hydra tuning step on a translation batch moves only target rows")
