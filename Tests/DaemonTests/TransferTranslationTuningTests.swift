@@ -9,7 +9,7 @@ import Testing
         let root = try makeTemporaryDirectory("tune-translation")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let model = root + "/model"
-        try TinyModel.write(to: model, maxPositions: 256)  // room for a verse in the echo prompt
+        try TinyModel.write(to: model, maxPositions: 256) // room for a verse in the echo prompt
         let target = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
         let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 150)
         try corpus.map(\.source).joined(separator: "\n").write(
@@ -27,7 +27,8 @@ import Testing
                 ] + extra, timeout: 300)
             return (run.status, run.stdout, run.stderr)
         }
-        let tuned = try transfer("tuned", ["--tune-minutes", "0.03", "--tune-translation", "2", "--tune-length", "160"])
+        let tuned = try transfer(
+            "tuned", ["--tune-minutes", "0.03", "--tune-translation", "2", "--tune-length", "160"])
         #expect(tuned.status == 0, "\(tuned.stderr)")
         #expect(
             tuned.stdout.contains("translation objective: 1 batch in 2, ") && tuned.stdout.contains(" echo prompts"),

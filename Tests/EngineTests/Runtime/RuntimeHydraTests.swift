@@ -98,6 +98,49 @@ struct RuntimeHydraTests {
         #expect(!beams.tokens.isEmpty && beams.tokens.allSatisfy { $0 < sigma.count })
     }
 
+    /// Letters a–z and a few marks as ids 0..<40 (the fixture's vocabulary), for prompts given as text.
+    struct LetterCodec: TokenCodec {
+        static let alphabet = Array("abcdefghijklmnopqrstuvwxyz .:\nRETHS")
+        func encodeIDs(_ text: String) -> [Int] { text.compactMap { Self.alphabet.firstIndex(of: $0) } }
+        func decodeIDs(_ ids: [Int]) -> String { String(ids.map { Self.alphabet[$0 % Self.alphabet.count] }) }
+        func tokenBytes(_ id: Int) -> [UInt8] { Array(decodeIDs([id]).utf8) }
+        func tokenID(forPiece piece: String) -> Int? { encodeIDs(piece).count == 1 ? encodeIDs(piece).first : nil }
+    }
+
+    @Test("translate(text:) sends the echo prompt by default, the paper's instruction on request")
+    func promptStyles() throws {
+        #expect(
+            HydraTranslator.prompt(
+                text: "Hi.", sourceLanguage: "English", targetLanguage: "Spanish", template: nil, style: .echo)
+                == "Repeat the following English text exactly.\nEnglish: Hi.\nEnglish:")
+        #expect(
+            HydraTranslator.prompt(
+                text: "Hi.", sourceLanguage: "English", targetLanguage: "Spanish", template: nil, style: .instruction)
+                == "Translate the following text from English into Spanish.\nEnglish: Hi.\nSpanish:")
+        #expect(HydraTranslator.languageName("es") == "Spanish" && HydraTranslator.languageName("xx-none") == "xx-none")
+        let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
+        let (hydra, _) = try Self.hydra(from: base)
+        let translator = try HydraTranslator(model: hydra)
+        // Short names: the fixture has 64 positions.
+        let codec = LetterCodec(), options = GenerationOptions(maxTokens: 4, ignoreModelEOS: true)
+        func direct(_ style: HydraPromptStyle) throws -> [Int] {
+            let prompt = HydraTranslator.prompt(
+                text: "the earth", sourceLanguage: "E", targetLanguage: "S", template: nil, style: style)
+            return try translator.translate(sourcePrompt: codec.encodeIDs(prompt), options: options).tokens
+        }
+        let byDefault = try translator.translate(
+            text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
+            template: nil, options: options
+        ).generation.tokens
+        #expect(byDefault == (try direct(.echo)))
+        let instructed = try translator.translate(
+            text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
+            template: nil, style: .instruction, options: options
+        ).generation.tokens
+        #expect(instructed == (try direct(.instruction)))
+        #expect(try direct(.echo) != (try direct(.instruction)), "the two prompts should lead somewhere different")
+    }
+
     @Test("source ids beyond the source table are rejected; ordinary models are not Hydra")
     func errors() throws {
         let base = try #require(try RuntimeFixtures.tinyModels().first)
