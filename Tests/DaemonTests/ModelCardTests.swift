@@ -28,11 +28,7 @@ import Testing
         let model = root + "/model", output = root + "/out"
         try TinyModel.write(to: model)
         let target = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
-        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 150)
-        try corpus.map(\.source).joined(separator: "\n").write(
-            toFile: root + "/en.txt", atomically: true, encoding: .utf8)
-        try corpus.map(\.target).joined(separator: "\n").write(
-            toFile: root + "/es.txt", atomically: true, encoding: .utf8)
+        try TinyModel.writeBibleText(pairs: 150, to: root)
         let transfer = try runCommand(
             Binaries.cli,
             [

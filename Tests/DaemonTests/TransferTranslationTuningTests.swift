@@ -11,11 +11,7 @@ import Testing
         let model = root + "/model"
         try TinyModel.write(to: model, maxPositions: 256) // room for a verse in the echo prompt
         let target = try TinyModel.writeTokenizer("trained-sentencepiece-bpe", to: root + "/target")
-        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: 150)
-        try corpus.map(\.source).joined(separator: "\n").write(
-            toFile: root + "/en.txt", atomically: true, encoding: .utf8)
-        try corpus.map(\.target).joined(separator: "\n").write(
-            toFile: root + "/es.txt", atomically: true, encoding: .utf8)
+        try TinyModel.writeBibleText(pairs: 150, to: root)
         func transfer(_ output: String, _ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
             let run = try runCommand(
                 Binaries.cli,

@@ -22,6 +22,16 @@ enum TinyModel {
         return path
     }
 
+    /// The first `pairs` verse pairs of the bundled Bible as `directory/en.txt` and `directory/es.txt` (line-parallel
+    /// files for `transtok transfer --source-text/--target-text`).
+    static func writeBibleText(pairs: Int, to directory: String) throws {
+        let corpus = try RefreshCrashLoopTests.bibleCorpus(count: pairs)
+        try corpus.map(\.source).joined(separator: "\n").write(
+            toFile: directory + "/en.txt", atomically: true, encoding: .utf8)
+        try corpus.map(\.target).joined(separator: "\n").write(
+            toFile: directory + "/es.txt", atomically: true, encoding: .utf8)
+    }
+
     /// Writes `config.json`, `tokenizer.json` and `model.safetensors` into `directory` (deterministic weights);
     /// `maxShardBytes` as a function of the vocabulary size forces shards (index + `model-0000k-of-0000n`).
     static func write(
