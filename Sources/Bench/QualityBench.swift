@@ -59,7 +59,7 @@ struct QualityBench: ParsableCommand {
     var shrink = ""
     @Option(
         help:
-            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the instruction), optionally +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+stop4+len1.5."
+            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +instruction|+echo (the prompt: the paper's translation instruction, the default here, or the echo prompt `translate` uses), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+stop4+len1.5."
     )
     var decodings = "plain"
     @Option(
