@@ -59,9 +59,9 @@ struct QualityBench: ParsableCommand {
     var shrink = ""
     @Option(
         help:
-            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +instruction|+echo (the prompt: the paper's translation instruction, the default here, or the echo prompt `translate` uses), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+stop4+len1.5."
+            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +echo|+instruction (the prompt: the echo prompt `translate` uses, the default, or the paper's translation instruction, which session 7's figures used), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+stop4+len1.5."
     )
-    var decodings = "plain"
+    var decodings = "chat"
     @Option(
         help:
             "Also translate with the rows of this tuning state file (from --tune-state-dir; same pair, model and settings)."

@@ -32,7 +32,7 @@ struct QualityRun {
         var chat = false
         var repeatStop = 0
         var lengthFactor: Double? = nil
-        var style = HydraPromptStyle.instruction
+        var style = HydraPromptStyle.echo
 
         init() {}
         init(parsing text: String) throws {

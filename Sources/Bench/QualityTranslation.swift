@@ -61,7 +61,7 @@ struct QualityTranslation {
         /// target/source byte ratio × the target tokenizer's tokens per byte), + 8; nil = 2 × source tokens + 16.
         var expectedTokensPerSourceByte: Double?
         var lengthFactor = 1.5
-        var style = HydraPromptStyle.instruction
+        var style = HydraPromptStyle.echo
 
         var description: String {
             "prompt \(style.rawValue) \(template == nil ? "plain" : "in the chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
