@@ -117,8 +117,9 @@ struct DaemonBench: AsyncParsableCommand {
         let deadline = Date().addingTimeInterval(900)
         while !synthetic.isEmpty, Date() < deadline {
             peak = max(peak, Self.rss(daemon.processIdentifier))
-            let files = try Self.shell("'\(bin)/transtok' files --socket '\(socket)'")
-            if files.contains("ingested\t") && files.contains("bulk.tsv") { break }
+            // The daemon's own filter, not the table's layout (which changed when `files` became an aligned table).
+            let ingested = try Self.shell("'\(bin)/transtok' files --socket '\(socket)' --state ingested --no-headers")
+            if ingested.contains("bulk.tsv") { break }
             usleep(100_000)
         }
 

@@ -78,6 +78,15 @@ struct SyncBench: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: file)
 
         if !skipResync { try await resync(env: env, dir: dir, prefix: "\(run)/ckpt") }
+        // Best effort: the run's objects are removed again (each run uploads ~3 × the file; a bench should not fill
+        // the server it measures). Left in place, with a note, when the aws CLI is missing or fails.
+        let removal = try? ChildRun.measure(
+            [
+                "/usr/bin/env", "aws", "--endpoint-url", env.endpoint, "s3", "rm", "--recursive", "--only-show-errors",
+                "s3://\(env.bucket)/\(run)/",
+            ],
+            environment: childEnv)
+        if removal?.status != 0 { print("note: the objects under s3://\(env.bucket)/\(run)/ were not removed") }
     }
 
     func report(_ name: String, _ r: ChildRun.Result, mib: Double) {
