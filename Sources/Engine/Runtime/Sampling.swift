@@ -35,6 +35,15 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Fisher–Yates with this generator: the same order on every platform and Swift version (the standard
+    /// library's `shuffle(using:)` does not promise its algorithm).
+    mutating func shuffle<Element>(_ elements: inout [Element]) {
+        guard elements.count > 1 else { return }
+        for i in stride(from: elements.count - 1, to: 0, by: -1) {
+            elements.swapAt(i, Int(next() % UInt64(i + 1)))
+        }
+    }
 }
 
 /// Picks tokens from logits according to `SamplingOptions`, carrying its random state across steps.

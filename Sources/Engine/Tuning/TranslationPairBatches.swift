@@ -51,26 +51,18 @@ public struct TranslationPairBatches: TuningBatchSource, Sendable {
         self.padding = padding
         self.random = SeededRandom(seed: seed)
         self.order = Array(kept.indices)
-        shuffle()
+        random.shuffle(&order)
     }
 
     /// Examples per epoch.
     public var exampleCount: Int { examples.count }
-
-    private mutating func shuffle() {
-        // Fisher–Yates with our own generator: the same order on every platform and Swift version.
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            let j = Int(random.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-        }
-    }
 
     /// The next window of examples (up to 16 batches' worth, never across an epoch's end), grouped by length.
     private mutating func refill() {
         if position >= order.count {
             position = 0
             epoch += 1
-            shuffle()
+            random.shuffle(&order)
         }
         let end = min(order.count, position + 16 * sequences)
         var window = Array(order[position..<end])
@@ -83,10 +75,7 @@ public struct TranslationPairBatches: TuningBatchSource, Sendable {
             i += sequences
         }
         // Batch order within the window is shuffled too, so lengths do not rise step by step.
-        for k in stride(from: groups.count - 1, to: 0, by: -1) {
-            let j = Int(random.next() % UInt64(k + 1))
-            groups.swapAt(k, j)
-        }
+        random.shuffle(&groups)
         pending = groups
     }
 

@@ -80,15 +80,7 @@ public struct TokenChunkStream: TuningBatchSource, Sendable {
     /// Chunks per epoch.
     public var chunkCount: Int { starts.count }
 
-    private mutating func shuffle() {
-        // Fisher–Yates with our own generator: the same order on every platform and Swift version.
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) {
-                let j = Int(random.next() % UInt64(i + 1))
-                order.swapAt(i, j)
-            }
-        }
-    }
+    private mutating func shuffle() { random.shuffle(&order) }
 
     public mutating func nextBatch() throws -> TokenBatch? {
         var batch: [[Int]] = []
