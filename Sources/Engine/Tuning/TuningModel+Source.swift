@@ -5,6 +5,13 @@ import Foundation
 /// `transtok transfer --tune-minutes` and the daemon's tuning job.
 extension TuningModel {
     public convenience init(source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws {
+        let config = try Self.decoderConfig(of: source)
+        try self.init(
+            config: config, tensors: source.tensors, embedding: embedding, head: config.tiedEmbeddings ? nil : head)
+    }
+
+    /// The source model's Llama-family decoder configuration (GGUF `rope_freqs` applied, its head tying).
+    static func decoderConfig(of source: SourceModel) throws -> DecoderConfig {
         guard let llama = source.config.llama else {
             throw TuningError.invalidOptions(
                 "embedding tuning needs a Llama-family decoder; this model is \(source.config.architecture)")
@@ -14,9 +21,7 @@ extension TuningModel {
             ropeFrequencyDivisors:
                 source.tensors.info("rope_freqs.weight") != nil ? try source.tensors.float32("rope_freqs.weight") : nil)
         config.tiedEmbeddings = source.config.tieWordEmbeddings
-        try self.init(
-            config: config, tensors: source.tensors, embedding: embedding,
-            head: source.config.tieWordEmbeddings ? nil : head)
+        return config
     }
 }
 
@@ -32,28 +37,29 @@ extension TuningModel {
     /// The Hydra tuning model of the translation objective: input table `[embedding ; source rows]` (target block
     /// trainable, source block frozen, read by prompts), head the target's (tied: the target block).
     public convenience init(hydraOf source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?) throws {
-        let plain = try TuningModel(source: source, embedding: embedding, head: head)
-        var config = plain.config
+        var config = try Self.decoderConfig(of: source)
         config.hydraSourceOffset = embedding.rows
-        config.inputVocabularySize = embedding.rows + source.embedding.rows
-        config.outputVocabularySize = head?.rows ?? embedding.rows
+        let targetHead = config.tiedEmbeddings ? nil : head
+        config.outputVocabularySize = targetHead?.rows ?? embedding.rows
+        let input: EmbeddingMatrix
         do {
-            try self.init(
-                config: config, body: plain.body, embedding: try embedding.stacked(on: source.embedding),
-                head: plain.headMatrix())
-        } catch let error as TransferError {
+            input = try embedding.stacked(on: source.embedding)
+        } catch {
             throw TuningError.invalidOptions("the Hydra tuning table: \(error)")
         }
+        try self.init(config: config, tensors: source.tensors, embedding: input, head: targetHead)
     }
 
     /// The target tables: the input table (for a Hydra tuning model its target block) and the untied head.
     public func targetTables() -> (embedding: EmbeddingMatrix, head: EmbeddingMatrix?) {
-        let all = embeddingMatrix()
-        guard let offset = config.hydraSourceOffset else { return (all, headMatrix()) }
+        guard let offset = config.hydraSourceOffset else { return (embeddingMatrix(), headMatrix()) }
+        // Only the target block is copied (the source block is as large and never changes).
+        let columns = config.hiddenSize
         let target =
             (try? EmbeddingMatrix(
-                rows: offset, columns: all.columns, values: Array(all.values.prefix(offset * all.columns))))
-            ?? EmbeddingMatrix(zeros: offset, columns: all.columns)
+                rows: offset, columns: columns,
+                values: Array(UnsafeBufferPointer(start: embedding.pointer, count: offset * columns))))
+            ?? EmbeddingMatrix(zeros: offset, columns: columns)
         return (target, headMatrix())
     }
 }
