@@ -59,11 +59,7 @@ public enum ModelLoader {
 
     public static func loadDirectory(_ path: String) throws -> LoadedModel {
         let dir = URL(fileURLWithPath: path)
-        let fm = FileManager.default
-        func file(_ name: String) -> URL? {
-            let url = dir.appendingPathComponent(name)
-            return fm.fileExists(atPath: url.path) ? url : nil
-        }
+        func file(_ name: String) -> URL? { existingFile(name, in: dir) }
         guard let configURL = file(CheckpointLayout.config) else {
             throw RuntimeError.invalidConfig("\(path) has no config.json")
         }
@@ -96,12 +92,15 @@ public enum ModelLoader {
         return source.flatMap(ChatTemplate.detect(jinja:))
     }
 
+    /// `dir/name` when that file exists.
+    static func existingFile(_ name: String, in dir: URL) -> URL? {
+        let url = dir.appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
     /// `tokenizer_config.json`, `chat_template.jinja`, then the same under `source_tokenizer/` (a Hydra checkpoint).
     static func directoryChatTemplate(_ dir: URL) -> String? {
-        func file(_ name: String) -> URL? {
-            let url = dir.appendingPathComponent(name)
-            return FileManager.default.fileExists(atPath: url.path) ? url : nil
-        }
+        func file(_ name: String) -> URL? { existingFile(name, in: dir) }
         return chatTemplate(in: file(CheckpointLayout.tokenizerConfig))
             ?? file(CheckpointLayout.chatTemplate).flatMap { try? String(contentsOf: $0, encoding: .utf8) }
             ?? chatTemplate(in: file(CheckpointLayout.sourceTokenizerConfig))
