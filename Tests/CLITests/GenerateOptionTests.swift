@@ -21,13 +21,14 @@ import Testing
         #expect(beam?.activations == .float32 && beam?.beams == 3 && beam?.maxTokens == 7)
     }
 
-    @Test func hydraPromptDefaultsToEcho() throws {
+    @Test func hydraPromptDefaultsToRepeatedEcho() throws {
         func style(_ arguments: [String]) throws -> HydraPromptStyle? {
             (try Transtok.parseAsRoot(["generate", "--model", "m", "--prompt", "p", "--hydra"] + arguments)
                 as? GenerateCommand)?.hydraPrompt
         }
-        #expect(try style([]) == .echo)
+        #expect(try style([]) == .echoRepeated)
         #expect(try style(["--hydra-prompt", "instruction"]) == .instruction)
+        #expect(try style(["--hydra-prompt", "echo"]) == .echo)
         let error = ParsingErrorProbe.error(["generate", "--model", "m", "--prompt", "p", "--hydra-prompt", "copy"])
         #expect(Transtok.fullMessage(for: error).contains("echo"))
     }

@@ -27,7 +27,8 @@ import Testing
             "tuned", ["--tune-minutes", "0.03", "--tune-translation", "2", "--tune-length", "160"])
         #expect(tuned.status == 0, "\(tuned.stderr)")
         #expect(
-            tuned.stdout.contains("translation objective: 1 batch in 2, ") && tuned.stdout.contains(" echo prompts"),
+            tuned.stdout.contains("translation objective: 1 batch in 2, ")
+                && tuned.stdout.contains(" echo-repeated prompts"),
             "\(tuned.stdout)")
         let plain = try transfer("plain", [])
         #expect(plain.status == 0, "\(plain.stderr)")
@@ -44,6 +45,14 @@ import Testing
         #expect(ta.count == tb.count)
         #expect(ta[..<(offset * h)] != tb[..<(offset * h)], "tuning moved no target row")
         #expect(ta[(offset * h)...] == tb[(offset * h)...], "the source rows moved")
+        // The head carries the target log-prior (`HydraPrior`), one finite value per target token, and the
+        // runtime loads it.
+        let prior = try SafetensorsFile(path: root + "/plain/model.safetensors").float32(
+            CheckpointLayout.headBiasTensor)
+        #expect(prior.count == offset && prior.allSatisfy(\.isFinite) && Set(prior).count > 1)
+        let loaded = try ModelLoader.load(path: root + "/plain")
+        let ratio = try #require(loaded.model.config.hydraTargetTokensPerSourceByte)
+        #expect(ratio > 0 && ratio < 2, "target tokens per source byte: \(ratio)")
         // A bad value is refused with the flag's name.
         let bad = try transfer("bad", ["--tune-minutes", "0.01", "--tune-translation", "-1"])
         #expect(bad.status != 0 && bad.stderr.contains("--tune-translation"), "\(bad.stderr)")

@@ -19,7 +19,7 @@ struct GenerateCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Hydra: the prompt, echo (ask the model to repeat the source text; the target head renders it in the target language) or instruction (ask it to translate)."
         ))
-    var hydraPrompt: HydraPromptStyle = .echo
+    var hydraPrompt: HydraPromptStyle = .echoRepeated
     @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).")
     var sourceTokenizer: String?
     @Flag(inversion: .prefixedNo, help: "Wrap the prompt in the model's chat template.") var chat = true

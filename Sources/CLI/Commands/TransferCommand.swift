@@ -20,7 +20,10 @@ struct TransferCommand: AsyncParsableCommand {
     @Option(help: "The new (target-language) tokenizer.json.") var targetTokenizer: String
     @OptionGroup var parallelText: ParallelTextOptions<TransferCorpusFlags>
     @Option(help: "Output Hugging Face model directory.") var output: String
-    @Flag(help: "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt.") var hydra = false
+    @Flag(
+        help:
+            "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt, and the target tokens' log-prior from the parallel text as the head's bias (lm_head.bias)."
+    ) var hydra = false
     @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit =
         .transtok
     @Option(help: "Drop aligned word pairs with a smaller (soft) count.") var minCount: Double = 10
@@ -150,9 +153,15 @@ struct TransferCommand: AsyncParsableCommand {
         let card = modelCard(
             source: loaded, target: targetTok, pairs: pairs.count, method: method, aligner: chosenAligner,
             report: mappingReport, tuning: tuningReport, dtype: outDType)
+        // The Hydra head's log-prior and length ratio from the same parallel text (`HydraPrior`).
+        let prior =
+            hydra
+            ? HydraPrior(
+                mapping: mapping, pairs: pairs.map { (source: $0.0, target: $0.1) }, source: loaded.tokenizer,
+                target: targetTok) : nil
         try writer.write(
             to: outURL, source: loaded, embedding: embedding, head: head, headBiases: biases, mapping: mapping,
-            tokenizer: bundle, hydra: hydra, card: card)
+            tokenizer: bundle, hydra: hydra, hydraPrior: prior, card: card)
         lap("write \(hydra ? "Hydra " : "")model directory (\(outDType.rawValue))")
 
         var lines = [

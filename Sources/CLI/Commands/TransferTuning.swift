@@ -28,7 +28,7 @@ struct TransferTuningOptions: ParsableArguments {
         help:
             "The translation objective's Hydra prompt (echo or instruction; use the one you translate with). Its language names come from --source-language/--target-language (source default: en)."
     )
-    var tuneTranslationPrompt: HydraPromptStyle = .echo
+    var tuneTranslationPrompt: HydraPromptStyle = .echoRepeated
     @Option(help: "Tokens per training sequence.") var tuneLength = 128
     @Option(help: "Sequences per step.") var tuneBatch = 4
     @Option(

@@ -1,14 +1,15 @@
 import Engine
 import Foundation
 
-/// The Hydra model directory of a checkpoint (input table `[E_tgt ; E_src]`, head `U_tgt`), written once per
-/// checkpoint under `<state>/hydra/<workspace>/<number>` — outside the checkpoint, whose manifest is final — and the
+/// The Hydra model directory of a checkpoint (input table `[E_tgt ; E_src]`, head `U_tgt`, the target log-prior as the
+/// head's bias), written once per checkpoint under `<state>/hydra/<workspace>/<number>` — outside the checkpoint, whose manifest is final — and the
 /// workspace's older Hydra directories removed.
 struct HydraExport {
     let stateDirectory: String
 
+    /// `prior` is asked for only when the directory is written (it reads the workspace's whole text).
     func directory(
-        forCheckpoint number: Int, state: WorkspaceState, base: (any TensorFile)?
+        forCheckpoint number: Int, state: WorkspaceState, base: (any TensorFile)?, prior: () throws -> HydraPrior?
     ) throws -> String {
         let path = stateDirectory + "/hydra/\(state.spec.name)/\(CheckpointPublisher.name(for: number))"
         let url = URL(fileURLWithPath: path)
@@ -21,7 +22,7 @@ struct HydraExport {
         try HydraWriter.write(
             to: url, config: state.model.config, source: base ?? state.model.tensors, target: embedding,
             targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
-            dtype: state.outputDType, sourceTokenizerJSON: state.model.tokenizerJSON)
+            dtype: state.outputDType, sourceTokenizerJSON: state.model.tokenizerJSON, prior: try prior())
         // Older Hydra directories of this workspace are no longer needed.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
         where name != url.lastPathComponent {

@@ -254,7 +254,14 @@ final class WorkspacePipeline {
         path: String, sourceLanguage: String, targetLanguage: String
     ) {
         let state = try load()
-        let path = try hydra.directory(forCheckpoint: checkpoint.number, state: state, base: assembler.base)
+        let path = try hydra.directory(forCheckpoint: checkpoint.number, state: state, base: assembler.base) {
+            // The target log-prior and length ratio (`HydraPrior`) from the workspace's active pairs and the current
+            // mapping.
+            guard let mapping = state.mapping else { return nil }
+            return HydraPrior(
+                mapping: mapping, pairs: try store.activePairs(workspaceID: workspaceID),
+                source: state.model.tokenizer, target: state.target)
+        }
         return (path, state.spec.sourceLanguage, state.spec.targetLanguage)
     }
 

@@ -76,9 +76,12 @@ public enum CheckpointLayout {
     /// Hugging Face checkpoints; other architectures name theirs in `ModelArchitecture.tensorRoles`.
     public static let embeddingTensor = "model.embed_tokens.weight"
     public static let headTensor = "lm_head.weight"
-    /// The same two in llama.cpp GGUF files.
+    /// The LM head's bias, when there is one (a Hydra directory's target log-prior, `HydraPrior`).
+    public static let headBiasTensor = "lm_head.bias"
+    /// The same three in llama.cpp GGUF files.
     public static let ggufEmbeddingTensor = "token_embd.weight"
     public static let ggufHeadTensor = "output.weight"
+    public static let ggufHeadBiasTensor = "output.bias"
 
     // MARK: helpers
 

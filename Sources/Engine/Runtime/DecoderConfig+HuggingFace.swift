@@ -100,6 +100,7 @@ extension DecoderConfig {
             hydraSourceOffset: offset
         )
         gemma = gemmaFamily
+        hydraTargetTokensPerSourceByte = try c.optionalDouble(HydraConfig.targetTokensPerSourceByteKey)
         if modelType == "gemma2" || modelType == "gemma3_text" {
             try readGemma2Family(json, modelType: modelType)
         }

@@ -26,6 +26,9 @@ public struct DecoderConfig: Sendable, Equatable {
     /// Hydra checkpoints: where source-language ids start in the input table (source id `k` enters as
     /// `k + hydraSourceOffset`). `nil` for ordinary models.
     public var hydraSourceOffset: Int?
+    /// Hydra checkpoints: target tokens per source byte in the parallel text they were built from
+    /// (`hydra_target_tokens_per_source_byte`); translation caps its length with it (`HydraTranslator`).
+    public var hydraTargetTokensPerSourceByte: Double?
     /// Gemma: RMSNorm weights are stored as `w` and applied as `1 + w`; the embedding is scaled by √hidden; the MLP
     /// is GeGLU (tanh-approximated GELU) instead of SwiGLU.
     public var gemma: Bool = false

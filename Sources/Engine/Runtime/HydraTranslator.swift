@@ -58,13 +58,23 @@ public struct HydraTranslator: Sendable {
         text: String, sourceLanguage: String, targetLanguage: String, template: ChatTemplate?,
         style: HydraPromptStyle
     ) -> String {
-        let instruction =
-            switch style {
-            case .instruction:
-                Self.instruction(text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage)
-            case .echo: Self.echo(text: text, sourceLanguage: sourceLanguage)
+        switch style {
+        case .instruction:
+            let instruction = Self.instruction(
+                text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage)
+            return template?.render([ChatMessage(.user, instruction)]) ?? instruction
+        case .echo:
+            let echo = Self.echo(text: text, sourceLanguage: sourceLanguage)
+            return template?.render([ChatMessage(.user, echo)]) ?? echo
+        case .echoRepeated:
+            let echo = Self.echo(text: text, sourceLanguage: sourceLanguage)
+            if let template {
+                return template.render([
+                    ChatMessage(.user, echo), ChatMessage(.assistant, text), ChatMessage(.user, echo),
+                ])
             }
-        return template?.render([ChatMessage(.user, instruction)]) ?? instruction
+            return echo + " " + text + "\n\n" + echo
+        }
     }
 
     /// The echo prompt: asks the model to repeat `text` (source language in, "source language" out). The target
@@ -87,4 +97,7 @@ public enum HydraPromptStyle: String, Sendable, CaseIterable {
     case instruction
     /// "Repeat the following X text exactly" (see `HydraTranslator.echo`).
     case echo
+    /// The echo prompt after one exchange in which it was answered exactly (the same text, read through the source
+    /// rows): the body has seen the text repeated once, so it copies it again instead of paraphrasing.
+    case echoRepeated = "echo-repeated"
 }

@@ -164,6 +164,12 @@ public final class LlamaModel: @unchecked Sendable {
         let values = [Float](unsafeUninitializedCapacity: count * v) { buffer, initialized in
             if let base = buffer.baseAddress {
                 Kernels.linear(weights.head, out: v, x: ws.norm, rows: count, y: base, activations: ws.activations)
+                if let bias = weights.headBias {
+                    for r in 0..<count {
+                        let row = base + r * v
+                        for j in 0..<v { row[j] += bias.pointer[j] }
+                    }
+                }
                 if let cap = c.finalLogitSoftCap { // Gemma 2: cap · tanh(logit / cap)
                     for i in 0..<(count * v) { base[i] = tanhf(base[i] / cap) * cap }
                 }

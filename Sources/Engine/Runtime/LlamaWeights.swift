@@ -19,6 +19,9 @@ final class LlamaWeights: @unchecked Sendable {
     let finalNorm: FloatStorage
     /// `[outputVocabularySize, hidden]`; the embedding table when tied (its first `outputVocabularySize` rows).
     let head: WeightMatrix
+    /// `lm_head.bias` (`output.bias` in GGUF) when the file has one, `[outputVocabularySize]`: Phi-2's head has a
+    /// bias, and a Hydra checkpoint carries its target tokens' log-prior there (`HydraPrior`).
+    let headBias: FloatStorage?
 
     init(config c: DecoderConfig, source: WeightSource) throws {
         let names = TensorNames.detect(in: source)
@@ -102,6 +105,7 @@ final class LlamaWeights: @unchecked Sendable {
         } else {
             head = try matrix(names.head, c.outputVocabularySize, h)
         }
+        headBias = try optional(names.headBias, [c.outputVocabularySize])
     }
 
     /// Bytes of weights one decode step reads, as stored: every matrix and norm of every layer plus the head and
@@ -137,6 +141,7 @@ struct TensorNames {
     var embedding: String { gguf ? "token_embd.weight" : "model.embed_tokens.weight" }
     var finalNorm: String { gguf ? "output_norm.weight" : "model.norm.weight" }
     var head: String { gguf ? "output.weight" : "lm_head.weight" }
+    var headBias: String { gguf ? CheckpointLayout.ggufHeadBiasTensor : CheckpointLayout.headBiasTensor }
 
     func layer(_ l: Int, _ part: Part) -> String {
         if gguf {

@@ -44,20 +44,39 @@ public struct TextGenerator: Sendable {
 }
 
 extension HydraTranslator {
-    /// Translates `text`: the prompt (`style`, by default the echo prompt, see `HydraPromptStyle`) is built in the
-    /// source language's chat format and encoded with the source tokenizer; the output is decoded with the target
-    /// tokenizer.
+    /// Translates `text`: the prompt (`style`, by default the repeated echo prompt, see `HydraPromptStyle`) is built
+    /// in the source language's chat format and encoded with the source tokenizer; the output is decoded with the
+    /// target tokenizer. Generation also stops at a target token holding a line break when `text` has none (one line
+    /// in, one line out) and, when the checkpoint records its corpus's length ratio, after
+    /// `lengthCap(sourceBytes:targetTokensPerSourceByte:)` tokens: past the source text a small body goes on talking
+    /// ("In other words, …") instead of ending its turn. The repeated echo prompt, twice as long as the echo, falls back
+    /// to the echo when it and `options.maxTokens` would not fit the model's context.
     public func translate(
         text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
-        target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .echo,
+        target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .echoRepeated,
         options: GenerationOptions = GenerationOptions(), onText: (String) -> Bool = { _ in true }
     ) throws -> (text: String, generation: Generation) {
-        let prompt = Self.prompt(
-            text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, template: template,
-            style: style)
+        var options = options
+        if let rate = model.config.hydraTargetTokensPerSourceByte, rate > 0 {
+            options.maxTokens = min(
+                options.maxTokens, Self.lengthCap(sourceBytes: text.utf8.count, targetTokensPerSourceByte: rate))
+        }
+        func encoded(_ style: HydraPromptStyle) -> [Int] {
+            source.encodeIDs(
+                Self.prompt(
+                    text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, template: template,
+                    style: style))
+        }
+        var ids = encoded(style)
+        if style == .echoRepeated, ids.count + options.maxTokens > model.config.maxPositions { ids = encoded(.echo) }
+        if !text.contains("\n") {
+            for id in 0..<model.config.outputVocabularySize where target.tokenBytes(id).contains(0x0A) {
+                options.stopTokens.insert(id)
+            }
+        }
         var decoder = TextStreamDecoder(codec: target)
         var out = ""
-        let generation = try translate(sourcePrompt: source.encodeIDs(prompt), options: options) { id in
+        let generation = try translate(sourcePrompt: ids, options: options) { id in
             let piece = decoder.append(id)
             out += piece
             return piece.isEmpty || onText(piece)
@@ -68,6 +87,13 @@ extension HydraTranslator {
             _ = onText(tail)
         }
         return (out, generation)
+    }
+}
+
+extension HydraTranslator {
+    /// At most 1.5 × the expected length of a translation of `sourceBytes` bytes, plus 8 tokens.
+    public static func lengthCap(sourceBytes: Int, targetTokensPerSourceByte rate: Double) -> Int {
+        Int((1.5 * rate * Double(sourceBytes)).rounded(.up)) + 8
     }
 }
 

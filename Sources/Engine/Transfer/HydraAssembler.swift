@@ -22,6 +22,9 @@ public struct HydraConfig: Sendable, Equatable, Codable {
     /// Source-tokenizer ids are shifted by this (= target vocabulary size).
     public var sourceIDOffset: Int
 
+    /// `config.json` key of the parallel text's target tokens per source byte (`HydraPrior`), when written.
+    public static let targetTokensPerSourceByteKey = "hydra_target_tokens_per_source_byte"
+
     enum CodingKeys: String, CodingKey {
         case architectures
         case modelType = "model_type"
@@ -37,6 +40,8 @@ public enum HydraAssembler {
     /// Standard tensor names of the assembled model.
     public static let inputTensorName = CheckpointLayout.embeddingTensor
     public static let outputTensorName = CheckpointLayout.headTensor
+    /// The head's bias: the target tokens' log-prior (`HydraPrior`), when written.
+    public static let outputBiasName = CheckpointLayout.headBiasTensor
 
     public static func assemble(
         targetEmbedding: EmbeddingMatrix, sourceEmbedding: EmbeddingMatrix,

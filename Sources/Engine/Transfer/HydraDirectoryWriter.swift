@@ -1,16 +1,18 @@
 import Foundation
 
 /// Writes a Hydra model directory (`CheckpointLayout`): every body tensor of the source (unchanged safetensors shards
-/// reused, not rewritten), `model.embed_tokens.weight` = `[E_tgt ; E_src]`, `lm_head.weight` = `U_tgt`, the source
-/// `config.json` with the Hydra keys (`HydraConfig`: `input_vocab_size`, `output_vocab_size`, `hydra_source_offset`,
-/// and `model_type` `llama_hydra` for a Llama source; other decoders keep theirs) that the runtime reads, the target tokenizer and `source_tokenizer/tokenizer.json`.
+/// reused, not rewritten), `model.embed_tokens.weight` = `[E_tgt ; E_src]`, `lm_head.weight` = `U_tgt`,
+/// `lm_head.bias` = the target log-prior when given (`HydraPrior`; the runtime adds it to the head's logits), the
+/// source `config.json` with the Hydra keys (`HydraConfig`: `input_vocab_size`, `output_vocab_size`,
+/// `hydra_source_offset`, `hydra_target_tokens_per_source_byte` with a prior, and `model_type` `llama_hydra` for a
+/// Llama source; other decoders keep theirs) that the runtime reads, the target tokenizer and `source_tokenizer/tokenizer.json`.
 public enum HydraWriter {
     public static func write(
         to output: URL, config: ModelConfig, source: any TensorFile, target: EmbeddingMatrix,
         targetHead: EmbeddingMatrix?,
         sourceEmbedding: EmbeddingMatrix, tokenizer: HFTokenizerBundle, dtype: TensorDType,
         sourceTokenizerJSON: String? = nil, shardReuse: HFModelDirectoryWriter.ShardReuse = .link,
-        extraFiles: [(String, [UInt8])] = []
+        extraFiles: [(String, [UInt8])] = [], prior: HydraPrior? = nil
     ) throws {
         guard config.architecture.kind == .decoder else {
             throw ModelFileError.invalidConfig(
@@ -19,6 +21,10 @@ public enum HydraWriter {
         let hydra = try HydraAssembler.assemble(
             targetEmbedding: target, sourceEmbedding: sourceEmbedding, targetHead: targetHead)
         let input = hydra.inputEmbedding, head = hydra.outputHead
+        if let prior, prior.headBias.count != head.rows {
+            throw ModelFileError.invalidConfig(
+                "the head bias has \(prior.headBias.count) values for \(head.rows) target tokens")
+        }
         var writer = HFModelDirectoryWriter(outputDType: dtype)
         writer.shardReuse = shardReuse
         // A Llama source becomes `llama_hydra` (the Tweeties checkpoints' name); any other decoder keeps its own
@@ -45,12 +51,17 @@ public enum HydraWriter {
                     Array((sourceTokenizerJSON.hasSuffix("\n") ? sourceTokenizerJSON : sourceTokenizerJSON + "\n").utf8)
                 ))
         }
+        var replacements: [String: (shape: [Int], values: [Float])] = [
+            HydraAssembler.inputTensorName: ([input.rows, input.columns], input.values),
+            HydraAssembler.outputTensorName: ([head.rows, head.columns], head.values),
+        ]
+        if let prior {
+            replacements[HydraAssembler.outputBiasName] = ([prior.headBias.count], prior.headBias)
+            extra.append((HydraConfig.targetTokensPerSourceByteKey, .double(prior.targetTokensPerSourceByte)))
+        }
         try writer.write(
             to: output, config: config, tokenizer: tokenizer, source: source,
-            replacements: [
-                HydraAssembler.inputTensorName: ([input.rows, input.columns], input.values),
-                HydraAssembler.outputTensorName: ([head.rows, head.columns], head.values),
-            ],
+            replacements: replacements,
             tie: false, configExtra: extra, extraFiles: files)
     }
 }

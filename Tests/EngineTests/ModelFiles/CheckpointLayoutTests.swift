@@ -18,7 +18,8 @@ struct CheckpointLayoutTests {
     /// A transfer with the mean mapping from a tiny source (sharded when `maxShardBytes` is small).
     func transfer(
         hydra: Bool = false, maxShardBytes: Int = 5_000_000_000, reuse: HFModelDirectoryWriter.ShardReuse = .copy,
-        modelType: String = "llama", extraConfig: [(String, JSONValue)] = [], dtype: TensorDType = .f32
+        modelType: String = "llama", extraConfig: [(String, JSONValue)] = [], dtype: TensorDType = .f32,
+        hydraPrior: ((Int) -> HydraPrior)? = nil
     ) throws -> Transferred {
         let root = try TinyHFModel.temporaryDirectory("layout")
         let src = root.appendingPathComponent("source")
@@ -39,7 +40,8 @@ struct CheckpointLayoutTests {
         try TransferOutput(dtype: source.outputDType(.auto), shardReuse: reuse)
             .write(
                 to: out, source: source, embedding: embedding, head: head, mapping: mapping,
-                tokenizer: try HFTokenizerBundle(targetTokenizer: tgtPath, tokenizer: target), hydra: hydra)
+                tokenizer: try HFTokenizerBundle(targetTokenizer: tgtPath, tokenizer: target), hydra: hydra,
+                hydraPrior: hydraPrior?(target.vocabularySize))
         return Transferred(root: root, source: source, output: out, targetVocabulary: target.vocabularySize)
     }
 

@@ -66,6 +66,22 @@ struct TransferOutputTests {
         _ = try ModelLoader.load(path: t.output.path)
     }
 
+    @Test func hydraOutputCarriesThePriorAsTheHeadBiasAndTheLengthRatioInTheConfig() throws {
+        let bias = { (v: Int) in (0..<v).map { -Float($0 % 5) } }
+        let t = try layout.transfer(
+            hydra: true, hydraPrior: { HydraPrior(headBias: bias($0), targetTokensPerSourceByte: 0.25) })
+        defer { try? FileManager.default.removeItem(at: t.root) }
+        let out = try SafetensorsFile(path: t.output.appendingPathComponent(CheckpointLayout.weights).path)
+        #expect(try out.float32(CheckpointLayout.headBiasTensor) == bias(t.targetVocabulary))
+        let loaded = try ModelLoader.load(path: t.output.path)
+        #expect(loaded.model.config.hydraTargetTokensPerSourceByte == 0.25)
+        // A bias of the wrong length is refused.
+        #expect(throws: (any Error).self) {
+            try layout.transfer(
+                hydra: true, hydraPrior: { HydraPrior(headBias: bias($0 + 1), targetTokensPerSourceByte: 0.25) })
+        }
+    }
+
     @Test func copiedShardsShareNoInodeWithTheSource() throws {
         let t = try layout.transfer(maxShardBytes: 6_000, reuse: .copy)
         defer { try? FileManager.default.removeItem(at: t.root) }

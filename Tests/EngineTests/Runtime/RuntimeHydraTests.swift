@@ -28,14 +28,15 @@ struct RuntimeHydraTests {
     }
 
     /// The checkpoint's `config.json`, with the Hydra keys the runtime reads.
-    static func hydraConfigJSON(from base: RuntimeFixtures.TinyModel) throws -> [String: Any] {
+    static func hydraConfigJSON(from base: RuntimeFixtures.TinyModel, maxPositions: Int? = nil) throws -> [String: Any]
+    {
         let v = base.config.outputVocabularySize, h = base.config.hiddenSize
         var json: [String: Any] = [
             "model_type": "llama_hydra", "hidden_size": h, "intermediate_size": base.config.intermediateSize,
             "num_hidden_layers": base.config.layerCount, "num_attention_heads": base.config.headCount,
             "num_key_value_heads": base.config.kvHeadCount, "vocab_size": v, "output_vocab_size": v,
             "input_vocab_size": 2 * v, "hydra_source_offset": v, "tie_word_embeddings": false, "rms_norm_eps": 1e-5,
-            "max_position_embeddings": base.config.maxPositions,
+            "max_position_embeddings": maxPositions ?? base.config.maxPositions,
             "eos_token_id": Self.sigma(v).firstIndex(of: 2) ?? 0,
             "rope_theta": base.config.rope.theta,
         ]
@@ -48,10 +49,12 @@ struct RuntimeHydraTests {
         return json
     }
 
-    static func hydra(from base: RuntimeFixtures.TinyModel) throws -> (LlamaModel, sigma: [Int]) {
+    static func hydra(from base: RuntimeFixtures.TinyModel, maxPositions: Int? = nil) throws -> (
+        LlamaModel, sigma: [Int]
+    ) {
         let v = base.config.outputVocabularySize
         #expect(Set(Self.sigma(v)).count == v)
-        let config = try DecoderConfig(huggingFace: try hydraConfigJSON(from: base))
+        let config = try DecoderConfig(huggingFace: try hydraConfigJSON(from: base, maxPositions: maxPositions))
         #expect(config.hydraSourceOffset == v && config.inputVocabularySize == 2 * v && config.isHydra)
         return (try LlamaModel(config: config, weights: try hydraWeights(from: base)), Self.sigma(v))
     }
@@ -107,7 +110,7 @@ struct RuntimeHydraTests {
         func tokenID(forPiece piece: String) -> Int? { encodeIDs(piece).count == 1 ? encodeIDs(piece).first : nil }
     }
 
-    @Test("translate(text:) sends the echo prompt by default, the paper's instruction on request")
+    @Test("translate(text:) sends the repeated echo prompt by default, the echo or the paper's instruction on request")
     func promptStyles() throws {
         #expect(
             HydraTranslator.prompt(
@@ -117,11 +120,24 @@ struct RuntimeHydraTests {
             HydraTranslator.prompt(
                 text: "Hi.", sourceLanguage: "English", targetLanguage: "Spanish", template: nil, style: .instruction)
                 == "Translate the following text from English into Spanish.\nEnglish: Hi.\nSpanish:")
+        let request = "Repeat the following English text exactly.\nEnglish: Hi.\nEnglish:"
+        #expect(
+            HydraTranslator.prompt(
+                text: "Hi.", sourceLanguage: "English", targetLanguage: "Spanish", template: nil, style: .echoRepeated)
+                == request + " Hi.\n\n" + request)
+        // In a chat template: the request, its exact answer, the request again, the assistant's turn opened.
+        #expect(
+            HydraTranslator.prompt(
+                text: "Hi.", sourceLanguage: "English", targetLanguage: "Spanish", template: ChatTemplate(.chatml),
+                style: .echoRepeated)
+                == "<|im_start|>user\n\(request)<|im_end|>\n<|im_start|>assistant\nHi.<|im_end|>\n"
+                + "<|im_start|>user\n\(request)<|im_end|>\n<|im_start|>assistant\n")
         #expect(HydraTranslator.languageName("es") == "Spanish" && HydraTranslator.languageName("xx-none") == "xx-none")
         let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
-        let (hydra, _) = try Self.hydra(from: base)
+        // The repeated echo prompt is longer than the fixture's 64 positions.
+        let (hydra, _) = try Self.hydra(from: base, maxPositions: 256)
         let translator = try HydraTranslator(model: hydra)
-        // Short names: the fixture has 64 positions.
+        // Short names: the letters the codec knows.
         let codec = LetterCodec(), options = GenerationOptions(maxTokens: 4, ignoreModelEOS: true)
         func direct(_ style: HydraPromptStyle) throws -> [Int] {
             let prompt = HydraTranslator.prompt(
@@ -132,13 +148,79 @@ struct RuntimeHydraTests {
             text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
             template: nil, options: options
         ).generation.tokens
-        #expect(byDefault == (try direct(.echo)))
+        #expect(byDefault == (try direct(.echoRepeated)))
         let instructed = try translator.translate(
             text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
             template: nil, style: .instruction, options: options
         ).generation.tokens
         #expect(instructed == (try direct(.instruction)))
         #expect(try direct(.echo) != (try direct(.instruction)), "the two prompts should lead somewhere different")
+        #expect(try direct(.echoRepeated) != (try direct(.echo)), "the demonstration should change what follows")
+    }
+
+    @Test("translate(text:) stops at the corpus's length cap and at a line break when the text has none")
+    func lengthCapAndLineStop() throws {
+        let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
+        var json = try Self.hydraConfigJSON(from: base, maxPositions: 256)
+        json[HydraConfig.targetTokensPerSourceByteKey] = 0.1
+        let config = try DecoderConfig(huggingFace: json)
+        #expect(config.hydraTargetTokensPerSourceByte == 0.1)
+        let hydra = try LlamaModel(config: config, weights: try Self.hydraWeights(from: base))
+        let translator = try HydraTranslator(model: hydra)
+        let codec = LetterCodec(), text = "the earth"
+        let options = GenerationOptions(maxTokens: 60, ignoreModelEOS: true)
+        // The same prompt without the two rules: cut at the first line break, then at the cap.
+        let prompt = HydraTranslator.prompt(
+            text: text, sourceLanguage: "E", targetLanguage: "S", template: nil, style: .echoRepeated)
+        let free = try translator.translate(sourcePrompt: codec.encodeIDs(prompt), options: options).tokens
+        let cap = HydraTranslator.lengthCap(sourceBytes: text.utf8.count, targetTokensPerSourceByte: 0.1)
+        #expect(cap == 10) // ⌈1.5 × 0.1 × 9⌉ + 8
+        let expected = Array(free.prefix { !codec.tokenBytes($0).contains(0x0A) }.prefix(cap))
+        #expect(free.count > expected.count, "the fixture should run past one of the two limits")
+        let capped = try translator.translate(
+            text: text, sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec, template: nil,
+            options: options
+        ).generation.tokens
+        #expect(capped == expected)
+    }
+
+    @Test("the repeated echo prompt falls back to the echo when it would not fit the context")
+    func repeatedEchoFallsBackInASmallContext() throws {
+        let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
+        let (hydra, _) = try Self.hydra(from: base) // 64 positions
+        let translator = try HydraTranslator(model: hydra)
+        let codec = LetterCodec(), options = GenerationOptions(maxTokens: 4, ignoreModelEOS: true)
+        func prompt(_ style: HydraPromptStyle) -> [Int] {
+            codec.encodeIDs(
+                HydraTranslator.prompt(
+                    text: "the earth", sourceLanguage: "E", targetLanguage: "S", template: nil, style: style))
+        }
+        #expect(prompt(.echoRepeated).count + 4 > 64 && prompt(.echo).count + 4 <= 64)
+        let translated = try translator.translate(
+            text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec, template: nil,
+            options: options)
+        #expect(translated.generation.promptTokenCount == prompt(.echo).count)
+    }
+
+    @Test("lm_head.bias (the target log-prior) is added to the head's logits; a wrong length is refused")
+    func headBias() throws {
+        let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
+        let v = base.config.outputVocabularySize
+        let config = try DecoderConfig(huggingFace: try Self.hydraConfigJSON(from: base))
+        let plain = try LlamaModel(config: config, weights: try Self.hydraWeights(from: base))
+        let weights = try Self.hydraWeights(from: base)
+        let bias = (0..<v).map { Float($0 % 7) - 3 }
+        weights.set(CheckpointLayout.headBiasTensor, shape: [v], values: bias)
+        let biased = try LlamaModel(config: config, weights: weights)
+        let prompt = try HydraTranslator(model: plain).inputIDs(source: base.inputIDs)
+        let without = try plain.forward(prompt, cache: plain.makeCache(), logits: .all)
+        let with = try biased.forward(prompt, cache: biased.makeCache(), logits: .all)
+        #expect(with.rows == without.rows && with.rows == prompt.count)
+        for r in 0..<with.rows {
+            for (j, (a, b)) in zip(with.row(r), without.row(r)).enumerated() { #expect(abs(a - b - bias[j]) < 1e-4) }
+        }
+        weights.set(CheckpointLayout.headBiasTensor, shape: [v + 1], values: bias + [0])
+        #expect(throws: RuntimeError.self) { try LlamaModel(config: config, weights: weights) }
     }
 
     @Test("source ids beyond the source table are rejected; ordinary models are not Hydra")
