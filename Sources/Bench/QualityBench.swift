@@ -59,7 +59,7 @@ struct QualityBench: ParsableCommand {
     var shrink = ""
     @Option(
         help:
-            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +echo|+instruction (the prompt: the echo prompt `translate` uses, the default, or the paper's translation instruction, which session 7's figures used), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+stop4+len1.5."
+            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +echo-repeated|+echo|+instruction (the prompt: the echo prompt after one exchange that answered it, which `translate` uses and the default; the echo prompt alone, session 8's; the paper's translation instruction, session 7's), +prior|+no-prior (the head's log-prior bias that `transfer --hydra` and the daemon write: default on), +beamN (beam search), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+no-prior+stop4+len1.5."
     )
     var decodings = "chat"
     @Option(
@@ -67,6 +67,11 @@ struct QualityBench: ParsableCommand {
             "Also translate with the rows of this tuning state file (from --tune-state-dir; same pair, model and settings)."
     )
     var tunedState: String?
+    @Option(
+        help:
+            "Write every translated verse (source, reference, Hydra, word-by-word) to <dir>/<pair>-<n>.tsv, one file per row set and decoding in the order printed."
+    )
+    var translationsDir: String?
     @Option(help: "Tuning: Adam learning rate of the rows.") var tuneLearningRate: Float = 2e-3
     @Option(
         help:
@@ -84,7 +89,7 @@ struct QualityBench: ParsableCommand {
     )
     var tuneTranslation = 0
     @Option(help: "Tuning: the translation objective's prompt (instruction or echo).")
-    var tuneTranslationPrompt = HydraPromptStyle.echo
+    var tuneTranslationPrompt = HydraPromptStyle.echoRepeated
     @Option(help: "Tuning: tokens per training sequence.") var tuneLength = 128
     @Option(help: "Tuning: sequences per step.") var tuneBatch = 4
     @Option(
@@ -176,7 +181,7 @@ struct QualityBench: ParsableCommand {
                 translationStyle: tuneTranslationPrompt, stateDirectory: tuneStateDir),
             decodings: try list(decodings).map { try QualityRun.DecodingSpec(parsing: $0) },
             template: try? ModelLoader.load(path: modelPath).chatTemplate,
-            tunedState: tunedState,
+            tunedState: tunedState, translationsDirectory: translationsDir,
             shrink: try list(shrink).map { v in
                 guard let k = Double(v), k >= 0 else {
                     throw ValidationError("--shrink: '\(v)' is not a non-negative number")

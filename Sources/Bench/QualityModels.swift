@@ -44,7 +44,9 @@ struct QualityModels {
     func original() throws -> LlamaModel { try LlamaModel(config: baseConfig, weights: weights()) }
 
     /// The source body with `embedding` (and an untied `head`) for the target vocabulary.
-    func adapted(embedding: EmbeddingMatrix, head: EmbeddingMatrix?, target: Tokenizer) throws -> LlamaModel {
+    func adapted(
+        embedding: EmbeddingMatrix, head: EmbeddingMatrix?, target: Tokenizer, headBias: [Float]? = nil
+    ) throws -> LlamaModel {
         var config = baseConfig
         config.inputVocabularySize = embedding.rows
         config.outputVocabularySize = embedding.rows
@@ -57,12 +59,16 @@ struct QualityModels {
             let h = head ?? embedding
             overrides["lm_head.weight"] = ([h.rows, h.columns], h.values)
         }
+        if let headBias { overrides[HydraAssembler.outputBiasName] = ([headBias.count], headBias) }
         return try LlamaModel(config: config, weights: OverlayWeights(base: weights(), overrides: overrides))
     }
 
     /// A Hydra model (§3) in memory, laid out as `HydraWriter` writes it: input `[E_tgt ; E_src]`, head `U_tgt`
-    /// (`E_tgt` for a tied source model), source ids offset by |V_tgt|, the target tokenizer's BOS/EOS.
-    func hydra(embedding: EmbeddingMatrix, head: EmbeddingMatrix?, target: Tokenizer) throws -> LlamaModel {
+    /// (`E_tgt` for a tied source model), source ids offset by |V_tgt|, the target tokenizer's BOS/EOS; with a
+    /// `prior`, its head bias and length ratio, as `transfer --hydra` writes them.
+    func hydra(
+        embedding: EmbeddingMatrix, head: EmbeddingMatrix?, target: Tokenizer, prior: HydraPrior? = nil
+    ) throws -> LlamaModel {
         let assembled = try HydraAssembler.assemble(
             targetEmbedding: embedding, sourceEmbedding: source.embedding, targetHead: head)
         var config = baseConfig
@@ -70,17 +76,16 @@ struct QualityModels {
         config.outputVocabularySize = assembled.config.outputVocabSize
         config.tiedEmbeddings = false
         config.hydraSourceOffset = assembled.config.sourceIDOffset
+        config.hydraTargetTokensPerSourceByte = prior?.targetTokensPerSourceByte
         config.bosTokenID = target.specialTokenIDs[.bos]
         config.eosTokenIDs = target.specialTokenIDs[.eos].map { [$0] } ?? []
         let input = assembled.inputEmbedding, out = assembled.outputHead
-        return try LlamaModel(
-            config: config,
-            weights: OverlayWeights(
-                base: weights(),
-                overrides: [
-                    "model.embed_tokens.weight": ([input.rows, input.columns], input.values),
-                    "lm_head.weight": ([out.rows, out.columns], out.values),
-                ]))
+        var overrides = [
+            "model.embed_tokens.weight": (shape: [input.rows, input.columns], values: input.values),
+            "lm_head.weight": ([out.rows, out.columns], out.values),
+        ]
+        if let bias = prior?.headBias { overrides[HydraAssembler.outputBiasName] = ([bias.count], bias) }
+        return try LlamaModel(config: config, weights: OverlayWeights(base: weights(), overrides: overrides))
     }
 }
 

@@ -23,6 +23,8 @@ struct QualityRun {
         var template: ChatTemplate?
         /// Rows from a tuning state file (`--tune-state-dir` output) translated too, without tuning here.
         var tunedState: String?
+        /// Where each translation run's lines go as TSV (`QualityTranslation.Outcome.tsv`), if anywhere.
+        var translationsDirectory: String?
         /// Evidence shrinkage strengths `k` measured as extra knob rows (`EvidenceShrinkage`).
         var shrink: [Double] = []
     }
@@ -32,7 +34,10 @@ struct QualityRun {
         var chat = false
         var repeatStop = 0
         var lengthFactor: Double? = nil
-        var style = HydraPromptStyle.echo
+        var style = HydraPromptStyle.echoRepeated
+        /// The head's log-prior bias (`HydraPrior`), as `transfer --hydra` and the daemon write it.
+        var prior = true
+        var beams = 1
 
         init() {}
         init(parsing text: String) throws {
@@ -41,6 +46,10 @@ struct QualityRun {
                     chat = false
                 } else if part == "chat" {
                     chat = true
+                } else if part == "prior" || part == "no-prior" {
+                    prior = part == "prior"
+                } else if part.hasPrefix("beam"), let n = Int(part.dropFirst(4)), n > 0 {
+                    beams = n
                 } else if let style = HydraPromptStyle(rawValue: String(part)) {
                     self.style = style
                 } else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 {
@@ -49,7 +58,9 @@ struct QualityRun {
                     lengthFactor = f
                 } else {
                     throw QualityCorpus.Failure(
-                        description: "--decodings: '\(part)' is not plain, chat, instruction, echo, stopN or lenF")
+                        description:
+                            "--decodings: '\(part)' is not plain, chat, instruction, echo, echo-repeated, prior, no-prior, beamN, stopN or lenF"
+                    )
                 }
             }
         }
@@ -148,6 +159,7 @@ struct QualityRun {
         let remapper = EmbeddingRemapper(kernel: .saxpy, parallelism: s.threads)
         let prepared = pipeline.prepareVocabularies()
         var chosenTables: (embedding: EmbeddingMatrix, head: EmbeddingMatrix?)?
+        var chosenMapping: TokenMapping?
         var anyMapping: TokenMapping?
         for aligner in AlignerModel.allCases where wanted.contains(aligner) {
             guard let table = tables[aligner] else { continue }
@@ -155,7 +167,7 @@ struct QualityRun {
             anyMapping = mapping
             let init_ = try pipeline.initialize(
                 .transtok, mapping: mapping, embedding: source.embedding, head: source.head, remapper: remapper)
-            if aligner == s.chosen { chosenTables = init_ }
+            if aligner == s.chosen { (chosenTables, chosenMapping) = (init_, mapping) }
             if s.aligners.contains(aligner) {
                 try score(
                     "transtok init, --aligner \(aligner.rawValue)", .aligner,
@@ -184,6 +196,19 @@ struct QualityRun {
                     "knob (\(s.chosen.rawValue)): \(name)", .knob,
                     try models.adapted(embedding: init_.embedding, head: init_.head, target: target), target)
             }
+        }
+
+        // The Hydra head's log-prior (`HydraPrior`) from the chosen mapping and the training target side.
+        let prior = chosenMapping.map {
+            HydraPrior(
+                mapping: $0, pairs: train.map { (source: $0.0, target: $0.1) }, source: source.tokenizer,
+                target: target)
+        }
+        if s.knobs, let initial = chosenTables, let headPrior = prior?.headBias {
+            try score(
+                "knob (\(s.chosen.rawValue)): head log-prior bias", .knob,
+                try models.adapted(
+                    embedding: initial.embedding, head: initial.head, target: target, headBias: headPrior), target)
         }
 
         if !s.shrink.isEmpty, let table = tables[s.chosen], let initial = chosenTables {
@@ -258,9 +283,11 @@ struct QualityRun {
                     format:
                         "  (translation: training split has %.3f target bytes per source byte, %.3f target tokens per source byte)",
                     Double(targetBytes) / Double(max(1, sourceBytes)), rate))
+            var runs = 0
             for (index, rows) in rowSets.enumerated() {
-                let hydra = try models.hydra(embedding: rows.1, head: rows.2, target: target)
                 for spec in s.decodings {
+                    let hydra = try models.hydra(
+                        embedding: rows.1, head: rows.2, target: target, prior: spec.prior ? prior : nil)
                     var decoding = QualityTranslation.Decoding()
                     decoding.template = spec.chat ? s.template : nil
                     decoding.repeatStop = spec.repeatStop
@@ -269,6 +296,8 @@ struct QualityRun {
                         decoding.expectedTokensPerSourceByte = rate
                         decoding.lengthFactor = f
                     }
+                    decoding.prior = spec.prior
+                    decoding.beams = spec.beams
                     if spec.chat, s.template == nil { say("  (no chat template in the source model: plain prompt)") }
                     let outcome = try QualityTranslation.run(
                         sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer,
@@ -278,6 +307,14 @@ struct QualityRun {
                         decoding: decoding)
                     QualityReport.printTranslation(
                         pairName, outcome, rows: rows.0 + "; " + decoding.description, seconds: lap())
+                    if let directory = s.translationsDirectory {
+                        runs += 1
+                        let file = URL(fileURLWithPath: directory).appendingPathComponent("\(pairName)-\(runs).tsv")
+                        try FileManager.default.createDirectory(
+                            atPath: directory, withIntermediateDirectories: true)
+                        try Data(outcome.tsv.utf8).write(to: file, options: .atomic)
+                        say("  (lines written to \(file.path))")
+                    }
                     if index == 0, translation == nil { translation = outcome }
                     if index > 0, tunedTranslation == nil || outcome.hydraChrF > tunedTranslation!.hydraChrF {
                         tunedTranslation = outcome

@@ -9,7 +9,23 @@ struct QualityTranslation {
         var wordByWordChrF: Double
         var verses: Int
         var hydraSeconds: Double
-        var examples: [(source: String, reference: String, hydra: String, wordByWord: String)]
+        /// Every verse: source, reference and both outputs.
+        var lines: [(source: String, reference: String, hydra: String, wordByWord: String)]
+        /// The first three, which the report prints.
+        var examples: ArraySlice<(source: String, reference: String, hydra: String, wordByWord: String)> {
+            lines.prefix(3)
+        }
+
+        /// The lines as TSV (source, reference, Hydra, word-by-word; tabs and newlines in text become spaces).
+        var tsv: String {
+            func field(_ s: String) -> String {
+                s.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+            }
+            return
+                (["source\treference\thydra\tword_by_word"]
+                + lines.map { [$0.source, $0.reference, $0.hydra, $0.wordByWord].map(field).joined(separator: "\t") })
+                .joined(separator: "\n") + "\n"
+        }
     }
 
     /// The daemon's lookup table: `IncrementalAligner` with the daemon's options (forward direction only) on the
@@ -61,14 +77,19 @@ struct QualityTranslation {
         /// target/source byte ratio × the target tokenizer's tokens per byte), + 8; nil = 2 × source tokens + 16.
         var expectedTokensPerSourceByte: Double?
         var lengthFactor = 1.5
-        var style = HydraPromptStyle.echo
+        var style = HydraPromptStyle.echoRepeated
+        /// The head's log-prior bias (`HydraPrior`) was added.
+        var prior = true
+        /// Beam width (1 = greedy).
+        var beams = 1
 
         var description: String {
-            "prompt \(style.rawValue) \(template == nil ? "plain" : "in the chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
+            (prior ? "head log-prior, " : "no head log-prior, ")
+                + "prompt \(style.rawValue) \(template == nil ? "plain" : "in the chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
                 + (expectedTokensPerSourceByte.map {
                     String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0)
                 }
-                    ?? "length cap 2 × source tokens + 16")
+                    ?? "length cap 2 × source tokens + 16") + (beams > 1 ? ", beam search \(beams)" : "")
         }
     }
 
@@ -96,7 +117,6 @@ struct QualityTranslation {
         for id in 0..<target.vocabularySize where target.decodedBytes(for: id).contains(0x0A) { newline.insert(id) }
         let chrf = ChrF()
         var hydraOut: [String] = [], wordOut: [String] = [], refs: [String] = []
-        var examples: [(String, String, String, String)] = []
         let start = Date()
         for (src, ref) in sample {
             var options = GenerationOptions()
@@ -107,6 +127,7 @@ struct QualityTranslation {
                 options.maxTokens = min(256, 2 * source.encodeIDs(src).count + 16)
             }
             options.stopTokens = newline
+            options.beams = decoding.beams
             var cut: Int?
             var soFar = ""
             let (text, _) = try translator.translate(
@@ -135,10 +156,10 @@ struct QualityTranslation {
                 wordByWord(
                     src, pipeline: pipeline, table: table, trainCorpus: trainCorpus, source: source, target: target))
         }
-        for i in 0..<min(3, sample.count) { examples.append((sample[i].0, sample[i].1, hydraOut[i], wordOut[i])) }
         return Outcome(
             hydraChrF: try chrf.corpusScore(hypotheses: hydraOut, references: refs),
             wordByWordChrF: try chrf.corpusScore(hypotheses: wordOut, references: refs),
-            verses: sample.count, hydraSeconds: seconds, examples: examples)
+            verses: sample.count, hydraSeconds: seconds,
+            lines: sample.indices.map { (sample[$0].0, sample[$0].1, hydraOut[$0], wordOut[$0]) })
     }
 }
