@@ -59,7 +59,7 @@ struct QualityBench: ParsableCommand {
     var shrink = ""
     @Option(
         help:
-            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +echo-repeated|+echo|+instruction (the prompt: the echo prompt after one exchange that answered it, which `translate` uses and the default; the echo prompt alone, session 8's; the paper's translation instruction, session 7's), +prior|+no-prior (the head's log-prior bias that `transfer --hydra` and the daemon write: default on), +beamN (beam search), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+no-prior+stop4+len1.5."
+            "Hydra decodings, comma-separated; each is plain|chat (the source model's chat template around the prompt), optionally +echo-repeated|+echo|+instruction (the prompt: the echo prompt after one exchange that answered it, which `translate` uses and the default; the echo prompt alone, session 8's; the paper's translation instruction, session 7's), +prior|+no-prior (the head's log-prior bias and length ratio that `transfer --hydra` and the daemon write: default on; with it translate's own cap, 1.5 × the expected length, also applies), +beamN (beam search), +stopN (stop at a repeated word N-gram and cut it) and +lenF (new tokens ≤ F × the expected length from the training split's length ratio). Example: plain,chat+echo+no-prior+stop4+len1.5."
     )
     var decodings = "chat"
     @Option(

@@ -89,7 +89,10 @@ struct QualityTranslation {
                 + (expectedTokensPerSourceByte.map {
                     String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0)
                 }
-                    ?? "length cap 2 × source tokens + 16") + (beams > 1 ? ", beam search \(beams)" : "")
+                    ?? (prior
+                        ? "length cap translate's (1.5 × the corpus's expected length + 8, from the prior's ratio)"
+                        : "length cap 2 × source tokens + 16"))
+                + (beams > 1 ? ", beam search \(beams)" : "")
         }
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo|instruction]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
+/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo-repeated|echo|instruction]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
 /// (streamed to stdout) or, with `--hydra`, zero-shot translation with a Hydra checkpoint.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +17,7 @@ struct GenerateCommand: AsyncParsableCommand {
     var targetLanguage = "Target"
     @Option(
         help: ArgumentHelp(
-            "Hydra: the prompt, echo (ask the model to repeat the source text; the target head renders it in the target language) or instruction (ask it to translate)."
+            "Hydra: the prompt, echo-repeated (the echo request after one exchange that answered it exactly: the default), echo (ask the model to repeat the source text; the target head renders it in the target language) or instruction (ask it to translate)."
         ))
     var hydraPrompt: HydraPromptStyle = .echoRepeated
     @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).")

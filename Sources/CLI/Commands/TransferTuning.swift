@@ -26,7 +26,7 @@ struct TransferTuningOptions: ParsableArguments {
     var tuneTranslation = 0
     @Option(
         help:
-            "The translation objective's Hydra prompt (echo or instruction; use the one you translate with). Its language names come from --source-language/--target-language (source default: en)."
+            "The translation objective's Hydra prompt (echo-repeated, echo or instruction; use the one you translate with). Its language names come from --source-language/--target-language (source default: en)."
     )
     var tuneTranslationPrompt: HydraPromptStyle = .echoRepeated
     @Option(help: "Tokens per training sequence.") var tuneLength = 128

@@ -90,7 +90,9 @@ public struct HydraPrior: Sendable {
                 joint[s] += targetCounts[t] * Double(w)
             }
         }
-        let sourceMass = (0..<sources).map { max($0 < sourceCounts.count ? sourceCounts[$0] : 0, joint[$0] + spreadMass) }
+        let sourceMass = (0..<sources).map {
+            max($0 < sourceCounts.count ? sourceCounts[$0] : 0, joint[$0] + spreadMass)
+        }
         func term(_ t: Int, _ s: Int, _ w: Double) -> Double {
             log((targetCounts[t] * w + pseudo) / (sourceMass[s] + 1)) - log(w)
         }
