@@ -89,7 +89,7 @@ struct QualityBench: ParsableCommand {
     )
     var tuneTranslation = 0
     @Option(help: "Tuning: the translation objective's prompt (instruction or echo).")
-    var tuneTranslationPrompt = HydraPromptStyle.echoRepeated
+    var tuneTranslationPrompt = HydraPromptStyle.echo
     @Option(help: "Tuning: tokens per training sequence.") var tuneLength = 128
     @Option(help: "Tuning: sequences per step.") var tuneBatch = 4
     @Option(

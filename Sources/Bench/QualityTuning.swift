@@ -19,7 +19,7 @@ final class QualityTuningSource {
         /// reference scored); the model tuned is then the Hydra table (target rows train, source rows frozen).
         /// 0 = language-model batches only.
         var translationEvery = 0
-        var translationStyle = HydraPromptStyle.echoRepeated
+        var translationStyle = HydraPromptStyle.echo
         /// When set, the rows and optimizer state after each budget are written to `<dir>/<pair>-<minutes>.state`
         /// (`TuningStateFile`), e.g. to translate with them later (`--tuned-state`).
         var stateDirectory: String?

@@ -28,7 +28,7 @@ import Testing
         #expect(tuned.status == 0, "\(tuned.stderr)")
         #expect(
             tuned.stdout.contains("translation objective: 1 batch in 2, ")
-                && tuned.stdout.contains(" echo-repeated prompts"),
+                && tuned.stdout.contains(" echo prompts"),
             "\(tuned.stdout)")
         let plain = try transfer("plain", [])
         #expect(plain.status == 0, "\(plain.stderr)")

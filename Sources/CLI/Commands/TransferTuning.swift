@@ -26,9 +26,9 @@ struct TransferTuningOptions: ParsableArguments {
     var tuneTranslation = 0
     @Option(
         help:
-            "The translation objective's Hydra prompt (echo-repeated, echo or instruction; use the one you translate with). Its language names come from --source-language/--target-language (source default: en)."
+            "The translation objective's Hydra prompt (echo, echo-repeated or instruction). translate uses echo-repeated, but it doubles the prompt the objective reads without scoring and needs about twice the --tune-length; echo, the prompt it was measured with, is the default. Its language names come from --source-language/--target-language (source default: en)."
     )
-    var tuneTranslationPrompt: HydraPromptStyle = .echoRepeated
+    var tuneTranslationPrompt: HydraPromptStyle = .echo
     @Option(help: "Tokens per training sequence.") var tuneLength = 128
     @Option(help: "Sequences per step.") var tuneBatch = 4
     @Option(
