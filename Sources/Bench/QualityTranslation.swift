@@ -109,15 +109,14 @@ struct QualityTranslation {
 
     /// Greedy Hydra translation of each verse with the instruction `transtok translate` sends (wrapped per
     /// `decoding`), stopped at the target EOS or at the first token whose text contains a newline (one verse in,
-    /// one line out), at the length cap, or at a repetition (`decoding.repeatStop`).
+    /// one line out: `translate(text:)`'s own rule, a verse has no line break), at the length cap, or at a repetition
+    /// (`decoding.repeatStop`).
     static func run(
         sample: [(String, String)], hydra: LlamaModel, source: Tokenizer, target: Tokenizer,
         sourceLanguage: String, targetLanguage: String, pipeline: TransferPipeline, table: [String: String],
         trainCorpus: WordUnitCorpus, decoding: Decoding = Decoding()
     ) throws -> Outcome {
         let translator = try HydraTranslator(model: hydra)
-        var newline = Set<Int>()
-        for id in 0..<target.vocabularySize where target.decodedBytes(for: id).contains(0x0A) { newline.insert(id) }
         let chrf = ChrF()
         var hydraOut: [String] = [], wordOut: [String] = [], refs: [String] = []
         let start = Date()
@@ -129,7 +128,6 @@ struct QualityTranslation {
             } else {
                 options.maxTokens = min(256, 2 * source.encodeIDs(src).count + 16)
             }
-            options.stopTokens = newline
             options.beams = decoding.beams
             var cut: Int?
             var soFar = ""

@@ -51,8 +51,8 @@ public struct HydraPrior: Sendable {
                 lines: pairs.lazy.map(\.source), tokenizer: source, endOfSequence: source.specialTokenIDs[.eos],
                 size: mapping.sourceVocabularySize))
         let sourceBytes = pairs.reduce(0) { $0 + $1.source.utf8.count }
-        // Text tokens only: the end-of-sequence counts are not part of a translation's length.
-        let eosCount = target.specialTokenIDs[.eos] == nil ? 0 : pairs.count
+        // Text tokens only: the end-of-sequence counts (when the counts reach that id) are not part of a length.
+        let eosCount = target.specialTokenIDs[.eos].map { $0 >= 0 && $0 < targetCounts.count ? pairs.count : 0 } ?? 0
         targetTokensPerSourceByte = (targetCounts.reduce(0, +) - Double(eosCount)) / Double(max(sourceBytes, 1))
     }
 
