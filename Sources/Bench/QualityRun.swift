@@ -38,6 +38,7 @@ struct QualityRun {
         /// The head's log-prior bias (`HydraPrior`), as `transfer --hydra` and the daemon write it.
         var prior = true
         var beams = 1
+        var hydraDecoding = HydraDecoding.sourcePaced
 
         init() {}
         init(parsing text: String) throws {
@@ -50,6 +51,8 @@ struct QualityRun {
                     prior = part == "prior"
                 } else if part.hasPrefix("beam"), let n = Int(part.dropFirst(4)), n > 0 {
                     beams = n
+                } else if let decoding = HydraDecoding(rawValue: String(part)) {
+                    hydraDecoding = decoding
                 } else if let style = HydraPromptStyle(rawValue: String(part)) {
                     self.style = style
                 } else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 {
@@ -59,7 +62,7 @@ struct QualityRun {
                 } else {
                     throw QualityCorpus.Failure(
                         description:
-                            "--decodings: '\(part)' is not plain, chat, instruction, echo, echo-repeated, prior, no-prior, beamN, stopN or lenF"
+                            "--decodings: '\(part)' is not plain, chat, instruction, echo, echo-repeated, source-paced, free, prior, no-prior, beamN, stopN or lenF"
                     )
                 }
             }
@@ -298,6 +301,7 @@ struct QualityRun {
                     }
                     decoding.prior = spec.prior
                     decoding.beams = spec.beams
+                    decoding.hydraDecoding = spec.hydraDecoding
                     if spec.chat, s.template == nil { say("  (no chat template in the source model: plain prompt)") }
                     let outcome = try QualityTranslation.run(
                         sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer,

@@ -82,9 +82,12 @@ struct QualityTranslation {
         var prior = true
         /// Beam width (1 = greedy).
         var beams = 1
+        /// Source-paced or free (`HydraDecoding`; beam search is free).
+        var hydraDecoding = HydraDecoding.sourcePaced
 
         var description: String {
-            (prior ? "head log-prior, " : "no head log-prior, ")
+            (beams == 1 ? "\(hydraDecoding.rawValue) decoding, " : "")
+                + (prior ? "head log-prior, " : "no head log-prior, ")
                 + "prompt \(style.rawValue) \(template == nil ? "plain" : "in the chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
                 + (expectedTokensPerSourceByte.map {
                     String(format: "length cap %.1f × expected (%.3f target tokens/source byte)", lengthFactor, $0)
@@ -107,10 +110,10 @@ struct QualityTranslation {
         return nil
     }
 
-    /// Greedy Hydra translation of each verse with the instruction `transtok translate` sends (wrapped per
-    /// `decoding`), stopped at the target EOS or at the first token whose text contains a newline (one verse in,
-    /// one line out: `translate(text:)`'s own rule, a verse has no line break), at the length cap, or at a repetition
-    /// (`decoding.repeatStop`).
+    /// Greedy Hydra translation of each verse with the prompt `transtok translate` sends (wrapped per `decoding`),
+    /// source-paced or free (`decoding.hydraDecoding`); free decoding stops at the target EOS or at the first token
+    /// whose text contains a newline (one verse in, one line out: `translate(text:)`'s own rule, a verse has no line
+    /// break), at the length cap, or at a repetition (`decoding.repeatStop`).
     static func run(
         sample: [(String, String)], hydra: LlamaModel, source: Tokenizer, target: Tokenizer,
         sourceLanguage: String, targetLanguage: String, pipeline: TransferPipeline, table: [String: String],
@@ -134,7 +137,9 @@ struct QualityTranslation {
             let (text, _) = try translator.translate(
                 text: src, sourceLanguage: HydraTranslator.languageName(sourceLanguage),
                 targetLanguage: HydraTranslator.languageName(targetLanguage),
-                source: source, target: target, template: decoding.template, style: decoding.style, options: options
+                source: source, target: target, template: decoding.template, style: decoding.style,
+                decoding: decoding.hydraDecoding,
+                options: options
             ) { piece in
                 soFar += piece
                 guard decoding.repeatStop > 0, piece.contains(" ") else { return true }

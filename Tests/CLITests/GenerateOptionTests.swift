@@ -33,6 +33,17 @@ import Testing
         #expect(Transtok.fullMessage(for: error).contains("echo"))
     }
 
+    @Test func hydraDecodingDefaultsToSourcePaced() throws {
+        func decoding(_ arguments: [String]) throws -> HydraDecoding? {
+            (try Transtok.parseAsRoot(["generate", "--model", "m", "--prompt", "p", "--hydra"] + arguments)
+                as? GenerateCommand)?.hydraDecoding
+        }
+        #expect(try decoding([]) == .sourcePaced)
+        #expect(try decoding(["--hydra-decoding", "free"]) == .free)
+        let error = ParsingErrorProbe.error(["generate", "--model", "m", "--prompt", "p", "--hydra-decoding", "paced"])
+        #expect(Transtok.fullMessage(for: error).contains("source-paced"))
+    }
+
     @Test func aWrongValueNamesTheAllowedOnes() {
         let error = ParsingErrorProbe.error([
             "generate", "--model", "m", "--prompt", "p", "--decode-activations", "f16",

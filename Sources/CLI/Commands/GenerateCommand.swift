@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo-repeated|echo|instruction]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
+/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo-repeated|echo|instruction] [--hydra-decoding source-paced|free]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
 /// (streamed to stdout) or, with `--hydra`, zero-shot translation with a Hydra checkpoint.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +20,11 @@ struct GenerateCommand: AsyncParsableCommand {
             "Hydra: the prompt, echo-repeated (the echo request after one exchange that answered it exactly: the default), echo (ask the model to repeat the source text; the target head renders it in the target language) or instruction (ask it to translate)."
         ))
     var hydraPrompt: HydraPromptStyle = .echoRepeated
+    @Option(
+        help: ArgumentHelp(
+            "Hydra: source-paced (the body reads the source text word by word and the target head renders each word: the default) or free (the body generates after the prompt, reading its own target tokens back; --beams > 1 is free)."
+        ))
+    var hydraDecoding: HydraDecoding = .sourcePaced
     @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).")
     var sourceTokenizer: String?
     @Flag(inversion: .prefixedNo, help: "Wrap the prompt in the model's chat template.") var chat = true
@@ -74,7 +79,8 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             generation = try translator.translate(
                 text: prompt, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
-                source: source, target: tokenizer, template: template, style: hydraPrompt, options: options,
+                source: source, target: tokenizer, template: template, style: hydraPrompt, decoding: hydraDecoding,
+                options: options,
                 onText: printPiece
             ).generation
         } else {

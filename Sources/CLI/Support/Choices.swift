@@ -16,3 +16,4 @@ extension TokenizerTrainingOptions.Kind: ExpressibleByArgument {}
 extension EmbeddingInit: ExpressibleByArgument {}
 extension DecodeActivations: ExpressibleByArgument {}
 extension HydraPromptStyle: ExpressibleByArgument {}
+extension HydraDecoding: ExpressibleByArgument {}

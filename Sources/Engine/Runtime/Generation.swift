@@ -40,6 +40,8 @@ public enum FinishReason: Sendable, Equatable {
     case contextLimit
     /// The token callback asked to stop, or the stream's consumer went away.
     case cancelled
+    /// Source-paced Hydra decoding read the whole source text (`HydraDecoding.sourcePaced`).
+    case sourceRead
 }
 
 /// The outcome of one generation.

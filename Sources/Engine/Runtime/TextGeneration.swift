@@ -46,15 +46,18 @@ public struct TextGenerator: Sendable {
 extension HydraTranslator {
     /// Translates `text`: the prompt (`style`, by default the repeated echo prompt, see `HydraPromptStyle`) is built
     /// in the source language's chat format and encoded with the source tokenizer; the output is decoded with the
-    /// target tokenizer. Generation also stops at a target token holding a line break when `text` has none (one line
-    /// in, one line out) and, when the checkpoint records its corpus's length ratio, after
-    /// `lengthCap(sourceBytes:targetTokensPerSourceByte:)` tokens: past the source text a small body goes on talking
-    /// ("In other words, …") instead of ending its turn. The repeated echo prompt, twice as long as the echo, falls back
-    /// to the echo when it and `options.maxTokens` would not fit the model's context.
+    /// target tokenizer. `decoding` (by default `.sourcePaced`, see `HydraDecoding`) says whether the body then reads
+    /// the source text unit by unit or generates freely; beam search (`options.beams` > 1) is free decoding. A target
+    /// token holding a line break is never emitted when `text` has none (one line in, one line out: free decoding
+    /// stops there) and, when the checkpoint records its corpus's length ratio, at most
+    /// `lengthCap(sourceBytes:targetTokensPerSourceByte:)` tokens are: past the source text a small body goes on
+    /// talking ("In other words, …") instead of ending its turn. The repeated echo prompt, twice as long as the echo,
+    /// falls back to the echo when it and the output would not fit the model's context.
     public func translate(
         text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
         target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .echoRepeated,
-        options: GenerationOptions = GenerationOptions(), onText: (String) -> Bool = { _ in true }
+        decoding: HydraDecoding = .sourcePaced, options: GenerationOptions = GenerationOptions(),
+        onText: (String) -> Bool = { _ in true }
     ) throws -> (text: String, generation: Generation) {
         var options = options
         if let rate = model.config.hydraTargetTokensPerSourceByte, rate > 0 {
@@ -67,8 +70,11 @@ extension HydraTranslator {
                     text: text, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage, template: template,
                     style: style))
         }
+        let paced = decoding == .sourcePaced && options.beams == 1
+        let textIDs = paced ? source.encodeIDs(text) : []
         var ids = encoded(style)
-        if style == .echoRepeated, ids.count + options.maxTokens > model.config.maxPositions { ids = encoded(.echo) }
+        let extra = paced ? textIDs.count + Self.tokensPerUnit : options.maxTokens
+        if style == .echoRepeated, ids.count + extra > model.config.maxPositions { ids = encoded(.echo) }
         if !text.contains("\n") {
             for id in 0..<model.config.outputVocabularySize where target.tokenBytes(id).contains(0x0A) {
                 options.stopTokens.insert(id)
@@ -76,11 +82,18 @@ extension HydraTranslator {
         }
         var decoder = TextStreamDecoder(codec: target)
         var out = ""
-        let generation = try translate(sourcePrompt: ids, options: options) { id in
+        let onToken: (Int) -> Bool = { id in
             let piece = decoder.append(id)
             out += piece
             return piece.isEmpty || onText(piece)
         }
+        let generation =
+            paced
+            ? try translateSourcePaced(
+                sourcePrompt: ids, text: textIDs,
+                unitStarts: SourceUnits.tokenStarts(text: text, ids: textIDs, codec: source), source: source,
+                target: target, options: options, onToken: onToken)
+            : try translate(sourcePrompt: ids, options: options, onToken: onToken)
         let tail = decoder.finish()
         if !tail.isEmpty {
             out += tail

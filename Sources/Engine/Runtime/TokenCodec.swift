@@ -10,6 +10,12 @@ public protocol TokenCodec: Sendable {
     func tokenBytes(_ id: Int) -> [UInt8]
     /// The id of a vocabulary entry (e.g. `<|im_end|>`), if present.
     func tokenID(forPiece piece: String) -> Int?
+    /// Whether `id` is a control token (`<unk>`, `<s>`, `<|im_end|>`, …) rather than text.
+    func isControlToken(_ id: Int) -> Bool
+}
+
+extension TokenCodec {
+    public func isControlToken(_ id: Int) -> Bool { false }
 }
 
 /// Turns a stream of token ids into text pieces that are always whole UTF-8 characters, holding back a partial

@@ -110,7 +110,9 @@ struct RuntimeHydraTests {
         func tokenID(forPiece piece: String) -> Int? { encodeIDs(piece).count == 1 ? encodeIDs(piece).first : nil }
     }
 
-    @Test("translate(text:) sends the repeated echo prompt by default, the echo or the paper's instruction on request")
+    @Test(
+        "translate(text:) (free decoding) sends the repeated echo prompt by default, the echo or the paper's instruction on request"
+    )
     func promptStyles() throws {
         #expect(
             HydraTranslator.prompt(
@@ -146,19 +148,20 @@ struct RuntimeHydraTests {
         }
         let byDefault = try translator.translate(
             text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
-            template: nil, options: options
+            template: nil, decoding: .free, options: options
         ).generation.tokens
         #expect(byDefault == (try direct(.echoRepeated)))
         let instructed = try translator.translate(
             text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
-            template: nil, style: .instruction, options: options
+            template: nil, style: .instruction, decoding: .free, options: options
         ).generation.tokens
         #expect(instructed == (try direct(.instruction)))
         #expect(try direct(.echo) != (try direct(.instruction)), "the two prompts should lead somewhere different")
         #expect(try direct(.echoRepeated) != (try direct(.echo)), "the demonstration should change what follows")
     }
 
-    @Test("translate(text:) stops at the corpus's length cap and at a line break when the text has none")
+    @Test(
+        "translate(text:) (free decoding) stops at the corpus's length cap and at a line break when the text has none")
     func lengthCapAndLineStop() throws {
         let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
         var json = try Self.hydraConfigJSON(from: base, maxPositions: 256)
@@ -179,12 +182,12 @@ struct RuntimeHydraTests {
         #expect(free.count > expected.count, "the fixture should run past one of the two limits")
         let capped = try translator.translate(
             text: text, sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec, template: nil,
-            options: options
+            decoding: .free, options: options
         ).generation.tokens
         #expect(capped == expected)
     }
 
-    @Test("the repeated echo prompt falls back to the echo when it would not fit the context")
+    @Test("the repeated echo prompt (free decoding) falls back to the echo when it would not fit the context")
     func repeatedEchoFallsBackInASmallContext() throws {
         let base = try #require(try RuntimeFixtures.tinyModels().first { $0.name == "gqa-llama3-untied" })
         let (hydra, _) = try Self.hydra(from: base) // 64 positions
@@ -198,7 +201,7 @@ struct RuntimeHydraTests {
         #expect(prompt(.echoRepeated).count + 4 > 64 && prompt(.echo).count + 4 <= 64)
         let translated = try translator.translate(
             text: "the earth", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec, template: nil,
-            options: options)
+            decoding: .free, options: options)
         #expect(translated.generation.promptTokenCount == prompt(.echo).count)
     }
 
