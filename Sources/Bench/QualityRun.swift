@@ -209,7 +209,7 @@ struct QualityRun {
         }
         if s.knobs, let initial = chosenTables, let headPrior = prior?.headBias {
             try score(
-                "knob (\(s.chosen.rawValue)): head log-prior bias", .knob,
+                "knob (\(s.chosen.rawValue)): head log-prior bias (× \(HydraPrior.strength))", .knob,
                 try models.adapted(
                     embedding: initial.embedding, head: initial.head, target: target, headBias: headPrior), target)
         }

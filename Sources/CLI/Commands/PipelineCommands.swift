@@ -78,7 +78,10 @@ struct TranslateCommand: AsyncParsableCommand {
         abstract: "Zero-shot translation with the workspace's newest checkpoint (Hydra), streamed as it is generated.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Text in the source language.") var text: String
-    @Option(help: "Beam width (the Hydra model cards recommend beams).") var beams = 1
+    @Option(
+        help:
+            "Beam width: 1 = source-paced decoding (the model reads the text word by word and renders each word: the default); more = beam search over free generation."
+    ) var beams = 1
     @Option(name: .customLong("max-tokens"), help: "Maximum tokens to generate.") var maxTokens = 128
     @Option(help: "Workspace (default: the only one).") var workspace: String?
 

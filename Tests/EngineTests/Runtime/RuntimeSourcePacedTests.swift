@@ -10,7 +10,8 @@ struct RuntimeSourcePacedTests {
     /// The Hydra fixture's 40 ids as text: `RuntimeHydraTests.LetterCodec`'s 35 characters, then five longer pieces;
     /// encoding is greedy longest match.
     struct PieceCodec: TokenCodec {
-        static let pieces = RuntimeHydraTests.LetterCodec.alphabet.map(String.init) + [" the", " earth", "ing", ",", "ly"]
+        static let pieces =
+            RuntimeHydraTests.LetterCodec.alphabet.map(String.init) + [" the", " earth", "ing", ",", "ly"]
         func encodeIDs(_ text: String) -> [Int] {
             var ids: [Int] = []
             var rest = Substring(text)
@@ -112,7 +113,9 @@ struct RuntimeSourcePacedTests {
         let (hydra, _) = try RuntimeHydraTests.hydra(from: base, maxPositions: 256)
         let codec = PieceCodec()
         let text = codec.encodeIDs("the earth, the king")
-        return (hydra, base.inputIDs, text, SourceUnits.tokenStarts(text: "the earth, the king", ids: text, codec: codec))
+        return (
+            hydra, base.inputIDs, text, SourceUnits.tokenStarts(text: "the earth, the king", ids: text, codec: codec)
+        )
     }
 
     @Test("each unit's tokens come from the body having read the source text up to it, not its own output")

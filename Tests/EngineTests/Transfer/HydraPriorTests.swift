@@ -66,4 +66,36 @@ struct HydraPriorTests {
         #expect(logit(1) > logit(0), "without the bias the pure copy wins")
         #expect(logit(0) + b[0] > logit(1) + b[1], "with it the translation wins")
     }
+
+    /// What a Hydra directory gets: the bound's bias from the two texts' counts, `strength` times.
+    @Test("from a mapping and parallel text: strength × the bound from the two sides' unigram counts")
+    func fromParallelText() throws {
+        let gpt2 = try Tokenizer(
+            contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizers/gpt2.tokenizer.json.gz")))
+        let mistral = try Tokenizer(
+            contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizers/mistral.tokenizer.json.gz")))
+        let pairs = [
+            (source: "In the beginning", target: "En el principio"), (source: "the earth", target: "la tierra"),
+        ]
+        // Every target id mapped to one of the first 50 source ids, one row in seven split over two.
+        let rows = (0..<mistral.vocabularySize).map { t in
+            t % 7 == 0 ? Self.row([(t % 50, 0.5), ((t + 1) % 50, 0.5)]) : Self.row([(t % 50, 1)])
+        }
+        let mapping = TokenMapping(rows: rows, sourceVocabularySize: gpt2.vocabularySize)
+        let prior = HydraPrior(mapping: mapping, pairs: pairs, source: gpt2, target: mistral)
+        let bound = HydraPrior.bias(
+            mapping: mapping,
+            targetCounts: HydraPrior.counts(
+                lines: pairs.map(\.target), tokenizer: mistral, endOfSequence: mistral.specialTokenIDs[.eos],
+                size: mistral.vocabularySize),
+            sourceCounts: HydraPrior.counts(
+                lines: pairs.map(\.source), tokenizer: gpt2, endOfSequence: gpt2.specialTokenIDs[.eos],
+                size: gpt2.vocabularySize))
+        #expect(HydraPrior.strength == 2)
+        #expect(prior.headBias.count == mistral.vocabularySize)
+        #expect(zip(prior.headBias, bound).allSatisfy { abs($0 - HydraPrior.strength * $1) <= 1e-5 * max(1, abs($0)) })
+        let targetTokens = pairs.reduce(0) { $0 + mistral.encode($1.target, addSpecialTokens: false).ids.count }
+        let sourceBytes = pairs.reduce(0) { $0 + $1.source.utf8.count }
+        #expect(abs(prior.targetTokensPerSourceByte - Double(targetTokens) / Double(sourceBytes)) < 1e-12)
+    }
 }
