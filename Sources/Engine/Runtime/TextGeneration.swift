@@ -52,7 +52,8 @@ extension HydraTranslator {
     /// stops there) and, when the checkpoint records its corpus's length ratio, at most
     /// `lengthCap(sourceBytes:targetTokensPerSourceByte:)` tokens are: past the source text a small body goes on
     /// talking ("In other words, …") instead of ending its turn. The repeated echo prompt, twice as long as the echo,
-    /// falls back to the echo when it and the output would not fit the model's context.
+    /// falls back to the echo when it and the output would not fit the model's context. Whitespace before the first
+    /// word of the output is dropped unless `text` begins with whitespace.
     public func translate(
         text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
         target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .echoRepeated,
@@ -82,8 +83,17 @@ extension HydraTranslator {
         }
         var decoder = TextStreamDecoder(codec: target)
         var out = ""
+        // A target tokenizer with a SentencePiece dummy prefix writes the first word with a space ("▁En"): the
+        // translation starts where the text does, so whitespace the text does not begin with is dropped.
+        var atStart = !(text.first?.isWhitespace ?? false)
+        func trimmed(_ piece: String) -> String {
+            guard atStart else { return piece }
+            let rest = String(piece.drop(while: \.isWhitespace))
+            if !rest.isEmpty { atStart = false }
+            return rest
+        }
         let onToken: (Int) -> Bool = { id in
-            let piece = decoder.append(id)
+            let piece = trimmed(decoder.append(id))
             out += piece
             return piece.isEmpty || onText(piece)
         }
@@ -94,7 +104,7 @@ extension HydraTranslator {
                 unitStarts: SourceUnits.tokenStarts(text: text, ids: textIDs, codec: source), source: source,
                 target: target, options: options, onToken: onToken)
             : try translate(sourcePrompt: ids, options: options, onToken: onToken)
-        let tail = decoder.finish()
+        let tail = trimmed(decoder.finish())
         if !tail.isEmpty {
             out += tail
             _ = onText(tail)

@@ -203,7 +203,44 @@ struct RuntimeSourcePacedTests {
         let translated = try translator.translate(
             text: text, sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec, template: nil,
             options: options)
-        #expect(translated.generation.tokens == direct.tokens && translated.text == codec.decodeIDs(direct.tokens))
-        #expect(!translated.text.contains("\n"))
+        #expect(translated.generation.tokens == direct.tokens)
+        // The text is the tokens' text without whitespace before its first word (the source text has none).
+        let decoded = codec.decodeIDs(direct.tokens)
+        #expect(translated.text == String(decoded.drop(while: \.isWhitespace)))
+        #expect(!translated.text.contains("\n") && !(translated.text.first?.isWhitespace ?? true))
+    }
+
+    /// `PieceCodec` with a space before every piece, as a SentencePiece target writes every word.
+    struct SpacedCodec: TokenCodec {
+        func encodeIDs(_ text: String) -> [Int] { PieceCodec().encodeIDs(text) }
+        func decodeIDs(_ ids: [Int]) -> String { ids.map { " " + PieceCodec.pieces[$0] }.joined() }
+        func tokenBytes(_ id: Int) -> [UInt8] { Array((" " + PieceCodec.pieces[id]).utf8) }
+        func tokenID(forPiece piece: String) -> Int? { nil }
+    }
+
+    @Test("translate(text:) drops whitespace before the first word, unless the text begins with some")
+    func leadingWhitespace() throws {
+        let (hydra, _, _, _) = try Self.fixture()
+        let translator = try HydraTranslator(model: hydra)
+        let source = PieceCodec(), target = SpacedCodec()
+        let options = GenerationOptions(maxTokens: 6, ignoreModelEOS: true)
+        for decoding in HydraDecoding.allCases {
+            var streamed = ""
+            let result = try translator.translate(
+                text: "the earth, the king", sourceLanguage: "E", targetLanguage: "S", source: source, target: target,
+                template: nil, decoding: decoding, options: options
+            ) { piece in
+                streamed += piece
+                return true
+            }
+            let full = target.decodeIDs(result.generation.tokens)
+            try #require(!result.generation.tokens.isEmpty)
+            #expect(full.first == " " && result.text == String(full.drop(while: \.isWhitespace)))
+            #expect(streamed == result.text)
+            let kept = try translator.translate(
+                text: " the earth", sourceLanguage: "E", targetLanguage: "S", source: source, target: target,
+                template: nil, decoding: decoding, options: options)
+            #expect(kept.text == target.decodeIDs(kept.generation.tokens))
+        }
     }
 }
