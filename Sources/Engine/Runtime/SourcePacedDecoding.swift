@@ -119,7 +119,7 @@ extension HydraTranslator {
     /// `text` (source ids of `source`, units beginning at `unitStarts`, see `SourceUnits`), and before each unit the
     /// head's choice for it is emitted. After the first unit, a unit that begins with whitespace gets a target token
     /// that opens a word and a unit glued to the previous one (punctuation, "’t") a token that does not, so the
-    /// output keeps the source's word boundaries. A unit that begins with a word character may take further tokens:
+    /// output keeps the source's word boundaries (any token when the vocabulary has none of that shape). A unit that begins with a word character may take further tokens:
     /// the target token is fed back through the target rows and the body's next choice is kept while it continues
     /// the word (no leading whitespace, a word character first), at most `tokensPerUnit` in all. Then those tokens
     /// are forgotten and the body reads the unit's source tokens. `options.stopTokens`, the target EOS ids and
@@ -179,7 +179,10 @@ extension HydraTranslator {
                 break
             }
             let unitShape = TokenShape(source.tokenBytes(ids[unit.lowerBound]))
-            if let first = choose(logits, { u == 0 || $0.opensWord == unitShape.opensWord }) {
+            // A vocabulary without tokens of the asked shape (no word-initial whitespace, as WordPiece) gets any.
+            if let first = choose(logits, { u == 0 || $0.opensWord == unitShape.opensWord })
+                ?? choose(logits, { _ in true })
+            {
                 guard emit(first, logits) else {
                     result.finishReason = .cancelled
                     break

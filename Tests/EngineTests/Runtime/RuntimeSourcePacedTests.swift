@@ -218,7 +218,9 @@ struct RuntimeSourcePacedTests {
         func tokenID(forPiece piece: String) -> Int? { nil }
     }
 
-    @Test("translate(text:) drops whitespace before the first word, unless the text begins with some")
+    @Test(
+        "translate(text:) drops whitespace before the first word unless the text begins with some; every unit gets a token in a vocabulary without the asked shape"
+    )
     func leadingWhitespace() throws {
         let (hydra, _, _, _) = try Self.fixture()
         let translator = try HydraTranslator(model: hydra)
@@ -237,6 +239,11 @@ struct RuntimeSourcePacedTests {
             try #require(!result.generation.tokens.isEmpty)
             #expect(full.first == " " && result.text == String(full.drop(while: \.isWhitespace)))
             #expect(streamed == result.text)
+            if decoding == .sourcePaced {
+                // No target token lacks a leading space, so the glued "," takes an opening one: a token per unit
+                // (nor can a word continue).
+                #expect(result.generation.tokens.count == min(options.maxTokens, 5))
+            }
             let kept = try translator.translate(
                 text: " the earth", sourceLanguage: "E", targetLanguage: "S", source: source, target: target,
                 template: nil, decoding: decoding, options: options)
