@@ -29,16 +29,14 @@ struct QualityRun {
         var shrink: [Double] = []
     }
 
-    /// A decoding as given on the command line: `plain` or `chat`, `stopN`, `lenF` joined by `+`.
+    /// A decoding as given on the command line: `plain` or `chat`, the prompt, the decoding, `prior`/`no-prior`,
+    /// `beamN`, `stopN`, `lenF` joined by `+`. What it does not set stays as `QualityTranslation.Decoding` has it.
     struct DecodingSpec {
         var chat = false
-        var repeatStop = 0
+        /// The length cap's factor; the expected length comes from the training split once it is read.
         var lengthFactor: Double? = nil
-        var style = HydraPromptStyle.echoRepeated
-        /// The head's log-prior bias (`HydraPrior`), as `transfer --hydra` and the daemon write it.
-        var prior = true
-        var beams = 1
-        var hydraDecoding = HydraDecoding.sourcePaced
+        /// Everything else, as the translation run takes it (its template is set from `chat`).
+        var decoding = QualityTranslation.Decoding()
 
         init() {}
         init(parsing text: String) throws {
@@ -48,15 +46,15 @@ struct QualityRun {
                 } else if part == "chat" {
                     chat = true
                 } else if part == "prior" || part == "no-prior" {
-                    prior = part == "prior"
+                    decoding.prior = part == "prior"
                 } else if part.hasPrefix("beam"), let n = Int(part.dropFirst(4)), n > 0 {
-                    beams = n
-                } else if let decoding = HydraDecoding(rawValue: String(part)) {
-                    hydraDecoding = decoding
+                    decoding.beams = n
+                } else if let hydraDecoding = HydraDecoding(rawValue: String(part)) {
+                    decoding.hydraDecoding = hydraDecoding
                 } else if let style = HydraPromptStyle(rawValue: String(part)) {
-                    self.style = style
+                    decoding.style = style
                 } else if part.hasPrefix("stop"), let n = Int(part.dropFirst(4)), n > 0 {
-                    repeatStop = n
+                    decoding.repeatStop = n
                 } else if part.hasPrefix("len"), let f = Double(part.dropFirst(3)), f > 0 {
                     lengthFactor = f
                 } else {
@@ -290,18 +288,13 @@ struct QualityRun {
             for (index, rows) in rowSets.enumerated() {
                 for spec in s.decodings {
                     let hydra = try models.hydra(
-                        embedding: rows.1, head: rows.2, target: target, prior: spec.prior ? prior : nil)
-                    var decoding = QualityTranslation.Decoding()
+                        embedding: rows.1, head: rows.2, target: target, prior: spec.decoding.prior ? prior : nil)
+                    var decoding = spec.decoding
                     decoding.template = spec.chat ? s.template : nil
-                    decoding.repeatStop = spec.repeatStop
-                    decoding.style = spec.style
                     if let f = spec.lengthFactor {
                         decoding.expectedTokensPerSourceByte = rate
                         decoding.lengthFactor = f
                     }
-                    decoding.prior = spec.prior
-                    decoding.beams = spec.beams
-                    decoding.hydraDecoding = spec.hydraDecoding
                     if spec.chat, s.template == nil { say("  (no chat template in the source model: plain prompt)") }
                     let outcome = try QualityTranslation.run(
                         sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer,
