@@ -23,16 +23,11 @@ public enum HydraDecoding: String, Sendable, CaseIterable {
 enum SourceUnits {
     enum CharacterClass { case space, word, mark }
 
+    /// Whitespace; a letter, digit or combining mark (`\p{L}`, `\p{N}`, `\p{M}`); anything else.
     static func characterClass(_ scalar: Unicode.Scalar) -> CharacterClass {
-        let p = scalar.properties
-        if p.isWhitespace { return .space }
-        switch p.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .nonspacingMark,
-            .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
-            return .word
-        default:
-            return .mark
-        }
+        let classes = UnicodeClasses.classes(scalar.value)
+        if classes & UnicodeClasses.whitespace != 0 { return .space }
+        return classes & (UnicodeClasses.letter | UnicodeClasses.number | UnicodeClasses.mark) != 0 ? .word : .mark
     }
 
     /// Byte offsets in `text` where a unit begins: a unit is a run of letters, marks and digits, or one other
