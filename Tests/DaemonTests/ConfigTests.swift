@@ -3,10 +3,15 @@ import Testing
 
 @testable import Daemon
 
-@Suite struct ConfigTests {
+@Suite final class ConfigTests {
+    /// The config files a test wrote, removed when it ends (Swift Testing makes one instance per test).
+    private var written: [String] = []
+    deinit { for path in written { try? FileManager.default.removeItem(atPath: path) } }
+
     func writeConfig(_ json: String) throws -> String {
         let path = NSTemporaryDirectory() + "transtokd-\(UUID().uuidString).json"
         try json.write(toFile: path, atomically: true, encoding: .utf8)
+        written.append(path)
         return path
     }
 

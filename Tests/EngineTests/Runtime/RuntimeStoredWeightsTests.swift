@@ -43,7 +43,7 @@ struct RuntimeStoredWeightsTests {
         let pointer: UnsafeMutableRawBufferPointer
         init(_ bytes: [UInt8]) {
             pointer = .allocate(byteCount: bytes.count, alignment: 64)
-            pointer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+            bytes.withUnsafeBytes { pointer.copyMemory(from: $0) }
         }
         deinit { pointer.deallocate() }
     }
