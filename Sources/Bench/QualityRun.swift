@@ -30,7 +30,7 @@ struct QualityRun {
     }
 
     /// A decoding as given on the command line: `plain` or `chat`, the prompt, the decoding, `prior`/`no-prior`,
-    /// `beamN`, `stopN`, `lenF` joined by `+`. What it does not set stays as `QualityTranslation.Decoding` has it.
+    /// `lexicon`/`no-lexicon`, `beamN`, `stopN`, `lenF` joined by `+`. What it does not set stays as `QualityTranslation.Decoding` has it.
     struct DecodingSpec {
         var chat = false
         /// The length cap's factor; the expected length comes from the training split once it is read.
@@ -47,6 +47,8 @@ struct QualityRun {
                     chat = true
                 } else if part == "prior" || part == "no-prior" {
                     decoding.prior = part == "prior"
+                } else if part == "lexicon" || part == "no-lexicon" {
+                    decoding.lexicon = part == "lexicon"
                 } else if part.hasPrefix("beam"), let n = Int(part.dropFirst(4)), n > 0 {
                     decoding.beams = n
                 } else if let hydraDecoding = HydraDecoding(rawValue: String(part)) {
@@ -60,7 +62,7 @@ struct QualityRun {
                 } else {
                     throw QualityCorpus.Failure(
                         description:
-                            "--decodings: '\(part)' is not plain, chat, instruction, echo, echo-repeated, source-paced, free, prior, no-prior, beamN, stopN or lenF"
+                            "--decodings: '\(part)' is not plain, chat, instruction, echo, echo-repeated, source-paced, free, prior, no-prior, lexicon, no-lexicon, beamN, stopN or lenF"
                     )
                 }
             }
@@ -262,7 +264,7 @@ struct QualityRun {
         var tunedTranslation: QualityTranslation.Outcome?
         if s.translateVerses > 0, let initial = chosenTables, languages.count == 2 {
             _ = lap()
-            let table = try QualityTranslation.lookupTable(corpus: units, threads: s.threads)
+            let (table, lexicon) = try QualityTranslation.lookupTable(corpus: units, threads: s.threads)
             var rowSets: [(String, EmbeddingMatrix, EmbeddingMatrix?)] = [
                 ("--aligner \(s.chosen.rawValue) init", initial.embedding, initial.head)
             ]
@@ -300,7 +302,7 @@ struct QualityRun {
                         sample: corpus.translationSample(s.translateVerses), hydra: hydra, source: source.tokenizer,
                         target: target,
                         sourceLanguage: languages[0], targetLanguage: languages[1], pipeline: pipeline, table: table,
-                        trainCorpus: units,
+                        trainCorpus: units, lexicon: lexicon,
                         decoding: decoding)
                     QualityReport.printTranslation(
                         pairName, outcome, rows: rows.0 + "; " + decoding.description, seconds: lap())

@@ -30,8 +30,11 @@ struct QualityTranslation {
 
     /// The daemon's lookup table: `IncrementalAligner` with the daemon's options (forward direction only) on the
     /// training pairs' word units, every pair kept (`beam: nil`), NULL rows dropped; per source unit the target of
-    /// highest t(f|e) (lookup's first answer).
-    static func lookupTable(corpus: WordUnitCorpus, threads: Int) throws -> [String: String] {
+    /// highest t(f|e) (lookup's first answer), and the same table as the daemon's Hydra directory carries it
+    /// (`HydraLexicon`).
+    static func lookupTable(corpus: WordUnitCorpus, threads: Int) throws -> (
+        bestTarget: [String: String], lexicon: HydraLexicon
+    ) {
         var options = IncrementalOptions()
         options.reverseDirection = false
         options.threads = threads
@@ -42,7 +45,10 @@ struct QualityTranslation {
             if let b = best[row.source], b.1 >= row.logProbability { continue }
             best[row.source] = (row.target, row.logProbability)
         }
-        return best.mapValues(\.0)
+        let lexicon = HydraLexicon(
+            table: aligner.lexicalTable(beam: nil), sourceUnits: corpus.sourceLexicon, targetUnits: corpus.targetLexicon
+        )
+        return (best.mapValues(\.0), lexicon)
     }
 
     /// Each source word unit replaced by its lookup translation (decoded with the target tokenizer, as lookup prints
@@ -80,6 +86,9 @@ struct QualityTranslation {
         var style = HydraPromptStyle.echoRepeated
         /// The head's log-prior bias (`HydraPrior`) was added.
         var prior = true
+        /// Source-paced decoding chooses words among the lookup table's translations (`HydraLexicon`, what
+        /// `transfer --hydra` and the daemon write into a Hydra directory).
+        var lexicon = true
         /// Beam width (1 = greedy).
         var beams = 1
         /// Source-paced or free (`HydraDecoding`; beam search is free).
@@ -87,6 +96,7 @@ struct QualityTranslation {
 
         var description: String {
             (beams == 1 ? "\(hydraDecoding.rawValue) decoding, " : "")
+                + (beams == 1 && hydraDecoding == .sourcePaced ? (lexicon ? "lexicon, " : "no lexicon, ") : "")
                 + (prior ? "head log-prior, " : "no head log-prior, ")
                 + "prompt \(style.rawValue) \(template == nil ? "plain" : "in the chat template"), repeat stop \(repeatStop == 0 ? "off" : "\(repeatStop)-gram"), "
                 + (expectedTokensPerSourceByte.map {
@@ -117,7 +127,7 @@ struct QualityTranslation {
     static func run(
         sample: [(String, String)], hydra: LlamaModel, source: Tokenizer, target: Tokenizer,
         sourceLanguage: String, targetLanguage: String, pipeline: TransferPipeline, table: [String: String],
-        trainCorpus: WordUnitCorpus, decoding: Decoding = Decoding()
+        trainCorpus: WordUnitCorpus, lexicon: HydraLexicon? = nil, decoding: Decoding = Decoding()
     ) throws -> Outcome {
         let translator = try HydraTranslator(model: hydra)
         let chrf = ChrF()
@@ -139,6 +149,7 @@ struct QualityTranslation {
                 targetLanguage: HydraTranslator.languageName(targetLanguage),
                 source: source, target: target, template: decoding.template, style: decoding.style,
                 decoding: decoding.hydraDecoding,
+                lexicon: decoding.lexicon ? lexicon : nil,
                 options: options
             ) { piece in
                 soFar += piece

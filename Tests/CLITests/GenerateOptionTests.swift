@@ -40,6 +40,11 @@ import Testing
         }
         #expect(try decoding([]) == .sourcePaced)
         #expect(try decoding(["--hydra-decoding", "free"]) == .free)
+        func lexicon(_ arguments: [String]) throws -> Bool? {
+            (try Transtok.parseAsRoot(["generate", "--model", "m", "--prompt", "p", "--hydra"] + arguments)
+                as? GenerateCommand)?.hydraLexicon
+        }
+        #expect(try lexicon([]) == true && lexicon(["--no-hydra-lexicon"]) == false)
         let error = ParsingErrorProbe.error(["generate", "--model", "m", "--prompt", "p", "--hydra-decoding", "paced"])
         #expect(Transtok.fullMessage(for: error).contains("source-paced"))
     }

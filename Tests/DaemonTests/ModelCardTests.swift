@@ -38,6 +38,9 @@ import Testing
                 "--source-language", "en", "--target-language", "es",
             ] + (hydra ? ["--hydra"] : []), timeout: 300)
         #expect(transfer.status == 0, "\(transfer.stderr)")
+        // A Hydra directory carries the aligner's word translations for source-paced decoding; a plain one does not.
+        let lexicon = try ModelLoader.load(path: output).hydraLexicon
+        #expect(hydra ? lexicon.map { !$0.isEmpty } == true : lexicon == nil)
 
         let card = try String(contentsOfFile: output + "/" + CheckpointLayout.modelCard, encoding: .utf8)
         let front = try #require(

@@ -1,4 +1,5 @@
 import ControlAPI
+import Engine
 import Entities
 import Foundation
 import Testing
@@ -67,6 +68,11 @@ struct WorkspaceLifecycleTests {
             second, "/v1/stream/translate",
             TranslateRequest(workspace: "ws", text: "In the beginning", beams: 1, maxTokens: 4))
         #expect(translation.status == 200, "\(translation.text)\n\(second.log.suffix(2000))")
+        // The Hydra directory it translated with carries the aligner's word translations, rebuilt after the restart.
+        let hydraRoot = stateDir + "/hydra/ws"
+        let hydraDirectory = try #require(try FileManager.default.contentsOfDirectory(atPath: hydraRoot).first)
+        let lexicon = try ModelLoader.load(path: hydraRoot + "/" + hydraDirectory).hydraLexicon
+        #expect(lexicon.map { !$0.isEmpty } == true)
         usleep(1_500_000) // a retrain would start at once (every pair pending again): give it time to show
         #expect(!FileManager.default.fileExists(atPath: stateDir + "/workspaces/ws/tokenizer-v2"))
         #expect(!second.log.contains("training the target tokenizer"), "\(second.log.suffix(2000))")

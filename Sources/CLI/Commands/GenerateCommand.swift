@@ -2,7 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo-repeated|echo|instruction] [--hydra-decoding source-paced|free]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
+/// `transtok generate --model PATH --prompt TEXT [--hydra [--hydra-prompt echo-repeated|echo|instruction] [--hydra-decoding source-paced|free] [--no-hydra-lexicon]] [--beams N] [--max-tokens N] [--decode-activations A]`: offline generation
 /// (streamed to stdout) or, with `--hydra`, zero-shot translation with a Hydra checkpoint.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +25,12 @@ struct GenerateCommand: AsyncParsableCommand {
             "Hydra: source-paced (the body reads the source text word by word and the target head renders each word: the default) or free (the body generates after the prompt, reading its own target tokens back; --beams > 1 is free)."
         ))
     var hydraDecoding: HydraDecoding = .sourcePaced
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Hydra, source-paced: choose each word among the aligner's translations of the source word (<model>/hydra_lexicon.tsv, when the directory has one and its own source tokenizer is used), the head breaking near-ties; with --no-hydra-lexicon the head alone renders every word."
+        ))
+    var hydraLexicon = true
     @Option(help: "Hydra: source tokenizer.json (default: <model>/source_tokenizer/tokenizer.json).")
     var sourceTokenizer: String?
     @Flag(inversion: .prefixedNo, help: "Wrap the prompt in the model's chat template.") var chat = true
@@ -69,7 +75,10 @@ struct GenerateCommand: AsyncParsableCommand {
         if hydra {
             let translator = try HydraTranslator(model: loaded.model)
             let source: Tokenizer
+            // The lexicon's ids are the directory's source tokenizer's.
+            var lexicon = hydraLexicon ? loaded.hydraLexicon : nil
             if let path = sourceTokenizer {
+                lexicon = nil
                 source = try Tokenizer(contentsOf: URL(fileURLWithPath: path))
             } else if let s = loaded.sourceTokenizer {
                 source = s
@@ -80,7 +89,7 @@ struct GenerateCommand: AsyncParsableCommand {
             generation = try translator.translate(
                 text: prompt, sourceLanguage: sourceLanguage, targetLanguage: targetLanguage,
                 source: source, target: tokenizer, template: template, style: hydraPrompt, decoding: hydraDecoding,
-                options: options,
+                lexicon: lexicon, options: options,
                 onText: printPiece
             ).generation
         } else {

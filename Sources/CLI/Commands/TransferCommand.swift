@@ -108,6 +108,7 @@ struct TransferCommand: AsyncParsableCommand {
             targetVocabularySize: targetTok.vocabularySize, sourceVocabularySize: loaded.tokenizer.vocabularySize)
         var reportText = ""
         var mappingReport: MappingReport?
+        var lexicon: HydraLexicon?
         if method == .transtok {
             step("word units")
             let corpus = pipeline.wordUnits(pairs, threads: threads)
@@ -116,6 +117,10 @@ struct TransferCommand: AsyncParsableCommand {
             let table = try TransferPipeline.align(corpus, with: chosenAligner, threads: threads)
             lap("align (\(chosenAligner.rawValue); \(table.rows.count) table rows)")
             step("mapping")
+            if hydra {
+                lexicon = HydraLexicon(
+                    table: table, sourceUnits: corpus.sourceLexicon, targetUnits: corpus.targetLexicon)
+            }
             let (m, report) = pipeline.mapper(corpus).build(from: table.alignedWordPairs)
             mapping = m
             mappingReport = report
@@ -161,7 +166,7 @@ struct TransferCommand: AsyncParsableCommand {
                 target: targetTok) : nil
         try writer.write(
             to: outURL, source: loaded, embedding: embedding, head: head, headBiases: biases, mapping: mapping,
-            tokenizer: bundle, hydra: hydra, hydraPrior: prior, card: card)
+            tokenizer: bundle, hydra: hydra, hydraPrior: prior, hydraLexicon: lexicon, card: card)
         lap("write \(hydra ? "Hydra " : "")model directory (\(outDType.rawValue))")
 
         var lines = [

@@ -41,7 +41,7 @@ final class TranslationService: @unchecked Sendable {
                 _ = try HydraTranslator(model: model.model).translate(
                     text: text, sourceLanguage: HydraTranslator.languageName(hydra.sourceLanguage),
                     targetLanguage: HydraTranslator.languageName(hydra.targetLanguage), source: source, target: target,
-                    template: model.chatTemplate, options: options
+                    template: model.chatTemplate, lexicon: model.hydraLexicon, options: options
                 ) { piece in
                     if case .terminated = continuation.yield(piece) { return false } // the client went away
                     return true

@@ -11,6 +11,7 @@ import Systems
 /// DIR/tokenizer.json (+ configs)        the target tokenizer
 /// DIR/source_tokenizer/tokenizer.json   the source model's tokenizer (Hydra prompts, `mapping show`)
 /// DIR/token_mapping.json                target token → weighted source tokens
+/// DIR/hydra_lexicon.tsv                 Hydra directories: the aligner's word translations (`HydraLexicon`)
 /// DIR/model.safetensors                 all tensors, or
 /// DIR/model.safetensors.index.json      + shards: reused source shards, `model-transtok*.safetensors` (changed tensors)
 /// DIR/README.md                         model card (`ModelCard`): Hugging Face front matter, how to load it
@@ -40,6 +41,8 @@ public enum CheckpointLayout {
     public static let legacySourceTokenizer = "source_tokenizer.json"
 
     public static let tokenMapping = "token_mapping.json"
+    /// Hydra directories: the word translations source-paced decoding chooses among (`HydraLexicon`).
+    public static let hydraLexicon = "hydra_lexicon.tsv"
     public static let transferReport = "transfer_report.txt"
     /// The model card (`ModelCard`), as the Hugging Face Hub reads it.
     public static let modelCard = "README.md"

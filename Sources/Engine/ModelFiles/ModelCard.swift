@@ -183,7 +183,8 @@ public struct ModelCard: Sendable, Equatable {
             "target_tokenizer = AutoTokenizer.from_pretrained(path)",
             "prompt = source_tokenizer(\(Self.pythonString(exampleText)), return_tensors=\"pt\").input_ids + hydra[\"hydra_source_offset\"]",
             "# Free generation. `transtok translate` decodes source-paced instead: the body reads the source text",
-            "# word by word through the source rows and the head renders each word (see transtok's docs/method.md).",
+            "# word by word through the source rows and the head renders each word, choosing among the aligner's",
+            "# translations in hydra_lexicon.tsv (see transtok's docs/method.md).",
             "output = model.generate(prompt, max_new_tokens=20, do_sample=False)",
             "print(target_tokenizer.decode(output[0, prompt.shape[1]:], skip_special_tokens=True))",
         ]

@@ -6,7 +6,7 @@ extension ModelFileError: CategorizedError {
         switch self {
         case .cannotOpen, .tensorNotFound: .notFound
         case .truncated, .badMagic, .unsupportedVersion, .invalidHeader, .unsupportedDType, .shapeMismatch,
-            .invalidConfig, .unsupportedArchitecture:
+            .invalidConfig, .unsupportedArchitecture, .malformedLine:
             .invalidArgument
         case .io: .internal
         }

@@ -17,6 +17,8 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable 
     /// Model metadata (config.json or GGUF keys) is missing or inconsistent.
     case invalidConfig(String)
     case io(path: String, reason: String)
+    /// A line of a text file (`hydra_lexicon.tsv`) that does not follow its format.
+    case malformedLine(path: String, line: Int, reason: String)
     /// The model's architecture (HF `model_type` or GGUF `general.architecture`) is not one transtok handles.
     case unsupportedArchitecture(path: String, name: String, supported: String)
 
@@ -34,6 +36,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable 
             "tensor '\(name)': shape \(expected) does not match \(count) elements"
         case .invalidConfig(let reason): "invalid model configuration: \(reason)"
         case .io(let path, let reason): "\(path): \(reason)"
+        case .malformedLine(let path, let line, let reason): "\(path):\(line): \(reason)"
         case .unsupportedArchitecture(let path, let name, let supported):
             "\(path): architecture '\(name)' is not supported (supported: \(supported))"
         }

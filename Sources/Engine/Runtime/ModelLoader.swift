@@ -10,6 +10,9 @@ public struct LoadedModel: Sendable {
     /// The Jinja chat template stored with the model (GGUF `tokenizer.chat_template`, `tokenizer_config.json`).
     public let chatTemplateSource: String?
     public let path: String
+    /// Hydra checkpoints: the aligner's word translations (`hydra_lexicon.tsv`), for source-paced decoding; nil
+    /// when the directory has none (directories written before session 11, or without parallel text).
+    public var hydraLexicon: HydraLexicon? = nil
 
     /// The chat format recognised from `chatTemplateSource`.
     public var chatTemplate: ChatTemplate? { chatTemplateSource.flatMap(ChatTemplate.detect(jinja:)) }
@@ -75,9 +78,19 @@ public enum ModelLoader {
         let model = try LlamaModel(config: config, weights: TensorFileWeights(tensors))
         let tokenizer = try file(CheckpointLayout.tokenizer).map { try Tokenizer(contentsOf: $0) }
         let source = try CheckpointLayout.sourceTokenizerURL(in: dir).map { try Tokenizer(contentsOf: $0) }
+        var lexicon: HydraLexicon?
+        if let url = file(CheckpointLayout.hydraLexicon), let source, config.hydraSourceOffset != nil {
+            let bytes: [UInt8]
+            do { bytes = Array(try Data(contentsOf: url)) } catch {
+                throw ModelFileError.cannotOpen(path: url.path, reason: error.localizedDescription)
+            }
+            lexicon = try HydraLexicon(
+                tsv: bytes, path: url.path, sourceVocabularySize: source.vocabularySize,
+                targetVocabularySize: config.outputVocabularySize)
+        }
         return LoadedModel(
             model: model, tokenizer: tokenizer, sourceTokenizer: source,
-            chatTemplateSource: directoryChatTemplate(dir), path: path)
+            chatTemplateSource: directoryChatTemplate(dir), path: path, hydraLexicon: lexicon)
     }
 
     /// The chat template of a model (GGUF metadata, or a directory's files as `loadDirectory` reads them) without

@@ -9,9 +9,12 @@ import Foundation
 /// the body on the text: it reads the source text itself, one word (unit) at a time, through the source rows; before
 /// each unit the head gives the target word for it (its first token from the body's prediction of that unit, further
 /// tokens while the body, fed those target tokens, predicts a continuation of the same word), and then those target
-/// tokens are forgotten and the body reads the unit's source tokens. Every target token is still the Hydra head's
-/// choice in the body's context; only the body's own drift is removed. It cannot reorder words (neither, in practice,
-/// can the echo-prompted free decoding). Measured in docs/method.md § Source-paced decoding.
+/// tokens are forgotten and the body reads the unit's source tokens. Without a lexicon every target token is the
+/// Hydra head's choice in the body's context; only the body's own drift is removed. With the aligner's word table
+/// (`HydraLexicon`, a Hydra directory's `hydra_lexicon.tsv`), a word the table knows becomes the translation the table
+/// and the head's preference together score best; a word it does not know is the head's alone. It cannot reorder
+/// words (neither, in practice, can the echo-prompted free decoding). Measured in docs/method.md § Source-paced
+/// decoding and § Lexicon-guided decoding.
 public enum HydraDecoding: String, Sendable, CaseIterable {
     /// The body reads the source text unit by unit; the head renders each unit (the default).
     case sourcePaced = "source-paced"
@@ -117,12 +120,15 @@ extension HydraTranslator {
     /// output keeps the source's word boundaries (any token when the vocabulary has none of that shape). A unit that begins with a word character may take further tokens:
     /// the target token is fed back through the target rows and the body's next choice is kept while it continues
     /// the word (no leading whitespace, a word character first), at most `tokensPerUnit` in all. Then those tokens
-    /// are forgotten and the body reads the unit's source tokens. `options.stopTokens`, the target EOS ids and
-    /// control tokens (`<unk>`) are never emitted; `options.maxTokens` caps the output; `options.sampling` chooses
-    /// every token (greedy by default).
+    /// are forgotten and the body reads the unit's source tokens. With a `lexicon` (`HydraLexicon`), a unit the
+    /// table knows becomes instead the table's word that scores best with the head (`lexiconWord`), emitted whole and
+    /// chosen greedily; the head alone renders the others. `options.stopTokens`, the target EOS ids and control
+    /// tokens (`<unk>`) are never emitted; `options.maxTokens` caps the output; `options.sampling` chooses every token
+    /// the head renders alone (greedy by default). The score sums the head's log-probabilities of the tokens it
+    /// chose (of a table word, its first token's).
     public func translateSourcePaced(
         sourcePrompt prompt: [Int], text ids: [Int], unitStarts: [Int], source: any TokenCodec,
-        target: any TokenCodec, options: GenerationOptions = GenerationOptions(),
+        target: any TokenCodec, lexicon: HydraLexicon? = nil, options: GenerationOptions = GenerationOptions(),
         onToken: (Int) -> Bool = { _ in true }
     ) throws -> Generation {
         guard !prompt.isEmpty else { throw RuntimeError.emptyInput("the prompt has no tokens") }
@@ -161,9 +167,9 @@ extension HydraTranslator {
             }
             return any ? sampler.next(masked) : nil
         }
-        /// Appends `id`; false when the caller asked to stop.
-        func emit(_ id: Int, _ logits: [Float]) -> Bool {
-            result.score += logSoftmax(logits)[id]
+        /// Appends `id` (its head log-probability added to the score); false when the caller asked to stop.
+        func emit(_ id: Int, _ logProbability: Double) -> Bool {
+            result.score += logProbability
             result.tokens.append(id)
             return onToken(id)
         }
@@ -174,11 +180,27 @@ extension HydraTranslator {
                 break
             }
             let unitShape = TokenShape(source.tokenBytes(ids[unit.lowerBound]))
+            if let word = lexiconWord(
+                lexicon, unit: ids[unit], first: u == 0, shape: unitShape, logits: logits, banned: banned,
+                shapes: shapes)
+            {
+                for (i, id) in word.target.enumerated() {
+                    guard result.tokens.count < options.maxTokens else { break }
+                    guard emit(id, i == 0 ? word.headLogProbability : 0) else {
+                        result.finishReason = .cancelled
+                        break decoding
+                    }
+                }
+                guard unit.upperBound < ids.count else { break }
+                logits = Array(
+                    try model.forward(Array(sourceRows[unit]), cache: cache, activations: options.activations).last)
+                continue
+            }
             // A vocabulary without tokens of the asked shape (no word-initial whitespace, as WordPiece) gets any.
             if let first = choose(logits, { u == 0 || $0.opensWord == unitShape.opensWord })
                 ?? choose(logits, { _ in true })
             {
-                guard emit(first, logits) else {
+                guard emit(first, logSoftmax(logits)[first]) else {
                     result.finishReason = .cancelled
                     break
                 }
@@ -189,7 +211,7 @@ extension HydraTranslator {
                     let next = Array(try model.forward([last], cache: cache, activations: options.activations).last)
                     guard let best = choose(next, { _ in true }), !shapes[best].opensWord, shapes[best].startsWithWord
                     else { break }
-                    guard emit(best, next) else {
+                    guard emit(best, logSoftmax(next)[best]) else {
                         result.finishReason = .cancelled
                         break decoding
                     }
@@ -204,5 +226,35 @@ extension HydraTranslator {
         }
         result.decodeSeconds = (clock.now - t1).seconds
         return result
+    }
+
+    /// The table's word for `unit` (see `HydraLexicon`): the candidate with the highest
+    /// `log t(f|e) + HydraLexicon.headWeight × log p_head(first token)`, the head's distribution taken over the
+    /// tokens decoding may emit. After the first unit, a unit that opens a word takes a candidate that opens one; a
+    /// glued unit (punctuation) takes any (the table may render a comma as a conjunction). Nil when the table has no
+    /// usable candidate: the head then chooses alone.
+    private func lexiconWord(
+        _ lexicon: HydraLexicon?, unit: ArraySlice<Int>, first: Bool, shape: TokenShape, logits: [Float],
+        banned: [Bool], shapes: [TokenShape]
+    ) -> (target: [Int], headLogProbability: Double)? {
+        guard let lexicon else { return nil }
+        let candidates = lexicon.candidates(for: unit).filter { candidate in
+            candidate.target.allSatisfy { $0 >= 0 && $0 < banned.count && !banned[$0] }
+                && (first || !shape.opensWord || shapes[candidate.target[0]].opensWord)
+        }
+        guard !candidates.isEmpty else { return nil }
+        var allowed = logits
+        for id in allowed.indices where banned[id] { allowed[id] = -.infinity }
+        let head = logSoftmax(allowed)
+        var best: (target: [Int], headLogProbability: Double)?
+        var bestScore = -Double.infinity
+        for candidate in candidates {
+            let score = Double(candidate.logProbability) + HydraLexicon.headWeight * head[candidate.target[0]]
+            if score > bestScore {
+                bestScore = score
+                best = (candidate.target, head[candidate.target[0]])
+            }
+        }
+        return best
     }
 }

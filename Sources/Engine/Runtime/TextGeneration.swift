@@ -57,8 +57,8 @@ extension HydraTranslator {
     public func translate(
         text: String, sourceLanguage: String, targetLanguage: String, source: any TokenCodec,
         target: any TokenCodec, template: ChatTemplate?, style: HydraPromptStyle = .echoRepeated,
-        decoding: HydraDecoding = .sourcePaced, options: GenerationOptions = GenerationOptions(),
-        onText: (String) -> Bool = { _ in true }
+        decoding: HydraDecoding = .sourcePaced, lexicon: HydraLexicon? = nil,
+        options: GenerationOptions = GenerationOptions(), onText: (String) -> Bool = { _ in true }
     ) throws -> (text: String, generation: Generation) {
         var options = options
         if let rate = model.config.hydraTargetTokensPerSourceByte, rate > 0 {
@@ -102,7 +102,7 @@ extension HydraTranslator {
             ? try translateSourcePaced(
                 sourcePrompt: ids, text: textIDs,
                 unitStarts: SourceUnits.tokenStarts(text: text, ids: textIDs, codec: source), source: source,
-                target: target, options: options, onToken: onToken)
+                target: target, lexicon: lexicon, options: options, onToken: onToken)
             : try translate(sourcePrompt: ids, options: options, onToken: onToken)
         let tail = trimmed(decoder.finish())
         if !tail.isEmpty {

@@ -2,7 +2,8 @@ import Foundation
 
 /// Writes a Hydra model directory (`CheckpointLayout`): every body tensor of the source (unchanged safetensors shards
 /// reused, not rewritten), `model.embed_tokens.weight` = `[E_tgt ; E_src]`, `lm_head.weight` = `U_tgt`,
-/// `lm_head.bias` = the target log-prior when given (`HydraPrior`; the runtime adds it to the head's logits), the
+/// `lm_head.bias` = the target log-prior when given (`HydraPrior`; the runtime adds it to the head's logits),
+/// `hydra_lexicon.tsv` when given (`HydraLexicon`: the word translations source-paced decoding chooses among), the
 /// source `config.json` with the Hydra keys (`HydraConfig`: `input_vocab_size`, `output_vocab_size`,
 /// `hydra_source_offset`, `hydra_target_tokens_per_source_byte` with a prior, and `model_type` `llama_hydra` for a
 /// Llama source; other decoders keep theirs) that the runtime reads, the target tokenizer and `source_tokenizer/tokenizer.json`.
@@ -12,7 +13,7 @@ public enum HydraWriter {
         targetHead: EmbeddingMatrix?,
         sourceEmbedding: EmbeddingMatrix, tokenizer: HFTokenizerBundle, dtype: TensorDType,
         sourceTokenizerJSON: String? = nil, shardReuse: HFModelDirectoryWriter.ShardReuse = .link,
-        extraFiles: [(String, [UInt8])] = [], prior: HydraPrior? = nil
+        extraFiles: [(String, [UInt8])] = [], prior: HydraPrior? = nil, lexicon: HydraLexicon? = nil
     ) throws {
         guard config.architecture.kind == .decoder else {
             throw ModelFileError.invalidConfig(
@@ -44,6 +45,7 @@ public enum HydraWriter {
         ]
         extra.append(("tie_word_embeddings", .bool(false)))
         var files = extraFiles
+        if let lexicon { files.append((CheckpointLayout.hydraLexicon, lexicon.tsv)) }
         if let sourceTokenizerJSON {
             files.append(
                 (

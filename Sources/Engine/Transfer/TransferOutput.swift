@@ -20,11 +20,12 @@ public struct TransferOutput {
     ///   - embedding, head: the new rows (`head` nil for tied models or encoders without a head).
     ///   - headBiases: new vocabulary-sized biases (one-column tables), by tensor name.
     ///   - hydraPrior: the Hydra head's log-prior and length ratio (`HydraPrior`; Hydra only).
+    ///   - hydraLexicon: the aligner's word translations for source-paced decoding (`HydraLexicon`; Hydra only).
     @discardableResult
     public func write(
         to output: URL, source: SourceModel, embedding: EmbeddingMatrix, head: EmbeddingMatrix?,
         headBiases: [String: EmbeddingMatrix] = [:], mapping: TokenMapping, tokenizer: HFTokenizerBundle,
-        hydra: Bool = false, hydraPrior: HydraPrior? = nil, card: ModelCard? = nil
+        hydra: Bool = false, hydraPrior: HydraPrior? = nil, hydraLexicon: HydraLexicon? = nil, card: ModelCard? = nil
     ) throws -> HFModelDirectoryWriter.Report? {
         let mappingBytes = try TokenMappingJSON.encode(mapping)
         let cardFiles: [(String, [UInt8])] = card.map { [(CheckpointLayout.modelCard, Array($0.markdown.utf8))] } ?? []
@@ -35,7 +36,8 @@ public struct TransferOutput {
                 to: output, config: source.config, source: source.tensors, target: embedding, targetHead: head,
                 sourceEmbedding: source.embedding, tokenizer: tokenizer, dtype: dtype,
                 sourceTokenizerJSON: source.tokenizerJSON, shardReuse: shardReuse,
-                extraFiles: [(CheckpointLayout.tokenMapping, mappingBytes)] + cardFiles, prior: hydraPrior)
+                extraFiles: [(CheckpointLayout.tokenMapping, mappingBytes)] + cardFiles, prior: hydraPrior,
+                lexicon: hydraLexicon)
             return nil
         }
         let roles = source.config.roles

@@ -19,7 +19,7 @@ struct CheckpointLayoutTests {
     func transfer(
         hydra: Bool = false, maxShardBytes: Int = 5_000_000_000, reuse: HFModelDirectoryWriter.ShardReuse = .copy,
         modelType: String = "llama", extraConfig: [(String, JSONValue)] = [], dtype: TensorDType = .f32,
-        hydraPrior: ((Int) -> HydraPrior)? = nil
+        hydraPrior: ((Int) -> HydraPrior)? = nil, hydraLexicon: HydraLexicon? = nil
     ) throws -> Transferred {
         let root = try TinyHFModel.temporaryDirectory("layout")
         let src = root.appendingPathComponent("source")
@@ -41,7 +41,7 @@ struct CheckpointLayoutTests {
             .write(
                 to: out, source: source, embedding: embedding, head: head, mapping: mapping,
                 tokenizer: try HFTokenizerBundle(targetTokenizer: tgtPath, tokenizer: target), hydra: hydra,
-                hydraPrior: hydraPrior?(target.vocabularySize))
+                hydraPrior: hydraPrior?(target.vocabularySize), hydraLexicon: hydraLexicon)
         return Transferred(root: root, source: source, output: out, targetVocabulary: target.vocabularySize)
     }
 

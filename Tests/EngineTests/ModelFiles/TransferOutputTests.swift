@@ -82,6 +82,34 @@ struct TransferOutputTests {
         }
     }
 
+    @Test func hydraOutputCarriesTheLexiconThatTheLoaderReadsBack() throws {
+        let lexicon = HydraLexicon(entries: [
+            [5, 6]: [.init(target: [7], logProbability: -0.25), .init(target: [8, 9], logProbability: -1.5)],
+            [10]: [.init(target: [11], logProbability: 0)],
+        ])
+        let t = try layout.transfer(hydra: true, hydraLexicon: lexicon)
+        defer { try? FileManager.default.removeItem(at: t.root) }
+        #expect(try ModelLoader.load(path: t.output.path).hydraLexicon == lexicon)
+        // Without one, the directory has no file and the loader none.
+        let plain = try layout.transfer(hydra: true)
+        defer { try? FileManager.default.removeItem(at: plain.root) }
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: plain.output.appendingPathComponent(CheckpointLayout.hydraLexicon).path))
+        #expect(try ModelLoader.load(path: plain.output.path).hydraLexicon == nil)
+        // A malformed file fails the load with its path and line.
+        let file = t.output.appendingPathComponent(CheckpointLayout.hydraLexicon)
+        try Data("# header\n5 6\t7\t-0.25\n5 x\t7\t-1\n".utf8).write(to: file)
+        do {
+            _ = try ModelLoader.load(path: t.output.path)
+            Issue.record("a malformed lexicon loaded")
+        } catch {
+            #expect(
+                "\(error)"
+                    == "\(file.path):3: source id 'x' is not a token id below \(t.source.tokenizer.vocabularySize)")
+        }
+    }
+
     @Test func copiedShardsShareNoInodeWithTheSource() throws {
         let t = try layout.transfer(maxShardBytes: 6_000, reuse: .copy)
         defer { try? FileManager.default.removeItem(at: t.root) }

@@ -75,7 +75,8 @@ struct RuntimeSourcePacedTests {
     /// The decoding recomputed without a shared cache: every step is a fresh forward pass over the prompt, the
     /// source text up to the unit, and the unit's target tokens so far.
     static func reference(
-        hydra: LlamaModel, prompt: [Int], text: [Int], starts: [Int], codec: PieceCodec, banned: Set<Int>
+        hydra: LlamaModel, prompt: [Int], text: [Int], starts: [Int], codec: PieceCodec, banned: Set<Int>,
+        lexicon: HydraLexicon? = nil
     ) throws -> [Int] {
         let translator = try HydraTranslator(model: hydra)
         let v = hydra.config.outputVocabularySize
@@ -93,6 +94,29 @@ struct RuntimeSourcePacedTests {
         for (u, start) in starts.enumerated() {
             let unit = TokenShape(codec.tokenBytes(text[start]))
             let logits = try last(Array(text[..<start]), [])
+            if let lexicon {
+                // The table's words for the unit: a unit that opens a word (after the first) takes one that does.
+                let end = u + 1 < starts.count ? starts[u + 1] : text.count
+                let emittable = (0..<v).filter { !banned.contains($0) && !codec.isControlToken($0) }
+                let candidates = lexicon.candidates(for: text[start..<end]).filter { c in
+                    c.target.allSatisfy(emittable.contains)
+                        && (u == 0 || !unit.opensWord || TokenShape(codec.tokenBytes(c.target[0])).opensWord)
+                }
+                if !candidates.isEmpty {
+                    // log p_head over the emittable tokens.
+                    let peak = emittable.map { Double(logits[$0]) }.max() ?? 0
+                    let logZ = log(emittable.reduce(0) { $0 + exp(Double(logits[$1]) - peak) }) + peak
+                    var best = candidates[0]
+                    var bestScore = -Double.infinity
+                    for c in candidates {
+                        let score =
+                            Double(c.logProbability) + HydraLexicon.headWeight * (Double(logits[c.target[0]]) - logZ)
+                        if score > bestScore { (best, bestScore) = (c, score) }
+                    }
+                    out += best.target
+                    continue
+                }
+            }
             guard let first = argmax(logits, { u == 0 || TokenShape(codec.tokenBytes($0)).opensWord == unit.opensWord })
             else { continue }
             var word = [first]
@@ -147,6 +171,60 @@ struct RuntimeSourcePacedTests {
             without.tokens
                 == (try Self.reference(
                     hydra: hydra, prompt: prompt, text: text, starts: starts, codec: codec, banned: [first])))
+    }
+
+    @Test(
+        "with a lexicon, each known word is the table's candidate with the best log t(f|e) + weight × head log-prob; unknown words stay the head's"
+    )
+    func lexiconWords() throws {
+        let (hydra, prompt, text, starts) = try Self.fixture()
+        #expect(starts == [0, 3, 4, 5, 6]) // "the" | " earth" | "," | " the" | " king"
+        let translator = try HydraTranslator(model: hydra)
+        let codec = PieceCodec()
+        let (the, earth, comma, ly) = (35, 36, 38, 39)
+        let options = GenerationOptions(maxTokens: 60, ignoreModelEOS: true)
+        // " king": two candidates equally likely in the table; the head's log-probability decides. The one the head
+        // likes less goes first, so a decoding that ignored the head would pick it.
+        let kingLogits = Array(
+            try hydra.forward(try translator.inputIDs(source: prompt + text[..<6]), cache: hydra.makeCache()).last)
+        try #require(kingLogits[the] != kingLogits[earth])
+        let (kingLess, kingMore) = kingLogits[the] < kingLogits[earth] ? (the, earth) : (earth, the)
+        let lexicon = HydraLexicon(entries: [
+            // " earth": the table's clear favourite, two tokens, wins over a word the head might prefer.
+            [earth]: [
+                HydraLexicon.Candidate(target: [the, ly], logProbability: -0.1),
+                HydraLexicon.Candidate(target: [earth], logProbability: -3),
+            ],
+            // ",": a glued unit may become a word of its own.
+            [comma]: [HydraLexicon.Candidate(target: [the], logProbability: -0.2)],
+            // " the": opens a word, so a candidate that does not ("ly") is not taken; the head renders it.
+            [the]: [HydraLexicon.Candidate(target: [ly], logProbability: 0)],
+            Array(text[6...]): [
+                HydraLexicon.Candidate(target: [kingLess], logProbability: -1),
+                HydraLexicon.Candidate(target: [kingMore], logProbability: -1),
+            ],
+        ])
+        let paced = try translator.translateSourcePaced(
+            sourcePrompt: prompt, text: text, unitStarts: starts, source: codec, target: codec, lexicon: lexicon,
+            options: options)
+        let expected = try Self.reference(
+            hydra: hydra, prompt: prompt, text: text, starts: starts, codec: codec, banned: [], lexicon: lexicon)
+        #expect(paced.tokens == expected)
+        let plain = try Self.reference(
+            hydra: hydra, prompt: prompt, text: text, starts: starts, codec: codec, banned: [])
+        // "the" is not in the table: the head's word, as without a lexicon; then the table's words.
+        let headThe = try #require(
+            plain.indices.dropFirst().first { TokenShape(codec.tokenBytes(plain[$0])).opensWord })
+        #expect(Array(paced.tokens.prefix(headThe)) == Array(plain.prefix(headThe)))
+        #expect(Array(paced.tokens[headThe..<(headThe + 3)]) == [the, ly, the])
+        #expect(paced.tokens.last == kingMore && paced.tokens.count > headThe + 4)
+        #expect(paced.tokens[headThe + 3] != ly)
+        // translate(text:) passes the lexicon on.
+        let translated = try translator.translate(
+            text: "the earth, the king", sourceLanguage: "E", targetLanguage: "S", source: codec, target: codec,
+            template: nil, lexicon: lexicon, options: options)
+        let tokens = translated.generation.tokens
+        #expect(tokens.indices.dropLast(2).contains { Array(tokens[$0..<($0 + 3)]) == [the, ly, the] }, "\(tokens)")
     }
 
     @Test("max tokens, cancellation and bad unit starts")
