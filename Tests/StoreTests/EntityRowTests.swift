@@ -11,9 +11,7 @@ import Testing
     let store: Store
 
     init() throws {
-        let directory = NSTemporaryDirectory() + "transtok-entity-rows-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(directory: directory)
+        store = try Store(directory: try TestScratch.directory("entity-rows").path)
     }
 
     func columns(_ table: String) throws -> Set<String> {

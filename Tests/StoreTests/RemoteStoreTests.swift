@@ -10,9 +10,7 @@ import Testing
     let store: Store
 
     init() throws {
-        let directory = NSTemporaryDirectory() + "transtok-remotes-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(directory: directory)
+        store = try Store(directory: try TestScratch.directory("remotes").path)
     }
 
     @Test func namesAreUniqueAndDeletionWaitsUntilNoWorkspaceUsesIt() throws {

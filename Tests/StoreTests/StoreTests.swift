@@ -9,8 +9,7 @@ import Testing
     let directory: String
 
     init() throws {
-        directory = NSTemporaryDirectory() + "transtok-store-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try TestScratch.directory("store").path
     }
 
     @Test func migratesForwardInOrderAndUsesWAL() throws {

@@ -42,8 +42,7 @@ struct GGUFBuilder {
     }
 
     func write(_ name: String = "t.gguf") throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-gguf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestScratch.directory("gguf")
         let url = dir.appendingPathComponent(name)
         try Data(bytes()).write(to: url)
         return url.path
@@ -51,8 +50,7 @@ struct GGUFBuilder {
 }
 
 func writeTemp(_ bytes: [UInt8], name: String = "f.bin") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-mf-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try TestScratch.directory("mf")
     let url = dir.appendingPathComponent(name)
     try Data(bytes).write(to: url)
     return url.path

@@ -8,9 +8,7 @@ struct ModelFilesHFModelDirectoryTests {
     static let hidden = 8
 
     func tempDir() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-hf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        try TestScratch.directory("hf")
     }
 
     func config(tied: Bool, vocab: Int = 10) throws -> LlamaConfig {

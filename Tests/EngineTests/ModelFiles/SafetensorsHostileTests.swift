@@ -143,8 +143,7 @@ struct ModelFilesSafetensorsHostileTests {
     }
 
     @Test func shardedIndexValidation() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-idx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestScratch.directory("idx")
         try Data(Self.file("{\(Self.a)}", data: 8)).write(to: dir.appendingPathComponent("s1.safetensors"))
         func index(_ body: String) throws -> String {
             let p = dir.appendingPathComponent("model.safetensors.index.json")

@@ -6,9 +6,7 @@ import Testing
 @Suite("ModelFiles: safetensors writer")
 struct ModelFilesSafetensorsWriterTests {
     func tempDir() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("transtok-stw-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        try TestScratch.directory("stw")
     }
 
     @Test func roundTripEveryDTypeOfTheFixture() throws {
