@@ -22,12 +22,29 @@ enum Binaries {
     static var cli: String { directory.appendingPathComponent("transtok").path }
 }
 
-/// A temporary directory per test, readable by other users (for the peer-credential tests).
+/// A temporary directory per test, readable by other users (for the peer-credential tests); short (a socket path
+/// inside it must fit `sun_path`). Removed when the test process exits, if the test did not remove it.
 func makeTemporaryDirectory(_ label: String) throws -> String {
     let path = "/tmp/tt-\(label)-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(
         atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    TemporaryDirectories.shared.add(path)
     return path
+}
+
+/// The directories `makeTemporaryDirectory` made, removed at process exit.
+final class TemporaryDirectories: @unchecked Sendable {
+    static let shared = TemporaryDirectories()
+    private let lock = NSLock()
+    private var paths: [String] = []
+
+    private init() { atexit { TemporaryDirectories.shared.removeAll() } }
+
+    func add(_ path: String) { lock.withLock { paths.append(path) } }
+
+    func removeAll() {
+        for path in lock.withLock({ paths }) { try? FileManager.default.removeItem(atPath: path) }
+    }
 }
 
 /// The result of running a command to completion.
