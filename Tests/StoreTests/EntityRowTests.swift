@@ -7,12 +7,16 @@ import Testing
 
 /// The store's rows against the one definition of each entity (Sources/Entities): every entity key has its column,
 /// the states' CHECK constraints list exactly the enums' cases, and enum columns read back typed.
-@Suite struct EntityRowTests {
+@Suite final class EntityRowTests {
+    let directory = NSTemporaryDirectory() + "transtok-entity-rows-\(UUID().uuidString)"
     let store: Store
 
     init() throws {
-        store = try Store(directory: try TestScratch.directory("entity-rows").path)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try Store(directory: directory)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     func columns(_ table: String) throws -> Set<String> {
         try store.pool.read { db in Set(try db.columns(in: table).map(\.name)) }

@@ -6,12 +6,16 @@ import Testing
 @testable import Store
 
 /// Remotes added over the API: unique names, no secret column, deletion refused while a workspace uses them.
-@Suite struct RemoteStoreTests {
+@Suite final class RemoteStoreTests {
+    let directory = NSTemporaryDirectory() + "transtok-remotes-\(UUID().uuidString)"
     let store: Store
 
     init() throws {
-        store = try Store(directory: try TestScratch.directory("remotes").path)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try Store(directory: directory)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     @Test func namesAreUniqueAndDeletionWaitsUntilNoWorkspaceUsesIt() throws {
         let spec = RemoteSpec(

@@ -5,12 +5,15 @@ import Testing
 
 @testable import Store
 
-@Suite struct StoreTests {
+@Suite final class StoreTests {
     let directory: String
 
     init() throws {
-        directory = try TestScratch.directory("store").path
+        directory = NSTemporaryDirectory() + "transtok-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     @Test func migratesForwardInOrderAndUsesWAL() throws {
         let store = try Store(directory: directory)
