@@ -229,7 +229,7 @@ extension HydraTranslator {
     }
 
     /// The table's word for `unit` (see `HydraLexicon`): the candidate with the highest
-    /// `log t(f|e) + HydraLexicon.headWeight × log p_head(first token)`, the head's distribution taken over the
+    /// `log t(f|e) + log p(e|f) + HydraLexicon.headWeight × log p_head(first token)`, the head's distribution taken over the
     /// tokens decoding may emit. After the first unit, a unit that opens a word takes a candidate that opens one; a
     /// glued unit (punctuation) takes any (the table may render a comma as a conjunction). Nil when the table has no
     /// usable candidate: the head then chooses alone.
@@ -249,7 +249,7 @@ extension HydraTranslator {
         var best: (target: [Int], headLogProbability: Double)?
         var bestScore = -Double.infinity
         for candidate in candidates {
-            let score = Double(candidate.logProbability) + HydraLexicon.headWeight * head[candidate.target[0]]
+            let score = Double(candidate.score) + HydraLexicon.headWeight * head[candidate.target[0]]
             if score > bestScore {
                 bestScore = score
                 best = (candidate.target, head[candidate.target[0]])

@@ -84,8 +84,10 @@ struct TransferOutputTests {
 
     @Test func hydraOutputCarriesTheLexiconThatTheLoaderReadsBack() throws {
         let lexicon = HydraLexicon(entries: [
-            [5, 6]: [.init(target: [7], logProbability: -0.25), .init(target: [8, 9], logProbability: -1.5)],
-            [10]: [.init(target: [11], logProbability: 0)],
+            [5, 6]: [
+                .init(target: [7], forward: -0.25, reverse: -1), .init(target: [8, 9], forward: -1.5, reverse: 0),
+            ],
+            [10]: [.init(target: [11], forward: 0, reverse: -0.5)],
         ])
         let t = try layout.transfer(hydra: true, hydraLexicon: lexicon)
         defer { try? FileManager.default.removeItem(at: t.root) }
@@ -99,7 +101,7 @@ struct TransferOutputTests {
         #expect(try ModelLoader.load(path: plain.output.path).hydraLexicon == nil)
         // A malformed file fails the load with its path and line.
         let file = t.output.appendingPathComponent(CheckpointLayout.hydraLexicon)
-        try Data("# header\n5 6\t7\t-0.25\n5 x\t7\t-1\n".utf8).write(to: file)
+        try Data("# header\n5 6\t7\t-0.25\t0\n5 x\t7\t-1\t0\n".utf8).write(to: file)
         do {
             _ = try ModelLoader.load(path: t.output.path)
             Issue.record("a malformed lexicon loaded")

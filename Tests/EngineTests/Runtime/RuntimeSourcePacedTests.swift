@@ -110,7 +110,7 @@ struct RuntimeSourcePacedTests {
                     var bestScore = -Double.infinity
                     for c in candidates {
                         let score =
-                            Double(c.logProbability) + HydraLexicon.headWeight * (Double(logits[c.target[0]]) - logZ)
+                            Double(c.score) + HydraLexicon.headWeight * (Double(logits[c.target[0]]) - logZ)
                         if score > bestScore { (best, bestScore) = (c, score) }
                     }
                     out += best.target
@@ -192,16 +192,16 @@ struct RuntimeSourcePacedTests {
         let lexicon = HydraLexicon(entries: [
             // " earth": the table's clear favourite, two tokens, wins over a word the head might prefer.
             [earth]: [
-                HydraLexicon.Candidate(target: [the, ly], logProbability: -0.1),
-                HydraLexicon.Candidate(target: [earth], logProbability: -3),
+                HydraLexicon.Candidate(target: [the, ly], forward: -0.1, reverse: 0),
+                HydraLexicon.Candidate(target: [earth], forward: -3, reverse: 0),
             ],
             // ",": a glued unit may become a word of its own.
-            [comma]: [HydraLexicon.Candidate(target: [the], logProbability: -0.2)],
+            [comma]: [HydraLexicon.Candidate(target: [the], forward: -0.2, reverse: 0)],
             // " the": opens a word, so a candidate that does not ("ly") is not taken; the head renders it.
-            [the]: [HydraLexicon.Candidate(target: [ly], logProbability: 0)],
+            [the]: [HydraLexicon.Candidate(target: [ly], forward: 0, reverse: 0)],
             Array(text[6...]): [
-                HydraLexicon.Candidate(target: [kingLess], logProbability: -1),
-                HydraLexicon.Candidate(target: [kingMore], logProbability: -1),
+                HydraLexicon.Candidate(target: [kingLess], forward: -1, reverse: 0),
+                HydraLexicon.Candidate(target: [kingMore], forward: -1, reverse: 0),
             ],
         ])
         let paced = try translator.translateSourcePaced(
