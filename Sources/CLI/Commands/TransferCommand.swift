@@ -22,7 +22,7 @@ struct TransferCommand: AsyncParsableCommand {
     @Option(help: "Output Hugging Face model directory.") var output: String
     @Flag(
         help:
-            "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt, and the target tokens' log-prior from the parallel text as the head's bias (lm_head.bias)."
+            "Write a Hydra model: input table [E_tgt ; E_src], output head U_tgt, the target tokens' log-prior from the parallel text as the head's bias (lm_head.bias), and the aligner's word translations (hydra_lexicon.tsv; --init transtok) for source-paced decoding."
     ) var hydra = false
     @Option(name: .customLong("init"), help: "How the new embedding rows start.") var initMethod: EmbeddingInit =
         .transtok

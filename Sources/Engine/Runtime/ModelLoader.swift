@@ -11,7 +11,7 @@ public struct LoadedModel: Sendable {
     public let chatTemplateSource: String?
     public let path: String
     /// Hydra checkpoints: the aligner's word translations (`hydra_lexicon.tsv`), for source-paced decoding; nil
-    /// when the directory has none (directories written before session 11, or without parallel text).
+    /// when the directory has none (written by an earlier transtok, or not a Hydra directory).
     public var hydraLexicon: HydraLexicon? = nil
 
     /// The chat format recognised from `chatTemplateSource`.
