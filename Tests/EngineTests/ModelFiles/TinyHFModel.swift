@@ -7,12 +7,8 @@ import Foundation
 enum TinyHFModel {
     static let hidden = 16, intermediate = 32, layers = 2
 
-    static func temporaryDirectory(_ label: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "transtok-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    /// A scratch directory, removed when the test process exits (`TestScratch`).
+    static func temporaryDirectory(_ label: String) throws -> URL { try TestScratch.directory(label) }
 
     /// The decompressed `tokenizer.json` text of a fixture.
     static func tokenizerJSON(_ fixture: String) throws -> String {
