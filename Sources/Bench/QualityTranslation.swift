@@ -40,14 +40,14 @@ struct QualityTranslation {
         options.threads = threads
         let aligner = IncrementalAligner(options: options)
         try aligner.add(batch: 1, corpus.parallelCorpus)
+        let table = aligner.lexicalTable(beam: nil)
         var best: [String: (String, Double)] = [:]
-        for row in aligner.lexicalTable(beam: nil).rows where row.source != "<eps>" && row.target != "<eps>" {
+        for row in table.rows where row.source != "<eps>" && row.target != "<eps>" {
             if let b = best[row.source], b.1 >= row.logProbability { continue }
             best[row.source] = (row.target, row.logProbability)
         }
         let lexicon = HydraLexicon(
-            table: aligner.lexicalTable(beam: nil), sourceUnits: corpus.sourceLexicon, targetUnits: corpus.targetLexicon
-        )
+            table: table, sourceUnits: corpus.sourceLexicon, targetUnits: corpus.targetLexicon)
         return (best.mapValues(\.0), lexicon)
     }
 

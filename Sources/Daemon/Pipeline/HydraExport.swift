@@ -8,7 +8,8 @@ struct HydraExport {
     let stateDirectory: String
 
     /// `prior` is asked for only when the directory is written (it reads the workspace's whole text). The
-    /// directory also gets the aligner's word translations (`HydraLexicon`, what `transtok lookup` reads).
+    /// directory also gets the aligner's word translations (`HydraLexicon`: its forward table, every row, as
+    /// `transtok lookup` reads it, with the state's unit lexicons).
     func directory(
         forCheckpoint number: Int, state: WorkspaceState, base: (any TensorFile)?, prior: () throws -> HydraPrior?
     ) throws -> String {
@@ -24,21 +25,14 @@ struct HydraExport {
             to: url, config: state.model.config, source: base ?? state.model.tensors, target: embedding,
             targetHead: state.head, sourceEmbedding: state.model.embedding, tokenizer: bundle,
             dtype: state.outputDType, sourceTokenizerJSON: state.model.tokenizerJSON, prior: try prior(),
-            lexicon: Self.lexicon(state))
+            lexicon: HydraLexicon(
+                table: state.aligner.lexicalTable(beam: nil), sourceUnits: state.sourceLexicon,
+                targetUnits: state.targetLexicon))
         // Older Hydra directories of this workspace are no longer needed.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
         where name != url.lastPathComponent {
             try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
         }
         return path
-    }
-
-    /// The aligner's forward table (every row, as `lookup` reads it) with the units' ids from the rendered units
-    /// the state holds.
-    static func lexicon(_ state: WorkspaceState) -> HydraLexicon {
-        var source = WordUnitLexicon(), target = WordUnitLexicon()
-        for (ids, rendered) in state.renderedUnits.source { source.record(rendered, ids) }
-        for (ids, rendered) in state.renderedUnits.target { target.record(rendered, ids) }
-        return HydraLexicon(table: state.aligner.lexicalTable(beam: nil), sourceUnits: source, targetUnits: target)
     }
 }
